@@ -1,0 +1,33 @@
+# Two commands from a fresh clone: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test data clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Editable install with the dev extras; redone when the package metadata changes.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Real data sets that scikit-learn ships, exported to CSV for the specs in specs/.
+data: $(STAMP)
+	$(BIN)/python specs/export_sklearn_data.py specs/data
+
+demo: data
+	@for spec in examples/*/*.tml specs/*.tml; do \
+		echo "== tinyc build $$spec"; \
+		$(BIN)/tinyc build $$spec -o build/$$(basename $$spec .tml) || exit 1; \
+	done
+	@echo "demo done: outputs under build/"
+
+test: data
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf build dist specs/data .pytest_cache

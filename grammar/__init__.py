@@ -1,0 +1,1 @@
+"""The spec grammar, shipped as the package ``tinyc_grammar`` (tinyc.lark)."""

@@ -1,0 +1,207 @@
+"""The `tinyc` command line. Thin: parse arguments, call the library, render
+diagnostics, choose the exit code.
+
+Exit codes: 0 success, 1 build failure (bad data, nothing fits, toolchain),
+2 spec error (or a command-line usage error).
+"""
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_BUILD, EXIT_SPEC = 0, 1, 2
+
+
+def _color(stream) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def _report_spec_error(e) -> int:
+    print(e.render(color=_color(sys.stderr)), file=sys.stderr)
+    return EXIT_SPEC
+
+
+# ---------------------------------------------------------------------------
+def cmd_check(args) -> int:
+    from .spec import SpecError, load
+
+    status = EXIT_OK
+    for path in args.specs:
+        try:
+            r = load(path)
+        except SpecError as e:
+            status = _report_spec_error(e)
+            continue
+        if not args.quiet:
+            s = r.spec
+            targets = ", ".join(t.name.value for t in s.targets)
+            print(f"{path}: ok — model {s.model.value}, {s.task.value.value} on '{s.data.path.value}', "
+                  f"metric {s.metric.value.value}, targets {targets}")
+    return status
+
+
+def cmd_fmt(args) -> int:
+    from .spec import SpecError
+    from .spec.fmt import fmt
+
+    status = EXIT_OK
+    for path in args.specs:
+        if path == "-":
+            source, name = sys.stdin.read(), "<stdin>"
+        else:
+            try:
+                source, name = Path(path).read_text(encoding="utf-8"), path
+            except (OSError, UnicodeDecodeError) as e:
+                print(f"{path}: error: cannot read: {e}", file=sys.stderr)
+                status = EXIT_SPEC
+                continue
+        try:
+            out = fmt(source, name)
+        except SpecError as e:
+            status = _report_spec_error(e)
+            continue
+        if path == "-":
+            sys.stdout.write(out)
+        elif args.check:
+            if out != source:
+                sys.stdout.writelines(difflib.unified_diff(
+                    source.splitlines(keepends=True), out.splitlines(keepends=True),
+                    f"{path} (as written)", f"{path} (canonical)"))
+                print(f"{path}: not in canonical form (run `tinyc fmt {path}`)", file=sys.stderr)
+                status = max(status, EXIT_BUILD)
+        elif out != source:
+            Path(path).write_text(out, encoding="utf-8")
+            print(f"{path}: reformatted", file=sys.stderr)
+    return status
+
+
+def cmd_build(args) -> int:
+    from .spec import SpecError, load
+
+    try:
+        r = load(args.spec)
+    except SpecError as e:
+        return _report_spec_error(e)
+    from .data.header import DataError
+    from .passes.pipeline import build
+
+    out = Path(args.output) if args.output else Path("build") / r.spec.model.value
+    try:
+        build(r, Path(args.spec), out)
+    except DataError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BUILD
+    if not args.quiet:
+        print(f"built {r.spec.model.value} → {out}/ (resolved spec: {out}/spec.resolved.json)")
+    return EXIT_OK
+
+
+def cmd_targets(args) -> int:
+    from . import targets
+
+    reg = targets.registry()
+    if args.json:
+        rows = []
+        for name, e in sorted(reg.items()):
+            caps = e.backend.caps.__dict__ if e.backend is not None else None
+            rows.append({"name": name, "package": e.package, "version": e.version,
+                         "description": getattr(e.backend, "description", None), "caps": caps, "error": e.error})
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    width = max((len(n) for n in reg), default=6)
+    for name, e in sorted(reg.items()):
+        if e.backend is None:
+            print(f"{name:<{width}}  BROKEN  {e.error}")
+            continue
+        c = e.backend.caps
+        fpu = {"none": "no FPU", "single": "FPU sp", "double": "FPU dp"}[c.fpu]
+        print(f"{name:<{width}}  {e.package} {e.version}  [{fpu}{', DSP' if c.dsp else ''}, "
+              f"{c.clock_hz / 1e6:g} MHz]  {e.backend.description}")
+    return EXIT_OK
+
+
+def cmd_schema(args) -> int:
+    from .spec.ir import Spec
+
+    text = json.dumps(Spec.model_json_schema(), indent=2, sort_keys=True) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_explain(args) -> int:
+    from .spec.diagnostics import CODES
+
+    code = args.code.upper()
+    if code not in CODES:
+        print(f"error: no such error code '{args.code}'; codes: {', '.join(sorted(CODES))}", file=sys.stderr)
+        return EXIT_SPEC
+    print(f"{code}: {CODES[code]}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------------
+def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = argparse.ArgumentParser(prog="tinyc", description="Compile a tiny ML model spec (.tml) into C libraries "
+                                "for microcontrollers.")
+    p.add_argument("--version", action="version", version=f"tinyc {__version__}")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    c = sub.add_parser("check", help="parse and validate specs (fast; for editors and pre-commit hooks)")
+    c.add_argument("specs", nargs="+", metavar="SPEC")
+    c.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    c.set_defaults(func=cmd_check)
+
+    f = sub.add_parser("fmt", help="rewrite specs in canonical form")
+    f.add_argument("specs", nargs="+", metavar="SPEC", help="spec files ('-' reads stdin, writes stdout)")
+    f.add_argument("--check", action="store_true", help="change nothing; print a diff and exit 1 if not canonical")
+    f.set_defaults(func=cmd_fmt)
+
+    b = sub.add_parser("build", help="build a spec: check it, load the data, run the passes, write the output")
+    b.add_argument("spec", metavar="SPEC")
+    b.add_argument("-o", "--output", metavar="DIR", help="output folder (default: build/<model>)")
+    b.add_argument("-q", "--quiet", action="store_true")
+    b.set_defaults(func=cmd_build)
+
+    t = sub.add_parser("targets", help="list backend targets, built-in and third-party")
+    t.add_argument("--json", action="store_true", help="machine-readable output")
+    t.set_defaults(func=cmd_targets)
+
+    s = sub.add_parser("schema", help="print the JSON Schema of the spec IR")
+    s.add_argument("-o", "--output", metavar="FILE")
+    s.set_defaults(func=cmd_schema)
+
+    e = sub.add_parser("explain", help="explain an error code, e.g. tinyc explain E0201")
+    e.add_argument("code")
+    e.set_defaults(func=cmd_explain)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # an internal error: short message unless --debug
+        if args.debug:
+            raise
+        print(f"internal error: {type(e).__name__}: {e}\n(this is a bug in tinyc; rerun with --debug "
+              f"for the traceback and report it)", file=sys.stderr)
+        return EXIT_BUILD
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

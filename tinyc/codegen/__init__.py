@@ -1,0 +1,1 @@
+"""Helpers shared by every backend's code generator."""

@@ -1,0 +1,1 @@
+"""Compiler passes. Each takes its input and returns a new value."""

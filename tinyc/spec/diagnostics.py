@@ -1,0 +1,175 @@
+"""Diagnostics: what went wrong, where, and what to do about it.
+
+Rendered like a good compiler does it::
+
+    specs/bad.tml:7:8: error[E0201]: unknown target 'cortex-m5'
+      7 | target cortex-m5 {
+        |        ^^^^^^^^^
+      help: did you mean 'cortex-m4'?
+
+Each kind of error has a code; ``tinyc explain CODE`` prints the long form.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from .ir import Span
+
+
+@dataclass(frozen=True)
+class Note:
+    message: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    message: str
+    span: Span | None = None
+    hint: str | None = None
+    notes: tuple[Note, ...] = ()
+    severity: str = "error"
+
+
+class SpecError(Exception):
+    """A spec (or the data it names) is wrong. Carries every diagnostic found."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], source: str = "", file: str = "<spec>"):
+        self.diagnostics = list(diagnostics)
+        self.source = source
+        self.file = file
+        super().__init__(self.render())
+
+    def render(self, color: bool = False) -> str:
+        return render_all(self.diagnostics, self.source, self.file, color=color)
+
+
+# ---------------------------------------------------------------------------
+# Error codes. The short message is written where the error is raised; the
+# explanation here is what `tinyc explain` prints.
+CODES: dict[str, str] = {
+    "E0101": "Syntax error: the parser met a token it did not expect at this point.\n"
+    "A spec is a list of statements, each a keyword and its value, e.g.\n"
+    "    task classification\n    budget 30s\n    target cortex-m4 { flash 32KB ram 8KB }",
+    "E0102": "Unknown statement: the word at the start of a statement is not a keyword\n"
+    "allowed there. Top-level keywords: model, data, task, metric, budget, seed,\n"
+    "quantize, target, search. Inside `data { }`: label, ignore, holdout, missing.\n"
+    "Inside `target NAME { }`: flash, ram, clock.",
+    "E0103": "Unterminated string: a string starts with '\"' and must end with '\"' on the\nsame line.",
+    "E0104": "Bad number: numbers are written as 42, 0.5 or 1e-3, optionally followed\n"
+    "directly by a unit (30s, 32KB, 20%).",
+    "E0105": "Unexpected end of file: a block opened with '{' was not closed, or a\n"
+    "statement is missing its value.",
+    "E0106": "Unexpected character: this character cannot start any token of the spec\nlanguage.",
+    "E0110": "Wrong or missing unit. Sizes take B, KB, KiB, MB or MiB (KB = KiB = 1024\n"
+    "bytes, as in MCU datasheets); times take ms, s, m or h; clocks take Hz, kHz,\n"
+    "MHz; a holdout share takes %.",
+    "E0111": "Value out of range: the number is not allowed here (a budget must be\n"
+    "positive, a holdout percentage must be between 0 and 100, a seed must be a\n"
+    "non-negative integer below 2**32).",
+    "E0112": "Unknown value: the word is not one of the values this statement accepts.",
+    "E0113": "Invalid model name: the model name prefixes every symbol of the generated\n"
+    "C library, so it must be a C identifier (letters, digits, '_', not starting with\n"
+    "a digit) and not a C keyword.",
+    "E0201": "Unknown target: no backend with this name is installed. `tinyc targets`\n"
+    "lists the installed ones; third-party packages add more through the\n"
+    "`tinyc.backends` entry-point group.",
+    "E0202": "Duplicate: this statement or block may appear only once in its scope.",
+    "E0203": "Missing statement: the spec needs this statement to be complete.",
+    "E0204": "Metric does not fit the task. classification: accuracy, balanced_accuracy,\n"
+    "f1, auc; regression: rmse, mae, r2; anomaly: auc, f1.",
+    "E0205": "Memory budget is inconsistent: the RAM budget is larger than the flash\n"
+    "budget, or a budget exceeds what the device has.",
+    "E0206": "Search block error: an unknown model family or hyperparameter, a range\n"
+    "whose low end is above its high end, or a value of the wrong type.",
+    "E0301": "Data file not found: the path is relative to the directory of the spec file.",
+    "E0302": "Column not found: a column named in the spec is not in the CSV header.",
+    "E0303": "Data file cannot be used: it is empty, has no header, or has a column\n"
+    "that cannot be read as numbers.",
+}
+
+
+def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The closest choice to ``word``, if any is close enough.
+
+    >>> did_you_mean("cortex-m5", ["cortex-m4", "host"])
+    'cortex-m4'
+    >>> did_you_mean("xyz", ["cortex-m4", "host"]) is None
+    True
+    """
+    choices = list(choices)
+    lowered = {c.lower(): c for c in choices}
+    if word.lower() in lowered:
+        return lowered[word.lower()]
+    match = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=cutoff)
+    return lowered[match[0]] if match else None
+
+
+def suggestion(word: str, choices: Sequence[str], what: str = "") -> str:
+    """A help line: did-you-mean when something is close, else the valid list."""
+    best = did_you_mean(word, choices)
+    listing = ", ".join(choices)
+    if best is not None:
+        return f"did you mean '{best}'?" + (f" ({what}: {listing})" if what and len(choices) <= 12 else "")
+    return f"expected one of: {listing}" if not what else f"{what}: {listing}"
+
+
+# ---------------------------------------------------------------------------
+# Rendering
+
+_RED, _YELLOW, _BLUE, _BOLD, _RESET = "\033[31m", "\033[33m", "\033[34m", "\033[1m", "\033[0m"
+
+
+def _line_text(source: str, line: int) -> str:
+    lines = source.split("\n")
+    return lines[line - 1] if 0 < line <= len(lines) else ""
+
+
+def _snippet(source: str, span: Span, color: bool) -> list[str]:
+    text = _line_text(source, span.line).expandtabs(1)
+    width = len(str(span.line))
+    start = max(span.column, 1)
+    if span.end_line == span.line:
+        length = max(span.end_column - span.column, 1)
+    else:
+        length = max(len(text) - start + 1, 1)
+    caret = " " * (start - 1) + "^" * length
+    if color:
+        caret = _RED + caret + _RESET
+    return [f"  {span.line:>{width}} | {text}".rstrip(), f"  {'':>{width}} | {caret}"]
+
+
+def render(diag: Diagnostic, source: str, file: str, color: bool = False) -> str:
+    sev = diag.severity
+    if color:
+        sev = (_RED if sev == "error" else _YELLOW) + _BOLD + sev + _RESET
+    where = f"{file}:{diag.span.line}:{diag.span.column}" if diag.span else file
+    out = [f"{where}: {sev}[{diag.code}]: {diag.message}"]
+    if diag.span is not None and source:
+        out += _snippet(source, diag.span, color)
+    for note in diag.notes:
+        if note.span is not None:
+            out.append(f"  note: {file}:{note.span.line}:{note.span.column}: {note.message}")
+            out += _snippet(source, note.span, color)
+        else:
+            out.append(f"  note: {note.message}")
+    if diag.hint:
+        label = (_BLUE + "help" + _RESET) if color else "help"
+        out.append(f"  {label}: {diag.hint}")
+    return "\n".join(out)
+
+
+def render_all(diags: Sequence[Diagnostic], source: str, file: str, color: bool = False) -> str:
+    parts = [render(d, source, file, color) for d in diags]
+    errors = sum(1 for d in diags if d.severity == "error")
+    if errors > 1:
+        parts.append(f"{errors} errors")
+    return "\n".join(parts)
+
+
+def sort_key(d: Diagnostic):
+    s = d.span
+    return (s.line, s.column) if s else (10**9, 0)

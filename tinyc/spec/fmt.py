@@ -1,0 +1,243 @@
+"""The canonical printer behind `tinyc fmt`.
+
+Statements keep the order they were written in (every IR node knows its
+span); whitespace, indentation (two spaces per block), separators and unit
+spelling are normalised: one statement per line, no ';', units written as
+``32KB``/``30s``/``80MHz``, names quoted only when they need it.
+
+Comments are kept. A comment on a line of its own belongs to the statement
+that follows it (or to the closing brace / the end of the file when nothing
+follows); a comment after code belongs to the statement on that line. One
+blank line is kept where the source had at least one between statements.
+
+Laws (tested with hypothesis): ``parse(fmt(x)) == parse(x)`` up to spans, and
+``fmt(fmt(x)) == fmt(x)``.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from .ir import DataSource, Located, ParamValue, Quantity, Search, Spec, Target
+from .parser import parse
+
+INDENT = "  "
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
+
+
+@dataclass
+class _Item:
+    text: str
+    depth: int
+    first: int  # source lines this item covers (1-based, inclusive)
+    last: int
+    leaf: bool = True  # False for a block opener or closer
+    closer: bool = False
+    leading: list[str] = field(default_factory=list)
+    lead_first: int | None = None  # source line of the first leading comment
+    trailing: list[str] = field(default_factory=list)
+
+
+def _name(value: str) -> str:
+    return value if _WORD.fullmatch(value) else f'"{value}"'
+
+
+def _num(v) -> str:
+    if isinstance(v, str):
+        return _name(v)
+    if isinstance(v, int):
+        return str(v)
+    assert math.isfinite(v)
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def _qty(q: Quantity) -> str:
+    return q.text
+
+
+def _lines(node) -> tuple[int, int]:
+    s = node.span
+    return (s.line, s.end_line) if s is not None else (0, 0)
+
+
+class _Printer:
+    def __init__(self):
+        self.items: list[_Item] = []
+
+    def leaf(self, text: str, depth: int, node):
+        first, last = _lines(node)
+        self.items.append(_Item(text, depth, first, last))
+
+    def block(self, head: str, depth: int, node, body):
+        """A statement with a braced block; ``body`` emits the inner items."""
+        first, last = _lines(node)
+        self.items.append(_Item(head + " {", depth, first, first, leaf=False))
+        body(depth + 1)
+        self.items.append(_Item("}", depth, last, last, leaf=False, closer=True))
+
+    # -- statements ------------------------------------------------------
+    def spec(self, spec: Spec):
+        stmts = []
+        for key in ("model", "task", "metric", "budget", "seed", "quantize"):
+            node = getattr(spec, key)
+            if node is not None:
+                stmts.append((node, lambda d, k=key, n=node: self.simple(k, n, d)))
+        if spec.data is not None:
+            stmts.append((spec.data, lambda d: self.data(spec.data, d)))
+        for t in spec.targets:
+            stmts.append((t, lambda d, t=t: self.target(t, d)))
+        if spec.search is not None:
+            stmts.append((spec.search, lambda d: self.search(spec.search, d)))
+        for _, emit in sorted(stmts, key=lambda s: _pos(s[0])):
+            emit(0)
+
+    def simple(self, key, node, depth):
+        if key == "budget":
+            text = _qty(node)
+        elif key == "model":
+            text = _name(node.value)
+        else:
+            v = node.value
+            text = v.value if hasattr(v, "value") else str(v)
+        # statement span is the value's span for simple statements: print on one line
+        self.leaf(f"{key} {text}", depth, node)
+
+    def data(self, d: DataSource, depth):
+        head = f'data "{d.path.value}"'
+        inner = []
+        if d.label is not None:
+            inner.append((d.label, f"label {_name(d.label.value)}"))
+        if d.ignore:
+            inner.append((_Spanned(d.ignore_span), "ignore " + ", ".join(_name(x.value) for x in d.ignore)))
+        if d.holdout is not None:
+            h = d.holdout
+            text = f'holdout "{h.path}"' if h.path is not None else f"holdout {_num(h.percent)}%"
+            inner.append((h, text))
+        if d.missing is not None:
+            inner.append((d.missing, f"missing {d.missing.value.value}"))
+        if not inner:
+            self.leaf(head, depth, d)
+            return
+        self.block(head, depth, d, lambda dd: [self.leaf(t, dd, n) for n, t in sorted(inner, key=lambda x: _pos(x[0]))])
+
+    def target(self, t: Target, depth):
+        inner = [(q, f"{k} {_qty(q)}") for k in ("flash", "ram", "clock") if (q := getattr(t, k)) is not None]
+        head = f"target {t.name.value}"
+        if not inner:
+            self.leaf(head, depth, t)
+            return
+        self.block(head, depth, t, lambda dd: [self.leaf(s, dd, n) for n, s in sorted(inner, key=lambda x: _pos(x[0]))])
+
+    def search(self, s: Search, depth):
+        def body(dd):
+            entries = []
+            if s.families is not None:
+                entries.append((_Spanned(s.families_span),
+                                lambda d3: self.leaf("families " + ", ".join(f.value for f in s.families), d3,
+                                                     _Spanned(s.families_span))))
+            for cfg in s.configs:
+                entries.append((cfg, lambda d3, cfg=cfg: self.block(
+                    cfg.family.value, d3, cfg,
+                    lambda d4: [self.leaf(f"{p.name.value} {_value(p.value)}", d4, p) for p in cfg.params])))
+            for _, emit in sorted(entries, key=lambda e: _pos(e[0])):
+                emit(dd)
+
+        self.block("search", depth, s, body)
+
+
+@dataclass
+class _Spanned:
+    span: object
+
+
+def _pos(node) -> int:
+    return node.span.start if node.span is not None else 1 << 60
+
+
+def _value(v: ParamValue) -> str:
+    vals = [_num(x.value) for x in v.values]
+    if v.kind == "range":
+        return f"{vals[0]}..{vals[1]}"
+    return ", ".join(vals)
+
+
+# ---------------------------------------------------------------------------
+# Comments
+
+def _comments(source: str) -> list[tuple[int, str, bool]]:
+    """(line, text, own_line) for every comment; '#' inside strings is not one."""
+    out = []
+    for n, line in enumerate(source.split("\n"), 1):
+        in_str = False
+        for i, ch in enumerate(line):
+            if ch == '"':
+                in_str = not in_str
+            elif ch == "#" and not in_str:
+                out.append((n, line[i:].rstrip(), line[:i].strip() == ""))
+                break
+    return out
+
+
+def _attach(items: list[_Item], comments, tail: list[str]):
+    for line, text, own in comments:
+        if not own:
+            covering = [it for it in items if it.first <= line <= it.last]
+            if covering:
+                best = min(covering, key=lambda it: (it.last - it.first, -items.index(it)))
+                best.trailing.append(text)
+                continue
+        inside = [it for it in items if it.leaf and it.first < line <= it.last]
+        after = [it for it in items if it.first > line]
+        target = inside[0] if inside else min(after, key=lambda it: (it.first, items.index(it))) if after else None
+        if target is None:
+            tail.append(text)
+            continue
+        target.leading.append(text)
+        if target.lead_first is None:
+            target.lead_first = line
+
+
+def _render(items: list[_Item], tail: list[str], source_lines: list[str]) -> str:
+    out: list[str] = []
+    prev_last: int | None = None
+    prev_opener = False
+
+    def blank_between(a: int, b: int) -> bool:
+        return any(not source_lines[i - 1].strip() for i in range(a + 1, b) if 0 < i <= len(source_lines))
+
+    for it in items:
+        start = it.lead_first if it.lead_first is not None else it.first
+        # one blank line where the source had one; never right after '{' or before a bare '}'
+        if prev_last is not None and not prev_opener and not (it.closer and not it.leading) \
+                and blank_between(prev_last, start):
+            out.append("")
+        pad = INDENT * (it.depth + (1 if it.closer else 0))
+        out.extend(pad + c for c in it.leading)
+        # several comments after one (multi-line) statement: all but the last go above it
+        out.extend(INDENT * it.depth + c for c in it.trailing[:-1])
+        line = INDENT * it.depth + it.text
+        if it.trailing:
+            line += "  " + it.trailing[-1]
+        out.append(line)
+        prev_last = it.last
+        prev_opener = not it.leaf and not it.closer
+    if tail:
+        if out:
+            out.append("")
+        out.extend(tail)
+    return "\n".join(out) + "\n" if out else ""
+
+
+def format_spec(spec: Spec, source: str) -> str:
+    """The canonical text of ``spec``, which was parsed from ``source``."""
+    printer = _Printer()
+    printer.spec(spec)
+    tail: list[str] = []
+    _attach(printer.items, _comments(source), tail)
+    return _render(printer.items, tail, source.split("\n"))
+
+
+def fmt(source: str, file: str = "<spec>") -> str:
+    """Parse and print canonically. Raises SpecError when ``source`` is invalid."""
+    return format_spec(parse(source, file), source)

@@ -1,0 +1,172 @@
+"""The typed IR of a spec.
+
+Every node keeps the span of the source it came from, so that any later check
+(the resolver, the data loader, the memory fitter) can point at the exact place
+in the spec. Values the user did not write (defaults filled in by the resolver)
+have ``span = None``.
+
+The IR is plain data: pydantic models, no behaviour beyond small accessors.
+``tinyc schema`` prints the JSON Schema generated from these classes.
+"""
+from __future__ import annotations
+
+from enum import Enum
+from typing import Generic, Literal, TypeVar, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+IR_VERSION = 1
+
+T = TypeVar("T")
+
+
+class Span(BaseModel):
+    """A region of a source file. Lines and columns start at 1; ``start`` and
+    ``end`` are character offsets (end exclusive)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start: int
+    end: int
+
+
+class Node(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    span: Span | None = None
+
+
+class Located(Node, Generic[T]):
+    """A single value with the place it was written."""
+
+    value: T
+
+
+class Task(str, Enum):
+    classification = "classification"
+    regression = "regression"
+    anomaly = "anomaly"
+
+
+class Metric(str, Enum):
+    accuracy = "accuracy"
+    balanced_accuracy = "balanced_accuracy"
+    f1 = "f1"
+    auc = "auc"
+    rmse = "rmse"
+    mae = "mae"
+    r2 = "r2"
+
+
+class Quantization(str, Enum):
+    float32 = "float32"
+    int16 = "int16"
+    int8 = "int8"
+    auto = "auto"
+
+
+class MissingPolicy(str, Enum):
+    """What to do with empty or NaN cells in feature columns."""
+
+    median = "median"  # impute with the training median (default)
+    mean = "mean"
+    zero = "zero"
+    drop = "drop"  # drop the rows
+    error = "error"  # refuse the data
+
+
+class Quantity(Node):
+    """A number with its unit, as written (``32KB``) and normalised
+    (``value`` in bytes, seconds, Hz or percent; ``unit`` canonical)."""
+
+    text: str
+    value: float
+    unit: str
+
+
+class Holdout(Node):
+    """Either a percentage of the data or a separate CSV file."""
+
+    percent: float | None = None
+    path: str | None = None
+
+
+class DataSource(Node):
+    path: Located[str]
+    label: Located[str] | None = None
+    ignore: list[Located[str]] = Field(default_factory=list)
+    ignore_span: Span | None = None
+    holdout: Holdout | None = None
+    missing: Located[MissingPolicy] | None = None
+
+
+class Target(Node):
+    name: Located[str]
+    flash: Quantity | None = None
+    ram: Quantity | None = None
+    clock: Quantity | None = None
+
+
+class Scalar(Node):
+    value: Union[int, float, str]
+
+
+class ParamValue(Node):
+    """A fixed value (``max_depth 4``), a range (``max_depth 2..8``) or a
+    choice (``hidden 8, 16, 32``)."""
+
+    kind: Literal["fixed", "range", "choice"]
+    values: list[Scalar]
+
+
+class Param(Node):
+    name: Located[str]
+    value: ParamValue
+
+
+class FamilyConfig(Node):
+    family: Located[str]
+    params: list[Param] = Field(default_factory=list)
+
+
+class Search(Node):
+    families: list[Located[str]] | None = None
+    families_span: Span | None = None
+    configs: list[FamilyConfig] = Field(default_factory=list)
+
+
+class Spec(Node):
+    """A whole spec file. Optional fields are None when the statement is absent;
+    :func:`tinyc.spec.resolve.resolve` fills defaults and checks the values."""
+
+    ir_version: int = IR_VERSION
+    file: str = "<spec>"
+    model: Located[str] | None = None
+    data: DataSource | None = None
+    task: Located[Task] | None = None
+    metric: Located[Metric] | None = None
+    budget: Quantity | None = None
+    seed: Located[int] | None = None
+    quantize: Located[Quantization] | None = None
+    targets: list[Target] = Field(default_factory=list)
+    search: Search | None = None
+
+
+def strip_spans(obj):
+    """The IR as plain data without any span or file: two specs that mean the
+    same thing compare equal after this, wherever they were written."""
+    if isinstance(obj, BaseModel):
+        obj = obj.model_dump(mode="json")
+    if isinstance(obj, dict):
+        return {
+            k: strip_spans(v)
+            for k, v in obj.items()
+            if k not in ("file",) and not (k == "span" or k.endswith("_span"))
+        }
+    if isinstance(obj, list):
+        return [strip_spans(v) for v in obj]
+    return obj

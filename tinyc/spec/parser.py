@@ -1,0 +1,365 @@
+"""Spec text → IR.
+
+One cached LALR parser built from ``grammar/tinyc.lark``; a Transformer with a
+method per rule that returns typed IR nodes with their spans. Syntax errors
+become diagnostics; after one, the parser blanks the offending line and tries
+again so that independent mistakes further down are reported in the same run.
+Value checks that need no context beyond the statement (units, enum words,
+numbers) are done here too; checks across statements and against the outside
+world (targets, files, columns) are in :mod:`tinyc.spec.resolve`.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from lark import Token, Transformer, v_args
+from lark.exceptions import VisitError
+
+from . import vocab
+from .diagnostics import Diagnostic, Note, SpecError, sort_key, suggestion
+from .syntax import parse_tree, span_of_meta, span_of_token
+from .ir import (
+    DataSource, FamilyConfig, Holdout, Located, Metric, MissingPolicy, Param, ParamValue,
+    Quantity, Quantization, Scalar, Search, Span, Spec, Target, Task,
+)
+
+# ---------------------------------------------------------------------------
+# Tree → IR
+
+def _split_quantity(tok: Token) -> tuple[str, str]:
+    m = re.fullmatch(r"([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)([A-Za-z%]*)", str(tok))
+    assert m is not None
+    return m.group(1), m.group(2)
+
+
+def _canonical_unit(unit: str, units: dict) -> str | None:
+    if unit in units:
+        return unit
+    lowered = {u.lower(): u for u in units}
+    return lowered.get(unit.lower())
+
+
+class _Builder(Transformer):
+    """Builds IR nodes. Value errors are collected in ``self.diags``; the node
+    concerned is then left out so that building can go on."""
+
+    def __init__(self, source: str, file: str):
+        super().__init__()
+        self.source = source
+        self.file = file
+        self.diags: list[Diagnostic] = []
+        self.invalid: set[str] = set()  # statements left out of the IR because of an error
+
+    def error(self, code: str, message: str, span: Span | None, hint: str | None = None, notes=()):
+        self.diags.append(Diagnostic(code, message, span, hint, tuple(notes)))
+
+    # -- terminals ---------------------------------------------------------
+    def name(self, children):
+        (tok,) = children
+        value = str(tok)[1:-1] if tok.type == "STRING" else str(tok)
+        return Located[str](value=value, span=span_of_token(tok))
+
+    word = name
+    string = name
+
+    def _quantity(self, tok: Token, units: dict, what: str, example: str) -> Quantity | None:
+        number, unit = _split_quantity(tok)
+        span = span_of_token(tok)
+        if not unit:
+            self.error("E0110", f"missing {what} unit in '{tok}'", span,
+                       hint=f"write the unit right after the number, e.g. {number}{example}; units: {', '.join(units)}")
+            return None
+        canon = _canonical_unit(unit, units)
+        if canon is None:
+            near = vocab.closest_unit(unit, units)
+            hint = (f"did you mean '{number}{near}'? ({what} units: {', '.join(units)})" if near
+                    else suggestion(unit, list(units), f"{what} units"))
+            self.error("E0110", f"unknown {what} unit '{unit}'", span, hint=hint)
+            return None
+        return Quantity(text=number + canon, value=float(number) * units[canon], unit=canon, span=span)
+
+    def _enum(self, loc: Located[str], enum, what: str, code: str = "E0112"):
+        try:
+            return Located[enum](value=enum(loc.value), span=loc.span)
+        except ValueError:
+            self.error(code, f"unknown {what} '{loc.value}'", loc.span,
+                       hint=suggestion(loc.value, [e.value for e in enum], f"{what}s"))
+            return None
+
+    # -- top-level statements ---------------------------------------------
+    @v_args(meta=True)
+    def model_stmt(self, meta, children):
+        return ("model", span_of_meta(meta), children[0])
+
+    @v_args(meta=True)
+    def task_stmt(self, meta, children):
+        return ("task", span_of_meta(meta), self._enum(children[0], Task, "task"))
+
+    @v_args(meta=True)
+    def metric_stmt(self, meta, children):
+        return ("metric", span_of_meta(meta), self._enum(children[0], Metric, "metric"))
+
+    @v_args(meta=True)
+    def quantize_stmt(self, meta, children):
+        return ("quantize", span_of_meta(meta), self._enum(children[0], Quantization, "quantization"))
+
+    @v_args(meta=True)
+    def budget_stmt(self, meta, children):
+        q = self._quantity(children[0], vocab.TIME_UNITS, "time", "s")
+        if q is not None and q.value <= 0:
+            self.error("E0111", f"budget must be positive, got {q.text}", q.span, hint="e.g. budget 30s, 5m or 4h")
+            q = None
+        return ("budget", span_of_meta(meta), q)
+
+    @v_args(meta=True)
+    def seed_stmt(self, meta, children):
+        tok = children[0]
+        span = span_of_token(tok)
+        if not re.fullmatch(r"\+?\d+", str(tok)) or int(str(tok)) >= 2**32:
+            self.error("E0111", f"seed must be a whole number from 0 to 4294967295, got '{tok}'", span,
+                       hint="e.g. seed 42")
+            return ("seed", span_of_meta(meta), None)
+        return ("seed", span_of_meta(meta), Located[int](value=int(str(tok)), span=span))
+
+    # -- data ----------------------------------------------------------------
+    @v_args(meta=True)
+    def data_stmt(self, meta, children):
+        path = children[0]
+        body = children[1] if len(children) > 1 else []
+        fields = self._collect(body, "data")
+        ignore_stmt = fields.get("ignore")
+        src = DataSource(
+            path=path,
+            label=fields.get("label"),
+            ignore=ignore_stmt[0] if ignore_stmt else [],
+            ignore_span=ignore_stmt[1] if ignore_stmt else None,
+            holdout=fields.get("holdout"),
+            missing=fields.get("missing"),
+            span=span_of_meta(meta),
+        )
+        return ("data", span_of_meta(meta), src)
+
+    def data_body(self, children):
+        return children
+
+    @v_args(meta=True)
+    def label_stmt(self, meta, children):
+        return ("label", span_of_meta(meta), children[0])
+
+    @v_args(meta=True)
+    def ignore_stmt(self, meta, children):
+        return ("ignore", span_of_meta(meta), (children, span_of_meta(meta)))
+
+    @v_args(meta=True)
+    def missing_stmt(self, meta, children):
+        return ("missing", span_of_meta(meta), self._enum(children[0], MissingPolicy, "missing-value policy"))
+
+    @v_args(meta=True)
+    def holdout_stmt(self, meta, children):
+        (val,) = children
+        span = span_of_meta(meta)
+        if isinstance(val, Located):
+            return ("holdout", span, Holdout(path=val.value, span=val.span))
+        q = self._quantity(val, {"%": 1.0}, "holdout", "%")
+        if q is None:
+            return ("holdout", span, None)
+        if not 0 < q.value < 100:
+            self.error("E0111", f"holdout percentage must be between 0 and 100, got {q.text}", q.span,
+                       hint="20% is a common choice; or name a second CSV file: holdout \"test.csv\"")
+            return ("holdout", span, None)
+        return ("holdout", span, Holdout(percent=q.value, span=q.span))
+
+    # -- targets -------------------------------------------------------------
+    @v_args(meta=True)
+    def target_stmt(self, meta, children):
+        name = children[0]
+        body = children[1] if len(children) > 1 else []
+        fields = self._collect(body, f"target {name.value}")
+        return ("target", span_of_meta(meta), Target(name=name, span=span_of_meta(meta), **fields))
+
+    def target_body(self, children):
+        return children
+
+    def _size(self, meta, children, key):
+        q = self._quantity(children[0], vocab.SIZE_UNITS, "size", "KB")
+        if q is not None and q.value <= 0:
+            self.error("E0111", f"{key} must be positive, got {q.text}", q.span)
+            q = None
+        return (key, span_of_meta(meta), q)
+
+    @v_args(meta=True)
+    def flash_stmt(self, meta, children):
+        return self._size(meta, children, "flash")
+
+    @v_args(meta=True)
+    def ram_stmt(self, meta, children):
+        return self._size(meta, children, "ram")
+
+    @v_args(meta=True)
+    def clock_stmt(self, meta, children):
+        q = self._quantity(children[0], vocab.CLOCK_UNITS, "clock", "MHz")
+        if q is not None and q.value <= 0:
+            self.error("E0111", f"clock must be positive, got {q.text}", q.span)
+            q = None
+        return ("clock", span_of_meta(meta), q)
+
+    # -- search --------------------------------------------------------------
+    @v_args(meta=True)
+    def search_stmt(self, meta, children):
+        families = None
+        families_span = None
+        configs: list[FamilyConfig] = []
+        seen: dict[str, Span] = {}
+        for item in children:
+            if isinstance(item, FamilyConfig):
+                prev = seen.get(item.family.value)
+                if prev is not None:
+                    self._duplicate(f"family block '{item.family.value}'", item.family.span, prev)
+                    continue
+                seen[item.family.value] = item.family.span
+                configs.append(item)
+            else:
+                _, span, fams = item
+                if families is not None:
+                    self._duplicate("'families'", span, families_span)
+                    continue
+                families, families_span = fams, span
+        return ("search", span_of_meta(meta),
+                Search(families=families, families_span=families_span, configs=configs, span=span_of_meta(meta)))
+
+    @v_args(meta=True)
+    def families_stmt(self, meta, children):
+        return ("families", span_of_meta(meta), list(children))
+
+    @v_args(meta=True)
+    def family_block(self, meta, children):
+        fam, *params = children
+        seen: dict[str, Span] = {}
+        kept = []
+        for p in params:
+            if p.name.value in seen:
+                self._duplicate(f"parameter '{p.name.value}'", p.name.span, seen[p.name.value])
+                continue
+            seen[p.name.value] = p.name.span
+            kept.append(p)
+        return FamilyConfig(family=fam, params=kept, span=span_of_meta(meta))
+
+    @v_args(meta=True)
+    def param(self, meta, children):
+        name, value = children
+        if not isinstance(value, ParamValue):
+            value = ParamValue(kind="fixed", values=[self._scalar(value)], span=value.span)
+        return Param(name=name, value=value, span=span_of_meta(meta))
+
+    def number(self, children):
+        (tok,) = children
+        number, unit = _split_quantity(tok)
+        span = span_of_token(tok)
+        if unit:
+            self.error("E0110", f"hyperparameters take plain numbers, found unit '{unit}' in '{tok}'", span,
+                       hint=f"write {number}")
+        is_int = re.fullmatch(r"[+-]?\d+", number) is not None
+        return Scalar(value=int(number) if is_int else float(number), span=span)
+
+    def _scalar(self, item) -> Scalar:
+        return item if isinstance(item, Scalar) else Scalar(value=item.value, span=item.span)
+
+    @v_args(meta=True)
+    def range(self, meta, children):
+        return ParamValue(kind="range", values=[self._scalar(c) for c in children], span=span_of_meta(meta))
+
+    @v_args(meta=True)
+    def choice(self, meta, children):
+        return ParamValue(kind="choice", values=[self._scalar(c) for c in children], span=span_of_meta(meta))
+
+    # -- assembling ----------------------------------------------------------
+    def _duplicate(self, what: str, span: Span, first: Span | None):
+        notes = [Note("first given here", first)] if first is not None else []
+        self.error("E0202", f"duplicate {what}", span, hint="remove one of them", notes=notes)
+
+    def _collect(self, items, scope: str) -> dict:
+        """Statements of a block into a field dict, refusing duplicates."""
+        fields: dict = {}
+        spans: dict[str, Span] = {}
+        for key, span, value in items:
+            if key in spans:
+                self._duplicate(f"'{key}' in {scope}", span, spans[key])
+                continue
+            spans[key] = span
+            if value is not None:
+                fields[key] = value
+        return fields
+
+    def start(self, children):
+        fields: dict = {}
+        spans: dict[str, Span] = {}
+        targets: list[Target] = []
+        for key, span, value in children:
+            if key == "target":
+                targets.append(value)
+                continue
+            if key in spans:
+                self._duplicate(f"'{key}' statement", span, spans[key])
+                continue
+            spans[key] = span
+            if value is not None:
+                fields[key] = value
+            else:
+                self.invalid.add(key)
+        return Spec(file=self.file, targets=targets, **fields)
+
+
+def _check_model_name(spec: Spec, builder: _Builder) -> None:
+    from ..codegen.cgen import C_KEYWORDS, suggest_identifier
+
+    if spec.model is None:
+        return
+    name = spec.model.value
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or name in C_KEYWORDS:
+        builder.error("E0113", f"model name '{name}' is not a valid C identifier", spec.model.span,
+                      hint=f"the name prefixes every generated C symbol; try '{suggest_identifier(name)}'")
+
+
+def parse_partial(source: str, file: str = "<spec>") -> tuple[Spec, list[Diagnostic], set[str]]:
+    """Parse as far as possible: the IR with invalid statements left out, the
+    value errors found, and the names of the statements left out (so that the
+    resolver does not report them missing too). Raises :class:`SpecError` on
+    syntax errors, which leave no IR to check."""
+    tree, diags = parse_tree(source)
+    if tree is None:
+        raise SpecError(diags, source, file)
+    builder = _Builder(source, file)
+    try:
+        spec = builder.transform(tree)
+    except VisitError as e:  # a bug in a builder method, not a user error
+        raise e.orig_exc from e
+    _check_model_name(spec, builder)
+    return spec, sorted(builder.diags, key=sort_key), builder.invalid
+
+
+def parse(source: str, file: str = "<spec>") -> Spec:
+    """Parse spec text into IR. Raises :class:`SpecError` with every
+    diagnostic found."""
+    spec, diags, _ = parse_partial(source, file)
+    if diags:
+        raise SpecError(diags, source, file)
+    return spec
+
+
+def read_source(path: str | Path, display_name: str | None = None) -> str:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise SpecError([Diagnostic("E0301", f"cannot read spec file: {e.strerror}")], "", str(display_name or path))
+    try:
+        source = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise SpecError([Diagnostic("E0106", f"spec file is not UTF-8 text (byte {e.start})")], "",
+                        str(display_name or path))
+    return source
+
+
+def parse_file(path: str | Path, display_name: str | None = None) -> Spec:
+    return parse(read_source(path, display_name), str(display_name or path))

@@ -1,0 +1,310 @@
+"""Checks across statements and against the outside world, and defaults.
+
+``resolve(spec, spec_dir)`` returns a new Spec with every default filled in
+(defaults carry ``span=None``) plus the resolved file paths and CSV format.
+It reports every problem it finds at once, each with the span of the
+statement concerned: required statements, metric vs task, targets against the
+backend registry, memory budgets, data and holdout files, the columns named
+against the CSV header, and the search block against the family table.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import targets as target_registry
+from ..data.header import CsvFormat, DataError, sniff
+from . import vocab
+from .diagnostics import Diagnostic, Note, SpecError, did_you_mean, sort_key, suggestion
+from .ir import (
+    DataSource, Holdout, Located, Metric, MissingPolicy, Quantity, Quantization, Scalar, Spec, Target, Task,
+)
+
+
+@dataclass(frozen=True)
+class Resolved:
+    spec: Spec  # with defaults filled in
+    spec_dir: Path
+    data_path: Path
+    holdout_path: Path | None
+    csv: CsvFormat | None
+
+
+def _size_text(n: float) -> str:
+    """
+    >>> _size_text(32768), _size_text(1536), _size_text(100)
+    ('32KB', '1.5KB', '100B')
+    """
+    for unit, factor in (("MB", 1024**2), ("KB", 1024)):
+        if n >= factor:
+            v = n / factor
+            return f"{v:g}{unit}"
+    return f"{int(n)}B"
+
+
+def _default_size(n: int) -> Quantity:
+    text = _size_text(n)
+    return Quantity(text=text, value=float(n), unit=text.lstrip("0123456789."))
+
+
+class _Checker:
+    def __init__(self, spec: Spec, spec_dir: Path, invalid: set[str]):
+        self.spec = spec
+        self.spec_dir = spec_dir
+        self.invalid = invalid  # statements present but already reported invalid
+        self.diags: list[Diagnostic] = []
+
+    def error(self, code, message, span=None, hint=None, notes=()):
+        self.diags.append(Diagnostic(code, message, span, hint, tuple(notes)))
+
+    # ---------------------------------------------------------------------
+    def required(self):
+        s = self.spec
+        if s.model is None and "model" not in self.invalid:
+            self.error("E0203", "the spec has no 'model' statement", hint="add a name for the model, e.g. `model wine`")
+        if s.data is None:
+            self.error("E0203", "the spec has no 'data' statement",
+                       hint='say where the data is, e.g. `data "wine.csv" { label cultivar }`')
+        if s.task is None and "task" not in self.invalid:
+            self.error("E0203", "the spec has no 'task' statement",
+                       hint="add `task classification`, `task regression` or `task anomaly`")
+        if not s.targets:
+            self.error("E0203", "the spec declares no target",
+                       hint="add at least one device, e.g. `target cortex-m4 { flash 32KB ram 8KB }`; "
+                            "`tinyc targets` lists them")
+
+    def metric(self) -> Located[Metric] | None:
+        s = self.spec
+        if s.task is None:
+            return s.metric
+        allowed = vocab.METRICS_FOR_TASK[s.task.value]
+        if s.metric is None:
+            return Located[Metric](value=vocab.DEFAULT_METRIC[s.task.value])
+        if s.metric.value not in allowed:
+            self.error("E0204", f"metric '{s.metric.value.value}' does not fit task '{s.task.value.value}'",
+                       s.metric.span,
+                       hint=f"{s.task.value.value} metrics: {', '.join(m.value for m in allowed)}",
+                       notes=[Note("task given here", s.task.span)] if s.task.span else ())
+        return s.metric
+
+    def targets(self) -> list[Target]:
+        out = []
+        seen: dict[str, Target] = {}
+        known = target_registry.names()
+        for t in self.spec.targets:
+            name = t.name.value
+            if name in seen:
+                self.error("E0202", f"duplicate target '{name}'", t.name.span,
+                           hint="declare each target once; put all its limits in one block",
+                           notes=[Note("first declared here", seen[name].name.span)])
+                continue
+            seen[name] = t
+            if name not in known:
+                self.error("E0201", f"unknown target '{name}'", t.name.span,
+                           hint=suggestion(name, known, "known targets"))
+                continue
+            try:
+                backend = target_registry.get(name)
+            except RuntimeError as e:
+                self.error("E0201", f"target '{name}' is installed but its backend does not load", t.name.span,
+                           hint=str(e))
+                continue
+            caps = backend.caps
+            flash = t.flash or _default_size(caps.default_flash)
+            ram = t.ram or _default_size(caps.default_ram)
+            for what, q, limit in (("flash", flash, caps.max_flash), ("ram", ram, caps.max_ram)):
+                if limit is not None and q.value > limit:
+                    self.error("E0205", f"{what} {q.text} is more than {name} has ({_size_text(limit)})", q.span,
+                               hint=f"the {name} has {_size_text(caps.max_flash)} of program memory and "
+                                    f"{_size_text(caps.max_ram)} of data RAM")
+            if name != "host" and t.flash is not None and t.ram is not None and ram.value > flash.value:
+                self.error("E0205", f"ram {ram.text} is larger than flash {flash.text} for target '{name}'", ram.span,
+                           hint="a model's RAM (buffers) is far smaller than its flash (weights and code); "
+                                "were the two swapped?",
+                           notes=[Note("flash given here", flash.span)])
+            clock = t.clock or Quantity(text=f"{caps.clock_hz / 1e6:g}MHz", value=caps.clock_hz, unit="MHz")
+            out.append(t.model_copy(update={"flash": flash, "ram": ram, "clock": clock}))
+        return out
+
+    # ---------------------------------------------------------------------
+    def _file(self, written: str, span, what: str) -> Path | None:
+        path = (self.spec_dir / written)
+        if path.is_file():
+            return path
+        folder = path.parent
+        hint = "paths are relative to the spec file's folder"
+        if folder.is_dir():
+            near = did_you_mean(path.name, sorted(p.name for p in folder.iterdir() if p.suffix.lower() in (".csv", ".txt", ".tsv")))
+            if near:
+                rel = os.path.relpath(folder / near, self.spec_dir)
+                hint = f"did you mean \"{Path(rel).as_posix()}\"? ({hint[0].lower()}{hint[1:]})"
+        if path.is_dir():
+            self.error("E0301", f"{what} '{written}' is a directory, not a CSV file", span, hint=hint)
+        else:
+            self.error("E0301", f"{what} '{written}' not found", span, hint=hint)
+        return None
+
+    def data(self) -> tuple[DataSource | None, Path | None, Path | None, CsvFormat | None]:
+        d = self.spec.data
+        if d is None:
+            return None, None, None, None
+        data_path = self._file(d.path.value, d.path.span, "data file")
+        holdout = d.holdout or Holdout(percent=vocab.DEFAULT_HOLDOUT_PERCENT)
+        holdout_path = None
+        if holdout.path is not None:
+            holdout_path = self._file(holdout.path, holdout.span, "holdout file")
+        task = self.spec.task.value if self.spec.task else None
+        if d.label is None and task in (Task.classification, Task.regression):
+            self.error("E0203", "the data block names no label column", d.path.span,
+                       hint="say which column to predict: data \"%s\" { label <column> }" % d.path.value)
+        fmt = None
+        if data_path is not None:
+            try:
+                fmt = sniff(data_path)
+            except DataError as e:
+                self.error("E0303", str(e).replace(str(data_path), f"data file '{d.path.value}'"), d.path.span)
+        if fmt is not None:
+            self._columns(d, fmt)
+            if holdout_path is not None:
+                try:
+                    hfmt = sniff(holdout_path)
+                    missing = [c for c in fmt.columns if c not in hfmt.columns]
+                    if missing:
+                        self.error("E0302", f"holdout file lacks column '{missing[0]}' of the data file", holdout.span,
+                                   hint="the holdout file must have the same columns as the data file")
+                except DataError as e:
+                    self.error("E0303", str(e).replace(str(holdout_path), f"holdout file '{holdout.path}'"),
+                               holdout.span)
+        resolved = d.model_copy(update={
+            "holdout": holdout,
+            "missing": d.missing or Located[MissingPolicy](value=vocab.DEFAULT_MISSING),
+        })
+        return resolved, data_path, holdout_path, fmt
+
+    def _columns(self, d: DataSource, fmt: CsvFormat):
+        cols = list(fmt.columns)
+        for loc in ([d.label] if d.label else []) + list(d.ignore):
+            if loc.value not in cols:
+                self.error("E0302", f"column '{loc.value}' is not in the data file", loc.span,
+                           hint=suggestion(loc.value, cols, "columns"))
+        if d.label is not None:
+            for loc in d.ignore:
+                if loc.value == d.label.value:
+                    self.error("E0202", f"column '{loc.value}' is both the label and ignored", loc.span,
+                               hint="remove it from the ignore list",
+                               notes=[Note("label given here", d.label.span)])
+        seen: dict[str, object] = {}
+        for loc in d.ignore:
+            if loc.value in seen:
+                self.error("E0202", f"column '{loc.value}' is ignored twice", loc.span,
+                           notes=[Note("first listed here", seen[loc.value])])
+            seen[loc.value] = loc.span
+        used = {d.label.value if d.label else None, *(x.value for x in d.ignore)}
+        if not [c for c in cols if c not in used]:
+            self.error("E0303", "no feature columns are left once the label and ignored columns are removed",
+                       d.ignore_span or d.path.span)
+
+    # ---------------------------------------------------------------------
+    def search(self):
+        s = self.spec.search
+        if s is None:
+            return
+        task = self.spec.task.value if self.spec.task else None
+        names = list(vocab.FAMILIES)
+        listed = set()
+        for fam in s.families or []:
+            spec = vocab.FAMILIES.get(fam.value)
+            if spec is None:
+                self.error("E0206", f"unknown model family '{fam.value}'", fam.span,
+                           hint=suggestion(fam.value, names, "families"))
+            elif task is not None and task not in spec.tasks:
+                self.error("E0206", f"model family '{fam.value}' does not do {task.value}", fam.span,
+                           hint=f"families for {task.value}: "
+                                + ", ".join(n for n, f in vocab.FAMILIES.items() if task in f.tasks))
+            listed.add(fam.value)
+        for cfg in s.configs:
+            fam = cfg.family.value
+            spec = vocab.FAMILIES.get(fam)
+            if spec is None:
+                self.error("E0206", f"unknown model family '{fam}'", cfg.family.span,
+                           hint=suggestion(fam, names, "families"))
+                continue
+            if s.families is not None and fam not in listed:
+                self.error("E0206", f"settings for family '{fam}', which the families list leaves out",
+                           cfg.family.span, hint=f"add '{fam}' to the families list or remove this block",
+                           notes=[Note("families listed here", s.families_span)])
+            for p in cfg.params:
+                self._param(fam, spec, p)
+
+    def _param(self, fam, spec, p):
+        ps = spec.params.get(p.name.value)
+        if ps is None:
+            self.error("E0206", f"family '{fam}' has no hyperparameter '{p.name.value}'", p.name.span,
+                       hint=suggestion(p.name.value, list(spec.params), "hyperparameters"))
+            return
+        v = p.value
+        if ps.kind == "choice":
+            if v.kind == "range":
+                self.error("E0206", f"'{p.name.value}' takes one of {', '.join(ps.choices)}, not a range", v.span)
+                return
+            for sc in v.values:
+                if sc.value not in ps.choices:
+                    self.error("E0206", f"'{sc.value}' is not a value of '{p.name.value}'", sc.span,
+                               hint=suggestion(str(sc.value), list(ps.choices), "values"))
+            return
+        for sc in v.values:
+            if not self._number_ok(p.name.value, ps, sc):
+                return
+        if v.kind == "range" and v.values[0].value > v.values[1].value:
+            self.error("E0206", f"range {v.values[0].value}..{v.values[1].value} is empty (low end above high end)",
+                       v.span, hint=f"write {v.values[1].value}..{v.values[0].value}")
+
+    def _number_ok(self, name: str, ps, sc: Scalar) -> bool:
+        val = sc.value
+        if isinstance(val, str) or (ps.kind == "int" and not isinstance(val, int)):
+            kind = "a whole number" if ps.kind == "int" else "a number"
+            self.error("E0206", f"'{name}' takes {kind}, got '{val}'", sc.span)
+            return False
+        if not ps.low <= val <= ps.high:
+            self.error("E0206", f"'{name}' must be between {ps.low:g} and {ps.high:g}, got {val}", sc.span)
+            return False
+        return True
+
+    # ---------------------------------------------------------------------
+    def run(self) -> Resolved:
+        self.required()
+        metric = self.metric()
+        tgts = self.targets()
+        data, data_path, holdout_path, fmt = self.data()
+        self.search()
+        if self.diags:
+            raise SpecError(sorted(self.diags, key=sort_key), file=self.spec.file)
+        s = self.spec
+        spec = s.model_copy(update={
+            "metric": metric,
+            "budget": s.budget or Quantity(text=f"{vocab.DEFAULT_BUDGET_SECONDS:g}s",
+                                           value=vocab.DEFAULT_BUDGET_SECONDS, unit="s"),
+            "seed": s.seed or Located[int](value=vocab.DEFAULT_SEED),
+            "quantize": s.quantize or Located[Quantization](value=vocab.DEFAULT_QUANTIZATION),
+            "targets": tgts,
+            "data": data,
+        })
+        return Resolved(spec, self.spec_dir, data_path, holdout_path, fmt)
+
+
+def resolve(spec: Spec, spec_dir: str | Path, source: str = "", earlier: list[Diagnostic] = (),
+            invalid: set[str] = frozenset()) -> Resolved:
+    """Check ``spec`` (from a file in ``spec_dir``) and fill in its defaults.
+
+    ``earlier`` are value errors the parser found (``invalid`` names the
+    statements they left out); they are reported together with what the
+    resolver finds. Raises :class:`SpecError` with every problem found."""
+    checker = _Checker(spec, Path(spec_dir), set(invalid))
+    try:
+        resolved = checker.run()
+    except SpecError as e:
+        raise SpecError(sorted([*earlier, *e.diagnostics], key=sort_key), source, spec.file) from None
+    if earlier:
+        raise SpecError(list(earlier), source, spec.file)
+    return resolved

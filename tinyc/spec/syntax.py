@@ -1,0 +1,226 @@
+"""Syntax: the cached LALR parser, and syntax errors turned into diagnostics.
+
+Lark's raw exceptions name terminals; users need plain words. This module
+recognises the common mistakes (a misspelt keyword, an unterminated string,
+a unit apart from its number, an unclosed block, a malformed number) and
+says what to write instead. After an error, the offending line is blanked and
+parsing resumes, so independent mistakes further down are reported too.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from . import vocab
+from .diagnostics import Diagnostic, Note, suggestion
+from .ir import Span
+
+MAX_RECOVERIES = 20
+_TOP_KEYWORDS = {"model", "data", "task", "metric", "budget", "seed", "quantize", "target", "search"}
+
+
+@functools.lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = resources.files("tinyc_grammar").joinpath("tinyc.lark").read_text(encoding="utf-8")
+    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=False, cache=False)
+
+
+# Keyword tokens as Lark names them, for friendly "expected" lists.
+def _expected_words(names) -> list[str]:
+    out = []
+    for n in sorted(names):
+        t = _parser().get_terminal(n)
+        if t.pattern.type == "str":
+            out.append(t.pattern.value)
+        elif n == "WORD":
+            out.append("a name")
+        elif n == "STRING":
+            out.append('a "quoted string"')
+        elif n == "QUANTITY":
+            out.append("a number")
+    return sorted(set(out), key=lambda w: (not w[0].isalpha(), w))
+
+
+def _expected_text(names) -> str:
+    words = [w if w[0].isalpha() or w.startswith("a ") else f"'{w}'" for w in _expected_words(names) if w != ";"]
+    return "expected " + (words[0] if len(words) == 1 else "one of: " + ", ".join(words))
+
+
+def _keywords(names) -> list[str]:
+    return [w for w in _expected_words(names) if re.fullmatch(r"[a-z_]+", w)]
+
+
+def span_of_token(tok: Token) -> Span:
+    return Span(line=tok.line, column=tok.column, end_line=tok.end_line, end_column=tok.end_column,
+                start=tok.start_pos, end=tok.end_pos)
+
+
+def span_of_meta(meta) -> Span:
+    return Span(line=meta.line, column=meta.column, end_line=meta.end_line, end_column=meta.end_column,
+                start=meta.start_pos, end=meta.end_pos)
+
+
+def _span_at(source: str, pos: int, length: int = 1) -> Span:
+    line = source.count("\n", 0, pos) + 1
+    col = pos - (source.rfind("\n", 0, pos) + 1) + 1
+    length = max(1, min(length, len(source) - pos)) if pos < len(source) else 1
+    return Span(line=line, column=col, end_line=line, end_column=col + length, start=pos, end=pos + length)
+
+
+# ---------------------------------------------------------------------------
+# Syntax errors
+
+def _unclosed_brace(source: str, pos: int) -> int | None:
+    """Offset of the last '{' before ``pos`` that is not closed before it."""
+    stack: list[int] = []
+    in_str = in_comment = False
+    for i, ch in enumerate(source[:pos]):
+        if in_comment:
+            in_comment = ch != "\n"
+        elif ch == '"':
+            in_str = not in_str
+        elif ch == "\n":
+            in_str = False
+        elif in_str:
+            continue
+        elif ch == "#":
+            in_comment = True
+        elif ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            stack.pop()
+    return stack[-1] if stack else None
+
+
+def _spaced_unit(source: str, pos: int, word: str) -> Diagnostic | None:
+    """`budget 30 sec`: a unit written apart from its number."""
+    line_start = source.rfind("\n", 0, pos) + 1
+    m = re.search(r"([+-]?\d+(?:\.\d+)?)\s+$", source[line_start:pos])
+    if m is None:
+        return None
+    all_units = {**vocab.TIME_UNITS, **vocab.SIZE_UNITS, **vocab.CLOCK_UNITS, "%": 1}
+    unit = vocab.closest_unit(word, all_units)
+    if unit is None:
+        return None
+    start = line_start + m.start()
+    return Diagnostic("E0110", f"unit '{word}' is separated from its number", _span_at(source, start, pos + len(word) - start),
+                      hint=f"write the unit right after the number: {m.group(1)}{unit}")
+
+
+def _missing_brace(source: str, pos: int, found: str) -> Diagnostic | None:
+    opened = _unclosed_brace(source, pos)
+    if opened is None:
+        return None
+    return Diagnostic("E0105", f"expected '}}' before {found}", _span_at(source, pos, 1),
+                      hint="close the block with '}'",
+                      notes=(Note("the block opened here is not closed", _span_at(source, opened)),))
+
+
+def _syntax_diagnostic(err: UnexpectedInput, source: str) -> Diagnostic:
+    if isinstance(err, UnexpectedCharacters):
+        pos = err.pos_in_stream
+        ch = source[pos]
+        expected = _expected_words(err.allowed)
+        if ch == '"':
+            end = source.find("\n", pos)
+            end = len(source) if end < 0 else end
+            return Diagnostic("E0103", "unterminated string", _span_at(source, pos, end - pos),
+                              hint="add a closing '\"' before the end of the line")
+        word = re.match(r"[A-Za-z_][A-Za-z0-9_\-]*", source[pos:])
+        if word:
+            w = word.group()
+            keys = _keywords(err.allowed)
+            span = _span_at(source, pos, len(w))
+            spaced = _spaced_unit(source, pos, w)
+            if spaced is not None:
+                return spaced
+            if keys:
+                return Diagnostic("E0102", f"unknown statement '{w}'", span, hint=suggestion(w, keys, "expected"))
+            if "STRING" in err.allowed and "WORD" not in err.allowed:
+                run = re.match(r"[^\s{};,]+", source[pos:]).group()
+                return Diagnostic("E0101", f"expected a quoted string, found '{run}'", _span_at(source, pos, len(run)),
+                                  hint=f'write it in double quotes: "{run}"')
+            return Diagnostic("E0101", f"unexpected '{w}'", span, hint=_expected_text(err.expected if isinstance(err, UnexpectedToken) else err.allowed))
+        # a number glued to something that cannot follow it: 3.2.1KB, 1..
+        start = pos
+        while start > 0 and not source[start - 1].isspace() and source[start - 1] not in "{};,":
+            start -= 1
+        run = re.match(r"[^\s{};,]+", source[start:])
+        if run and re.match(r"[+-]?\d", run.group()):
+            return Diagnostic("E0104", f"bad number '{run.group()}'", _span_at(source, start, len(run.group())),
+                              hint="numbers look like 42, 0.5 or 1e-3, with an optional unit right after: 30s, 32KB, 20%")
+        shown = ch if ch.isprintable() else repr(ch)
+        return Diagnostic("E0106", f"unexpected character '{shown}'", _span_at(source, pos),
+                          hint=_expected_text(err.allowed) if expected else None)
+    if isinstance(err, UnexpectedToken):
+        tok = err.token
+        expected = _expected_words(err.expected)
+        if tok.type == "$END":
+            pos = len(source.rstrip())
+            unclosed = _unclosed_brace(source, len(source))
+            if unclosed is not None and "RBRACE" in err.expected:
+                return Diagnostic("E0105", "unexpected end of file: a block is not closed",
+                                  _span_at(source, unclosed), hint="add the missing '}'")
+            return Diagnostic("E0105", "unexpected end of file", _span_at(source, max(pos - 1, 0)),
+                              hint=_expected_text(err.expected if isinstance(err, UnexpectedToken) else err.allowed))
+        span = span_of_token(tok)
+        keys = _keywords(err.expected)
+        if "RBRACE" in err.expected and tok.type.isupper() and tok.type not in ("QUANTITY", "STRING", "WORD", "RBRACE"):
+            # a top-level keyword inside a block: the block was not closed
+            missing = _missing_brace(source, tok.start_pos, f"'{tok}'")
+            if missing is not None and str(tok) in _TOP_KEYWORDS:
+                return missing
+        if tok.type == "WORD" and keys and "WORD" not in err.expected:
+            spaced = _spaced_unit(source, tok.start_pos, str(tok))
+            if spaced is not None:
+                return spaced
+            return Diagnostic("E0102", f"unknown statement '{tok}'", span, hint=suggestion(str(tok), keys, "expected"))
+        if tok.type == "WORD" and "STRING" in err.expected:
+            run = re.match(r"[^\s{};,]+", source[tok.start_pos:]).group()
+            return Diagnostic("E0101", f"expected a quoted string, found '{run}'", _span_at(source, tok.start_pos, len(run)),
+                              hint=f'write it in double quotes: "{run}"')
+        what = {"QUANTITY": "number", "STRING": "string", "WORD": "name"}.get(tok.type, "")
+        shown = f"{what} '{tok}'" if what else f"'{tok}'"
+        return Diagnostic("E0101", f"unexpected {shown}", span, hint=_expected_text(err.expected if isinstance(err, UnexpectedToken) else err.allowed))
+    if isinstance(err, UnexpectedEOF):  # pragma: no cover - LALR reports $END as UnexpectedToken
+        return Diagnostic("E0105", "unexpected end of file", _span_at(source, max(len(source) - 1, 0)))
+    raise err  # pragma: no cover
+
+
+def _error_pos(err: UnexpectedInput, source: str) -> int:
+    if isinstance(err, UnexpectedToken) and err.token.type != "$END":
+        return err.token.start_pos
+    if isinstance(err, UnexpectedCharacters):
+        return err.pos_in_stream
+    return len(source)
+
+
+def parse_tree(source: str):
+    """Parse, collecting syntax errors. Returns (tree or None, diagnostics)."""
+    diags: list[Diagnostic] = []
+    text = source
+    for _ in range(MAX_RECOVERIES):
+        try:
+            tree = _parser().parse(text)
+            return (tree if not diags else None), diags
+        except UnexpectedInput as err:
+            diag = _syntax_diagnostic(err, source)
+            diags.append(diag)
+            pos = _error_pos(err, text)
+            if pos >= len(text) or diag.code == "E0105":
+                break
+            line_start = text.rfind("\n", 0, pos) + 1
+            line_end = text.find("\n", pos)
+            line_end = len(text) if line_end < 0 else line_end
+            blanked = text[line_start:line_end]
+            # Only recover when blanking the line keeps the block structure intact;
+            # otherwise every later error would be an echo of this one.
+            if blanked.count("{") != blanked.count("}") or '"' in blanked[pos - line_start:] and blanked.count('"') % 2:
+                break
+            text = text[:line_start] + " " * (line_end - line_start) + text[line_end:]
+    return None, diags

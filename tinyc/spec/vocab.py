@@ -1,0 +1,110 @@
+"""The closed vocabularies of the spec language: which metrics fit which task,
+which model families exist and which hyperparameters they expose to the
+`search { }` block (with their type and allowed bounds).
+
+Kept in one place so the resolver, the formatter's tests and `tinyc explain`
+agree. The search pass reads the same table to build its search space.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .ir import Metric, MissingPolicy, Quantization, Task
+
+METRICS_FOR_TASK: dict[Task, tuple[Metric, ...]] = {
+    Task.classification: (Metric.accuracy, Metric.balanced_accuracy, Metric.f1, Metric.auc),
+    Task.regression: (Metric.rmse, Metric.mae, Metric.r2),
+    Task.anomaly: (Metric.auc, Metric.f1),
+}
+
+DEFAULT_METRIC: dict[Task, Metric] = {
+    Task.classification: Metric.balanced_accuracy,
+    Task.regression: Metric.rmse,
+    Task.anomaly: Metric.auc,
+}
+
+DEFAULT_BUDGET_SECONDS = 60.0
+DEFAULT_SEED = 0
+DEFAULT_QUANTIZATION = Quantization.auto
+DEFAULT_MISSING = MissingPolicy.median
+DEFAULT_HOLDOUT_PERCENT = 20.0
+
+TIME_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
+SIZE_UNITS = {"B": 1, "KB": 1024, "KiB": 1024, "MB": 1024**2, "MiB": 1024**2}
+CLOCK_UNITS = {"Hz": 1.0, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9}
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """A hyperparameter the search block may fix or bound."""
+
+    kind: str  # "int", "float" or "choice"
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class FamilySpec:
+    name: str
+    tasks: tuple[Task, ...]
+    params: dict[str, ParamSpec]
+    doc: str
+
+
+_C, _R, _A = Task.classification, Task.regression, Task.anomaly
+
+FAMILIES: dict[str, FamilySpec] = {
+    f.name: f
+    for f in (
+        FamilySpec("linear", (_C, _R), {
+            "c": ParamSpec("float", 1e-6, 1e6, doc="inverse regularisation strength"),
+        }, "logistic regression (classification) or ridge regression"),
+        FamilySpec("tree", (_C, _R), {
+            "max_depth": ParamSpec("int", 1, 32, doc="maximum depth"),
+            "max_leaves": ParamSpec("int", 2, 4096, doc="maximum number of leaves"),
+            "min_samples_leaf": ParamSpec("int", 1, 10**6, doc="minimum rows per leaf"),
+        }, "a single decision tree"),
+        FamilySpec("forest", (_C, _R), {
+            "n_estimators": ParamSpec("int", 1, 500, doc="number of trees"),
+            "max_depth": ParamSpec("int", 1, 32, doc="maximum depth of each tree"),
+            "max_features": ParamSpec("float", 0.0, 1.0, doc="share of features tried per split"),
+        }, "a small random forest"),
+        FamilySpec("gbt", (_C, _R), {
+            "n_estimators": ParamSpec("int", 1, 1000, doc="boosting rounds"),
+            "max_depth": ParamSpec("int", 1, 16, doc="maximum depth of each tree"),
+            "learning_rate": ParamSpec("float", 1e-4, 1.0, doc="shrinkage"),
+        }, "gradient-boosted trees"),
+        FamilySpec("mlp", (_C, _R, _A), {
+            "layers": ParamSpec("int", 1, 2, doc="hidden layers"),
+            "hidden": ParamSpec("int", 1, 256, doc="units per hidden layer"),
+            "alpha": ParamSpec("float", 0.0, 10.0, doc="L2 penalty"),
+            "activation": ParamSpec("choice", choices=("relu", "tanh"), doc="hidden activation"),
+        }, "a small multi-layer perceptron"),
+        FamilySpec("centroid", (_C, _A), {
+            "kind": ParamSpec("choice", choices=("nearest", "gaussian"), doc="nearest centroid or Gaussian naive Bayes"),
+        }, "nearest centroid / Gaussian model"),
+    )
+}
+
+# Spellings people write for units we spell differently, for did-you-mean hints.
+UNIT_ALIASES = {
+    "sec": "s", "secs": "s", "second": "s", "seconds": "s", "mins": "m", "minute": "m", "minutes": "m",
+    "hr": "h", "hrs": "h", "hour": "h", "hours": "h", "msec": "ms",
+    "byte": "B", "bytes": "B", "k": "KB", "kbyte": "KB", "kbytes": "KB", "m": "MB", "mbyte": "MB",
+    "khz": "kHz", "mhz": "MHz", "hz": "Hz", "ghz": "GHz", "percent": "%", "pct": "%",
+}
+
+
+def closest_unit(unit: str, units) -> str | None:
+    """The unit of ``units`` that ``unit`` most likely means.
+
+    >>> closest_unit("sec", TIME_UNITS), closest_unit("kb", SIZE_UNITS), closest_unit("xyz", TIME_UNITS)
+    ('s', 'KB', None)
+    """
+    lowered = {u.lower(): u for u in units}
+    if unit.lower() in lowered:
+        return lowered[unit.lower()]
+    alias = UNIT_ALIASES.get(unit.lower())
+    return alias if alias in units else None

@@ -1,0 +1,65 @@
+"""The backend registry: every target comes from the ``tinyc.backends``
+entry-point group, built-in and third-party alike.
+
+A plugin that fails to import breaks only its own target: the failure is kept
+and reported when that target is used (and by ``tinyc targets``). Two
+distributions registering the same target name are refused with a clear
+message rather than one silently shadowing the other.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+GROUP = "tinyc.backends"
+
+
+@dataclass(frozen=True)
+class TargetEntry:
+    name: str
+    package: str
+    version: str
+    backend: object | None  # a Backend instance, or None when it failed to load
+    error: str | None = None
+
+
+def _dist(ep) -> tuple[str, str]:
+    dist = getattr(ep, "dist", None)
+    return (dist.metadata["Name"], dist.version) if dist is not None else ("?", "?")
+
+
+@functools.lru_cache(maxsize=1)
+def registry() -> dict[str, TargetEntry]:
+    found: dict[str, TargetEntry] = {}
+    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
+        package, version = _dist(ep)
+        if ep.name in found and found[ep.name].package != package:
+            prev = found[ep.name]
+            found[ep.name] = TargetEntry(
+                ep.name, package, version, None,
+                f"target '{ep.name}' is registered by both {prev.package} and {package}; uninstall one of them")
+            continue
+        try:
+            cls = ep.load()
+            backend = cls()
+            if getattr(backend, "name", None) != ep.name:
+                raise TypeError(f"entry point '{ep.name}' loads a backend named '{getattr(backend, 'name', None)}'")
+            found[ep.name] = TargetEntry(ep.name, package, version, backend)
+        except Exception as e:  # a broken plugin must not break the other targets
+            found[ep.name] = TargetEntry(ep.name, package, version, None,
+                                         f"backend '{ep.name}' from {package} failed to load: {type(e).__name__}: {e}")
+    return found
+
+
+def names() -> list[str]:
+    return sorted(registry())
+
+
+def get(name: str):
+    """The backend for ``name``. Raises KeyError when unknown and RuntimeError
+    with the load failure when the plugin is broken."""
+    entry = registry()[name]
+    if entry.backend is None:
+        raise RuntimeError(entry.error)
+    return entry.backend
