@@ -49,7 +49,7 @@ def _num(v) -> str:
     if isinstance(v, int):
         return str(v)
     assert math.isfinite(v)
-    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    return repr(v)  # a float stays a float when read back: 1000.0, 0.1, 1e-05
 
 
 def _qty(q: Quantity) -> str:
@@ -112,7 +112,7 @@ class _Printer:
             inner.append((_Spanned(d.ignore_span), "ignore " + ", ".join(_name(x.value) for x in d.ignore)))
         if d.holdout is not None:
             h = d.holdout
-            text = f'holdout "{h.path}"' if h.path is not None else f"holdout {_num(h.percent)}%"
+            text = f'holdout "{h.path}"' if h.path is not None else f"holdout {_qty(h.percent)}"
             inner.append((h, text))
         if d.missing is not None:
             inner.append((d.missing, f"missing {d.missing.value.value}"))
@@ -179,7 +179,7 @@ def _comments(source: str) -> list[tuple[int, str, bool]]:
     return out
 
 
-def _attach(items: list[_Item], comments, tail: list[str]):
+def _attach(items: list[_Item], comments, tail: list[tuple[int, str]]):
     for line, text, own in comments:
         if not own:
             covering = [it for it in items if it.first <= line <= it.last]
@@ -191,14 +191,14 @@ def _attach(items: list[_Item], comments, tail: list[str]):
         after = [it for it in items if it.first > line]
         target = inside[0] if inside else min(after, key=lambda it: (it.first, items.index(it))) if after else None
         if target is None:
-            tail.append(text)
+            tail.append((line, text))
             continue
         target.leading.append(text)
         if target.lead_first is None:
             target.lead_first = line
 
 
-def _render(items: list[_Item], tail: list[str], source_lines: list[str]) -> str:
+def _render(items: list[_Item], tail: list[tuple[int, str]], source_lines: list[str]) -> str:
     out: list[str] = []
     prev_last: int | None = None
     prev_opener = False
@@ -223,9 +223,9 @@ def _render(items: list[_Item], tail: list[str], source_lines: list[str]) -> str
         prev_last = it.last
         prev_opener = not it.leaf and not it.closer
     if tail:
-        if out:
+        if prev_last is not None and blank_between(prev_last, tail[0][0]):
             out.append("")
-        out.extend(tail)
+        out.extend(text for _, text in tail)
     return "\n".join(out) + "\n" if out else ""
 
 
@@ -233,7 +233,7 @@ def format_spec(spec: Spec, source: str) -> str:
     """The canonical text of ``spec``, which was parsed from ``source``."""
     printer = _Printer()
     printer.spec(spec)
-    tail: list[str] = []
+    tail: list[tuple[int, str]] = []
     _attach(printer.items, _comments(source), tail)
     return _render(printer.items, tail, source.split("\n"))
 

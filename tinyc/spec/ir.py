@@ -24,7 +24,7 @@ class Span(BaseModel):
     """A region of a source file. Lines and columns start at 1; ``start`` and
     ``end`` are character offsets (end exclusive)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     line: int
     column: int
@@ -35,7 +35,7 @@ class Span(BaseModel):
 
 
 class Node(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     span: Span | None = None
 
@@ -89,9 +89,9 @@ class Quantity(Node):
 
 
 class Holdout(Node):
-    """Either a percentage of the data or a separate CSV file."""
+    """Either a share of the data (``percent``, unit ``%``) or a separate CSV file."""
 
-    percent: float | None = None
+    percent: Quantity | None = None
     path: str | None = None
 
 

@@ -168,7 +168,7 @@ class _Builder(Transformer):
             self.error("E0111", f"holdout percentage must be between 0 and 100, got {q.text}", q.span,
                        hint="20% is a common choice; or name a second CSV file: holdout \"test.csv\"")
             return ("holdout", span, None)
-        return ("holdout", span, Holdout(percent=q.value, span=q.span))
+        return ("holdout", span, Holdout(percent=q, span=q.span))
 
     # -- targets -------------------------------------------------------------
     @v_args(meta=True)

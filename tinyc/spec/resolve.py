@@ -150,7 +150,8 @@ class _Checker:
         if d is None:
             return None, None, None, None
         data_path = self._file(d.path.value, d.path.span, "data file")
-        holdout = d.holdout or Holdout(percent=vocab.DEFAULT_HOLDOUT_PERCENT)
+        holdout = d.holdout or Holdout(percent=Quantity(text=f"{vocab.DEFAULT_HOLDOUT_PERCENT:g}%", unit="%",
+                                                        value=vocab.DEFAULT_HOLDOUT_PERCENT))
         holdout_path = None
         if holdout.path is not None:
             holdout_path = self._file(holdout.path, holdout.span, "holdout file")

@@ -13,7 +13,7 @@ import re
 from importlib import resources
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from . import vocab
 from .diagnostics import Diagnostic, Note, suggestion
@@ -27,13 +27,16 @@ _TOP_KEYWORDS = {"model", "data", "task", "metric", "budget", "seed", "quantize"
 def _parser() -> Lark:
     grammar = resources.files("tinyc_grammar").joinpath("tinyc.lark").read_text(encoding="utf-8")
     return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
-                maybe_placeholders=False, cache=False)
+                maybe_placeholders=False, cache=True)
 
 
 # Keyword tokens as Lark names them, for friendly "expected" lists.
 def _expected_words(names) -> list[str]:
     out = []
     for n in sorted(names):
+        if n == "$END":
+            out.append("end of file")
+            continue
         t = _parser().get_terminal(n)
         if t.pattern.type == "str":
             out.append(t.pattern.value)
@@ -121,75 +124,83 @@ def _missing_brace(source: str, pos: int, found: str) -> Diagnostic | None:
                       notes=(Note("the block opened here is not closed", _span_at(source, opened)),))
 
 
+def _needs_quotes(source: str, pos: int) -> Diagnostic:
+    run = re.match(r"[^\s{};,]+", source[pos:]).group()
+    return Diagnostic("E0101", f"expected a quoted string, found '{run}'", _span_at(source, pos, len(run)),
+                      hint=f'write it in double quotes: "{run}"')
+
+
+def _char_error(err: UnexpectedCharacters, source: str) -> Diagnostic:
+    """The lexer found no token at all at this position."""
+    pos = err.pos_in_stream
+    ch = source[pos]
+    if ch == '"':
+        end = source.find("\n", pos)
+        end = len(source) if end < 0 else end
+        return Diagnostic("E0103", "unterminated string", _span_at(source, pos, end - pos),
+                          hint="add a closing '\"' before the end of the line")
+    word = re.match(r"[A-Za-z_][A-Za-z0-9_\-]*", source[pos:])
+    if word:
+        w = word.group()
+        keys = _keywords(err.allowed)
+        spaced = _spaced_unit(source, pos, w)
+        if spaced is not None:
+            return spaced
+        if keys:
+            return Diagnostic("E0102", f"unknown statement '{w}'", _span_at(source, pos, len(w)),
+                              hint=suggestion(w, keys, "expected"))
+        if "STRING" in err.allowed and "WORD" not in err.allowed:
+            return _needs_quotes(source, pos)
+        return Diagnostic("E0101", f"unexpected '{w}'", _span_at(source, pos, len(w)), hint=_expected_text(err.allowed))
+    # a number glued to something that cannot follow it: 3.2.1KB
+    start = pos
+    while start > 0 and not source[start - 1].isspace() and source[start - 1] not in "{};,":
+        start -= 1
+    run = re.match(r"[^\s{};,]+", source[start:])
+    if run and re.match(r"[+-]?\d", run.group()):
+        return Diagnostic("E0104", f"bad number '{run.group()}'", _span_at(source, start, len(run.group())),
+                          hint="numbers look like 42, 0.5 or 1e-3, with an optional unit right after: 30s, 32KB, 20%")
+    shown = ch if ch.isprintable() else repr(ch)
+    return Diagnostic("E0106", f"unexpected character '{shown}'", _span_at(source, pos),
+                      hint="this character has no meaning in a spec; comments start with '#'")
+
+
+def _token_error(err: UnexpectedToken, source: str) -> Diagnostic:
+    """A valid token where the grammar does not allow it."""
+    tok = err.token
+    if tok.type == "$END":
+        unclosed = _unclosed_brace(source, len(source))
+        if unclosed is not None and "RBRACE" in err.expected:
+            return Diagnostic("E0105", "unexpected end of file: a block is not closed",
+                              _span_at(source, unclosed), hint="add the missing '}'")
+        return Diagnostic("E0105", "unexpected end of file", _span_at(source, max(len(source.rstrip()) - 1, 0)),
+                          hint=_expected_text(err.expected))
+    if "RBRACE" in err.expected and str(tok) in _TOP_KEYWORDS and tok.type not in ("WORD", "STRING"):
+        # a top-level keyword inside a block: the block was not closed
+        missing = _missing_brace(source, tok.start_pos, f"'{tok}'")
+        if missing is not None:
+            return missing
+    keys = _keywords(err.expected)
+    if tok.type == "WORD" and keys and "WORD" not in err.expected:
+        spaced = _spaced_unit(source, tok.start_pos, str(tok))
+        if spaced is not None:
+            return spaced
+        return Diagnostic("E0102", f"unknown statement '{tok}'", span_of_token(tok),
+                          hint=suggestion(str(tok), keys, "expected"))
+    if tok.type == "WORD" and "STRING" in err.expected:
+        return _needs_quotes(source, tok.start_pos)
+    what = {"QUANTITY": "number", "STRING": "string", "WORD": "name"}.get(tok.type, "")
+    shown = f"{what} '{tok}'" if what else f"'{tok}'"
+    return Diagnostic("E0101", f"unexpected {shown}", span_of_token(tok), hint=_expected_text(err.expected))
+
+
 def _syntax_diagnostic(err: UnexpectedInput, source: str) -> Diagnostic:
     if isinstance(err, UnexpectedCharacters):
-        pos = err.pos_in_stream
-        ch = source[pos]
-        expected = _expected_words(err.allowed)
-        if ch == '"':
-            end = source.find("\n", pos)
-            end = len(source) if end < 0 else end
-            return Diagnostic("E0103", "unterminated string", _span_at(source, pos, end - pos),
-                              hint="add a closing '\"' before the end of the line")
-        word = re.match(r"[A-Za-z_][A-Za-z0-9_\-]*", source[pos:])
-        if word:
-            w = word.group()
-            keys = _keywords(err.allowed)
-            span = _span_at(source, pos, len(w))
-            spaced = _spaced_unit(source, pos, w)
-            if spaced is not None:
-                return spaced
-            if keys:
-                return Diagnostic("E0102", f"unknown statement '{w}'", span, hint=suggestion(w, keys, "expected"))
-            if "STRING" in err.allowed and "WORD" not in err.allowed:
-                run = re.match(r"[^\s{};,]+", source[pos:]).group()
-                return Diagnostic("E0101", f"expected a quoted string, found '{run}'", _span_at(source, pos, len(run)),
-                                  hint=f'write it in double quotes: "{run}"')
-            return Diagnostic("E0101", f"unexpected '{w}'", span, hint=_expected_text(err.expected if isinstance(err, UnexpectedToken) else err.allowed))
-        # a number glued to something that cannot follow it: 3.2.1KB, 1..
-        start = pos
-        while start > 0 and not source[start - 1].isspace() and source[start - 1] not in "{};,":
-            start -= 1
-        run = re.match(r"[^\s{};,]+", source[start:])
-        if run and re.match(r"[+-]?\d", run.group()):
-            return Diagnostic("E0104", f"bad number '{run.group()}'", _span_at(source, start, len(run.group())),
-                              hint="numbers look like 42, 0.5 or 1e-3, with an optional unit right after: 30s, 32KB, 20%")
-        shown = ch if ch.isprintable() else repr(ch)
-        return Diagnostic("E0106", f"unexpected character '{shown}'", _span_at(source, pos),
-                          hint=_expected_text(err.allowed) if expected else None)
+        return _char_error(err, source)
     if isinstance(err, UnexpectedToken):
-        tok = err.token
-        expected = _expected_words(err.expected)
-        if tok.type == "$END":
-            pos = len(source.rstrip())
-            unclosed = _unclosed_brace(source, len(source))
-            if unclosed is not None and "RBRACE" in err.expected:
-                return Diagnostic("E0105", "unexpected end of file: a block is not closed",
-                                  _span_at(source, unclosed), hint="add the missing '}'")
-            return Diagnostic("E0105", "unexpected end of file", _span_at(source, max(pos - 1, 0)),
-                              hint=_expected_text(err.expected if isinstance(err, UnexpectedToken) else err.allowed))
-        span = span_of_token(tok)
-        keys = _keywords(err.expected)
-        if "RBRACE" in err.expected and tok.type.isupper() and tok.type not in ("QUANTITY", "STRING", "WORD", "RBRACE"):
-            # a top-level keyword inside a block: the block was not closed
-            missing = _missing_brace(source, tok.start_pos, f"'{tok}'")
-            if missing is not None and str(tok) in _TOP_KEYWORDS:
-                return missing
-        if tok.type == "WORD" and keys and "WORD" not in err.expected:
-            spaced = _spaced_unit(source, tok.start_pos, str(tok))
-            if spaced is not None:
-                return spaced
-            return Diagnostic("E0102", f"unknown statement '{tok}'", span, hint=suggestion(str(tok), keys, "expected"))
-        if tok.type == "WORD" and "STRING" in err.expected:
-            run = re.match(r"[^\s{};,]+", source[tok.start_pos:]).group()
-            return Diagnostic("E0101", f"expected a quoted string, found '{run}'", _span_at(source, tok.start_pos, len(run)),
-                              hint=f'write it in double quotes: "{run}"')
-        what = {"QUANTITY": "number", "STRING": "string", "WORD": "name"}.get(tok.type, "")
-        shown = f"{what} '{tok}'" if what else f"'{tok}'"
-        return Diagnostic("E0101", f"unexpected {shown}", span, hint=_expected_text(err.expected if isinstance(err, UnexpectedToken) else err.allowed))
-    if isinstance(err, UnexpectedEOF):  # pragma: no cover - LALR reports $END as UnexpectedToken
-        return Diagnostic("E0105", "unexpected end of file", _span_at(source, max(len(source) - 1, 0)))
-    raise err  # pragma: no cover
+        return _token_error(err, source)
+    # LALR reports the end of input as an UnexpectedToken; this is a fallback
+    return Diagnostic("E0105", "unexpected end of file", _span_at(source, max(len(source) - 1, 0)))
 
 
 def _error_pos(err: UnexpectedInput, source: str) -> int:

@@ -1,0 +1,42 @@
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true",
+                     help="rewrite golden files from the current output (review the diff!)")
+
+
+@pytest.fixture(scope="session")
+def update_goldens(request) -> bool:
+    return request.config.getoption("--update-goldens")
+
+
+@pytest.fixture(scope="session")
+def sklearn_data() -> Path:
+    """specs/data/*.csv, exported from scikit-learn's bundled sets (make test does it first)."""
+    folder = ROOT / "specs" / "data"
+    if not (folder / "wine.csv").exists():
+        subprocess.run([sys.executable, str(ROOT / "specs" / "export_sklearn_data.py"), str(folder)], check=True)
+    return folder
+
+
+def tinyc_exe() -> str:
+    exe = Path(sys.executable).with_name("tinyc")
+    return str(exe) if exe.exists() else shutil.which("tinyc")
+
+
+def check_golden(path: Path, actual: str, update: bool) -> None:
+    if update or not path.exists():
+        if not update:
+            pytest.fail(f"golden file {path} is missing; run pytest --update-goldens and review it")
+        path.write_text(actual, encoding="utf-8")
+        return
+    expected = path.read_text(encoding="utf-8")
+    assert actual == expected, f"output differs from {path.relative_to(ROOT)} (pytest --update-goldens to accept)"
