@@ -1,0 +1,157 @@
+"""The `tinyc` command as a user runs it: exit codes, output, files."""
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, tinyc_exe
+
+SPEC_OK = ROOT / "tests" / "spec" / "ok"
+BAD = ROOT / "tests" / "spec" / "bad"
+
+
+def run(*args, cwd=ROOT, stdin=None):
+    return subprocess.run([tinyc_exe(), *map(str, args)], cwd=cwd, capture_output=True, text=True, input=stdin)
+
+
+def test_version_and_help():
+    from tinyc import __version__
+    r = run("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"tinyc {__version__}"
+    for cmd in ("check", "fmt", "build", "targets", "schema", "explain"):
+        r = run(cmd, "--help")
+        assert r.returncode == 0 and "usage: tinyc " + cmd in r.stdout
+
+
+def test_check_ok_and_bad_exit_codes(sklearn_data):
+    r = run("check", "specs/wine.tml")
+    assert r.returncode == 0, r.stderr
+    assert "specs/wine.tml: ok" in r.stdout
+    r = run("check", BAD / "unknown_target.tml")
+    assert r.returncode == 2
+    assert "error[E0201]: unknown target 'cortex-m5'" in r.stderr
+    assert "help: did you mean 'cortex-m4'?" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_check_does_not_import_heavy_libraries():
+    """`tinyc check` must stay fast: it never imports numpy or scikit-learn."""
+    code = ("import sys; from tinyc.cli import main; rc = main(['check', '-q', sys.argv[1]]); "
+            "print(rc, 'numpy' in sys.modules, 'sklearn' in sys.modules)")
+    r = subprocess.run([sys.executable, "-c", code, str(SPEC_OK / "full.tml")], capture_output=True, text=True)
+    assert r.stdout.split() == ["0", "False", "False"], r.stderr
+
+
+def test_fmt_check_reports_diff_and_fmt_rewrites(tmp_path):
+    spec = tmp_path / "s.tml"
+    shutil.copy(ROOT / "tests" / "data" / "stackloss.csv", tmp_path / "stack.csv")
+    spec.write_text('model m\ndata "stack.csv" {label target}\ntask regression;target host # dev box\n')
+    r = run("fmt", "--check", spec)
+    assert r.returncode == 1
+    assert "+data \"stack.csv\" {" in r.stdout and "not in canonical form" in r.stderr
+    assert spec.read_text().startswith("model m\ndata \"stack.csv\" {label")  # --check changes nothing
+    r = run("fmt", spec)
+    assert r.returncode == 0
+    assert spec.read_text() == ('model m\ndata "stack.csv" {\n  label target\n}\ntask regression\n'
+                                'target host  # dev box\n')
+    assert run("fmt", "--check", spec).returncode == 0
+    assert run("check", "-q", spec).returncode == 0
+
+
+def test_fmt_stdin_and_bad_spec():
+    r = run("fmt", "-", stdin="model   m\n")
+    assert r.returncode == 0 and r.stdout == "model m\n"
+    r = run("fmt", "-", stdin="model m\ntask regresion\n")
+    assert r.returncode == 2 and "<stdin>:2:6: error[E0112]: unknown task 'regresion'" in r.stderr
+
+
+def test_targets_lists_builtin_backends_with_package():
+    r = run("targets")
+    assert r.returncode == 0
+    for name in ("host", "cortex-m0", "cortex-m0plus", "cortex-m4", "cortex-m33", "ispu"):
+        assert any(line.split()[0] == name and "tinyc " in line for line in r.stdout.splitlines()), name
+    rows = json.loads(run("targets", "--json").stdout)
+    m0 = next(r for r in rows if r["name"] == "cortex-m0")
+    assert m0["caps"]["fpu"] == "none" and m0["caps"]["hw_divide"] is False and m0["error"] is None
+
+
+def test_schema_is_a_json_schema_of_the_ir(tmp_path):
+    out = tmp_path / "schema.json"
+    assert run("schema", "-o", out).returncode == 0
+    schema = json.loads(out.read_text())
+    assert schema["title"] == "Spec" and "targets" in schema["properties"]
+    assert "Span" in schema["$defs"]
+
+
+def test_explain():
+    r = run("explain", "e0201")
+    assert r.returncode == 0 and r.stdout.startswith("E0201: Unknown target")
+    assert run("explain", "E9999").returncode == 2
+
+
+def test_build_writes_resolved_ir_and_manifest(tmp_path, sklearn_data):
+    out = tmp_path / "wine"
+    r = run("build", "specs/wine.tml", "-o", out)
+    assert r.returncode == 0, r.stderr
+    resolved = json.loads((out / "spec.resolved.json").read_text())
+    spec = resolved["spec"]
+    assert spec["model"]["value"] == "wine" and spec["metric"]["value"] == "accuracy"
+    assert [t["name"]["value"] for t in spec["targets"]] == ["cortex-m4", "cortex-m0plus", "host"]
+    host = spec["targets"][2]
+    assert host["flash"]["span"] is None and host["flash"]["value"] == 64 * 1024 * 1024  # default from the backend
+    summary = json.loads((out / "data.summary.json").read_text())
+    assert summary["rows"] == 178 and len(summary["features"]) == 13
+    assert summary["classes"] == {"cultivar_1": 59, "cultivar_2": 71, "cultivar_3": 48}
+    manifest = json.loads((out / "manifest.json").read_text())
+    import hashlib
+    assert manifest["data"]["sha256"] == hashlib.sha256((sklearn_data / "wine.csv").read_bytes()).hexdigest()
+    assert manifest["seed"] == 42
+
+
+def test_build_bad_spec_exit_2_and_no_output(tmp_path):
+    out = tmp_path / "o"
+    r = run("build", BAD / "several_errors.tml", "-o", out)
+    assert r.returncode == 2 and "4 errors" in r.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("csv_text, message", [
+    ("", "the file is empty"),
+    ("1,2,3\n4,5,6\n", "the first row holds numbers, not column names; add a header row"),
+    ("a,b,target\n", "the file has a header but no data rows"),
+    ("a,b,target\n1,2,x\n3,4,x\n5,6,x\n", "label column 'target' has a single class ('x')"),
+    ("a,b,target\n1,red,x\n3,blue,y\n", "column 'b' is not numeric (row 2 holds 'red')"),
+    ("a,b,target\n1,,x\n3,NaN,y\n", "column 'b' has no values (every cell is empty or NaN)"),
+    ("a,b,target\n1,2,x\n3,4\n", "row 3 has 2 fields, the header has 3"),
+])
+def test_bad_data_gets_one_line_reason(tmp_path, csv_text, message):
+    (tmp_path / "d.csv").write_text(csv_text)
+    (tmp_path / "s.tml").write_text('model m\ndata "d.csv" { label target }\ntask classification\ntarget host\n')
+    out = tmp_path / "out"
+    r = run("build", tmp_path / "s.tml", "-o", out)
+    assert r.returncode in (1, 2), r.stderr
+    assert message in r.stderr
+    assert "Traceback" not in r.stderr
+    assert not out.exists() and not list(tmp_path.glob(".out*"))
+
+
+def test_failed_rebuild_keeps_previous_output(tmp_path):
+    shutil.copy(ROOT / "tests" / "data" / "stackloss.csv", tmp_path / "d.csv")
+    spec = tmp_path / "s.tml"
+    spec.write_text('model m\ndata "d.csv" { label target }\ntask regression\ntarget host\n')
+    out = tmp_path / "out"
+    assert run("build", spec, "-o", out).returncode == 0
+    before = (out / "manifest.json").read_text()
+    (tmp_path / "d.csv").write_text("AIRFLOW,WATERTEMP,ACIDCONC,target\n80,27,x,42\n")
+    r = run("build", spec, "-o", out)
+    assert r.returncode == 1 and "column 'ACIDCONC' is not numeric" in r.stderr
+    assert (out / "manifest.json").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "out", "s.tml"]
+
+
+def test_missing_spec_file():
+    r = run("check", "nope.tml")
+    assert r.returncode == 2 and "nope.tml: error[E0301]: cannot read spec file" in r.stderr

@@ -1,0 +1,1 @@
+"""Data: read the CSV a spec names, check it, describe it."""
