@@ -86,18 +86,40 @@ def cmd_build(args) -> int:
         r = load(args.spec)
     except SpecError as e:
         return _report_spec_error(e)
+    from . import progress
     from .data.header import DataError
-    from .passes.pipeline import build
+    from .passes.pipeline import BuildError, build
 
     out = Path(args.output) if args.output else Path("build") / r.spec.model.value
+    sink = progress.make("json" if args.json else "quiet" if args.quiet else "live", r.spec.metric.value.value)
     try:
-        build(r, Path(args.spec), out)
-    except DataError as e:
+        result = build(r, Path(args.spec), out, on_event=sink, trials=args.trials, workers=args.workers)
+    except (DataError, BuildError) as e:
+        sink.close()
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BUILD
-    if not args.quiet:
-        print(f"built {r.spec.model.value} → {out}/ (resolved spec: {out}/spec.resolved.json)")
+    finally:
+        sink.close()
+    if args.json:
+        print(json.dumps({"event": "built", "output": str(out), "model": result.report["model"]["description"],
+                          "holdout": result.report["model"]["metrics"]["holdout"]}, sort_keys=True))
+    elif not args.quiet:
+        print(_summary(result, out))
     return EXIT_OK
+
+
+def _summary(result, out: Path) -> str:
+    rep = result.report
+    m = rep["model"]
+    metric = rep["metric"]
+    lines = [f"built {rep['model_name']} → {out}/",
+             f"  model    {m['description']}",
+             f"  {metric:<8} train {m['metrics']['train'][metric]:.4f}  holdout {m['metrics']['holdout'][metric]:.4f}"
+             f"  ({m['gap_explanation']})"]
+    for name, t in rep["targets"].items():
+        lines.append(f"  {name:<14} flash {t['flash']:>7} / {t['flash_limit']} B   ram {t['ram']:>6} / "
+                     f"{t['ram_limit']} B   ~{t['latency_us']:g} µs (estimate)")
+    return "\n".join(lines)
 
 
 def cmd_targets(args) -> int:
@@ -170,7 +192,10 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build a spec: check it, load the data, run the passes, write the output")
     b.add_argument("spec", metavar="SPEC")
     b.add_argument("-o", "--output", metavar="DIR", help="output folder (default: build/<model>)")
-    b.add_argument("-q", "--quiet", action="store_true")
+    b.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    b.add_argument("--json", action="store_true", help="progress and result as JSON lines on stdout")
+    b.add_argument("--trials", type=int, metavar="N", help="most candidates to try (overrides the spec)")
+    b.add_argument("--workers", type=int, default=0, metavar="N", help="worker processes (default: one per core)")
     b.set_defaults(func=cmd_build)
 
     t = sub.add_parser("targets", help="list backend targets, built-in and third-party")

@@ -12,7 +12,7 @@ from tinyc.spec.vocab import FAMILIES, METRICS_FOR_TASK
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-word = st.from_regex(r"[A-Za-z_][A-Za-z0-9_\-]{0,10}", fullmatch=True).filter(lambda w: w != "families")
+word = st.from_regex(r"[A-Za-z_][A-Za-z0-9_\-]{0,10}", fullmatch=True).filter(lambda w: w not in ("families", "trials"))
 ident = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True).filter(
     lambda w: w not in {"int", "if", "for", "while", "return", "do", "else", "auto", "char"})
 quoted = st.text(alphabet=string.ascii_letters + string.digits + " ./_-#{};,", min_size=1, max_size=12).map(
@@ -90,6 +90,8 @@ def spec_text(draw):
         if draw(st.booleans()):
             items.append(["families", ", ".join(draw(st.lists(st.sampled_from(list(FAMILIES)), min_size=1,
                                                                   max_size=3, unique=True)))])
+        if draw(st.booleans()):
+            items.append(["trials", str(draw(st.integers(1, 1000)))])
         for fam in draw(st.lists(word, max_size=2, unique=True)):
             params = []
             for pname in draw(st.lists(word, max_size=3, unique=True)):

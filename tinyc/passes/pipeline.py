@@ -1,23 +1,38 @@
-"""The build pipeline: spec → checked spec → data → (passes) → output folder.
+"""The build pipeline: spec → checked spec → data → search → output folder.
 
-This is the one place that strings the passes together. Today it resolves the
-spec, loads and checks the data and writes the resolved IR and a manifest;
-the search, quantization, memory-fitting and backend passes plug in here.
+The one place that strings the passes together. Quantization, memory fitting
+and the backends plug in after the search.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
+
+import numpy as np
 
 from .. import __version__
+from .. import targets as target_registry
 from ..data.header import DataError
 from ..data.load import Table, load_table
+from ..data.prepare import Dataset, prepare
+from ..data.profile import profile
+from ..metrics import GREATER_IS_BETTER
+from ..models import Problem
 from ..output import atomic_dir, write_json
 from ..spec import Resolved
-from ..spec.ir import IR_VERSION, Task
+from ..spec.ir import IR_VERSION, ParamValue, Task
+from ..spec.vocab import FAMILIES
+from .evaluate import evaluate_model, explain_gap
+from .search import DEFAULT_TRIALS, SearchConfig, SearchResult, TargetBudget, search
 
 MANIFEST_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 1
+
+
+class BuildError(Exception):
+    """The build cannot go on; the message says why in one line."""
 
 
 def sha256_file(path: Path) -> str:
@@ -31,8 +46,9 @@ def sha256_file(path: Path) -> str:
 @dataclass(frozen=True)
 class BuildResult:
     out_dir: Path
-    train: Table
-    holdout: Table | None
+    dataset: Dataset
+    search: SearchResult
+    report: dict
 
 
 def load_data(r: Resolved) -> tuple[Table, Table | None]:
@@ -51,37 +67,127 @@ def load_data(r: Resolved) -> tuple[Table, Table | None]:
     return train, holdout
 
 
-def _data_summary(r: Resolved, train: Table, holdout: Table | None) -> dict:
-    out = {
-        "rows": train.rows,
-        "features": list(train.feature_names),
-        "missing_values": dict(sorted(train.missing_per_feature.items())),
-        "holdout_rows": holdout.rows if holdout is not None else None,
+def _rule(v: ParamValue) -> tuple:
+    vals = [s.value for s in v.values]
+    if v.kind == "fixed":
+        return ("fixed", vals[0])
+    if v.kind == "range":
+        return ("range", vals[0], vals[1])
+    return ("choice", vals)
+
+
+def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> SearchConfig:
+    s = r.spec
+    task = s.task.value
+    families = tuple(f for f, spec in FAMILIES.items() if task in spec.tasks)
+    fixed: dict[str, dict[str, tuple]] = {}
+    max_trials = DEFAULT_TRIALS
+    if s.search is not None:
+        if s.search.families is not None:
+            families = tuple(f.value for f in s.search.families)
+        for cfg in s.search.configs:
+            fixed[cfg.family.value] = {p.name.value: _rule(p.value) for p in cfg.params}
+        if s.search.trials is not None:
+            max_trials = s.search.trials.value
+    budgets = tuple(TargetBudget(t.name.value, target_registry.get(t.name.value).caps, int(t.flash.value),
+                                 int(t.ram.value)) for t in s.targets)
+    return SearchConfig(metric=s.metric.value, budget_s=s.budget.value, seed=s.seed.value,
+                        quant=s.quantize.value.value, families=families, fixed=fixed, targets=budgets,
+                        max_trials=trials or max_trials, workers=workers)
+
+
+def _model_json(model, ds: Dataset) -> dict:
+    return {
+        "family": model.family, "task": model.task.value, "params": model.params,
+        "features": list(ds.feature_names), "classes": list(ds.classes),
+        "arrays": {k: {"dtype": str(v.dtype), "shape": list(v.shape), "data": v.ravel().tolist()}
+                   for k, v in sorted(model.arrays.items())},
     }
-    if train.y_raw is not None and r.spec.task.value == Task.classification:
-        labels, counts = __import__("numpy").unique(train.y_raw, return_counts=True)
-        out["classes"] = {str(k): int(v) for k, v in zip(labels, counts)}
-    return out
 
 
-def build(r: Resolved, spec_path: Path, out_dir: Path) -> BuildResult:
+def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: SearchConfig) -> dict:
+    s = r.spec
+    model = res.best
+    scores = evaluate_model(model, ds)
+    metric = s.metric.value.value
+    train_m, hold_m = scores["train"][metric], scores["holdout"][metric]
+    targets = {}
+    for t in cfg.targets:
+        c = res.best_candidate.costs[t.name]
+        targets[t.name] = {**c.as_dict(), "flash_limit": t.flash, "ram_limit": t.ram,
+                           "clock_hz": t.caps.clock_hz,
+                           "latency_us": round(c.cycles / t.caps.clock_hz * 1e6, 3), "estimated": True}
+    return {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "tinyc_version": __version__,
+        "model_name": s.model.value,
+        "task": s.task.value.value,
+        "metric": metric,
+        "quantization": cfg.quant,
+        "data": prof,
+        "search": {
+            "budget_s": cfg.budget_s, "elapsed_s": round(res.elapsed, 3), "stopped_by": res.stopped_by,
+            "max_trials": cfg.max_trials, "folds": res.folds, "families": list(cfg.families),
+            "leaderboard": [c.row() for c in res.leaderboard],
+            "history": [{"elapsed": round(t, 4), "best": v} for t, v in res.history],
+        },
+        "model": {
+            "family": model.family, "params": model.params, "description": model.size_summary(),
+            "validation_metric": res.best_candidate.metric,
+            "metrics": {"train": scores["train"], "holdout": scores["holdout"]},
+            "gap_explanation": explain_gap(metric, train_m, hold_m, GREATER_IS_BETTER[s.metric.value]),
+            **{k: v for k, v in scores.items() if k not in ("train", "holdout")},
+        },
+        "targets": targets,
+    }
+
+
+def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict], None] | None = None,
+          trials: int | None = None, workers: int = 0) -> BuildResult:
     """Run the pipeline for a resolved spec and write ``out_dir`` atomically.
-    Raises DataError for unusable data."""
+    Raises DataError for unusable data and BuildError when no model fits."""
+    from .search import NothingFits
+
+    s = r.spec
+    if s.task.value == Task.anomaly:
+        raise BuildError("task anomaly: this version of tinyc does not build anomaly detectors yet")
     train, holdout = load_data(r)
-    spec_json = r.spec.model_dump(mode="json")
+    percent = s.data.holdout.percent.value if s.data.holdout.percent is not None else None
+    ds = prepare(s.task.value, s.data.label.value, train, holdout, percent, s.data.missing.value, s.seed.value)
+    n_cols = len(r.csv.columns) if r.csv else len(train.feature_names) + 1
+    prof = profile(ds, train.rows + (holdout.rows if holdout else 0), n_cols,
+                   int(train.X.nbytes + (holdout.X.nbytes if holdout else 0)))
+    cfg = search_config(r, trials, workers)
+    problem = Problem(s.task.value, len(ds.feature_names), ds.n_classes)
+    y = ds.y_train if s.task.value == Task.classification else ds.y_train.astype(np.float64)
+    try:
+        res = search(ds.X_train, y, problem, cfg, on_event)
+    except NothingFits as e:
+        raise BuildError(str(e)) from None
+    report = _report(r, ds, prof, res, cfg)
     with atomic_dir(out_dir) as tmp:
         write_json(tmp / "spec.resolved.json", {"tinyc_version": __version__, "ir_version": IR_VERSION,
-                                                 "spec": spec_json})
-        write_json(tmp / "data.summary.json", _data_summary(r, train, holdout))
+                                                 "spec": s.model_dump(mode="json")})
+        write_json(tmp / "report.json", report)
+        (tmp / "artifacts").mkdir()
+        write_json(tmp / "artifacts" / "model.json", _model_json(res.best, ds))
         write_json(tmp / "manifest.json", {
             "schema_version": MANIFEST_SCHEMA_VERSION,
             "tinyc_version": __version__,
-            "model": r.spec.model.value,
+            "model": s.model.value,
             "spec": {"file": spec_path.name, "sha256": sha256_file(spec_path)},
-            "data": {"file": r.spec.data.path.value, "sha256": sha256_file(r.data_path)},
-            "holdout": ({"file": r.spec.data.holdout.path, "sha256": sha256_file(r.holdout_path)}
+            "data": {"file": s.data.path.value, "sha256": sha256_file(r.data_path)},
+            "holdout": ({"file": s.data.holdout.path, "sha256": sha256_file(r.holdout_path)}
                         if r.holdout_path else None),
-            "seed": r.spec.seed.value,
-            "targets": [t.name.value for t in r.spec.targets],
+            "seed": s.seed.value,
+            "search": {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)},
+            "model_id": hashlib.sha256(json_bytes(_model_json(res.best, ds))).hexdigest()[:16],
+            "targets": {name: {"flash": t["flash"], "ram": t["ram"]} for name, t in report["targets"].items()},
         })
-    return BuildResult(out_dir, train, holdout)
+    return BuildResult(out_dir, ds, res, report)
+
+
+def json_bytes(data) -> bytes:
+    import json
+
+    return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()

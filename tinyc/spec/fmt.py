@@ -136,6 +136,8 @@ class _Printer:
                 entries.append((_Spanned(s.families_span),
                                 lambda d3: self.leaf("families " + ", ".join(f.value for f in s.families), d3,
                                                      _Spanned(s.families_span))))
+            if s.trials is not None:
+                entries.append((s.trials, lambda d3: self.leaf(f"trials {s.trials.value}", d3, s.trials)))
             for cfg in s.configs:
                 entries.append((cfg, lambda d3, cfg=cfg: self.block(
                     cfg.family.value, d3, cfg,

@@ -136,6 +136,7 @@ class FamilyConfig(Node):
 class Search(Node):
     families: list[Located[str]] | None = None
     families_span: Span | None = None
+    trials: Located[int] | None = None  # most candidates to try (the search is reproducible when it ends here)
     configs: list[FamilyConfig] = Field(default_factory=list)
 
 

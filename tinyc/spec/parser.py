@@ -209,9 +209,16 @@ class _Builder(Transformer):
     def search_stmt(self, meta, children):
         families = None
         families_span = None
+        trials = None
         configs: list[FamilyConfig] = []
         seen: dict[str, Span] = {}
         for item in children:
+            if isinstance(item, tuple) and item[0] == "trials":
+                if trials is not None:
+                    self._duplicate("'trials'", item[1], trials.span)
+                elif item[2] is not None:
+                    trials = item[2]
+                continue
             if isinstance(item, FamilyConfig):
                 prev = seen.get(item.family.value)
                 if prev is not None:
@@ -226,7 +233,18 @@ class _Builder(Transformer):
                     continue
                 families, families_span = fams, span
         return ("search", span_of_meta(meta),
-                Search(families=families, families_span=families_span, configs=configs, span=span_of_meta(meta)))
+                Search(families=families, families_span=families_span, trials=trials, configs=configs,
+                       span=span_of_meta(meta)))
+
+    @v_args(meta=True)
+    def trials_stmt(self, meta, children):
+        tok = children[0]
+        span = span_of_token(tok)
+        if not re.fullmatch(r"\+?\d+", str(tok)) or not 1 <= int(str(tok)) <= 1_000_000:
+            self.error("E0111", f"trials must be a whole number from 1 to 1000000, got '{tok}'", span,
+                       hint="e.g. trials 50")
+            return ("trials", span_of_meta(meta), None)
+        return ("trials", span_of_meta(meta), Located[int](value=int(str(tok)), span=span))
 
     @v_args(meta=True)
     def families_stmt(self, meta, children):

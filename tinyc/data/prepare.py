@@ -1,0 +1,149 @@
+"""From loaded tables to the arrays the search trains on.
+
+Encodes the label (classes sorted, numerically when every label is a number),
+splits off the holdout (stratified for classification, deterministic under
+the seed) unless the spec names a holdout file, fills or drops missing values
+by the declared policy using training statistics only, and drops columns that
+are constant in the training part. Every decision is recorded for the report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..spec.ir import MissingPolicy, Task
+from .header import DataError
+from .load import Table
+
+
+@dataclass(frozen=True)
+class Dataset:
+    task: Task
+    feature_names: tuple[str, ...]
+    X_train: np.ndarray
+    y_train: np.ndarray  # class indices (int64) or values (float64)
+    X_holdout: np.ndarray
+    y_holdout: np.ndarray
+    classes: tuple[str, ...] = ()  # label text of each class index
+    fill_values: dict[str, float] = field(default_factory=dict)  # per feature, when imputed
+    imputed: dict[str, int] = field(default_factory=dict)  # cells filled per feature
+    dropped_rows: int = 0
+    dropped_constant: tuple[str, ...] = ()
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+
+def _sort_labels(labels) -> list[str]:
+    try:
+        return sorted(labels, key=float)
+    except ValueError:
+        return sorted(labels)
+
+
+def _encode(table: Table, task: Task, classes: list[str] | None, label: str):
+    if task == Task.classification:
+        index = {c: i for i, c in enumerate(classes)}
+        unknown = sorted(set(table.y_raw.tolist()) - set(index))
+        if unknown:
+            raise DataError(f"{table.path}: label '{unknown[0]}' in column '{label}' does not occur in the "
+                            f"training data")
+        return np.array([index[v] for v in table.y_raw.tolist()], dtype=np.int64)
+    try:
+        y = table.y_raw.astype(np.float64)
+    except ValueError:
+        bad = next(v for v in table.y_raw.tolist() if not _is_float(v))
+        raise DataError(f"{table.path}: label column '{label}' must be numeric for regression, found '{bad}'") from None
+    if not np.isfinite(y).all():
+        raise DataError(f"{table.path}: label column '{label}' holds NaN or infinite values")
+    return y
+
+
+def _is_float(v: str) -> bool:
+    try:
+        float(v)
+        return True
+    except ValueError:
+        return False
+
+
+def split_indices(y: np.ndarray, percent: float, seed: int, stratify: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Deterministic train/holdout row indices; stratified by class when asked
+    and every class has at least two rows."""
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(y))
+    strat = None
+    if stratify:
+        _, counts = np.unique(y, return_counts=True)
+        strat = y if counts.min() >= 2 else None
+    n_hold = int(round(len(y) * percent / 100.0))
+    if n_hold < 1 or n_hold >= len(y):
+        raise DataError(f"a {percent:g}% holdout of {len(y)} rows leaves no rows on one side; "
+                        f"change `holdout` or add data")
+    if strat is not None and (n_hold < len(np.unique(y)) or len(y) - n_hold < len(np.unique(y))):
+        strat = None
+    train, hold = train_test_split(idx, test_size=n_hold, random_state=seed, stratify=strat)
+    return np.sort(train), np.sort(hold)
+
+
+def prepare(task: Task, label: str, train: Table, holdout: Table | None, holdout_percent: float | None,
+            missing: MissingPolicy, seed: int) -> Dataset:
+    classes: list[str] = []
+    if task == Task.classification:
+        classes = _sort_labels(set(train.y_raw.tolist()))
+    y_all = _encode(train, task, classes, label)
+    X_all = train.X
+    if holdout is None:
+        tr, ho = split_indices(y_all, holdout_percent, seed, stratify=task == Task.classification)
+        X_tr, y_tr, X_ho, y_ho = X_all[tr], y_all[tr], X_all[ho], y_all[ho]
+    else:
+        X_tr, y_tr = X_all, y_all
+        X_ho, y_ho = holdout.X, _encode(holdout, task, classes, label)
+    if task == Task.classification and len(np.unique(y_tr)) < 2:
+        raise DataError(f"{train.path}: the training part has a single class; classification needs two or more")
+
+    names = list(train.feature_names)
+    fill: dict[str, float] = {}
+    imputed: dict[str, int] = {}
+    dropped_rows = 0
+    nan_tr, nan_ho = np.isnan(X_tr), np.isnan(X_ho)
+    if nan_tr.any() or nan_ho.any():
+        cols = np.flatnonzero(nan_tr.any(axis=0) | nan_ho.any(axis=0))
+        if missing == MissingPolicy.error:
+            j = cols[0]
+            raise DataError(f"{train.path}: column '{names[j]}' has {int(nan_tr[:, j].sum() + nan_ho[:, j].sum())} "
+                            f"missing values and the spec says `missing error`")
+        if missing == MissingPolicy.drop:
+            keep_tr, keep_ho = ~nan_tr.any(axis=1), ~nan_ho.any(axis=1)
+            dropped_rows = int((~keep_tr).sum() + (~keep_ho).sum())
+            X_tr, y_tr, X_ho, y_ho = X_tr[keep_tr], y_tr[keep_tr], X_ho[keep_ho], y_ho[keep_ho]
+            if len(X_tr) == 0 or len(X_ho) == 0:
+                raise DataError(f"{train.path}: no rows are left after dropping rows with missing values")
+        else:
+            X_tr, X_ho = X_tr.copy(), X_ho.copy()
+            for j in cols:
+                col = X_tr[:, j]
+                if np.isnan(col).all():
+                    raise DataError(f"{train.path}: column '{names[j]}' has no values in the training part")
+                value = {MissingPolicy.median: np.nanmedian, MissingPolicy.mean: np.nanmean}.get(
+                    missing, lambda c: 0.0)(col)
+                fill[names[j]] = float(value)
+                imputed[names[j]] = int(np.isnan(X_tr[:, j]).sum() + np.isnan(X_ho[:, j]).sum())
+                X_tr[np.isnan(X_tr[:, j]), j] = value
+                X_ho[np.isnan(X_ho[:, j]), j] = value
+
+    constant = [j for j in range(X_tr.shape[1]) if np.all(X_tr[:, j] == X_tr[0, j])]
+    if len(constant) == X_tr.shape[1]:
+        raise DataError(f"{train.path}: every feature column is constant in the training part; nothing to learn from")
+    keep = [j for j in range(X_tr.shape[1]) if j not in set(constant)]
+    return Dataset(
+        task=task,
+        feature_names=tuple(names[j] for j in keep),
+        X_train=np.ascontiguousarray(X_tr[:, keep]), y_train=y_tr,
+        X_holdout=np.ascontiguousarray(X_ho[:, keep]), y_holdout=y_ho,
+        classes=tuple(classes), fill_values={k: v for k, v in fill.items() if names.index(k) in keep},
+        imputed=imputed, dropped_rows=dropped_rows, dropped_constant=tuple(names[j] for j in constant),
+    )

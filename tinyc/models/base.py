@@ -1,0 +1,210 @@
+"""What every model family provides, and the types they share.
+
+A family is one module with one :class:`Family` subclass:
+
+- ``space(trial, problem, limits)``: draws hyperparameters from an Optuna trial,
+  within the bounds the spec's ``search`` block allows and, where the family
+  can, within what fits the smallest declared target (trees get a leaf cap
+  computed from the flash budget, so they are small by construction);
+- ``fit(params, X, y, problem, seed)``: trains (with scikit-learn) and converts
+  the result to a :class:`Model` made of plain numpy arrays;
+- ``cost(model, caps, quant)``: flash, RAM and operations per inference on a
+  target core, for a quantization mode;
+- ``estimate(params, problem, caps, quant)``: the same before training, when
+  the shape of the model follows from its hyperparameters alone (else None).
+
+A :class:`Model` carries the golden inference: numpy code that computes what
+the generated C computes, in float32.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..spec.ir import Task
+
+# Bytes of one stored value per quantization mode ("auto" is costed as its
+# smallest candidate, int8; the quantize pass may choose wider and the
+# memory-fitting pass then guarantees the fit).
+VALUE_BYTES = {"float32": 4, "int16": 2, "int8": 1, "auto": 1}
+STACK_BYTES = 64  # call frame of the predict function and its callees
+
+
+@dataclass(frozen=True)
+class Problem:
+    task: Task
+    n_features: int
+    n_classes: int  # 0 for regression
+
+    @property
+    def n_outputs(self) -> int:
+        if self.task == Task.classification:
+            return 1 if self.n_classes == 2 else self.n_classes
+        return 1
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The declared targets as the search sees them: (caps, flash, ram) each,
+    and the quantization mode the candidates are costed in."""
+
+    targets: tuple[tuple[Any, int, int], ...]
+    quant: str
+
+    def weight_budget(self, family: "Family") -> int:
+        """Bytes left for weights on the tightest target once the family's code is in."""
+        return min(flash - family.code_size(caps, self.quant) for caps, flash, _ in self.targets)
+
+
+@dataclass(frozen=True)
+class Cost:
+    flash: int  # weights + code
+    weights: int
+    code: int
+    ram: int  # input + scratch buffers + stack
+    ops: int  # multiply-accumulates, comparisons or distance terms per inference
+    cycles: int  # estimated cycles per inference on the core
+
+    def fits(self, flash: int, ram: int) -> bool:
+        return self.flash <= flash and self.ram <= ram
+
+    def as_dict(self) -> dict:
+        return {"flash": self.flash, "weights": self.weights, "code": self.code, "ram": self.ram,
+                "ops": self.ops, "cycles": self.cycles}
+
+
+@dataclass
+class Model:
+    """A trained model as arrays, with its golden (reference) inference."""
+
+    family: str
+    task: Task
+    params: dict[str, Any]
+    n_features: int
+    classes: int  # number of classes; 0 for regression
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def scores(self, X: np.ndarray) -> np.ndarray:
+        """Raw outputs, shape (rows, outputs), float32, as the C computes them."""
+        return FAMILY_REGISTRY[self.family].scores(self, np.asarray(X, dtype=np.float32))
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Class indices (classification) or values (regression)."""
+        s = self.scores(X)
+        return decide(s, self.task, self.classes, FAMILY_REGISTRY[self.family].vote_scores)
+
+    def size_summary(self) -> str:
+        return FAMILY_REGISTRY[self.family].describe(self)
+
+
+def decide(s: np.ndarray, task: Task, classes: int, votes: bool) -> np.ndarray:
+    """Scores → prediction. Binary classifiers with one output decide on
+    ``score > 0``; otherwise the first maximum wins (as the C loop does)."""
+    if task == Task.regression:
+        return s[:, 0].astype(np.float64)
+    if s.shape[1] == 1 and not votes:
+        return (s[:, 0] > 0).astype(np.int64)
+    return np.argmax(s, axis=1).astype(np.int64)
+
+
+def index_bytes(n: int) -> int:
+    """Narrowest unsigned type that holds 0..n-1.
+
+    >>> index_bytes(200), index_bytes(300), index_bytes(70000)
+    (1, 2, 4)
+    """
+    return 1 if n <= 256 else 2 if n <= 65536 else 4
+
+
+def standardize(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and scale (std, 1 where constant) of the training features."""
+    mu = X.mean(axis=0)
+    sd = X.std(axis=0)
+    sd[sd == 0] = 1.0
+    return mu, sd
+
+
+class Family:
+    """Base class of a model family (see the module docstring)."""
+
+    name: ClassVar[str]
+    tasks: ClassVar[tuple[Task, ...]]
+    vote_scores: ClassVar[bool] = False  # scores are vote counts (argmax even for 2 classes)
+    # code bytes of the inference routine, Thumb-2 (M3/M4/M33) and Thumb-1 (M0/M0+)
+    code_bytes: ClassVar[tuple[int, int]] = (200, 240)
+
+    def space(self, trial, problem: Problem, limits: Limits, fixed: dict) -> dict:
+        raise NotImplementedError
+
+    def fit(self, params: dict, X: np.ndarray, y: np.ndarray, problem: Problem, seed: int) -> Model:
+        raise NotImplementedError
+
+    def scores(self, model: Model, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def cost(self, model: Model, caps, quant: str) -> Cost:
+        raise NotImplementedError
+
+    def estimate(self, params: dict, problem: Problem, caps, quant: str) -> Cost | None:
+        return None
+
+    def describe(self, model: Model) -> str:
+        return self.name
+
+    # -- shared cost helpers ---------------------------------------------
+    def code_size(self, caps, quant: str) -> int:
+        thumb2, thumb1 = self.code_bytes
+        base = thumb1 if caps.arch == "armv6-m" else thumb2
+        if quant == "float32" and caps.fpu == "none":
+            base += SOFT_FLOAT_BYTES
+        return base
+
+
+SOFT_FLOAT_BYTES = 1400  # __aeabi_fadd/fmul/fcmp & co. linked in on cores without an FPU
+
+
+def cycles_per_mac(caps, quant: str) -> float:
+    if quant == "float32":
+        return 3.0 if caps.fpu != "none" else 60.0
+    return 1.5 if caps.dsp else 3.0
+
+
+def cycles_per_compare(caps, quant: str) -> float:
+    return 30.0 if quant == "float32" and caps.fpu == "none" else 8.0
+
+
+def input_bytes(n_features: int, quant: str) -> int:
+    """The feature vector the caller passes (float API: 4 bytes each) plus its
+    quantized copy in integer modes."""
+    return 4 * n_features + (0 if quant == "float32" else VALUE_BYTES[quant] * n_features)
+
+
+def suggest(trial, fixed: dict, family: str, name: str, kind: str, low, high, log: bool = False, choices=None):
+    """Draw one hyperparameter, honouring what the spec fixed or bounded.
+
+    ``fixed[name]`` is ("fixed", v), ("range", lo, hi) or ("choice", [v...])."""
+    key = f"{family}.{name}"
+    rule = fixed.get(name)
+    if rule is not None:
+        if rule[0] == "fixed":
+            return rule[1]
+        if rule[0] == "choice":
+            return trial.suggest_categorical(key, list(rule[1]))
+        low, high = rule[1], rule[2]
+        if low == high:
+            return low
+    if kind == "int":
+        return trial.suggest_int(key, int(low), int(high), log=log)
+    if kind == "float":
+        return trial.suggest_float(key, float(low), float(high), log=log)
+    return trial.suggest_categorical(key, list(choices))
+
+
+FAMILY_REGISTRY: dict[str, Family] = {}
+
+
+def register(cls):
+    FAMILY_REGISTRY[cls.name] = cls()
+    return cls

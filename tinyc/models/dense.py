@@ -1,0 +1,42 @@
+"""Dense layers shared by the linear and MLP families: weights with the
+input standardisation folded in, float32 inference as the C computes it, and
+the cost of a stack of layers."""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import STACK_BYTES, VALUE_BYTES, Cost, cycles_per_mac, input_bytes
+
+
+def fold_standardization(W: np.ndarray, b: np.ndarray, mu: np.ndarray, sd: np.ndarray):
+    """A layer trained on (x - mu) / sd, rewritten to take x directly.
+    ``W`` is (outputs, inputs)."""
+    W2 = W / sd[None, :]
+    b2 = b - W2 @ mu
+    return W2.astype(np.float32), b2.astype(np.float32)
+
+
+def forward(layers: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, activation: str) -> np.ndarray:
+    h = np.asarray(X, dtype=np.float32)
+    for i, (W, b) in enumerate(layers):
+        h = (h @ W.T + b).astype(np.float32)
+        if i < len(layers) - 1:
+            h = np.maximum(h, np.float32(0)) if activation == "relu" else np.tanh(h).astype(np.float32)
+    return h
+
+
+def layers_cost(family, sizes: list[int], caps, quant: str) -> Cost:
+    """``sizes`` = [inputs, hidden..., outputs]."""
+    vb = VALUE_BYTES[quant]
+    weights = 0
+    macs = 0
+    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
+        macs += n_in * n_out
+        # weights + biases; integer modes add a per-output scale (int32 multiplier + shift byte)
+        weights += n_in * n_out * vb + n_out * 4 + (0 if quant == "float32" else n_out * 5)
+    code = family.code_size(caps, quant)
+    widest = max(sizes[1:]) if len(sizes) > 1 else 1
+    act_bytes = 4 if quant == "float32" else vb
+    ram = input_bytes(sizes[0], quant) + 2 * widest * act_bytes + STACK_BYTES
+    cycles = int(macs * cycles_per_mac(caps, quant) + sum(sizes[1:]) * 10)
+    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=macs, cycles=cycles)

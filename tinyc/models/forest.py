@@ -1,0 +1,70 @@
+"""A small random forest (scikit-learn). Classification votes with each
+tree's majority class (one byte per leaf), regression averages leaf values."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..spec.ir import Task
+from . import treeutil
+from .base import Family, Model, Problem, register, suggest
+from .tree import leaf_payload_bytes
+
+
+@register
+class ForestFamily(Family):
+    name = "forest"
+    tasks = (Task.classification, Task.regression)
+    vote_scores = True
+    code_bytes = (170, 200)
+
+    def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
+        n = suggest(trial, fixed, self.name, "n_estimators", "int", 2, 32, log=True)
+        cap = treeutil.leaf_cap(limits.weight_budget(self), n, problem.n_features, limits.quant,
+                                leaf_payload_bytes(problem, limits.quant))
+        return {
+            "n_estimators": n,
+            "max_depth": suggest(trial, fixed, self.name, "max_depth", "int", 2, 12),
+            "max_features": suggest(trial, fixed, self.name, "max_features", "float", 0.2, 1.0),
+            "max_leaves": cap,
+        }
+
+    def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
+        from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+        if params["max_leaves"] < 2:
+            raise ValueError("no forest of this size fits the flash budget")
+        kw = dict(n_estimators=params["n_estimators"], max_depth=params["max_depth"],
+                  max_features=params["max_features"], max_leaf_nodes=params["max_leaves"],
+                  random_state=seed, n_jobs=1)
+        trees = []
+        if problem.task == Task.classification:
+            est = RandomForestClassifier(**kw).fit(X, y)
+            for t in est.estimators_:
+                leaf = est.classes_[np.argmax(t.tree_.value[:, 0, :], axis=1)].astype(np.int32)
+                trees.append(treeutil.from_sklearn(t.tree_, leaf))
+        else:
+            est = RandomForestRegressor(**kw).fit(X, y)
+            for t in est.estimators_:
+                trees.append(treeutil.from_sklearn(t.tree_, t.tree_.value[:, 0, 0].astype(np.float32)))
+        arrays = treeutil.concat(trees)
+        return Model(self.name, problem.task, params, problem.n_features, problem.n_classes, arrays)
+
+    def scores(self, model: Model, X: np.ndarray) -> np.ndarray:
+        leaves = treeutil.leaf_index(model.arrays, X)
+        values = model.arrays["leaf"][leaves]  # (rows, trees)
+        if model.task == Task.regression:
+            acc = np.zeros(X.shape[0], dtype=np.float32)
+            for j in range(values.shape[1]):  # summed tree by tree, as the C loop does
+                acc += values[:, j].astype(np.float32)
+            return (acc * np.float32(1.0 / values.shape[1]))[:, None]
+        out = np.zeros((X.shape[0], model.classes), dtype=np.float32)
+        for j in range(values.shape[1]):
+            out[np.arange(X.shape[0]), values[:, j]] += 1.0
+        return out
+
+    def cost(self, model: Model, caps, quant: str):
+        scratch = 2 * model.classes if model.classes else 4  # vote counters or the sum
+        return treeutil.ensemble_cost(self, model, caps, quant, leaf_payload_bytes(model, quant), scratch=scratch)
+
+    def describe(self, model: Model) -> str:
+        return f"forest, {len(model.arrays['roots'])} trees, {len(model.arrays['leaf'])} leaves"

@@ -1,0 +1,50 @@
+"""Logistic regression (classification) and ridge regression: one dense layer."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..spec.ir import Task
+from .base import Family, Model, Problem, register, standardize, suggest
+from .dense import fold_standardization, forward, layers_cost
+
+
+@register
+class LinearFamily(Family):
+    name = "linear"
+    tasks = (Task.classification, Task.regression)
+    code_bytes = (110, 130)
+
+    def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
+        return {"c": suggest(trial, fixed, self.name, "c", "float", 1e-3, 1e3, log=True)}
+
+    def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.linear_model import LogisticRegression, Ridge
+
+        mu, sd = standardize(X)
+        Z = (X - mu) / sd
+        if problem.task == Task.classification:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                est = LogisticRegression(C=params["c"], max_iter=500, random_state=seed).fit(Z, y)
+            W, b = est.coef_, est.intercept_
+        else:
+            est = Ridge(alpha=1.0 / params["c"]).fit(Z, y)
+            W, b = est.coef_.reshape(1, -1), np.atleast_1d(est.intercept_)
+        W, b = fold_standardization(W, b, mu, sd)
+        return Model(self.name, problem.task, params, problem.n_features, problem.n_classes, {"W0": W, "b0": b})
+
+    def scores(self, model: Model, X: np.ndarray) -> np.ndarray:
+        return forward([(model.arrays["W0"], model.arrays["b0"])], X, "relu")
+
+    def estimate(self, params, problem: Problem, caps, quant: str):
+        return layers_cost(self, [problem.n_features, problem.n_outputs], caps, quant)
+
+    def cost(self, model: Model, caps, quant: str):
+        W = model.arrays["W0"]
+        return layers_cost(self, [W.shape[1], W.shape[0]], caps, quant)
+
+    def describe(self, model: Model) -> str:
+        return f"linear, {model.arrays['W0'].size} weights"

@@ -1,0 +1,65 @@
+"""A single decision tree (CART, scikit-learn), small by construction: its
+leaf count is capped by what fits the tightest target's flash."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..spec.ir import Task
+from . import treeutil
+from .base import VALUE_BYTES, Family, Model, Problem, index_bytes, register, suggest
+
+
+def leaf_payload_bytes(problem_or_model, quant: str) -> int:
+    classes = getattr(problem_or_model, "n_classes", None)
+    if classes is None:
+        classes = problem_or_model.classes
+    return index_bytes(classes) if classes else VALUE_BYTES[quant]
+
+
+@register
+class TreeFamily(Family):
+    name = "tree"
+    tasks = (Task.classification, Task.regression)
+    vote_scores = True
+    code_bytes = (120, 150)
+
+    def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
+        cap = treeutil.leaf_cap(limits.weight_budget(self), 1, problem.n_features, limits.quant,
+                                leaf_payload_bytes(problem, limits.quant))
+        params = {
+            "max_depth": suggest(trial, fixed, self.name, "max_depth", "int", 1, 12),
+            "min_samples_leaf": suggest(trial, fixed, self.name, "min_samples_leaf", "int", 1, 20, log=True),
+        }
+        params["max_leaves"] = min(cap, fixed["max_leaves"][-1]) if "max_leaves" in fixed else cap
+        return params
+
+    def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
+        from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+        if params["max_leaves"] < 2:
+            raise ValueError("no tree fits the flash budget")
+        kw = dict(max_depth=params["max_depth"], min_samples_leaf=params["min_samples_leaf"],
+                  max_leaf_nodes=params["max_leaves"], random_state=seed)
+        if problem.task == Task.classification:
+            est = DecisionTreeClassifier(**kw).fit(X, y)
+            leaf = est.classes_[np.argmax(est.tree_.value[:, 0, :], axis=1)].astype(np.int32)
+        else:
+            est = DecisionTreeRegressor(**kw).fit(X, y)
+            leaf = est.tree_.value[:, 0, 0].astype(np.float32)
+        arrays = treeutil.concat([treeutil.from_sklearn(est.tree_, leaf)])
+        return Model(self.name, problem.task, params, problem.n_features, problem.n_classes, arrays)
+
+    def scores(self, model: Model, X: np.ndarray) -> np.ndarray:
+        leaves = treeutil.leaf_index(model.arrays, X)[:, 0]
+        values = model.arrays["leaf"][leaves]
+        if model.task == Task.regression:
+            return values.astype(np.float32)[:, None]
+        out = np.zeros((X.shape[0], model.classes), dtype=np.float32)
+        out[np.arange(X.shape[0]), values] = 1.0
+        return out
+
+    def cost(self, model: Model, caps, quant: str):
+        return treeutil.ensemble_cost(self, model, caps, quant, leaf_payload_bytes(model, quant), scratch=0)
+
+    def describe(self, model: Model) -> str:
+        return f"tree, {len(model.arrays['leaf'])} leaves"

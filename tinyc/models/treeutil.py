@@ -1,0 +1,122 @@
+"""Decision trees as flat arrays, shared by the tree, forest and gbt families.
+
+A tree is stored as its internal nodes (``feature``, ``threshold``, ``left``,
+``right``) and its leaves (``leaf``). A child index ``c >= 0`` is an internal
+node; ``c < 0`` is leaf ``-c - 1``. An ensemble concatenates its trees and
+keeps each tree's root in ``roots`` (a root may itself be a leaf: ``< 0``).
+Inference walks ``x[feature] <= threshold`` → left, as scikit-learn does, with
+thresholds and features in float32 as the C compares them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .base import VALUE_BYTES, Cost, cycles_per_compare, index_bytes, input_bytes, STACK_BYTES
+
+
+def from_sklearn(tree, leaf_values: np.ndarray) -> dict[str, np.ndarray]:
+    """Flat arrays of one fitted sklearn tree (``estimator.tree_``);
+    ``leaf_values[i]`` is the payload of sklearn node i when it is a leaf."""
+    t = tree
+    is_leaf = t.children_left == -1
+    internal = np.flatnonzero(~is_leaf)
+    leaves = np.flatnonzero(is_leaf)
+    new_internal = {int(n): i for i, n in enumerate(internal)}
+    new_leaf = {int(n): i for i, n in enumerate(leaves)}
+
+    def ref(n: int) -> int:
+        return new_internal[n] if n in new_internal else -new_leaf[n] - 1
+
+    return {
+        "feature": t.feature[internal].astype(np.int32),
+        "threshold": t.threshold[internal].astype(np.float32),
+        "left": np.array([ref(int(t.children_left[n])) for n in internal], dtype=np.int32),
+        "right": np.array([ref(int(t.children_right[n])) for n in internal], dtype=np.int32),
+        "leaf": leaf_values[leaves],
+        "root": np.array([ref(0)], dtype=np.int32),
+    }
+
+
+def concat(trees: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """One ensemble from several trees (indices rebased)."""
+    out = {k: [] for k in ("feature", "threshold", "left", "right", "leaf")}
+    roots = []
+    n_int = n_leaf = 0
+
+    def rebase(c: np.ndarray) -> np.ndarray:
+        return np.where(c >= 0, c + n_int, c - n_leaf).astype(np.int32)
+
+    for t in trees:
+        roots.append(int(rebase(t["root"])[0]))
+        out["left"].append(rebase(t["left"]))
+        out["right"].append(rebase(t["right"]))
+        for k in ("feature", "threshold", "leaf"):
+            out[k].append(t[k])
+        n_int += len(t["feature"])
+        n_leaf += len(t["leaf"])
+    arrays = {k: np.concatenate(v) if v else np.zeros(0) for k, v in out.items()}
+    arrays["feature"] = arrays["feature"].astype(np.int32)
+    arrays["threshold"] = arrays["threshold"].astype(np.float32)
+    arrays["roots"] = np.array(roots, dtype=np.int32)
+    return arrays
+
+
+def leaf_index(arrays: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
+    """For each tree (column) and row, the index of the leaf reached."""
+    X = np.asarray(X, dtype=np.float32)
+    rows = np.arange(X.shape[0])
+    feature, threshold, left, right = arrays["feature"], arrays["threshold"], arrays["left"], arrays["right"]
+    out = np.empty((X.shape[0], len(arrays["roots"])), dtype=np.int64)
+    for j, root in enumerate(arrays["roots"]):
+        node = np.full(X.shape[0], root, dtype=np.int64)
+        active = node >= 0
+        while active.any():
+            n = node[active]
+            go_left = X[rows[active], feature[n]] <= threshold[n]
+            node[active] = np.where(go_left, left[n], right[n])
+            active = node >= 0
+        out[:, j] = -node - 1
+    return out
+
+
+def depth(arrays: dict[str, np.ndarray]) -> int:
+    """Total comparisons on the deepest path of every tree, summed."""
+    total = 0
+    for root in arrays["roots"]:
+        stack = [(int(root), 0)]
+        deepest = 0
+        while stack:
+            n, d = stack.pop()
+            if n < 0:
+                deepest = max(deepest, d)
+                continue
+            stack.append((int(arrays["left"][n]), d + 1))
+            stack.append((int(arrays["right"][n]), d + 1))
+        total += deepest
+    return total
+
+
+def node_bytes(n_features: int, n_internal: int, n_leaves: int, quant: str) -> int:
+    """Bytes of one internal node: feature id, threshold, two child references."""
+    child = index_bytes(2 * max(n_internal, n_leaves))
+    threshold = 4 if quant == "float32" else VALUE_BYTES[quant] if quant != "auto" else 1
+    return index_bytes(n_features) + threshold + 2 * child
+
+
+def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int, extra_ops: int = 0) -> Cost:
+    a = model.arrays
+    n_int, n_leaf = len(a["feature"]), len(a["leaf"]) if a["leaf"].ndim == 1 else a["leaf"].shape[0]
+    weights = n_int * node_bytes(model.n_features, n_int, n_leaf, quant) + n_leaf * leaf_bytes \
+        + len(a["roots"]) * index_bytes(2 * max(n_int, n_leaf))
+    code = family.code_size(caps, quant)
+    ops = depth(a)
+    cycles = int(ops * cycles_per_compare(caps, quant) + extra_ops * 4)
+    ram = input_bytes(model.n_features, quant) + scratch + STACK_BYTES
+    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops + extra_ops, cycles=cycles)
+
+
+def leaf_cap(budget: int, n_trees: int, n_features: int, quant: str, leaf_bytes: int) -> int:
+    """Most leaves per tree so that ``n_trees`` trees fit in ``budget`` bytes."""
+    per_tree = budget / max(n_trees, 1)
+    node = node_bytes(n_features, 256, 256, quant)  # assume 1-byte children, checked after training
+    return int((per_tree + node) // (node + leaf_bytes))

@@ -1,0 +1,64 @@
+"""Scores of the chosen model on the training part and on the holdout, with
+the confusion matrices and per-class figures for classification."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..metrics import score
+from ..models import Model
+from ..spec.ir import Task
+from ..spec.vocab import METRICS_FOR_TASK
+
+
+def _metrics(model: Model, X, y, n_classes: int) -> dict[str, float]:
+    pred = model.predict(X)
+    s = model.scores(X)
+    return {m.value: score(m, y, pred, s, n_classes) for m in METRICS_FOR_TASK[model.task]}
+
+
+def _confusion(y, pred, k: int) -> list[list[int]]:
+    cm = np.zeros((k, k), dtype=np.int64)
+    np.add.at(cm, (y.astype(np.int64), pred.astype(np.int64)), 1)
+    return cm.tolist()
+
+
+def _per_class(cm: list[list[int]], classes) -> list[dict]:
+    m = np.asarray(cm, dtype=np.float64)
+    out = []
+    for i, label in enumerate(classes):
+        tp = m[i, i]
+        precision = tp / m[:, i].sum() if m[:, i].sum() else 0.0
+        recall = tp / m[i, :].sum() if m[i, :].sum() else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out.append({"label": label, "precision": precision, "recall": recall, "f1": f1, "support": int(m[i].sum())})
+    return out
+
+
+def evaluate_model(model: Model, ds) -> dict:
+    out = {
+        "train": _metrics(model, ds.X_train, ds.y_train, ds.n_classes),
+        "holdout": _metrics(model, ds.X_holdout, ds.y_holdout, ds.n_classes),
+    }
+    if model.task == Task.classification:
+        k = ds.n_classes
+        cm_train = _confusion(ds.y_train, model.predict(ds.X_train), k)
+        cm_hold = _confusion(ds.y_holdout, model.predict(ds.X_holdout), k)
+        out["confusion"] = {"labels": list(ds.classes), "train": cm_train, "holdout": cm_hold}
+        out["per_class"] = _per_class(cm_hold, ds.classes)
+    else:
+        pred = model.predict(ds.X_holdout)
+        out["holdout_predictions"] = {"actual": ds.y_holdout.tolist(), "predicted": pred.tolist()}
+    return out
+
+
+def explain_gap(metric: str, train: float, holdout: float, greater_is_better: bool) -> str:
+    """One line on the difference between training and holdout scores."""
+    gap = (train - holdout) if greater_is_better else (holdout - train)
+    rel = gap / max(abs(train), 1e-12)
+    if rel <= 0.02:
+        return (f"holdout {metric} is close to training {metric}: the model generalises to rows it never saw")
+    if rel <= 0.10:
+        return (f"holdout {metric} is somewhat worse than on the training rows, as expected for rows the "
+                f"model never saw")
+    return (f"holdout {metric} is much worse than on the training rows: the model fits its training data "
+            f"closely (overfitting) or the holdout differs from it; more data or a smaller model may help")

@@ -1,0 +1,302 @@
+"""The search pass: an anytime AutoML search inside the time budget.
+
+Optuna's TPE sampler (seeded, multivariate, with constraints) proposes a
+model family and its hyperparameters; candidates are evaluated by k-fold
+cross-validation on the training part (never the holdout), each in a worker
+process, and each is also fitted on the whole training part so that the best
+model so far is always ready: when the deadline comes, running workers are
+stopped and the search ends with what it has.
+
+Every candidate is costed in flash, RAM and operations for every declared
+target. Candidates whose shape is known before training (linear, MLP,
+centroid) are costed first and not trained when they cannot fit; trees get a
+leaf cap derived from the flash budget, so they fit by construction. The
+winner is the best validation metric among candidates that fit every target,
+ties broken by the smaller flash.
+
+Trials run in synchronous batches (one per worker) and are told to the
+sampler in trial order, so the search is deterministic under the seed when it
+stops because it ran all its trials rather than because time ran out.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+from ..metrics import GREATER_IS_BETTER, score, worst
+from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
+from ..spec.ir import Metric, Task
+
+DEFAULT_TRIALS = 100
+
+
+@dataclass(frozen=True)
+class TargetBudget:
+    name: str
+    caps: Any
+    flash: int
+    ram: int
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    metric: Metric
+    budget_s: float
+    seed: int
+    quant: str
+    families: tuple[str, ...]
+    fixed: dict[str, dict[str, tuple]]  # family -> param -> rule (see models.base.suggest)
+    targets: tuple[TargetBudget, ...]
+    max_trials: int = DEFAULT_TRIALS
+    workers: int = 0  # 0: one per core
+
+
+@dataclass
+class Candidate:
+    trial: int
+    family: str
+    params: dict
+    status: str  # "ok", "too big", "failed", "cut by budget"
+    metric: float | None = None
+    costs: dict[str, Cost] = field(default_factory=dict)
+    fits: bool = False
+    seconds: float = 0.0  # training time (folds + final fit)
+    finished_at: float = 0.0  # seconds since the search started
+    note: str = ""
+
+    @property
+    def flash(self) -> int:
+        return max((c.flash for c in self.costs.values()), default=0)
+
+    def row(self) -> dict:
+        return {"trial": self.trial, "family": self.family, "params": self.params, "status": self.status,
+                "metric": self.metric, "fits": self.fits, "seconds": round(self.seconds, 4),
+                "finished_at": round(self.finished_at, 4), "note": self.note,
+                "costs": {t: c.as_dict() for t, c in sorted(self.costs.items())}}
+
+
+@dataclass
+class SearchResult:
+    best: Model
+    best_candidate: Candidate
+    leaderboard: list[Candidate]
+    history: list[tuple[float, float]]  # (seconds since start, best metric so far among fitting)
+    stopped_by: str  # "trials" or "budget"
+    elapsed: float
+    folds: int
+
+
+class NothingFits(Exception):
+    """No candidate fits every target; the message names the smallest found."""
+
+
+# ---------------------------------------------------------------------------
+# Worker side
+
+_W: dict = {}
+
+
+def _init_worker(X, y, problem, metric, folds, seed, targets, quant):
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)  # one core per worker: the pool is the parallelism
+    warnings.simplefilter("ignore")
+    _W.update(X=X, y=y, problem=problem, metric=metric, folds=folds, seed=seed, targets=targets, quant=quant)
+
+
+def fold_indices(y: np.ndarray, folds: int, seed: int, classification: bool):
+    from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
+
+    if folds == 1:
+        split = (StratifiedShuffleSplit if classification else ShuffleSplit)(n_splits=1, test_size=0.2,
+                                                                             random_state=seed)
+    elif classification and np.bincount(y).min() >= folds:
+        split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    else:
+        split = KFold(n_splits=folds, shuffle=True, random_state=seed)
+    return list(split.split(np.zeros(len(y)), y))
+
+
+def evaluate(family: str, params: dict, X, y, problem: Problem, metric: Metric, folds: int, seed: int,
+             targets, quant: str) -> tuple[float, Model, dict[str, Cost], float]:
+    """Cross-validated metric, the model fitted on all rows, its cost per target, seconds."""
+    fam = FAMILY_REGISTRY[family]
+    t0 = time.perf_counter()
+    y_true, y_pred, y_score = [], [], []
+    for tr, va in fold_indices(y, folds, seed, problem.task == Task.classification):
+        m = fam.fit(params, X[tr], y[tr], problem, seed)
+        s = m.scores(X[va])
+        y_true.append(y[va])
+        y_pred.append(m.predict(X[va]))
+        y_score.append(s)
+    value = score(metric, np.concatenate(y_true), np.concatenate(y_pred), np.concatenate(y_score),
+                  problem.n_classes)
+    model = fam.fit(params, X, y, problem, seed)
+    costs = {t.name: fam.cost(model, t.caps, quant) for t in targets}
+    return value, model, costs, time.perf_counter() - t0
+
+
+def _evaluate_in_worker(family: str, params: dict):
+    w = _W
+    try:
+        return ("ok",) + evaluate(family, params, w["X"], w["y"], w["problem"], w["metric"], w["folds"],
+                                  w["seed"], w["targets"], w["quant"])
+    except Exception as e:  # a candidate that cannot be trained is a result, not a crash
+        return ("failed", f"{type(e).__name__}: {e}")
+
+
+# ---------------------------------------------------------------------------
+# Driver side
+
+def _folds_for(n: int) -> int:
+    return 5 if n <= 2000 else 3 if n <= 50000 else 1
+
+
+def _pool(cfg: SearchConfig, X, y, problem, folds):
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["tinyc.models", "tinyc.metrics", "sklearn.ensemble", "sklearn.tree",
+                                "sklearn.linear_model", "sklearn.neural_network", "sklearn.naive_bayes",
+                                "sklearn.model_selection"])
+    workers = cfg.workers or max(1, min(os.cpu_count() or 1, 8))
+    return ctx.Pool(workers, initializer=_init_worker,
+                    initargs=(X, y, problem, cfg.metric, folds, cfg.seed, cfg.targets, cfg.quant)), workers
+
+
+def _limits(cfg: SearchConfig) -> Limits:
+    return Limits(tuple((t.caps, t.flash, t.ram) for t in cfg.targets), cfg.quant)
+
+
+def _set_constraints(trial, costs: dict[str, Cost], cfg: SearchConfig) -> None:
+    """Feasible when every value is <= 0: the relative excess over each budget."""
+    for t in cfg.targets:
+        c = costs[t.name]
+        trial.set_constraint(f"{t.name}.flash", (c.flash - t.flash) / t.flash)
+        trial.set_constraint(f"{t.name}.ram", (c.ram - t.ram) / t.ram)
+
+
+def search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
+           on_event: Callable[[dict], None] | None = None) -> SearchResult:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    start = time.monotonic()
+    deadline = start + cfg.budget_s
+    emit = on_event or (lambda e: None)
+    folds = _folds_for(len(y))
+    families = [f for f in cfg.families if problem.task in FAMILY_REGISTRY[f].tasks]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(seed=cfg.seed, multivariate=True, group=True, n_startup_trials=10)
+    direction = "maximize" if GREATER_IS_BETTER[cfg.metric] else "minimize"
+    study = optuna.create_study(direction=direction, sampler=sampler)
+    limits = _limits(cfg)
+    pool, workers = _pool(cfg, X, y, problem, folds)
+    emit({"event": "start", "budget": cfg.budget_s, "workers": workers, "folds": folds, "families": families,
+          "max_trials": cfg.max_trials})
+    board: list[Candidate] = []
+    history: list[tuple[float, float]] = []
+    best: tuple[Candidate, Model] | None = None
+    stopped_by = "trials"
+    try:
+        while len(board) < cfg.max_trials:
+            if time.monotonic() >= deadline:
+                stopped_by = "budget"
+                break
+            batch = []
+            for _ in range(min(workers, cfg.max_trials - len(board))):
+                trial = study.ask()
+                family = trial.suggest_categorical("family", families)
+                params = FAMILY_REGISTRY[family].space(trial, problem, limits, cfg.fixed.get(family, {}))
+                cand = Candidate(trial.number, family, params, "pending")
+                estimates = {t.name: FAMILY_REGISTRY[family].estimate(params, problem, t.caps, cfg.quant)
+                             for t in cfg.targets}
+                if all(e is not None for e in estimates.values()) and not all(
+                        e.fits(t.flash, t.ram) for t, e in zip(cfg.targets, estimates.values())):
+                    cand.status, cand.costs = "too big", estimates
+                    batch.append((trial, cand, None))
+                else:
+                    batch.append((trial, cand, pool.apply_async(_evaluate_in_worker, (family, params))))
+            cut = False
+            for trial, cand, job in batch:
+                if job is not None:
+                    remaining = deadline - time.monotonic()
+                    try:
+                        if remaining <= 0:
+                            raise multiprocessing.TimeoutError
+                        result = job.get(timeout=remaining)
+                    except multiprocessing.TimeoutError:
+                        cut = True
+                        cand.status = "cut by budget"
+                        board.append(cand)
+                        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                        continue
+                    if result[0] == "failed":
+                        cand.status, cand.note = "failed", result[1]
+                    else:
+                        _, cand.metric, model, cand.costs, cand.seconds = result
+                        cand.status = "ok"
+                        cand.fits = all(cand.costs[t.name].fits(t.flash, t.ram) for t in cfg.targets)
+                        if not cand.fits:
+                            cand.status = "too big"
+                        elif best is None or _better(cfg.metric, cand, best[0]):
+                            best = (cand, model)
+                cand.finished_at = time.monotonic() - start
+                board.append(cand)
+                _tell(study, trial, cand, cfg)
+                if best is not None:
+                    history.append((cand.finished_at, best[0].metric))
+                emit({"event": "trial", "trial": cand.trial, "family": cand.family, "status": cand.status,
+                      "metric": cand.metric, "flash": cand.flash if cand.costs else None,
+                      "best_metric": best[0].metric if best else None, "best_flash": best[0].flash if best else None,
+                      "elapsed": round(cand.finished_at, 3), "time_left": round(max(0.0, deadline - time.monotonic()), 3),
+                      "tried": len(board)})
+            if cut:
+                stopped_by = "budget"
+                break
+    finally:
+        pool.terminate()
+        pool.join()
+    elapsed = time.monotonic() - start
+    emit({"event": "end", "elapsed": round(elapsed, 3), "stopped_by": stopped_by, "tried": len(board)})
+    if best is None:
+        raise NothingFits(_nothing_fits_message(board, cfg))
+    return SearchResult(best[1], best[0], board, history, stopped_by, elapsed, folds)
+
+
+def _better(metric: Metric, a: Candidate, b: Candidate) -> bool:
+    if abs(a.metric - b.metric) <= 1e-9:
+        return a.flash < b.flash
+    return (a.metric > b.metric) == GREATER_IS_BETTER[metric]
+
+
+def _tell(study, trial, cand: Candidate, cfg: SearchConfig) -> None:
+    import optuna
+
+    if cand.status == "failed" or not cand.costs:
+        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        return
+    _set_constraints(trial, cand.costs, cfg)
+    value = cand.metric if cand.metric is not None else worst(cfg.metric)
+    if not np.isfinite(value):
+        value = -1e9 if GREATER_IS_BETTER[cfg.metric] else 1e9
+    study.tell(trial, value)
+
+
+def _nothing_fits_message(board: list[Candidate], cfg: SearchConfig) -> str:
+    costed = [c for c in board if c.costs]
+    if not costed:
+        reasons = sorted({c.status + (f" ({c.note})" if c.note else "") for c in board})
+        return f"no candidate could be evaluated in the budget ({len(board)} tried: {'; '.join(reasons) or 'none'})"
+    smallest = min(costed, key=lambda c: max(c.costs[t.name].flash / t.flash for t in cfg.targets))
+    parts = []
+    for t in cfg.targets:
+        c = smallest.costs[t.name]
+        parts.append(f"{t.name} needs {c.flash} B flash (limit {t.flash}) and {c.ram} B RAM (limit {t.ram})")
+    return (f"no model fits every target; the smallest found ({smallest.family}) "
+            + "; ".join(parts) + f" — after {len(board)} candidates")

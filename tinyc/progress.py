@@ -1,0 +1,109 @@
+"""Progress sinks for the search: a live `rich` display on a terminal, JSON
+lines for machines (--json), or nothing (--quiet). Each is a callable that
+takes the search's event dicts."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+
+class JsonLines:
+    """One JSON object per event on stdout."""
+
+    def __call__(self, event: dict) -> None:
+        print(json.dumps(event, sort_keys=True), flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+class Quiet:
+    def __call__(self, event: dict) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class RichProgress:
+    """Time left of the budget, candidates tried, best metric so far and its size."""
+
+    def __init__(self, metric: str, console=None):
+        from rich.console import Console
+
+        self.metric = metric
+        self.console = console or Console(stderr=True)
+        self.state: dict = {}
+        self.live = None
+        self.start = time.monotonic()
+        self.budget = 0.0
+
+    def _render(self):
+        from rich.progress_bar import ProgressBar
+        from rich.table import Table
+
+        elapsed = time.monotonic() - self.start
+        left = max(0.0, self.budget - elapsed)
+        t = Table.grid(padding=(0, 1))
+        t.add_row("search", ProgressBar(total=self.budget or 1, completed=min(elapsed, self.budget), width=30),
+                  f"{left:5.1f}s left of {self.budget:g}s")
+        s = self.state
+        best = s.get("best_metric")
+        best_txt = f"{best:.4f} ({s.get('best_flash')} B flash)" if best is not None else "—"
+        t.add_row("tried", str(s.get("tried", 0)), f"best {self.metric}: {best_txt}")
+        if "family" in s:
+            t.add_row("last", s["family"], s["status"])
+        return t
+
+    def __call__(self, event: dict) -> None:
+        from rich.live import Live
+
+        if event["event"] == "start":
+            self.start = time.monotonic()
+            self.budget = event["budget"]
+            self.live = Live(get_renderable=self._render, console=self.console, refresh_per_second=4,
+                             transient=True)
+            self.live.start()
+        elif event["event"] == "trial":
+            self.state = event
+        elif event["event"] == "end":
+            self.close()
+            self.console.print(f"search: {event['tried']} candidates in {event['elapsed']:.1f}s "
+                               f"(stopped by {event['stopped_by']})")
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+
+
+def make(kind: str, metric: str):
+    if kind == "json":
+        return JsonLines()
+    if kind == "quiet" or not sys.stderr.isatty():
+        return Quiet() if kind == "quiet" else _Plain(metric)
+    return RichProgress(metric)
+
+
+class _Plain:
+    """Not a terminal (CI logs): one line at the start and one at the end."""
+
+    def __init__(self, metric: str):
+        self.metric = metric
+        self.best = None
+
+    def __call__(self, event: dict) -> None:
+        if event["event"] == "start":
+            print(f"search: budget {event['budget']:g}s, {event['workers']} workers, families "
+                  f"{', '.join(event['families'])}", file=sys.stderr)
+        elif event["event"] == "trial":
+            self.best = (event["best_metric"], event["best_flash"])
+        elif event["event"] == "end":
+            best = f", best {self.metric} {self.best[0]:.4f} at {self.best[1]} B flash" if self.best and \
+                self.best[0] is not None else ""
+            print(f"search: {event['tried']} candidates in {event['elapsed']:.1f}s "
+                  f"(stopped by {event['stopped_by']}){best}", file=sys.stderr)
+
+    def close(self) -> None:
+        pass
