@@ -47,7 +47,7 @@ def test_check_does_not_import_heavy_libraries():
 
 def test_fmt_check_reports_diff_and_fmt_rewrites(tmp_path):
     spec = tmp_path / "s.tml"
-    shutil.copy(ROOT / "tests" / "data" / "stackloss.csv", tmp_path / "stack.csv")
+    shutil.copy(ROOT / "tests" / "fixtures" / "stackloss.csv", tmp_path / "stack.csv")
     spec.write_text('model m\ndata "stack.csv" {label target}\ntask regression;target host # dev box\n')
     r = run("fmt", "--check", spec)
     assert r.returncode == 1
@@ -92,19 +92,23 @@ def test_explain():
     assert run("explain", "E9999").returncode == 2
 
 
-def test_build_writes_resolved_ir_and_manifest(tmp_path, sklearn_data):
+def test_build_writes_resolved_ir_report_and_manifest(tmp_path, sklearn_data):
     out = tmp_path / "wine"
-    r = run("build", "specs/wine.tml", "-o", out)
+    r = run("build", "specs/wine.tml", "-o", out, "--trials", "6")
     assert r.returncode == 0, r.stderr
+    assert f"built wine → {out}/" in r.stdout and "accuracy train" in r.stdout
     resolved = json.loads((out / "spec.resolved.json").read_text())
     spec = resolved["spec"]
     assert spec["model"]["value"] == "wine" and spec["metric"]["value"] == "accuracy"
     assert [t["name"]["value"] for t in spec["targets"]] == ["cortex-m4", "cortex-m0plus", "host"]
     host = spec["targets"][2]
     assert host["flash"]["span"] is None and host["flash"]["value"] == 64 * 1024 * 1024  # default from the backend
-    summary = json.loads((out / "data.summary.json").read_text())
-    assert summary["rows"] == 178 and len(summary["features"]) == 13
-    assert summary["classes"] == {"cultivar_1": 59, "cultivar_2": 71, "cultivar_3": 48}
+    report = json.loads((out / "report.json").read_text())
+    assert report["data"]["rows"] == 178 and len(report["data"]["features"]) == 13
+    assert report["data"]["target"]["classes"] == [{"label": "cultivar_1", "count": 59},
+                                                   {"label": "cultivar_2", "count": 71},
+                                                   {"label": "cultivar_3", "count": 48}]
+    assert len(report["search"]["leaderboard"]) == 6 and report["search"]["stopped_by"] == "trials"
     manifest = json.loads((out / "manifest.json").read_text())
     import hashlib
     assert manifest["data"]["sha256"] == hashlib.sha256((sklearn_data / "wine.csv").read_bytes()).hexdigest()
@@ -125,7 +129,8 @@ def test_build_bad_spec_exit_2_and_no_output(tmp_path):
     ("a,b,target\n1,2,x\n3,4,x\n5,6,x\n", "label column 'target' has a single class ('x')"),
     ("a,b,target\n1,red,x\n3,blue,y\n", "column 'b' is not numeric (row 2 holds 'red')"),
     ("a,b,target\n1,,x\n3,NaN,y\n", "column 'b' has no values (every cell is empty or NaN)"),
-    ("a,b,target\n1,2,x\n3,4\n", "row 3 has 2 fields, the header has 3"),
+    ("a,b,target\n1,2,x\n3,4\n", "label column 'target' is empty at row 3"),
+    ("a,b,target\n1,2,x\n3,4,y,5,6\n", "cannot parse the CSV: Expected 3 fields in line 3, saw 5"),
 ])
 def test_bad_data_gets_one_line_reason(tmp_path, csv_text, message):
     (tmp_path / "d.csv").write_text(csv_text)
@@ -139,14 +144,14 @@ def test_bad_data_gets_one_line_reason(tmp_path, csv_text, message):
 
 
 def test_failed_rebuild_keeps_previous_output(tmp_path):
-    shutil.copy(ROOT / "tests" / "data" / "stackloss.csv", tmp_path / "d.csv")
+    shutil.copy(ROOT / "tests" / "fixtures" / "stackloss.csv", tmp_path / "d.csv")
     spec = tmp_path / "s.tml"
     spec.write_text('model m\ndata "d.csv" { label target }\ntask regression\ntarget host\n')
     out = tmp_path / "out"
-    assert run("build", spec, "-o", out).returncode == 0
+    assert run("build", spec, "-o", out, "--trials", "3").returncode == 0
     before = (out / "manifest.json").read_text()
     (tmp_path / "d.csv").write_text("AIRFLOW,WATERTEMP,ACIDCONC,target\n80,27,x,42\n")
-    r = run("build", spec, "-o", out)
+    r = run("build", spec, "-o", out, "--trials", "3")
     assert r.returncode == 1 and "column 'ACIDCONC' is not numeric" in r.stderr
     assert (out / "manifest.json").read_text() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv", "out", "s.tml"]

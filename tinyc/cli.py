@@ -122,6 +122,19 @@ def _summary(result, out: Path) -> str:
     return "\n".join(lines)
 
 
+def cmd_init(args) -> int:
+    from .data.header import DataError
+    from .init import init
+
+    try:
+        out = init(Path(args.csv), args.target, args.force)
+    except (DataError, FileExistsError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BUILD
+    print(f"wrote {out}; check it with `tinyc check {out}`, build it with `tinyc build {out}`")
+    return EXIT_OK
+
+
 def cmd_targets(args) -> int:
     from . import targets
 
@@ -197,6 +210,12 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--trials", type=int, metavar="N", help="most candidates to try (overrides the spec)")
     b.add_argument("--workers", type=int, default=0, metavar="N", help="worker processes (default: one per core)")
     b.set_defaults(func=cmd_build)
+
+    i = sub.add_parser("init", help="write a commented starter spec next to a CSV file")
+    i.add_argument("csv", metavar="DATA.csv")
+    i.add_argument("--target", required=True, metavar="COLUMN", help="the column to predict")
+    i.add_argument("--force", action="store_true", help="overwrite an existing spec")
+    i.set_defaults(func=cmd_init)
 
     t = sub.add_parser("targets", help="list backend targets, built-in and third-party")
     t.add_argument("--json", action="store_true", help="machine-readable output")

@@ -14,6 +14,22 @@ import numpy as np
 from .base import VALUE_BYTES, Cost, cycles_per_compare, index_bytes, input_bytes, STACK_BYTES
 
 
+def float32_floor(values: np.ndarray) -> np.ndarray:
+    """The largest float32 not above each value. For a float32 ``x``,
+    ``x <= t`` holds exactly when ``x <= float32_floor(t)``, so a float32
+    comparison in C decides every split as scikit-learn does in float64.
+
+    >>> t = np.array([0.1, 2.5]); f = float32_floor(t)
+    >>> bool(np.all(f.astype(np.float64) <= t)), f.dtype
+    (True, dtype('float32'))
+    """
+    values = np.asarray(values, dtype=np.float64)
+    f = values.astype(np.float32)
+    over = f.astype(np.float64) > values
+    f[over] = np.nextafter(f[over], np.float32(-np.inf))
+    return f
+
+
 def from_sklearn(tree, leaf_values: np.ndarray) -> dict[str, np.ndarray]:
     """Flat arrays of one fitted sklearn tree (``estimator.tree_``);
     ``leaf_values[i]`` is the payload of sklearn node i when it is a leaf."""
@@ -29,7 +45,7 @@ def from_sklearn(tree, leaf_values: np.ndarray) -> dict[str, np.ndarray]:
 
     return {
         "feature": t.feature[internal].astype(np.int32),
-        "threshold": t.threshold[internal].astype(np.float32),
+        "threshold": float32_floor(t.threshold[internal]),
         "left": np.array([ref(int(t.children_left[n])) for n in internal], dtype=np.int32),
         "right": np.array([ref(int(t.children_right[n])) for n in internal], dtype=np.int32),
         "leaf": leaf_values[leaves],
