@@ -160,3 +160,36 @@ def test_failed_rebuild_keeps_previous_output(tmp_path):
 def test_missing_spec_file():
     r = run("check", "nope.tml")
     assert r.returncode == 2 and "nope.tml: error[E0301]: cannot read spec file" in r.stderr
+
+
+def test_init_writes_a_commented_spec_that_checks_and_is_canonical(tmp_path, sklearn_data):
+    shutil.copy(sklearn_data / "diabetes.csv", tmp_path / "diabetes.csv")
+    shutil.copy(sklearn_data / "wine.csv", tmp_path / "wine.csv")
+    r = run("init", tmp_path / "diabetes.csv", "--target", "progression")
+    assert r.returncode == 0, r.stderr
+    text = (tmp_path / "diabetes.tml").read_text()
+    assert "task regression  # inferred: the column 'progression' holds numbers" in text
+    assert "metric rmse" in text and "target cortex-m4 {" in text
+    assert all(line.strip() == "" or "#" in line or line.strip() == "}" for line in text.splitlines())
+    assert run("check", "-q", tmp_path / "diabetes.tml").returncode == 0
+    assert run("fmt", "--check", tmp_path / "diabetes.tml").returncode == 0
+    assert run("init", tmp_path / "diabetes.csv", "--target", "progression").returncode == 1  # no overwrite
+    r = run("init", tmp_path / "wine.csv", "--target", "cultivr")
+    assert r.returncode == 1 and "no column 'cultivr'; did you mean 'cultivar'?" in r.stderr
+    assert run("init", tmp_path / "wine.csv", "--target", "cultivar").returncode == 0
+    assert "task classification  # inferred: the column 'cultivar' holds text labels (3 distinct)" in \
+        (tmp_path / "wine.tml").read_text()
+
+
+def test_build_json_progress_is_machine_readable(tmp_path):
+    shutil.copy(ROOT / "tests" / "fixtures" / "segments_head.csv", tmp_path / "d.csv")
+    spec = tmp_path / "s.tml"
+    spec.write_text('model m\ndata "d.csv" { label target }\ntask classification\ntarget cortex-m4\n')
+    r = run("build", spec, "-o", tmp_path / "out", "--json", "--trials", "4")
+    assert r.returncode == 0, r.stderr
+    events = [json.loads(line) for line in r.stdout.splitlines()]
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds.count("trial") == 4 and kinds[-2:] == ["end", "built"]
+    trial = events[1]
+    assert {"family", "metric", "best_metric", "time_left", "tried"} <= set(trial)
+    assert events[-1]["holdout"]["accuracy"] > 0.5

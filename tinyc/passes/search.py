@@ -159,10 +159,10 @@ def _folds_for(n: int) -> int:
 
 
 def _pool(cfg: SearchConfig, X, y, problem, folds):
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["tinyc.models", "tinyc.metrics", "sklearn.ensemble", "sklearn.tree",
-                                "sklearn.linear_model", "sklearn.neural_network", "sklearn.naive_bayes",
-                                "sklearn.model_selection"])
+    # fork starts workers in milliseconds and shares the data copy-on-write; no thread
+    # of ours runs at that point (the progress display starts after the pool)
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     workers = cfg.workers or max(1, min(os.cpu_count() or 1, 8))
     return ctx.Pool(workers, initializer=_init_worker,
                     initargs=(X, y, problem, cfg.metric, folds, cfg.seed, cfg.targets, cfg.quant)), workers
@@ -187,6 +187,8 @@ def search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     start = time.monotonic()
     deadline = start + cfg.budget_s
+    # until a first model exists, waiting may use most of the allowed overrun (5% or 2 s)
+    grace = 0.8 * max(0.05 * cfg.budget_s, 2.0)
     emit = on_event or (lambda e: None)
     folds = _folds_for(len(y))
     families = [f for f in cfg.families if problem.task in FAMILY_REGISTRY[f].tasks]
@@ -225,7 +227,7 @@ def search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
             cut = False
             for trial, cand, job in batch:
                 if job is not None:
-                    remaining = deadline - time.monotonic()
+                    remaining = deadline + (grace if best is None else 0.0) - time.monotonic()
                     try:
                         if remaining <= 0:
                             raise multiprocessing.TimeoutError
