@@ -19,6 +19,8 @@ def test_wheel_installs_and_builds_an_example(tmp_path):
     (wheel,) = dist.glob("tinyc-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "tinyc_grammar/tinyc.lark" in names
+    for init in (ROOT / "tinyc").rglob("__init__.py"):  # every subpackage of the source tree is shipped
+        assert init.relative_to(ROOT).as_posix() in names, init
     assert "tinyc_backends/cortex_m4.py" in names and "tinyc_backends/ispu.py" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "[tinyc.backends]" in zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -38,7 +40,7 @@ def test_wheel_installs_and_builds_an_example(tmp_path):
     work.mkdir()
     out = tmp_path / "out"
     r = subprocess.run([str(script), "build", str(ROOT / "examples" / "image_segments" / "segments.tml"),
-                        "-o", str(out)], cwd=work, capture_output=True, text=True)
+                        "-o", str(out), "--trials", "4"], cwd=work, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert (out / "spec.resolved.json").exists()
     r = subprocess.run([str(py), "-c", "import tinyc; print(tinyc.__file__)"], cwd=work, capture_output=True, text=True)

@@ -41,7 +41,7 @@ def _read(path: Path, fmt: CsvFormat, label: str | None):
     try:
         return pd.read_csv(path, sep=fmt.delimiter, decimal=fmt.decimal, encoding="utf-8-sig", index_col=False,
                            dtype={label: str} if label else None, na_values=MISSING_TOKENS, keep_default_na=False,
-                           skipinitialspace=True, skip_blank_lines=True, engine="c", low_memory=False)
+                           skipinitialspace=True, skip_blank_lines=True, engine="c")
     except pd.errors.ParserError as e:
         reason = str(e).strip().splitlines()[-1].replace("Error tokenizing data. C error: ", "")
         raise DataError(f"{path}: cannot parse the CSV: {reason}") from None
@@ -61,8 +61,6 @@ def _numeric(series, path: Path, column: str) -> np.ndarray:
             i = int(bad[0])
             raise DataError(f"{path}: column '{column}' is not numeric (row {i + 2} holds "
                             f"'{str(series.iloc[i]).strip()}'); list it under `ignore` or encode it as numbers")
-    if np.isinf(arr).any():
-        raise DataError(f"{path}: column '{column}' holds an infinite value at row {int(np.flatnonzero(np.isinf(arr))[0]) + 2}")
     return arr
 
 
@@ -82,15 +80,19 @@ def load_table(path: Path, label: str | None, ignore: set[str], fmt: CsvFormat |
     df = _read(path, fmt, label)
     if len(df) == 0:
         raise DataError(f"{path}: the file has a header but no data rows")
-    X = np.empty((len(df), len(names)), dtype=np.float64)
-    missing: dict[str, int] = {}
-    for j, name in enumerate(names):
-        X[:, j] = _numeric(df[name], path, name)
-        n_missing = int(np.isnan(X[:, j]).sum())
-        if n_missing == len(df):
-            raise DataError(f"{path}: column '{name}' has no values (every cell is empty or NaN)")
-        if n_missing:
-            missing[name] = n_missing
+    features = df[list(names)]
+    if all(dt.kind in "fiub" for dt in features.dtypes):  # the common case: one conversion for all
+        X = features.to_numpy(dtype=np.float64)
+    else:
+        X = np.column_stack([_numeric(df[name], path, name) for name in names])
+    infinite = np.argwhere(np.isinf(X))
+    if len(infinite):
+        i, j = infinite[0]
+        raise DataError(f"{path}: column '{names[j]}' holds an infinite value at row {i + 2}")
+    n_missing = np.isnan(X).sum(axis=0)
+    for j in np.flatnonzero(n_missing == len(df)):
+        raise DataError(f"{path}: column '{names[j]}' has no values (every cell is empty or NaN)")
+    missing = {names[j]: int(n_missing[j]) for j in np.flatnonzero(n_missing)}
     y = None
     if label is not None:
         col = df[label]
