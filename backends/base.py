@@ -1,12 +1,18 @@
-"""What every backend declares: its name and the capabilities of the core.
+"""What every backend declares and does.
 
-A backend subclasses the closest existing one and overrides only what
-differs (``CortexM33Backend(CortexM4Backend)``), so adding a target is one
-small file.
+A backend declares its name and the capabilities of its core, and emits a C
+library folder for a model. It subclasses the closest existing backend and
+overrides only what differs (``CortexM33Backend(CortexM4Backend)``), so
+adding a target is one small file.
+
+The default ``emit`` writes the portable C99 library (tinyc.codegen.library)
+with build glue: ``include/<model>.h``, ``src/<model>.c``, a
+``CMakeLists.txt`` and a Makefile fragment ``<model>.mk``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar, Literal
 
 
@@ -26,12 +32,85 @@ class Caps:
     arch: str = ""  # e.g. armv7e-m
 
 
+@dataclass(frozen=True)
+class EmitRequest:
+    """Everything a backend needs to emit one model for one target."""
+
+    model: object  # tinyc.models.Model
+    name: str  # C prefix (the spec's model name)
+    features: tuple[str, ...]
+    classes: tuple[str, ...]
+    provenance: object  # tinyc.codegen.library.Provenance
+    flash: int  # estimated bytes on this target
+    ram: int
+
+
 class Backend:
     """Base class of all backends. Subclasses set ``name``, ``description`` and ``caps``."""
 
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     caps: ClassVar[Caps]
+    # compiler flags selecting the core (what the CMake/Make glue passes)
+    cflags: ClassVar[tuple[str, ...]] = ()
+    compiler: ClassVar[str] = "cc"
 
     def __repr__(self) -> str:
         return f"<backend {self.name}>"
+
+    def library(self, req: EmitRequest):
+        from tinyc.codegen.library import generate
+
+        return generate(req.model, req.name, req.features, req.classes, req.provenance, req.flash, req.ram)
+
+    def emit(self, req: EmitRequest, out_dir: Path) -> list[Path]:
+        """Write the library folder for this target; returns the files written."""
+        lib = self.library(req)
+        files = {
+            f"include/{lib.header_name}": lib.header,
+            f"src/{lib.source_name}": lib.source,
+            "CMakeLists.txt": self.cmake(req),
+            f"{req.name}.mk": self.makefile(req),
+        }
+        files.update(self.extra_files(req, lib))
+        written = []
+        for rel, text in sorted(files.items()):
+            path = out_dir / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+        return written
+
+    def extra_files(self, req: EmitRequest, lib) -> dict[str, str]:
+        return {}
+
+    def needs_libm(self, req: EmitRequest) -> bool:
+        m = req.model
+        return m.family == "mlp" and m.params.get("activation") == "tanh"  # tanhf between layers
+
+    def cmake(self, req: EmitRequest) -> str:
+        p = req.name
+        flags = " ".join(self.cflags)
+        libm = f"\ntarget_link_libraries({p} PUBLIC m)" if self.needs_libm(req) else ""
+        return f"""# CMake glue for the tinyc model '{p}' ({self.name}). Use it with
+#   add_subdirectory(<this folder>) and target_link_libraries(<your target> {p})
+cmake_minimum_required(VERSION 3.13)
+project({p} C)
+add_library({p} STATIC src/{p}.c)
+target_include_directories({p} PUBLIC include)
+set_target_properties({p} PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+target_compile_options({p} PRIVATE -Wall -Wextra{(' ' + flags) if flags else ''}){libm}
+"""
+
+    def makefile(self, req: EmitRequest) -> str:
+        p = req.name
+        P = p.upper()
+        return f"""# Makefile fragment for the tinyc model '{p}' ({self.name}). In your Makefile:
+#   {P}_DIR := path/to/this/folder
+#   include $({P}_DIR)/{p}.mk
+#   CFLAGS += $({P}_CFLAGS)   and add $({P}_SRCS) to your sources
+{P}_DIR ?= $(dir $(lastword $(MAKEFILE_LIST)))
+{P}_SRCS := $({P}_DIR)src/{p}.c
+{P}_CFLAGS := -I$({P}_DIR)include -std=c99{(' ' + ' '.join(self.cflags)) if self.cflags else ''}
+{P}_LDLIBS :={' -lm' if self.needs_libm(req) else ''}
+"""

@@ -8,3 +8,4 @@ class CortexM33Backend(CortexM4Backend):
     description = "Arm Cortex-M33: ARMv8-M Mainline; DSP extension and FPU are optional"
     caps = replace(CortexM4Backend.caps, clock_hz=100e6, default_flash=512 * 1024,
                    default_ram=128 * 1024, arch="armv8-m.main")
+    cflags = ("-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16")

@@ -40,3 +40,82 @@ def suggest_identifier(name: str) -> str:
     if ident in C_KEYWORDS:
         ident += "_model"
     return ident
+
+
+def c_float(v) -> str:
+    """A float32 value as the shortest C literal that reads back to the same float.
+
+    >>> c_float(0.1), c_float(2.0), c_float(-1.5e-07), c_float(123456789.0)
+    ('0.1f', '2.0f', '-1.5e-07f', '1.2345679e+08f')
+    """
+    import numpy as np
+
+    f = np.float32(v)
+    if not np.isfinite(f):
+        raise ValueError(f"cannot emit non-finite value {v!r}")
+    text = np.format_float_positional(f, unique=True, trim="0") if 1e-4 <= abs(f) < 1e7 or f == 0 else \
+        np.format_float_scientific(f, unique=True, trim="0", exp_digits=2)
+    if "." not in text and "e" not in text:
+        text += ".0"
+    return text.replace(".e", ".0e") + "f"
+
+
+def c_int(v) -> str:
+    """
+    >>> c_int(5), c_int(-3)
+    ('5', '-3')
+    """
+    return str(int(v))
+
+
+def c_string(s: str) -> str:
+    """A C string literal (ASCII, escaped).
+
+    >>> c_string('say "hi"\\n')
+    '"say \\\\"hi\\\\"\\\\n"'
+    """
+    out = []
+    for ch in s:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif 32 <= ord(ch) < 127:
+            out.append(ch)
+        else:
+            out.extend(f"\\x{b:02x}\"\"" for b in ch.encode("utf-8"))
+    return '"' + "".join(out) + '"'
+
+
+def int_type(lo: int, hi: int) -> str:
+    """Narrowest stdint type holding lo..hi.
+
+    >>> int_type(0, 200), int_type(-5, 100), int_type(0, 70000), int_type(-40000, 3)
+    ('uint8_t', 'int8_t', 'uint32_t', 'int32_t')
+    """
+    if lo >= 0:
+        for bits in (8, 16, 32):
+            if hi < 2**bits:
+                return f"uint{bits}_t"
+    for bits in (8, 16, 32):
+        if -(2 ** (bits - 1)) <= lo and hi < 2 ** (bits - 1):
+            return f"int{bits}_t"
+    raise ValueError(f"range {lo}..{hi} does not fit 32 bits")
+
+
+def c_array(ctype: str, name: str, values, fmt=None, per_line: int = 8, static: bool = True) -> str:
+    """A const array definition, ``per_line`` values a line.
+
+    >>> print(c_array("int8_t", "a", [1, -2, 3], per_line=2))
+    static const int8_t a[3] = {
+        1, -2,
+        3
+    };
+    """
+    fmt = fmt or (c_float if "float" in ctype else c_int)
+    vals = [fmt(v) for v in values]
+    if not vals:
+        vals = ["0"]  # C forbids empty arrays; a placeholder never read
+    lines = [", ".join(vals[i:i + per_line]) for i in range(0, len(vals), per_line)]
+    body = ",\n    ".join(lines)
+    return f"{'static ' if static else ''}const {ctype} {name}[{len(vals)}] = {{\n    {body}\n}};"

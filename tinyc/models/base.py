@@ -52,10 +52,11 @@ class Limits:
 
     targets: tuple[tuple[Any, int, int], ...]
     quant: str
+    task: Task = Task.classification
 
     def weight_budget(self, family: "Family") -> int:
         """Bytes left for weights on the tightest target once the family's code is in."""
-        return min(flash - family.code_size(caps, self.quant) for caps, flash, _ in self.targets)
+        return min(flash - family.code_size(caps, self.quant, self.task) for caps, flash, _ in self.targets)
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,9 @@ class Family:
     vote_scores: ClassVar[bool] = False  # scores are vote counts (argmax even for 2 classes)
     # code bytes of the inference routine, Thumb-2 (M3/M4/M33) and Thumb-1 (M0/M0+)
     code_bytes: ClassVar[tuple[int, int]] = (200, 240)
+    # float operations beyond compare and add that the inference needs ("mul", "sub"):
+    # on a core without FPU each pulls its soft-float routine into flash
+    float_ops: ClassVar[frozenset[str]] = frozenset()
 
     def space(self, trial, problem: Problem, limits: Limits, fixed: dict) -> dict:
         raise NotImplementedError
@@ -154,15 +158,22 @@ class Family:
         return self.name
 
     # -- shared cost helpers ---------------------------------------------
-    def code_size(self, caps, quant: str) -> int:
+    def float_ops_for(self, task: Task) -> frozenset[str]:
+        return self.float_ops
+
+    def code_size(self, caps, quant: str, task: Task = Task.classification) -> int:
         thumb2, thumb1 = self.code_bytes
         base = thumb1 if caps.arch == "armv6-m" else thumb2
         if quant == "float32" and caps.fpu == "none":
-            base += SOFT_FLOAT_BYTES
+            base += SOFT_FLOAT_BYTES["base"] + sum(SOFT_FLOAT_BYTES[op] for op in self.float_ops_for(task))
         return base
 
 
-SOFT_FLOAT_BYTES = 1400  # __aeabi_fadd/fmul/fcmp & co. linked in on cores without an FPU
+# libgcc's soft-float routines for ARMv6-M as linked by arm-none-eabi-gcc 12 with
+# --gc-sections (measured): compare and add come together, multiply and subtract add more
+SOFT_FLOAT_BYTES = {"base": 1400, "mul": 630, "sub": 800}
+# newlib's tanhf (with expf), linked when an MLP uses tanh: Thumb-2 with FPU, Thumb-1 soft-float
+TANHF_BYTES = {"fpu": 2020, "soft": 3900}
 
 
 def cycles_per_mac(caps, quant: str) -> float:

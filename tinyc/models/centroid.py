@@ -15,7 +15,8 @@ from .base import STACK_BYTES, VALUE_BYTES, Cost, Family, Model, Problem, cycles
 class CentroidFamily(Family):
     name = "centroid"
     tasks = (Task.classification,)
-    code_bytes = (150, 180)
+    code_bytes = (195, 225)
+    float_ops = frozenset({"mul", "sub"})
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         return {"kind": suggest(trial, fixed, self.name, "kind", "choice", None, None,
@@ -49,8 +50,11 @@ class CentroidFamily(Family):
         out = np.empty((X.shape[0], len(a["const"])), dtype=np.float32)
         for c in range(len(a["const"])):
             w = a["weights"][c if a["weights"].shape[0] > 1 else 0]
-            d = (X - a["centers"][c]).astype(np.float32)
-            out[:, c] = a["const"][c] - np.sum(w * d * d, axis=1, dtype=np.float32)
+            acc = np.zeros(X.shape[0], dtype=np.float32)
+            for j in range(X.shape[1]):  # feature by feature, as the C loop does
+                d = X[:, j] - a["centers"][c, j]
+                acc += w[j] * d * d
+            out[:, c] = a["const"][c] - acc
         return out
 
     def _cost(self, k: int, d: int, shared: bool, caps, quant: str) -> Cost:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import STACK_BYTES, VALUE_BYTES, Cost, cycles_per_mac, input_bytes
+from .base import STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles_per_mac, input_bytes
 
 
 def fold_standardization(W: np.ndarray, b: np.ndarray, mu: np.ndarray, sd: np.ndarray):
@@ -17,15 +17,20 @@ def fold_standardization(W: np.ndarray, b: np.ndarray, mu: np.ndarray, sd: np.nd
 
 
 def forward(layers: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, activation: str) -> np.ndarray:
+    """Float32, accumulated input by input from the bias, as the C loop does
+    (the C is compiled as ISO C99, so no fused multiply-add reorders it)."""
     h = np.asarray(X, dtype=np.float32)
     for i, (W, b) in enumerate(layers):
-        h = (h @ W.T + b).astype(np.float32)
+        acc = np.tile(b.astype(np.float32), (h.shape[0], 1))
+        for j in range(W.shape[1]):
+            acc += h[:, j:j + 1] * W[:, j]
+        h = acc
         if i < len(layers) - 1:
             h = np.maximum(h, np.float32(0)) if activation == "relu" else np.tanh(h).astype(np.float32)
     return h
 
 
-def layers_cost(family, sizes: list[int], caps, quant: str) -> Cost:
+def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "relu") -> Cost:
     """``sizes`` = [inputs, hidden..., outputs]."""
     vb = VALUE_BYTES[quant]
     weights = 0
@@ -35,6 +40,8 @@ def layers_cost(family, sizes: list[int], caps, quant: str) -> Cost:
         # weights + biases; integer modes add a per-output scale (int32 multiplier + shift byte)
         weights += n_in * n_out * vb + n_out * 4 + (0 if quant == "float32" else n_out * 5)
     code = family.code_size(caps, quant)
+    if activation == "tanh" and len(sizes) > 2 and quant == "float32":
+        code += TANHF_BYTES["soft" if caps.fpu == "none" else "fpu"]
     widest = max(sizes[1:]) if len(sizes) > 1 else 1
     act_bytes = 4 if quant == "float32" else vb
     ram = input_bytes(sizes[0], quant) + 2 * widest * act_bytes + STACK_BYTES

@@ -15,7 +15,11 @@ class ForestFamily(Family):
     name = "forest"
     tasks = (Task.classification, Task.regression)
     vote_scores = True
-    code_bytes = (170, 200)
+    code_bytes = (250, 285)
+    float_ops = frozenset({"mul"})
+
+    def float_ops_for(self, task):
+        return self.float_ops if task == Task.regression else frozenset()  # votes only count
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         n = suggest(trial, fixed, self.name, "n_estimators", "int", 2, 32, log=True)

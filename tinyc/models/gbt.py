@@ -15,7 +15,7 @@ from .base import VALUE_BYTES, Family, Model, Problem, register, suggest
 class GbtFamily(Family):
     name = "gbt"
     tasks = (Task.classification, Task.regression)
-    code_bytes = (200, 240)
+    code_bytes = (300, 340)
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         n = suggest(trial, fixed, self.name, "n_estimators", "int", 5, 120, log=True)

@@ -14,7 +14,8 @@ from .dense import fold_standardization, forward, layers_cost
 class LinearFamily(Family):
     name = "linear"
     tasks = (Task.classification, Task.regression)
-    code_bytes = (110, 130)
+    code_bytes = (150, 170)
+    float_ops = frozenset({"mul"})
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         return {"c": suggest(trial, fixed, self.name, "c", "float", 1e-3, 1e3, log=True)}

@@ -14,7 +14,8 @@ from .dense import fold_standardization, forward, layers_cost
 class MlpFamily(Family):
     name = "mlp"
     tasks = (Task.classification, Task.regression)
-    code_bytes = (260, 300)
+    code_bytes = (300, 340)
+    float_ops = frozenset({"mul"})
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         layers = suggest(trial, fixed, self.name, "layers", "int", 1, 2)
@@ -64,11 +65,12 @@ class MlpFamily(Family):
         return forward(self._layers(model), X, model.params["activation"])
 
     def estimate(self, params, problem: Problem, caps, quant: str):
-        return layers_cost(self, self._sizes(params, problem), caps, quant)
+        return layers_cost(self, self._sizes(params, problem), caps, quant, params["activation"])
 
     def cost(self, model: Model, caps, quant: str):
         layers = self._layers(model)
-        return layers_cost(self, [layers[0][0].shape[1]] + [W.shape[0] for W, _ in layers], caps, quant)
+        return layers_cost(self, [layers[0][0].shape[1]] + [W.shape[0] for W, _ in layers], caps, quant,
+                           model.params["activation"])
 
     def describe(self, model: Model) -> str:
         sizes = [W.shape[0] for W, _ in self._layers(model)][:-1]

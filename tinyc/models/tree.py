@@ -21,7 +21,7 @@ class TreeFamily(Family):
     name = "tree"
     tasks = (Task.classification, Task.regression)
     vote_scores = True
-    code_bytes = (120, 150)
+    code_bytes = (210, 240)
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         cap = treeutil.leaf_cap(limits.weight_budget(self), 1, problem.n_features, limits.quant,

@@ -124,7 +124,7 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int
     n_int, n_leaf = len(a["feature"]), len(a["leaf"]) if a["leaf"].ndim == 1 else a["leaf"].shape[0]
     weights = n_int * node_bytes(model.n_features, n_int, n_leaf, quant) + n_leaf * leaf_bytes \
         + len(a["roots"]) * index_bytes(2 * max(n_int, n_leaf))
-    code = family.code_size(caps, quant)
+    code = family.code_size(caps, quant, model.task)
     ops = depth(a)
     cycles = int(ops * cycles_per_compare(caps, quant) + extra_ops * 4)
     ram = input_bytes(model.n_features, quant) + scratch + STACK_BYTES

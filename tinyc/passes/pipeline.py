@@ -6,6 +6,7 @@ and the backends plug in after the search.
 from __future__ import annotations
 
 import hashlib
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -24,8 +25,14 @@ from ..output import atomic_dir, write_json
 from ..spec import Resolved
 from ..spec.ir import IR_VERSION, ParamValue, Task
 from ..spec.vocab import FAMILIES
+from ..codegen.library import Provenance
+from .emit import LICENSE_TEXT, build_predict_tool, emit_all, output_readme, write_holdout, write_predictions
 from .evaluate import evaluate_model, explain_gap
 from .search import DEFAULT_TRIALS, SearchConfig, SearchResult, TargetBudget, search
+
+# Until the quantization pass lands, every model is emitted (and therefore costed) in float32,
+# whatever the spec asks for; the report says so.
+EFFECTIVE_QUANTIZATION = "float32"
 
 MANIFEST_SCHEMA_VERSION = 1
 REPORT_SCHEMA_VERSION = 1
@@ -92,7 +99,7 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
     budgets = tuple(TargetBudget(t.name.value, target_registry.get(t.name.value).caps, int(t.flash.value),
                                  int(t.ram.value)) for t in s.targets)
     return SearchConfig(metric=s.metric.value, budget_s=s.budget.value, seed=s.seed.value,
-                        quant=s.quantize.value.value, families=families, fixed=fixed, targets=budgets,
+                        quant=EFFECTIVE_QUANTIZATION, families=families, fixed=fixed, targets=budgets,
                         max_trials=trials or max_trials, workers=workers)
 
 
@@ -123,7 +130,9 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
         "model_name": s.model.value,
         "task": s.task.value.value,
         "metric": metric,
-        "quantization": cfg.quant,
+        "quantization": {"requested": s.quantize.value.value, "effective": cfg.quant,
+                         "note": None if s.quantize.value.value == cfg.quant else
+                         "integer quantization is not implemented yet; the model is float32"},
         "data": prof,
         "search": {
             "budget_s": cfg.budget_s, "elapsed_s": round(res.elapsed, 3), "stopped_by": res.stopped_by,
@@ -165,23 +174,40 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     except NothingFits as e:
         raise BuildError(str(e)) from None
     report = _report(r, ds, prof, res, cfg)
+    model_doc = _model_json(res.best, ds)
+    model_id = hashlib.sha256(json_bytes(model_doc)).hexdigest()[:16]
+    spec_sha, data_sha = sha256_file(spec_path), sha256_file(r.data_path)
+    prov = Provenance(__version__, spec_path.name, spec_sha, data_sha, model_id)
     with atomic_dir(out_dir) as tmp:
+        emitted = emit_all(res.best, ds, s.model.value, prov, res.best_candidate.costs, tmp)
+        (tmp / "artifacts").mkdir()
+        write_holdout(ds, tmp / "artifacts" / "holdout.csv")
+        write_predictions(res.best, ds, tmp / "artifacts" / "holdout_predictions.csv")
+        try:
+            why_not = build_predict_tool(res.best, ds, s.model.value, prov, tmp)
+        except subprocess.CalledProcessError as e:
+            raise BuildError(f"the generated C did not compile on this machine (a tinyc bug): {e.stderr}") from None
+        report["artifacts"] = {"predict": "artifacts/predict" if why_not is None else None,
+                               "predict_note": why_not}
+        for name, note in emitted.items():
+            report["targets"][name]["files"] = note["files"]
+        (tmp / "README.md").write_text(output_readme(report, s.model.value), encoding="utf-8")
+        (tmp / "LICENSE").write_text(LICENSE_TEXT, encoding="utf-8")
         write_json(tmp / "spec.resolved.json", {"tinyc_version": __version__, "ir_version": IR_VERSION,
                                                  "spec": s.model_dump(mode="json")})
         write_json(tmp / "report.json", report)
-        (tmp / "artifacts").mkdir()
-        write_json(tmp / "artifacts" / "model.json", _model_json(res.best, ds))
+        write_json(tmp / "artifacts" / "model.json", model_doc)
         write_json(tmp / "manifest.json", {
             "schema_version": MANIFEST_SCHEMA_VERSION,
             "tinyc_version": __version__,
             "model": s.model.value,
-            "spec": {"file": spec_path.name, "sha256": sha256_file(spec_path)},
-            "data": {"file": s.data.path.value, "sha256": sha256_file(r.data_path)},
+            "spec": {"file": spec_path.name, "sha256": spec_sha},
+            "data": {"file": s.data.path.value, "sha256": data_sha},
             "holdout": ({"file": s.data.holdout.path, "sha256": sha256_file(r.holdout_path)}
                         if r.holdout_path else None),
             "seed": s.seed.value,
             "search": {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)},
-            "model_id": hashlib.sha256(json_bytes(_model_json(res.best, ds))).hexdigest()[:16],
+            "model_id": model_id,
             "targets": {name: {"flash": t["flash"], "ram": t["ram"]} for name, t in report["targets"].items()},
         })
     return BuildResult(out_dir, ds, res, report)

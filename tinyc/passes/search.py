@@ -168,8 +168,8 @@ def _pool(cfg: SearchConfig, X, y, problem, folds):
                     initargs=(X, y, problem, cfg.metric, folds, cfg.seed, cfg.targets, cfg.quant)), workers
 
 
-def _limits(cfg: SearchConfig) -> Limits:
-    return Limits(tuple((t.caps, t.flash, t.ram) for t in cfg.targets), cfg.quant)
+def _limits(cfg: SearchConfig, task: Task) -> Limits:
+    return Limits(tuple((t.caps, t.flash, t.ram) for t in cfg.targets), cfg.quant, task)
 
 
 def _set_constraints(trial, costs: dict[str, Cost], cfg: SearchConfig) -> None:
@@ -197,7 +197,7 @@ def search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
         sampler = optuna.samplers.TPESampler(seed=cfg.seed, multivariate=True, group=True, n_startup_trials=10)
     direction = "maximize" if GREATER_IS_BETTER[cfg.metric] else "minimize"
     study = optuna.create_study(direction=direction, sampler=sampler)
-    limits = _limits(cfg)
+    limits = _limits(cfg, problem.task)
     pool, workers = _pool(cfg, X, y, problem, folds)
     emit({"event": "start", "budget": cfg.budget_s, "workers": workers, "folds": folds, "families": families,
           "max_trials": cfg.max_trials})

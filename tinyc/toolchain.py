@@ -1,0 +1,107 @@
+"""The Arm cross toolchain, measured: how much flash and RAM the inference
+entry point of an emitted library really takes on a core.
+
+The library is linked twice with ``--gc-sections`` into a bare image whose
+entry calls the model (and once into the same image without the call); the
+difference of ``arm-none-eabi-size`` figures is what the model costs,
+library code it pulls in (soft-float, libm) included. Symbols from libgcc /
+libm are listed separately.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+GCC = "arm-none-eabi-gcc"
+SIZE = "arm-none-eabi-size"
+NM = "arm-none-eabi-nm"
+INSTALL_HINT = ("install the Arm toolchain: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
+                "binutils-arm-none-eabi")
+
+STRICT = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic")
+
+
+def available() -> bool:
+    return shutil.which(GCC) is not None and shutil.which(SIZE) is not None
+
+
+@dataclass(frozen=True)
+class Measured:
+    flash: int  # text + data of the model's part of the image
+    ram: int  # data + bss of the model's part
+    library_symbols: tuple[str, ...]  # soft-float / libm routines linked in
+
+    @property
+    def soft_float(self) -> bool:
+        return any(re.match(r"__aeabi_[fd]", s) for s in self.library_symbols)
+
+
+DRIVER = """#include <stdint.h>
+#include "{p}.h"
+volatile float tinyc_in[{P}_N_FEATURES];
+volatile float tinyc_out;
+void tinyc_entry(void)
+{{
+    float x[{P}_N_FEATURES];
+    float s[{P}_N_OUTPUTS];
+    unsigned i;
+    for (i = 0; i < {P}_N_FEATURES; ++i) {{
+        x[i] = tinyc_in[i];
+    }}
+    {call}
+}}
+"""
+
+
+def _size(elf: Path) -> tuple[int, int, int]:
+    out = subprocess.run([SIZE, "-B", str(elf)], check=True, capture_output=True, text=True).stdout
+    text, data, bss = (int(v) for v in out.splitlines()[1].split()[:3])
+    return text, data, bss
+
+
+def _library_symbols(elf: Path) -> tuple[str, ...]:
+    out = subprocess.run([NM, "--defined-only", str(elf)], check=True, capture_output=True, text=True).stdout
+    names = {line.split()[-1] for line in out.splitlines() if line.strip()}
+    return tuple(sorted(n for n in names if n.startswith(("__aeabi_", "__arm_", "__gnu_", "tanhf", "expf",
+                                                          "__ieee", "__kernel")) or re.fullmatch(r"__\w+[sd]f\d", n)))
+
+
+def measure(folder: Path, name: str, cflags: tuple[str, ...], link_libm: bool = False) -> Measured:
+    """Compile ``folder/src/<name>.c`` strictly (-Werror -pedantic, -Os) and measure it."""
+    P = name.upper()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        common = [GCC, *cflags, *STRICT, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
+                  str(folder / "include")]
+        link = ["-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,tinyc_entry", "--specs=nosys.specs"]
+        sizes = []
+        for variant, call in (("with", f"(void){name}_scores(x, s);\n    tinyc_out = s[0];"),
+                              ("without", "(void)x;\n    (void)s;\n    tinyc_out = 0.0f;")):
+            drv = tmp / f"{variant}.c"
+            drv.write_text(DRIVER.format(p=name, P=P, call=call))
+            elf = tmp / f"{variant}.elf"
+            cmd = [*common, str(drv), str(folder / "src" / f"{name}.c"), *link, "-o", str(elf)]
+            if link_libm:
+                cmd.append("-lm")
+            r = subprocess.run(cmd, capture_output=True, text=True)
+            if r.returncode != 0:
+                raise RuntimeError(f"{GCC} failed for {folder}:\n{r.stderr}")
+            sizes.append(_size(elf))
+            if variant == "with":
+                symbols = _library_symbols(elf)
+        (t1, d1, b1), (t0, d0, b0) = sizes
+        return Measured(flash=(t1 + d1) - (t0 + d0), ram=(d1 + b1) - (d0 + b0), library_symbols=symbols)
+
+
+def compile_strict(folder: Path, name: str, cflags: tuple[str, ...]) -> None:
+    """Compile the library alone with the strict flags; raises with the compiler's output."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [GCC, *cflags, *STRICT, "-Os", "-I", str(folder / "include"), "-c",
+               str(folder / "src" / f"{name}.c"), "-o", str(Path(tmp) / "m.o")]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"{GCC} failed for {folder}:\n{r.stderr}")
