@@ -1,0 +1,71 @@
+"""The generated C computes what the Python model computes: on the host
+(gcc), and on emulated Cortex-M cores (arm-none-eabi-gcc + qemu), over at
+least 100 real rows per model, for every family."""
+import shutil
+
+import numpy as np
+import pytest
+
+from conftest import CASES
+from tinyc import emulator, toolchain
+from tinyc.targets import get
+
+IDS = [c.name for c in CASES]
+EXACT = [c for c in CASES if c.variant != "mlp_tanh"]  # tanhf differs between C libraries by an ulp
+
+
+def golden(case):
+    return case.model.predict(case.X), case.model.scores(case.X)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_host_c_matches_golden_model(case, emitted):
+    if shutil.which("cc") is None:
+        pytest.skip("no host C compiler (cc)")
+    res = emulator.run_host(emitted[case.name], "m", case.X, case.classification)
+    pred, scores = golden(case)
+    assert len(res.classes) == len(case.X) >= 100
+    assert (res.classes >= 0).all(), "the C refused a valid row"
+    if case.classification:
+        assert np.array_equal(res.classes, pred)
+    if case.variant == "mlp_tanh":
+        np.testing.assert_allclose(res.scores, scores, rtol=1e-5, atol=1e-6)
+    else:  # same float32 operations in the same order: the same bits
+        assert np.array_equal(res.scores.view(np.uint32), scores.astype(np.float32).view(np.uint32))
+
+
+@pytest.mark.parametrize("target", ["cortex-m0plus", "cortex-m4", "cortex-m33"])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_arm_builds_are_clean_and_cost_estimate_holds(case, target, tmp_path):
+    if not toolchain.available():
+        pytest.skip(toolchain.INSTALL_HINT)
+    backend = get(target)
+    fam = case.model.family
+    from tinyc.models import FAMILY_REGISTRY
+
+    cost = FAMILY_REGISTRY[fam].cost(case.model, backend.caps, "float32")
+    backend.emit(case.request(cost.flash, cost.ram), tmp_path)
+    toolchain.compile_strict(tmp_path, "m", backend.cflags)  # -Wall -Wextra -Werror -pedantic -std=c99 -Os
+    measured = toolchain.measure(tmp_path, "m", backend.cflags, link_libm=backend.needs_libm(case.request()))
+    assert abs(cost.flash - measured.flash) <= max(0.10 * measured.flash, 256), (cost.flash, measured.flash)
+    assert measured.soft_float == (backend.caps.fpu == "none")
+
+
+@pytest.mark.parametrize("target", ["cortex-m0plus", "cortex-m4", "cortex-m33"])
+@pytest.mark.parametrize("case", [c for c in EXACT if c.dataset in ("cancer", "diabetes")] +
+                         [c for c in CASES if c.dataset == "wine" and c.variant in ("mlp_tanh", "forest")],
+                         ids=lambda c: c.name)
+def test_emulated_core_matches_host(case, target, emitted):
+    why = emulator.available(target)
+    if why:
+        pytest.skip(why)
+    backend = get(target)
+    emu = emulator.run_emulated(emitted[case.name], "m", case.X, case.classification, target,
+                                link_libm=backend.needs_libm(case.request()))
+    host = emulator.run_host(emitted[case.name], "m", case.X, case.classification)
+    assert len(emu.classes) == len(case.X) >= 100
+    assert np.array_equal(emu.classes, host.classes)
+    if case.variant == "mlp_tanh":
+        np.testing.assert_allclose(emu.scores, host.scores, rtol=1e-5, atol=1e-6)
+    else:
+        assert np.array_equal(emu.scores.view(np.uint32), host.scores.view(np.uint32))

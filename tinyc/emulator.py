@@ -1,0 +1,231 @@
+"""Run an emitted library over real rows: on the host, and on an emulated
+Cortex-M core under qemu (bare metal, semihosting), with the same driver.
+
+The driver prints, per row, the predicted class (0 for regression) and every
+score as the hex of its float32 bits, so two runs can be compared bit for
+bit and against the numpy golden model.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .codegen.cgen import c_array
+from .toolchain import GCC, STRICT
+
+QEMU = "qemu-system-arm"
+QEMU_HINT = "install the emulator: apt-get install qemu-system-arm"
+
+
+@dataclass(frozen=True)
+class Board:
+    machine: str  # qemu -M
+    cflags: tuple[str, ...]
+    flash: tuple[int, int]  # origin, length
+    ram: tuple[int, int]
+
+
+BOARDS = {
+    "cortex-m0": Board("microbit", ("-mcpu=cortex-m0", "-mthumb", "-mfloat-abi=soft"),
+                       (0x0, 256 * 1024), (0x20000000, 16 * 1024)),
+    # the micro:bit's nRF51 is a Cortex-M0; ARMv6-M code built for the M0+ runs on it unchanged
+    "cortex-m0plus": Board("microbit", ("-mcpu=cortex-m0plus", "-mthumb", "-mfloat-abi=soft"),
+                           (0x0, 256 * 1024), (0x20000000, 16 * 1024)),
+    "cortex-m3": Board("mps2-an385", ("-mcpu=cortex-m3", "-mthumb", "-mfloat-abi=soft"),
+                       (0x0, 4 * 1024 * 1024), (0x20000000, 64 * 1024)),
+    "cortex-m4": Board("mps2-an386", ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
+                       (0x0, 4 * 1024 * 1024), (0x20000000, 64 * 1024)),
+    "cortex-m33": Board("mps2-an505", ("-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"),
+                        (0x10000000, 4 * 1024 * 1024), (0x38000000, 64 * 1024)),
+}
+
+LINKER_SCRIPT = """MEMORY {{
+  FLASH (rx) : ORIGIN = {fo:#x}, LENGTH = {fl:#x}
+  RAM (rwx) : ORIGIN = {ro:#x}, LENGTH = {rl:#x}
+}}
+_estack = ORIGIN(RAM) + LENGTH(RAM);
+SECTIONS {{
+  .text : {{ KEEP(*(.isr_vector)) *(.text*) *(.rodata*) . = ALIGN(4); }} > FLASH
+  _sidata = LOADADDR(.data);
+  .data : {{ _sdata = .; *(.data*) . = ALIGN(4); _edata = .; }} > RAM AT > FLASH
+  .bss (NOLOAD) : {{ _sbss = .; *(.bss*) *(COMMON) . = ALIGN(4); _ebss = .; }} > RAM
+}}
+"""
+
+DRIVER = """#include <stdint.h>
+#include <string.h>
+#include "{p}.h"
+
+void tinyc_puts(const char *s);
+
+{rows}
+
+static char *hex32(char *out, uint32_t v)
+{{
+    static const char digits[] = "0123456789abcdef";
+    int i;
+    for (i = 7; i >= 0; --i) {{
+        out[i] = digits[v & 0xFu];
+        v >>= 4;
+    }}
+    return out + 8;
+}}
+
+static char *dec(char *out, int32_t v)
+{{
+    char tmp[12];
+    int n = 0;
+    if (v < 0) {{
+        *out++ = '-';
+        v = -v;
+    }}
+    do {{
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    }} while (v > 0);
+    while (n > 0) {{
+        *out++ = tmp[--n];
+    }}
+    return out;
+}}
+
+int main(void)
+{{
+    static char line[16 + 9 * {P}_N_OUTPUTS];
+    uint32_t r;
+    for (r = 0; r < {n_rows}u; ++r) {{
+        float s[{P}_N_OUTPUTS];
+        int32_t cls = 0;
+        char *o = line;
+        int k;
+        {p}_status st = {p}_scores(tinyc_rows[r], s);
+        {classify}
+        if (st != {P}_OK) {{
+            cls = -1 - (int32_t)st;
+        }}
+        o = dec(o, cls);
+        for (k = 0; k < {P}_N_OUTPUTS; ++k) {{
+            uint32_t bits;
+            memcpy(&bits, &s[k], sizeof bits);
+            *o++ = ' ';
+            o = hex32(o, st == {P}_OK ? bits : 0u);
+        }}
+        *o++ = '\\n';
+        *o = '\\0';
+        tinyc_puts(line);
+    }}
+    return 0;
+}}
+"""
+
+HOST_SHIM = """#include <stdio.h>
+void tinyc_puts(const char *s) { fputs(s, stdout); }
+"""
+
+
+def driver_source(name: str, X: np.ndarray, classification: bool) -> str:
+    X = np.asarray(X, dtype=np.float32)
+    rows = c_array("float", "tinyc_rows_flat", X.ravel(), per_line=6)
+    rows += f"\nstatic const float (*const tinyc_rows)[{X.shape[1]}] = (const float (*)[{X.shape[1]}])tinyc_rows_flat;"
+    classify = f"if (st == {name.upper()}_OK) {{ st = {name}_predict(tinyc_rows[r], &cls); }}" if classification else ""
+    return DRIVER.format(p=name, P=name.upper(), rows=rows, n_rows=len(X), classify=classify)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    classes: np.ndarray  # predicted class per row (negative: an error status)
+    scores: np.ndarray  # float32 scores, (rows, outputs)
+    text: str  # the raw output
+
+
+def parse_output(text: str) -> RunResult:
+    classes, scores = [], []
+    for line in text.strip().splitlines():
+        parts = line.split()
+        classes.append(int(parts[0]))
+        scores.append([int(h, 16) for h in parts[1:]])
+    bits = np.array(scores, dtype=np.uint32)
+    return RunResult(np.array(classes), bits.view(np.float32), text)
+
+
+def run_host(folder: Path, name: str, X: np.ndarray, classification: bool, cc: str = "cc",
+             extra_flags: tuple[str, ...] = ()) -> RunResult:
+    """Compile the library with the driver for the host and run it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "main.c").write_text(driver_source(name, X, classification))
+        (tmp / "shim.c").write_text(HOST_SHIM)
+        exe = tmp / "run"
+        cmd = [cc, *STRICT, "-O2", *extra_flags, "-I", str(folder / "include"), str(folder / "src" / f"{name}.c"),
+               str(tmp / "main.c"), str(tmp / "shim.c"), "-o", str(exe), "-lm"]
+        subprocess.run(cmd, check=True, capture_output=True, text=True)
+        out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, timeout=120).stdout
+    return parse_output(out)
+
+
+def available(target: str) -> str | None:
+    """None when ``target`` can be emulated here, else what to install."""
+    if target not in BOARDS:
+        return f"no qemu board for target '{target}'"
+    if shutil.which(GCC) is None:
+        return "install the Arm toolchain: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi"
+    if shutil.which(QEMU) is None:
+        return QEMU_HINT
+    return None
+
+
+def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, target: str, out: Path,
+                link_libm: bool = False) -> Path:
+    board = BOARDS[target]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "main.c").write_text(driver_source(name, X, classification))
+    (out / "board.ld").write_text(LINKER_SCRIPT.format(fo=board.flash[0], fl=board.flash[1], ro=board.ram[0],
+                                                       rl=board.ram[1]))
+    startup = resources.files("tinyc.runtime").joinpath("baremetal.c").read_text()
+    (out / "startup.c").write_text(startup)
+    elf = out / "image.elf"
+    # the start-up code needs inline assembly and a vector table of function pointers:
+    # GNU C, compiled on its own; the library and the driver are compiled strictly
+    startup_obj = out / "startup.o"
+    r = subprocess.run([GCC, *board.cflags, "-std=gnu99", "-Wall", "-Os", "-c", str(out / "startup.c"), "-o",
+                        str(startup_obj)], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"compiling the {target} start-up code failed:\n{r.stderr}")
+    cmd = [GCC, *board.cflags, *STRICT, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
+           str(folder / "include"), str(startup_obj), str(folder / "src" / f"{name}.c"), str(out / "main.c"),
+           "-nostartfiles", "-Wl,--gc-sections", "-T", str(out / "board.ld"), "--specs=nosys.specs",
+           "-o", str(elf)]
+    if link_libm:
+        cmd.append("-lm")
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"linking the {target} image failed:\n{r.stderr}")
+    return elf
+
+
+def run_qemu(elf: Path, target: str, timeout: float = 120.0) -> RunResult:
+    """Run the image; semihosting output is captured through a file chardev
+    (qemu would otherwise mix it into its own stderr)."""
+    board = BOARDS[target]
+    out = elf.with_suffix(".out")
+    cmd = [QEMU, "-M", board.machine, "-display", "none", "-monitor", "none", "-serial", "null",
+           "-chardev", f"file,id=semihost,path={out}",
+           "-semihosting-config", "enable=on,target=native,chardev=semihost", "-kernel", str(elf)]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    text = out.read_text() if out.exists() else ""
+    if r.returncode != 0:
+        raise RuntimeError(f"qemu ({board.machine}) exited with {r.returncode}:\n{r.stderr}{text[-2000:]}")
+    return parse_output(text)
+
+
+def run_emulated(folder: Path, name: str, X: np.ndarray, classification: bool, target: str,
+                 link_libm: bool = False) -> RunResult:
+    with tempfile.TemporaryDirectory() as tmp:
+        elf = build_image(folder, name, X, classification, target, Path(tmp), link_libm)
+        return run_qemu(elf, target)
