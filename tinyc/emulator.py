@@ -104,7 +104,10 @@ int main(void)
         int32_t cls = 0;
         char *o = line;
         int k;
-        {p}_status st = {p}_scores(tinyc_rows[r], s);
+        float x[{P}_N_FEATURES];
+        {p}_status st;
+        memcpy(x, &tinyc_rows[r * {P}_N_FEATURES], sizeof x);
+        st = {p}_scores(x, s);
         {classify}
         if (st != {P}_OK) {{
             cls = -1 - (int32_t)st;
@@ -130,10 +133,10 @@ void tinyc_puts(const char *s) { fputs(s, stdout); }
 
 
 def driver_source(name: str, X: np.ndarray, classification: bool) -> str:
-    X = np.asarray(X, dtype=np.float32)
-    rows = c_array("float", "tinyc_rows_flat", X.ravel(), per_line=6)
-    rows += f"\nstatic const float (*const tinyc_rows)[{X.shape[1]}] = (const float (*)[{X.shape[1]}])tinyc_rows_flat;"
-    classify = f"if (st == {name.upper()}_OK) {{ st = {name}_predict(tinyc_rows[r], &cls); }}" if classification else ""
+    # rows as float32 bit patterns: exact, and NaN or infinities are fine too
+    bits = np.ascontiguousarray(X, dtype=np.float32).view(np.uint32)
+    rows = c_array("uint32_t", "tinyc_rows", bits.ravel(), fmt=lambda v: f"0x{int(v):08x}u", per_line=6)
+    classify = f"if (st == {name.upper()}_OK) {{ st = {name}_predict(x, &cls); }}" if classification else ""
     return DRIVER.format(p=name, P=name.upper(), rows=rows, n_rows=len(X), classify=classify)
 
 
@@ -164,8 +167,13 @@ def run_host(folder: Path, name: str, X: np.ndarray, classification: bool, cc: s
         exe = tmp / "run"
         cmd = [cc, *STRICT, "-O2", *extra_flags, "-I", str(folder / "include"), str(folder / "src" / f"{name}.c"),
                str(tmp / "main.c"), str(tmp / "shim.c"), "-o", str(exe), "-lm"]
-        subprocess.run(cmd, check=True, capture_output=True, text=True)
-        out = subprocess.run([str(exe)], check=True, capture_output=True, text=True, timeout=120).stdout
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise RuntimeError(f"host build failed:\n{r.stderr}")
+        r = subprocess.run([str(exe)], capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise RuntimeError(f"host run failed ({r.returncode}):\n{r.stderr[-4000:]}")
+        out = r.stdout
     return parse_output(out)
 
 
