@@ -117,8 +117,12 @@ def _summary(result, out: Path) -> str:
              f"  {metric:<8} train {m['metrics']['train'][metric]:.4f}  holdout {m['metrics']['holdout'][metric]:.4f}"
              f"  ({m['gap_explanation']})"]
     for name, t in rep["targets"].items():
-        lines.append(f"  {name:<14} flash {t['flash']:>7} / {t['flash_limit']} B   ram {t['ram']:>6} / "
+        measured = t.get("measured", {}).get("flash")
+        flash = f"{t['flash']:>6} est" + (f", {measured} measured" if measured is not None else "")
+        lines.append(f"  {name:<14} flash {flash} / {t['flash_limit']} B   ram {t['ram']:>6} / "
                      f"{t['ram_limit']} B   ~{t['latency_us']:g} µs (estimate)")
+    if rep.get("artifacts", {}).get("predict"):
+        lines.append(f"  try it: {out}/artifacts/predict --csv {out}/artifacts/holdout.csv")
     return "\n".join(lines)
 
 

@@ -48,8 +48,22 @@ def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path) -> 
         req = EmitRequest(model=model, name=name, features=tuple(ds.feature_names), classes=tuple(ds.classes),
                           provenance=prov, flash=cost.flash, ram=cost.ram)
         files = backend.emit(req, out / target_name)
-        notes[target_name] = {"files": sorted(str(f.relative_to(out)) for f in files)}
+        notes[target_name] = {"files": sorted(str(f.relative_to(out)) for f in files),
+                              "measured": _measure(backend, req, out / target_name)}
     return notes
+
+
+def _measure(backend, req, folder: Path) -> dict:
+    """arm-none-eabi-size figures of the inference entry point, when the toolchain is here."""
+    from .. import toolchain
+
+    if getattr(backend, "compiler", "cc") != toolchain.GCC:
+        return {"flash": None, "ram": None, "note": "measured only for Arm targets"}
+    if not toolchain.available():
+        return {"flash": None, "ram": None, "note": toolchain.INSTALL_HINT}
+    m = toolchain.measure(folder, req.name, backend.cflags, link_libm=backend.needs_libm(req))
+    return {"flash": m.flash, "ram": m.ram, "soft_float": m.soft_float, "library_symbols": list(m.library_symbols),
+            "tool": "arm-none-eabi-gcc -Os, --gc-sections, arm-none-eabi-size"}
 
 
 def build_predict_tool(model, ds, name: str, prov: Provenance, out: Path) -> str | None:

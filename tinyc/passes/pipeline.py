@@ -191,6 +191,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
                                "predict_note": why_not}
         for name, note in emitted.items():
             report["targets"][name]["files"] = note["files"]
+            report["targets"][name]["measured"] = note["measured"]
         (tmp / "README.md").write_text(output_readme(report, s.model.value), encoding="utf-8")
         (tmp / "LICENSE").write_text(LICENSE_TEXT, encoding="utf-8")
         write_json(tmp / "spec.resolved.json", {"tinyc_version": __version__, "ir_version": IR_VERSION,
@@ -208,7 +209,8 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
             "seed": s.seed.value,
             "search": {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)},
             "model_id": model_id,
-            "targets": {name: {"flash": t["flash"], "ram": t["ram"]} for name, t in report["targets"].items()},
+            "targets": {name: {"flash": t["flash"], "ram": t["ram"], "measured_flash": t["measured"]["flash"],
+                               "measured_ram": t["measured"]["ram"]} for name, t in report["targets"].items()},
         })
     return BuildResult(out_dir, ds, res, report)
 
