@@ -1,0 +1,14 @@
+"""A third-party tinyc backend in a few lines: the Cortex-M7 is a Cortex-M4
+with a double-precision FPU and a faster clock, so it subclasses the M4
+backend and overrides only what differs."""
+from dataclasses import replace
+
+from tinyc_backends.cortex_m4 import CortexM4Backend
+
+
+class CortexM7Backend(CortexM4Backend):
+    name = "cortex-m7"
+    description = "Arm Cortex-M7 with double-precision FPU (out-of-tree example plugin)"
+    caps = replace(CortexM4Backend.caps, fpu="double", clock_hz=216e6, default_flash=1024 * 1024,
+                   default_ram=256 * 1024, arch="armv7e-m")
+    cflags = ("-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16")

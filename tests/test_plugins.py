@@ -1,0 +1,52 @@
+"""Third-party backends: installed as packages, found through the
+`tinyc.backends` entry-point group, usable from a spec; a broken one breaks
+only its own target."""
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, tinyc_exe
+
+
+@pytest.fixture(scope="module")
+def plugin_site(tmp_path_factory):
+    site = tmp_path_factory.mktemp("site")
+    for pkg in (ROOT / "examples" / "plugin_backend", ROOT / "tests" / "plugins" / "broken_backend"):
+        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
+                        "--target", str(site), str(pkg)], check=True, capture_output=True)
+    return site
+
+
+def run(site, *args, cwd=ROOT):
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    return subprocess.run([tinyc_exe(), *map(str, args)], capture_output=True, text=True, env=env, cwd=cwd)
+
+
+def test_installed_plugin_is_listed_and_broken_one_is_isolated(plugin_site):
+    r = run(plugin_site, "targets")
+    assert r.returncode == 0, r.stderr
+    lines = {line.split()[0]: line for line in r.stdout.splitlines()}
+    assert "tinyc-cortex-m7 0.1.0" in lines["cortex-m7"]
+    assert "BROKEN" in lines["broken-target"] and "broken on purpose" in lines["broken-target"]
+    assert "BROKEN" not in lines["cortex-m4"]
+
+
+def test_spec_can_use_the_plugin_target(plugin_site, tmp_path):
+    shutil.copy(ROOT / "tests" / "fixtures" / "segments_head.csv", tmp_path / "d.csv")
+    spec = tmp_path / "s.tml"
+    spec.write_text('model m\ndata "d.csv" { label target }\ntask classification\n'
+                    'target cortex-m7 { flash 16KB ram 4KB }\n')
+    r = run(plugin_site, "build", spec, "-o", tmp_path / "out", "--trials", "3")
+    assert r.returncode == 0, r.stderr
+    assert (tmp_path / "out" / "cortex-m7" / "include" / "m.h").exists()
+    assert "-mcpu=cortex-m7" in (tmp_path / "out" / "cortex-m7" / "m.mk").read_text()
+    # without the plugin installed the same spec is an unknown target
+    r = subprocess.run([tinyc_exe(), "check", str(spec)], capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown target 'cortex-m7'" in r.stderr
+    # a broken plugin's target is refused with its load error
+    spec.write_text('model m\ndata "d.csv" { label target }\ntask classification\ntarget broken-target\n')
+    r = run(plugin_site, "check", spec)
+    assert r.returncode == 2 and "installed but its backend does not load" in r.stderr
