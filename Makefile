@@ -10,9 +10,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Editable install with the dev extras; redone when the package metadata changes.
+# Byte-compiling the dependencies once matters where PYTHONDONTWRITEBYTECODE is set
+# (imports of scipy/scikit-learn otherwise recompile on every start: seconds each).
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q -j 0 $$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') > /dev/null || true
 	touch $(STAMP)
 
 # Real data sets that scikit-learn ships, exported to CSV for the specs in specs/.

@@ -19,6 +19,7 @@ def test_wheel_installs_and_builds_an_example(tmp_path):
     (wheel,) = dist.glob("tinyc-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "tinyc_grammar/tinyc.lark" in names
+    assert "tinyc_backends/templates/predict.c.in" in names and "tinyc/runtime/baremetal.c" in names
     for init in (ROOT / "tinyc").rglob("__init__.py"):  # every subpackage of the source tree is shipped
         assert init.relative_to(ROOT).as_posix() in names, init
     assert "tinyc_backends/cortex_m4.py" in names and "tinyc_backends/ispu.py" in names

@@ -6,7 +6,7 @@ import shutil
 import numpy as np
 import pytest
 
-from conftest import CASES
+from model_cases import CASES, emitted  # noqa: F401  (emitted is a fixture)
 from tinyc import emulator, toolchain
 from tinyc.targets import get
 

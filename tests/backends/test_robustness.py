@@ -7,7 +7,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from conftest import CASES
+from model_cases import CASES, emitted  # noqa: F401  (emitted is a fixture)
 from tinyc import emulator
 
 SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g")

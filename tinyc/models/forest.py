@@ -38,7 +38,7 @@ class ForestFamily(Family):
         if params["max_leaves"] < 2:
             raise ValueError("no forest of this size fits the flash budget")
         kw = dict(n_estimators=params["n_estimators"], max_depth=params["max_depth"],
-                  max_features=params["max_features"], max_leaf_nodes=params["max_leaves"],
+                  max_features=params["max_features"], max_leaf_nodes=treeutil.sklearn_leaf_limit(params["max_leaves"], params["max_depth"], len(X)),
                   random_state=seed, n_jobs=1)
         trees = []
         if problem.task == Task.classification:

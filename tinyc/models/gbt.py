@@ -35,7 +35,7 @@ class GbtFamily(Family):
         if params["max_leaves"] < 2:
             raise ValueError("no boosted ensemble of this size fits the flash budget")
         kw = dict(n_estimators=params["n_estimators"], max_depth=params["max_depth"],
-                  learning_rate=params["learning_rate"], max_leaf_nodes=params["max_leaves"], random_state=seed)
+                  learning_rate=params["learning_rate"], max_leaf_nodes=treeutil.sklearn_leaf_limit(params["max_leaves"], params["max_depth"], len(X)), random_state=seed)
         est = (GradientBoostingClassifier if problem.task == Task.classification
                else GradientBoostingRegressor)(**kw).fit(X, y)
         lr = params["learning_rate"]

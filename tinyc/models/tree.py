@@ -39,7 +39,7 @@ class TreeFamily(Family):
         if params["max_leaves"] < 2:
             raise ValueError("no tree fits the flash budget")
         kw = dict(max_depth=params["max_depth"], min_samples_leaf=params["min_samples_leaf"],
-                  max_leaf_nodes=params["max_leaves"], random_state=seed)
+                  max_leaf_nodes=treeutil.sklearn_leaf_limit(params["max_leaves"], params["max_depth"], len(X)), random_state=seed)
         if problem.task == Task.classification:
             est = DecisionTreeClassifier(**kw).fit(X, y)
             leaf = est.classes_[np.argmax(est.tree_.value[:, 0, :], axis=1)].astype(np.int32)

@@ -131,6 +131,18 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int
     return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops + extra_ops, cycles=cycles)
 
 
+def sklearn_leaf_limit(max_leaves: int, max_depth: int, n_rows: int) -> int | None:
+    """``max_leaf_nodes`` for scikit-learn: None when depth and data bound the
+    tree anyway (scikit-learn sizes its buffers by this number, so a cap of
+    millions from a roomy flash budget would cost seconds per fit).
+
+    >>> sklearn_leaf_limit(10**7, 6, 1000), sklearn_leaf_limit(20, 6, 1000)
+    (None, 20)
+    """
+    natural = min(2 ** max_depth, max(n_rows, 2))
+    return None if max_leaves >= natural else max(int(max_leaves), 2)
+
+
 def leaf_cap(budget: int, n_trees: int, n_features: int, quant: str, leaf_bytes: int) -> int:
     """Most leaves per tree so that ``n_trees`` trees fit in ``budget`` bytes."""
     per_tree = budget / max(n_trees, 1)
