@@ -1,0 +1,112 @@
+"""The ISPU project: ST's programming model (algo_00_init / algo_00, raw-data
+registers in, output registers and interrupt flag out), compiled with host gcc
+against a register-map shim and fed real smartwatch IMU samples; its outputs
+must equal the Python model's."""
+import csv
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from conftest import ROOT
+from tinyc.codegen.library import Provenance
+from tinyc.models import FAMILY_REGISTRY, Problem
+from tinyc.spec.ir import Task
+from tinyc_backends.base import EmitRequest
+from tinyc_backends.ispu import ACC_SCALE, GYR_SCALE, IspuBackend
+
+AXES = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
+G, RAD2DEG = 9.80665, 57.29577951308232
+
+
+def imu_samples():
+    """Raw int16 register values of the real recordings, and the activity per sample."""
+    rows = list(csv.DictReader(open(ROOT / "examples" / "basic_motions" / "data.csv")))
+    units = np.array([[float(r[a]) / G for a in AXES[:3]] + [float(r[a]) * RAD2DEG for a in AXES[3:]]
+                      for r in rows])
+    scale = np.array([ACC_SCALE] * 3 + [GYR_SCALE] * 3)
+    raw = np.clip(np.round(units / scale), -32768, 32767).astype(np.int16)
+    labels = sorted({r["activity"] for r in rows})
+    y = np.array([labels.index(r["activity"]) for r in rows])
+    return raw, scale.astype(np.float32), y, labels
+
+
+DRIVER = r"""
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+#include "tinyc_ispu.h"
+#include "m.h"
+volatile uint32_t tinyc_ispu_regs[TINYC_ISPU_REG_SPACE / 4u];
+void algo_00_init(void);
+void algo_00(void);
+static const int16_t samples[][6] = {
+%s
+};
+int main(void)
+{
+    unsigned i, k;
+    algo_00_init();
+    for (i = 0; i < sizeof samples / sizeof samples[0]; ++i) {
+        TINYC_REG(int16_t, TINYC_ISPU_ARAW_X) = samples[i][0];
+        TINYC_REG(int16_t, TINYC_ISPU_ARAW_Y) = samples[i][1];
+        TINYC_REG(int16_t, TINYC_ISPU_ARAW_Z) = samples[i][2];
+        TINYC_REG(int16_t, TINYC_ISPU_GRAW_X) = samples[i][3];
+        TINYC_REG(int16_t, TINYC_ISPU_GRAW_Y) = samples[i][4];
+        TINYC_REG(int16_t, TINYC_ISPU_GRAW_Z) = samples[i][5];
+        algo_00();
+        printf("%%d %%d", TINYC_REG(int16_t, TINYC_ISPU_DOUT(0)), TINYC_REG(int16_t, TINYC_ISPU_DOUT(1)));
+        for (k = 0; k < M_N_OUTPUTS; ++k) {
+            float s = TINYC_REG(float, TINYC_ISPU_DOUT(2 + 2 * k));
+            uint32_t bits;
+            memcpy(&bits, &s, sizeof bits);
+            printf(" %%08x", (unsigned)bits);
+        }
+        printf("\n");
+    }
+    return 0;
+}
+"""
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
+@pytest.mark.parametrize("family, params", [
+    ("forest", {"n_estimators": 6, "max_depth": 6, "max_features": 0.7, "max_leaves": 40}),
+    ("mlp", {"layers": 1, "hidden": 12, "alpha": 1e-2, "activation": "relu"}),
+])
+def test_ispu_project_on_real_imu_samples(family, params, tmp_path):
+    raw, scale, y, labels = imu_samples()
+    X = raw.astype(np.float32) * scale  # what algo_00 computes from the registers
+    rng = np.random.default_rng(0)
+    train = rng.choice(len(X), 3000, replace=False)
+    test = np.setdiff1d(np.arange(len(X)), train)[::20][:200]
+    model = FAMILY_REGISTRY[family].fit(params, X[train].astype(np.float64), y[train],
+                                        Problem(Task.classification, 6, len(labels)), seed=0)
+    req = EmitRequest(model, "m", AXES, tuple(labels), Provenance("t", "imu.tml", "0" * 64, "0" * 64, "id"), 0, 0)
+    files = IspuBackend().emit(req, tmp_path)
+    names = {f.relative_to(tmp_path).as_posix() for f in files}
+    assert {"src/main.c", "src/m.c", "include/m.h", "conf.txt", "meta.txt", "make/Makefile"} <= names
+    conf = (tmp_path / "conf.txt").read_text()
+    assert "algo 0 enable" in conf and "acc_fs 8" in conf and "gyr_fs 2000" in conf
+    assert "output class int16 DOUT_00" in (tmp_path / "meta.txt").read_text()
+    main = (tmp_path / "src" / "main.c").read_text()
+    assert "void TINYC_SIGNAL algo_00(void)" in main and "TINYC_ISPU_ARAW_X" in main
+
+    rows = ",\n".join("{" + ", ".join(str(int(v)) for v in r) + "}" for r in raw[test])
+    (tmp_path / "driver.c").write_text(DRIVER % rows)
+    exe = tmp_path / "ispu_host"
+    r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fno-strict-aliasing",
+                    "-DTINYC_ISPU_HOST", "-I", str(tmp_path / "include"), "-I", str(tmp_path / "src"),
+                    str(tmp_path / "src" / "main.c"), str(tmp_path / "src" / "m.c"), str(tmp_path / "driver.c"),
+                    "-o", str(exe), "-lm"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout.split("\n")[:-1]
+    assert len(out) == len(test) >= 100
+    cls = np.array([int(line.split()[0]) for line in out])
+    status = np.array([int(line.split()[1]) for line in out])
+    bits = np.array([[int(h, 16) for h in line.split()[2:]] for line in out], dtype=np.uint32)
+    assert (status == 0).all()
+    assert np.array_equal(cls, model.predict(X[test]))
+    assert np.array_equal(bits.view(np.float32), model.scores(X[test]))
+    assert (cls == y[test]).mean() > 0.5  # single raw samples do tell activities apart, roughly
