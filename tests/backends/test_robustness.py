@@ -51,3 +51,13 @@ def test_sanitized_run_on_real_and_hostile_rows(case, emitted):
     assert np.isin(ok, [-5, *range(max(len(case.classes), 1))]).all(), ok
     finite = res.scores[n:][~invalid][ok >= 0]
     assert np.isfinite(finite).all()
+
+
+@pytest.mark.skipif(shutil.which("cppcheck") is None, reason="cppcheck not installed (apt-get install cppcheck)")
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_cppcheck_finds_nothing(case, emitted):
+    folder = emitted[case.name]
+    r = subprocess.run(["cppcheck", "--std=c99", "--enable=warning,style,performance,portability",
+                        "--error-exitcode=1", "--quiet", "-I", str(folder / "include"), str(folder / "src"),
+                        str(folder / "tools")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
