@@ -1,5 +1,4 @@
 """Trained models of every family on real data, emitted once per session."""
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -1,6 +1,5 @@
 """Loading, splitting, missing values and constant columns, on real data."""
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -1,6 +1,5 @@
 """`tinyc build` end to end, in process: what lands in the output folder."""
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from ..spec.ir import Task
 from . import c_centroid, c_dense, c_trees
-from .cgen import c_array, c_string
+from .cgen import c_string
 
 EMITTERS = {
     "linear": c_dense.emit,
@@ -124,7 +124,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
         header += [f"extern const char *const {p}_class_labels[{P}_N_CLASSES];",
                    f"/* the predicted class index, 0..{P}_N_CLASSES-1 */",
                    f"{p}_status {p}_predict(const float *x, int32_t *class_index);",
-                   f"/* the label of a class index, or \"\" when out of range */",
+                   "/* the label of a class index, or \"\" when out of range */",
                    f"const char *{p}_class_label(int32_t class_index);"]
     else:
         header += [f"{p}_status {p}_predict_value(const float *x, float *value);"]

@@ -12,7 +12,7 @@ Each kind of error has a code; ``tinyc explain CODE`` prints the long form.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from .ir import Span

@@ -19,7 +19,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .ir import DataSource, Located, ParamValue, Quantity, Search, Spec, Target
+from .ir import DataSource, ParamValue, Quantity, Search, Spec, Target
 from .parser import parse
 
 INDENT = "  "
