@@ -100,12 +100,31 @@ def cmd_build(args) -> int:
         return EXIT_BUILD
     finally:
         sink.close()
+    if args.verify:
+        status = _run_verify(out, quiet=args.quiet or args.json)
+        if status != EXIT_OK:
+            return status
     if args.json:
         print(json.dumps({"event": "built", "output": str(out), "model": result.report["model"]["description"],
                           "holdout": result.report["model"]["metrics"]["holdout"]}, sort_keys=True))
     elif not args.quiet:
         print(_summary(result, out))
     return EXIT_OK
+
+
+def _run_verify(build: Path, quiet: bool = False) -> int:
+    from .verify import VerifyError, verify
+
+    try:
+        verify(build, on_line=(lambda line: None) if quiet else (lambda line: print(line, file=sys.stderr)))
+    except VerifyError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BUILD
+    return EXIT_OK
+
+
+def cmd_verify(args) -> int:
+    return _run_verify(Path(args.build))
 
 
 def _summary(result, out: Path) -> str:
@@ -213,7 +232,13 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="progress and result as JSON lines on stdout")
     b.add_argument("--trials", type=int, metavar="N", help="most candidates to try (overrides the spec)")
     b.add_argument("--workers", type=int, default=0, metavar="N", help="worker processes (default: one per core)")
+    b.add_argument("--verify", action="store_true", help="then run `tinyc verify` on the output")
     b.set_defaults(func=cmd_build)
+
+    v = sub.add_parser("verify", help="measure the Arm libraries of a build and run them under qemu against "
+                                      "the Python model")
+    v.add_argument("build", metavar="BUILD_DIR")
+    v.set_defaults(func=cmd_verify)
 
     i = sub.add_parser("init", help="write a commented starter spec next to a CSV file")
     i.add_argument("csv", metavar="DATA.csv")

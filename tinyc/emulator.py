@@ -133,9 +133,7 @@ void tinyc_puts(const char *s) { fputs(s, stdout); }
 
 
 def driver_source(name: str, X: np.ndarray, classification: bool) -> str:
-    # rows as float32 bit patterns: exact, and NaN or infinities are fine too
-    bits = np.ascontiguousarray(X, dtype=np.float32).view(np.uint32)
-    rows = c_array("uint32_t", "tinyc_rows", bits.ravel(), fmt=lambda v: f"0x{int(v):08x}u", per_line=6)
+    rows = _rows_array(X)
     classify = f"if (st == {name.upper()}_OK) {{ st = {name}_predict(x, &cls); }}" if classification else ""
     return DRIVER.format(p=name, P=name.upper(), rows=rows, n_rows=len(X), classify=classify)
 
@@ -188,11 +186,41 @@ def available(target: str) -> str | None:
     return None
 
 
+BENCH_DRIVER = """#include <stdint.h>
+#include <string.h>
+#include "{p}.h"
+
+{rows}
+
+volatile float tinyc_sink;
+volatile uint32_t tinyc_n_rows = TINYC_ROWS;  /* volatile: the loop is not folded away when 0 */
+
+int main(void)
+{{
+    uint32_t r;
+    for (r = 0; r < tinyc_n_rows; ++r) {{
+        float x[{P}_N_FEATURES];
+        float s[{P}_N_OUTPUTS];
+        memcpy(x, &tinyc_rows[r * {P}_N_FEATURES], sizeof x);
+        (void){p}_scores(x, s);
+        tinyc_sink = s[0];
+    }}
+    return 0;
+}}
+"""
+
+
+def _rows_array(X: np.ndarray) -> str:
+    # rows as float32 bit patterns: exact, and NaN or infinities are fine too
+    bits = np.ascontiguousarray(X, dtype=np.float32).view(np.uint32)
+    return c_array("uint32_t", "tinyc_rows", bits.ravel(), fmt=lambda v: f"0x{int(v):08x}u", per_line=6)
+
+
 def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, target: str, out: Path,
-                link_libm: bool = False) -> Path:
+                link_libm: bool = False, driver: str | None = None, defines: tuple[str, ...] = ()) -> Path:
     board = BOARDS[target]
     out.mkdir(parents=True, exist_ok=True)
-    (out / "main.c").write_text(driver_source(name, X, classification))
+    (out / "main.c").write_text(driver or driver_source(name, X, classification))
     (out / "board.ld").write_text(LINKER_SCRIPT.format(fo=board.flash[0], fl=board.flash[1], ro=board.ram[0],
                                                        rl=board.ram[1]))
     startup = resources.files("tinyc.runtime").joinpath("baremetal.c").read_text()
@@ -205,7 +233,7 @@ def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, ta
                         str(startup_obj)], capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"compiling the {target} start-up code failed:\n{r.stderr}")
-    cmd = [GCC, *board.cflags, *STRICT, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
+    cmd = [GCC, *board.cflags, *STRICT, *defines, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
            str(folder / "include"), str(startup_obj), str(folder / "src" / f"{name}.c"), str(out / "main.c"),
            "-nostartfiles", "-Wl,--gc-sections", "-T", str(out / "board.ld"), "--specs=nosys.specs",
            "-o", str(elf)]
@@ -217,7 +245,7 @@ def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, ta
     return elf
 
 
-def run_qemu(elf: Path, target: str, timeout: float = 120.0) -> RunResult:
+def run_qemu(elf: Path, target: str, timeout: float = 120.0, plugin: Path | None = None) -> RunResult:
     """Run the image; semihosting output is captured through a file chardev
     (qemu would otherwise mix it into its own stderr)."""
     board = BOARDS[target]
@@ -225,6 +253,8 @@ def run_qemu(elf: Path, target: str, timeout: float = 120.0) -> RunResult:
     cmd = [QEMU, "-M", board.machine, "-display", "none", "-monitor", "none", "-serial", "null",
            "-chardev", f"file,id=semihost,path={out}",
            "-semihosting-config", "enable=on,target=native,chardev=semihost", "-kernel", str(elf)]
+    if plugin is not None:
+        cmd += ["-plugin", f"{plugin},out={elf.with_suffix('.insns')}"]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     text = out.read_text() if out.exists() else ""
     if r.returncode != 0:
@@ -237,3 +267,34 @@ def run_emulated(folder: Path, name: str, X: np.ndarray, classification: bool, t
     with tempfile.TemporaryDirectory() as tmp:
         elf = build_image(folder, name, X, classification, target, Path(tmp), link_libm)
         return run_qemu(elf, target)
+
+
+def _plugin(workdir: Path) -> Path:
+    """The instruction-counting qemu plugin, compiled for this host."""
+    src = resources.files("tinyc.runtime").joinpath("insn_count.c").read_text()
+    (workdir / "insn_count.c").write_text(src)
+    lib = workdir / "insn_count.so"
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        raise RuntimeError("a host C compiler (cc) is needed to build the qemu instruction-counting plugin")
+    r = subprocess.run([cc, "-shared", "-fPIC", "-O2", str(workdir / "insn_count.c"), "-o", str(lib)],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"building the qemu plugin failed:\n{r.stderr}")
+    return lib
+
+
+def instructions_per_inference(folder: Path, name: str, X: np.ndarray, target: str, link_libm: bool = False) -> float:
+    """Guest instructions per call of the scores function: (count over N rows -
+    count over 0 rows) / N, counted by a TCG plugin (qemu has no cycle counter)."""
+    counts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        plugin = _plugin(tmp)
+        driver = BENCH_DRIVER.format(p=name, P=name.upper(), rows=_rows_array(X))
+        for n in (len(X), 0):
+            elf = build_image(folder, name, X, False, target, tmp / f"n{n}", link_libm, driver=driver,
+                              defines=(f"-DTINYC_ROWS={n}",))
+            run_qemu(elf, target, plugin=plugin)
+            counts.append(int(elf.with_suffix(".insns").read_text().split()[1]))
+    return (counts[0] - counts[1]) / len(X)

@@ -1,0 +1,59 @@
+"""`tinyc verify`: measured sizes, emulated parity and instruction counts for
+the Arm targets of a build; a tampered library is caught."""
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import ROOT, tinyc_exe
+from tinyc import emulator
+
+pytestmark = pytest.mark.skipif(emulator.available("cortex-m4") is not None,
+                                reason=str(emulator.available("cortex-m4")))
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory, sklearn_data):
+    out = tmp_path_factory.mktemp("v") / "wine"
+    r = subprocess.run([tinyc_exe(), "build", str(ROOT / "specs" / "wine.tml"), "-o", str(out), "--trials", "6",
+                        "-q", "--verify"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+def test_verify_records_measured_figures_and_parity(build):
+    report = json.loads((build / "report.json").read_text())
+    v = report["verify"]
+    assert set(v) == {"cortex-m4", "cortex-m0plus"}  # host is not an Arm target
+    for target, r in v.items():
+        assert r["parity"] and r["mismatches"] == 0 and r["rows"] == 36
+        assert r["flash"] > 0 and r["instructions_per_inference"] > 10
+        est = report["targets"][target]["flash"]
+        assert abs(est - r["flash"]) <= max(0.10 * r["flash"], 256)
+    assert v["cortex-m0plus"]["soft_float"] and not v["cortex-m4"]["soft_float"]
+    # without an FPU every float operation is a library call: many more instructions
+    assert v["cortex-m0plus"]["instructions_per_inference"] > 3 * v["cortex-m4"]["instructions_per_inference"]
+    manifest = json.loads((build / "manifest.json").read_text())
+    assert manifest["verify"]["cortex-m4"]["parity"] is True
+
+
+def test_verify_catches_a_tampered_library(build, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(build, bad)
+    src = bad / "cortex-m4" / "src" / "wine.c"
+    text = src.read_text()
+    # scale the first value of every float array of the model (weights, thresholds, centres)
+    tampered = re.sub(r"(static const float \w+\[\d+\] = \{\n    )(-?[0-9.e+-]+)f",
+                      lambda m: f"{m.group(1)}{float(m.group(2)) * 3 + 1}f", text)
+    assert tampered != text
+    src.write_text(tampered)
+    r = subprocess.run([tinyc_exe(), "verify", str(bad)], capture_output=True, text=True)
+    assert r.returncode == 1
+    assert "parity broken on cortex-m4" in r.stderr
+
+
+def test_verify_explains_a_folder_that_is_not_a_build(tmp_path):
+    r = subprocess.run([tinyc_exe(), "verify", str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 1 and "is not a tinyc build folder" in r.stderr

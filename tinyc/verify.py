@@ -1,0 +1,115 @@
+"""`tinyc verify BUILD_DIR`: the emitted libraries, measured on the real cross
+toolchain and run on emulated cores against the Python model.
+
+For every Arm target of a build: flash and RAM of the inference entry point as
+linked (`arm-none-eabi-size`, library code such as soft-float listed), the
+holdout rows run in a bare-metal image under qemu with the predictions checked
+against the golden model, and guest instructions per inference counted by a
+qemu plugin (qemu emulates no cycle counter: instructions are the latency
+figure). Results go into report.json and manifest.json.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import emulator, toolchain
+from . import targets as target_registry
+from .models import Model
+from .output import write_json
+from .spec.ir import Task
+
+
+class VerifyError(Exception):
+    """Verification could not run or found a mismatch; the message says which."""
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    target: str
+    board: str
+    rows: int
+    flash: int
+    ram: int
+    soft_float: bool
+    library_symbols: tuple[str, ...]
+    instructions: float
+    parity: bool
+    mismatches: int
+
+    def as_dict(self) -> dict:
+        return {"board": self.board, "rows": self.rows, "flash": self.flash, "ram": self.ram,
+                "soft_float": self.soft_float, "library_symbols": list(self.library_symbols),
+                "instructions_per_inference": round(self.instructions, 1), "parity": self.parity,
+                "mismatches": self.mismatches}
+
+
+def load_model(build: Path) -> tuple[Model, dict]:
+    doc = json.loads((build / "artifacts" / "model.json").read_text())
+    arrays = {k: np.array(v["data"], dtype=v["dtype"]).reshape(v["shape"]) for k, v in doc["arrays"].items()}
+    model = Model(doc["family"], Task(doc["task"]), doc["params"], len(doc["features"]), len(doc["classes"]), arrays)
+    return model, doc
+
+
+def load_holdout(build: Path, features: list[str]) -> np.ndarray:
+    import pandas as pd
+
+    df = pd.read_csv(build / "artifacts" / "holdout.csv")
+    return df[features].to_numpy(dtype=np.float32)
+
+
+def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
+    build = Path(build)
+    for need in ("manifest.json", "report.json", "artifacts/model.json", "artifacts/holdout.csv"):
+        if not (build / need).exists():
+            raise VerifyError(f"{build} is not a tinyc build folder (no {need}); run `tinyc build` first")
+    report = json.loads((build / "report.json").read_text())
+    manifest = json.loads((build / "manifest.json").read_text())
+    name = manifest["model"]
+    model, doc = load_model(build)
+    X = load_holdout(build, doc["features"])
+    golden_cls, golden_scores = model.predict(X), model.scores(X)
+    classification = model.task == Task.classification
+    results: dict[str, TargetResult] = {}
+    arm = [t for t in report["targets"] if getattr(target_registry.get(t), "compiler", "") == toolchain.GCC]
+    if not arm:
+        on_line("verify: the build has no Arm target; nothing to run on an emulator")
+    for target in arm:
+        why = emulator.available(target)
+        if why:
+            raise VerifyError(f"cannot verify {target}: {why}")
+        backend = target_registry.get(target)
+        folder = build / target
+        libm = model.family == "mlp" and model.params.get("activation") == "tanh"
+        try:
+            measured = toolchain.measure(folder, name, backend.cflags, link_libm=libm)
+            run = emulator.run_emulated(folder, name, X, classification, target, link_libm=libm)
+            insns = emulator.instructions_per_inference(folder, name, X, target, link_libm=libm)
+        except RuntimeError as e:  # the library no longer builds or runs: report, not crash
+            raise VerifyError(f"{target}: {e}") from None
+        if classification:
+            bad = int(np.sum(run.classes != golden_cls))
+        else:
+            bad = int(np.sum(~np.isclose(run.scores[:, 0], golden_scores[:, 0], rtol=1e-5, atol=1e-6)))
+        if len(run.classes) != len(X):
+            bad = max(bad, abs(len(X) - len(run.classes)))
+        results[target] = TargetResult(target, emulator.BOARDS[target].machine, len(X), measured.flash,
+                                       measured.ram, measured.soft_float, measured.library_symbols, insns,
+                                       bad == 0, bad)
+        r = results[target]
+        on_line(f"{target:<14} {r.board:<11} flash {r.flash:>6} B  ram {r.ram:>5} B  "
+                f"{r.instructions:>9.0f} instr/inference  parity {'ok' if r.parity else 'FAILED'} "
+                f"({r.rows - r.mismatches}/{r.rows} rows){'  soft-float' if r.soft_float else ''}")
+    report["verify"] = {t: r.as_dict() for t, r in results.items()}
+    manifest["verify"] = {t: {"flash": r.flash, "ram": r.ram, "instructions_per_inference":
+                              round(r.instructions, 1), "parity": r.parity} for t, r in results.items()}
+    write_json(build / "report.json", report)
+    write_json(build / "manifest.json", manifest)
+    failed = [t for t, r in results.items() if not r.parity]
+    if failed:
+        raise VerifyError(f"parity broken on {', '.join(failed)}: the emulated C disagrees with the Python model "
+                          f"(details in report.json under 'verify')")
+    return results
