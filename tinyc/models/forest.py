@@ -40,16 +40,18 @@ class ForestFamily(Family):
         kw = dict(n_estimators=params["n_estimators"], max_depth=params["max_depth"],
                   max_features=params["max_features"], max_leaf_nodes=treeutil.sklearn_leaf_limit(params["max_leaves"], params["max_depth"], len(X)),
                   random_state=seed, n_jobs=1)
+        cls = RandomForestClassifier if problem.task == Task.classification else RandomForestRegressor
+        return self.from_estimator(cls(**kw).fit(X, y), problem, params)
+
+    def from_estimator(self, est, problem: Problem, params: dict) -> Model:
+        """A fitted scikit-learn random forest as a tinyc model (hard votes for classification)."""
         trees = []
-        if problem.task == Task.classification:
-            est = RandomForestClassifier(**kw).fit(X, y)
-            for t in est.estimators_:
+        for t in est.estimators_:
+            if problem.task == Task.classification:
                 leaf = est.classes_[np.argmax(t.tree_.value[:, 0, :], axis=1)].astype(np.int32)
-                trees.append(treeutil.from_sklearn(t.tree_, leaf))
-        else:
-            est = RandomForestRegressor(**kw).fit(X, y)
-            for t in est.estimators_:
-                trees.append(treeutil.from_sklearn(t.tree_, t.tree_.value[:, 0, 0].astype(np.float32)))
+            else:
+                leaf = t.tree_.value[:, 0, 0].astype(np.float32)
+            trees.append(treeutil.from_sklearn(t.tree_, leaf))
         arrays = treeutil.concat(trees)
         return Model(self.name, problem.task, params, problem.n_features, problem.n_classes, arrays)
 

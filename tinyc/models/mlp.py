@@ -45,12 +45,19 @@ class MlpFamily(Family):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             est.fit(Z, target)
+        model = self.from_estimator(est, problem, mu, sd, params)
+        if problem.task == Task.regression:  # undo the target scaling in the last layer
+            n = len(est.coefs_) - 1
+            s, m = (y.std() or 1.0), y.mean()
+            model.arrays[f"W{n}"] = (model.arrays[f"W{n}"] * s).astype(np.float32)
+            model.arrays[f"b{n}"] = (model.arrays[f"b{n}"] * s + m).astype(np.float32)
+        return model
+
+    def from_estimator(self, est, problem: Problem, mu: np.ndarray, sd: np.ndarray, params: dict) -> Model:
+        """A fitted scikit-learn MLP (trained on (x - mu) / sd) as a tinyc model taking raw x."""
         Ws = [w.T for w in est.coefs_]
         bs = list(est.intercepts_)
         Ws[0], bs[0] = fold_standardization(Ws[0], bs[0], mu, sd)
-        if problem.task == Task.regression:  # undo the target scaling in the last layer
-            s, m = (y.std() or 1.0), y.mean()
-            Ws[-1], bs[-1] = Ws[-1] * s, bs[-1] * s + m
         arrays = {}
         for i, (W, b) in enumerate(zip(Ws, bs)):
             arrays[f"W{i}"] = np.asarray(W, dtype=np.float32)
