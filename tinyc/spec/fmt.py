@@ -116,18 +116,20 @@ class _Printer:
             inner.append((h, text))
         if d.missing is not None:
             inner.append((d.missing, f"missing {d.missing.value.value}"))
-        if not inner:
-            self.leaf(head, depth, d)
-            return
-        self.block(head, depth, d, lambda dd: [self.leaf(t, dd, n) for n, t in sorted(inner, key=lambda x: _pos(x[0]))])
+        self.statement(head, depth, d, inner)
 
     def target(self, t: Target, depth):
         inner = [(q, f"{k} {_qty(q)}") for k in ("flash", "ram", "clock") if (q := getattr(t, k)) is not None]
-        head = f"target {t.name.value}"
+        self.statement(f"target {t.name.value}", depth, t, inner)
+
+    def statement(self, head: str, depth: int, node, inner: list):
+        """A statement with optional simple statements in braces, kept in source order;
+        an empty block prints as the bare statement."""
         if not inner:
-            self.leaf(head, depth, t)
+            self.leaf(head, depth, node)
             return
-        self.block(head, depth, t, lambda dd: [self.leaf(s, dd, n) for n, s in sorted(inner, key=lambda x: _pos(x[0]))])
+        self.block(head, depth, node,
+                   lambda dd: [self.leaf(text, dd, n) for n, text in sorted(inner, key=lambda x: _pos(x[0]))])
 
     def search(self, s: Search, depth):
         def body(dd):
