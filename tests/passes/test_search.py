@@ -113,3 +113,11 @@ def test_regression_search_on_diabetes():
     # lower rmse is better: the chosen candidate has the lowest validation rmse among those that fit
     fitting = [c.metric for c in res.leaderboard if c.fits]
     assert res.best_candidate.metric == min(fitting)
+
+
+def test_result_does_not_depend_on_the_number_of_cores():
+    Xtr, _, ytr, _, prob = data(datasets.load_wine)
+    one = search(Xtr, ytr, prob, config(max_trials=8, seed=2, workers=1))
+    two = search(Xtr, ytr, prob, config(max_trials=8, seed=2, workers=2))
+    assert [(c.family, c.params, c.metric) for c in one.leaderboard] == \
+        [(c.family, c.params, c.metric) for c in two.leaderboard]

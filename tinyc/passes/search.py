@@ -14,9 +14,10 @@ leaf cap derived from the flash budget, so they fit by construction. The
 winner is the best validation metric among candidates that fit every target,
 ties broken by the smaller flash.
 
-Trials run in synchronous batches (one per worker) and are told to the
-sampler in trial order, so the search is deterministic under the seed when it
-stops because it ran all its trials rather than because time ran out.
+Trials run in synchronous batches of a fixed size (whatever the number of
+cores) and are told to the sampler in trial order, so the search is
+deterministic under the seed, on any machine, when it stops because it ran
+all its trials rather than because time ran out.
 """
 from __future__ import annotations
 
@@ -34,6 +35,9 @@ from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
 from ..spec.ir import Metric, Task
 
 DEFAULT_TRIALS = 100
+# candidates proposed per round, whatever the number of cores, so that the
+# sequence the sampler sees (and so the result) is the same on every machine
+BATCH = 4
 
 
 @dataclass(frozen=True)
@@ -211,7 +215,7 @@ def search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                 stopped_by = "budget"
                 break
             batch = []
-            for _ in range(min(workers, cfg.max_trials - len(board))):
+            for _ in range(min(BATCH, cfg.max_trials - len(board))):
                 trial = study.ask()
                 family = trial.suggest_categorical("family", families)
                 params = FAMILY_REGISTRY[family].space(trial, problem, limits, cfg.fixed.get(family, {}))
