@@ -14,10 +14,25 @@ pytestmark = pytest.mark.skipif(emulator.available("cortex-m4") is not None,
                                 reason=str(emulator.available("cortex-m4")))
 
 
+SPEC = """model wine
+data "{csv}" {{ label cultivar; holdout 20% }}
+task classification
+seed 4
+target cortex-m0plus {{ flash 8KB ram 2KB }}
+target cortex-m3 {{ flash 8KB ram 2KB }}
+target cortex-m4 {{ flash 8KB ram 2KB }}
+target cortex-m33 {{ flash 8KB ram 2KB }}
+target host
+"""
+
+
 @pytest.fixture(scope="module")
 def build(tmp_path_factory, sklearn_data):
-    out = tmp_path_factory.mktemp("v") / "wine"
-    r = subprocess.run([tinyc_exe(), "build", str(ROOT / "specs" / "wine.tml"), "-o", str(out), "--trials", "6",
+    """One build for the four qemu boards: microbit, mps2-an385, mps2-an386, mps2-an505."""
+    tmp = tmp_path_factory.mktemp("v")
+    (tmp / "wine.tml").write_text(SPEC.format(csv=sklearn_data / "wine.csv"))
+    out = tmp / "wine"
+    r = subprocess.run([tinyc_exe(), "build", str(tmp / "wine.tml"), "-o", str(out), "--trials", "6",
                         "-q", "--verify"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     return out
@@ -26,13 +41,14 @@ def build(tmp_path_factory, sklearn_data):
 def test_verify_records_measured_figures_and_parity(build):
     report = json.loads((build / "report.json").read_text())
     v = report["verify"]
-    assert set(v) == {"cortex-m4", "cortex-m0plus"}  # host is not an Arm target
+    assert set(v) == {"cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m33"}  # host is not an Arm target
+    assert {r["board"] for r in v.values()} == {"microbit", "mps2-an385", "mps2-an386", "mps2-an505"}
     for target, r in v.items():
         assert r["parity"] and r["mismatches"] == 0 and r["rows"] == 36
         assert r["flash"] > 0 and r["instructions_per_inference"] > 10
         est = report["targets"][target]["flash"]
         assert abs(est - r["flash"]) <= max(0.10 * r["flash"], 256)
-    assert v["cortex-m0plus"]["soft_float"] and not v["cortex-m4"]["soft_float"]
+    assert v["cortex-m0plus"]["soft_float"] and v["cortex-m3"]["soft_float"] and not v["cortex-m4"]["soft_float"]
     # without an FPU every float operation is a library call: many more instructions
     assert v["cortex-m0plus"]["instructions_per_inference"] > 3 * v["cortex-m4"]["instructions_per_inference"]
     manifest = json.loads((build / "manifest.json").read_text())
@@ -57,3 +73,13 @@ def test_verify_catches_a_tampered_library(build, tmp_path):
 def test_verify_explains_a_folder_that_is_not_a_build(tmp_path):
     r = subprocess.run([tinyc_exe(), "verify", str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 1 and "is not a tinyc build folder" in r.stderr
+
+
+def test_flash_figure_is_stable_across_runs(build):
+    from tinyc import toolchain
+    from tinyc.targets import get
+
+    backend = get("cortex-m4")
+    a = toolchain.measure(build / "cortex-m4", "wine", backend.cflags)
+    b = toolchain.measure(build / "cortex-m4", "wine", backend.cflags)
+    assert a == b and a.flash > 0

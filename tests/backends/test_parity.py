@@ -34,7 +34,7 @@ def test_host_c_matches_golden_model(case, emitted):
         assert np.array_equal(res.scores.view(np.uint32), scores.astype(np.float32).view(np.uint32))
 
 
-@pytest.mark.parametrize("target", ["cortex-m0plus", "cortex-m4", "cortex-m33"])
+@pytest.mark.parametrize("target", ["cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m33"])
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_arm_builds_are_clean_and_cost_estimate_holds(case, target, tmp_path):
     if not toolchain.available():
@@ -51,7 +51,7 @@ def test_arm_builds_are_clean_and_cost_estimate_holds(case, target, tmp_path):
     assert measured.soft_float == (backend.caps.fpu == "none")
 
 
-@pytest.mark.parametrize("target", ["cortex-m0plus", "cortex-m4", "cortex-m33"])
+@pytest.mark.parametrize("target", ["cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m33"])
 @pytest.mark.parametrize("case", [c for c in EXACT if c.dataset in ("cancer", "diabetes")] +
                          [c for c in CASES if c.dataset == "wine" and c.variant in ("mlp_tanh", "forest")],
                          ids=lambda c: c.name)

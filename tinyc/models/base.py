@@ -165,15 +165,18 @@ class Family:
         thumb2, thumb1 = self.code_bytes
         base = thumb1 if caps.arch == "armv6-m" else thumb2
         if quant == "float32" and caps.fpu == "none":
-            base += SOFT_FLOAT_BYTES["base"] + sum(SOFT_FLOAT_BYTES[op] for op in self.float_ops_for(task))
+            table = SOFT_FLOAT_BYTES["thumb1" if caps.arch == "armv6-m" else "thumb2"]
+            base += table["base"] + sum(table[op] for op in self.float_ops_for(task))
         return base
 
 
-# libgcc's soft-float routines for ARMv6-M as linked by arm-none-eabi-gcc 12 with
-# --gc-sections (measured): compare and add come together, multiply and subtract add more
-SOFT_FLOAT_BYTES = {"base": 1400, "mul": 630, "sub": 800}
+# libgcc's soft-float routines as linked by arm-none-eabi-gcc 12 with --gc-sections
+# (measured): compare and add come together, multiply and subtract add more; ARMv6-M
+# (Thumb-1) gets the generic C versions, Thumb-2 cores the smaller assembly ones
+SOFT_FLOAT_BYTES = {"thumb1": {"base": 1400, "mul": 630, "sub": 800},
+                    "thumb2": {"base": 820, "mul": 420, "sub": 0}}
 # newlib's tanhf (with expf), linked when an MLP uses tanh: Thumb-2 with FPU, Thumb-1 soft-float
-TANHF_BYTES = {"fpu": 2020, "soft": 3900}
+TANHF_BYTES = {"fpu": 2020, "soft_thumb1": 3900, "soft_thumb2": 2600}
 
 
 def cycles_per_mac(caps, quant: str) -> float:

@@ -41,7 +41,8 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
         weights += n_in * n_out * vb + n_out * 4 + (0 if quant == "float32" else n_out * 5)
     code = family.code_size(caps, quant)
     if activation == "tanh" and len(sizes) > 2 and quant == "float32":
-        code += TANHF_BYTES["soft" if caps.fpu == "none" else "fpu"]
+        code += TANHF_BYTES["fpu" if caps.fpu != "none" else
+                            "soft_thumb1" if caps.arch == "armv6-m" else "soft_thumb2"]
     widest = max(sizes[1:]) if len(sizes) > 1 else 1
     act_bytes = 4 if quant == "float32" else vb
     ram = input_bytes(sizes[0], quant) + 2 * widest * act_bytes + STACK_BYTES
