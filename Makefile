@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test data clean
+.PHONY: demo test data clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,3 +34,8 @@ test: data
 
 clean:
 	rm -rf build dist specs/data .pytest_cache
+
+# Benchmarks against emlearn and m2cgen (needs the Arm toolchain and qemu); writes benchmarks/RESULTS.md
+bench: data
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/run.py

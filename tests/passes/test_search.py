@@ -121,3 +121,13 @@ def test_result_does_not_depend_on_the_number_of_cores():
     two = search(Xtr, ytr, prob, config(max_trials=8, seed=2, workers=2))
     assert [(c.family, c.params, c.metric) for c in one.leaderboard] == \
         [(c.family, c.params, c.metric) for c in two.leaderboard]
+
+
+def test_search_survives_a_global_numpy_raise_setting():
+    Xtr, _, ytr, _, prob = data(datasets.load_wine)
+    old = np.seterr(all="raise")
+    try:
+        res = search(Xtr, ytr, prob, config(max_trials=16))
+    finally:
+        np.seterr(**old)
+    assert len(res.leaderboard) == 16

@@ -186,6 +186,14 @@ def _set_constraints(trial, costs: dict[str, Cost], cfg: SearchConfig) -> None:
 
 def search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
            on_event: Callable[[dict], None] | None = None) -> SearchResult:
+    # the sampler's density estimates underflow routinely; a caller's np.seterr(all="raise")
+    # (some libraries set it globally) must not break the search
+    with np.errstate(all="ignore"):
+        return _search(X, y, problem, cfg, on_event)
+
+
+def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
+            on_event: Callable[[dict], None] | None) -> SearchResult:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)

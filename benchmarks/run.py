@@ -1,0 +1,309 @@
+"""tinyc against emlearn and m2cgen, measured by the same machinery as
+`tinyc verify`: real cross toolchain, emulated cores, instruction counts.
+
+On the example data sets (scikit-learn's digits, wine and breast cancer, UCI
+image segments, BasicMotions features) tinyc builds its model for cortex-m4
+and cortex-m0plus; on the same train/holdout split the baselines are trained
+and converted: RandomForest (10 trees, depth 8), DecisionTree and MLP (one
+hidden layer of 16) with emlearn (float features), forest and logistic
+regression with m2cgen (double precision, as it generates). Every C file is
+compiled with arm-none-eabi-gcc -Os for the core, linked with --gc-sections
+(flash and RAM = what the predict call adds to an image), run over the holdout
+rows under qemu (accuracy is computed from what the C printed), and its guest
+instructions per inference are counted with tinyc's qemu plugin.
+
+Prints the table and writes benchmarks/RESULTS.md (with the environment).
+
+    .venv/bin/python benchmarks/run.py [BUDGET_SECONDS]      (or: make bench)
+
+Needs: pip install -e '.[bench]' (emlearn, m2cgen); apt-get install gcc-arm-none-eabi
+libnewlib-arm-none-eabi qemu-system-arm
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tinyc import emulator  # noqa: E402
+from tinyc.toolchain import GCC, SIZE  # noqa: E402
+
+DRIVER = """#include <stdint.h>
+#include <string.h>
+{include}
+void tinyc_puts(const char *s);
+{rows}
+volatile uint32_t tinyc_n_rows = {n};
+volatile int32_t tinyc_sink;
+static int32_t predict_row(const float *x)
+{{
+#ifdef NO_MODEL
+    return (int32_t)x[0];
+#else
+{call}
+#endif
+}}
+int main(void)
+{{
+    uint32_t r;
+    for (r = 0; r < tinyc_n_rows; ++r) {{
+        float x[{f}];
+        int32_t c;
+        memcpy(x, &tinyc_rows[r * {f}], sizeof x);
+        c = predict_row(x);
+#ifdef PRINT
+        {{
+            char line[4] = {{(char)('0' + c), '\\n', 0, 0}};
+            tinyc_puts(line);
+        }}
+#else
+        tinyc_sink = c;
+#endif
+    }}
+    return 0;
+}}
+"""
+
+
+def build(tmp: Path, target: str, sources: list[Path], includes: list[Path], driver: str, defines: list[str],
+          tag: str) -> Path:
+    board = emulator.BOARDS[target]
+    work = tmp / tag
+    work.mkdir(parents=True)
+    (work / "main.c").write_text(driver)
+    (work / "board.ld").write_text(emulator.LINKER_SCRIPT.format(fo=board.flash[0], fl=board.flash[1],
+                                                                 ro=board.ram[0], rl=board.ram[1]))
+    (work / "startup.c").write_text(resources.files("tinyc.runtime").joinpath("baremetal.c").read_text())
+    elf = work / "image.elf"
+    cmd = [GCC, *board.cflags, "-std=gnu99", "-Os", "-ffunction-sections", "-fdata-sections", *defines,
+           *(f"-I{i}" for i in includes), str(work / "startup.c"), str(work / "main.c"), *map(str, sources),
+           "-nostartfiles", "-Wl,--gc-sections", "-T", str(work / "board.ld"), "--specs=nosys.specs", "-o", str(elf),
+           "-lm"]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{tag}: {r.stderr[-3000:]}")
+    return elf
+
+
+def sizes_of(elf: Path) -> tuple[int, int]:
+    """(flash, ram) of an image: text + data, data + bss."""
+    out = subprocess.run([SIZE, "-B", str(elf)], check=True, capture_output=True, text=True).stdout
+    text, data, bss = (int(v) for v in out.splitlines()[1].split()[:3])
+    return text + data, data + bss
+
+
+def measure(tool: str, target: str, X: np.ndarray, sources, includes, include: str, call: str) -> dict:
+    bits = np.ascontiguousarray(X, dtype=np.float32).view(np.uint32).ravel()
+    rows = "static const uint32_t tinyc_rows[] = {" + ",".join(f"0x{int(b):08x}u" for b in bits) + "};"
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        plugin = emulator._plugin(tmp)
+
+        def drv(n):
+            return DRIVER.format(include=include, rows=rows, n=n, call=call, f=X.shape[1])
+
+        with_model = build(tmp, target, sources, includes, drv(len(X)), [], f"{tool}-n")
+        without = build(tmp, target, sources, includes, drv(len(X)), ["-DNO_MODEL"], f"{tool}-none")
+        zero = build(tmp, target, sources, includes, drv(0), [], f"{tool}-0")
+        printing = build(tmp, target, sources, includes, drv(len(X)), ["-DPRINT"], f"{tool}-print")
+        counts = []
+        for elf in (with_model, zero):
+            emulator.run_qemu(elf, target, plugin=plugin)
+            counts.append(int(elf.with_suffix(".insns").read_text().split()[1]))
+        out = emulator.run_qemu(printing, target).text
+        (f1, r1), (f0, r0) = sizes_of(with_model), sizes_of(without)
+    pred = np.array([int(c) for c in out.split()])
+    return {"flash": f1 - f0, "ram": r1 - r0, "instructions": (counts[0] - counts[1]) / len(X), "pred": pred}
+
+
+DATASETS = {  # name: (csv, label column)
+    "digits": ("specs/data/digits.csv", "digit"),
+    "wine": ("specs/data/wine.csv", "cultivar"),
+    "breast_cancer": ("specs/data/breast_cancer.csv", "diagnosis"),
+    "image_segments": ("examples/image_segments/data.csv", "target"),
+    "basic_motions": ("examples/basic_motions/features.csv", "target"),
+}
+TARGETS = ("cortex-m4", "cortex-m0plus")
+
+SPEC = """model {name}
+data "{csv}" {{
+  label {label}
+  holdout 20%
+}}
+task classification
+metric accuracy
+budget {budget}s
+seed 0
+target cortex-m4 {{
+  flash 32KB
+  ram 8KB
+}}
+target cortex-m0plus {{
+  flash 32KB
+  ram 8KB
+}}
+"""
+
+
+def baselines(ds):
+    """The fitted baseline models: (tool, model name, how to emit C)."""
+    import emlearn
+    import m2cgen
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    Xtr, ytr = ds.X_train, ds.y_train
+    mu, sd = Xtr.mean(axis=0), Xtr.std(axis=0)
+    sd[sd == 0] = 1.0
+    f, k = Xtr.shape[1], ds.n_classes
+    rf = RandomForestClassifier(n_estimators=10, max_depth=8, random_state=0).fit(Xtr, ytr)
+    dt = DecisionTreeClassifier(random_state=0).fit(Xtr, ytr)
+    mlp = MLPClassifier(hidden_layer_sizes=(16,), max_iter=2000, random_state=0).fit((Xtr - mu) / sd, ytr)
+    lr = LogisticRegression(max_iter=5000).fit((Xtr - mu) / sd, ytr)
+
+    scale = (f"    static const float mu[] = {{{', '.join(f'{float(v)!r}f' for v in mu)}}};\n"
+             f"    static const float inv[] = {{{', '.join(f'{float(v)!r}f' for v in 1 / sd)}}};\n"
+             f"    float z[{f}];\n    int i;\n"
+             f"    for (i = 0; i < {f}; ++i) {{ z[i] = (x[i] - mu[i]) * inv[i]; }}\n")
+
+    def eml_tree(est):
+        def emit(tmp):
+            emlearn.convert(est, method="inline", dtype="float").save(file=str(tmp / "eml_model.h"), name="eml_model")
+            return [], [tmp, Path(emlearn.includedir)], '#include "eml_model.h"', \
+                f"    return eml_model_predict(x, {f});"
+        return emit
+
+    def eml_mlp(tmp):
+        cwd = os.getcwd()
+        os.chdir(tmp)  # emlearn compiles helper programs in ./tmp
+        try:
+            emlearn.convert(mlp, method="loadable").save(file=str(tmp / "eml_model.h"), name="eml_model")
+        finally:
+            os.chdir(cwd)
+        return [], [tmp, Path(emlearn.includedir)], '#include "eml_model.h"', \
+            scale + f"    return eml_net_predict(&eml_model, z, {f});"
+
+    def m2c(est, scaled):
+        def emit(tmp):
+            (tmp / "m2c.c").write_text(m2cgen.export_to_c(est))
+            pre = "".join(f"    in[{i}] = (in[{i}] - {float(mu[i])!r}) / {float(sd[i])!r};\n" for i in range(f)) \
+                if scaled else ""
+            setup = f"    double in[{f}], out[{k}];\n    int i, best = 0;\n" \
+                    f"    for (i = 0; i < {f}; ++i) {{ in[i] = x[i]; }}\n{pre}"
+            if isinstance(est, LogisticRegression) and k == 2:
+                # m2cgen writes a binary linear model as `double score(double *input)`: the decision value
+                return [tmp / "m2c.c"], [], "double score(double *input);", \
+                    setup + "    (void)out;\n    (void)best;\n    return score(in) > 0.0 ? 1 : 0;"
+            return [tmp / "m2c.c"], [], "void score(double *input, double *output);", \
+                setup + f"    score(in, out);\n    for (i = 1; i < {k}; ++i) {{ if (out[i] > out[best]) best = i; }}\n" \
+                "    return best;"
+        return emit
+
+    return [("emlearn", "forest 10×d8", eml_tree(rf)), ("emlearn", "tree", eml_tree(dt)),
+            ("emlearn", "mlp 16", eml_mlp), ("m2cgen", "forest 10×d8", m2c(rf, False)),
+            ("m2cgen", "logistic", m2c(lr, True))]
+
+
+def environment() -> list[str]:
+    import platform
+
+    def version(cmd):
+        try:
+            return subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines()[0]
+        except (OSError, IndexError):
+            return "not found"
+
+    import emlearn
+    import m2cgen
+    import sklearn
+
+    from tinyc import __version__
+    return [f"- tinyc {__version__}, scikit-learn {sklearn.__version__}, emlearn "
+            f"{getattr(emlearn, '__version__', (Path(emlearn.includedir) / 'VERSION.txt').read_text().strip())}, "
+            f"m2cgen {m2cgen.__version__}, Python {platform.python_version()}",
+            f"- {version([GCC, '--version'])}",
+            f"- {version([emulator.QEMU, '--version'])}",
+            "- flags: `-Os -ffunction-sections -fdata-sections -Wl,--gc-sections -nostartfiles`, cortex-m4: "
+            "`-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16`, cortex-m0plus: "
+            "`-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft`",
+            "- flash/RAM: what the predict call adds to a bare-metal image (`arm-none-eabi-size`); "
+            "instructions: qemu TCG plugin, (count over N rows − count over 0 rows) / N",
+            "- reproduce: `make bench` (or `.venv/bin/python benchmarks/run.py`)"]
+
+
+def main(budget: float) -> None:
+    from tinyc.passes.pipeline import build
+    from tinyc.spec import load
+
+    rows = []  # (dataset, tool, model, accuracy, {target: (flash, ram, instr)})
+    for name, (csv, label) in DATASETS.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            spec = tmp / f"{name}.tml"
+            spec.write_text(SPEC.format(name=name, csv=ROOT / csv, label=label, budget=budget))
+            result = build(load(spec), spec, tmp / "out")
+            ds = result.dataset
+            X = ds.X_holdout.astype(np.float32)
+            figures, acc = {}, None
+            for target in TARGETS:
+                folder = tmp / "out" / target
+                r = measure("tinyc", target, X, [folder / "src" / f"{name}.c"], [folder / "include"],
+                            f'#include "{name}.h"',
+                            f"    int32_t c = -1;\n    (void){name}_predict(x, &c);\n    return c;")
+                figures[target] = (r["flash"], r["ram"], r["instructions"])
+                acc = float((r["pred"] == ds.y_holdout).mean())
+            rows.append((name, "tinyc", result.report["model"]["description"], acc, figures))
+            for tool, model_name, emit in baselines(ds):
+                work = tmp / tool.replace(" ", "_")
+                work.mkdir(exist_ok=True)
+                sources, includes, include, call = emit(work)
+                figures = {}
+                for target in TARGETS:
+                    r = measure(tool, target, X, sources, includes, include, call)
+                    figures[target] = (r["flash"], r["ram"], r["instructions"])
+                    acc = float((r["pred"] == ds.y_holdout).mean())
+                rows.append((name, tool, model_name, acc, figures))
+        print(f"done: {name}", file=sys.stderr)
+    lines = table(rows)
+    print("\n".join(lines))
+    out = ROOT / "benchmarks" / "RESULTS.md"
+    out.write_text("# Benchmark results\n\n" + "\n".join(lines) + "\n\n## Environment\n\n"
+                   + "\n".join(environment()) + "\n")
+    print(f"wrote {out}")
+
+
+def table(rows) -> list[str]:
+    head = ("| dataset | tool | model | accuracy | M4 flash | M4 RAM | M4 instr | M0+ flash | M0+ instr |",
+            "|---|---|---|---|---|---|---|---|---|")
+    lines = list(head)
+    for d, tool, model, acc, fig in rows:
+        m4, m0 = fig["cortex-m4"], fig["cortex-m0plus"]
+        lines.append(f"| {d} | {tool} | {model} | {acc:.4f} | {m4[0]} | {m4[1]} | {m4[2]:.0f} | {m0[0]} | {m0[2]:.0f} |")
+    lines += ["", "tinyc against the most accurate baseline of each data set (targets: accuracy at most 0.5 points "
+              "below it, at most 25% of its M4 flash, at most 50% of its M4 instructions):", "",
+              "| dataset | best baseline | Δ accuracy (points) | flash ratio | instr ratio | met |", "|---|---|---|---|---|---|"]
+    for d in dict.fromkeys(r[0] for r in rows):
+        mine = next(r for r in rows if r[0] == d and r[1] == "tinyc")
+        base = max((r for r in rows if r[0] == d and r[1] != "tinyc"), key=lambda r: (r[3], -r[4]["cortex-m4"][0]))
+        dacc = 100 * (mine[3] - base[3])
+        fr = mine[4]["cortex-m4"][0] / base[4]["cortex-m4"][0]
+        ir = mine[4]["cortex-m4"][2] / base[4]["cortex-m4"][2]
+        met = [dacc >= -0.5, fr <= 0.25, ir <= 0.5]
+        verdict = "yes" if all(met) else "no (" + ", ".join(n for n, ok in zip(("accuracy", "flash", "instructions"),
+                                                                                met) if not ok) + ")"
+        lines.append(f"| {d} | {base[1]} {base[2]} | {dacc:+.2f} | {fr:.2f} | {ir:.2f} | {verdict} |")
+    return lines
+
+
+if __name__ == "__main__":
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 30.0)
