@@ -123,11 +123,16 @@ def test_result_does_not_depend_on_the_number_of_cores():
         [(c.family, c.params, c.metric) for c in two.leaderboard]
 
 
-def test_search_survives_a_global_numpy_raise_setting():
-    Xtr, _, ytr, _, prob = data(datasets.load_wine)
+def test_search_ignores_a_global_numpy_raise_setting(monkeypatch):
+    """emlearn calls np.seterr(all="raise") at import; Optuna's TPE then dies on a harmless
+    underflow after ~100 trials (seen in benchmarks/run.py). The search runs under its own errstate."""
+    import tinyc.passes.search as mod
+
+    seen = {}
+    monkeypatch.setattr(mod, "_search", lambda *args: seen.update(np.geterr()) or "result")
     old = np.seterr(all="raise")
     try:
-        res = search(Xtr, ytr, prob, config(max_trials=16))
+        assert mod.search(None, None, None, None) == "result"
     finally:
         np.seterr(**old)
-    assert len(res.leaderboard) == 16
+    assert seen["under"] == "ignore" and seen["over"] == "ignore" and seen["invalid"] == "ignore"
