@@ -104,11 +104,12 @@ def cmd_build(args) -> int:
         status = _run_verify(out, quiet=args.quiet or args.json)
         if status != EXIT_OK:
             return status
+        _rerender(out)
     if args.json:
         print(json.dumps({"event": "built", "output": str(out), "model": result.report["model"]["description"],
                           "holdout": result.report["model"]["metrics"]["holdout"]}, sort_keys=True))
     elif not args.quiet:
-        print(_summary(result, out))
+        _print_summary(result, out)
     return EXIT_OK
 
 
@@ -124,25 +125,60 @@ def _run_verify(build: Path, quiet: bool = False) -> int:
 
 
 def cmd_verify(args) -> int:
-    return _run_verify(Path(args.build))
+    status = _run_verify(Path(args.build))
+    if status == EXIT_OK:
+        _rerender(Path(args.build))
+    return status
 
 
-def _summary(result, out: Path) -> str:
+def _rerender(build: Path) -> None:
+    from .passes.pipeline import write_reports
+
+    report = json.loads((build / "report.json").read_text(encoding="utf-8"))
+    spec_text = (build / "spec.tml").read_text(encoding="utf-8") if (build / "spec.tml").exists() else ""
+    resolved = json.loads((build / "spec.resolved.json").read_text(encoding="utf-8"))
+    write_reports(build, report, spec_text, resolved["spec"])
+
+
+def cmd_report(args) -> int:
+    build = Path(args.build)
+    if not (build / "report.json").exists():
+        print(f"error: {build} has no report.json; run `tinyc build` first", file=sys.stderr)
+        return EXIT_BUILD
+    _rerender(build)
+    print(f"wrote {build}/report.html and {build}/report.md")
+    return EXIT_OK
+
+
+def _print_summary(result, out: Path) -> None:
+    """The end-of-build summary: chosen model, holdout metric, per-target flash/RAM bars, report path."""
+    from rich.console import Console
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+
     rep = result.report
     m = rep["model"]
     metric = rep["metric"]
-    lines = [f"built {rep['model_name']} → {out}/",
-             f"  model    {m['description']}",
-             f"  {metric:<8} train {m['metrics']['train'][metric]:.4f}  holdout {m['metrics']['holdout'][metric]:.4f}"
-             f"  ({m['gap_explanation']})"]
+    console = Console(highlight=False)
+    console.print(f"built {rep['model_name']} → {out}/")
+    console.print(f"  model    {m['description']}")
+    console.print(f"  {metric:<8} train {m['metrics']['train'][metric]:.4f}  holdout "
+                  f"{m['metrics']['holdout'][metric]:.4f}  ({m['gap_explanation']})")
+    table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold")
+    for col in ("target", "flash B (linked)", "", "RAM B", "", "latency"):
+        table.add_column(col, no_wrap=True)
     for name, t in rep["targets"].items():
         measured = t.get("measured", {}).get("flash")
-        flash = f"{t['flash']:>6} est" + (f", {measured} measured" if measured is not None else "")
-        lines.append(f"  {name:<14} flash {flash} / {t['flash_limit']} B   ram {t['ram']:>6} / "
-                     f"{t['ram_limit']} B   ~{t['latency_us']:g} µs (estimate)")
+        us = t["latency_us"]
+        table.add_row(name, f"{t['flash']}/{t['flash_limit']}" + (f" ({measured})" if measured is not None else ""),
+                      ProgressBar(total=t["flash_limit"], completed=min(t["flash"], t["flash_limit"]), width=8),
+                      f"{t['ram']}/{t['ram_limit']}",
+                      ProgressBar(total=t["ram_limit"], completed=min(t["ram"], t["ram_limit"]), width=8),
+                      f"~{us:.0f} µs" if us >= 10 else f"~{us:.2g} µs")
+    console.print(table)
+    console.print(f"  report   {out}/report.html  (summary: {out}/report.md)")
     if rep.get("artifacts", {}).get("predict"):
-        lines.append(f"  try it: {out}/artifacts/predict --csv {out}/artifacts/holdout.csv")
-    return "\n".join(lines)
+        console.print(f"  try it   {out}/artifacts/predict --csv {out}/artifacts/holdout.csv")
 
 
 def cmd_init(args) -> int:
@@ -239,6 +275,10 @@ def _parser() -> argparse.ArgumentParser:
                                       "the Python model")
     v.add_argument("build", metavar="BUILD_DIR")
     v.set_defaults(func=cmd_verify)
+
+    rp = sub.add_parser("report", help="re-render report.html and report.md of a build from its report.json")
+    rp.add_argument("build", metavar="BUILD_DIR")
+    rp.set_defaults(func=cmd_report)
 
     i = sub.add_parser("init", help="write a commented starter spec next to a CSV file")
     i.add_argument("csv", metavar="DATA.csv")

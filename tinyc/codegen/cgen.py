@@ -119,3 +119,12 @@ def c_array(ctype: str, name: str, values, fmt=None, per_line: int = 8, static: 
     lines = [", ".join(vals[i:i + per_line]) for i in range(0, len(vals), per_line)]
     body = ",\n    ".join(lines)
     return f"{'static ' if static else ''}const {ctype} {name}[{len(vals)}] = {{\n    {body}\n}};"
+
+
+def c_comment(text: str) -> str:
+    """Text safe inside a C block comment (data strings may hold anything).
+
+    >>> c_comment("a */ b\\nc")
+    'a * / b c'
+    """
+    return " ".join(str(text).replace("*/", "* /").replace("/*", "/ *").split())

@@ -34,6 +34,26 @@ def _per_class(cm: list[list[int]], classes) -> list[dict]:
     return out
 
 
+def permutation_importance(model: Model, ds, metric, seed: int, max_rows: int = 20000) -> list[dict]:
+    """How much the holdout metric drops when one feature's values are shuffled (seeded)."""
+    from ..metrics import GREATER_IS_BETTER
+
+    rng = np.random.default_rng(seed)
+    X, y = ds.X_holdout, ds.y_holdout
+    if len(X) > max_rows:
+        idx = rng.choice(len(X), max_rows, replace=False)
+        X, y = X[idx], y[idx]
+    base = score(metric, y, model.predict(X), model.scores(X), ds.n_classes)
+    sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
+    out = []
+    for j, name in enumerate(ds.feature_names):
+        Xp = X.copy()
+        Xp[:, j] = rng.permutation(Xp[:, j])
+        value = score(metric, y, model.predict(Xp), model.scores(Xp), ds.n_classes)
+        out.append({"name": name, "value": sign * (base - value)})
+    return sorted(out, key=lambda d: -d["value"])
+
+
 def evaluate_model(model: Model, ds) -> dict:
     out = {
         "train": _metrics(model, ds.X_train, ds.y_train, ds.n_classes),

@@ -27,7 +27,7 @@ from ..spec.ir import IR_VERSION, ParamValue, Task
 from ..spec.vocab import FAMILIES
 from ..codegen.library import Provenance
 from .emit import LICENSE_TEXT, build_predict_tool, emit_all, output_readme, write_holdout, write_predictions
-from .evaluate import evaluate_model, explain_gap
+from .evaluate import evaluate_model, explain_gap, permutation_importance
 from .search import DEFAULT_TRIALS, SearchConfig, SearchResult, TargetBudget, search
 
 # Until the quantization pass lands, every model is emitted (and therefore costed) in float32,
@@ -130,6 +130,7 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
         "model_name": s.model.value,
         "task": s.task.value.value,
         "metric": metric,
+        "provenance": {"seed": s.seed.value},
         "quantization": {"requested": s.quantize.value.value, "effective": cfg.quant,
                          "note": None if s.quantize.value.value == cfg.quant else
                          "integer quantization is not implemented yet; the model is float32"},
@@ -143,6 +144,8 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
         "model": {
             "family": model.family, "params": model.params, "description": model.size_summary(),
             "validation_metric": res.best_candidate.metric,
+            "chosen_trial": res.best_candidate.trial,
+            "importance": permutation_importance(model, ds, s.metric.value, s.seed.value),
             "metrics": {"train": scores["train"], "holdout": scores["holdout"]},
             "gap_explanation": explain_gap(metric, train_m, hold_m, GREATER_IS_BETTER[s.metric.value]),
             **{k: v for k, v in scores.items() if k not in ("train", "holdout")},
@@ -178,6 +181,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     model_id = hashlib.sha256(json_bytes(model_doc)).hexdigest()[:16]
     spec_sha, data_sha = sha256_file(spec_path), sha256_file(r.data_path)
     prov = Provenance(__version__, spec_path.name, spec_sha, data_sha, model_id)
+    report["provenance"].update({"spec_sha256": spec_sha, "data_sha256": data_sha, "model_id": model_id})
     with atomic_dir(out_dir) as tmp:
         emitted = emit_all(res.best, ds, s.model.value, prov, res.best_candidate.costs, tmp)
         (tmp / "artifacts").mkdir()
@@ -194,9 +198,13 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
             report["targets"][name]["measured"] = note["measured"]
         (tmp / "README.md").write_text(output_readme(report, s.model.value), encoding="utf-8")
         (tmp / "LICENSE").write_text(LICENSE_TEXT, encoding="utf-8")
+        spec_json = s.model_dump(mode="json")
         write_json(tmp / "spec.resolved.json", {"tinyc_version": __version__, "ir_version": IR_VERSION,
-                                                 "spec": s.model_dump(mode="json")})
+                                                 "spec": spec_json})
         write_json(tmp / "report.json", report)
+        spec_text = spec_path.read_text(encoding="utf-8")
+        (tmp / "spec.tml").write_text(spec_text, encoding="utf-8")
+        write_reports(tmp, report, spec_text, spec_json)
         write_json(tmp / "artifacts" / "model.json", model_doc)
         write_json(tmp / "manifest.json", {
             "schema_version": MANIFEST_SCHEMA_VERSION,
@@ -213,6 +221,14 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
                                "measured_ram": t["measured"]["ram"]} for name, t in report["targets"].items()},
         })
     return BuildResult(out_dir, ds, res, report)
+
+
+def write_reports(folder: Path, report: dict, spec_text: str, spec_json: dict) -> None:
+    """report.html and report.md from the report data."""
+    from ..report import html, markdown
+
+    (folder / "report.html").write_text(html.render(report, spec_text, spec_json), encoding="utf-8")
+    (folder / "report.md").write_text(markdown.render(report), encoding="utf-8")
 
 
 def json_bytes(data) -> bytes:

@@ -1,0 +1,245 @@
+"""report.json → report.html: one self-contained file (inline CSS and SVG, no
+script, no network — a Content-Security-Policy forbids any request), readable
+on a laptop and printable. Every number comes from report.json; every string
+from the data is escaped."""
+from __future__ import annotations
+
+from html import escape
+
+from . import svg
+
+CSS = """
+body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2937;margin:0;background:#f9fafb}
+main{max-width:1100px;margin:0 auto;padding:24px}
+h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:32px 0 8px;border-bottom:2px solid #e5e7eb}
+h3{font-size:16px;margin:18px 0 6px}
+section{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:8px 20px 16px;margin:16px 0}
+table{border-collapse:collapse;margin:8px 0;font-size:13px}
+th,td{border-bottom:1px solid #e5e7eb;padding:4px 10px;text-align:right}th{background:#f3f4f6}
+td.l,th.l{text-align:left}.muted{color:#6b7280}.ok{color:#059669}.bad{color:#dc2626}
+pre{background:#111827;color:#e5e7eb;padding:12px;border-radius:6px;overflow:auto;font-size:13px}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:12px}
+.chart{max-width:100%;height:auto}.chart text{font-size:11px;fill:#374151}.chart .axis{font-size:12px}
+.barlabel{font-size:11px;fill:#111827}
+.kpi{display:inline-block;margin:4px 18px 4px 0}.kpi b{font-size:22px;display:block}
+@media print{body{background:#fff}section{break-inside:avoid;border:none}}
+"""
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def _e(v) -> str:
+    return escape(str(v), quote=True)
+
+
+def _n(v, digits: int = 4) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return _e(v)
+
+
+def _table(head: list[str], rows: list[list], left: int = 1) -> str:
+    th = "".join(f'<th class="{"l" if i < left else ""}">{_e(h)}</th>' for i, h in enumerate(head))
+    body = "".join("<tr>" + "".join(f'<td class="{"l" if i < left else ""}">{c}</td>' for i, c in enumerate(r))
+                   + "</tr>" for r in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _spec_section(rep: dict, spec_text: str, spec_json: dict) -> str:
+    s = spec_json or {}
+    resolved = []
+    for key in ("task", "metric", "quantize", "seed"):
+        node = s.get(key) or {}
+        resolved.append([_e(key), _e(node.get("value")), "default" if node.get("span") is None else "spec"])
+    budget = s.get("budget") or {}
+    resolved.append(["budget", _e(budget.get("text")), "default" if budget.get("span") is None else "spec"])
+    for t in s.get("targets", []):
+        resolved.append([f"target {_e(t['name']['value'])}",
+                         f"flash {_e(t['flash']['text'])}, ram {_e(t['ram']['text'])}, clock {_e(t['clock']['text'])}",
+                         "spec" if t["flash"].get("span") else "backend default"])
+    prov = rep.get("provenance", {})
+    return (f"<section id='spec'><h2>Spec</h2><p class='muted'>tinyc {_e(rep['tinyc_version'])} · seed "
+            f"{_e(prov.get('seed'))} · data sha256 {_e(str(prov.get('data_sha256', ''))[:16])}…</p>"
+            f"<div class='grid'><div><h3>As written</h3><pre>{_e(spec_text)}</pre></div>"
+            f"<div><h3>Resolved</h3>{_table(['statement', 'value', 'from'], resolved)}</div></div></section>")
+
+
+def _data_section(d: dict) -> str:
+    kpis = "".join(f"<span class='kpi'><b>{_e(v)}</b>{_e(k)}</span>" for k, v in (
+        ("rows", d["rows"]), ("columns", d["columns"]), ("features used", len(d["features"])),
+        ("memory", f"{d['memory_bytes'] / 1024:.0f} KiB"), ("training rows", d["train_rows"]),
+        ("holdout rows", d["holdout_rows"])))
+    t = d["target"]
+    if t["kind"] == "classes":
+        target_chart = svg.bars([c["label"] for c in t["classes"]], [c["count"] for c in t["classes"]],
+                                "class", "rows", "class balance")
+        target_title = "Class balance"
+    else:
+        edges, counts = t["histogram"]["edges"], t["histogram"]["counts"]
+        target_chart = svg.bars([f"{edges[i]:.3g}" for i in range(len(counts))], counts, "target value", "rows",
+                                "target histogram")
+        target_title = "Target distribution"
+    feats = [[_e(f["name"]), _n(f["mean"], 3), _n(f["std"], 3), _n(f["min"], 3), _n(f["median"], 3),
+              _n(f["max"], 3), _e(f["distinct"]), _e(f["imputed"])] for f in d["features"]]
+    corr = d["correlation"]
+    # order features so that correlated ones sit together (by their first principal direction)
+    order = _cluster_order(corr["matrix"])
+    names = [corr["features"][i] for i in order]
+    matrix = [[corr["matrix"][i][j] for j in order] for i in order]
+    pairs = [[_e(p["a"]), _e(p["b"]), _n(p["correlation"], 3)] for p in d["top_correlated_pairs"]]
+    rel = d["related_to_target"]
+    related = [[_e(f["name"]), _n(f["value"], 3)] for f in rel["features"]]
+    notes = []
+    if d["dropped_constant"]:
+        notes.append(f"Constant columns dropped: {_e(', '.join(d['dropped_constant']))}.")
+    if d["imputed"]:
+        notes.append("Missing values filled: " + _e(", ".join(f"{k} ({v})" for k, v in d["imputed"].items())) + ".")
+    if d.get("dropped_rows"):
+        notes.append(f"Rows dropped for missing values: {_e(d['dropped_rows'])}.")
+    return (f"<section id='data'><h2>Data</h2><p>{kpis}</p><p class='muted'>{' '.join(notes)}</p>"
+            f"<div class='grid'><div><h3>{target_title}</h3>{target_chart}</div>"
+            f"<div><h3>Correlation</h3>{svg.heatmap(names, matrix, title='feature correlation')}</div></div>"
+            f"<div class='grid'><div><h3>Most correlated pairs (|r| &gt; 0.7)</h3>"
+            f"{_table(['feature', 'feature', 'r'], pairs, 2) if pairs else '<p class=muted>none</p>'}</div>"
+            f"<div><h3>Most related to the target ({_e(rel['measure'])})</h3>{_table(['feature', 'value'], related)}"
+            f"</div></div><h3>Features</h3>"
+            f"{_table(['feature', 'mean', 'std', 'min', 'median', 'max', 'distinct', 'imputed'], feats)}</section>")
+
+
+def _cluster_order(matrix: list[list[float]]) -> list[int]:
+    import numpy as np
+
+    m = np.asarray(matrix, dtype=float)
+    if m.size == 0:
+        return []
+    w, v = np.linalg.eigh(np.abs(m))
+    key = v[:, -1] * np.sign(v[:, -1].sum() or 1.0)
+    second = v[:, -2] if m.shape[0] > 1 else np.zeros(m.shape[0])
+    return [int(i) for i in np.lexsort((second, key))]
+
+
+def _search_section(rep: dict) -> str:
+    s = rep["search"]
+    metric = rep["metric"]
+    board = s["leaderboard"]
+    costed = [c for c in board if c["costs"] and c["metric"] is not None]
+
+    def flash(c):
+        return max(t["flash"] for t in c["costs"].values())
+
+    points = [(flash(c), c["metric"], f"#{c['trial']} {c['family']}: {metric} {c['metric']:.4f}, {flash(c)} B")
+              for c in costed]
+    greater = metric not in ("rmse", "mae")
+    front, best = [], None
+    for c in sorted(costed, key=flash):
+        if best is None or (c["metric"] > best if greater else c["metric"] < best):
+            best = c["metric"]
+            front.append((flash(c), c["metric"]))
+    chosen = rep["model"].get("chosen_trial")
+    chosen_pt = next(((flash(c), c["metric"]) for c in costed if c["trial"] == chosen), None)
+    history = [(h["elapsed"], h["best"], f"{h['elapsed']:.1f}s: {h['best']:.4f}") for h in s["history"]]
+    per_family: dict[str, float] = {}
+    for c in board:
+        per_family[c["family"]] = per_family.get(c["family"], 0.0) + c["seconds"]
+    rows = []
+    for c in sorted(board, key=lambda c: (c["metric"] is None, -(c["metric"] or 0) if greater else (c["metric"] or 0))):
+        params = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(c["params"].items()))
+        costs = c["costs"]
+        rows.append([_e(c["trial"]), _e(c["family"]), _e(params), _n(c["metric"]),
+                     _e(max((t["flash"] for t in costs.values()), default="—")),
+                     _e(max((t["ram"] for t in costs.values()), default="—")),
+                     _e(max((t["ops"] for t in costs.values()), default="—")), f"{c['seconds']:.2f}",
+                     f"<span class='{'ok' if c['fits'] else 'bad'}'>{_e(c['status'])}</span>"])
+    return (f"<section id='search'><h2>Search</h2><p>{_e(len(board))} candidates in {s['elapsed_s']:.1f} s of a "
+            f"{s['budget_s']:g} s budget (stopped by {_e(s['stopped_by'])}; {s['folds']}-fold cross-validation on "
+            f"the training rows).</p><div class='grid'>"
+            f"<div><h3>{_e(metric)} against flash</h3>"
+            f"{svg.scatter(points, front, chosen_pt, 'flash (bytes, largest target)', metric, 'metric vs flash')}"
+            f"<p class='muted'>dashed: Pareto front; circled: chosen model</p></div>"
+            f"<div><h3>Best {_e(metric)} so far</h3>"
+            f"{svg.scatter(history, (), None, 'seconds', metric, 'best so far', line=True)}</div>"
+            f"<div><h3>Time per family</h3>{svg.bars(list(per_family), list(per_family.values()), 'family', 'seconds', 'time per family')}</div>"
+            f"</div><h3>Leaderboard</h3>"
+            f"{_table(['#', 'family', 'hyperparameters', metric, 'flash', 'RAM', 'ops', 's', 'status'], rows, 3)}"
+            f"</section>")
+
+
+def _model_section(rep: dict) -> str:
+    m = rep["model"]
+    metrics = m["metrics"]
+    rows = [[_e(k), _n(metrics["train"][k]), _n(metrics["holdout"][k])] for k in metrics["train"]]
+    parts = [f"<section id='model'><h2>Model</h2><p><b>{_e(m['description'])}</b></p>",
+             _table(["metric", "training", "holdout"], rows), f"<p class='muted'>{_e(m['gap_explanation'])}</p>"]
+    if "confusion" in m:
+        labels = m["confusion"]["labels"]
+        cm = m["confusion"]["holdout"]
+        norm = [[v / max(sum(r), 1) for v in r] for r in cm]
+        parts.append("<div class='grid'>")
+        parts.append(f"<div><h3>Confusion (holdout, counts)</h3>"
+                     f"{svg.heatmap(labels, cm, 0, max(max(r) for r in cm) or 1, 'confusion counts', annotate=True)}</div>")
+        parts.append(f"<div><h3>Confusion (holdout, share of each true class)</h3>"
+                     f"{svg.heatmap(labels, norm, 0, 1, 'confusion normalised', annotate=True)}</div></div>")
+        pc = [[_e(c["label"]), _n(c["precision"], 3), _n(c["recall"], 3), _n(c["f1"], 3), _e(c["support"])]
+              for c in m["per_class"]]
+        parts.append("<h3>Per class (holdout)</h3>" + _table(["class", "precision", "recall", "F1", "rows"], pc))
+    if "holdout_predictions" in m:
+        hp = m["holdout_predictions"]
+        pts = [(a, p, f"actual {a:.3g}, predicted {p:.3g}") for a, p in zip(hp["actual"], hp["predicted"])]
+        res = [(p, a - p, f"predicted {p:.3g}, residual {a - p:.3g}") for a, p in zip(hp["actual"], hp["predicted"])]
+        parts.append("<div class='grid'>")
+        parts.append(f"<div><h3>Predicted vs actual</h3>{svg.scatter(pts, (), None, 'actual', 'predicted', 'pred vs actual')}</div>")
+        parts.append(f"<div><h3>Residuals</h3>{svg.scatter(res, (), None, 'predicted', 'actual − predicted', 'residuals')}</div></div>")
+    if m.get("importance"):
+        imp = m["importance"][:15]
+        parts.append("<h3>Feature importance (permutation, holdout)</h3>"
+                     + svg.bars([i["name"] for i in imp], [max(i["value"], 0.0) for i in imp], "feature",
+                                "metric drop", "feature importance"))
+    q = rep.get("quantization", {})
+    parts.append(f"<h3>Quantization and fitting</h3><p>requested <b>{_e(q.get('requested'))}</b>, emitted "
+                 f"<b>{_e(q.get('effective'))}</b>. {_e(q.get('note') or '')}</p>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _targets_section(rep: dict, name: str) -> str:
+    out = ["<section id='targets'><h2>Targets</h2>"]
+    verify = rep.get("verify", {})
+    for t, c in rep["targets"].items():
+        measured = (c.get("measured") or {}).get("flash")
+        v = verify.get(t)
+        lines = [f"<h3>{_e(t)}</h3>",
+                 svg.budget_bar(c["flash"], c["flash_limit"], f"flash {c['flash']} / {c['flash_limit']} B (estimate)"),
+                 "<br>",
+                 svg.budget_bar(c["ram"], c["ram_limit"], f"RAM {c['ram']} / {c['ram_limit']} B (estimate)"),
+                 f"<p>{_e(c['ops'])} operations per inference, about {c['latency_us']:g} µs at "
+                 f"{c['clock_hz'] / 1e6:g} MHz (estimate)"
+                 + (f"; linked with arm-none-eabi-gcc -Os: <b>{_e(measured)} B</b> flash" if measured else "")
+                 + (f"; under qemu ({_e(v['board'])}): <b>{v['instructions_per_inference']:.0f}</b> instructions "
+                    f"per inference, parity {'ok' if v['parity'] else 'FAILED'}" if v else "") + ".</p>"]
+        out.extend(lines)
+    call = (f"int32_t cls;\nif ({name}_predict(x, &cls) == {name.upper()}_OK) {{\n"
+            f"    /* {name}_class_label(cls) */\n}}" if rep["task"] == "classification" else
+            f"float y;\nif ({name}_predict_value(x, &y) == {name.upper()}_OK) {{\n    /* use y */\n}}")
+    out.append(f"<h3>Integration</h3><pre>#include \"{_e(name)}.h\"\n\nfloat x[{_e(name.upper())}_N_FEATURES]; "
+               f"/* features in the order of {_e(name)}_feature_names */\n{_e(call)}</pre></section>")
+    return "".join(out)
+
+
+def render(rep: dict, spec_text: str = "", spec_json: dict | None = None) -> str:
+    name = rep["model_name"]
+    m = rep["model"]
+    metric = rep["metric"]
+    head = (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+            f"<meta http-equiv='Content-Security-Policy' content=\"{CSP}\">"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>tinyc report: {_e(name)}</title><style>{CSS}</style></head><body><main>")
+    top = (f"<h1>{_e(name)}</h1><p class='muted'>{_e(rep['task'])} · {_e(m['description'])} · holdout "
+           f"{_e(metric)} <b>{m['metrics']['holdout'][metric]:.4f}</b> · generated by tinyc "
+           f"{_e(rep['tinyc_version'])}</p>"
+           "<p><a href='#spec'>Spec</a> · <a href='#data'>Data</a> · <a href='#search'>Search</a> · "
+           "<a href='#model'>Model</a> · <a href='#targets'>Targets</a></p>")
+    body = (_spec_section(rep, spec_text, spec_json or {}) + _data_section(rep["data"]) + _search_section(rep)
+            + _model_section(rep) + _targets_section(rep, name))
+    return head + top + body + "</main></body></html>\n"

@@ -1,0 +1,59 @@
+"""report.json → report.md: the key facts as compact Markdown tables (no
+images), for a git diff or a pull-request comment. Data strings are escaped."""
+from __future__ import annotations
+
+import re
+
+
+def md(text) -> str:
+    """Escape a string for a Markdown table cell.
+
+    >>> md("a|b <script>&")
+    'a\\\\|b &lt;script&gt;&amp;'
+    """
+    s = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([|`*_\[\]\\])", r"\\\1", s).replace("\n", " ")
+
+
+def _num(v, digits=4) -> str:
+    return "—" if v is None else f"{v:.{digits}f}" if isinstance(v, float) else md(v)
+
+
+def render(rep: dict) -> str:
+    m = rep["model"]
+    metric = rep["metric"]
+    d = rep["data"]
+    lines = [f"# {md(rep['model_name'])}: {md(m['description'])}", "",
+             f"{md(rep['task'])}, tinyc {md(rep['tinyc_version'])}; data: {d['rows']} rows × {d['columns']} columns "
+             f"({d['train_rows']} training, {d['holdout_rows']} holdout)", "",
+             "| metric | training | holdout |", "|---|---|---|"]
+    for k in m["metrics"]["train"]:
+        bold = "**" if k == metric else ""
+        lines.append(f"| {bold}{md(k)}{bold} | {_num(m['metrics']['train'][k])} | {_num(m['metrics']['holdout'][k])} |")
+    lines += ["", md(m["gap_explanation"]), "", "| target | flash est. | flash linked | RAM est. | limit flash / RAM "
+              "| ops | instr. (qemu) |", "|---|---|---|---|---|---|---|"]
+    verify = rep.get("verify", {})
+    for t, c in rep["targets"].items():
+        linked = (c.get("measured") or {}).get("flash")
+        v = verify.get(t, {})
+        lines.append(f"| {md(t)} | {c['flash']} | {linked if linked is not None else '—'} | {c['ram']} | "
+                     f"{c['flash_limit']} / {c['ram_limit']} | {c['ops']} | "
+                     f"{round(v['instructions_per_inference']) if v else '—'} |")
+    if "confusion" in m:
+        labels = m["confusion"]["labels"]
+        lines += ["", "Confusion on the holdout (rows: true class, columns: predicted):", "",
+                  "| | " + " | ".join(md(x) for x in labels) + " |", "|---" * (len(labels) + 1) + "|"]
+        for lab, row in zip(labels, m["confusion"]["holdout"]):
+            lines.append(f"| **{md(lab)}** | " + " | ".join(str(v) for v in row) + " |")
+    s = rep["search"]
+    lines += ["", f"Search: {len(s['leaderboard'])} candidates in {s['elapsed_s']:.1f} s of {s['budget_s']:g} s "
+              f"(stopped by {md(s['stopped_by'])}). Best five that fit:", "",
+              f"| # | family | {md(metric)} | flash |", "|---|---|---|---|"]
+    greater = metric not in ("rmse", "mae")
+    fit = sorted((c for c in s["leaderboard"] if c["fits"]), key=lambda c: -c["metric"] if greater else c["metric"])
+    for c in fit[:5]:
+        lines.append(f"| {c['trial']} | {md(c['family'])} | {_num(c['metric'])} | "
+                     f"{max(t['flash'] for t in c['costs'].values())} |")
+    q = rep.get("quantization", {})
+    lines += ["", f"Quantization: requested {md(q.get('requested'))}, emitted {md(q.get('effective'))}.", ""]
+    return "\n".join(lines)
