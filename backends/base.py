@@ -99,7 +99,8 @@ project({p} C)
 add_library({p} STATIC src/{p}.c)
 target_include_directories({p} PUBLIC include)
 set_target_properties({p} PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
-target_compile_options({p} PRIVATE -Wall -Wextra{(' ' + flags) if flags else ''}){libm}
+# -ffp-contract=off: no fused multiply-add, so results match tinyc's reference model bit for bit
+target_compile_options({p} PRIVATE -Wall -Wextra -ffp-contract=off{(' ' + flags) if flags else ''}){libm}
 """
 
     def makefile(self, req: EmitRequest) -> str:
@@ -111,6 +112,6 @@ target_compile_options({p} PRIVATE -Wall -Wextra{(' ' + flags) if flags else ''}
 #   CFLAGS += $({P}_CFLAGS)   and add $({P}_SRCS) to your sources
 {P}_DIR ?= $(dir $(lastword $(MAKEFILE_LIST)))
 {P}_SRCS := $({P}_DIR)src/{p}.c
-{P}_CFLAGS := -I$({P}_DIR)include -std=c99{(' ' + ' '.join(self.cflags)) if self.cflags else ''}
+{P}_CFLAGS := -I$({P}_DIR)include -std=c99 -ffp-contract=off{(' ' + ' '.join(self.cflags)) if self.cflags else ''}
 {P}_LDLIBS :={' -lm' if self.needs_libm(req) else ''}
 """

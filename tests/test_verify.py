@@ -46,6 +46,7 @@ def test_verify_records_measured_figures_and_parity(build):
     for target, r in v.items():
         assert r["parity"] and r["mismatches"] == 0 and r["rows"] == 36
         assert r["flash"] > 0 and r["instructions_per_inference"] > 10
+        assert 0 < r["stack"] < 1024  # from GCC's call graph: a few frames, no recursion
         est = report["targets"][target]["flash"]
         assert abs(est - r["flash"]) <= max(0.10 * r["flash"], 256)
     assert v["cortex-m0plus"]["soft_float"] and v["cortex-m3"]["soft_float"] and not v["cortex-m4"]["soft_float"]

@@ -105,3 +105,34 @@ def compile_strict(folder: Path, name: str, cflags: tuple[str, ...]) -> None:
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
             raise RuntimeError(f"{GCC} failed for {folder}:\n{r.stderr}")
+
+
+def stack_depth(folder: Path, name: str, cflags: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
+    """Deepest stack of the prediction entry point, from GCC's call-graph and
+    stack-usage output (-fcallgraph-info=su). Returns (bytes, calls that leave the
+    library, e.g. tanhf, whose own stack is not included)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        cmd = [GCC, *cflags, *STRICT, "-Os", "-fcallgraph-info=su", "-I", str(folder / "include"), "-c",
+               str(folder / "src" / f"{name}.c"), "-o", str(tmp / "m.o")]
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
+        if r.returncode != 0:
+            raise RuntimeError(f"{GCC} failed for {folder}:\n{r.stderr}")
+        text = next(tmp.glob("*.ci")).read_text()
+    frames: dict[str, int] = {}
+    for title, label in re.findall(r'node: \{ title: "([^"]+)" label: "([^"]+)"', text):
+        m = re.search(r"\\n(\d+) bytes", label)
+        frames[title.split(":")[-1]] = int(m.group(1)) if m else 0
+    calls: dict[str, list[str]] = {}
+    for src, dst in re.findall(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"', text):
+        calls.setdefault(src.split(":")[-1], []).append(dst.split(":")[-1])
+    entry = f"{name}_predict" if f"{name}_predict" in frames else f"{name}_predict_value"
+    external: set[str] = set()
+
+    def depth(fn: str) -> int:  # the generated code has no recursion: a plain walk terminates
+        if fn not in frames:
+            external.add(fn)
+            return 0
+        return frames[fn] + max((depth(c) for c in calls.get(fn, [])), default=0)
+
+    return depth(entry), tuple(sorted(external))

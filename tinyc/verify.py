@@ -39,12 +39,14 @@ class TargetResult:
     instructions: float
     parity: bool
     mismatches: int
+    stack: int = 0  # deepest stack of the predict call (GCC call graph; libgcc helpers not included)
+    stack_external: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return {"board": self.board, "rows": self.rows, "flash": self.flash, "ram": self.ram,
                 "soft_float": self.soft_float, "library_symbols": list(self.library_symbols),
                 "instructions_per_inference": round(self.instructions, 1), "parity": self.parity,
-                "mismatches": self.mismatches}
+                "mismatches": self.mismatches, "stack": self.stack, "stack_external_calls": list(self.stack_external)}
 
 
 def load_model(build: Path) -> tuple[Model, dict]:
@@ -88,6 +90,7 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
             measured = toolchain.measure(folder, name, backend.cflags, link_libm=libm)
             run = emulator.run_emulated(folder, name, X, classification, target, link_libm=libm)
             insns = emulator.instructions_per_inference(folder, name, X, target, link_libm=libm)
+            stack, external = toolchain.stack_depth(folder, name, backend.cflags)
         except RuntimeError as e:  # the library no longer builds or runs: report, not crash
             raise VerifyError(f"{target}: {e}") from None
         if classification:
@@ -98,13 +101,13 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
             bad = max(bad, abs(len(X) - len(run.classes)))
         results[target] = TargetResult(target, emulator.BOARDS[target].machine, len(X), measured.flash,
                                        measured.ram, measured.soft_float, measured.library_symbols, insns,
-                                       bad == 0, bad)
+                                       bad == 0, bad, stack, external)
         r = results[target]
-        on_line(f"{target:<14} {r.board:<11} flash {r.flash:>6} B  ram {r.ram:>5} B  "
+        on_line(f"{target:<14} {r.board:<11} flash {r.flash:>6} B  ram {r.ram:>5} B + stack {r.stack:>4} B  "
                 f"{r.instructions:>9.0f} instr/inference  parity {'ok' if r.parity else 'FAILED'} "
                 f"({r.rows - r.mismatches}/{r.rows} rows){'  soft-float' if r.soft_float else ''}")
     report["verify"] = {t: r.as_dict() for t, r in results.items()}
-    manifest["verify"] = {t: {"flash": r.flash, "ram": r.ram, "instructions_per_inference":
+    manifest["verify"] = {t: {"flash": r.flash, "ram": r.ram, "stack": r.stack, "instructions_per_inference":
                               round(r.instructions, 1), "parity": r.parity} for t, r in results.items()}
     write_json(build / "report.json", report)
     write_json(build / "manifest.json", manifest)
