@@ -34,6 +34,7 @@ class Measured:
     flash: int  # text + data of the model's part of the image
     ram: int  # data + bss of the model's part
     library_symbols: tuple[str, ...]  # soft-float / libm routines linked in
+    library_bytes: int = 0  # of ``flash``, how much is library code (libgcc, libm, libc)
 
     @property
     def soft_float(self) -> bool:
@@ -63,6 +64,17 @@ def _size(elf: Path) -> tuple[int, int, int]:
     return text, data, bss
 
 
+def _library_bytes(map_file: Path) -> int:
+    """Bytes the linker took from static libraries (libgcc.a, libm.a, libc.a), from its map."""
+    total = 0
+    text = map_file.read_text(errors="replace")
+    text = text.split("Linker script and memory map", 1)[-1]  # not the discarded sections listed before it
+    for m in re.finditer(r"^ \.(?:text|rodata|data)\S*\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+\S+\.a\(",
+                         text, flags=re.MULTILINE):
+        total += int(m.group(1), 16)
+    return total
+
+
 def _library_symbols(elf: Path) -> tuple[str, ...]:
     out = subprocess.run([NM, "--defined-only", str(elf)], check=True, capture_output=True, text=True).stdout
     names = {line.split()[-1] for line in out.splitlines() if line.strip()}
@@ -78,23 +90,26 @@ def measure(folder: Path, name: str, cflags: tuple[str, ...], link_libm: bool = 
         common = [GCC, *cflags, *STRICT, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
                   str(folder / "include")]
         link = ["-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,tinyc_entry", "--specs=nosys.specs"]
-        sizes = []
+        sizes, lib = [], []
         for variant, call in (("with", f"(void){name}_scores(x, s);\n    tinyc_out = s[0];"),
                               ("without", "(void)x;\n    (void)s;\n    tinyc_out = 0.0f;")):
             drv = tmp / f"{variant}.c"
             drv.write_text(DRIVER.format(p=name, P=P, call=call))
             elf = tmp / f"{variant}.elf"
-            cmd = [*common, str(drv), str(folder / "src" / f"{name}.c"), *link, "-o", str(elf)]
+            cmd = [*common, str(drv), str(folder / "src" / f"{name}.c"), *link, "-o", str(elf),
+                   f"-Wl,-Map={tmp / (variant + '.map')}"]
             if link_libm:
                 cmd.append("-lm")
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode != 0:
                 raise RuntimeError(f"{GCC} failed for {folder}:\n{r.stderr}")
             sizes.append(_size(elf))
+            lib.append(_library_bytes(tmp / f"{variant}.map"))
             if variant == "with":
                 symbols = _library_symbols(elf)
         (t1, d1, b1), (t0, d0, b0) = sizes
-        return Measured(flash=(t1 + d1) - (t0 + d0), ram=(d1 + b1) - (d0 + b0), library_symbols=symbols)
+        return Measured(flash=(t1 + d1) - (t0 + d0), ram=(d1 + b1) - (d0 + b0), library_symbols=symbols,
+                        library_bytes=lib[0] - lib[1])
 
 
 def compile_strict(folder: Path, name: str, cflags: tuple[str, ...]) -> None:

@@ -36,6 +36,7 @@ class TargetResult:
     ram: int
     soft_float: bool
     library_symbols: tuple[str, ...]
+    library_bytes: int
     instructions: float
     parity: bool
     mismatches: int
@@ -45,6 +46,7 @@ class TargetResult:
     def as_dict(self) -> dict:
         return {"board": self.board, "rows": self.rows, "flash": self.flash, "ram": self.ram,
                 "soft_float": self.soft_float, "library_symbols": list(self.library_symbols),
+                "library_bytes": self.library_bytes,
                 "instructions_per_inference": round(self.instructions, 1), "parity": self.parity,
                 "mismatches": self.mismatches, "stack": self.stack, "stack_external_calls": list(self.stack_external)}
 
@@ -100,12 +102,14 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
         if len(run.classes) != len(X):
             bad = max(bad, abs(len(X) - len(run.classes)))
         results[target] = TargetResult(target, emulator.BOARDS[target].machine, len(X), measured.flash,
-                                       measured.ram, measured.soft_float, measured.library_symbols, insns,
+                                       measured.ram, measured.soft_float, measured.library_symbols,
+                                       measured.library_bytes, insns,
                                        bad == 0, bad, stack, external)
         r = results[target]
         on_line(f"{target:<14} {r.board:<11} flash {r.flash:>6} B  ram {r.ram:>5} B + stack {r.stack:>4} B  "
                 f"{r.instructions:>9.0f} instr/inference  parity {'ok' if r.parity else 'FAILED'} "
-                f"({r.rows - r.mismatches}/{r.rows} rows){'  soft-float' if r.soft_float else ''}")
+                f"({r.rows - r.mismatches}/{r.rows} rows)"
+                + (f"  incl. {r.library_bytes} B library code" if r.library_bytes else ""))
     report["verify"] = {t: r.as_dict() for t, r in results.items()}
     manifest["verify"] = {t: {"flash": r.flash, "ram": r.ram, "stack": r.stack, "instructions_per_inference":
                               round(r.instructions, 1), "parity": r.parity} for t, r in results.items()}

@@ -63,6 +63,7 @@ def _measure(backend, req, folder: Path) -> dict:
         return {"flash": None, "ram": None, "note": toolchain.INSTALL_HINT}
     m = toolchain.measure(folder, req.name, backend.cflags, link_libm=backend.needs_libm(req))
     return {"flash": m.flash, "ram": m.ram, "soft_float": m.soft_float, "library_symbols": list(m.library_symbols),
+            "library_bytes": m.library_bytes,
             "tool": "arm-none-eabi-gcc -Os, --gc-sections, arm-none-eabi-size"}
 
 
