@@ -32,6 +32,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from common import classification_spec  # noqa: E402
 
 from tinyc import emulator  # noqa: E402
 from tinyc.toolchain import GCC, SIZE  # noqa: E402
@@ -133,24 +136,6 @@ DATASETS = {  # name: (csv, label column)
 }
 TARGETS = ("cortex-m4", "cortex-m0plus")
 
-SPEC = """model {name}
-data "{csv}" {{
-  label {label}
-  holdout 20%
-}}
-task classification
-metric accuracy
-budget {budget}s
-seed 0
-target cortex-m4 {{
-  flash 32KB
-  ram 8KB
-}}
-target cortex-m0plus {{
-  flash 32KB
-  ram 8KB
-}}
-"""
 
 
 def baselines(ds):
@@ -250,7 +235,8 @@ def main(budget: float) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             spec = tmp / f"{name}.tml"
-            spec.write_text(SPEC.format(name=name, csv=ROOT / csv, label=label, budget=budget))
+            spec.write_text(classification_spec(name, ROOT / csv, label, budget,
+                                                {t: ("32KB", "8KB") for t in TARGETS}))
             result = build(load(spec), spec, tmp / "out")
             ds = result.dataset
             X = ds.X_holdout.astype(np.float32)

@@ -16,21 +16,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-SPEC = """model {name}
-data "{csv}" {{
-  label {label}
-  holdout 20%
-}}
-task classification
-metric accuracy
-budget {budget}s
-seed 0
-target cortex-m4 {{
-  flash 8KB
-  ram 4KB
-}}
-"""
+from common import classification_spec  # noqa: E402
+
 
 DATASETS = {"wine": "cultivar", "breast_cancer": "diagnosis", "digits": "digit"}
 
@@ -55,7 +44,7 @@ def main(budget: float, names: list[str]) -> None:
         csv = ROOT / "specs" / "data" / f"{name}.csv"
         with tempfile.TemporaryDirectory() as tmp:
             spec = Path(tmp) / f"{name}.tml"
-            spec.write_text(SPEC.format(name=name, csv=csv, label=DATASETS[name], budget=budget))
+            spec.write_text(classification_spec(name, csv, DATASETS[name], budget, {"cortex-m4": ("8KB", "4KB")}))
             result = build(load(spec), spec, Path(tmp) / "out")
         ds = result.dataset
         rep = result.report
