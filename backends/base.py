@@ -85,8 +85,9 @@ class Backend:
         return {}
 
     def needs_libm(self, req: EmitRequest) -> bool:
-        m = req.model
-        return m.family == "mlp" and m.params.get("activation") == "tanh"  # tanhf between layers
+        from tinyc.codegen.library import needs_libm
+
+        return needs_libm(req.model)
 
     def cmake(self, req: EmitRequest) -> str:
         p = req.name

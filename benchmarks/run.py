@@ -25,7 +25,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -78,18 +77,15 @@ int main(void)
 
 def build(tmp: Path, target: str, sources: list[Path], includes: list[Path], driver: str, defines: list[str],
           tag: str) -> Path:
+    """A bare-metal image of the tool's C (compiled as GNU C, as the tools' users would) with tinyc's board files."""
     board = emulator.BOARDS[target]
     work = tmp / tag
-    work.mkdir(parents=True)
+    ld, startup_obj = emulator.board_files(work, target)
     (work / "main.c").write_text(driver)
-    (work / "board.ld").write_text(emulator.LINKER_SCRIPT.format(fo=board.flash[0], fl=board.flash[1],
-                                                                 ro=board.ram[0], rl=board.ram[1]))
-    (work / "startup.c").write_text(resources.files("tinyc.runtime").joinpath("baremetal.c").read_text())
     elf = work / "image.elf"
     cmd = [GCC, *board.cflags, "-std=gnu99", "-Os", "-ffunction-sections", "-fdata-sections", *defines,
-           *(f"-I{i}" for i in includes), str(work / "startup.c"), str(work / "main.c"), *map(str, sources),
-           "-nostartfiles", "-Wl,--gc-sections", "-T", str(work / "board.ld"), "--specs=nosys.specs", "-o", str(elf),
-           "-lm"]
+           *(f"-I{i}" for i in includes), str(startup_obj), str(work / "main.c"), *map(str, sources),
+           *emulator.IMAGE_LINK_FLAGS, "-T", str(ld), "-o", str(elf), "-lm"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"{tag}: {r.stderr[-3000:]}")

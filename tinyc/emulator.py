@@ -216,27 +216,35 @@ def _rows_array(X: np.ndarray) -> str:
     return c_array("uint32_t", "tinyc_rows", bits.ravel(), fmt=lambda v: f"0x{int(v):08x}u", per_line=6)
 
 
-def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, target: str, out: Path,
-                link_libm: bool = False, driver: str | None = None, defines: tuple[str, ...] = ()) -> Path:
+def board_files(out: Path, target: str) -> tuple[Path, Path]:
+    """The board's linker script and compiled start-up object, written into ``out``."""
     board = BOARDS[target]
     out.mkdir(parents=True, exist_ok=True)
-    (out / "main.c").write_text(driver or driver_source(name, X, classification))
-    (out / "board.ld").write_text(LINKER_SCRIPT.format(fo=board.flash[0], fl=board.flash[1], ro=board.ram[0],
-                                                       rl=board.ram[1]))
-    startup = resources.files("tinyc.runtime").joinpath("baremetal.c").read_text()
-    (out / "startup.c").write_text(startup)
-    elf = out / "image.elf"
+    ld = out / "board.ld"
+    ld.write_text(LINKER_SCRIPT.format(fo=board.flash[0], fl=board.flash[1], ro=board.ram[0], rl=board.ram[1]))
+    (out / "startup.c").write_text(resources.files("tinyc.runtime").joinpath("baremetal.c").read_text())
     # the start-up code needs inline assembly and a vector table of function pointers:
-    # GNU C, compiled on its own; the library and the driver are compiled strictly
+    # GNU C, compiled on its own (the library and the driver are compiled strictly)
     startup_obj = out / "startup.o"
     r = subprocess.run([GCC, *board.cflags, "-std=gnu99", "-Wall", "-Os", "-c", str(out / "startup.c"), "-o",
                         str(startup_obj)], capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"compiling the {target} start-up code failed:\n{r.stderr}")
+    return ld, startup_obj
+
+
+IMAGE_LINK_FLAGS = ("-nostartfiles", "-Wl,--gc-sections", "--specs=nosys.specs")
+
+
+def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, target: str, out: Path,
+                link_libm: bool = False, driver: str | None = None, defines: tuple[str, ...] = ()) -> Path:
+    board = BOARDS[target]
+    ld, startup_obj = board_files(out, target)
+    (out / "main.c").write_text(driver or driver_source(name, X, classification))
+    elf = out / "image.elf"
     cmd = [GCC, *board.cflags, *STRICT, *defines, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
            str(folder / "include"), str(startup_obj), str(folder / "src" / f"{name}.c"), str(out / "main.c"),
-           "-nostartfiles", "-Wl,--gc-sections", "-T", str(out / "board.ld"), "--specs=nosys.specs",
-           "-o", str(elf)]
+           *IMAGE_LINK_FLAGS, "-T", str(ld), "-o", str(elf)]
     if link_libm:
         cmd.append("-lm")
     r = subprocess.run(cmd, capture_output=True, text=True)

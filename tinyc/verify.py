@@ -18,6 +18,7 @@ import numpy as np
 
 from . import emulator, toolchain
 from . import targets as target_registry
+from .codegen.library import needs_libm
 from .models import Model
 from .output import write_json
 from .spec.ir import Task
@@ -87,7 +88,7 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
             raise VerifyError(f"cannot verify {target}: {why}")
         backend = target_registry.get(target)
         folder = build / target
-        libm = model.family == "mlp" and model.params.get("activation") == "tanh"
+        libm = needs_libm(model)
         try:
             measured = toolchain.measure(folder, name, backend.cflags, link_libm=libm)
             run = emulator.run_emulated(folder, name, X, classification, target, link_libm=libm)

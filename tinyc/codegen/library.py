@@ -62,6 +62,11 @@ def banner(prov: Provenance, what: str) -> str:
             f" * model {prov.model_id}. Do not edit: rebuild the spec instead. */\n").replace("…", "...")
 
 
+def needs_libm(model) -> bool:
+    """Whether the generated C calls libm: tanhf between the hidden layers of an MLP."""
+    return model.family == "mlp" and model.params.get("activation") == "tanh"
+
+
 def n_outputs(model) -> int:
     """How many scores the model computes (what its golden inference returns)."""
     import numpy as np
@@ -75,8 +80,6 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
     defs, body, scratch_floats = EMITTERS[model.family](model, p)
     k_out = n_outputs(model)
     classification = model.task == Task.classification
-    uses_tanh = model.family == "mlp" and model.params.get("activation") == "tanh" and \
-        len([k for k in model.arrays if k.startswith("W")]) > 1
     scratch_floats_decl = max(scratch_floats, 1)
 
     header = [banner(prov, f"{p}.h: the {model.family} model '{p}' ({'classification' if classification else 'regression'})"),
@@ -133,7 +136,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
     labels = classes if classification else []
     src = [banner(prov, f"{p}.c: inference for the {model.family} model '{p}'"),
            f'#include "{p}.h"', "", "#include <float.h>"]
-    if uses_tanh:
+    if needs_libm(model):
         src.append("#include <math.h>")
     src += ["",
             f"const char *const {p}_feature_names[{P}_N_FEATURES] = {{",
