@@ -11,18 +11,24 @@ import numpy as np
 from .cgen import c_array, c_float, int_type
 
 
-def emit(model, p: str) -> tuple[str, str, int]:
+def tree_arrays(model, p: str, threshold_type: str) -> list[str]:
+    """The node arrays, each in the narrowest type that holds it."""
     a = model.arrays
     n_int, n_leaf = len(a["feature"]), len(a["leaf"])
     child_t = int_type(-max(n_leaf, 1), max(n_int, 1))
     feat_t = int_type(0, max(model.n_features - 1, 0))
-    defs = [
+    return [
         c_array(feat_t, f"{p}_feature", a["feature"], per_line=16),
-        c_array("float", f"{p}_threshold", a["threshold"], per_line=6),
+        c_array(threshold_type, f"{p}_threshold", a["threshold"], per_line=6 if threshold_type == "float" else 12),
         c_array(child_t, f"{p}_left", a["left"], per_line=12),
         c_array(child_t, f"{p}_right", a["right"], per_line=12),
         c_array(child_t, f"{p}_roots", a["roots"], per_line=12),
     ]
+
+
+def emit(model, p: str) -> tuple[str, str, int]:
+    a = model.arrays
+    defs = tree_arrays(model, p, "float")
     # the walk is only emitted when some tree has an internal node
     walk = f"""static int32_t {p}_leaf(int32_t node, const float *x)
 {{

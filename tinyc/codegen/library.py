@@ -20,8 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..spec.ir import Task
-from . import c_centroid, c_dense, c_trees
-from .cgen import c_comment, c_string
+from . import c_centroid, c_dense, c_quant, c_trees
+from .cgen import c_comment, c_float, c_string
 
 EMITTERS = {
     "linear": c_dense.emit,
@@ -77,10 +77,17 @@ def n_outputs(model) -> int:
 def generate(model, name: str, features, classes, prov: Provenance, flash: int, ram: int) -> CLibrary:
     p = name
     P = name.upper()
-    defs, body, scratch_floats = EMITTERS[model.family](model, p)
+    quantized = model.qinfo is not None
     k_out = n_outputs(model)
     classification = model.task == Task.classification
-    scratch_floats_decl = max(scratch_floats, 1)
+    if quantized:
+        defs, body, kernel_bytes = c_quant.emit(model, p)
+        defs = c_quant.emit_encoder(model, p) + "\n\n" + defs
+        in_bytes = _align4(model.n_features * (1 if model.quant == "int8" else 2))
+        scratch_floats_decl = (in_bytes + _align4(max(kernel_bytes, 4))) // 4
+    else:
+        defs, body, scratch_floats = EMITTERS[model.family](model, p)
+        scratch_floats_decl = max(scratch_floats, 1)
 
     header = [banner(prov, f"{p}.h: the {model.family} model '{p}' ({'classification' if classification else 'regression'})"),
               f"#ifndef {P}_H", f"#define {P}_H", "", "#include <stdint.h>", "",
@@ -123,6 +130,8 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
               f"{p}_status {p}_scores(const float *x, float *scores);",
               f"/* as {p}_scores, with caller-supplied scratch ({P}_SCRATCH_SIZE bytes, 4-byte aligned): re-entrant */",
               f"{p}_status {p}_scores_r(const float *x, float *scores, void *scratch);"]
+    if quantized:
+        header += integer_api_header(model, p, features)
     if classification:
         header += [f"extern const char *const {p}_class_labels[{P}_N_CLASSES];",
                    f"/* the predicted class index, 0..{P}_N_CLASSES-1 */",
@@ -131,6 +140,12 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
                    f"const char *{p}_class_label(int32_t class_index);"]
     else:
         header += [f"{p}_status {p}_predict_value(const float *x, float *value);"]
+    if quantized and classification:
+        header += [f"/* the predicted class index from integer input codes (no floating point) */",
+                   f"{p}_status {p}_predict_q(const {p}_input_t *q, int32_t *class_index);"]
+    elif quantized:
+        header += [f"/* the predicted value from integer input codes, in units of {P}_SCORE_SCALE (no floating point) */",
+                   f"{p}_status {p}_predict_value_q(const {p}_input_t *q, int32_t *value);"]
     header += ["", "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* {P}_H */", ""]
 
     labels = classes if classification else []
@@ -170,63 +185,18 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
             "        }",
             "    }",
             "    return 1;",
-            "}", "",
-            f"{p}_status {p}_scores_r(const float *x, float *scores, void *scratch_mem)",
-            "{",
-            "    float *scratch = (float *)scratch_mem;",
-            "    if (x == 0 || scores == 0 || scratch == 0) {",
-            f"        return {P}_ERR_NULL;",
-            "    }",
-            f"    if (!{p}_all_finite(x, {P}_N_FEATURES)) {{",
-            f"        return {P}_ERR_INPUT;",
-            "    }",
-            "    (void)scratch;",
-            body,
-            f"    if (!{p}_all_finite(scores, {P}_N_OUTPUTS)) {{",
-            f"        return {P}_ERR_RANGE;",
-            "    }",
-            f"    return {P}_OK;",
-            "}", "",
-            f"{p}_status {p}_scores(const float *x, float *scores)",
-            "{",
-            f"    return {p}_scores_r(x, scores, {p}_scratch);",
             "}", ""]
+    if quantized:
+        src += integer_api_source(model, p, body, in_bytes, classification, k_out)
+    else:
+        src += float_api_source(p, body, classification, k_out)
     if classification:
-        if k_out == 1:
-            decide = ["    *class_index = (s[0] > 0.0f) ? 1 : 0;"]
-        else:
-            decide = ["    {", "        int32_t c, best = 0;",
-                      f"        for (c = 1; c < {P}_N_OUTPUTS; ++c) {{",
-                      "            if (s[c] > s[best]) {", "                best = c;", "            }", "        }",
-                      "        *class_index = best;", "    }"]
-        src += [f"{p}_status {p}_predict(const float *x, int32_t *class_index)",
-                "{",
-                f"    float s[{P}_N_OUTPUTS];",
-                f"    {p}_status st;",
-                "    if (class_index == 0) {",
-                f"        return {P}_ERR_NULL;",
-                "    }",
-                f"    st = {p}_scores(x, s);",
-                f"    if (st != {P}_OK) {{",
-                "        return st;",
-                "    }",
-                *decide,
-                f"    return {P}_OK;",
-                "}", "",
-                f"const char *{p}_class_label(int32_t class_index)",
+        src += [f"const char *{p}_class_label(int32_t class_index)",
                 "{",
                 f"    if (class_index < 0 || class_index >= {P}_N_CLASSES) {{",
                 '        return "";',
                 "    }",
                 f"    return {p}_class_labels[class_index];",
-                "}", ""]
-    else:
-        src += [f"{p}_status {p}_predict_value(const float *x, float *value)",
-                "{",
-                "    if (value == 0) {",
-                f"        return {P}_ERR_NULL;",
-                "    }",
-                f"    return {p}_scores(x, value);",
                 "}", ""]
     return CLibrary(f"{p}.h", "\n".join(header), f"{p}.c", "\n".join(src), 4 * scratch_floats_decl)
 
@@ -241,3 +211,204 @@ def _scores_doc(model, k: int) -> str:
     if model.family == "centroid":
         return f"scores[c] = log-likelihood-like score of class c, highest wins ({k} outputs)"
     return f"scores[c] = logit of class c, highest wins ({k} outputs)"
+
+
+def _align4(n: int) -> int:
+    return (n + 3) // 4 * 4
+
+
+def _argmax(P: str, cmp_zero: str, k_out: int) -> list[str]:
+    """C that sets ``*class_index`` from scores ``s`` (first maximum wins)."""
+    if k_out == 1:
+        return [f"    *class_index = (s[0] > {cmp_zero}) ? 1 : 0;"]
+    return ["    {", "        int32_t c, best = 0;",
+            f"        for (c = 1; c < {P}_N_OUTPUTS; ++c) {{",
+            "            if (s[c] > s[best]) {", "                best = c;", "            }", "        }",
+            "        *class_index = best;", "    }"]
+
+
+def float_api_source(p: str, body: str, classification: bool, k_out: int) -> list[str]:
+    """The entry points of a float32 model."""
+    P = p.upper()
+    src = [f"{p}_status {p}_scores_r(const float *x, float *scores, void *scratch_mem)",
+           "{",
+           "    float *scratch = (float *)scratch_mem;",
+           "    if (x == 0 || scores == 0 || scratch == 0) {",
+           f"        return {P}_ERR_NULL;",
+           "    }",
+           f"    if (!{p}_all_finite(x, {P}_N_FEATURES)) {{",
+           f"        return {P}_ERR_INPUT;",
+           "    }",
+           "    (void)scratch;",
+           body,
+           f"    if (!{p}_all_finite(scores, {P}_N_OUTPUTS)) {{",
+           f"        return {P}_ERR_RANGE;",
+           "    }",
+           f"    return {P}_OK;",
+           "}", "",
+           f"{p}_status {p}_scores(const float *x, float *scores)",
+           "{",
+           f"    return {p}_scores_r(x, scores, {p}_scratch);",
+           "}", ""]
+    if classification:
+        src += [f"{p}_status {p}_predict(const float *x, int32_t *class_index)",
+                "{",
+                f"    float s[{P}_N_OUTPUTS];",
+                f"    {p}_status st;",
+                "    if (class_index == 0) {",
+                f"        return {P}_ERR_NULL;",
+                "    }",
+                f"    st = {p}_scores(x, s);",
+                f"    if (st != {P}_OK) {{",
+                "        return st;",
+                "    }",
+                *_argmax(P, "0.0f", k_out),
+                f"    return {P}_OK;",
+                "}", ""]
+    else:
+        src += [f"{p}_status {p}_predict_value(const float *x, float *value)",
+                "{",
+                "    if (value == 0) {",
+                f"        return {P}_ERR_NULL;",
+                "    }",
+                f"    return {p}_scores(x, value);",
+                "}", ""]
+    return src
+
+
+def integer_api_header(model, p: str, features) -> list[str]:
+    """Declarations of an integer model: its input type, the code of each
+    feature and the integer entry points."""
+    from ..quant.fixedpoint import RANGES
+
+    P = p.upper()
+    mode = model.quant
+    qmin, qmax = RANGES[mode]
+    rnd = "round" if model.qinfo["input_rounding"] == "round" else "floor"
+    out = ["",
+           f"/* integer ({mode}) model. Each feature x[j] is encoded once as the code",
+           f" *   q[j] = clamp({qmin} + {rnd}((x[j] - {p}_input_lo[j]) * {p}_input_inv[j]), {qmin}, {qmax})",
+           f" * (code q stands for x = lo + (q - ({qmin})) / inv); with codes from another source",
+           f" * (e.g. a sensor's raw int16 data mapped the same way) call the *_q entry points,",
+           " * which use no floating point. Per feature (lo, 1/inv):"]
+    step = model.arrays["in_inv"].astype("float64")
+    for j, f in enumerate(features):
+        lo = float(model.arrays["in_lo"][j])
+        unit = 1.0 / step[j] if step[j] > 0 else 0.0
+        out.append(f" *   {j:3d} {c_comment(f)}: lo {lo:.7g}, step {unit:.7g}")
+    out += [" */",
+            f"typedef {'int8_t' if mode == 'int8' else 'int16_t'} {p}_input_t;",
+            f"#define {P}_INPUT_MIN ({qmin})",
+            f"#define {P}_INPUT_MAX ({qmax})",
+            f"/* a float score (or regression value) is an int32 score times this */",
+            f"#define {P}_SCORE_SCALE {c_float(model.qinfo['score_scale'])}",
+            f"extern const float {p}_input_lo[{P}_N_FEATURES];",
+            f"extern const float {p}_input_inv[{P}_N_FEATURES];",
+            f"/* the codes of a float feature vector (ERR_INPUT for NaN or infinite) */",
+            f"{p}_status {p}_quantize_input(const float *x, {p}_input_t *q);",
+            f"/* int32 scores from codes; the float scores are these times {P}_SCORE_SCALE */",
+            f"{p}_status {p}_scores_q(const {p}_input_t *q, int32_t *scores);",
+            f"/* as {p}_scores_q, with caller-supplied scratch ({P}_SCRATCH_SIZE bytes, 4-byte aligned) */",
+            f"{p}_status {p}_scores_qr(const {p}_input_t *q, int32_t *scores, void *scratch);"]
+    return out
+
+
+def integer_api_source(model, p: str, body: str, in_bytes: int, classification: bool, k_out: int) -> list[str]:
+    """The entry points of an integer model: the float ones encode the input
+    into the front of the scratch buffer and call the integer kernel."""
+    P = p.upper()
+    src = [f"{p}_status {p}_quantize_input(const float *x, {p}_input_t *q)",
+           "{",
+           "    if (x == 0 || q == 0) {",
+           f"        return {P}_ERR_NULL;",
+           "    }",
+           f"    if (!{p}_all_finite(x, {P}_N_FEATURES)) {{",
+           f"        return {P}_ERR_INPUT;",
+           "    }",
+           f"    {p}_encode(x, q);",
+           f"    return {P}_OK;",
+           "}", "",
+           f"{p}_status {p}_scores_qr(const {p}_input_t *q, int32_t *scores, void *scratch_mem)",
+           "{",
+           "    unsigned char *scratch = (unsigned char *)scratch_mem;",
+           "    if (q == 0 || scores == 0 || scratch == 0) {",
+           f"        return {P}_ERR_NULL;",
+           "    }",
+           body,
+           f"    return {P}_OK;",
+           "}", "",
+           f"{p}_status {p}_scores_q(const {p}_input_t *q, int32_t *scores)",
+           "{",
+           f"    return {p}_scores_qr(q, scores, {p}_scratch);",
+           "}", "",
+           f"{p}_status {p}_scores_r(const float *x, float *scores, void *scratch_mem)",
+           "{",
+           f"    int32_t s[{P}_N_OUTPUTS];",
+           "    uint16_t i;",
+           f"    {p}_status st;",
+           "    if (scores == 0 || scratch_mem == 0) {",
+           f"        return {P}_ERR_NULL;",
+           "    }",
+           f"    st = {p}_quantize_input(x, ({p}_input_t *)scratch_mem);",
+           f"    if (st == {P}_OK) {{",
+           f"        st = {p}_scores_qr(({p}_input_t *)scratch_mem, s, (unsigned char *)scratch_mem + {in_bytes});",
+           "    }",
+           f"    if (st != {P}_OK) {{",
+           "        return st;",
+           "    }",
+           f"    for (i = 0; i < {P}_N_OUTPUTS; ++i) {{",
+           f"        scores[i] = (float)s[i] * {P}_SCORE_SCALE;",
+           "    }",
+           f"    return {P}_OK;",
+           "}", "",
+           f"{p}_status {p}_scores(const float *x, float *scores)",
+           "{",
+           f"    return {p}_scores_r(x, scores, {p}_scratch);",
+           "}", ""]
+    if classification:
+        src += [f"static {p}_status {p}_decide(const {p}_input_t *q, int32_t *class_index, void *scratch)",
+                "{",
+                f"    int32_t s[{P}_N_OUTPUTS];",
+                f"    {p}_status st = {p}_scores_qr(q, s, scratch);",
+                f"    if (st != {P}_OK) {{",
+                "        return st;",
+                "    }",
+                *_argmax(P, "0", k_out),
+                f"    return {P}_OK;",
+                "}", "",
+                f"{p}_status {p}_predict_q(const {p}_input_t *q, int32_t *class_index)",
+                "{",
+                "    if (class_index == 0) {",
+                f"        return {P}_ERR_NULL;",
+                "    }",
+                f"    return {p}_decide(q, class_index, {p}_scratch);",
+                "}", "",
+                f"{p}_status {p}_predict(const float *x, int32_t *class_index)",
+                "{",
+                f"    {p}_input_t *q = ({p}_input_t *){p}_scratch;",
+                f"    {p}_status st;",
+                "    if (class_index == 0) {",
+                f"        return {P}_ERR_NULL;",
+                "    }",
+                f"    st = {p}_quantize_input(x, q);",
+                f"    if (st != {P}_OK) {{",
+                "        return st;",
+                "    }",
+                f"    return {p}_decide(q, class_index, (unsigned char *){p}_scratch + {in_bytes});",
+                "}", ""]
+    else:
+        src += [f"{p}_status {p}_predict_value(const float *x, float *value)",
+                "{",
+                "    if (value == 0) {",
+                f"        return {P}_ERR_NULL;",
+                "    }",
+                f"    return {p}_scores(x, value);",
+                "}", "",
+                f"{p}_status {p}_predict_value_q(const {p}_input_t *q, int32_t *value)",
+                "{",
+                "    if (value == 0) {",
+                f"        return {P}_ERR_NULL;",
+                "    }",
+                f"    return {p}_scores_q(q, value);",
+                "}", ""]
+    return src

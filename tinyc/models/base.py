@@ -86,14 +86,41 @@ class Model:
     n_features: int
     classes: int  # number of classes; 0 for regression
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    # None for a float32 model; for an integer one (see tinyc.quant): mode,
+    # input rounding, score scale and the layers' zero points
+    qinfo: dict[str, Any] | None = None
+
+    @property
+    def quant(self) -> str:
+        return self.qinfo["mode"] if self.qinfo else "float32"
 
     def scores(self, X: np.ndarray) -> np.ndarray:
         """Raw outputs, shape (rows, outputs), float32, as the C computes them."""
+        if self.qinfo:
+            from .. import quant
+
+            return quant.scores(self, X)
         return FAMILY_REGISTRY[self.family].scores(self, np.asarray(X, dtype=np.float32))
 
+    def encode(self, X: np.ndarray) -> np.ndarray:
+        """Integer input codes (integer models only), as ``<model>_quantize_input`` computes them."""
+        from ..quant.inputs import encode
+
+        return encode(self, X)
+
+    def scores_q(self, Q: np.ndarray) -> np.ndarray:
+        """Integer scores from integer input codes (integer models only)."""
+        from .. import quant
+
+        return quant.scores_q(self, Q)
+
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Class indices (classification) or values (regression)."""
-        s = self.scores(X)
+        """Class indices (classification) or values (regression). Integer
+        models decide on their integer scores, as the C does."""
+        if self.qinfo and self.task == Task.classification:
+            s = self.scores_q(self.encode(X)).astype(np.float64)
+        else:
+            s = self.scores(X)
         return decide(s, self.task, self.classes, FAMILY_REGISTRY[self.family].vote_scores)
 
     def size_summary(self) -> str:

@@ -1,0 +1,184 @@
+"""C for integer (int8 / int16) models: the input encoder and the integer
+kernels of the dense (linear, MLP) and tree (tree, forest, gbt) families.
+
+Each emitter returns ``(definitions, body, scratch bytes)``; the body runs in
+``<p>_scores_qr(const <p>_input_t *q, int32_t *scores, void *scratch)`` and
+computes exactly what :mod:`tinyc.quant` computes in numpy.
+"""
+from __future__ import annotations
+
+from ..quant.dense import TANH_STEP_SHIFT, n_layers, tanh_table
+from ..quant.fixedpoint import RANGES
+from .c_trees import tree_arrays
+from .cgen import c_array, int_type
+
+
+def qtype(mode: str) -> str:
+    return "int8_t" if mode == "int8" else "int16_t"
+
+
+def floor_shift(p: str) -> str:
+    return f"""/* floor(v / 2^s) for any sign (a right shift of a negative number is
+ * implementation-defined in C99; this is not) */
+static int64_t {p}_floor_shift(int64_t v, uint8_t s)
+{{
+    return (v >= 0) ? (v >> s) : -((-v - 1) >> s) - 1;
+}}"""
+
+
+def emit_encoder(model, p: str) -> str:
+    """``<p>_encode``: float features → codes; the public ``<p>_quantize_input`` wraps it."""
+    mode = model.qinfo["mode"]
+    qmin, qmax = RANGES[mode]
+    P = p.upper()
+    a = model.arrays
+    rounding = "        d = d + 0.5f;\n" if model.qinfo["input_rounding"] == "round" else ""
+    return "\n\n".join([
+        c_array("float", f"{p}_input_lo", a["in_lo"], per_line=6, static=False),
+        c_array("float", f"{p}_input_inv", a["in_inv"], per_line=6, static=False),
+        f"""static void {p}_encode(const float *x, {p}_input_t *q)
+{{
+    uint16_t j;
+    for (j = 0; j < {P}_N_FEATURES; ++j) {{
+        float d = (x[j] - {p}_input_lo[j]) * {p}_input_inv[j];
+{rounding}        if (!(d > 0.0f)) {{
+            q[j] = {qmin};
+        }} else if (d >= {qmax - qmin}.0f) {{
+            q[j] = {qmax};
+        }} else {{
+            q[j] = ({p}_input_t)({qmin} + (int32_t)d);
+        }}
+    }}
+}}"""])
+
+
+def emit(model, p: str) -> tuple[str, str, int]:
+    if model.family in ("linear", "mlp"):
+        return _dense(model, p)
+    return _trees(model, p)
+
+
+def _dense(model, p: str) -> tuple[str, str, int]:
+    mode = model.qinfo["mode"]
+    qmin, qmax = RANGES[mode]
+    qt = qtype(mode)
+    acct = "int32_t" if mode == "int8" else "int64_t"
+    act = model.qinfo["activation"]
+    n = n_layers(model)
+    a = model.arrays
+    defs = [floor_shift(p)]
+    for i in range(n):
+        defs.append(c_array(qt, f"{p}_W{i}", a[f"W{i}"].ravel(), per_line=16))
+        defs.append(c_array(acct, f"{p}_B{i}", a[f"B{i}"], per_line=8))
+        defs.append(c_array("int32_t", f"{p}_M{i}", a[f"M{i}"], per_line=8))
+        defs.append(c_array("uint8_t", f"{p}_S{i}", a[f"S{i}"], per_line=16))
+    if n > 1 and act == "tanh":
+        defs.append(c_array("int16_t", f"{p}_tanh_table", tanh_table(), per_line=12))
+        to_mode = "y" if mode == "int16" else f"{p}_floor_shift(y + 128, 8) > 127 ? 127 : {p}_floor_shift(y + 128, 8)"
+        activate = f"""    int32_t u = (int32_t)(r < -32768 ? -32768 : (r > 32767 ? 32767 : r));
+    uint32_t v = (uint32_t)(u + 32768);
+    uint32_t i = v >> {TANH_STEP_SHIFT};
+    int32_t frac = (int32_t)(v & {(1 << TANH_STEP_SHIFT) - 1}u);
+    int32_t y = {p}_tanh_table[i] + (((int32_t){p}_tanh_table[i + 1] - {p}_tanh_table[i]) * frac >> {TANH_STEP_SHIFT});
+    return ({qt})({to_mode});"""
+    else:
+        activate = f"""    r += {qmin};
+    return ({qt})(r < {qmin} ? {qmin} : (r > {qmax} ? {qmax} : r));"""
+    if n > 1:
+        defs.append(f"""/* the hidden activation ({act}) of a requantized accumulator */
+static {qt} {p}_activate(int64_t r)
+{{
+{activate}
+}}""")
+    hidden_out = f"""        if (act != 0) {{
+            act[o] = {p}_activate(r);
+        }} else {{
+            scores[o] = (int32_t)(r < INT32_MIN ? INT32_MIN : (r > INT32_MAX ? INT32_MAX : r));
+        }}""" if n > 1 else "        scores[o] = (int32_t)(r < INT32_MIN ? INT32_MIN : (r > INT32_MAX ? INT32_MAX : r));"
+    act_param = f"{qt} *act, " if n > 1 else ""
+    defs.append(f"""/* one layer: acc = B[o] + sum W[o][i] * in[i], requantized by M[o] / 2^S[o];
+ * hidden layers write activations to act, the last one int32 scores */
+static void {p}_dense(const {qt} *in, uint16_t n_in, const {qt} *W, const {acct} *B, const int32_t *M,
+                     const uint8_t *S, uint16_t n_out, {act_param}int32_t *scores)
+{{
+    uint16_t o, i;
+    for (o = 0; o < n_out; ++o) {{
+        {acct} acc = B[o];
+        const {qt} *w = W + (uint32_t)o * n_in;
+        int64_t r;
+        for (i = 0; i < n_in; ++i) {{
+            acc += ({acct})((int32_t)w[i] * in[i]);
+        }}
+        r = {p}_floor_shift((int64_t)acc * M[o] + ((int64_t)1 << (S[o] - 1)), S[o]);
+{hidden_out}
+    }}
+}}""")
+    widest = max([a[f"W{i}"].shape[0] for i in range(n - 1)], default=0)
+    qb = 1 if mode == "int8" else 2
+    lines = [f"    {qt} *h = ({qt} *)scratch;"] if n > 1 else ["    (void)scratch;"]
+    src = "q"
+    for i in range(n):
+        n_out, n_in = a[f"W{i}"].shape
+        args = f"{src}, {n_in}, {p}_W{i}, {p}_B{i}, {p}_M{i}, {p}_S{i}, {n_out}"
+        if i == n - 1:
+            lines.append(f"    {p}_dense({args}, {'0, ' if n > 1 else ''}scores);")
+        else:
+            buf = f"h + {(i % 2) * widest}"
+            lines.append(f"    {p}_dense({args}, {buf}, 0);")
+            src = buf
+    return "\n\n".join(defs), "\n".join(lines), 2 * widest * qb
+
+
+def _trees(model, p: str) -> tuple[str, str, int]:
+    a = model.arrays
+    qt = qtype(model.qinfo["mode"])
+    defs = tree_arrays(model, p, qt)
+    walk = f"""static int32_t {p}_leaf(int32_t node, const {qt} *q)
+{{
+    while (node >= 0) {{
+        node = (q[{p}_feature[node]] <= {p}_threshold[node]) ? {p}_left[node] : {p}_right[node];
+    }}
+    return -node - 1;
+}}"""
+    n_trees = len(a["roots"])
+    if model.family in ("tree", "forest") and model.classes:
+        leaf_t = int_type(0, max(model.classes - 1, 0))
+        defs.append(c_array(leaf_t, f"{p}_leaf_class", a["leaf"], per_line=16))
+        defs.append(walk)
+        body = f"""    uint16_t t;
+    uint16_t c;
+    (void)scratch;
+    for (c = 0; c < {model.classes}; ++c) {{
+        scores[c] = 0;
+    }}
+    for (t = 0; t < {n_trees}; ++t) {{
+        scores[{p}_leaf_class[{p}_leaf({p}_roots[t], q)]] += 1;
+    }}"""
+    elif model.family in ("tree", "forest"):
+        defs.append(c_array(qt, f"{p}_leaf_value", a["leaf"], per_line=16))
+        defs.append(walk)
+        body = f"""    uint16_t t;
+    int32_t acc = 0;
+    (void)scratch;
+    for (t = 0; t < {n_trees}; ++t) {{
+        acc += {p}_leaf_value[{p}_leaf({p}_roots[t], q)];
+    }}
+    scores[0] = acc;"""
+    else:
+        k = len(a["init"])
+        defs.append(c_array(qt, f"{p}_leaf_value", a["leaf"], per_line=16))
+        defs.append(c_array("int32_t", f"{p}_init", a["init"], per_line=8))
+        if k > 1:
+            defs.append(c_array(int_type(0, k - 1), f"{p}_tree_output", a["tree_output"], per_line=16))
+        defs.append(walk)
+        target = f"scores[{p}_tree_output[t]]" if k > 1 else "scores[0]"
+        body = f"""    uint16_t t;
+    uint16_t c;
+    (void)scratch;
+    for (c = 0; c < {k}; ++c) {{
+        scores[c] = {p}_init[c];
+    }}
+    for (t = 0; t < {n_trees}; ++t) {{
+        {target} += {p}_leaf_value[{p}_leaf({p}_roots[t], q)];
+    }}"""
+    return "\n\n".join(defs), body, 0

@@ -1,0 +1,66 @@
+"""Post-training integer quantization (int8 / int16) of trained models.
+
+``quantize(model, mode, X)`` turns a float32 :class:`~tinyc.models.Model` into an
+integer one calibrated on ``X`` (the training rows). The integer model keeps
+the same family and task; its ``arrays`` hold what the C stores, its
+``qinfo`` the modes and scales, and its golden inference computes, with
+numpy integers, exactly what the generated C computes (bit for bit):
+
+- every model first maps each float feature to an integer code with an affine
+  map per feature (:mod:`.inputs`); the integer entry points of the generated
+  library take these codes directly;
+- dense models (linear, MLP: :mod:`.dense`) use per-output-channel symmetric
+  weights, int32 (int8 mode) or int64 (int16 mode) accumulators and
+  requantization by an integer multiplier and shift (:mod:`.fixedpoint`);
+- trees and ensembles (:mod:`.trees`) compare codes with thresholds stored as
+  codes, and sum integer leaf values.
+
+Families without an integer form (centroid) raise :class:`NotQuantizable`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .fixedpoint import NotQuantizable
+
+INTEGER_MODES = ("int8", "int16")
+QUANTIZABLE = {"linear", "mlp", "tree", "forest", "gbt"}
+
+
+def quantize(model, mode: str, X: np.ndarray):
+    """The integer form of ``model`` in ``mode`` ("int8" or "int16"), calibrated on ``X``."""
+    if mode not in INTEGER_MODES:
+        raise ValueError(mode)
+    if model.family not in QUANTIZABLE:
+        raise NotQuantizable(f"the {model.family} family has no integer form")
+    X = np.asarray(X, dtype=np.float32)
+    if model.family in ("linear", "mlp"):
+        from . import dense
+
+        return dense.quantize(model, mode, X)
+    from . import trees
+
+    return trees.quantize(model, mode, X)
+
+
+def scores_q(model, Q: np.ndarray) -> np.ndarray:
+    """Integer scores (int64 array holding int32 values) from integer input codes."""
+    if model.family in ("linear", "mlp"):
+        from . import dense
+
+        return dense.scores_q(model, Q)
+    from . import trees
+
+    return trees.scores_q(model, Q)
+
+
+def scores(model, X: np.ndarray) -> np.ndarray:
+    """Float scores as the float entry point computes them: codes → integer
+    scores → ``(float)score * score_scale`` in float32."""
+    from .inputs import encode
+
+    q = scores_q(model, encode(model, X))
+    return q.astype(np.float32) * np.float32(model.qinfo["score_scale"])
+
+
+__all__ = ["INTEGER_MODES", "QUANTIZABLE", "NotQuantizable", "quantize", "scores", "scores_q"]

@@ -1,0 +1,56 @@
+"""Float features → integer codes, one affine map per feature.
+
+``code(x) = QMIN + trunc(d + r)`` where ``d = (x - lo) * inv`` in float32,
+clamped to ``[QMIN, QMAX]``; ``r`` is 0.5 (rounding, dense models) or 0
+(floor, trees: a code compares with a threshold code exactly as the value
+compares with the threshold, except inside the threshold's own bin). The
+value a code stands for is ``lo + (code - QMIN) / inv``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .fixedpoint import RANGES
+
+
+def fit_map(lo: np.ndarray, hi: np.ndarray, mode: str, reserve_top: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(lo, inv) float32 arrays mapping [lo, hi] onto the code range (onto
+    ``[QMIN, QMAX - 1]`` with ``reserve_top``, so that values above ``hi``
+    get a code above that of ``hi``)."""
+    qmin, qmax = RANGES[mode]
+    if reserve_top:
+        qmax -= 1
+    lo = np.asarray(lo, dtype=np.float64)
+    hi = np.asarray(hi, dtype=np.float64)
+    width = hi - lo
+    inv = np.where(width > 0, (qmax - qmin) / np.where(width > 0, width, 1.0), 0.0)
+    return lo.astype(np.float32), inv.astype(np.float32)
+
+
+def codes(X: np.ndarray, lo: np.ndarray, inv: np.ndarray, mode: str, rounding: str) -> np.ndarray:
+    """The codes the C computes for float32 rows ``X`` (int64 array)."""
+    qmin, qmax = RANGES[mode]
+    X = np.asarray(X, dtype=np.float32)
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = (X - lo) * inv  # float32, two roundings, as in C
+        if rounding == "round":
+            d = d + np.float32(0.5)
+        span = np.float32(qmax - qmin)
+        pos = d > 0
+        big = d >= span
+        t = np.trunc(np.where(pos & ~big, d, 0)).astype(np.int64)
+    return np.where(~pos, qmin, np.where(big, qmax, qmin + t)).astype(np.int64)
+
+
+def encode(model, X: np.ndarray) -> np.ndarray:
+    a = model.arrays
+    return codes(X, a["in_lo"], a["in_inv"], model.qinfo["mode"], model.qinfo["input_rounding"])
+
+
+def real(model, Q: np.ndarray) -> np.ndarray:
+    """The float64 value each code stands for."""
+    a = model.arrays
+    qmin = RANGES[model.qinfo["mode"]][0]
+    inv = a["in_inv"].astype(np.float64)
+    step = np.where(inv > 0, 1.0 / np.where(inv > 0, inv, 1.0), 0.0)
+    return a["in_lo"].astype(np.float64) + (np.asarray(Q, dtype=np.float64) - qmin) * step
