@@ -58,13 +58,8 @@ SECTIONS {{
 }}
 """
 
-DRIVER = """#include <stdint.h>
-#include <string.h>
-#include "{p}.h"
-
-void tinyc_puts(const char *s);
-
-{rows}
+# output helpers of the drivers: one line per row, "class hex32(score bits)..."
+PRINT_HELPERS = """void tinyc_puts(const char *s);
 
 static char *hex32(char *out, uint32_t v)
 {{
@@ -94,7 +89,15 @@ static char *dec(char *out, int32_t v)
     }}
     return out;
 }}
+"""
 
+DRIVER = """#include <stdint.h>
+#include <string.h>
+#include "{p}.h"
+
+{rows}
+
+""" + PRINT_HELPERS + """
 int main(void)
 {{
     static char line[16 + 9 * {P}_N_OUTPUTS];
@@ -156,11 +159,11 @@ def parse_output(text: str) -> RunResult:
 
 
 def run_host(folder: Path, name: str, X: np.ndarray, classification: bool, cc: str = "cc",
-             extra_flags: tuple[str, ...] = ()) -> RunResult:
+             extra_flags: tuple[str, ...] = (), driver: str | None = None) -> RunResult:
     """Compile the library with the driver for the host and run it."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        (tmp / "main.c").write_text(driver_source(name, X, classification))
+        (tmp / "main.c").write_text(driver or driver_source(name, X, classification))
         (tmp / "shim.c").write_text(HOST_SHIM)
         exe = tmp / "run"
         cmd = [cc, *STRICT, "-O2", *extra_flags, "-I", str(folder / "include"), str(folder / "src" / f"{name}.c"),

@@ -7,6 +7,7 @@ from sklearn.model_selection import train_test_split
 
 from tinyc.codegen.library import Provenance
 from tinyc.models import FAMILY_REGISTRY, Problem
+from tinyc.quant import QUANTIZABLE, quantize
 from tinyc.spec.ir import Task
 
 PARAMS = {
@@ -63,6 +64,12 @@ def _cases():
             feats = tuple(f"f{i}" for i in range(d.data.shape[1]))
             classes = tuple(str(n) for n in getattr(d, "target_names", []))[:k] if k else ()
             out.append(Case(ds_name, variant, model, Xte, yte, feats, classes))
+            # integer forms, calibrated on the training rows: int8 of every quantizable model,
+            # int16 of the cancer and diabetes ones
+            for mode in ("int8", "int16"):
+                if family in QUANTIZABLE and (mode == "int8" or ds_name != "wine"):
+                    out.append(Case(ds_name, f"{variant}_{mode}", quantize(model, mode, Xtr), Xte, yte, feats,
+                                    classes))
     return out
 
 

@@ -12,6 +12,7 @@ from tinyc.targets import get
 
 IDS = [c.name for c in CASES]
 EXACT = [c for c in CASES if c.variant != "mlp_tanh"]  # tanhf differs between C libraries by an ulp
+INTEGER = [c for c in CASES if c.model.qinfo]
 
 
 def golden(case):
@@ -43,7 +44,7 @@ def test_arm_builds_are_clean_and_cost_estimate_holds(case, target, tmp_path):
     fam = case.model.family
     from tinyc.models import FAMILY_REGISTRY
 
-    cost = FAMILY_REGISTRY[fam].cost(case.model, backend.caps, "float32")
+    cost = FAMILY_REGISTRY[fam].cost(case.model, backend.caps, case.model.quant)
     backend.emit(case.request(cost.flash, cost.ram), tmp_path)
     toolchain.compile_strict(tmp_path, "m", backend.cflags)  # -Wall -Wextra -Werror -pedantic -std=c99 -Os
     measured = toolchain.measure(tmp_path, "m", backend.cflags, link_libm=backend.needs_libm(case.request()))

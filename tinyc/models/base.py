@@ -165,6 +165,12 @@ class Family:
     # float operations beyond compare and add that the inference needs ("mul", "sub"):
     # on a core without FPU each pulls its soft-float routine into flash
     float_ops: ClassVar[frozenset[str]] = frozenset()
+    # integer (int8/int16) models: bytes of the kernel, the input encoder and the
+    # entry points (within a few % on Thumb-1 and Thumb-2), and which libgcc set the
+    # float entry points pull in on a core without FPU (see INT_SOFT_BYTES); None:
+    # the family has no integer form and is always costed and emitted in float32
+    int_code_bytes: ClassVar[int | None] = None
+    int_kind: ClassVar[str] = "trees"
 
     def space(self, trial, problem: Problem, limits: Limits, fixed: dict) -> dict:
         raise NotImplementedError
@@ -189,6 +195,11 @@ class Family:
         return self.float_ops
 
     def code_size(self, caps, quant: str, task: Task = Task.classification) -> int:
+        if quant != "float32" and self.int_code_bytes is not None:
+            base = self.int_code_bytes
+            if caps.fpu == "none":
+                base += INT_SOFT_BYTES["thumb1" if caps.arch == "armv6-m" else "thumb2"][self.int_kind]
+            return base
         thumb2, thumb1 = self.code_bytes
         base = thumb1 if caps.arch == "armv6-m" else thumb2
         if quant == "float32" and caps.fpu == "none":
@@ -202,6 +213,11 @@ class Family:
 # (Thumb-1) gets the generic C versions, Thumb-2 cores the smaller assembly ones
 SOFT_FLOAT_BYTES = {"thumb1": {"base": 1400, "mul": 630, "sub": 800},
                     "thumb2": {"base": 820, "mul": 420, "sub": 0}}
+# what the float entry points of an integer model (encoding the input, scaling the
+# scores) and its 64-bit requantization take from libgcc without FPU (measured)
+INT_SOFT_BYTES = {"thumb1": {"trees": 2228, "dense": 3100}, "thumb2": {"trees": 1212, "dense": 1212}}
+# an integer model's per-feature input map (lo and 1/step, float32 each)
+INPUT_MAP_BYTES = 8
 # newlib's tanhf (with expf), linked when an MLP uses tanh: Thumb-2 with FPU, Thumb-1 soft-float
 TANHF_BYTES = {"fpu": 2020, "soft_thumb1": 3900, "soft_thumb2": 2600}
 
@@ -214,6 +230,14 @@ def cycles_per_mac(caps, quant: str) -> float:
 
 def cycles_per_compare(caps, quant: str) -> float:
     return 30.0 if quant == "float32" and caps.fpu == "none" else 8.0
+
+
+def effective_quant(family: "Family", quant: str) -> str:
+    """The mode a family is really emitted in: "auto" is costed as int8; a family
+    without integer form stays float32."""
+    if quant == "float32" or family.int_code_bytes is None:
+        return "float32"
+    return "int8" if quant == "auto" else quant
 
 
 def input_bytes(n_features: int, quant: str) -> int:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from .base import STACK_BYTES, VALUE_BYTES, Cost, Family, Model, Problem, cycles_per_mac, input_bytes, register, \
-    standardize, suggest
+from .base import STACK_BYTES, VALUE_BYTES, Cost, Family, Model, Problem, cycles_per_mac, effective_quant, input_bytes, \
+    register, standardize, suggest
 
 
 @register
@@ -58,6 +58,7 @@ class CentroidFamily(Family):
         return out
 
     def _cost(self, k: int, d: int, shared: bool, caps, quant: str) -> Cost:
+        quant = effective_quant(self, quant)  # no integer form: always float32
         vb = VALUE_BYTES[quant]
         weights = k * d * vb + (d if shared else k * d) * vb + k * 4
         code = self.code_size(caps, quant)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles_per_mac, input_bytes
+from .base import INPUT_MAP_BYTES, STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles_per_mac, effective_quant, \
+    input_bytes
 
 
 def fold_standardization(W: np.ndarray, b: np.ndarray, mu: np.ndarray, sd: np.ndarray):
@@ -32,15 +33,21 @@ def forward(layers: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, activati
 
 def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "relu") -> Cost:
     """``sizes`` = [inputs, hidden..., outputs]."""
+    quant = effective_quant(family, quant)
     vb = VALUE_BYTES[quant]
     weights = 0
     macs = 0
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         macs += n_in * n_out
-        # weights + biases; integer modes add a per-output scale (int32 multiplier + shift byte)
-        weights += n_in * n_out * vb + n_out * 4 + (0 if quant == "float32" else n_out * 5)
+        # weights + biases (int16 mode: int64); integer modes add a per-output int32
+        # multiplier and shift byte
+        weights += n_in * n_out * vb + n_out * (8 if quant == "int16" else 4) + (0 if quant == "float32" else n_out * 5)
     code = family.code_size(caps, quant)
-    if activation == "tanh" and len(sizes) > 2 and quant == "float32":
+    if quant != "float32":
+        weights += INPUT_MAP_BYTES * sizes[0]
+        if activation == "tanh" and len(sizes) > 2:
+            weights += 257 * 2  # the interpolated tanh table
+    elif activation == "tanh" and len(sizes) > 2:
         code += TANHF_BYTES["fpu" if caps.fpu != "none" else
                             "soft_thumb1" if caps.arch == "armv6-m" else "soft_thumb2"]
     widest = max(sizes[1:]) if len(sizes) > 1 else 1

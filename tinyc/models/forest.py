@@ -16,6 +16,8 @@ class ForestFamily(Family):
     tasks = (Task.classification, Task.regression)
     vote_scores = True
     code_bytes = (250, 285)
+    int_code_bytes = 390
+    int_kind = "trees"
     float_ops = frozenset({"mul"})
 
     def float_ops_for(self, task):

@@ -16,6 +16,8 @@ class GbtFamily(Family):
     name = "gbt"
     tasks = (Task.classification, Task.regression)
     code_bytes = (300, 340)
+    int_code_bytes = 400
+    int_kind = "trees"
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         n = suggest(trial, fixed, self.name, "n_estimators", "int", 5, 120, log=True)

@@ -15,6 +15,8 @@ class LinearFamily(Family):
     name = "linear"
     tasks = (Task.classification, Task.regression)
     code_bytes = (150, 170)
+    int_code_bytes = 400
+    int_kind = "dense"
     float_ops = frozenset({"mul"})
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:

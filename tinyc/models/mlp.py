@@ -15,6 +15,8 @@ class MlpFamily(Family):
     name = "mlp"
     tasks = (Task.classification, Task.regression)
     code_bytes = (300, 340)
+    int_code_bytes = 690
+    int_kind = "dense"
     float_ops = frozenset({"mul"})
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
@@ -66,7 +68,8 @@ class MlpFamily(Family):
 
     def _layers(self, model: Model):
         n = len([k for k in model.arrays if k.startswith("W")])
-        return [(model.arrays[f"W{i}"], model.arrays[f"b{i}"]) for i in range(n)]
+        bias = "B" if model.qinfo else "b"  # integer models keep their integer bias as B<i>
+        return [(model.arrays[f"W{i}"], model.arrays[f"{bias}{i}"]) for i in range(n)]
 
     def scores(self, model: Model, X: np.ndarray) -> np.ndarray:
         return forward(self._layers(model), X, model.params["activation"])

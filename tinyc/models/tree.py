@@ -22,6 +22,8 @@ class TreeFamily(Family):
     tasks = (Task.classification, Task.regression)
     vote_scores = True
     code_bytes = (210, 240)
+    int_code_bytes = 355
+    int_kind = "trees"
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         cap = treeutil.leaf_cap(limits.weight_budget(self), 1, problem.n_features, limits.quant,

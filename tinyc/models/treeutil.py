@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import VALUE_BYTES, Cost, cycles_per_compare, index_bytes, input_bytes, STACK_BYTES
+from .base import INPUT_MAP_BYTES, STACK_BYTES, VALUE_BYTES, Cost, cycles_per_compare, effective_quant, index_bytes, \
+    input_bytes
 
 
 def float32_floor(values: np.ndarray) -> np.ndarray:
@@ -120,10 +121,13 @@ def node_bytes(n_features: int, n_internal: int, n_leaves: int, quant: str) -> i
 
 
 def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int, extra_ops: int = 0) -> Cost:
+    quant = effective_quant(family, quant)
     a = model.arrays
     n_int, n_leaf = len(a["feature"]), len(a["leaf"]) if a["leaf"].ndim == 1 else a["leaf"].shape[0]
     weights = n_int * node_bytes(model.n_features, n_int, n_leaf, quant) + n_leaf * leaf_bytes \
         + len(a["roots"]) * index_bytes(2 * max(n_int, n_leaf))
+    if quant != "float32":
+        weights += INPUT_MAP_BYTES * model.n_features
     code = family.code_size(caps, quant, model.task)
     ops = depth(a)
     cycles = int(ops * cycles_per_compare(caps, quant) + extra_ops * 4)

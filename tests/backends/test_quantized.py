@@ -1,0 +1,123 @@
+"""Integer models: the integer entry points of the generated C compute the
+numpy golden model's integer scores exactly, on the host and on an emulated
+Cortex-M0+; an int8 Cortex-M0+ build used through them links no soft-float
+routine; quantization costs little accuracy on real data."""
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model_cases import CASES, emitted  # noqa: F401  (emitted is a fixture)
+from tinyc import emulator, toolchain
+from tinyc.targets import get
+
+INTEGER = [c for c in CASES if c.model.qinfo]
+
+MAIN = """#include <stdint.h>
+#include "m.h"
+static const m_input_t rows[{n}][M_N_FEATURES] = {{ {rows} }};
+""" + emulator.PRINT_HELPERS + """
+int main(void)
+{{
+    static char line[16 + 9 * M_N_OUTPUTS];
+    unsigned r;
+    int k;
+    for (r = 0; r < {n}u; ++r) {{
+        int32_t s[M_N_OUTPUTS];
+        int32_t c = -1;
+        char *o = line;
+        m_status st = m_scores_q(rows[r], s);
+        if (st == M_OK) {{
+            st = {predict}(rows[r], &c);
+        }}
+        o = dec(o, st == M_OK ? c : -1 - (int32_t)st);
+        for (k = 0; k < M_N_OUTPUTS; ++k) {{
+            *o++ = ' ';
+            o = hex32(o, (uint32_t)s[k]);
+        }}
+        *o++ = '\\n';
+        *o = '\\0';
+        tinyc_puts(line);
+    }}
+    return 0;
+}}
+"""
+
+
+def integer_driver(case, Q: np.ndarray) -> str:
+    """Scores and decision through the integer entry points, for codes ``Q``."""
+    rows = ", ".join("{" + ", ".join(str(int(v)) for v in row) + "}" for row in Q)
+    return MAIN.format(n=len(Q), rows=rows, predict="m_predict_q" if case.classification else "m_predict_value_q")
+
+
+def parse(res):
+    """(decision or -1-status, int32 scores) from a run of the integer driver."""
+    return res.classes, res.scores.view(np.int32).astype(np.int64)
+
+
+def golden_q(case):
+    Q = case.model.encode(case.X)
+    s = case.model.scores_q(Q)
+    pred = case.model.predict(case.X) if case.classification else s[:, 0]
+    return Q, s, pred
+
+
+@pytest.mark.parametrize("case", INTEGER, ids=lambda c: c.name)
+def test_integer_entry_point_is_bit_exact_on_host(case, emitted):
+    if shutil.which("cc") is None:
+        pytest.skip("no host C compiler (cc)")
+    Q, s, pred = golden_q(case)
+    res = emulator.run_host(emitted[case.name], "m", case.X, case.classification, driver=integer_driver(case, Q))
+    decision, scores = parse(res)
+    assert len(decision) == len(case.X) >= 100
+    assert np.array_equal(scores, s)  # every row, every output, to the bit
+    assert np.array_equal(decision, pred)
+
+
+@pytest.mark.parametrize("case", [c for c in INTEGER if c.dataset in ("cancer", "diabetes") and "int8" in c.variant],
+                         ids=lambda c: c.name)
+def test_int8_cortex_m0plus_links_no_soft_float_and_matches(case, emitted, tmp_path):
+    """Through the integer entry point, an int8 model on a core without FPU
+    needs no __aeabi_f*/__aeabi_d* routine; its results under qemu are the golden ones."""
+    why = emulator.available("cortex-m0plus")
+    if why:
+        pytest.skip(why)
+    backend = get("cortex-m0plus")
+    Q, s, pred = golden_q(case)
+    folder = emitted[case.name]
+    entry = "m_predict_q" if case.classification else "m_predict_value_q"
+    linked = _routines_linked(tmp_path, folder, backend, entry)
+    assert not [u for u in linked if u.startswith(("__aeabi_f", "__aeabi_d"))], linked
+    # while the float entry point of the same library does need them (the check can fail)
+    assert toolchain.measure(folder, "m", backend.cflags).soft_float
+    elf = emulator.build_image(folder, "m", case.X, case.classification, "cortex-m0plus", tmp_path / "img",
+                               driver=integer_driver(case, Q))
+    decision, scores = parse(emulator.run_qemu(elf, "cortex-m0plus"))
+    assert len(decision) >= 100 and np.array_equal(scores, s) and np.array_equal(decision, pred)
+
+
+def _routines_linked(tmp: Path, folder: Path, backend, entry: str) -> list[str]:
+    """Library routines (``__*`` symbols) in an image whose only use of the model is ``entry``."""
+    drv = tmp / "only.c"
+    drv.write_text(f'#include "m.h"\nvolatile m_input_t tinyc_q[M_N_FEATURES];\nvolatile int32_t tinyc_out;\n'
+                   f'void tinyc_entry(void);\nvoid tinyc_entry(void)\n{{\n    m_input_t q[M_N_FEATURES];\n'
+                   f'    int32_t c = 0;\n    unsigned i;\n    for (i = 0; i < M_N_FEATURES; ++i) {{\n'
+                   f'        q[i] = tinyc_q[i];\n    }}\n    (void){entry}(q, &c);\n    tinyc_out = c;\n}}\n')
+    elf = tmp / "only.elf"
+    subprocess.run([toolchain.GCC, *backend.cflags, *toolchain.STRICT, "-Os", "-ffunction-sections",
+                    "-fdata-sections", "-I", str(folder / "include"), str(drv), str(folder / "src" / "m.c"),
+                    "-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,tinyc_entry", "--specs=nosys.specs",
+                    "-o", str(elf)], check=True, capture_output=True, text=True)
+    out = subprocess.run([toolchain.NM, "--defined-only", str(elf)], check=True, capture_output=True,
+                         text=True).stdout
+    return sorted(line.split()[-1] for line in out.splitlines() if line.split()[-1].startswith("__"))
+
+
+@pytest.mark.parametrize("case", [c for c in INTEGER if c.classification], ids=lambda c: c.name)
+def test_quantization_costs_at_most_two_points_of_accuracy(case):
+    float_case = next(c for c in CASES if c.dataset == case.dataset and c.variant == case.variant.rsplit("_", 1)[0])
+    acc_f = np.mean(float_case.model.predict(case.X) == case.y)
+    acc_q = np.mean(case.model.predict(case.X) == case.y)
+    assert acc_q >= acc_f - 0.02, (acc_f, acc_q)
