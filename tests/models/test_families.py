@@ -135,7 +135,10 @@ def test_costs_grow_with_size_and_shrink_with_quantization(wine):
     fam = FAMILY_REGISTRY["forest"]
     small = fam.fit({**PARAMS["forest"], "n_estimators": 3}, Xtr, ytr, prob, seed=0)
     big = fam.fit({**PARAMS["forest"], "n_estimators": 12}, Xtr, ytr, prob, seed=0)
-    assert fam.cost(big, M4, "int8").weights > 3 * fam.cost(small, M4, "int8").weights
+    from tinyc.models.base import INPUT_MAP_BYTES
+
+    input_map = INPUT_MAP_BYTES * 13  # an integer model's per-feature input map, whatever its size
+    assert fam.cost(big, M4, "int8").weights - input_map > 3 * (fam.cost(small, M4, "int8").weights - input_map)
     mlp = FAMILY_REGISTRY["mlp"]
     m = mlp.fit(PARAMS["mlp"], Xtr, ytr, prob, seed=0)
     f32, i8 = mlp.cost(m, M4, "float32"), mlp.cost(m, M4, "int8")
@@ -153,8 +156,9 @@ def test_tree_leaf_cap_keeps_tree_in_budget(wine):
 
     Xtr, _, ytr, _ = wine
     fam = FAMILY_REGISTRY["tree"]
-    limits = Limits(((M0, 600, 256),), "int8")
+    # an int8 tree on a Cortex-M0 pays ~2.6 KB for its code and the soft-float input encoding
+    limits = Limits(((M0, 2900, 256),), "int8")
     cap = treeutil.leaf_cap(limits.weight_budget(fam), 1, 13, "int8", 1)
     m = fam.fit({"max_depth": 12, "min_samples_leaf": 1, "max_leaves": cap}, Xtr, ytr,
                 Problem(Task.classification, 13, 3), seed=0)
-    assert fam.cost(m, M0, "int8").flash <= 600
+    assert fam.cost(m, M0, "int8").flash <= 2900

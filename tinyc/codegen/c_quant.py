@@ -1,8 +1,9 @@
 """C for integer (int8 / int16) models: the input encoder and the integer
 kernels of the dense (linear, MLP) and tree (tree, forest, gbt) families.
 
-Each emitter returns ``(definitions, body, scratch bytes)``; the body runs in
-``<p>_scores_qr(const <p>_input_t *q, int32_t *scores, void *scratch)`` and
+Each emitter returns ``(definitions, body, scratch elements)``; the body runs in
+``<p>_scores_qr(const <p>_input_t *q, int32_t *scores, void *scratch)`` (with
+``<p>_input_t *scratch``: codes are all the scratch holds) and
 computes exactly what :mod:`tinyc.quant` computes in numpy.
 """
 from __future__ import annotations
@@ -90,43 +91,47 @@ static {qt} {p}_activate(int64_t r)
 {{
 {activate}
 }}""")
-    hidden_out = f"""        if (act != 0) {{
-            act[o] = {p}_activate(r);
-        }} else {{
-            scores[o] = (int32_t)(r < INT32_MIN ? INT32_MIN : (r > INT32_MAX ? INT32_MAX : r));
-        }}""" if n > 1 else "        scores[o] = (int32_t)(r < INT32_MIN ? INT32_MIN : (r > INT32_MAX ? INT32_MAX : r));"
-    act_param = f"{qt} *act, " if n > 1 else ""
-    defs.append(f"""/* one layer: acc = B[o] + sum W[o][i] * in[i], requantized by M[o] / 2^S[o];
- * hidden layers write activations to act, the last one int32 scores */
-static void {p}_dense(const {qt} *in, uint16_t n_in, const {qt} *W, const {acct} *B, const int32_t *M,
-                     const uint8_t *S, uint16_t n_out, {act_param}int32_t *scores)
+    defs.append(f"""/* one neuron: B + sum W[i] * in[i], requantized by M / 2^S */
+static int64_t {p}_neuron(const {qt} *in, uint16_t n_in, const {qt} *w, {acct} acc, int32_t m, uint8_t s)
 {{
-    uint16_t o, i;
+    uint16_t i;
+    for (i = 0; i < n_in; ++i) {{
+        acc += ({acct})((int32_t)w[i] * in[i]);
+    }}
+    return {p}_floor_shift((int64_t)acc * m + ((int64_t)1 << (s - 1)), s);
+}}""")
+    if n > 1:
+        defs.append(f"""static void {p}_hidden(const {qt} *in, uint16_t n_in, const {qt} *W, const {acct} *B, const int32_t *M,
+                     const uint8_t *S, uint16_t n_out, {qt} *act)
+{{
+    uint16_t o;
     for (o = 0; o < n_out; ++o) {{
-        {acct} acc = B[o];
-        const {qt} *w = W + (uint32_t)o * n_in;
-        int64_t r;
-        for (i = 0; i < n_in; ++i) {{
-            acc += ({acct})((int32_t)w[i] * in[i]);
-        }}
-        r = {p}_floor_shift((int64_t)acc * M[o] + ((int64_t)1 << (S[o] - 1)), S[o]);
-{hidden_out}
+        act[o] = {p}_activate({p}_neuron(in, n_in, W + (uint32_t)o * n_in, B[o], M[o], S[o]));
+    }}
+}}""")
+    defs.append(f"""/* the last layer: int32 scores on one common scale, saturated */
+static void {p}_output(const {qt} *in, uint16_t n_in, const {qt} *W, const {acct} *B, const int32_t *M,
+                     const uint8_t *S, uint16_t n_out, int32_t *scores)
+{{
+    uint16_t o;
+    for (o = 0; o < n_out; ++o) {{
+        int64_t r = {p}_neuron(in, n_in, W + (uint32_t)o * n_in, B[o], M[o], S[o]);
+        scores[o] = (int32_t)(r < INT32_MIN ? INT32_MIN : (r > INT32_MAX ? INT32_MAX : r));
     }}
 }}""")
     widest = max([a[f"W{i}"].shape[0] for i in range(n - 1)], default=0)
-    qb = 1 if mode == "int8" else 2
-    lines = [f"    {qt} *h = ({qt} *)scratch;"] if n > 1 else ["    (void)scratch;"]
+    lines = [] if n > 1 else ["    (void)scratch;"]
     src = "q"
     for i in range(n):
         n_out, n_in = a[f"W{i}"].shape
         args = f"{src}, {n_in}, {p}_W{i}, {p}_B{i}, {p}_M{i}, {p}_S{i}, {n_out}"
         if i == n - 1:
-            lines.append(f"    {p}_dense({args}, {'0, ' if n > 1 else ''}scores);")
+            lines.append(f"    {p}_output({args}, scores);")
         else:
-            buf = f"h + {(i % 2) * widest}"
-            lines.append(f"    {p}_dense({args}, {buf}, 0);")
+            buf = f"scratch + {(i % 2) * widest}"
+            lines.append(f"    {p}_hidden({args}, {buf});")
             src = buf
-    return "\n\n".join(defs), "\n".join(lines), 2 * widest * qb
+    return "\n\n".join(defs), "\n".join(lines), 2 * widest
 
 
 def _trees(model, p: str) -> tuple[str, str, int]:

@@ -81,13 +81,15 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
     k_out = n_outputs(model)
     classification = model.task == Task.classification
     if quantized:
-        defs, body, kernel_bytes = c_quant.emit(model, p)
+        # the scratch holds codes only (the input, then the hidden activations): one array of the code type
+        defs, body, kernel_elems = c_quant.emit(model, p)
         defs = c_quant.emit_encoder(model, p) + "\n\n" + defs
-        in_bytes = _align4(model.n_features * (1 if model.quant == "int8" else 2))
-        scratch_floats_decl = (in_bytes + _align4(max(kernel_bytes, 4))) // 4
+        scratch_elems = model.n_features + max(kernel_elems, 1)
+        scratch_bytes = scratch_elems * (1 if model.quant == "int8" else 2)
     else:
         defs, body, scratch_floats = EMITTERS[model.family](model, p)
         scratch_floats_decl = max(scratch_floats, 1)
+        scratch_bytes = 4 * scratch_floats_decl
 
     header = [banner(prov, f"{p}.h: the {model.family} model '{p}' ({'classification' if classification else 'regression'})"),
               f"#ifndef {P}_H", f"#define {P}_H", "", "#include <stdint.h>", "",
@@ -95,8 +97,8 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
               f"#define {P}_N_FEATURES {model.n_features}",
               f"#define {P}_N_CLASSES {len(classes)}",
               f"#define {P}_N_OUTPUTS {k_out}",
-              f"/* bytes of scratch memory {p}_scores_r() needs (at least 4) */",
-              f"#define {P}_SCRATCH_SIZE {4 * scratch_floats_decl}",
+              f"/* bytes of scratch memory {p}_scores_r() needs */",
+              f"#define {P}_SCRATCH_SIZE {scratch_bytes}",
               f"#define {P}_FLASH_BYTES_ESTIMATE {flash}",
               f"#define {P}_RAM_BYTES_ESTIMATE {ram}",
               f"#define {P}_MODEL_ID {c_string(prov.model_id)}",
@@ -164,7 +166,8 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
             f"    {P}_N_FEATURES, {len(labels)}, {P}_N_OUTPUTS,",
             f"    {P}_FLASH_BYTES_ESTIMATE, {P}_RAM_BYTES_ESTIMATE", "};", "",
             defs, "",
-            f"static float {p}_scratch[{scratch_floats_decl}];", "",
+            (f"static {p}_input_t {p}_scratch[{scratch_elems}];" if quantized else
+             f"static float {p}_scratch[{scratch_floats_decl}];"), "",
             f"const char *{p}_status_str({p}_status status)",
             "{",
             "    switch (status) {",
@@ -187,7 +190,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
             "    return 1;",
             "}", ""]
     if quantized:
-        src += integer_api_source(model, p, body, in_bytes, classification, k_out)
+        src += integer_api_source(model, p, body, classification, k_out)
     else:
         src += float_api_source(p, body, classification, k_out)
     if classification:
@@ -198,7 +201,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
                 "    }",
                 f"    return {p}_class_labels[class_index];",
                 "}", ""]
-    return CLibrary(f"{p}.h", "\n".join(header), f"{p}.c", "\n".join(src), 4 * scratch_floats_decl)
+    return CLibrary(f"{p}.h", "\n".join(header), f"{p}.c", "\n".join(src), scratch_bytes)
 
 
 def _scores_doc(model, k: int) -> str:
@@ -211,10 +214,6 @@ def _scores_doc(model, k: int) -> str:
     if model.family == "centroid":
         return f"scores[c] = log-likelihood-like score of class c, highest wins ({k} outputs)"
     return f"scores[c] = logit of class c, highest wins ({k} outputs)"
-
-
-def _align4(n: int) -> int:
-    return (n + 3) // 4 * 4
 
 
 def _argmax(P: str, cmp_zero: str, k_out: int) -> list[str]:
@@ -308,12 +307,12 @@ def integer_api_header(model, p: str, features) -> list[str]:
             f"{p}_status {p}_quantize_input(const float *x, {p}_input_t *q);",
             f"/* int32 scores from codes; the float scores are these times {P}_SCORE_SCALE */",
             f"{p}_status {p}_scores_q(const {p}_input_t *q, int32_t *scores);",
-            f"/* as {p}_scores_q, with caller-supplied scratch ({P}_SCRATCH_SIZE bytes, 4-byte aligned) */",
+            f"/* as {p}_scores_q, with caller-supplied scratch ({P}_SCRATCH_SIZE bytes of {p}_input_t) */",
             f"{p}_status {p}_scores_qr(const {p}_input_t *q, int32_t *scores, void *scratch);"]
     return out
 
 
-def integer_api_source(model, p: str, body: str, in_bytes: int, classification: bool, k_out: int) -> list[str]:
+def integer_api_source(model, p: str, body: str, classification: bool, k_out: int) -> list[str]:
     """The entry points of an integer model: the float ones encode the input
     into the front of the scratch buffer and call the integer kernel."""
     P = p.upper()
@@ -330,7 +329,7 @@ def integer_api_source(model, p: str, body: str, in_bytes: int, classification: 
            "}", "",
            f"{p}_status {p}_scores_qr(const {p}_input_t *q, int32_t *scores, void *scratch_mem)",
            "{",
-           "    unsigned char *scratch = (unsigned char *)scratch_mem;",
+           f"    {p}_input_t *scratch = ({p}_input_t *)scratch_mem;",
            "    if (q == 0 || scores == 0 || scratch == 0) {",
            f"        return {P}_ERR_NULL;",
            "    }",
@@ -351,7 +350,7 @@ def integer_api_source(model, p: str, body: str, in_bytes: int, classification: 
            "    }",
            f"    st = {p}_quantize_input(x, ({p}_input_t *)scratch_mem);",
            f"    if (st == {P}_OK) {{",
-           f"        st = {p}_scores_qr(({p}_input_t *)scratch_mem, s, (unsigned char *)scratch_mem + {in_bytes});",
+           f"        st = {p}_scores_qr(({p}_input_t *)scratch_mem, s, ({p}_input_t *)scratch_mem + {P}_N_FEATURES);",
            "    }",
            f"    if (st != {P}_OK) {{",
            "        return st;",
@@ -385,7 +384,7 @@ def integer_api_source(model, p: str, body: str, in_bytes: int, classification: 
                 "}", "",
                 f"{p}_status {p}_predict(const float *x, int32_t *class_index)",
                 "{",
-                f"    {p}_input_t *q = ({p}_input_t *){p}_scratch;",
+                f"    {p}_input_t *q = {p}_scratch;",
                 f"    {p}_status st;",
                 "    if (class_index == 0) {",
                 f"        return {P}_ERR_NULL;",
@@ -394,7 +393,7 @@ def integer_api_source(model, p: str, body: str, in_bytes: int, classification: 
                 f"    if (st != {P}_OK) {{",
                 "        return st;",
                 "    }",
-                f"    return {p}_decide(q, class_index, (unsigned char *){p}_scratch + {in_bytes});",
+                f"    return {p}_decide(q, class_index, {p}_scratch + {P}_N_FEATURES);",
                 "}", ""]
     else:
         src += [f"{p}_status {p}_predict_value(const float *x, float *value)",

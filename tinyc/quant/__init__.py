@@ -31,6 +31,8 @@ def quantize(model, mode: str, X: np.ndarray):
     """The integer form of ``model`` in ``mode`` ("int8" or "int16"), calibrated on ``X``."""
     if mode not in INTEGER_MODES:
         raise ValueError(mode)
+    if model.qinfo:
+        raise ValueError("the model is already an integer model")
     if model.family not in QUANTIZABLE:
         raise NotQuantizable(f"the {model.family} family has no integer form")
     X = np.asarray(X, dtype=np.float32)
