@@ -78,6 +78,7 @@ class _Printer:
 
     # -- statements ------------------------------------------------------
     def spec(self, spec: Spec):
+        self.tolerance = spec.quantize_tolerance
         stmts = []
         for key in ("model", "task", "metric", "budget", "seed", "quantize"):
             node = getattr(spec, key)
@@ -100,6 +101,8 @@ class _Printer:
         else:
             v = node.value
             text = v.value if hasattr(v, "value") else str(v)
+        if key == "quantize" and self.tolerance is not None:
+            text += f" within {_qty(self.tolerance)}"
         # statement span is the value's span for simple statements: print on one line
         self.leaf(f"{key} {text}", depth, node)
 

@@ -153,6 +153,8 @@ class Spec(Node):
     budget: Quantity | None = None
     seed: Located[int] | None = None
     quantize: Located[Quantization] | None = None
+    # quantize auto within N%: the metric loss allowed for an integer model
+    quantize_tolerance: Quantity | None = None
     targets: list[Target] = Field(default_factory=list)
     search: Search | None = None
 

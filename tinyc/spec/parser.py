@@ -102,7 +102,19 @@ class _Builder(Transformer):
 
     @v_args(meta=True)
     def quantize_stmt(self, meta, children):
-        return ("quantize", span_of_meta(meta), self._enum(children[0], Quantization, "quantization"))
+        mode = self._enum(children[0], Quantization, "quantization")
+        tol = None
+        if len(children) > 1:
+            tol = self._quantity(children[1], {"%": 1.0}, "tolerance", "%")
+            if tol is not None and not 0 <= tol.value < 100:
+                self.error("E0111", f"quantization tolerance must be between 0% and 100%, got {tol.text}",
+                           tol.span, hint="e.g. quantize auto within 1%")
+                tol = None
+            elif tol is not None and mode is not None and mode.value != Quantization.auto:
+                self.error("E0111", f"'within' applies to 'quantize auto' only, not to {mode.value.value}", tol.span,
+                           hint=f"write 'quantize auto within {tol.text}' to let tinyc choose, or drop 'within'")
+                tol = None
+        return ("quantize", span_of_meta(meta), (mode, tol) if mode is not None else None)
 
     @v_args(meta=True)
     def budget_stmt(self, meta, children):
@@ -305,7 +317,11 @@ class _Builder(Transformer):
                 self._duplicate(f"'{key}' in {scope}", span, spans[key])
                 continue
             spans[key] = span
-            if value is not None:
+            if key == "quantize" and value is not None:
+                fields["quantize"], tol = value
+                if tol is not None:
+                    fields["quantize_tolerance"] = tol
+            elif value is not None:
                 fields[key] = value
         return fields
 
@@ -321,7 +337,11 @@ class _Builder(Transformer):
                 self._duplicate(f"'{key}' statement", span, spans[key])
                 continue
             spans[key] = span
-            if value is not None:
+            if key == "quantize" and value is not None:
+                fields["quantize"], tol = value
+                if tol is not None:
+                    fields["quantize_tolerance"] = tol
+            elif value is not None:
                 fields[key] = value
             else:
                 self.invalid.add(key)

@@ -288,6 +288,8 @@ class _Checker:
                                            value=vocab.DEFAULT_BUDGET_SECONDS, unit="s"),
             "seed": s.seed or Located[int](value=vocab.DEFAULT_SEED),
             "quantize": s.quantize or Located[Quantization](value=vocab.DEFAULT_QUANTIZATION),
+            "quantize_tolerance": s.quantize_tolerance or Quantity(
+                text=f"{vocab.DEFAULT_QUANTIZE_TOLERANCE:g}%", value=vocab.DEFAULT_QUANTIZE_TOLERANCE, unit="%"),
             "targets": tgts,
             "data": data,
         })

@@ -26,6 +26,8 @@ DEFAULT_METRIC: dict[Task, Metric] = {
 DEFAULT_BUDGET_SECONDS = 60.0
 DEFAULT_SEED = 0
 DEFAULT_QUANTIZATION = Quantization.auto
+# metric points (or %, for error metrics) an integer model may lose under quantize auto
+DEFAULT_QUANTIZE_TOLERANCE = 1.0
 DEFAULT_MISSING = MissingPolicy.median
 DEFAULT_HOLDOUT_PERCENT = 20.0
 
