@@ -150,6 +150,26 @@ def cmd_report(args) -> int:
     return EXIT_OK
 
 
+def quantization_lines(rep: dict) -> list[str]:
+    """What quantization chose and what memory fitting cut, for the build output."""
+    q = rep.get("quantization") or {}
+    metric = rep["metric"]
+    cmp = {c["mode"]: c for c in q.get("emitted_comparison", [])}
+    lines = []
+    if q.get("effective") and q["effective"] != "float32" and "float32" in cmp:
+        f, i = cmp["float32"], cmp[q["effective"]]
+        lines.append(f"quant    {q['effective']} (requested {q['requested']}): holdout {metric} "
+                     f"{i['holdout']:.4f} vs {f['holdout']:.4f} float32")
+    else:
+        lines.append(f"quant    float32 (requested {q.get('requested')})")
+    fit = rep.get("fitting") or {}
+    for st in fit.get("steps", []):
+        lines.append(f"shrink   {st['step']}. {st['action']}: {st['target']} flash {st['flash_before']} → "
+                     f"{st['flash_after']} B, RAM {st['ram_before']} → {st['ram_after']} B, {metric} "
+                     f"{st['metric_before']:.4f} → {st['metric_after']:.4f}")
+    return lines
+
+
 def _print_summary(result, out: Path) -> None:
     """The end-of-build summary: chosen model, holdout metric, per-target flash/RAM bars, report path."""
     from rich.console import Console
@@ -164,6 +184,8 @@ def _print_summary(result, out: Path) -> None:
     console.print(f"  model    {m['description']}")
     console.print(f"  {metric:<8} train {m['metrics']['train'][metric]:.4f}  holdout "
                   f"{m['metrics']['holdout'][metric]:.4f}  ({m['gap_explanation']})")
+    for line in quantization_lines(rep):
+        console.print(f"  {line}")
     table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold")
     for col in ("target", "flash B (linked)", "", "RAM B", "", "latency"):
         table.add_column(col, no_wrap=True)

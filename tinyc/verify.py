@@ -55,7 +55,8 @@ class TargetResult:
 def load_model(build: Path) -> tuple[Model, dict]:
     doc = json.loads((build / "artifacts" / "model.json").read_text())
     arrays = {k: np.array(v["data"], dtype=v["dtype"]).reshape(v["shape"]) for k, v in doc["arrays"].items()}
-    model = Model(doc["family"], Task(doc["task"]), doc["params"], len(doc["features"]), len(doc["classes"]), arrays)
+    model = Model(doc["family"], Task(doc["task"]), doc["params"], len(doc["features"]), len(doc["classes"]), arrays,
+                  qinfo=doc.get("qinfo"))
     return model, doc
 
 

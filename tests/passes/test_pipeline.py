@@ -52,13 +52,12 @@ def test_report_leaderboard_and_costs(wine_build):
 
 def test_artifact_model_reproduces_the_predictions(wine_build):
     result, out = wine_build
-    art = json.loads((out / "artifacts" / "model.json").read_text())
-    from tinyc.models import Model
-    from tinyc.spec.ir import Task
-    arrays = {k: np.array(v["data"], dtype=v["dtype"]).reshape(v["shape"]) for k, v in art["arrays"].items()}
-    m = Model(art["family"], Task(art["task"]), art["params"], len(art["features"]), len(art["classes"]), arrays)
+    from tinyc.verify import load_model
+
+    m, _ = load_model(out)
     ds = result.dataset
-    assert np.array_equal(m.predict(ds.X_holdout), result.search.best.predict(ds.X_holdout))
+    assert np.array_equal(m.predict(ds.X_holdout), result.model.predict(ds.X_holdout))
+    assert np.array_equal(m.scores(ds.X_holdout), result.model.scores(ds.X_holdout))
 
 
 def test_two_builds_are_identical_when_trials_bind(wine_build, tmp_path):

@@ -35,6 +35,14 @@ class Dataset:
     def n_classes(self) -> int:
         return len(self.classes)
 
+    def select(self, columns) -> "Dataset":
+        """The same rows with only ``columns`` (indices into ``feature_names``), in that order."""
+        from dataclasses import replace
+
+        cols = list(columns)
+        return replace(self, feature_names=tuple(self.feature_names[j] for j in cols),
+                       X_train=self.X_train[:, cols], X_holdout=self.X_holdout[:, cols])
+
 
 def _sort_labels(labels) -> list[str]:
     try:

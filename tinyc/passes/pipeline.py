@@ -20,7 +20,7 @@ from ..data.load import Table, load_table
 from ..data.prepare import Dataset, prepare
 from ..data.profile import profile
 from ..metrics import GREATER_IS_BETTER
-from ..models import Problem
+from ..models import Model, Problem
 from ..output import atomic_dir, write_json
 from ..spec import Resolved
 from ..spec.ir import IR_VERSION, ParamValue, Task
@@ -28,11 +28,9 @@ from ..spec.vocab import FAMILIES
 from ..codegen.library import Provenance
 from .emit import LICENSE_TEXT, build_predict_tool, emit_all, output_readme, write_holdout, write_predictions
 from .evaluate import evaluate_model, explain_gap, permutation_importance
-from .search import DEFAULT_TRIALS, SearchConfig, SearchResult, TargetBudget, search
-
-# Until the quantization pass lands, every model is emitted (and therefore costed) in float32,
-# whatever the spec asks for; the report says so.
-EFFECTIVE_QUANTIZATION = "float32"
+from .fit import DoesNotFit, FitResult, fit_memory
+from .quantize import QuantizationFailed, choose
+from .search import DEFAULT_TRIALS, Candidate, SearchConfig, SearchResult, TargetBudget, search
 
 MANIFEST_SCHEMA_VERSION = 1
 REPORT_SCHEMA_VERSION = 1
@@ -53,9 +51,10 @@ def sha256_file(path: Path) -> str:
 @dataclass(frozen=True)
 class BuildResult:
     out_dir: Path
-    dataset: Dataset
+    dataset: Dataset  # the columns the emitted model uses
     search: SearchResult
     report: dict
+    model: Model | None = None  # the emitted model (after quantization and fitting)
 
 
 def load_data(r: Resolved) -> tuple[Table, Table | None]:
@@ -84,8 +83,11 @@ def _rule(v: ParamValue) -> tuple:
 
 
 def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> SearchConfig:
+    from ..models import FAMILY_REGISTRY
+
     s = r.spec
     task = s.task.value
+    quant = s.quantize.value.value
     families = tuple(f for f, spec in FAMILIES.items() if task in spec.tasks)
     fixed: dict[str, dict[str, tuple]] = {}
     max_trials = DEFAULT_TRIALS
@@ -96,31 +98,38 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
             fixed[cfg.family.value] = {p.name.value: _rule(p.value) for p in cfg.params}
         if s.search.trials is not None:
             max_trials = s.search.trials.value
+    if quant in ("int8", "int16"):  # families without an integer form cannot be emitted in this mode
+        integer = tuple(f for f in families if FAMILY_REGISTRY[f].int_code_bytes is not None)
+        if not integer:
+            raise BuildError(f"quantize {quant}: none of the families searched ({', '.join(families)}) has an "
+                             f"integer form; add one of linear, tree, forest, gbt, mlp or use quantize auto")
+        families = integer
     budgets = tuple(TargetBudget(t.name.value, target_registry.get(t.name.value).caps, int(t.flash.value),
                                  int(t.ram.value)) for t in s.targets)
     return SearchConfig(metric=s.metric.value, budget_s=s.budget.value, seed=s.seed.value,
-                        quant=EFFECTIVE_QUANTIZATION, families=families, fixed=fixed, targets=budgets,
+                        quant=quant, families=families, fixed=fixed, targets=budgets,
                         max_trials=trials or max_trials, workers=workers)
 
 
 def _model_json(model, ds: Dataset) -> dict:
     return {
         "family": model.family, "task": model.task.value, "params": model.params,
-        "features": list(ds.feature_names), "classes": list(ds.classes),
+        "features": list(ds.feature_names), "classes": list(ds.classes), "qinfo": model.qinfo,
         "arrays": {k: {"dtype": str(v.dtype), "shape": list(v.shape), "data": v.ravel().tolist()}
                    for k, v in sorted(model.arrays.items())},
     }
 
 
-def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: SearchConfig) -> dict:
+def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: SearchConfig, fit: FitResult,
+            quantization: dict, dropped: list[str]) -> dict:
     s = r.spec
-    model = res.best
+    model = fit.model
     scores = evaluate_model(model, ds)
     metric = s.metric.value.value
     train_m, hold_m = scores["train"][metric], scores["holdout"][metric]
     targets = {}
     for t in cfg.targets:
-        c = res.best_candidate.costs[t.name]
+        c = fit.costs[t.name]
         targets[t.name] = {**c.as_dict(), "flash_limit": t.flash, "ram_limit": t.ram,
                            "clock_hz": t.caps.clock_hz,
                            "latency_us": round(c.cycles / t.caps.clock_hz * 1e6, 3), "estimated": True}
@@ -131,9 +140,9 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
         "task": s.task.value.value,
         "metric": metric,
         "provenance": {"seed": s.seed.value},
-        "quantization": {"requested": s.quantize.value.value, "effective": cfg.quant,
-                         "note": None if s.quantize.value.value == cfg.quant else
-                         "integer quantization is not implemented yet; the model is float32"},
+        "quantization": quantization,
+        "fitting": {"steps": fit.steps, "first_choice_fit": not fit.steps and res.best_candidate.fits,
+                    "features_kept": len(fit.columns), "features_dropped": dropped},
         "data": prof,
         "search": {
             "budget_s": cfg.budget_s, "elapsed_s": round(res.elapsed, 3), "stopped_by": res.stopped_by,
@@ -142,7 +151,8 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
             "history": [{"elapsed": round(t, 4), "best": v} for t, v in res.history],
         },
         "model": {
-            "family": model.family, "params": model.params, "description": model.size_summary(),
+            "family": model.family, "params": fit.params, "description": model.size_summary(),
+            "quantization": model.quant,
             "validation_metric": res.best_candidate.metric,
             "chosen_trial": res.best_candidate.trial,
             "importance": permutation_importance(model, ds, s.metric.value, s.seed.value),
@@ -152,6 +162,48 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
         },
         "targets": targets,
     }
+
+
+def _first_choice(e, cfg: SearchConfig, X, y, problem: Problem, seed: int) -> SearchResult:
+    """When no candidate fits, the one closest to fitting, trained on all training rows,
+    is handed to the memory-fitting pass."""
+    from ..models import FAMILY_REGISTRY
+
+    cand = e.closest(cfg.targets)
+    if cand is None:
+        raise BuildError(str(e))
+    try:
+        model = FAMILY_REGISTRY[cand.family].fit(cand.params, X, y, problem, seed)
+    except Exception:
+        raise BuildError(str(e)) from None
+    return SearchResult(model, cand, e.board, [], e.stopped_by, e.elapsed, e.folds)
+
+
+def quantize_and_fit(res: SearchResult, ds: Dataset, r: Resolved, cfg: SearchConfig,
+                     on_event: Callable[[dict], None] | None = None) -> tuple[FitResult, dict]:
+    """The quantization pass then the memory-fitting pass; returns the fitted
+    model and the quantization record of the report."""
+    s = r.spec
+    metric = s.metric.value
+    try:
+        choice = choose(res.best, s.quantize.value.value, s.quantize_tolerance.value, ds, metric)
+    except QuantizationFailed as e:
+        raise BuildError(str(e)) from None
+    emit = on_event or (lambda e: None)
+    emit({"event": "quantize", "requested": choice.record["requested"], "chosen": choice.mode,
+          "candidates": choice.record["candidates"]})
+    try:
+        fit = fit_memory(res.best, res.best_candidate.params, choice.mode, ds, cfg.targets, metric, s.seed.value,
+                         on_step=lambda st: emit({"event": "shrink", **st}))
+    except DoesNotFit as e:
+        raise BuildError(str(e)) from None
+    record = {**choice.record, "effective": choice.mode}
+    if fit.steps and choice.mode != "float32":  # float vs quantized of the model actually emitted
+        after = choose(fit.float_model, choice.mode, s.quantize_tolerance.value, ds.select(fit.columns), metric)
+        record["emitted_comparison"] = after.record["candidates"]
+    else:
+        record["emitted_comparison"] = [c for c in choice.record["candidates"] if c["mode"] in ("float32", choice.mode)]
+    return fit, record
 
 
 def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict], None] | None = None,
@@ -175,20 +227,24 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     try:
         res = search(ds.X_train, y, problem, cfg, on_event)
     except NothingFits as e:
-        raise BuildError(str(e)) from None
-    report = _report(r, ds, prof, res, cfg)
-    model_doc = _model_json(res.best, ds)
+        res = _first_choice(e, cfg, ds.X_train, y, problem, s.seed.value)
+    fit, quantization = quantize_and_fit(res, ds, r, cfg, on_event)
+    dropped = [n for j, n in enumerate(ds.feature_names) if j not in fit.columns]
+    ds = ds.select(fit.columns) if dropped else ds
+    model = fit.model
+    report = _report(r, ds, prof, res, cfg, fit, quantization, dropped)
+    model_doc = _model_json(model, ds)
     model_id = hashlib.sha256(json_bytes(model_doc)).hexdigest()[:16]
     spec_sha, data_sha = sha256_file(spec_path), sha256_file(r.data_path)
     prov = Provenance(__version__, spec_path.name, spec_sha, data_sha, model_id)
     report["provenance"].update({"spec_sha256": spec_sha, "data_sha256": data_sha, "model_id": model_id})
     with atomic_dir(out_dir) as tmp:
-        emitted = emit_all(res.best, ds, s.model.value, prov, res.best_candidate.costs, tmp)
+        emitted = emit_all(model, ds, s.model.value, prov, fit.costs, tmp)
         (tmp / "artifacts").mkdir()
         write_holdout(ds, tmp / "artifacts" / "holdout.csv")
-        write_predictions(res.best, ds, tmp / "artifacts" / "holdout_predictions.csv")
+        write_predictions(model, ds, tmp / "artifacts" / "holdout_predictions.csv")
         try:
-            why_not = build_predict_tool(res.best, ds, s.model.value, prov, tmp)
+            why_not = build_predict_tool(model, ds, s.model.value, prov, tmp)
         except subprocess.CalledProcessError as e:
             raise BuildError(f"the generated C did not compile on this machine (a tinyc bug): {e.stderr}") from None
         report["artifacts"] = {"predict": "artifacts/predict" if why_not is None else None,
@@ -220,7 +276,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
             "targets": {name: {"flash": t["flash"], "ram": t["ram"], "measured_flash": t["measured"]["flash"],
                                "measured_ram": t["measured"]["ram"]} for name, t in report["targets"].items()},
         })
-    return BuildResult(out_dir, ds, res, report)
+    return BuildResult(out_dir, ds, res, report, model)
 
 
 def write_reports(folder: Path, report: dict, spec_text: str, spec_json: dict) -> None:

@@ -97,7 +97,21 @@ class SearchResult:
 
 
 class NothingFits(Exception):
-    """No candidate fits every target; the message names the smallest found."""
+    """No candidate fits every target; the message names the smallest found.
+    ``board`` and the other fields let the pipeline hand the candidate closest
+    to fitting to the memory-fitting pass."""
+
+    def __init__(self, message: str, board=(), stopped_by: str = "trials", elapsed: float = 0.0, folds: int = 0):
+        super().__init__(message)
+        self.board, self.stopped_by, self.elapsed, self.folds = list(board), stopped_by, elapsed, folds
+
+    def closest(self, targets) -> Candidate | None:
+        """The costed candidate whose tightest budget is exceeded least."""
+        costed = [c for c in self.board if c.costs and c.status != "failed"]
+        if not costed:
+            return None
+        return min(costed, key=lambda c: (max(max(c.costs[t.name].flash / t.flash, c.costs[t.name].ram / t.ram)
+                                                  for t in targets), c.trial))
 
 
 # ---------------------------------------------------------------------------
@@ -279,7 +293,7 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     elapsed = time.monotonic() - start
     emit({"event": "end", "elapsed": round(elapsed, 3), "stopped_by": stopped_by, "tried": len(board)})
     if best is None:
-        raise NothingFits(_nothing_fits_message(board, cfg))
+        raise NothingFits(_nothing_fits_message(board, cfg), board, stopped_by, elapsed, folds)
     return SearchResult(best[1], best[0], board, history, stopped_by, elapsed, folds)
 
 

@@ -1,0 +1,168 @@
+"""The memory-fitting pass: make the model fit every declared target.
+
+Given a trained float model, the quantization mode and the targets, cost the
+emitted model (integer form when quantized) on every target; while one does
+not fit, try each shrinking step this model allows and take the one that
+loses the least metric per byte saved:
+
+- trees: prune to fewer leaves (best-first growth, so the leaves kept are the
+  ones that reduce impurity most); forests and boosted trees also drop
+  ensemble members (the last trees / boosting stages);
+- MLPs: narrow the hidden layers (retrained, seeded);
+- every family: drop the least useful features (permutation importance on
+  the training rows), which also shrinks the input buffer.
+
+Steps are decided on the training rows only. Every step is recorded (what
+was cut, metric and sizes before and after) for the report; when no step
+helps any more the pass fails naming the smallest size it reached.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..models import FAMILY_REGISTRY, Cost, Model, Problem
+from ..quant import quantize
+from .quantize import metric_of
+
+MAX_STEPS = 60
+SHRINK = 0.75  # each step keeps about three quarters of what it cuts
+
+
+class DoesNotFit(Exception):
+    """No shrinking step makes the model fit; the message names the smallest size reached."""
+
+
+@dataclass
+class State:
+    family: str
+    params: dict
+    columns: list[int]
+    model: Model  # float, on ``columns``
+    emitted: Model  # what is emitted (integer form when quantized)
+    costs: dict[str, Cost]
+    metric: float
+
+    def excess(self, targets) -> float:
+        """How far over budget the tightest target is (<= 1 when everything fits)."""
+        return max(max(self.costs[t.name].flash / t.flash, self.costs[t.name].ram / t.ram) for t in targets)
+
+
+@dataclass
+class FitResult:
+    model: Model  # the emitted model
+    float_model: Model
+    params: dict
+    columns: list[int]
+    costs: dict[str, Cost]
+    steps: list[dict] = field(default_factory=list)
+
+
+def _state(family, params, columns, model, mode, ds, targets, metric) -> State:
+    X = ds.X_train[:, columns]
+    emitted = model if mode == "float32" else quantize(model, mode, X)
+    costs = {t.name: FAMILY_REGISTRY[family].cost(emitted, t.caps, mode) for t in targets}
+    return State(family, params, list(columns), model, emitted, costs,
+                 metric_of(emitted, X, ds.y_train, metric, ds.n_classes))
+
+
+def _refit(st: State, params: dict, columns: list[int], ds, seed: int) -> Model:
+    prob = Problem(ds.task, len(columns), ds.n_classes)
+    return FAMILY_REGISTRY[st.family].fit(params, ds.X_train[:, columns], ds.y_train, prob, seed)
+
+
+def _n_leaves_per_tree(model: Model) -> int:
+    return max(2, math.ceil(len(model.arrays["leaf"]) / max(len(model.arrays["roots"]), 1)))
+
+
+def _options(st: State, ds, metric, seed: int):
+    """(description, params, columns) of each shrinking step that applies."""
+    p = st.params
+    if st.family in ("tree", "forest", "gbt"):
+        leaves = _n_leaves_per_tree(st.model)
+        if leaves > 2:
+            keep = max(2, int(leaves * SHRINK))
+            what = "tree" if st.family == "tree" else "trees"
+            yield f"prune {what} to at most {keep} leaves", {**p, "max_leaves": keep}, st.columns
+    if st.family in ("forest", "gbt") and p["n_estimators"] > 1:
+        keep = max(1, int(p["n_estimators"] * SHRINK))
+        unit = "trees" if st.family == "forest" else "boosting stages"
+        yield f"drop ensemble members: {p['n_estimators']} → {keep} {unit}", {**p, "n_estimators": keep}, st.columns
+    if st.family == "mlp" and p["hidden"] > 1:
+        keep = max(1, int(p["hidden"] * SHRINK))
+        yield f"narrow hidden layers: {p['hidden']} → {keep} units (retrained)", {**p, "hidden": keep}, st.columns
+    if len(st.columns) > 1:
+        drop = _least_useful(st, ds, metric, seed)
+        names = ", ".join(ds.feature_names[j] for j in drop)
+        yield (f"drop {len(drop)} least useful feature{'s' if len(drop) > 1 else ''} ({names})", p,
+               [j for j in st.columns if j not in drop])
+
+
+def _least_useful(st: State, ds, metric, seed: int) -> list[int]:
+    """The ~10% of the model's columns (at least one) whose shuffling hurts the training metric least."""
+    from ..metrics import GREATER_IS_BETTER
+
+    rng = np.random.default_rng(seed)
+    rows = rng.choice(len(ds.X_train), min(len(ds.X_train), 5000), replace=False)
+    X, y = ds.X_train[np.ix_(rows, st.columns)], ds.y_train[rows]
+    base = metric_of(st.emitted, X, y, metric, ds.n_classes)
+    sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
+    drops = []
+    for i in range(len(st.columns)):
+        Xp = X.copy()
+        Xp[:, i] = rng.permutation(Xp[:, i])
+        drops.append(sign * (base - metric_of(st.emitted, Xp, y, metric, ds.n_classes)))
+    n = max(1, len(st.columns) // 10)
+    order = sorted(range(len(st.columns)), key=lambda i: (drops[i], i))
+    return [st.columns[i] for i in order[:n]]
+
+
+def _worst(st: State, targets):
+    return max(targets, key=lambda t: max(st.costs[t.name].flash / t.flash, st.costs[t.name].ram / t.ram))
+
+
+def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed: int,
+               on_step=None) -> FitResult:
+    """Shrink ``model`` (float, trained on all of ``ds``'s columns with ``params``)
+    until its ``mode`` form fits every target. Raises :class:`DoesNotFit`."""
+    from ..metrics import GREATER_IS_BETTER
+
+    st = _state(model.family, params, list(range(len(ds.feature_names))), model, mode, ds, targets, metric)
+    steps: list[dict] = []
+    sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
+    while st.excess(targets) > 1.0 and len(steps) < MAX_STEPS:
+        worst = _worst(st, targets)
+        best, best_key = None, None
+        for what, params2, cols in _options(st, ds, metric, seed):
+            try:
+                new = _state(st.family, params2, cols, _refit(st, params2, cols, ds, seed), mode, ds, targets,
+                             metric)
+            except Exception:  # a step the family cannot take (e.g. too few leaves to grow) is skipped
+                continue
+            saved = (st.excess(targets) - new.excess(targets))
+            if saved <= 0:
+                continue
+            lost = max(sign * (st.metric - new.metric), 0.0)
+            key = ((lost + 1e-6) / saved, what)
+            if best_key is None or key < best_key:
+                best, best_key = (what, new), key
+        if best is None:
+            break
+        what, new = best
+        step = {"step": len(steps) + 1, "action": what, "target": worst.name,
+                "metric_before": st.metric, "metric_after": new.metric,
+                "flash_before": st.costs[worst.name].flash, "flash_after": new.costs[worst.name].flash,
+                "ram_before": st.costs[worst.name].ram, "ram_after": new.costs[worst.name].ram}
+        steps.append(step)
+        if on_step:
+            on_step(step)
+        st = new
+    if st.excess(targets) > 1.0:
+        parts = [f"{t.name} needs {st.costs[t.name].flash} B flash (limit {t.flash}) and "
+                 f"{st.costs[t.name].ram} B RAM (limit {t.ram})" for t in targets]
+        raise DoesNotFit(f"no model fits every target: the smallest reached ({st.emitted.size_summary()}, "
+                         f"{mode}, {len(st.columns)} features, after {len(steps)} shrinking steps) "
+                         + "; ".join(parts))
+    return FitResult(st.emitted, st.model, st.params, st.columns, st.costs, steps)

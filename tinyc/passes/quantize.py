@@ -1,0 +1,78 @@
+"""The quantization pass: float32, int16 or int8 for the model the search chose.
+
+``quantize int8`` / ``int16`` / ``float32`` take that mode. ``quantize auto``
+takes the smallest mode (int8, then int16, then float32) whose metric on the
+training rows (the calibration data; the holdout is never used to decide)
+stays within the spec's tolerance of the float model's: ``within 1%`` means one
+point (0.01) for accuracy-like metrics and r2, one percent of the float value
+for rmse and mae. Every mode tried is reported with its training and holdout
+metric, so the report shows what quantization cost.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..metrics import GREATER_IS_BETTER, score
+from ..models import Model
+from ..quant import INTEGER_MODES, NotQuantizable, quantize
+from ..spec.ir import Metric
+
+RELATIVE = {Metric.rmse, Metric.mae}  # tolerance relative to the float value
+ORDER = ("int8", "int16")
+
+
+class QuantizationFailed(Exception):
+    """An explicitly requested integer mode is impossible for the chosen model."""
+
+
+def metric_of(model: Model, X: np.ndarray, y: np.ndarray, metric: Metric, n_classes: int) -> float:
+    return float(score(metric, y, model.predict(X), model.scores(X), n_classes))
+
+
+def loss(metric: Metric, reference: float, value: float) -> float:
+    """What ``value`` loses against ``reference``, in the tolerance's unit (percent).
+
+    >>> round(loss(Metric.accuracy, 0.95, 0.94), 6), round(loss(Metric.rmse, 50.0, 51.0), 6)
+    (1.0, 2.0)
+    """
+    worse = (reference - value) if GREATER_IS_BETTER[metric] else (value - reference)
+    if metric in RELATIVE:
+        return 100.0 * worse / max(abs(reference), 1e-12)
+    return 100.0 * worse
+
+
+@dataclass
+class Choice:
+    mode: str
+    record: dict
+
+
+def choose(model: Model, requested: str, tolerance: float, ds, metric: Metric) -> Choice:
+    """Pick the mode for ``model`` (a float model trained on ``ds.X_train``)."""
+    k = ds.n_classes
+    ref_train = metric_of(model, ds.X_train, ds.y_train, metric, k)
+    rows = [{"mode": "float32", "train": ref_train,
+             "holdout": metric_of(model, ds.X_holdout, ds.y_holdout, metric, k), "loss": 0.0, "note": None}]
+    modes = ORDER if requested == "auto" else (requested,) if requested in INTEGER_MODES else ()
+    chosen = "float32" if requested in ("auto", "float32") else None
+    for mode in modes:
+        try:
+            q = quantize(model, mode, ds.X_train)
+        except NotQuantizable as e:
+            rows.append({"mode": mode, "train": None, "holdout": None, "loss": None, "note": str(e)})
+            if requested == mode:
+                raise QuantizationFailed(f"quantize {mode}: the chosen {model.family} model has no {mode} form "
+                                         f"({e}); use quantize auto or float32") from None
+            continue
+        train = metric_of(q, ds.X_train, ds.y_train, metric, k)
+        lost = loss(metric, ref_train, train)
+        rows.append({"mode": mode, "train": train, "holdout": metric_of(q, ds.X_holdout, ds.y_holdout, metric, k),
+                     "loss": lost, "note": None})
+        if requested == mode or (requested == "auto" and chosen == "float32" and lost <= tolerance + 1e-9):
+            chosen = mode
+            if requested == "auto":
+                break
+    return Choice(chosen, {"requested": requested, "tolerance_percent": tolerance, "chosen": chosen,
+                           "decided_on": "training rows (calibration data)", "candidates": rows})
