@@ -64,9 +64,11 @@ def test_verify_catches_a_tampered_library(build, tmp_path):
     shutil.copytree(build, bad)
     src = bad / "cortex-m4" / "src" / "wine.c"
     text = src.read_text()
-    # scale the first value of every float array of the model (weights, thresholds, centres)
+    # change the first value of every array of the model (weights, thresholds, leaves, scales)
     tampered = re.sub(r"(static const float \w+\[\d+\] = \{\n    )(-?[0-9.e+-]+)f",
                       lambda m: f"{m.group(1)}{float(m.group(2)) * 3 + 1}f", text)
+    tampered = re.sub(r"(static const u?int(?:8|16|32)_t \w+\[\d+\] = \{\n    )(-?\d+)",
+                      lambda m: f"{m.group(1)}{0 if int(m.group(2)) else 1}", tampered)
     assert tampered != text
     src.write_text(tampered)
     r = subprocess.run([tinyc_exe(), "verify", str(bad)], capture_output=True, text=True)

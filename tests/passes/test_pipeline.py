@@ -108,6 +108,60 @@ def test_nothing_fits_is_a_build_error_and_leaves_no_output(tmp_path, sklearn_da
     spec = tmp_path / "s.tml"
     spec.write_text(f'model m\ndata "{sklearn_data / "wine.csv"}" {{ label cultivar }}\ntask classification\n'
                     f'target cortex-m0 {{ flash 64B ram 32B }}\n')
-    with pytest.raises(BuildError, match="no model fits every target; the smallest found"):
+    with pytest.raises(BuildError, match=r"no model fits every target: the smallest reached \(.*\) "
+                                         r"cortex-m0 needs \d+ B flash \(limit 64\) and \d+ B RAM \(limit 32\)"):
         build(load(spec), spec, tmp_path / "out", trials=4)
     assert not (tmp_path / "out").exists()
+
+
+TIGHT = """model wine_mlp
+data "{data}" {{ label cultivar }}
+task classification
+seed 1
+quantize {quant}
+target cortex-m4 {{ flash {flash}; ram 1KB }}
+search {{ families mlp; trials 4; mlp {{ hidden 32; layers 1; activation relu }} }}
+"""
+
+
+def test_flash_limit_below_first_choice_gets_a_smaller_model_with_steps(tmp_path, sklearn_data):
+    """The fixed 13-32-3 MLP needs ~1.6 KB as int8; with 1200 B the fitting pass
+    narrows it until it fits, and says so."""
+    from tinyc import toolchain
+    from tinyc.cli import quantization_lines
+
+    spec = tmp_path / "s.tml"
+    spec.write_text(TIGHT.format(data=sklearn_data / "wine.csv", quant="int8", flash="1200B"))
+    result = build(load(spec), spec, tmp_path / "out", trials=4)
+    rep = result.report
+    steps = rep["fitting"]["steps"]
+    assert steps and not rep["fitting"]["first_choice_fit"]
+    assert steps[0]["flash_before"] > 1200 >= steps[-1]["flash_after"]
+    for st in steps:
+        assert st["flash_after"] < st["flash_before"] and st["target"] == "cortex-m4"
+    t = rep["targets"]["cortex-m4"]
+    assert t["flash"] <= 1200 and t["ram"] <= 1024
+    if toolchain.available():
+        assert t["measured"]["flash"] <= 1200  # the linked library, not just the estimate
+    assert rep["model"]["metrics"]["holdout"]["balanced_accuracy"] >= 0.9  # still a good model
+    lines = quantization_lines(rep)
+    assert sum(line.startswith("shrink") for line in lines) == len(steps)
+    assert "narrow hidden layers: 32 →" in lines[1]
+
+
+def test_quantize_auto_reports_float_and_integer_metrics(wine_build):
+    result, out = wine_build
+    q = result.report["quantization"]
+    assert q["requested"] == "auto" and q["effective"] in ("int8", "int16", "float32")
+    modes = [c["mode"] for c in q["candidates"]]
+    assert modes[0] == "float32"
+    ref = q["candidates"][0]
+    for c in q["candidates"][1:]:
+        if c["train"] is not None:  # the loss is what the mode costs on the training rows, in points
+            assert abs(c["loss"] - 100 * (ref["train"] - c["train"])) < 1e-9
+    chosen = next(c for c in q["candidates"] if c["mode"] == q["effective"])
+    assert chosen["loss"] <= q["tolerance_percent"] + 1e-9
+    assert result.model.quant == q["effective"]
+    # the report's holdout metric is the emitted (quantized) model's
+    acc = float(np.mean(result.model.predict(result.dataset.X_holdout) == result.dataset.y_holdout))
+    assert result.report["model"]["metrics"]["holdout"]["accuracy"] == pytest.approx(acc)
