@@ -196,11 +196,42 @@ def _model_section(rep: dict) -> str:
         parts.append("<h3>Feature importance (permutation, holdout)</h3>"
                      + svg.bars([i["name"] for i in imp], [max(i["value"], 0.0) for i in imp], "feature",
                                 "metric drop", "feature importance"))
-    q = rep.get("quantization", {})
-    parts.append(f"<h3>Quantization and fitting</h3><p>requested <b>{_e(q.get('requested'))}</b>, emitted "
-                 f"<b>{_e(q.get('effective'))}</b>. {_e(q.get('note') or '')}</p>")
+    parts.append(_quantization_html(rep))
     parts.append("</section>")
     return "".join(parts)
+
+
+def _quantization_html(rep: dict) -> str:
+    """The quantization decision (every mode tried, float vs integer on the
+    holdout) and the memory-fitting steps."""
+    q = rep.get("quantization", {})
+    metric = rep["metric"]
+    out = [f"<h3>Quantization and fitting</h3><p>requested <b>{_e(q.get('requested'))}</b>"
+           + (f" within {_n(q.get('tolerance_percent'), 2)} points" if q.get("requested") == "auto" else "")
+           + f", emitted <b>{_e(q.get('effective'))}</b>; decided on the {_e(q.get('decided_on', ''))}.</p>"]
+    rows = [[_e(c["mode"]) + (" ✓" if c["mode"] == q.get("effective") else ""), _n(c["train"]), _n(c["holdout"]),
+             _n(c["loss"], 2), _e(c.get("note") or "")] for c in q.get("candidates", [])]
+    out.append(_table(["mode", f"training {metric}", f"holdout {metric}", "loss (points)", "note"], rows))
+    cmp = q.get("emitted_comparison") or []
+    if cmp and cmp != q.get("candidates"):
+        out.append("<p>After memory fitting, the emitted model:</p>")
+        out.append(_table(["mode", f"training {metric}", f"holdout {metric}"],
+                          [[_e(c["mode"]), _n(c["train"]), _n(c["holdout"])] for c in cmp]))
+    fit = rep.get("fitting") or {}
+    steps = fit.get("steps") or []
+    if steps:
+        out.append(f"<p>The first-choice model did not fit; {len(steps)} shrinking step(s), cheapest loss first "
+                   f"(metric on the training rows, sizes on the tightest target):</p>")
+        out.append(_table(["#", "step", "target", "flash before → after (B)", "RAM before → after (B)",
+                           f"{metric} before → after"],
+                          [[str(st["step"]), _e(st["action"]), _e(st["target"]),
+                            f"{st['flash_before']} → {st['flash_after']}", f"{st['ram_before']} → {st['ram_after']}",
+                            f"{_n(st['metric_before'])} → {_n(st['metric_after'])}"] for st in steps], left=3))
+    else:
+        out.append("<p>The model fitted every target as chosen: no shrinking step was needed.</p>")
+    if fit.get("features_dropped"):
+        out.append(f"<p>Features dropped to fit: {_e(', '.join(fit['features_dropped']))}.</p>")
+    return "".join(out)
 
 
 def _targets_section(rep: dict, name: str) -> str:

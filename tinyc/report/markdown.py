@@ -55,5 +55,15 @@ def render(rep: dict) -> str:
         lines.append(f"| {c['trial']} | {md(c['family'])} | {_num(c['metric'])} | "
                      f"{max(t['flash'] for t in c['costs'].values())} |")
     q = rep.get("quantization", {})
-    lines += ["", f"Quantization: requested {md(q.get('requested'))}, emitted {md(q.get('effective'))}.", ""]
+    lines += ["", f"Quantization: requested {md(q.get('requested'))}, emitted {md(q.get('effective'))}.", "",
+              f"| mode | training {md(metric)} | holdout {md(metric)} | loss (points) |", "|---|---|---|---|"]
+    for c in q.get("candidates", []):
+        lines.append(f"| {md(c['mode'])} | {_num(c['train'])} | {_num(c['holdout'])} | {_num(c['loss'], 2)} |")
+    steps = (rep.get("fitting") or {}).get("steps") or []
+    if steps:
+        lines += ["", "Memory fitting:", "", "| # | step | target | flash (B) | RAM (B) |", "|---|---|---|---|---|"]
+        for st in steps:
+            lines.append(f"| {st['step']} | {md(st['action'])} | {md(st['target'])} | "
+                         f"{st['flash_before']} → {st['flash_after']} | {st['ram_before']} → {st['ram_after']} |")
+    lines.append("")
     return "\n".join(lines)
