@@ -19,12 +19,14 @@ def qtype(mode: str) -> str:
 
 
 def floor_shift(p: str) -> str:
-    return f"""/* floor(v / 2^s) for any sign (a right shift of a negative number is
- * implementation-defined in C99; this is not) */
-static int64_t {p}_floor_shift(int64_t v, uint8_t s)
-{{
-    return (v >= 0) ? (v >> s) : -((-v - 1) >> s) - 1;
-}}"""
+    """``floor(v / 2^s)`` as an arithmetic right shift. C99 leaves the right shift
+    of a negative number implementation-defined; every compiler tinyc targets
+    (GCC, Clang, Arm's) shifts arithmetically, and the generated code refuses to
+    compile where the preprocessor says otherwise."""
+    return f"""#if (-1 >> 1) != -1
+#error "this model needs an arithmetic right shift of negative integers"
+#endif
+#define {p.upper()}_FLOOR_SHIFT(v, s) ((v) >> (s))"""
 
 
 def emit_encoder(model, p: str) -> str:
@@ -60,6 +62,7 @@ def emit(model, p: str) -> tuple[str, str, int]:
 
 
 def _dense(model, p: str) -> tuple[str, str, int]:
+    P = p.upper()
     mode = model.qinfo["mode"]
     qmin, qmax = RANGES[mode]
     qt = qtype(mode)
@@ -75,7 +78,7 @@ def _dense(model, p: str) -> tuple[str, str, int]:
         defs.append(c_array("uint8_t", f"{p}_S{i}", a[f"S{i}"], per_line=16))
     if n > 1 and act == "tanh":
         defs.append(c_array("int16_t", f"{p}_tanh_table", tanh_table(), per_line=12))
-        to_mode = "y" if mode == "int16" else f"{p}_floor_shift(y + 128, 8) > 127 ? 127 : {p}_floor_shift(y + 128, 8)"
+        to_mode = "y" if mode == "int16" else f"(y + 128) >> 8 > 127 ? 127 : (y + 128) >> 8"
         activate = f"""    int32_t u = (int32_t)(r < -32768 ? -32768 : (r > 32767 ? 32767 : r));
     uint32_t v = (uint32_t)(u + 32768);
     uint32_t i = v >> {TANH_STEP_SHIFT};
@@ -98,40 +101,45 @@ static int64_t {p}_neuron(const {qt} *in, uint16_t n_in, const {qt} *w, {acct} a
     for (i = 0; i < n_in; ++i) {{
         acc += ({acct})((int32_t)w[i] * in[i]);
     }}
-    return {p}_floor_shift((int64_t)acc * m + ((int64_t)1 << (s - 1)), s);
-}}""")
-    if n > 1:
-        defs.append(f"""static void {p}_hidden(const {qt} *in, uint16_t n_in, const {qt} *W, const {acct} *B, const int32_t *M,
-                     const uint8_t *S, uint16_t n_out, {qt} *act)
-{{
-    uint16_t o;
-    for (o = 0; o < n_out; ++o) {{
-        act[o] = {p}_activate({p}_neuron(in, n_in, W + (uint32_t)o * n_in, B[o], M[o], S[o]));
-    }}
-}}""")
-    defs.append(f"""/* the last layer: int32 scores on one common scale, saturated */
-static void {p}_output(const {qt} *in, uint16_t n_in, const {qt} *W, const {acct} *B, const int32_t *M,
-                     const uint8_t *S, uint16_t n_out, int32_t *scores)
-{{
-    uint16_t o;
-    for (o = 0; o < n_out; ++o) {{
-        int64_t r = {p}_neuron(in, n_in, W + (uint32_t)o * n_in, B[o], M[o], S[o]);
-        scores[o] = (int32_t)(r < INT32_MIN ? INT32_MIN : (r > INT32_MAX ? INT32_MAX : r));
-    }}
+    return {P}_FLOOR_SHIFT((int64_t)acc * m + ((int64_t)1 << (s - 1)), s);
 }}""")
     widest = max([a[f"W{i}"].shape[0] for i in range(n - 1)], default=0)
-    lines = [] if n > 1 else ["    (void)scratch;"]
-    src = "q"
-    for i in range(n):
-        n_out, n_in = a[f"W{i}"].shape
-        args = f"{src}, {n_in}, {p}_W{i}, {p}_B{i}, {p}_M{i}, {p}_S{i}, {n_out}"
-        if i == n - 1:
-            lines.append(f"    {p}_output({args}, scores);")
-        else:
-            buf = f"scratch + {(i % 2) * widest}"
-            lines.append(f"    {p}_hidden({args}, {buf});")
-            src = buf
-    return "\n\n".join(defs), "\n".join(lines), 2 * widest
+    # one loop over a table of layers: the same code for any depth (GCC would otherwise
+    # specialise an inlined copy of the kernel for every layer)
+    rows = ",\n    ".join(f"{{{p}_W{i}, {p}_B{i}, {p}_M{i}, {p}_S{i}, {a[f'W{i}'].shape[1]}, {a[f'W{i}'].shape[0]}}}"
+                          for i in range(n))
+    defs.append(f"""typedef struct {{
+    const {qt} *W;
+    const {acct} *B;
+    const int32_t *M;
+    const uint8_t *S;
+    uint16_t n_in;
+    uint16_t n_out;
+}} {p}_layer_t;
+
+static const {p}_layer_t {p}_layers[{n}] = {{
+    {rows}
+}};""")
+    store = f"""            if (l + 1 < {n}) {{
+                dst[o] = {p}_activate(r);
+            }} else {{
+                scores[o] = (int32_t)(r < INT32_MIN ? INT32_MIN : (r > INT32_MAX ? INT32_MAX : r));
+            }}""" if n > 1 else """            scores[o] = (int32_t)(r < INT32_MIN ? INT32_MIN : (r > INT32_MAX ? INT32_MAX : r));"""
+    body = f"""    const {qt} *src = q;
+    uint16_t l, o;
+    for (l = 0; l < {n}; ++l) {{
+        const {p}_layer_t *L = &{p}_layers[l];
+        {qt} *dst = scratch + (l % 2u) * {widest}u;
+        for (o = 0; o < L->n_out; ++o) {{
+            int64_t r = {p}_neuron(src, L->n_in, L->W + (uint32_t)o * L->n_in, L->B[o], L->M[o], L->S[o]);
+{store}
+        }}
+        src = dst;
+    }}"""
+    if n == 1:
+        body = body.replace(f"        {qt} *dst = scratch + (l % 2u) * {widest}u;\n", "").replace(
+            "        src = dst;\n", "").replace(f"    const {qt} *src = q;\n", "    const " + qt + " *src = q;\n    (void)scratch;\n")
+    return "\n\n".join(defs), body, 2 * widest
 
 
 def _trees(model, p: str) -> tuple[str, str, int]:

@@ -1,0 +1,97 @@
+"""int8 against float32, per model family, on the example classification specs.
+
+For each example spec (its data, label and holdout split, as `tinyc build`
+prepares them) and each family (MLP 1×32 ReLU, random forest 10×depth 8,
+gradient-boosted trees 40×depth 3), the float32 model is trained once with
+seed 0 and quantized to int8 by tinyc's quantization pass (calibrated on the
+training rows). Both are emitted for cortex-m4 and linked with
+arm-none-eabi-gcc -Os --gc-sections: flash is what the float entry point
+(x → class) adds to an image, weights and code together, measured with
+arm-none-eabi-size (the cost model's estimate when the toolchain is missing).
+
+The target of the quantization issue: int8 holdout accuracy within 1 point of
+float, at <= 35% of its flash. The last column says whether each row meets it.
+
+    .venv/bin/python benchmarks/quantization.py
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tinyc import toolchain  # noqa: E402
+from tinyc.codegen.library import Provenance  # noqa: E402
+from tinyc.data.prepare import prepare  # noqa: E402
+from tinyc.models import FAMILY_REGISTRY, Problem  # noqa: E402
+from tinyc.passes.pipeline import load_data  # noqa: E402
+from tinyc.quant import quantize  # noqa: E402
+from tinyc.spec import load  # noqa: E402
+from tinyc.targets import get  # noqa: E402
+
+SPECS = ["specs/wine.tml", "specs/breast_cancer.tml", "specs/digits.tml", "examples/image_segments/segments.tml",
+         "examples/basic_motions/features.tml"]
+FAMILIES = {
+    "mlp": {"layers": 1, "hidden": 32, "alpha": 1e-3, "activation": "relu"},
+    "forest": {"n_estimators": 10, "max_depth": 8, "max_features": 0.5, "max_leaves": 10**6},
+    "gbt": {"n_estimators": 40, "max_depth": 3, "learning_rate": 0.2, "max_leaves": 10**6},
+}
+TARGET = "cortex-m4"
+PROV = Provenance("bench", "bench.tml", "0" * 64, "0" * 64, "bench")
+
+
+def dataset(spec_path: Path):
+    r = load(spec_path)
+    s = r.spec
+    train, holdout = load_data(r)
+    percent = s.data.holdout.percent.value if s.data.holdout.percent is not None else None
+    return prepare(s.task.value, s.data.label.value, train, holdout, percent, s.data.missing.value, s.seed.value)
+
+
+def flash(model, ds, tmp: Path) -> tuple[int, str]:
+    from tinyc_backends.base import EmitRequest
+
+    backend = get(TARGET)
+    if not toolchain.available():
+        return FAMILY_REGISTRY[model.family].cost(model, backend.caps, model.quant).flash, "estimate"
+    folder = tmp / f"{model.family}_{model.quant}"
+    backend.emit(EmitRequest(model, "m", ds.feature_names, ds.classes, PROV, 0, 0), folder)
+    return toolchain.measure(folder, "m", backend.cflags).flash, "linked"
+
+
+def main() -> int:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for spec in SPECS:
+            ds = dataset(ROOT / spec)
+            prob = Problem(ds.task, len(ds.feature_names), ds.n_classes)
+            name = Path(spec).stem
+            for family, params in FAMILIES.items():
+                fm = FAMILY_REGISTRY[family].fit(params, ds.X_train, ds.y_train, prob, seed=0)
+                qm = quantize(fm, "int8", ds.X_train)
+                acc_f = float(np.mean(fm.predict(ds.X_holdout) == ds.y_holdout))
+                acc_q = float(np.mean(qm.predict(ds.X_holdout) == ds.y_holdout))
+                d = Path(tmp) / name
+                ff, how = flash(fm, ds, d)
+                fq, _ = flash(qm, ds, d)
+                ok = acc_q >= acc_f - 0.01 and fq <= 0.35 * ff
+                rows.append((name, family, acc_f, acc_q, ff, fq, fq / ff, ok, how))
+    head = ("data set", "family", "float acc", "int8 acc", "Δ points", "float flash", "int8 flash", "ratio", "met")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "---|" * len(head))
+    for name, fam, af, aq, ff, fq, ratio, ok, how in rows:
+        print(f"| {name} | {fam} | {af:.4f} | {aq:.4f} | {100 * (aq - af):+.1f} | {ff} | {fq} | {ratio:.0%} | "
+              f"{'yes' if ok else 'no'} |")
+    print(f"\nflash: {rows[0][-1]} bytes on {TARGET} (weights + code of the float entry point); "
+          f"met: int8 within 1 point of float at <= 35% of its flash "
+          f"({sum(r[7] for r in rows)} of {len(rows)} rows)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
