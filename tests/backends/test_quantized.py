@@ -17,7 +17,7 @@ INTEGER = [c for c in CASES if c.model.qinfo]
 
 MAIN = """#include <stdint.h>
 #include "m.h"
-static const m_input_t rows[{n}][M_N_FEATURES] = {{ {rows} }};
+static const m_input_t rows[{n}][M_N_CODES] = {{ {rows} }};
 """ + emulator.PRINT_HELPERS + """
 int main(void)
 {{
@@ -101,9 +101,9 @@ def test_int8_cortex_m0plus_links_no_soft_float_and_matches(case, emitted, tmp_p
 def _routines_linked(tmp: Path, folder: Path, backend, entry: str) -> list[str]:
     """Library routines (``__*`` symbols) in an image whose only use of the model is ``entry``."""
     drv = tmp / "only.c"
-    drv.write_text(f'#include "m.h"\nvolatile m_input_t tinyc_q[M_N_FEATURES];\nvolatile int32_t tinyc_out;\n'
-                   f'void tinyc_entry(void);\nvoid tinyc_entry(void)\n{{\n    m_input_t q[M_N_FEATURES];\n'
-                   f'    int32_t c = 0;\n    unsigned i;\n    for (i = 0; i < M_N_FEATURES; ++i) {{\n'
+    drv.write_text(f'#include "m.h"\nvolatile m_input_t tinyc_q[M_N_CODES];\nvolatile int32_t tinyc_out;\n'
+                   f'void tinyc_entry(void);\nvoid tinyc_entry(void)\n{{\n    m_input_t q[M_N_CODES];\n'
+                   f'    int32_t c = 0;\n    unsigned i;\n    for (i = 0; i < M_N_CODES; ++i) {{\n'
                    f'        q[i] = tinyc_q[i];\n    }}\n    (void){entry}(q, &c);\n    tinyc_out = c;\n}}\n')
     elf = tmp / "only.elf"
     subprocess.run([toolchain.GCC, *backend.cflags, *toolchain.STRICT, "-Os", "-ffunction-sections",

@@ -36,23 +36,28 @@ def emit_encoder(model, p: str) -> str:
     P = p.upper()
     a = model.arrays
     rounding = "        d = d + 0.5f;\n" if model.qinfo["input_rounding"] == "round" else ""
-    return "\n\n".join([
-        c_array("float", f"{p}_input_lo", a["in_lo"], per_line=6, static=False),
-        c_array("float", f"{p}_input_inv", a["in_inv"], per_line=6, static=False),
-        f"""static void {p}_encode(const float *x, {p}_input_t *q)
+    defs = [c_array("float", f"{p}_input_lo", a["in_lo"], per_line=6, static=False),
+            c_array("float", f"{p}_input_inv", a["in_inv"], per_line=6, static=False)]
+    source = "x[k]"
+    if "in_cols" in a:  # only the features the trees split on are encoded
+        defs.append(c_array(int_type(0, model.n_features - 1), f"{p}_input_column", a["in_cols"], per_line=16,
+                            static=False))
+        source = f"x[{p}_input_column[k]]"
+    defs.append(f"""static void {p}_encode(const float *x, {p}_input_t *q)
 {{
-    uint16_t j;
-    for (j = 0; j < {P}_N_FEATURES; ++j) {{
-        float d = (x[j] - {p}_input_lo[j]) * {p}_input_inv[j];
+    uint16_t k;
+    for (k = 0; k < {P}_N_CODES; ++k) {{
+        float d = ({source} - {p}_input_lo[k]) * {p}_input_inv[k];
 {rounding}        if (!(d > 0.0f)) {{
-            q[j] = {qmin};
+            q[k] = {qmin};
         }} else if (d >= {qmax - qmin}.0f) {{
-            q[j] = {qmax};
+            q[k] = {qmax};
         }} else {{
-            q[j] = ({p}_input_t)({qmin} + (int32_t)d);
+            q[k] = ({p}_input_t)({qmin} + (int32_t)d);
         }}
     }}
-}}"""])
+}}""")
+    return "\n\n".join(defs)
 
 
 def emit(model, p: str) -> tuple[str, str, int]:

@@ -84,7 +84,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
         # the scratch holds codes only (the input, then the hidden activations): one array of the code type
         defs, body, kernel_elems = c_quant.emit(model, p)
         defs = c_quant.emit_encoder(model, p) + "\n\n" + defs
-        scratch_elems = model.n_features + max(kernel_elems, 1)
+        scratch_elems = len(model.arrays["in_lo"]) + max(kernel_elems, 1)
         scratch_bytes = scratch_elems * (1 if model.quant == "int8" else 2)
     else:
         defs, body, scratch_floats = EMITTERS[model.family](model, p)
@@ -285,24 +285,30 @@ def integer_api_header(model, p: str, features) -> list[str]:
     qmin, qmax = RANGES[mode]
     rnd = "round" if model.qinfo["input_rounding"] == "round" else "floor"
     out = ["",
-           f"/* integer ({mode}) model. Each feature x[j] is encoded once as the code",
-           f" *   q[j] = clamp({qmin} + {rnd}((x[j] - {p}_input_lo[j]) * {p}_input_inv[j]), {qmin}, {qmax})",
+           f"/* integer ({mode}) model. The features are encoded once as codes",
+           f" *   q[k] = clamp({qmin} + {rnd}((x[j] - {p}_input_lo[k]) * {p}_input_inv[k]), {qmin}, {qmax})",
            f" * (code q stands for x = lo + (q - ({qmin})) / inv); with codes from another source",
            f" * (e.g. a sensor's raw int16 data mapped the same way) call the *_q entry points,",
-           " * which use no floating point. Per feature (lo, 1/inv):"]
+           " * which use no floating point. The codes (lo, 1/inv):"]
+    from ..quant.inputs import columns
+
     step = model.arrays["in_inv"].astype("float64")
-    for j, f in enumerate(features):
-        lo = float(model.arrays["in_lo"][j])
-        unit = 1.0 / step[j] if step[j] > 0 else 0.0
-        out.append(f" *   {j:3d} {c_comment(f)}: lo {lo:.7g}, step {unit:.7g}")
+    for k, j in enumerate(columns(model)):
+        lo = float(model.arrays["in_lo"][k])
+        unit = 1.0 / step[k] if step[k] > 0 else 0.0
+        out.append(f" *   q[{k}] = {c_comment(features[j])} (x[{j}]): lo {lo:.7g}, step {unit:.7g}")
+    n_codes = len(model.arrays["in_lo"])
     out += [" */",
             f"typedef {'int8_t' if mode == 'int8' else 'int16_t'} {p}_input_t;",
+            f"/* entries of a code vector q[]" + (" (only the features the model uses)" if n_codes < model.n_features
+                                                  else "") + " */",
+            f"#define {P}_N_CODES {n_codes}",
             f"#define {P}_INPUT_MIN ({qmin})",
             f"#define {P}_INPUT_MAX ({qmax})",
             f"/* a float score (or regression value) is an int32 score times this */",
             f"#define {P}_SCORE_SCALE {c_float(model.qinfo['score_scale'])}",
-            f"extern const float {p}_input_lo[{P}_N_FEATURES];",
-            f"extern const float {p}_input_inv[{P}_N_FEATURES];",
+            f"extern const float {p}_input_lo[{P}_N_CODES];",
+            f"extern const float {p}_input_inv[{P}_N_CODES];",
             f"/* the codes of a float feature vector (ERR_INPUT for NaN or infinite) */",
             f"{p}_status {p}_quantize_input(const float *x, {p}_input_t *q);",
             f"/* int32 scores from codes; the float scores are these times {P}_SCORE_SCALE */",
@@ -350,7 +356,7 @@ def integer_api_source(model, p: str, body: str, classification: bool, k_out: in
            "    }",
            f"    st = {p}_quantize_input(x, ({p}_input_t *)scratch_mem);",
            f"    if (st == {P}_OK) {{",
-           f"        st = {p}_scores_qr(({p}_input_t *)scratch_mem, s, ({p}_input_t *)scratch_mem + {P}_N_FEATURES);",
+           f"        st = {p}_scores_qr(({p}_input_t *)scratch_mem, s, ({p}_input_t *)scratch_mem + {P}_N_CODES);",
            "    }",
            f"    if (st != {P}_OK) {{",
            "        return st;",
@@ -393,7 +399,7 @@ def integer_api_source(model, p: str, body: str, classification: bool, k_out: in
                 f"    if (st != {P}_OK) {{",
                 "        return st;",
                 "    }",
-                f"    return {p}_decide(q, class_index, {p}_scratch + {P}_N_FEATURES);",
+                f"    return {p}_decide(q, class_index, {p}_scratch + {P}_N_CODES);",
                 "}", ""]
     else:
         src += [f"{p}_status {p}_predict_value(const float *x, float *value)",

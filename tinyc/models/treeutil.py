@@ -126,8 +126,9 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int
     n_int, n_leaf = len(a["feature"]), len(a["leaf"]) if a["leaf"].ndim == 1 else a["leaf"].shape[0]
     weights = n_int * node_bytes(model.n_features, n_int, n_leaf, quant) + n_leaf * leaf_bytes \
         + len(a["roots"]) * index_bytes(2 * max(n_int, n_leaf))
-    if quant != "float32":
-        weights += INPUT_MAP_BYTES * model.n_features
+    if quant != "float32":  # the input map of the features the trees split on (and their column ids)
+        used = max(len(np.unique(a["feature"])), 1)
+        weights += INPUT_MAP_BYTES * used + (index_bytes(model.n_features) * used if used < model.n_features else 0)
     code = family.code_size(caps, quant, model.task)
     ops = depth(a)
     cycles = int(ops * cycles_per_compare(caps, quant) + extra_ops * 4)

@@ -42,8 +42,16 @@ def codes(X: np.ndarray, lo: np.ndarray, inv: np.ndarray, mode: str, rounding: s
     return np.where(~pos, qmin, np.where(big, qmax, qmin + t)).astype(np.int64)
 
 
-def encode(model, X: np.ndarray) -> np.ndarray:
+def columns(model) -> np.ndarray:
+    """The feature each input code stands for (trees encode only the features they split on)."""
     a = model.arrays
+    return a["in_cols"] if "in_cols" in a else np.arange(model.n_features)
+
+
+def encode(model, X: np.ndarray) -> np.ndarray:
+    """Input codes, (rows, codes): one per entry of :func:`columns`."""
+    a = model.arrays
+    X = np.asarray(X, dtype=np.float32)[:, columns(model)]
     return codes(X, a["in_lo"], a["in_inv"], model.qinfo["mode"], model.qinfo["input_rounding"])
 
 

@@ -23,8 +23,12 @@ def quantize(model, mode: str, X: np.ndarray):
 
     a = model.arrays
     qmin, qmax = RANGES[mode]
-    d = model.n_features
-    feat, thr = a["feature"], a["threshold"].astype(np.float64)
+    # only the features some split uses are encoded: codes k = 0.. stand for columns in_cols[k]
+    used = sorted(set(int(f) for f in a["feature"])) or [0]
+    code_of = {f: k for k, f in enumerate(used)}
+    feat = np.array([code_of[int(f)] for f in a["feature"]], dtype=np.int32)
+    thr = a["threshold"].astype(np.float64)
+    d = len(used)
     lo = np.zeros(d)
     hi = np.zeros(d)
     for j in range(d):
@@ -35,9 +39,12 @@ def quantize(model, mode: str, X: np.ndarray):
                 hi[j] = lo[j] + max(abs(lo[j]), 1.0) * 1e-3
     in_lo, in_inv = fit_map(lo, hi, mode, reserve_top=True)
     arrays = {"in_lo": in_lo, "in_inv": in_inv}
+    if d < model.n_features:
+        arrays["in_cols"] = np.array(used, dtype=np.int32)
     t_codes = codes(a["threshold"][:, None], in_lo[feat][:, None], in_inv[feat][:, None], mode, "floor")[:, 0]
     arrays["threshold"] = t_codes.astype(np.int8 if mode == "int8" else np.int16)
-    for k in ("feature", "left", "right", "roots"):
+    arrays["feature"] = feat
+    for k in ("left", "right", "roots"):
         arrays[k] = a[k].copy()
     votes = model.family in ("tree", "forest") and model.classes
     qinfo = {"mode": mode, "input_rounding": "floor"}
