@@ -53,6 +53,31 @@ def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path) -> 
     return notes
 
 
+def measured_flash(model, ds, name: str, prov: Provenance, costs: dict) -> dict[str, int]:
+    """Linked flash of the inference entry point per Arm target (empty without the toolchain):
+    the library is emitted into a scratch folder and measured like the final one."""
+    import tempfile
+
+    from tinyc_backends.base import EmitRequest
+
+    from .. import toolchain
+
+    out = {}
+    if not toolchain.available():
+        return out
+    with tempfile.TemporaryDirectory() as tmp:
+        for target_name, cost in costs.items():
+            backend = target_registry.get(target_name)
+            if getattr(backend, "compiler", "cc") != toolchain.GCC:
+                continue
+            req = EmitRequest(model=model, name=name, features=tuple(ds.feature_names), classes=tuple(ds.classes),
+                              provenance=prov, flash=cost.flash, ram=cost.ram)
+            folder = Path(tmp) / target_name
+            backend.emit(req, folder)
+            out[target_name] = toolchain.measure(folder, name, backend.cflags, link_libm=backend.needs_libm(req)).flash
+    return out
+
+
 def _measure(backend, req, folder: Path) -> dict:
     """arm-none-eabi-size figures of the inference entry point, when the toolchain is here."""
     from .. import toolchain

@@ -124,12 +124,13 @@ def _worst(st: State, targets):
 
 
 def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed: int,
-               on_step=None) -> FitResult:
-    """Shrink ``model`` (float, trained on all of ``ds``'s columns with ``params``)
-    until its ``mode`` form fits every target. Raises :class:`DoesNotFit`."""
+               on_step=None, columns: list[int] | None = None, first_step: int = 1) -> FitResult:
+    """Shrink ``model`` (float, trained with ``params`` on ``columns`` of ``ds``,
+    all by default) until its ``mode`` form fits every target. Raises :class:`DoesNotFit`."""
     from ..metrics import GREATER_IS_BETTER
 
-    st = _state(model.family, params, list(range(len(ds.feature_names))), model, mode, ds, targets, metric)
+    cols = list(range(len(ds.feature_names))) if columns is None else list(columns)
+    st = _state(model.family, params, cols, model, mode, ds, targets, metric)
     steps: list[dict] = []
     sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
     while st.excess(targets) > 1.0 and len(steps) < MAX_STEPS:
@@ -151,7 +152,7 @@ def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed:
         if best is None:
             break
         what, new = best
-        step = {"step": len(steps) + 1, "action": what, "target": worst.name,
+        step = {"step": len(steps) + first_step, "action": what, "target": worst.name,
                 "metric_before": st.metric, "metric_after": new.metric,
                 "flash_before": st.costs[worst.name].flash, "flash_after": new.costs[worst.name].flash,
                 "ram_before": st.costs[worst.name].ram, "ram_after": new.costs[worst.name].ram}

@@ -179,6 +179,41 @@ def _first_choice(e, cfg: SearchConfig, X, y, problem: Problem, seed: int) -> Se
     return SearchResult(model, cand, e.board, [], e.stopped_by, e.elapsed, e.folds)
 
 
+MEASURE_FROM = 0.85  # estimates above this share of a limit are checked against the linked size
+
+
+def _fit_linked(fit: FitResult, mode: str, ds: Dataset, r: Resolved, cfg: SearchConfig, emit) -> FitResult:
+    """The estimate is within ~10% of the linked size; where it is close to a limit,
+    link the library and, if it is over, shrink again against a limit tightened by
+    the estimate's error (up to three times)."""
+    from dataclasses import replace
+
+    from .emit import measured_flash
+
+    s = r.spec
+    limits = {t.name: t.flash for t in cfg.targets}
+    targets = cfg.targets
+    for _ in range(3):
+        near = {n: c for n, c in fit.costs.items() if c.flash >= MEASURE_FROM * limits[n]}
+        if not near:
+            return fit
+        prov = Provenance(__version__, "fit", "0" * 64, "0" * 64, "fit")
+        over = {n: f for n, f in measured_flash(fit.model, ds.select(fit.columns), s.model.value, prov, near).items()
+                if f > limits[n]}
+        if not over:
+            return fit
+        targets = tuple(replace(t, flash=int(t.flash * fit.costs[t.name].flash / over[t.name]) - 1)
+                        if t.name in over else t for t in targets)
+        more = fit_memory(fit.float_model, fit.params, mode, ds, targets, s.metric.value, s.seed.value,
+                          on_step=lambda st: emit({"event": "shrink", **st}), columns=fit.columns,
+                          first_step=len(fit.steps) + 1)
+        for st in more.steps:
+            st["why"] = "linked size over the limit"
+        fit = replace(more, steps=fit.steps + more.steps,
+                      costs=more.costs)
+    return fit
+
+
 def quantize_and_fit(res: SearchResult, ds: Dataset, r: Resolved, cfg: SearchConfig,
                      on_event: Callable[[dict], None] | None = None) -> tuple[FitResult, dict]:
     """The quantization pass then the memory-fitting pass; returns the fitted
@@ -197,6 +232,7 @@ def quantize_and_fit(res: SearchResult, ds: Dataset, r: Resolved, cfg: SearchCon
                          on_step=lambda st: emit({"event": "shrink", **st}))
     except DoesNotFit as e:
         raise BuildError(str(e)) from None
+    fit = _fit_linked(fit, choice.mode, ds, r, cfg, emit)
     record = {**choice.record, "effective": choice.mode}
     if fit.steps and choice.mode != "float32":  # float vs quantized of the model actually emitted
         after = choose(fit.float_model, choice.mode, s.quantize_tolerance.value, ds.select(fit.columns), metric)
