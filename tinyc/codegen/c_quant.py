@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..quant.dense import TANH_STEP_SHIFT, n_layers, tanh_table
 from ..quant.fixedpoint import RANGES
-from .c_trees import tree_arrays
+from . import c_trees
 from .cgen import c_array, int_type
 
 
@@ -148,55 +148,4 @@ static const {p}_layer_t {p}_layers[{n}] = {{
 
 
 def _trees(model, p: str) -> tuple[str, str, int]:
-    a = model.arrays
-    qt = qtype(model.qinfo["mode"])
-    defs = tree_arrays(model, p, qt)
-    walk = f"""static int32_t {p}_leaf(int32_t node, const {qt} *q)
-{{
-    while (node >= 0) {{
-        node = (q[{p}_feature[node]] <= {p}_threshold[node]) ? {p}_left[node] : {p}_right[node];
-    }}
-    return -node - 1;
-}}"""
-    n_trees = len(a["roots"])
-    if model.family in ("tree", "forest") and model.classes:
-        leaf_t = int_type(0, max(model.classes - 1, 0))
-        defs.append(c_array(leaf_t, f"{p}_leaf_class", a["leaf"], per_line=16))
-        defs.append(walk)
-        body = f"""    uint16_t t;
-    uint16_t c;
-    (void)scratch;
-    for (c = 0; c < {model.classes}; ++c) {{
-        scores[c] = 0;
-    }}
-    for (t = 0; t < {n_trees}; ++t) {{
-        scores[{p}_leaf_class[{p}_leaf({p}_roots[t], q)]] += 1;
-    }}"""
-    elif model.family in ("tree", "forest"):
-        defs.append(c_array(qt, f"{p}_leaf_value", a["leaf"], per_line=16))
-        defs.append(walk)
-        body = f"""    uint16_t t;
-    int32_t acc = 0;
-    (void)scratch;
-    for (t = 0; t < {n_trees}; ++t) {{
-        acc += {p}_leaf_value[{p}_leaf({p}_roots[t], q)];
-    }}
-    scores[0] = acc;"""
-    else:
-        k = len(a["init"])
-        defs.append(c_array(qt, f"{p}_leaf_value", a["leaf"], per_line=16))
-        defs.append(c_array("int32_t", f"{p}_init", a["init"], per_line=8))
-        if k > 1:
-            defs.append(c_array(int_type(0, k - 1), f"{p}_tree_output", a["tree_output"], per_line=16))
-        defs.append(walk)
-        target = f"scores[{p}_tree_output[t]]" if k > 1 else "scores[0]"
-        body = f"""    uint16_t t;
-    uint16_t c;
-    (void)scratch;
-    for (c = 0; c < {k}; ++c) {{
-        scores[c] = {p}_init[c];
-    }}
-    for (t = 0; t < {n_trees}; ++t) {{
-        {target} += {p}_leaf_value[{p}_leaf({p}_roots[t], q)];
-    }}"""
-    return "\n\n".join(defs), body, 0
+    return c_trees.emit(model, p, integer=True)

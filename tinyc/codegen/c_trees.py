@@ -1,22 +1,32 @@
-"""C for trees and tree ensembles (tree, forest, gbt), float32 thresholds.
+"""C for trees and tree ensembles (tree, forest, gbt), float32 or integer.
 
-Internal nodes are four parallel arrays (feature, threshold, left, right); a
-child ``c >= 0`` is an internal node, ``c < 0`` is leaf ``-c - 1``. Arrays use
-the narrowest integer types that hold their values.
+Two layouts, whichever is smaller for the model (see
+:func:`tinyc.models.treeutil.choose_layout`):
+
+- pointer: internal nodes as four parallel arrays (feature, threshold, left,
+  right); a child ``c >= 0`` is an internal node, ``c < 0`` is leaf ``-c - 1``;
+  each tree starts at its entry of ``roots``;
+- heap: every tree a complete binary tree of depth D (node i has children
+  2i+1 and 2i+2), so no child indices are stored; padding nodes always go left.
+
+Arrays use the narrowest integer types that hold their values. Integer models
+compare input codes with threshold codes and sum integer leaves; float models
+compare floats. The decisions are those of the golden model either way.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ..models import treeutil
 from .cgen import c_array, c_float, int_type
 
 
 def tree_arrays(model, p: str, threshold_type: str) -> list[str]:
-    """The node arrays, each in the narrowest type that holds it."""
+    """The pointer layout's node arrays."""
     a = model.arrays
     n_int, n_leaf = len(a["feature"]), len(a["leaf"])
     child_t = int_type(-max(n_leaf, 1), max(n_int, 1))
-    feat_t = int_type(0, max(model.n_features - 1, 0))
+    feat_t = int_type(0, max(int(a["feature"].max(initial=0)), 0))
     return [
         c_array(feat_t, f"{p}_feature", a["feature"], per_line=16),
         c_array(threshold_type, f"{p}_threshold", a["threshold"], per_line=6 if threshold_type == "float" else 12),
@@ -26,55 +36,100 @@ def tree_arrays(model, p: str, threshold_type: str) -> list[str]:
     ]
 
 
-def emit(model, p: str) -> tuple[str, str, int]:
+def _kinds(model, integer: bool):
+    """(input type, threshold type, threshold bytes, padding threshold, leaf payload type, leaf bytes)."""
+    from ..quant.fixedpoint import RANGES
+
+    votes = model.family in ("tree", "forest") and model.classes
+    if integer:
+        mode = model.qinfo["mode"]
+        qt = "int8_t" if mode == "int8" else "int16_t"
+        value_t, vb = qt, (1 if mode == "int8" else 2)
+        x_t, thr_t, tb, pad = qt, qt, vb, RANGES[mode][1]
+    else:
+        value_t, vb = "float", 4
+        x_t, thr_t, tb, pad = "float", "float", 4, np.float32(np.finfo(np.float32).max)
+    if votes:
+        leaf_t = int_type(0, max(model.classes - 1, 0))
+        return x_t, thr_t, tb, pad, leaf_t, 1 if leaf_t.endswith("8_t") else 2
+    return x_t, thr_t, tb, pad, value_t, vb
+
+
+def emit(model, p: str, integer: bool = False) -> tuple[str, str, int]:
+    """(definitions, body of the scores function, scratch elements). The body reads
+    ``x`` (float model) or ``q`` (integer model) and writes ``scores``."""
     a = model.arrays
-    defs = tree_arrays(model, p, "float")
-    # the walk is only emitted when some tree has an internal node
-    walk = f"""static int32_t {p}_leaf(int32_t node, const float *x)
+    x_t, thr_t, tb, pad, leaf_t, lb = _kinds(model, integer)
+    xs = "q" if integer else "x"
+    layout, d = treeutil.choose_layout(model.n_features, a, tb, lb)
+    n_trees = len(a["roots"])
+    if layout == "heap":
+        feature, threshold, leaf_index = treeutil.to_heap(a, d, pad)
+        ni, nl = 2**d - 1, 2**d
+        leaves = a["leaf"][leaf_index].ravel()
+        defs = [c_array(int_type(0, max(int(feature.max(initial=0)), 0)), f"{p}_feature", feature.ravel(),
+                        per_line=16),
+                c_array(thr_t, f"{p}_threshold", threshold.ravel(), per_line=6 if thr_t == "float" else 12),
+                f"""/* tree t is a complete binary tree of depth {d}: nodes t*{ni}.., leaves t*{nl}.. */
+static uint32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
+{{
+    const {int_type(0, max(int(feature.max(initial=0)), 0))} *f = {p}_feature + t * {ni}u;
+    const {thr_t} *th = {p}_threshold + t * {ni}u;
+    uint32_t node = 0;
+    uint8_t depth;
+    for (depth = 0; depth < {d}u; ++depth) {{
+        node = 2u * node + (({xs}[f[node]] <= th[node]) ? 1u : 2u);
+    }}
+    return t * {nl}u + (node - {ni}u);
+}}"""]
+        reach = f"{p}_leaf(t, {xs})"
+    else:
+        leaves = a["leaf"]
+        defs = tree_arrays(model, p, thr_t)
+        defs.append(f"""static int32_t {p}_leaf(int32_t node, const {x_t} *{xs})
 {{
     while (node >= 0) {{
-        node = (x[{p}_feature[node]] <= {p}_threshold[node]) ? {p}_left[node] : {p}_right[node];
+        node = ({xs}[{p}_feature[node]] <= {p}_threshold[node]) ? {p}_left[node] : {p}_right[node];
     }}
     return -node - 1;
-}}"""
-    n_trees = len(a["roots"])
-    classification = model.task.value == "classification"
-    if model.family in ("tree", "forest") and classification:
-        leaf_t = int_type(0, max(model.classes - 1, 0))
-        defs.append(c_array(leaf_t, f"{p}_leaf_class", a["leaf"], per_line=16))
-        defs.append(walk)
-        body = f"""    uint16_t t;
+}}""")
+        reach = f"{p}_leaf({p}_roots[t], {xs})"
+    zero, one = ("0", "1") if integer else ("0.0f", "1.0f")
+    pre = "    (void)scratch;\n" if integer else ""
+    if model.family in ("tree", "forest") and model.classes:
+        defs.insert(-1, c_array(leaf_t, f"{p}_leaf_class", leaves, per_line=16))
+        body = f"""{pre}    uint16_t t;
     uint16_t c;
     for (c = 0; c < {model.classes}; ++c) {{
-        scores[c] = 0.0f;
+        scores[c] = {zero};
     }}
     for (t = 0; t < {n_trees}; ++t) {{
-        scores[{p}_leaf_class[{p}_leaf({p}_roots[t], x)]] += 1.0f;
+        scores[{p}_leaf_class[{reach}]] += {one};
     }}"""
     elif model.family in ("tree", "forest"):
-        defs.append(c_array("float", f"{p}_leaf_value", a["leaf"], per_line=6))
-        defs.append(walk)
-        inv = np.float32(1.0 / n_trees)
-        body = f"""    uint16_t t;
-    float acc = 0.0f;
+        defs.insert(-1, c_array(leaf_t, f"{p}_leaf_value", leaves, per_line=6 if leaf_t == "float" else 16))
+        acc_t = "int32_t" if integer else "float"
+        final = "scores[0] = acc;" if integer else f"scores[0] = acc * {c_float(np.float32(1.0 / n_trees))};"
+        body = f"""{pre}    uint16_t t;
+    {acc_t} acc = {zero};
     for (t = 0; t < {n_trees}; ++t) {{
-        acc += {p}_leaf_value[{p}_leaf({p}_roots[t], x)];
+        acc += {p}_leaf_value[{reach}];
     }}
-    scores[0] = acc * {c_float(inv)};"""
+    {final}"""
     else:  # gbt
         k = len(a["init"])
-        defs.append(c_array("float", f"{p}_leaf_value", a["leaf"], per_line=6))
-        defs.append(c_array("float", f"{p}_init", a["init"], per_line=6))
+        extra = [c_array(leaf_t, f"{p}_leaf_value", leaves, per_line=6 if leaf_t == "float" else 16),
+                 c_array("int32_t" if integer else "float", f"{p}_init", a["init"], per_line=6)]
         if k > 1:
-            defs.append(c_array(int_type(0, k - 1), f"{p}_tree_output", a["tree_output"], per_line=16))
-        defs.append(walk)
+            extra.append(c_array(int_type(0, k - 1), f"{p}_tree_output", a["tree_output"], per_line=16))
+        defs[-1:-1] = extra
         target = f"scores[{p}_tree_output[t]]" if k > 1 else "scores[0]"
-        body = f"""    uint16_t t;
+        body = f"""{pre}    uint16_t t;
     uint16_t c;
     for (c = 0; c < {k}; ++c) {{
         scores[c] = {p}_init[c];
     }}
     for (t = 0; t < {n_trees}; ++t) {{
-        {target} += {p}_leaf_value[{p}_leaf({p}_roots[t], x)];
+        {target} += {p}_leaf_value[{reach}];
     }}"""
     return "\n\n".join(defs), body, 0

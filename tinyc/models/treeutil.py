@@ -98,7 +98,12 @@ def leaf_index(arrays: dict[str, np.ndarray], X: np.ndarray) -> np.ndarray:
 
 def depth(arrays: dict[str, np.ndarray]) -> int:
     """Total comparisons on the deepest path of every tree, summed."""
-    total = 0
+    return sum(tree_depths(arrays))
+
+
+def tree_depths(arrays: dict[str, np.ndarray]) -> list[int]:
+    """The depth of each tree (0 for a tree that is a single leaf)."""
+    out = []
     for root in arrays["roots"]:
         stack = [(int(root), 0)]
         deepest = 0
@@ -109,8 +114,60 @@ def depth(arrays: dict[str, np.ndarray]) -> int:
                 continue
             stack.append((int(arrays["left"][n]), d + 1))
             stack.append((int(arrays["right"][n]), d + 1))
-        total += deepest
-    return total
+        out.append(deepest)
+    return out
+
+
+# -- layouts -------------------------------------------------------------------
+# "pointer": the arrays above (feature, threshold, left, right per internal node,
+# leaves apart, a root per tree). "heap": every tree as a complete binary tree of
+# the ensemble's depth D (node i has children 2i+1 and 2i+2, no child indices);
+# a leaf above depth D becomes a subtree of padding nodes that always go left.
+# The emitter takes the smaller; the decisions, and so the golden model, are the same.
+
+
+def layout_bytes(n_features: int, arrays: dict[str, np.ndarray], threshold_bytes: int, leaf_bytes: int) -> dict:
+    n_int, n_leaf, n_trees = len(arrays["feature"]), len(arrays["leaf"]), len(arrays["roots"])
+    child = index_bytes(2 * max(n_int, n_leaf, 1))
+    feat = index_bytes(n_features)
+    pointer = n_int * (feat + threshold_bytes + 2 * child) + n_leaf * leaf_bytes + n_trees * child
+    d = max(tree_depths(arrays), default=0)
+    heap = n_trees * ((2**d - 1) * (feat + threshold_bytes) + 2**d * leaf_bytes) if d >= 1 else None
+    return {"pointer": pointer, "heap": heap, "depth": d}
+
+
+def choose_layout(n_features: int, arrays, threshold_bytes: int, leaf_bytes: int) -> tuple[str, int]:
+    """("heap", depth) when the heap layout is smaller, else ("pointer", 0)."""
+    b = layout_bytes(n_features, arrays, threshold_bytes, leaf_bytes)
+    if b["heap"] is not None and b["heap"] < b["pointer"]:
+        return "heap", b["depth"]
+    return "pointer", 0
+
+
+def to_heap(arrays: dict[str, np.ndarray], d: int, pad_threshold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(feature, threshold) as (trees, 2**d - 1) arrays and, for each of the
+    (trees, 2**d) heap leaves, the index of the original leaf it stands for."""
+    n_trees = len(arrays["roots"])
+    ni, nl = 2**d - 1, 2**d
+    feature = np.zeros((n_trees, ni), dtype=np.int64)
+    threshold = np.full((n_trees, ni), pad_threshold, dtype=arrays["threshold"].dtype)
+    leaf = np.zeros((n_trees, nl), dtype=np.int64)
+    for t, root in enumerate(arrays["roots"]):
+        stack = [(int(root), 0)]
+        while stack:
+            ref, pos = stack.pop()
+            if pos >= ni:  # a heap leaf: the original leaf reached here
+                leaf[t, pos - ni] = -ref - 1
+                continue
+            if ref >= 0:
+                feature[t, pos] = arrays["feature"][ref]
+                threshold[t, pos] = arrays["threshold"][ref]
+                stack.append((int(arrays["left"][ref]), 2 * pos + 1))
+                stack.append((int(arrays["right"][ref]), 2 * pos + 2))
+            else:  # padding: both children stand for the same leaf (only the left is ever reached)
+                stack.append((ref, 2 * pos + 1))
+                stack.append((ref, 2 * pos + 2))
+    return feature, threshold, leaf
 
 
 def node_bytes(n_features: int, n_internal: int, n_leaves: int, quant: str) -> int:
@@ -123,9 +180,9 @@ def node_bytes(n_features: int, n_internal: int, n_leaves: int, quant: str) -> i
 def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int, extra_ops: int = 0) -> Cost:
     quant = effective_quant(family, quant)
     a = model.arrays
-    n_int, n_leaf = len(a["feature"]), len(a["leaf"]) if a["leaf"].ndim == 1 else a["leaf"].shape[0]
-    weights = n_int * node_bytes(model.n_features, n_int, n_leaf, quant) + n_leaf * leaf_bytes \
-        + len(a["roots"]) * index_bytes(2 * max(n_int, n_leaf))
+    threshold = 4 if quant == "float32" else VALUE_BYTES[quant]
+    sizes = layout_bytes(model.n_features, a, threshold, leaf_bytes)
+    weights = min(b for b in (sizes["pointer"], sizes["heap"]) if b is not None)
     if quant != "float32":  # the input map of the features the trees split on (and their column ids)
         used = max(len(np.unique(a["feature"])), 1)
         weights += INPUT_MAP_BYTES * used + (index_bytes(model.n_features) * used if used < model.n_features else 0)
