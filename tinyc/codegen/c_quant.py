@@ -39,6 +39,9 @@ def emit_encoder(model, p: str) -> str:
     defs = [c_array("float", f"{p}_input_lo", a["in_lo"], per_line=6, static=False),
             c_array("float", f"{p}_input_inv", a["in_inv"], per_line=6, static=False)]
     source = "x[k]"
+    lo, inv = f"{p}_input_lo[k]", f"{p}_input_inv[k]"
+    if len(a["in_lo"]) == 1 and model.n_features > 1:  # one map shared by every feature
+        lo, inv = f"{p}_input_lo[0]", f"{p}_input_inv[0]"
     if "in_cols" in a:  # only the features the trees split on are encoded
         defs.append(c_array(int_type(0, model.n_features - 1), f"{p}_input_column", a["in_cols"], per_line=16,
                             static=False))
@@ -47,7 +50,7 @@ def emit_encoder(model, p: str) -> str:
 {{
     uint16_t k;
     for (k = 0; k < {P}_N_CODES; ++k) {{
-        float d = ({source} - {p}_input_lo[k]) * {p}_input_inv[k];
+        float d = ({source} - {lo}) * {inv};
 {rounding}        if (!(d > 0.0f)) {{
             q[k] = {qmin};
         }} else if (d >= {qmax - qmin}.0f) {{
@@ -72,6 +75,7 @@ def _dense(model, p: str) -> tuple[str, str, int]:
     qmin, qmax = RANGES[mode]
     qt = qtype(mode)
     acct = "int32_t" if mode == "int8" else "int64_t"
+    mt = "int16_t" if mode == "int8" else "int32_t"  # requantization multipliers
     act = model.qinfo["activation"]
     n = n_layers(model)
     a = model.arrays
@@ -79,7 +83,7 @@ def _dense(model, p: str) -> tuple[str, str, int]:
     for i in range(n):
         defs.append(c_array(qt, f"{p}_W{i}", a[f"W{i}"].ravel(), per_line=16))
         defs.append(c_array(acct, f"{p}_B{i}", a[f"B{i}"], per_line=8))
-        defs.append(c_array("int32_t", f"{p}_M{i}", a[f"M{i}"], per_line=8))
+        defs.append(c_array(mt, f"{p}_M{i}", a[f"M{i}"], per_line=8))
         defs.append(c_array("uint8_t", f"{p}_S{i}", a[f"S{i}"], per_line=16))
     if n > 1 and act == "tanh":
         defs.append(c_array("int16_t", f"{p}_tanh_table", tanh_table(), per_line=12))
@@ -116,7 +120,7 @@ static int64_t {p}_neuron(const {qt} *in, uint16_t n_in, const {qt} *w, {acct} a
     defs.append(f"""typedef struct {{
     const {qt} *W;
     const {acct} *B;
-    const int32_t *M;
+    const {mt} *M;
     const uint8_t *S;
     uint16_t n_in;
     uint16_t n_out;

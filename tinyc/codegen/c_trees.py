@@ -116,20 +116,19 @@ static uint32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
         acc += {p}_leaf_value[{reach}];
     }}
     {final}"""
-    else:  # gbt
+    else:  # gbt: trees are stored stage by stage, one per output in each stage
         k = len(a["init"])
-        extra = [c_array(leaf_t, f"{p}_leaf_value", leaves, per_line=6 if leaf_t == "float" else 16),
-                 c_array("int32_t" if integer else "float", f"{p}_init", a["init"], per_line=6)]
-        if k > 1:
-            extra.append(c_array(int_type(0, k - 1), f"{p}_tree_output", a["tree_output"], per_line=16))
-        defs[-1:-1] = extra
-        target = f"scores[{p}_tree_output[t]]" if k > 1 else "scores[0]"
+        assert np.array_equal(a["tree_output"], np.arange(n_trees) % k), "gbt trees out of stage order"
+        defs[-1:-1] = [c_array(leaf_t, f"{p}_leaf_value", leaves, per_line=6 if leaf_t == "float" else 16),
+                       c_array("int32_t" if integer else "float", f"{p}_init", a["init"], per_line=6)]
         body = f"""{pre}    uint16_t t;
     uint16_t c;
     for (c = 0; c < {k}; ++c) {{
         scores[c] = {p}_init[c];
     }}
-    for (t = 0; t < {n_trees}; ++t) {{
-        {target} += {p}_leaf_value[{reach}];
+    for (t = 0; t < {n_trees}; ) {{
+        for (c = 0; c < {k}; ++c, ++t) {{
+            scores[c] += {p}_leaf_value[{reach}];
+        }}
     }}"""
     return "\n\n".join(defs), body, 0

@@ -84,7 +84,9 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
         # the scratch holds codes only (the input, then the hidden activations): one array of the code type
         defs, body, kernel_elems = c_quant.emit(model, p)
         defs = c_quant.emit_encoder(model, p) + "\n\n" + defs
-        scratch_elems = len(model.arrays["in_lo"]) + max(kernel_elems, 1)
+        from ..quant.inputs import columns
+
+        scratch_elems = len(columns(model)) + max(kernel_elems, 1)
         scratch_bytes = scratch_elems * (1 if model.quant == "int8" else 2)
     else:
         defs, body, scratch_floats = EMITTERS[model.family](model, p)
@@ -278,7 +280,10 @@ def float_api_source(p: str, body: str, classification: bool, k_out: int) -> lis
 def integer_api_header(model, p: str, features) -> list[str]:
     """Declarations of an integer model: its input type, the code of each
     feature and the integer entry points."""
+    import numpy as np
+
     from ..quant.fixedpoint import RANGES
+    from ..quant.inputs import columns
 
     P = p.upper()
     mode = model.quant
@@ -292,12 +297,14 @@ def integer_api_header(model, p: str, features) -> list[str]:
            " * which use no floating point. The codes (lo, 1/inv):"]
     from ..quant.inputs import columns
 
-    step = model.arrays["in_inv"].astype("float64")
+    n_codes = len(columns(model))
+    steps = np.broadcast_to(model.arrays["in_inv"].astype("float64"), (n_codes,))
+    los = np.broadcast_to(model.arrays["in_lo"].astype("float64"), (n_codes,))
     for k, j in enumerate(columns(model)):
-        lo = float(model.arrays["in_lo"][k])
-        unit = 1.0 / step[k] if step[k] > 0 else 0.0
+        lo = float(los[k])
+        unit = 1.0 / steps[k] if steps[k] > 0 else 0.0
         out.append(f" *   q[{k}] = {c_comment(features[j])} (x[{j}]): lo {lo:.7g}, step {unit:.7g}")
-    n_codes = len(model.arrays["in_lo"])
+    n_maps = len(model.arrays["in_lo"])
     out += [" */",
             f"typedef {'int8_t' if mode == 'int8' else 'int16_t'} {p}_input_t;",
             f"/* entries of a code vector q[]" + (" (only the features the model uses)" if n_codes < model.n_features
@@ -307,8 +314,8 @@ def integer_api_header(model, p: str, features) -> list[str]:
             f"#define {P}_INPUT_MAX ({qmax})",
             f"/* a float score (or regression value) is an int32 score times this */",
             f"#define {P}_SCORE_SCALE {c_float(model.qinfo['score_scale'])}",
-            f"extern const float {p}_input_lo[{P}_N_CODES];",
-            f"extern const float {p}_input_inv[{P}_N_CODES];",
+            f"extern const float {p}_input_lo[{n_maps}];  /* {'one map shared by every code' if n_maps == 1 else 'per code'} */",
+            f"extern const float {p}_input_inv[{n_maps}];",
             f"/* the codes of a float feature vector (ERR_INPUT for NaN or infinite) */",
             f"{p}_status {p}_quantize_input(const float *x, {p}_input_t *q);",
             f"/* int32 scores from codes; the float scores are these times {P}_SCORE_SCALE */",

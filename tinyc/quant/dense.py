@@ -58,6 +58,27 @@ def _layers(model):
 
 
 def quantize(model, mode: str, X: np.ndarray):
+    """Per-feature input maps, or one map shared by all features (8 bytes instead of
+    8 per feature) when that changes no more of the float model's outputs on the
+    calibration rows -- typically when the features share a scale (pixels, one sensor)."""
+    lo, hi = X.min(axis=0).astype(np.float64), X.max(axis=0).astype(np.float64)
+    own = _quantize(model, mode, X, lo, hi)
+    try:
+        shared = _quantize(model, mode, X, np.array([lo.min()]), np.array([hi.max()]))
+    except NotQuantizable:
+        return own
+    return shared if _error(model, shared, X) <= _error(model, own, X) else own
+
+
+def _error(reference, model, X: np.ndarray) -> float:
+    """How far an integer model is from the float one on ``X``: decisions changed
+    (classification) or mean absolute output error (regression)."""
+    if reference.task.value == "classification":
+        return float(np.sum(reference.predict(X) != model.predict(X)))
+    return float(np.mean(np.abs(reference.scores(X).astype(np.float64) - model.scores(X).astype(np.float64))))
+
+
+def _quantize(model, mode: str, X: np.ndarray, lo_x: np.ndarray, hi_x: np.ndarray):
     from ..models.base import Model
 
     qmin, qmax = RANGES[mode]
@@ -66,13 +87,12 @@ def quantize(model, mode: str, X: np.ndarray):
     layers = _layers(model)
     if mode == "int16" and max(W.shape[1] for W, _ in layers) > 1024:
         raise NotQuantizable("int16 layers are limited to 1024 inputs")
-    lo_x, hi_x = X.min(axis=0).astype(np.float64), X.max(axis=0).astype(np.float64)
     in_lo, in_inv = fit_map(lo_x, hi_x, mode)
     arrays = {"in_lo": in_lo, "in_inv": in_inv}
     # the value each code stands for: lo + (q - qmin) / inv  =  s_in * q + off_in
-    inv64 = in_inv.astype(np.float64)
+    inv64 = np.broadcast_to(in_inv.astype(np.float64), (X.shape[1],))
     s_in = np.where(inv64 > 0, 1.0 / np.where(inv64 > 0, inv64, 1.0), 0.0)
-    off_in = in_lo.astype(np.float64) - s_in * qmin
+    off_in = np.broadcast_to(in_lo.astype(np.float64), (X.shape[1],)) - s_in * qmin
     a = codes(X, in_lo, in_inv, mode, "round")  # calibration codes, layer by layer
     h_float = X.astype(np.float64)
     zeros = []
@@ -108,7 +128,7 @@ def quantize(model, mode: str, X: np.ndarray):
         S = np.array([s for _, s in ms], dtype=np.int64)
         arrays[f"W{li}"] = Wq.astype(np.int8 if mode == "int8" else np.int16)
         arrays[f"B{li}"] = Bq.astype(np.int32 if mode == "int8" else np.int64)
-        arrays[f"M{li}"] = M.astype(np.int32)
+        arrays[f"M{li}"] = M.astype(np.int16 if mode == "int8" else np.int32)
         arrays[f"S{li}"] = S.astype(np.uint8)
         a = _activate(acc, M, S, mode, act, last, zeros[-1])
         h_float = z_float if last else (np.maximum(z_float, 0) if act == "relu" else np.tanh(z_float))
