@@ -43,14 +43,15 @@ class Measured:
 
 DRIVER = """#include <stdint.h>
 #include "{p}.h"
-volatile float tinyc_in[{P}_N_FEATURES];
-volatile float tinyc_out;
+volatile {xt} tinyc_in[{n}];
+volatile {st} tinyc_out;
+void tinyc_entry(void);
 void tinyc_entry(void)
 {{
-    float x[{P}_N_FEATURES];
-    float s[{P}_N_OUTPUTS];
+    {xt} x[{n}];
+    {st} s[{P}_N_OUTPUTS];
     unsigned i;
-    for (i = 0; i < {P}_N_FEATURES; ++i) {{
+    for (i = 0; i < {n}; ++i) {{
         x[i] = tinyc_in[i];
     }}
     {call}
@@ -82,19 +83,24 @@ def _library_symbols(elf: Path) -> tuple[str, ...]:
                                                           "__ieee", "__kernel")) or re.fullmatch(r"__\w+[sd]f\d", n)))
 
 
-def measure(folder: Path, name: str, cflags: tuple[str, ...], link_libm: bool = False) -> Measured:
-    """Compile ``folder/src/<name>.c`` strictly (-Werror -pedantic, -Os) and measure it."""
+def measure(folder: Path, name: str, cflags: tuple[str, ...], link_libm: bool = False,
+            integer: bool = False) -> Measured:
+    """Compile ``folder/src/<name>.c`` strictly (-Werror -pedantic, -Os) and measure
+    what a call of its float scores function adds to an image (``integer``: of the
+    integer-code entry point ``<name>_scores_q`` of an integer model)."""
     P = name.upper()
+    types = (dict(xt=f"{name}_input_t", st="int32_t", n=f"{P}_N_CODES", fn=f"{name}_scores_q", zero="0") if integer
+             else dict(xt="float", st="float", n=f"{P}_N_FEATURES", fn=f"{name}_scores", zero="0.0f"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         common = [GCC, *cflags, *STRICT, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
                   str(folder / "include")]
         link = ["-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,tinyc_entry", "--specs=nosys.specs"]
         sizes, lib = [], []
-        for variant, call in (("with", f"(void){name}_scores(x, s);\n    tinyc_out = s[0];"),
-                              ("without", "(void)x;\n    (void)s;\n    tinyc_out = 0.0f;")):
+        for variant, call in (("with", f"(void){types['fn']}(x, s);\n    tinyc_out = s[0];"),
+                              ("without", f"(void)x;\n    (void)s;\n    tinyc_out = {types['zero']};")):
             drv = tmp / f"{variant}.c"
-            drv.write_text(DRIVER.format(p=name, P=P, call=call))
+            drv.write_text(DRIVER.format(p=name, P=P, call=call, xt=types["xt"], st=types["st"], n=types["n"]))
             elf = tmp / f"{variant}.elf"
             cmd = [*common, str(drv), str(folder / "src" / f"{name}.c"), *link, "-o", str(elf),
                    f"-Wl,-Map={tmp / (variant + '.map')}"]
