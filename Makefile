@@ -36,6 +36,8 @@ clean:
 	rm -rf build dist specs/data .pytest_cache
 
 # Benchmarks against emlearn and m2cgen (needs the Arm toolchain and qemu); writes benchmarks/RESULTS.md
+# and benchmarks/QUANTIZATION.md (int8 against float32)
 bench: data
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/quantization.py

@@ -16,6 +16,7 @@ float, at <= 35% of its flash. The last column says whether each row meets it.
 """
 from __future__ import annotations
 
+import platform
 import sys
 import tempfile
 from pathlib import Path
@@ -83,19 +84,34 @@ def main() -> int:
                 fi, _ = flash(qm, ds, d, integer=True)
                 ok = acc_q >= acc_f - 0.01 and fq <= 0.35 * ff
                 rows.append((name, family, acc_f, acc_q, ff, fq, fq / ff, ok, how, fi))
+    lines = []
     head = ("data set", "family", "float acc", "int8 acc", "Δ points", "float flash", "int8 flash", "ratio", "met",
             "int8 flash, integer entry", "ratio")
-    print("| " + " | ".join(head) + " |")
-    print("|" + "---|" * len(head))
+    lines.append("| " + " | ".join(head) + " |")
+    lines.append("|" + "---|" * len(head))
     for name, fam, af, aq, ff, fq, ratio, ok, how, fi in rows:
         integer = f"{fi} | {fi / ff:.0%}" if fi is not None else "— | —"
-        print(f"| {name} | {fam} | {af:.4f} | {aq:.4f} | {100 * (aq - af):+.1f} | {ff} | {fq} | {ratio:.0%} | "
-              f"{'yes' if ok else 'no'} | {integer} |")
-    print(f"\nflash: {rows[0][8]} bytes on {TARGET}, weights + code of the float entry point (x -> scores; the "
+        lines.append(f"| {name} | {fam} | {af:.4f} | {aq:.4f} | {100 * (aq - af):+.1f} | {ff} | {fq} | {ratio:.0%} | "
+                     f"{'yes' if ok else 'no'} | {integer} |")
+    lines.append(f"\nflash: {rows[0][8]} bytes on {TARGET}, weights + code of the float entry point (x -> scores; the "
           f"int8 model encodes x first); the last two columns: the int8 model called with integer codes "
           f"(<model>_scores_q, no floating point). met: int8 within 1 point of float at <= 35% of its flash "
           f"through the float entry point ({sum(r[7] for r in rows)} of {len(rows)} rows)")
+    text = "\n".join(lines)
+    print(text)
+    out = ROOT / "benchmarks" / "QUANTIZATION.md"
+    out.write_text(f"# int8 against float32\n\n`.venv/bin/python benchmarks/quantization.py` "
+                   f"({platform.machine()}, {platform.python_version()}, {toolchain_version()})\n\n{text}\n")
     return 0
+
+
+def toolchain_version() -> str:
+    import subprocess
+
+    if not toolchain.available():
+        return "no Arm toolchain: cost-model estimates"
+    out = subprocess.run([toolchain.GCC, "--version"], capture_output=True, text=True).stdout
+    return out.splitlines()[0]
 
 
 if __name__ == "__main__":
