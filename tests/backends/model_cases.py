@@ -65,9 +65,10 @@ def _cases():
             classes = tuple(str(n) for n in getattr(d, "target_names", []))[:k] if k else ()
             out.append(Case(ds_name, variant, model, Xte, yte, feats, classes))
             # integer forms, calibrated on the training rows: int8 of every quantizable model,
-            # int16 of the cancer and diabetes ones
+            # int16 of the cancer ones and of the diabetes MLPs (int64 accumulators, regression)
             for mode in ("int8", "int16"):
-                if family in QUANTIZABLE and (mode == "int8" or ds_name != "wine"):
+                if family in QUANTIZABLE and (mode == "int8" or ds_name == "cancer" or
+                                              (ds_name == "diabetes" and family == "mlp")):
                     out.append(Case(ds_name, f"{variant}_{mode}", quantize(model, mode, Xtr), Xte, yte, feats,
                                     classes))
     return out

@@ -35,8 +35,13 @@ def test_host_c_matches_golden_model(case, emitted):
         assert np.array_equal(res.scores.view(np.uint32), scores.astype(np.float32).view(np.uint32))
 
 
-@pytest.mark.parametrize("target", ["cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m33"])
-@pytest.mark.parametrize("case", CASES, ids=IDS)
+ARM = ["cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m33"]
+# integer models: Thumb-1 and Thumb-2 with and without FPU (the M33 builds the M4's code)
+INTEGER_ARM = ["cortex-m0plus", "cortex-m3", "cortex-m4"]
+
+
+@pytest.mark.parametrize("case,target", [(c, t) for c in CASES for t in (INTEGER_ARM if c.model.qinfo else ARM)],
+                         ids=[f"{c.name}-{t}" for c in CASES for t in (INTEGER_ARM if c.model.qinfo else ARM)])
 def test_arm_builds_are_clean_and_cost_estimate_holds(case, target, tmp_path):
     if not toolchain.available():
         pytest.skip(toolchain.INSTALL_HINT)
@@ -52,10 +57,14 @@ def test_arm_builds_are_clean_and_cost_estimate_holds(case, target, tmp_path):
     assert measured.soft_float == (backend.caps.fpu == "none")
 
 
-@pytest.mark.parametrize("target", ["cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m33"])
-@pytest.mark.parametrize("case", [c for c in EXACT if c.dataset in ("cancer", "diabetes")] +
-                         [c for c in CASES if c.dataset == "wine" and c.variant in ("mlp_tanh", "forest")],
-                         ids=lambda c: c.name)
+EMULATED = ([c for c in EXACT if c.dataset in ("cancer", "diabetes") and not c.model.qinfo] +
+            [c for c in CASES if c.dataset == "wine" and c.variant in ("mlp_tanh", "forest")])
+# integer models run the same integer code everywhere: Thumb-1 and Thumb-2 cores are enough
+EMULATED_PAIRS = [(c, t) for c in EMULATED for t in ARM] + \
+    [(c, t) for c in INTEGER if c.dataset in ("cancer", "diabetes") for t in ("cortex-m0plus", "cortex-m4")]
+
+
+@pytest.mark.parametrize("case,target", EMULATED_PAIRS, ids=[f"{c.name}-{t}" for c, t in EMULATED_PAIRS])
 def test_emulated_core_matches_host(case, target, emitted):
     why = emulator.available(target)
     if why:
