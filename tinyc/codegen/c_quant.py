@@ -87,7 +87,7 @@ def _dense(model, p: str) -> tuple[str, str, int]:
         defs.append(c_array("uint8_t", f"{p}_S{i}", a[f"S{i}"], per_line=16))
     if n > 1 and act == "tanh":
         defs.append(c_array("int16_t", f"{p}_tanh_table", tanh_table(), per_line=12))
-        to_mode = "y" if mode == "int16" else f"(y + 128) >> 8 > 127 ? 127 : (y + 128) >> 8"
+        to_mode = "y" if mode == "int16" else "(y + 128) >> 8 > 127 ? 127 : (y + 128) >> 8"
         activate = f"""    int32_t u = (int32_t)(r < -32768 ? -32768 : (r > 32767 ? 32767 : r));
     uint32_t v = (uint32_t)(u + 32768);
     uint32_t i = v >> {TANH_STEP_SHIFT};

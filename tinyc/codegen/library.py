@@ -145,7 +145,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
     else:
         header += [f"{p}_status {p}_predict_value(const float *x, float *value);"]
     if quantized and classification:
-        header += [f"/* the predicted class index from integer input codes (no floating point) */",
+        header += ["/* the predicted class index from integer input codes (no floating point) */",
                    f"{p}_status {p}_predict_q(const {p}_input_t *q, int32_t *class_index);"]
     elif quantized:
         header += [f"/* the predicted value from integer input codes, in units of {P}_SCORE_SCALE (no floating point) */",
@@ -293,10 +293,8 @@ def integer_api_header(model, p: str, features) -> list[str]:
            f"/* integer ({mode}) model. The features are encoded once as codes",
            f" *   q[k] = clamp({qmin} + {rnd}((x[j] - {p}_input_lo[k]) * {p}_input_inv[k]), {qmin}, {qmax})",
            f" * (code q stands for x = lo + (q - ({qmin})) / inv); with codes from another source",
-           f" * (e.g. a sensor's raw int16 data mapped the same way) call the *_q entry points,",
+           " * (e.g. a sensor's raw int16 data mapped the same way) call the *_q entry points,",
            " * which use no floating point. The codes (lo, 1/inv):"]
-    from ..quant.inputs import columns
-
     n_codes = len(columns(model))
     steps = np.broadcast_to(model.arrays["in_inv"].astype("float64"), (n_codes,))
     los = np.broadcast_to(model.arrays["in_lo"].astype("float64"), (n_codes,))
@@ -307,16 +305,16 @@ def integer_api_header(model, p: str, features) -> list[str]:
     n_maps = len(model.arrays["in_lo"])
     out += [" */",
             f"typedef {'int8_t' if mode == 'int8' else 'int16_t'} {p}_input_t;",
-            f"/* entries of a code vector q[]" + (" (only the features the model uses)" if n_codes < model.n_features
+            "/* entries of a code vector q[]" + (" (only the features the model uses)" if n_codes < model.n_features
                                                   else "") + " */",
             f"#define {P}_N_CODES {n_codes}",
             f"#define {P}_INPUT_MIN ({qmin})",
             f"#define {P}_INPUT_MAX ({qmax})",
-            f"/* a float score (or regression value) is an int32 score times this */",
+            "/* a float score (or regression value) is an int32 score times this */",
             f"#define {P}_SCORE_SCALE {c_float(model.qinfo['score_scale'])}",
             f"extern const float {p}_input_lo[{n_maps}];  /* {'one map shared by every code' if n_maps == 1 else 'per code'} */",
             f"extern const float {p}_input_inv[{n_maps}];",
-            f"/* the codes of a float feature vector (ERR_INPUT for NaN or infinite) */",
+            "/* the codes of a float feature vector (ERR_INPUT for NaN or infinite) */",
             f"{p}_status {p}_quantize_input(const float *x, {p}_input_t *q);",
             f"/* int32 scores from codes; the float scores are these times {P}_SCORE_SCALE */",
             f"{p}_status {p}_scores_q(const {p}_input_t *q, int32_t *scores);",

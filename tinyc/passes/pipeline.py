@@ -30,7 +30,7 @@ from .emit import LICENSE_TEXT, build_predict_tool, emit_all, output_readme, wri
 from .evaluate import evaluate_model, explain_gap, permutation_importance
 from .fit import DoesNotFit, FitResult, fit_memory
 from .quantize import QuantizationFailed, choose
-from .search import DEFAULT_TRIALS, Candidate, SearchConfig, SearchResult, TargetBudget, search
+from .search import DEFAULT_TRIALS, SearchConfig, SearchResult, TargetBudget, search
 
 MANIFEST_SCHEMA_VERSION = 1
 REPORT_SCHEMA_VERSION = 1
@@ -288,6 +288,10 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         for name, note in emitted.items():
             report["targets"][name]["files"] = note["files"]
             report["targets"][name]["measured"] = note["measured"]
+            linked, limit = note["measured"].get("flash"), report["targets"][name]["flash_limit"]
+            if linked is not None and linked > limit:  # the fitting pass tightens until this cannot happen
+                raise BuildError(f"{name}: the linked library takes {linked} B of flash, over the {limit} B "
+                                 f"limit (estimate {report['targets'][name]['flash']} B); a tinyc cost-model bug")
         (tmp / "README.md").write_text(output_readme(report, s.model.value), encoding="utf-8")
         (tmp / "LICENSE").write_text(LICENSE_TEXT, encoding="utf-8")
         spec_json = s.model_dump(mode="json")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..models import treeutil
-from .fixedpoint import RANGES, NotQuantizable, check_range, round_half_away
+from .fixedpoint import RANGES, check_range, round_half_away
 from .inputs import codes, fit_map
 
 INT32_MAX = 2**31 - 1
