@@ -36,8 +36,8 @@ def test_host_c_matches_golden_model(case, emitted):
 
 
 ARM = ["cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m33"]
-# integer models: Thumb-1 and Thumb-2 with and without FPU (the M33 builds the M4's code)
-INTEGER_ARM = ["cortex-m0plus", "cortex-m3", "cortex-m4"]
+# integer models: the cores the quantization issue names (Thumb-1 without FPU, Thumb-2 with)
+INTEGER_ARM = ["cortex-m0plus", "cortex-m4", "cortex-m33"]
 
 
 @pytest.mark.parametrize("case,target", [(c, t) for c in CASES for t in (INTEGER_ARM if c.model.qinfo else ARM)],
@@ -59,9 +59,10 @@ def test_arm_builds_are_clean_and_cost_estimate_holds(case, target, tmp_path):
 
 EMULATED = ([c for c in EXACT if c.dataset in ("cancer", "diabetes") and not c.model.qinfo] +
             [c for c in CASES if c.dataset == "wine" and c.variant in ("mlp_tanh", "forest")])
-# integer models run the same integer code everywhere: Thumb-1 and Thumb-2 cores are enough
+# integer models: the portable loop on Thumb-1, the DSP (SIMD) loop on the M4 and M33
 EMULATED_PAIRS = [(c, t) for c in EMULATED for t in ARM] + \
-    [(c, t) for c in INTEGER if c.dataset in ("cancer", "diabetes") for t in ("cortex-m0plus", "cortex-m4")]
+    [(c, t) for c in INTEGER if c.dataset in ("cancer", "diabetes")
+     for t in (("cortex-m0plus", "cortex-m4", "cortex-m33") if c.variant.endswith("int8") else ("cortex-m4",))]
 
 
 @pytest.mark.parametrize("case,target", EMULATED_PAIRS, ids=[f"{c.name}-{t}" for c, t in EMULATED_PAIRS])

@@ -121,3 +121,28 @@ def test_quantization_costs_at_most_two_points_of_accuracy(case):
     acc_f = np.mean(float_case.model.predict(case.X) == case.y)
     acc_q = np.mean(case.model.predict(case.X) == case.y)
     assert acc_q >= acc_f - 0.02, (acc_f, acc_q)
+
+
+def _disassembly(folder: Path, cflags: tuple[str, ...], tmp: Path) -> str:
+    obj = tmp / "m.o"
+    subprocess.run([toolchain.GCC, *cflags, *toolchain.STRICT, "-Os", "-I", str(folder / "include"), "-c",
+                    str(folder / "src" / "m.c"), "-o", str(obj)], check=True, capture_output=True, text=True)
+    return subprocess.run([toolchain.GCC.replace("gcc", "objdump"), "-d", str(obj)], check=True,
+                          capture_output=True, text=True).stdout
+
+
+@pytest.mark.parametrize("case", [c for c in INTEGER if c.name in ("cancer_mlp_int8", "cancer_mlp_int16")],
+                         ids=lambda c: c.name)
+def test_dsp_cores_use_dual_multiply_accumulate(case, emitted, tmp_path):
+    """M4 and M33 compile the SIMD loop (SMLAD for int8, SMLALD for int16); an M33
+    without the DSP extension and the M0+ compile the portable one. Parity of both
+    paths with the golden model is checked under qemu in test_parity."""
+    if not toolchain.available():
+        pytest.skip(toolchain.INSTALL_HINT)
+    insn = "smlad" if case.variant.endswith("int8") else "smlald"
+    folder = emitted[case.name]
+    for cflags, expected in ((get("cortex-m4").cflags, True), (get("cortex-m33").cflags, True),
+                             (("-mcpu=cortex-m33+nodsp", "-mthumb", "-mfloat-abi=soft"), False),
+                             (get("cortex-m0plus").cflags, False)):
+        text = _disassembly(folder, cflags, tmp_path)
+        assert (f"\t{insn}\t" in text) == expected, cflags

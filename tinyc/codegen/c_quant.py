@@ -103,11 +103,40 @@ static {qt} {p}_activate(int64_t r)
 {{
 {activate}
 }}""")
+    if mode == "int8":
+        simd = """        int32_t wv, xv;
+        memcpy(&wv, w + i, 4);
+        memcpy(&xv, in + i, 4);
+        /* bytes 0 and 2, then 1 and 3, as two halfword pairs: two dual multiply-accumulates */
+        acc = __smlad(__sxtb16(wv), __sxtb16(xv), acc);
+        acc = __smlad(__sxtb16((int32_t)((uint32_t)wv >> 8)), __sxtb16((int32_t)((uint32_t)xv >> 8)), acc);"""
+        step = 4
+    else:
+        simd = """        int32_t wv, xv;
+        memcpy(&wv, w + i, 4);
+        memcpy(&xv, in + i, 4);
+        acc = __smlald(wv, xv, acc);  /* two 16x16 products into the 64-bit accumulator */"""
+        step = 2
+    defs.insert(0, f"""/* Cores with the Arm DSP extension (Cortex-M4, Cortex-M33 built with it) take the
+ * dual multiply-accumulate path (ACLE intrinsics); define {P}_NO_SIMD to force the
+ * portable loop. Both add the same integers: the results are identical. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !defined({P}_NO_SIMD)
+#include <arm_acle.h>
+#include <string.h>
+#define {P}_SIMD 1
+#else
+#define {P}_SIMD 0
+#endif""")
     defs.append(f"""/* one neuron: B + sum W[i] * in[i], requantized by M / 2^S */
 static int64_t {p}_neuron(const {qt} *in, uint16_t n_in, const {qt} *w, {acct} acc, int32_t m, uint8_t s)
 {{
-    uint16_t i;
-    for (i = 0; i < n_in; ++i) {{
+    uint16_t i = 0;
+#if {P}_SIMD
+    for (; i + {step}u <= n_in; i += {step}u) {{
+{simd}
+    }}
+#endif
+    for (; i < n_in; ++i) {{
         acc += ({acct})((int32_t)w[i] * in[i]);
     }}
     return {P}_FLOOR_SHIFT((int64_t)acc * m + ((int64_t)1 << (s - 1)), s);
