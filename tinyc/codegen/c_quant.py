@@ -1,5 +1,5 @@
 """C for integer (int8 / int16) models: the input encoder and the integer
-kernels of the dense (linear, MLP) and tree (tree, forest, gbt) families.
+kernels of the dense (linear, MLP), tree (tree, forest, gbt) and centroid families.
 
 Each emitter returns ``(definitions, body, scratch elements)``; the body runs in
 ``<p>_scores_qr(const <p>_input_t *q, int32_t *scores, void *scratch)`` (with
@@ -66,6 +66,8 @@ def emit_encoder(model, p: str) -> str:
 def emit(model, p: str) -> tuple[str, str, int]:
     if model.family in ("linear", "mlp"):
         return _dense(model, p)
+    if model.family == "centroid":
+        return _centroid(model, p)
     return _trees(model, p)
 
 
@@ -182,3 +184,37 @@ static const {p}_layer_t {p}_layers[{n}] = {{
 
 def _trees(model, p: str) -> tuple[str, str, int]:
     return c_trees.emit(model, p, integer=True)
+
+
+def _centroid(model, p: str) -> tuple[str, str, int]:
+    """score_c = K[c] - requant(min(sum_j U[c][j] * (q[j] - C[c][j])^2, cap), M[c], S[c])."""
+    from ..quant.centroid import ACC_CAP
+
+    P = p.upper()
+    a = model.arrays
+    qt = qtype(model.qinfo["mode"])
+    k, d = a["centers"].shape
+    shared = a["weights"].shape[0] == 1
+    defs = [floor_shift(p),
+            c_array(qt, f"{p}_centers", a["centers"].ravel(), per_line=16),
+            c_array("int16_t", f"{p}_weights", a["weights"].ravel(), per_line=12),
+            c_array("int32_t", f"{p}_const", a["const"], per_line=6),
+            c_array("int16_t", f"{p}_M", a["M"], per_line=8),
+            c_array("uint8_t", f"{p}_S", a["S"], per_line=16)]
+    u = f"{p}_weights[j]" if shared else f"{p}_weights[(uint32_t)c * {d} + j]"
+    body = f"""    uint16_t c, j;
+    (void)scratch;
+    for (c = 0; c < {k}; ++c) {{
+        int64_t acc = 0;
+        int64_t r;
+        for (j = 0; j < {d}; ++j) {{
+            int32_t diff = (int32_t)q[j] - {p}_centers[(uint32_t)c * {d} + j];
+            acc += (int64_t)diff * diff * {u};
+        }}
+        if (acc > {ACC_CAP}LL) {{
+            acc = {ACC_CAP}LL;
+        }}
+        r = (int64_t){p}_const[c] - {P}_FLOOR_SHIFT(acc * {p}_M[c] + ((int64_t)1 << ({p}_S[c] - 1)), {p}_S[c]);
+        scores[c] = (int32_t)(r < INT32_MIN ? INT32_MIN : (r > INT32_MAX ? INT32_MAX : r));
+    }}"""
+    return "\n\n".join(defs), body, 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from .base import STACK_BYTES, VALUE_BYTES, Cost, Family, Model, Problem, cycles_per_mac, effective_quant, input_bytes, \
+from .base import INPUT_MAP_BYTES, STACK_BYTES, VALUE_BYTES, Cost, Family, Model, Problem, cycles_per_mac, effective_quant, input_bytes, \
     register, standardize, suggest
 
 
@@ -16,6 +16,8 @@ class CentroidFamily(Family):
     name = "centroid"
     tasks = (Task.classification,)
     code_bytes = (195, 225)
+    int_code_bytes = 450
+    int_kind = "dense"
     float_ops = frozenset({"mul", "sub"})
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
@@ -58,9 +60,12 @@ class CentroidFamily(Family):
         return out
 
     def _cost(self, k: int, d: int, shared: bool, caps, quant: str) -> Cost:
-        quant = effective_quant(self, quant)  # no integer form: always float32
+        quant = effective_quant(self, quant)
         vb = VALUE_BYTES[quant]
-        weights = k * d * vb + (d if shared else k * d) * vb + k * 4
+        if quant == "float32":
+            weights = k * d * vb + (d if shared else k * d) * vb + k * 4
+        else:  # centre codes, int16 weights, int32 constants, int16 multiplier + shift, input map
+            weights = k * d * vb + (d if shared else k * d) * 2 + k * (4 + 3) + INPUT_MAP_BYTES * d
         code = self.code_size(caps, quant)
         ops = 2 * k * d
         ram = input_bytes(d, quant) + 4 * k + STACK_BYTES

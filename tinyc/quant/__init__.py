@@ -13,9 +13,10 @@ numpy integers, exactly what the generated C computes (bit for bit):
   weights, int32 (int8 mode) or int64 (int16 mode) accumulators and
   requantization by an integer multiplier and shift (:mod:`.fixedpoint`);
 - trees and ensembles (:mod:`.trees`) compare codes with thresholds stored as
-  codes, and sum integer leaf values.
+  codes, and sum integer leaf values;
+- centroid models (:mod:`.centroid`) sum int16-weighted squared code distances.
 
-Families without an integer form (centroid) raise :class:`NotQuantizable`.
+A model whose integer form would overflow raises :class:`NotQuantizable`.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ import numpy as np
 from .fixedpoint import NotQuantizable
 
 INTEGER_MODES = ("int8", "int16")
-QUANTIZABLE = {"linear", "mlp", "tree", "forest", "gbt"}
+QUANTIZABLE = {"linear", "mlp", "tree", "forest", "gbt", "centroid"}
 
 
 def quantize(model, mode: str, X: np.ndarray):
@@ -40,6 +41,10 @@ def quantize(model, mode: str, X: np.ndarray):
         from . import dense
 
         return dense.quantize(model, mode, X)
+    if model.family == "centroid":
+        from . import centroid
+
+        return centroid.quantize(model, mode, X)
     from . import trees
 
     return trees.quantize(model, mode, X)
@@ -51,6 +56,10 @@ def scores_q(model, Q: np.ndarray) -> np.ndarray:
         from . import dense
 
         return dense.scores_q(model, Q)
+    if model.family == "centroid":
+        from . import centroid
+
+        return centroid.scores_q(model, Q)
     from . import trees
 
     return trees.scores_q(model, Q)
