@@ -71,11 +71,13 @@ int main(void)
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
-@pytest.mark.parametrize("family, params", [
-    ("forest", {"n_estimators": 6, "max_depth": 6, "max_features": 0.7, "max_leaves": 40}),
-    ("mlp", {"layers": 1, "hidden": 12, "alpha": 1e-2, "activation": "relu"}),
+@pytest.mark.parametrize("family, params, quant", [
+    ("forest", {"n_estimators": 6, "max_depth": 6, "max_features": 0.7, "max_leaves": 40}, None),
+    ("mlp", {"layers": 1, "hidden": 12, "alpha": 1e-2, "activation": "relu"}, None),
+    ("mlp", {"layers": 1, "hidden": 12, "alpha": 1e-2, "activation": "relu"}, "int8"),
+    ("gbt", {"n_estimators": 10, "max_depth": 3, "learning_rate": 0.3, "max_leaves": 8}, "int16"),
 ])
-def test_ispu_project_on_real_imu_samples(family, params, tmp_path):
+def test_ispu_project_on_real_imu_samples(family, params, quant, tmp_path):
     raw, scale, y, labels = imu_samples()
     X = raw.astype(np.float32) * scale  # what algo_00 computes from the registers
     rng = np.random.default_rng(0)
@@ -83,6 +85,10 @@ def test_ispu_project_on_real_imu_samples(family, params, tmp_path):
     test = np.setdiff1d(np.arange(len(X)), train)[::20][:200]
     model = FAMILY_REGISTRY[family].fit(params, X[train].astype(np.float64), y[train],
                                         Problem(Task.classification, 6, len(labels)), seed=0)
+    if quant:  # the integer form, calibrated on the training samples
+        from tinyc.quant import quantize
+
+        model = quantize(model, quant, X[train])
     req = EmitRequest(model, "m", AXES, tuple(labels), Provenance("t", "imu.tml", "0" * 64, "0" * 64, "id"), 0, 0)
     files = IspuBackend().emit(req, tmp_path)
     names = {f.relative_to(tmp_path).as_posix() for f in files}
