@@ -43,8 +43,7 @@ def emit_encoder(model, p: str) -> str:
     if len(a["in_lo"]) == 1 and model.n_features > 1:  # one map shared by every feature
         lo, inv = f"{p}_input_lo[0]", f"{p}_input_inv[0]"
     if "in_cols" in a:  # only the features the trees split on are encoded
-        defs.append(c_array(int_type(0, model.n_features - 1), f"{p}_input_column", a["in_cols"], per_line=16,
-                            static=False))
+        defs.append(c_array(int_type(0, model.n_features - 1), f"{p}_input_column", a["in_cols"], per_line=16))
         source = f"x[{p}_input_column[k]]"
     defs.append(f"""static void {p}_encode(const float *x, {p}_input_t *q)
 {{
