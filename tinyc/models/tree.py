@@ -41,7 +41,8 @@ class TreeFamily(Family):
         if params["max_leaves"] < 2:
             raise ValueError("no tree fits the flash budget")
         kw = dict(max_depth=params["max_depth"], min_samples_leaf=params["min_samples_leaf"],
-                  max_leaf_nodes=treeutil.sklearn_leaf_limit(params["max_leaves"], params["max_depth"], len(X)), random_state=seed)
+                  max_leaf_nodes=treeutil.sklearn_leaf_limit(params["max_leaves"], params["max_depth"], len(X)),
+                  ccp_alpha=params.get("ccp_alpha", 0.0), random_state=seed)
         if problem.task == Task.classification:
             est = DecisionTreeClassifier(**kw).fit(X, y)
             leaf = est.classes_[np.argmax(est.tree_.value[:, 0, :], axis=1)].astype(np.int32)
@@ -62,6 +63,23 @@ class TreeFamily(Family):
 
     def cost(self, model: Model, caps, quant: str):
         return treeutil.ensemble_cost(self, model, caps, quant, leaf_payload_bytes(model, quant), scratch=0)
+
+    def prune_alpha(self, params: dict, X, y, problem: Problem, seed: int, keep: int) -> float | None:
+        """The smallest cost-complexity pruning alpha (minimal cost-complexity pruning,
+        Breiman et al.) whose tree has at most ``keep`` leaves, or None."""
+        from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+        cls = DecisionTreeClassifier if problem.task == Task.classification else DecisionTreeRegressor
+        kw = dict(max_depth=params["max_depth"], min_samples_leaf=params["min_samples_leaf"], random_state=seed)
+        alphas = cls(**kw).cost_complexity_pruning_path(X, y).ccp_alphas
+        lo, hi, found = 0, len(alphas) - 1, None
+        while lo <= hi:  # leaves shrink as alpha grows: binary search on the path
+            mid = (lo + hi) // 2
+            if cls(**kw, ccp_alpha=alphas[mid]).fit(X, y).get_n_leaves() <= keep:
+                found, hi = float(alphas[mid]), mid - 1
+            else:
+                lo = mid + 1
+        return found
 
     def describe(self, model: Model) -> str:
         return f"tree, {len(model.arrays['leaf'])} leaves"

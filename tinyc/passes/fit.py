@@ -5,9 +5,11 @@ emitted model (integer form when quantized) on every target; while one does
 not fit, try each shrinking step this model allows and take the one that
 loses the least metric per byte saved:
 
-- trees: prune to fewer leaves (best-first growth, so the leaves kept are the
-  ones that reduce impurity most); forests and boosted trees also drop
-  ensemble members (the last trees / boosting stages);
+- a single tree: minimal cost-complexity pruning (the smallest alpha on
+  scikit-learn's pruning path that leaves at most 3/4 of the leaves);
+- forests and boosted trees: fewer leaves per tree (best-first growth, so the
+  leaves kept are the ones that reduce impurity most), and fewer ensemble
+  members (the last trees / boosting stages);
 - MLPs: narrow the hidden layers (retrained, seeded);
 - every family: drop the least useful features (permutation importance on
   the training rows), which also shrinks the input buffer.
@@ -80,12 +82,21 @@ def _n_leaves_per_tree(model: Model) -> int:
 def _options(st: State, ds, metric, seed: int):
     """(description, params, columns) of each shrinking step that applies."""
     p = st.params
-    if st.family in ("tree", "forest", "gbt"):
+    if st.family == "tree":
         leaves = _n_leaves_per_tree(st.model)
         if leaves > 2:
             keep = max(2, int(leaves * SHRINK))
-            what = "tree" if st.family == "tree" else "trees"
-            yield f"prune {what} to at most {keep} leaves", {**p, "max_leaves": keep}, st.columns
+            cols = st.columns
+            prob = Problem(ds.task, len(cols), ds.n_classes)
+            alpha = FAMILY_REGISTRY["tree"].prune_alpha(p, ds.X_train[:, cols], ds.y_train, prob, seed, keep)
+            if alpha is not None:
+                yield (f"prune the tree (cost-complexity, alpha {alpha:.3g}) to at most {keep} leaves",
+                       {**p, "ccp_alpha": alpha}, cols)
+    if st.family in ("forest", "gbt"):
+        leaves = _n_leaves_per_tree(st.model)
+        if leaves > 2:
+            keep = max(2, int(leaves * SHRINK))
+            yield f"prune trees to at most {keep} leaves (best-first)", {**p, "max_leaves": keep}, st.columns
     if st.family in ("forest", "gbt") and p["n_estimators"] > 1:
         keep = max(1, int(p["n_estimators"] * SHRINK))
         unit = "trees" if st.family == "forest" else "boosting stages"

@@ -204,9 +204,14 @@ def _fit_linked(fit: FitResult, mode: str, ds: Dataset, r: Resolved, cfg: Search
             return fit
         targets = tuple(replace(t, flash=int(t.flash * fit.costs[t.name].flash / over[t.name]) - 1)
                         if t.name in over else t for t in targets)
-        more = fit_memory(fit.float_model, fit.params, mode, ds, targets, s.metric.value, s.seed.value,
-                          on_step=lambda st: emit({"event": "shrink", **st}), columns=fit.columns,
-                          first_step=len(fit.steps) + 1)
+        try:
+            more = fit_memory(fit.float_model, fit.params, mode, ds, targets, s.metric.value, s.seed.value,
+                              on_step=lambda st: emit({"event": "shrink", **st}), columns=fit.columns,
+                              first_step=len(fit.steps) + 1)
+        except DoesNotFit as e:
+            name, linked = next(iter(over.items()))
+            raise BuildError(f"{name}: the linked library takes {linked} B of flash, over the {limits[name]} B "
+                             f"limit, and no smaller model was found ({e})") from None
         for st in more.steps:
             st["why"] = "linked size over the limit"
         fit = replace(more, steps=fit.steps + more.steps,
