@@ -149,12 +149,17 @@ class RunResult:
 
 
 def parse_output(text: str) -> RunResult:
+    """Lines of "class hex32..." into arrays; a driver printing something else gets
+    empty arrays and parses ``text`` itself."""
     classes, scores = [], []
-    for line in text.strip().splitlines():
-        parts = line.split()
-        classes.append(int(parts[0]))
-        scores.append([int(h, 16) for h in parts[1:]])
-    bits = np.array(scores, dtype=np.uint32)
+    try:
+        for line in text.strip().splitlines():
+            parts = line.split()
+            classes.append(int(parts[0]))
+            scores.append([int(h, 16) for h in parts[1:]])
+        bits = np.array(scores, dtype=np.uint32)
+    except (ValueError, IndexError):
+        return RunResult(np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32), text)
     return RunResult(np.array(classes), bits.view(np.float32), text)
 
 

@@ -1,0 +1,167 @@
+"""Anomaly detectors with on-device learning, on real ECG windows (MIT-BIH):
+the generated C learns the normal baseline sample by sample exactly as the
+Python golden model does (host gcc and an emulated Cortex-M4), reaches the
+offline fit's AUC, keeps the declared false-alarm rate, and its saved state
+round-trips."""
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from conftest import ROOT
+from tinyc import emulator
+from tinyc.codegen import c_anomaly
+from tinyc.codegen.library import Provenance
+from tinyc.models import anomaly as A
+
+PROV = Provenance("test", "ecg.tml", "0" * 64, "1" * 64, "ecgmodel")
+
+
+def ecg():
+    import pandas as pd
+
+    d = pd.read_csv(ROOT / "examples" / "ecg_anomaly" / "data.csv")
+    X = d.drop(columns="target").to_numpy(dtype=np.float32)
+    y = d["target"].to_numpy()
+    idx = np.random.default_rng(0).permutation(len(X))
+    train, test = idx[:1200], idx[1200:]
+    return X, y, train[y[train] == 0], test
+
+
+def test_learning_on_device_reaches_the_offline_fit():
+    X, y, normal, test = ecg()
+    offline = A.fit("gaussian", X[normal])
+    online = A.learn(A.empty("gaussian", X.shape[1]), X[normal])
+    np.testing.assert_allclose(online.mean, offline.mean, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(online.m2, offline.m2, rtol=1e-3)
+    auc_off = roc_auc_score(y[test], offline.scores(X[test]))
+    auc_on = roc_auc_score(y[test], online.scores(X[test]))
+    assert auc_off > 0.7 and abs(auc_on - auc_off) <= 0.01
+    # the threshold for 1% false alarms on the training normals holds on unseen normal windows
+    t = A.threshold_for_false_alarms(offline, X[normal], 0.01)
+    held_out_normal = test[y[test] == 0]
+    assert abs(float(np.mean(offline.scores(X[held_out_normal]) > t)) - 0.01) <= 0.01
+
+
+MAIN = """#include <stdint.h>
+#include <string.h>
+#include "m.h"
+static const float learn_rows[{n_learn}][M_N_FEATURES] = {{ {learn} }};
+static const float test_rows[{n_test}][M_N_FEATURES] = {{ {test} }};
+static uint8_t blob[M_STATE_SIZE];
+""" + emulator.PRINT_HELPERS + """
+static void emit_scores(void)
+{{
+    static char line[40];
+    unsigned r;
+    for (r = 0; r < {n_test}u; ++r) {{
+        float s = 0.0f;
+        int32_t flag = 0;
+        uint32_t bits;
+        char *o = line;
+        m_status st = m_is_anomaly(test_rows[r], &flag, &s);
+        memcpy(&bits, &s, sizeof bits);
+        o = dec(o, st == M_OK ? flag : -1 - (int32_t)st);
+        *o++ = ' ';
+        o = hex32(o, st == M_OK ? bits : 0u);
+        *o++ = '\\n';
+        *o = '\\0';
+        tinyc_puts(line);
+    }}
+}}
+int main(void)
+{{
+    unsigned r;
+    static char line[24];
+    char *o = line;
+    m_reset();
+    for (r = 0; r < {n_learn}u; ++r) {{
+        (void)m_learn(learn_rows[r]);
+    }}
+    m_set_threshold({threshold}f);
+    emit_scores();                              /* block 1: after learning */
+    o = dec(o, (int32_t)m_save(blob, sizeof blob));
+    *o++ = '\\n';
+    *o = '\\0';
+    tinyc_puts(line);
+    m_reset();
+    emit_scores();                              /* block 2: the shipped baseline again */
+    blob[7] ^= 1u;
+    line[0] = (char)('0' + (int)m_restore(blob, sizeof blob));   /* a corrupted blob is refused */
+    blob[7] ^= 1u;
+    line[1] = (char)('0' + (int)m_restore(blob, sizeof blob));
+    line[2] = '\\n';
+    line[3] = '\\0';
+    tinyc_puts(line);
+    emit_scores();                              /* block 3: restored */
+    return 0;
+}}
+"""
+
+
+def _rows(X):
+    return ", ".join("{" + ", ".join(f"{float(v)!r}f" for v in r) + "}" for r in X)
+
+
+def _build(tmp: Path, det, learn_rows, test_rows, threshold):
+    header, source = c_anomaly.generate(det, "m", [f"x{i}" for i in range(det.n_features)], PROV)
+    (tmp / "include").mkdir(parents=True)
+    (tmp / "src").mkdir()
+    (tmp / "include" / "m.h").write_text(header)
+    (tmp / "src" / "m.c").write_text(source)
+    return MAIN.format(n_learn=len(learn_rows), learn=_rows(learn_rows), n_test=len(test_rows),
+                       test=_rows(test_rows), threshold=repr(float(threshold)))
+
+
+def _parse(text: str, n: int):
+    lines = text.strip().splitlines()
+    blocks = [lines[0:n], lines[n + 1:2 * n + 1], lines[2 * n + 2:3 * n + 2]]
+    out = []
+    for block in blocks:
+        flags = np.array([int(line.split()[0]) for line in block])
+        bits = np.array([int(line.split()[1], 16) for line in block], dtype=np.uint32)
+        out.append((flags, bits.view(np.float32)))
+    return out, lines[n], lines[2 * n + 1]
+
+
+CASES = {
+    # learned on the device from nothing (the shipped baseline is empty)
+    "gaussian_from_scratch": lambda X, normal: (A.empty("gaussian", X.shape[1]), X[normal][:400]),
+    # shipped pre-trained (offline k-means), then adapted on the device
+    "kmeans_adapted": lambda X, normal: (A.fit("kmeans", X[normal][:600], k=4), X[normal][600:800]),
+}
+
+
+@pytest.mark.parametrize("where", ["host", "cortex-m4"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_generated_c_learns_exactly_like_the_golden_model(case, where, tmp_path):
+    if where == "host" and shutil.which("cc") is None:
+        pytest.skip("no host C compiler (cc)")
+    if where != "host":
+        why = emulator.available(where)
+        if why:
+            pytest.skip(why)
+    X, y, normal, test = ecg()
+    baseline, learn_rows = CASES[case](X, normal)
+    test_rows = X[test][:120]
+    offline = A.fit("gaussian", X[normal])
+    threshold = A.threshold_for_false_alarms(offline, X[normal], 0.01)
+    driver = _build(tmp_path / "lib", baseline, learn_rows, test_rows, threshold)
+    if where == "host":
+        res = emulator.run_host(tmp_path / "lib", "m", test_rows, True, driver=driver)
+    else:
+        elf = emulator.build_image(tmp_path / "lib", "m", test_rows, True, where, tmp_path / "img", driver=driver)
+        res = emulator.run_qemu(elf, where)
+    (learned, shipped, restored), saved, restore = _parse(res.text, len(test_rows))
+    golden = A.learn(baseline, learn_rows)
+    golden.threshold = threshold
+    assert saved == "0" and restore == "40"  # corrupted blob: M_ERR_STATE (4); intact: M_OK
+    assert np.array_equal(learned[1].view(np.uint32), golden.scores(test_rows).view(np.uint32))  # bit for bit
+    assert np.array_equal(learned[0], golden.is_anomaly(test_rows).astype(int))
+    assert np.array_equal(restored[1].view(np.uint32), learned[1].view(np.uint32))  # save/restore round trip
+    if baseline.n == 0:  # reset: an empty baseline cannot score yet
+        assert (shipped[0] == -1 - 3).all()
+    else:
+        assert np.array_equal(shipped[1].view(np.uint32), baseline.scores(test_rows).view(np.uint32))

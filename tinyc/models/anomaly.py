@@ -1,0 +1,151 @@
+"""Anomaly detectors that learn what normal data looks like, and can keep
+learning on the device.
+
+Two detectors, each a model of the normal data with one score, "how far from
+normal", normalised so that it does not depend on the number of features:
+
+- ``gaussian``: per-feature mean and variance (the diagonal Mahalanobis
+  distance), ``score = mean_j (x_j - mu_j)^2 / var_j``;
+- ``kmeans``: k centres of the normal data (k-means on standardised
+  features) and the per-feature variance,
+  ``score = min_k mean_j (x_j - c_kj)^2 / var_j``.
+
+The state is small and updated one sample at a time (Welford's running mean and
+variance; a running mean for the nearest centre), which is what the generated
+C does on the device (``<model>_learn``): :func:`learn` here is its golden model,
+float32 operation for operation. The decision threshold is a quantile of the
+normal training scores (a declared false-alarm rate) or, with labelled
+anomalies, the score that maximises F1; it is in the score's normalised units,
+so it stays meaningful while the state keeps learning.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+VAR_FLOOR = np.float32(1e-6)  # variance floor: a constant feature does not divide by zero
+
+
+@dataclass
+class Detector:
+    kind: str  # "gaussian" or "kmeans"
+    n: int  # samples learned
+    mean: np.ndarray  # (d,) float32, running mean of every sample
+    m2: np.ndarray  # (d,) float32, running sum of squared deviations
+    centers: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))  # (k, d)
+    counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))  # (k,)
+    threshold: float = float("inf")
+
+    @property
+    def n_features(self) -> int:
+        return len(self.mean)
+
+    def inv_var(self) -> np.ndarray:
+        """1 / max(m2 / (n - 1), floor) in float32, as the C computes it."""
+        denom = np.float32(max(self.n - 1, 1))
+        var = np.maximum(self.m2 / denom, VAR_FLOOR).astype(np.float32)
+        return (np.float32(1.0) / var).astype(np.float32)
+
+    def scores(self, X: np.ndarray) -> np.ndarray:
+        """Anomaly scores (rows,), float32, accumulated feature by feature as the C does."""
+        X = np.asarray(X, dtype=np.float32)
+        w = self.inv_var()
+        inv_d = np.float32(1.0 / self.n_features)
+        centers = self.centers if self.kind == "kmeans" else self.mean[None, :]
+        best = None
+        for c in centers:
+            acc = np.zeros(X.shape[0], dtype=np.float32)
+            for j in range(X.shape[1]):
+                diff = X[:, j] - c[j]
+                acc += w[j] * diff * diff
+            best = acc if best is None else np.minimum(best, acc)
+        return (best * inv_d).astype(np.float32)
+
+    def is_anomaly(self, X: np.ndarray) -> np.ndarray:
+        return self.scores(X) > np.float32(self.threshold)
+
+
+def empty(kind: str, d: int, k: int = 1) -> Detector:
+    """The reset state of a detector that learns from nothing."""
+    return Detector(kind, 0, np.zeros(d, dtype=np.float32), np.zeros(d, dtype=np.float32),
+                    np.zeros((k if kind == "kmeans" else 0, d), dtype=np.float32),
+                    np.zeros(k if kind == "kmeans" else 0, dtype=np.uint32))
+
+
+def learn(det: Detector, X: np.ndarray) -> Detector:
+    """Update ``det`` with the rows of ``X``, one at a time, in float32 (the golden
+    model of ``<model>_learn``). A k-means detector whose centres are not all
+    seeded yet takes each new sample as the next centre."""
+    X = np.asarray(X, dtype=np.float32)
+    mean, m2 = det.mean.copy(), det.m2.copy()
+    centers, counts = det.centers.copy(), det.counts.copy()
+    n = det.n
+    for x in X:
+        n += 1
+        delta = x - mean
+        mean = mean + delta / np.float32(n)
+        m2 = m2 + delta * (x - mean)
+        if det.kind == "kmeans":
+            seeded = int(np.sum(counts > 0))
+            if seeded < len(counts):
+                c = seeded
+                centers[c] = x
+            else:
+                c = _nearest(centers, x)
+                centers[c] = centers[c] + (x - centers[c]) / np.float32(counts[c] + 1)
+            counts[c] += 1
+    return Detector(det.kind, n, mean.astype(np.float32), m2.astype(np.float32), centers.astype(np.float32),
+                    counts, det.threshold)
+
+
+def _nearest(centers: np.ndarray, x: np.ndarray) -> int:
+    """Index of the nearest centre in plain squared distance (first on ties), as the C loop."""
+    best, best_d = 0, None
+    for c in range(centers.shape[0]):
+        acc = np.float32(0.0)
+        for j in range(centers.shape[1]):
+            diff = np.float32(x[j] - centers[c, j])
+            acc = np.float32(acc + diff * diff)
+        if best_d is None or acc < best_d:
+            best, best_d = c, acc
+    return best
+
+
+def fit(kind: str, X: np.ndarray, k: int = 4, seed: int = 0) -> Detector:
+    """The offline fit on normal rows: exact mean and variance; k-means centres from
+    scikit-learn on standardised rows (seeded)."""
+    X64 = np.asarray(X, dtype=np.float64)
+    n = len(X64)
+    mean = X64.mean(axis=0)
+    m2 = ((X64 - mean) ** 2).sum(axis=0)
+    det = Detector(kind, n, mean.astype(np.float32), m2.astype(np.float32))
+    if kind == "kmeans":
+        from sklearn.cluster import KMeans
+
+        sd = np.sqrt(np.maximum(m2 / max(n - 1, 1), float(VAR_FLOOR)))
+        km = KMeans(n_clusters=k, n_init=4, random_state=seed).fit((X64 - mean) / sd)
+        det.centers = (km.cluster_centers_ * sd + mean).astype(np.float32)
+        det.counts = np.bincount(km.labels_, minlength=k).astype(np.uint32)
+    return det
+
+
+def threshold_for_false_alarms(det: Detector, X_normal: np.ndarray, rate: float) -> float:
+    """The smallest float32 threshold with at most ``rate`` of ``X_normal`` scoring above it."""
+    s = np.sort(det.scores(X_normal))
+    allowed = int(np.floor(rate * len(s)))
+    return float(s[len(s) - 1 - allowed]) if allowed < len(s) else float(s[0])
+
+
+def threshold_for_f1(det: Detector, X: np.ndarray, is_anomaly: np.ndarray) -> float:
+    """The threshold (one of the scores) that maximises F1 on labelled rows."""
+    s = det.scores(X)
+    y = np.asarray(is_anomaly, dtype=bool)
+    best_t, best_f1 = float(np.max(s)), -1.0
+    for t in np.unique(s):
+        pred = s > t
+        tp = float(np.sum(pred & y))
+        f1 = 2 * tp / (np.sum(pred) + np.sum(y)) if (np.sum(pred) + np.sum(y)) else 0.0
+        if f1 > best_f1:
+            best_t, best_f1 = float(t), f1
+    return best_t
