@@ -185,3 +185,17 @@ def test_a_linked_size_over_the_limit_shrinks_again(tmp_path, sklearn_data, monk
     assert int(est * 1.08) <= 1200  # what the (simulated) linker reports now fits
     assert any(st.get("why") == "linked size over the limit" for st in steps)
     assert [st["step"] for st in steps] == list(range(1, len(steps) + 1))
+
+
+def test_onnx_artifact_is_the_float_model(wine_build):
+    """artifacts/model.onnx, run by onnxruntime on the holdout, scores the float32
+    accuracy the report gives for the emitted model's float form."""
+    ort = pytest.importorskip("onnxruntime", reason="pip install onnxruntime (the dev extra)")
+    result, out = wine_build
+    ds = result.dataset
+    sess = ort.InferenceSession(str(out / "artifacts" / "model.onnx"), providers=["CPUExecutionProvider"])
+    scores = sess.run(["scores"], {"x": ds.X_holdout.astype(np.float32)})[0]
+    acc = float(np.mean(np.argmax(scores, axis=1) == ds.y_holdout))
+    cmp = {c["mode"]: c for c in result.report["quantization"]["emitted_comparison"]}
+    assert acc == pytest.approx(cmp["float32"]["holdout"])
+    assert result.report["artifacts"]["onnx"] == "artifacts/model.onnx"

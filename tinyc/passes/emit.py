@@ -164,7 +164,8 @@ NaN or infinite inputs return `{P}_ERR_INPUT`.
 ## Files
 
 - `<target>/include/{name}.h`, `<target>/src/{name}.c`: the library for each target
-- `artifacts/model.json`: the model as arrays; `artifacts/predict`: desktop tool
+- `artifacts/model.json`: the model as arrays; `artifacts/model.onnx`: its float form as ONNX;
+  `artifacts/predict`: desktop tool
   (`artifacts/predict --csv artifacts/holdout.csv`); `artifacts/holdout.csv` and
   `artifacts/holdout_predictions.csv`: the holdout rows and what the model predicts for them
 - `manifest.json`: versions and hashes of everything this build came from

@@ -289,7 +289,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         except subprocess.CalledProcessError as e:
             raise BuildError(f"the generated C did not compile on this machine (a tinyc bug): {e.stderr}") from None
         report["artifacts"] = {"predict": "artifacts/predict" if why_not is None else None,
-                               "predict_note": why_not}
+                               "predict_note": why_not, **_write_onnx(fit.float_model, fit.model.quant, ds, s.model.value, tmp)}
         for name, note in emitted.items():
             report["targets"][name]["files"] = note["files"]
             report["targets"][name]["measured"] = note["measured"]
@@ -322,6 +322,15 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
                                "measured_ram": t["measured"]["ram"]} for name, t in report["targets"].items()},
         })
     return BuildResult(out_dir, ds, res, report, model)
+
+
+def _write_onnx(float_model, emitted_mode: str, ds: Dataset, name: str, out: Path) -> dict:
+    """artifacts/model.onnx: the float form of the emitted model (see tinyc.onnx_export)."""
+    from ..onnx_export import to_onnx
+
+    (out / "artifacts" / "model.onnx").write_bytes(to_onnx(float_model, ds.feature_names, name))
+    note = None if emitted_mode == "float32" else f"the float32 form of the {emitted_mode} model the C implements"
+    return {"onnx": "artifacts/model.onnx", "onnx_note": note}
 
 
 def write_reports(folder: Path, report: dict, spec_text: str, spec_json: dict) -> None:
