@@ -179,7 +179,7 @@ def _print_summary(result, out: Path) -> None:
     rep = result.report
     m = rep["model"]
     metric = rep["metric"]
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # long paths stay on one line (logs, tests)
     console.print(f"built {rep['model_name']} → {out}/")
     console.print(f"  model    {m['description']}")
     console.print(f"  {metric:<8} train {m['metrics']['train'][metric]:.4f}  holdout "
