@@ -30,6 +30,20 @@ def ecg():
     return X, y, train[y[train] == 0], test
 
 
+def test_full_covariance_is_the_mahalanobis_distance():
+    X, y, normal, test = ecg()
+    det = A.fit("gaussian_full", X[normal])
+    mu = X[normal].astype(np.float64).mean(axis=0)
+    cov = np.cov(X[normal].astype(np.float64).T)
+    cov += np.eye(len(mu)) * max(1e-6 * np.trace(cov) / len(mu), 1e-6)  # the detector's ridge
+    diff = X[test].astype(np.float64) - mu
+    ref = np.einsum("ij,jk,ik->i", diff, np.linalg.inv(cov), diff) / len(mu)
+    np.testing.assert_allclose(det.scores(X[test]), ref, rtol=2e-3, atol=1e-3)
+    assert roc_auc_score(y[test], det.scores(X[test])) > 0.6
+    with pytest.raises(ValueError):
+        A.learn(det, X[normal][:3])
+
+
 def test_learning_on_device_reaches_the_offline_fit():
     X, y, normal, test = ecg()
     offline = A.fit("gaussian", X[normal])
@@ -131,6 +145,8 @@ CASES = {
     "gaussian_from_scratch": lambda X, normal: (A.empty("gaussian", X.shape[1]), X[normal][:400]),
     # shipped pre-trained (offline k-means), then adapted on the device
     "kmeans_adapted": lambda X, normal: (A.fit("kmeans", X[normal][:600], k=4), X[normal][600:800]),
+    # full covariance: fitted offline, refuses to learn (the state stays the shipped one)
+    "gaussian_full_offline": lambda X, normal: (A.fit("gaussian_full", X[normal]), X[normal][:5]),
 }
 
 
@@ -155,7 +171,7 @@ def test_generated_c_learns_exactly_like_the_golden_model(case, where, tmp_path)
         elf = emulator.build_image(tmp_path / "lib", "m", test_rows, True, where, tmp_path / "img", driver=driver)
         res = emulator.run_qemu(elf, where)
     (learned, shipped, restored), saved, restore = _parse(res.text, len(test_rows))
-    golden = A.learn(baseline, learn_rows)
+    golden = A.learn(baseline, learn_rows) if baseline.learns else baseline
     golden.threshold = threshold
     assert saved == "0" and restore == "40"  # corrupted blob: M_ERR_STATE (4); intact: M_OK
     assert np.array_equal(learned[1].view(np.uint32), golden.scores(test_rows).view(np.uint32))  # bit for bit

@@ -36,6 +36,28 @@ def state_size(det) -> int:
     return 4 * (4 + 2 * d + k * d + k + 1)  # magic, tag, n, threshold, mean, m2, centres, counts, checksum
 
 
+def _diagonal(p: str, P: str, d: int, n_centres: str, centres: str) -> str:
+    """Weighted squared distance to the nearest centre, weights 1/variance."""
+    return f"""    denom = (float)({p}_s.n - 1u);
+    for (j = 0; j < {d}; ++j) {{
+        float var = {p}_s.m2[j] / denom;
+        if (!(var >= {P}_VAR_FLOOR)) {{
+            var = {P}_VAR_FLOOR;
+        }}
+        w[j] = 1.0f / var;
+    }}
+    for (c = 0; c < {n_centres}; ++c) {{
+        float acc = 0.0f;
+        for (j = 0; j < {d}; ++j) {{
+            float diff = x[j] - {centres}[j];
+            acc += w[j] * diff * diff;
+        }}
+        if (acc < best) {{
+            best = acc;
+        }}
+    }}"""
+
+
 def generate(det, name: str, features, prov) -> tuple[str, str]:
     """(header, source) of the detector library ``name``."""
     p, P = name, name.upper()
@@ -60,7 +82,8 @@ typedef enum {{
     {P}_ERR_NULL = 1,       /* a pointer argument is NULL */
     {P}_ERR_INPUT = 2,      /* a feature is NaN or infinite */
     {P}_ERR_NOT_READY = 3,  /* too few samples learned to score (2, or one per centre) */
-    {P}_ERR_STATE = 4       /* a saved state of the wrong size, model or checksum */
+    {P}_ERR_STATE = 4,      /* a saved state of the wrong size, model or checksum */
+    {P}_ERR_OFFLINE = 5     /* this detector is fitted offline: it does not learn on the device */
 }} {p}_status;
 
 /* feature order expected in x[]: {', '.join(features)} */
@@ -123,7 +146,39 @@ static uint16_t {p}_nearest(const float *x)
         }}
         {p}_s.counts[c] += 1u;
     }}""" if kmeans else ""
-    ready = (f"{p}_s.n >= 2u && {p}_s.counts[{P}_N_CENTERS - 1] > 0u" if kmeans else f"{p}_s.n >= 2u")
+    full = det.kind == "gaussian_full"
+    ready = (f"{p}_s.n >= 2u && {p}_s.counts[{P}_N_CENTERS - 1] > 0u" if kmeans else
+             "1" if full else f"{p}_s.n >= 2u")
+    chol = (f"\n/* upper Cholesky factor of the inverse covariance, row by row (j >= i) */\n"
+            f"static const float {p}_chol[{len(det.chol)}] = {{{', '.join(c_float(v) for v in det.chol)}}};\n"
+            if full else "")
+    learn_body = (f"    (void)j;\n    return {P}_ERR_OFFLINE;" if full else f"""    {p}_ensure();
+    {p}_s.n += 1u;
+    for (j = 0; j < {d}; ++j) {{
+        float delta = x[j] - {p}_s.mean[j];
+        {p}_s.mean[j] = {p}_s.mean[j] + delta / (float){p}_s.n;
+        {p}_s.m2[j] = {p}_s.m2[j] + delta * (x[j] - {p}_s.mean[j]);
+    }}{learn_centres}
+    return {P}_OK;""")
+    if full:
+        distance = f"""    {{
+        uint32_t k = 0;
+        uint16_t i;
+        float acc = 0.0f;
+        for (i = 0; i < {d}; ++i) {{
+            float z = 0.0f;
+            for (j = i; j < {d}; ++j) {{
+                z += {p}_chol[k] * (x[j] - {p}_s.mean[j]);
+                ++k;
+            }}
+            acc += z * z;
+        }}
+        best = acc;
+    }}"""
+    else:
+        distance = None
+    decls = ("    float best = FLT_MAX;\n    uint16_t j;" if full else
+             f"    float w[{d}];\n    float best = FLT_MAX;\n    float denom;\n    uint16_t c, j;")
     score_centres = f"{p}_s.centers[c]" if kmeans else f"{p}_s.mean"
     n_score_centres = f"{P}_N_CENTERS" if kmeans else "1"
     source = f"""{banner(prov, f"{p}.c: the {det.kind} anomaly detector '{p}'")}#include "{p}.h"
@@ -153,6 +208,7 @@ static const {p}_state_t {p}_baseline = {{
     {{{", ".join(f"{int(v)}u" for v in counts)}}}
 }};
 
+{chol}
 static {p}_state_t {p}_s = {{0u, 0.0f, {{0.0f}}, {{0.0f}}, {{{{0.0f}}}}, {{0u}}}};
 static int {p}_loaded = 0;
 
@@ -172,6 +228,7 @@ const char *{p}_status_str({p}_status status)
     case {P}_ERR_INPUT: return "feature is NaN or infinite";
     case {P}_ERR_NOT_READY: return "too few samples learned to score";
     case {P}_ERR_STATE: return "saved state does not match this model";
+    case {P}_ERR_OFFLINE: return "this detector does not learn on the device";
     }}
     return "unknown status";
 }}
@@ -189,10 +246,7 @@ static int {p}_finite(const float *x)
 {nearest}
 {p}_status {p}_score(const float *x, float *score)
 {{
-    float w[{d}];
-    float best = FLT_MAX;
-    float denom;
-    uint16_t c, j;
+{decls}
     if (x == 0 || score == 0) {{
         return {P}_ERR_NULL;
     }}
@@ -203,24 +257,7 @@ static int {p}_finite(const float *x)
     if (!({ready})) {{
         return {P}_ERR_NOT_READY;
     }}
-    denom = (float)({p}_s.n - 1u);
-    for (j = 0; j < {d}; ++j) {{
-        float var = {p}_s.m2[j] / denom;
-        if (!(var >= {P}_VAR_FLOOR)) {{
-            var = {P}_VAR_FLOOR;
-        }}
-        w[j] = 1.0f / var;
-    }}
-    for (c = 0; c < {n_score_centres}; ++c) {{
-        float acc = 0.0f;
-        for (j = 0; j < {d}; ++j) {{
-            float diff = x[j] - {score_centres}[j];
-            acc += w[j] * diff * diff;
-        }}
-        if (acc < best) {{
-            best = acc;
-        }}
-    }}
+{distance or _diagonal(p, P, d, n_score_centres, score_centres)}
     *score = best * {c_float(np.float32(1.0 / d))};
     return {P}_OK;
 }}
@@ -252,14 +289,7 @@ static int {p}_finite(const float *x)
     if (!{p}_finite(x)) {{
         return {P}_ERR_INPUT;
     }}
-    {p}_ensure();
-    {p}_s.n += 1u;
-    for (j = 0; j < {d}; ++j) {{
-        float delta = x[j] - {p}_s.mean[j];
-        {p}_s.mean[j] = {p}_s.mean[j] + delta / (float){p}_s.n;
-        {p}_s.m2[j] = {p}_s.m2[j] + delta * (x[j] - {p}_s.mean[j]);
-    }}{learn_centres}
-    return {P}_OK;
+{learn_body}
 }}
 
 void {p}_reset(void)

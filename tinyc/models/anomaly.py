@@ -1,11 +1,14 @@
 """Anomaly detectors that learn what normal data looks like, and can keep
 learning on the device.
 
-Two detectors, each a model of the normal data with one score, "how far from
+Three detectors, each a model of the normal data with one score, "how far from
 normal", normalised so that it does not depend on the number of features:
 
 - ``gaussian``: per-feature mean and variance (the diagonal Mahalanobis
   distance), ``score = mean_j (x_j - mu_j)^2 / var_j``;
+- ``gaussian_full``: mean and full covariance (the Mahalanobis distance),
+  ``score = |U (x - mu)|^2 / d`` with ``U`` the upper Cholesky factor of the
+  inverse covariance (ridge-regularised), stored packed; fitted offline only;
 - ``kmeans``: k centres of the normal data (k-means on standardised
   features) and the per-feature variance,
   ``score = min_k mean_j (x_j - c_kj)^2 / var_j``.
@@ -36,6 +39,12 @@ class Detector:
     centers: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))  # (k, d)
     counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))  # (k,)
     threshold: float = float("inf")
+    chol: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))  # packed upper U, row by row
+
+    @property
+    def learns(self) -> bool:
+        """Whether the detector can keep learning on the device."""
+        return self.kind != "gaussian_full"
 
     @property
     def n_features(self) -> int:
@@ -50,8 +59,10 @@ class Detector:
     def scores(self, X: np.ndarray) -> np.ndarray:
         """Anomaly scores (rows,), float32, accumulated feature by feature as the C does."""
         X = np.asarray(X, dtype=np.float32)
-        w = self.inv_var()
         inv_d = np.float32(1.0 / self.n_features)
+        if self.kind == "gaussian_full":
+            return (self._mahalanobis(X) * inv_d).astype(np.float32)
+        w = self.inv_var()
         centers = self.centers if self.kind == "kmeans" else self.mean[None, :]
         best = None
         for c in centers:
@@ -61,6 +72,20 @@ class Detector:
                 acc += w[j] * diff * diff
             best = acc if best is None else np.minimum(best, acc)
         return (best * inv_d).astype(np.float32)
+
+    def _mahalanobis(self, X: np.ndarray) -> np.ndarray:
+        """sum_i (sum_{j>=i} U_ij (x_j - mu_j))^2 in float32, in the C's loop order."""
+        d = self.n_features
+        diff = (X - self.mean).astype(np.float32)
+        acc = np.zeros(X.shape[0], dtype=np.float32)
+        k = 0
+        for i in range(d):
+            z = np.zeros(X.shape[0], dtype=np.float32)
+            for j in range(i, d):
+                z += self.chol[k] * diff[:, j]
+                k += 1
+            acc += z * z
+        return acc
 
     def is_anomaly(self, X: np.ndarray) -> np.ndarray:
         return self.scores(X) > np.float32(self.threshold)
@@ -77,6 +102,8 @@ def learn(det: Detector, X: np.ndarray) -> Detector:
     """Update ``det`` with the rows of ``X``, one at a time, in float32 (the golden
     model of ``<model>_learn``). A k-means detector whose centres are not all
     seeded yet takes each new sample as the next centre."""
+    if not det.learns:
+        raise ValueError(f"a {det.kind} detector is fitted offline only")
     X = np.asarray(X, dtype=np.float32)
     mean, m2 = det.mean.copy(), det.m2.copy()
     centers, counts = det.centers.copy(), det.counts.copy()
@@ -120,6 +147,13 @@ def fit(kind: str, X: np.ndarray, k: int = 4, seed: int = 0) -> Detector:
     mean = X64.mean(axis=0)
     m2 = ((X64 - mean) ** 2).sum(axis=0)
     det = Detector(kind, n, mean.astype(np.float32), m2.astype(np.float32))
+    if kind == "gaussian_full":
+        d = X64.shape[1]
+        cov = np.cov(X64.T).reshape(d, d) if n > 1 else np.eye(d)
+        cov = cov + np.eye(d) * max(1e-6 * np.trace(cov) / d, float(VAR_FLOOR))
+        lower = np.linalg.cholesky(np.linalg.inv(cov))  # inverse covariance = L L^T
+        upper = lower.T  # |L^T (x - mu)|^2 is the squared Mahalanobis distance
+        det.chol = np.concatenate([upper[i, i:] for i in range(d)]).astype(np.float32)
     if kind == "kmeans":
         from sklearn.cluster import KMeans
 
