@@ -228,6 +228,25 @@ def _argmax(P: str, cmp_zero: str, k_out: int) -> list[str]:
             "        *class_index = best;", "    }"]
 
 
+def _scores_with_static_scratch(p: str) -> list[str]:
+    """``<p>_scores``: ``<p>_scores_r`` with the library's static scratch buffer."""
+    return [f"{p}_status {p}_scores(const float *x, float *scores)",
+            "{",
+            f"    return {p}_scores_r(x, scores, {p}_scratch);",
+            "}", ""]
+
+
+def _predict_value(p: str) -> list[str]:
+    """``<p>_predict_value``: the regression output of ``<p>_scores``."""
+    return [f"{p}_status {p}_predict_value(const float *x, float *value)",
+            "{",
+            "    if (value == 0) {",
+            f"        return {p.upper()}_ERR_NULL;",
+            "    }",
+            f"    return {p}_scores(x, value);",
+            "}", ""]
+
+
 def float_api_source(p: str, body: str, classification: bool, k_out: int) -> list[str]:
     """The entry points of a float32 model."""
     P = p.upper()
@@ -247,10 +266,7 @@ def float_api_source(p: str, body: str, classification: bool, k_out: int) -> lis
            "    }",
            f"    return {P}_OK;",
            "}", "",
-           f"{p}_status {p}_scores(const float *x, float *scores)",
-           "{",
-           f"    return {p}_scores_r(x, scores, {p}_scratch);",
-           "}", ""]
+           *_scores_with_static_scratch(p)]
     if classification:
         src += [f"{p}_status {p}_predict(const float *x, int32_t *class_index)",
                 "{",
@@ -267,13 +283,7 @@ def float_api_source(p: str, body: str, classification: bool, k_out: int) -> lis
                 f"    return {P}_OK;",
                 "}", ""]
     else:
-        src += [f"{p}_status {p}_predict_value(const float *x, float *value)",
-                "{",
-                "    if (value == 0) {",
-                f"        return {P}_ERR_NULL;",
-                "    }",
-                f"    return {p}_scores(x, value);",
-                "}", ""]
+        src += _predict_value(p)
     return src
 
 
@@ -371,10 +381,7 @@ def integer_api_source(model, p: str, body: str, classification: bool, k_out: in
            "    }",
            f"    return {P}_OK;",
            "}", "",
-           f"{p}_status {p}_scores(const float *x, float *scores)",
-           "{",
-           f"    return {p}_scores_r(x, scores, {p}_scratch);",
-           "}", ""]
+           *_scores_with_static_scratch(p)]
     if classification:
         src += [f"static {p}_status {p}_decide(const {p}_input_t *q, int32_t *class_index, void *scratch)",
                 "{",
@@ -407,13 +414,7 @@ def integer_api_source(model, p: str, body: str, classification: bool, k_out: in
                 f"    return {p}_decide(q, class_index, {p}_scratch + {P}_N_CODES);",
                 "}", ""]
     else:
-        src += [f"{p}_status {p}_predict_value(const float *x, float *value)",
-                "{",
-                "    if (value == 0) {",
-                f"        return {P}_ERR_NULL;",
-                "    }",
-                f"    return {p}_scores(x, value);",
-                "}", "",
+        src += [*_predict_value(p),
                 f"{p}_status {p}_predict_value_q(const {p}_input_t *q, int32_t *value)",
                 "{",
                 "    if (value == 0) {",

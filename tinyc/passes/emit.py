@@ -55,27 +55,12 @@ def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path) -> 
 
 def measured_flash(model, ds, name: str, prov: Provenance, costs: dict) -> dict[str, int]:
     """Linked flash of the inference entry point per Arm target (empty without the toolchain):
-    the library is emitted into a scratch folder and measured like the final one."""
+    the libraries are emitted into a scratch folder and measured as :func:`emit_all` does."""
     import tempfile
 
-    from tinyc_backends.base import EmitRequest
-
-    from .. import toolchain
-
-    out = {}
-    if not toolchain.available():
-        return out
     with tempfile.TemporaryDirectory() as tmp:
-        for target_name, cost in costs.items():
-            backend = target_registry.get(target_name)
-            if getattr(backend, "compiler", "cc") != toolchain.GCC:
-                continue
-            req = EmitRequest(model=model, name=name, features=tuple(ds.feature_names), classes=tuple(ds.classes),
-                              provenance=prov, flash=cost.flash, ram=cost.ram)
-            folder = Path(tmp) / target_name
-            backend.emit(req, folder)
-            out[target_name] = toolchain.measure(folder, name, backend.cflags, link_libm=backend.needs_libm(req)).flash
-    return out
+        notes = emit_all(model, ds, name, prov, costs, Path(tmp))
+    return {t: n["measured"]["flash"] for t, n in notes.items() if n["measured"]["flash"] is not None}
 
 
 def _measure(backend, req, folder: Path) -> dict:

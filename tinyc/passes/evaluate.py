@@ -34,23 +34,30 @@ def _per_class(cm: list[list[int]], classes) -> list[dict]:
     return out
 
 
-def permutation_importance(model: Model, ds, metric, seed: int, max_rows: int = 20000) -> list[dict]:
-    """How much the holdout metric drops when one feature's values are shuffled (seeded)."""
+def permutation_drops(model: Model, X, y, metric, n_classes: int, rng) -> list[float]:
+    """Per column of ``X``, how much the metric gets worse when that column's values
+    are shuffled (with ``rng``, column by column)."""
     from ..metrics import GREATER_IS_BETTER
 
+    base = score(metric, y, model.predict(X), model.scores(X), n_classes)
+    sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
+    drops = []
+    for j in range(X.shape[1]):
+        Xp = X.copy()
+        Xp[:, j] = rng.permutation(Xp[:, j])
+        drops.append(sign * (base - score(metric, y, model.predict(Xp), model.scores(Xp), n_classes)))
+    return drops
+
+
+def permutation_importance(model: Model, ds, metric, seed: int, max_rows: int = 20000) -> list[dict]:
+    """How much the holdout metric drops when one feature's values are shuffled (seeded)."""
     rng = np.random.default_rng(seed)
     X, y = ds.X_holdout, ds.y_holdout
     if len(X) > max_rows:
         idx = rng.choice(len(X), max_rows, replace=False)
         X, y = X[idx], y[idx]
-    base = score(metric, y, model.predict(X), model.scores(X), ds.n_classes)
-    sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
-    out = []
-    for j, name in enumerate(ds.feature_names):
-        Xp = X.copy()
-        Xp[:, j] = rng.permutation(Xp[:, j])
-        value = score(metric, y, model.predict(Xp), model.scores(Xp), ds.n_classes)
-        out.append({"name": name, "value": sign * (base - value)})
+    drops = permutation_drops(model, X, y, metric, ds.n_classes, rng)
+    out = [{"name": name, "value": v} for name, v in zip(ds.feature_names, drops)]
     return sorted(out, key=lambda d: -d["value"])
 
 

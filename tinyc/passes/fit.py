@@ -113,18 +113,12 @@ def _options(st: State, ds, metric, seed: int):
 
 def _least_useful(st: State, ds, metric, seed: int) -> list[int]:
     """The ~10% of the model's columns (at least one) whose shuffling hurts the training metric least."""
-    from ..metrics import GREATER_IS_BETTER
+    from .evaluate import permutation_drops
 
     rng = np.random.default_rng(seed)
     rows = rng.choice(len(ds.X_train), min(len(ds.X_train), 5000), replace=False)
     X, y = ds.X_train[np.ix_(rows, st.columns)], ds.y_train[rows]
-    base = metric_of(st.emitted, X, y, metric, ds.n_classes)
-    sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
-    drops = []
-    for i in range(len(st.columns)):
-        Xp = X.copy()
-        Xp[:, i] = rng.permutation(Xp[:, i])
-        drops.append(sign * (base - metric_of(st.emitted, Xp, y, metric, ds.n_classes)))
+    drops = permutation_drops(st.emitted, X, y, metric, ds.n_classes, rng)
     n = max(1, len(st.columns) // 10)
     order = sorted(range(len(st.columns)), key=lambda i: (drops[i], i))
     return [st.columns[i] for i in order[:n]]
