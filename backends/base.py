@@ -61,6 +61,10 @@ class Backend:
     def library(self, req: EmitRequest):
         from tinyc.codegen.library import generate
 
+        if req.model.task.value == "anomaly":
+            from tinyc.codegen.c_anomaly import library
+
+            return library(req.model, req.name, req.features, req.provenance)
         return generate(req.model, req.name, req.features, req.classes, req.provenance, req.flash, req.ram)
 
     def emit(self, req: EmitRequest, out_dir: Path) -> list[Path]:

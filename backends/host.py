@@ -14,7 +14,9 @@ class HostBackend(Backend):
         """tools/predict.c: a command-line predictor over a CSV file."""
         template = resources.files("tinyc_backends").joinpath("templates/predict.c.in").read_text()
         p = req.name
-        if req.model.task.value == "classification":
+        if req.model.task.value == "anomaly":
+            show = f"            printf(\"%s\\n\", s[0] > {p}_threshold() ? \"anomaly\" : \"normal\");"
+        elif req.model.task.value == "classification":
             show = (f"            {{\n                int32_t c = 0;\n                (void){p}_predict(x, &c);\n"
                     f"                printf(\"%s\\n\", {p}_class_label(c));\n            }}")
         else:

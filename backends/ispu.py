@@ -111,8 +111,13 @@ class IspuBackend(Backend):
         """(name, type, DOUT word, description) of each output."""
         from tinyc.codegen.library import n_outputs
 
-        k = n_outputs(req.model)
         outs = []
+        if req.model.task.value == "anomaly":
+            outs.append(("anomaly", "int16", 0, "1 = anomaly (score above the threshold), 0 = normal"))
+            outs.append(("status", "int16", 1, "0 = ok, else the model's status code"))
+            outs.append(("score", "float", 2, "anomaly score (see the model header)"))
+            return outs
+        k = n_outputs(req.model)
         if req.model.task.value == "classification":
             outs.append(("class", "int16", 0, "predicted class index: " +
                          ", ".join(f"{i}={c}" for i, c in enumerate(req.classes))))
@@ -138,8 +143,7 @@ class IspuBackend(Backend):
             else:
                 reg, scale = src
                 reads.append(f"    x[{i}] = (float)TINYC_REG(int16_t, TINYC_ISPU_{reg}) * {scale!r}f; /* {c_comment(f)} */")
-        classification = req.model.task.value == "classification"
-        if classification:
+        if req.model.task.value in ("classification", "anomaly"):  # a detector's predict is its 0/1 flag
             write = f"""    {{
         float s[{P}_N_OUTPUTS];
         int32_t cls = -1;

@@ -182,8 +182,17 @@ def _print_summary(result, out: Path) -> None:
     console = Console(highlight=False, soft_wrap=True)  # long paths stay on one line (logs, tests)
     console.print(f"built {rep['model_name']} → {out}/")
     console.print(f"  model    {m['description']}")
-    console.print(f"  {metric:<8} train {m['metrics']['train'][metric]:.4f}  holdout "
-                  f"{m['metrics']['holdout'][metric]:.4f}  ({m['gap_explanation']})")
+    def fmt(v):
+        return "—" if v is None else f"{v:.4f}"
+
+    console.print(f"  {metric:<8} train {fmt(m['metrics']['train'][metric])}  holdout "
+                  f"{fmt(m['metrics']['holdout'][metric])}  ({m['gap_explanation']})")
+    a = rep.get("anomaly")
+    if a:
+        fa = a["false_alarm_rate_holdout"]
+        console.print(f"  flags    score > {a['threshold']:.6g} ({a['threshold_rule']}); false alarms on the "
+                      f"held-out normal rows: {'—' if fa is None else f'{fa * 100:.2f}%'}")
+        console.print(f"  learn    {a['learn']}: {a['shipped']}")
     for line in quantization_lines(rep):
         console.print(f"  {line}")
     table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold")

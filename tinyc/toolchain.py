@@ -59,6 +59,37 @@ void tinyc_entry(void)
 """
 
 
+ANOMALY_DRIVER = """#include <stdint.h>
+#include "{p}.h"
+volatile float tinyc_in[{P}_N_FEATURES];
+volatile float tinyc_out;
+volatile int32_t tinyc_flag;
+uint8_t tinyc_blob[{P}_STATE_SIZE]; /* the caller's buffer for a saved state: not the library's RAM */
+void tinyc_entry(void);
+void tinyc_entry(void)
+{{
+    float x[{P}_N_FEATURES];
+    float s = 0.0f;
+    int32_t flag = 0;
+    unsigned i;
+    for (i = 0; i < {P}_N_FEATURES; ++i) {{
+        x[i] = tinyc_in[i];
+    }}
+    {call}
+}}
+"""
+
+
+def anomaly_calls(name: str, learns: bool) -> str:
+    """What firmware calls of a detector: score and flag; with learning on the
+    device also learn, save and restore (the state blob in a static buffer)."""
+    call = f"(void){name}_is_anomaly(x, &flag, &s);\n    tinyc_out = s;\n    tinyc_flag = flag;\n    tinyc_blob[0] = 0u;"
+    if learns:
+        call += (f"\n    (void){name}_learn(x);\n    (void){name}_save(tinyc_blob, sizeof tinyc_blob);"
+                 f"\n    (void){name}_restore(tinyc_blob, sizeof tinyc_blob);")
+    return call
+
+
 def _size(elf: Path) -> tuple[int, int, int]:
     out = subprocess.run([SIZE, "-B", str(elf)], check=True, capture_output=True, text=True).stdout
     text, data, bss = (int(v) for v in out.splitlines()[1].split()[:3])
@@ -84,10 +115,11 @@ def _library_symbols(elf: Path) -> tuple[str, ...]:
 
 
 def measure(folder: Path, name: str, cflags: tuple[str, ...], link_libm: bool = False,
-            integer: bool = False) -> Measured:
+            integer: bool = False, anomaly: str | None = None) -> Measured:
     """Compile ``folder/src/<name>.c`` strictly (-Werror -pedantic, -Os) and measure
     what a call of its float scores function adds to an image (``integer``: of the
-    integer-code entry point ``<name>_scores_q`` of an integer model)."""
+    integer-code entry point ``<name>_scores_q`` of an integer model; ``anomaly``:
+    the calls of a detector library, see :func:`anomaly_calls`)."""
     P = name.upper()
     types = (dict(xt=f"{name}_input_t", st="int32_t", n=f"{P}_N_CODES", fn=f"{name}_scores_q", zero="0") if integer
              else dict(xt="float", st="float", n=f"{P}_N_FEATURES", fn=f"{name}_scores", zero="0.0f"))
@@ -97,10 +129,14 @@ def measure(folder: Path, name: str, cflags: tuple[str, ...], link_libm: bool = 
                   str(folder / "include")]
         link = ["-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,tinyc_entry", "--specs=nosys.specs"]
         sizes, lib = [], []
-        for variant, call in (("with", f"(void){types['fn']}(x, s);\n    tinyc_out = s[0];"),
-                              ("without", f"(void)x;\n    (void)s;\n    tinyc_out = {types['zero']};")):
+        variants = ((("with", anomaly), ("without", "(void)x;\n    tinyc_out = s;\n    tinyc_flag = flag;\n    tinyc_blob[0] = 0u;"))
+                    if anomaly is not None else
+                    (("with", f"(void){types['fn']}(x, s);\n    tinyc_out = s[0];"),
+                     ("without", f"(void)x;\n    (void)s;\n    tinyc_out = {types['zero']};")))
+        for variant, call in variants:
             drv = tmp / f"{variant}.c"
-            drv.write_text(DRIVER.format(p=name, P=P, call=call, xt=types["xt"], st=types["st"], n=types["n"]))
+            drv.write_text(ANOMALY_DRIVER.format(p=name, P=P, call=call) if anomaly is not None else
+                           DRIVER.format(p=name, P=P, call=call, xt=types["xt"], st=types["st"], n=types["n"]))
             elf = tmp / f"{variant}.elf"
             cmd = [*common, str(drv), str(folder / "src" / f"{name}.c"), *link, "-o", str(elf),
                    f"-Wl,-Map={tmp / (variant + '.map')}"]

@@ -53,7 +53,12 @@ class TargetResult:
 
 
 def load_model(build: Path) -> tuple[Model, dict]:
+    """The golden model of a build (an anomaly detector: as shipped)."""
     doc = json.loads((build / "artifacts" / "model.json").read_text())
+    if doc["task"] == "anomaly":
+        from .models.anomaly import Detector
+
+        return Detector.from_json(doc["detector"]), doc
     arrays = {k: np.array(v["data"], dtype=v["dtype"]).reshape(v["shape"]) for k, v in doc["arrays"].items()}
     model = Model(doc["family"], Task(doc["task"]), doc["params"], len(doc["features"]), len(doc["classes"]), arrays,
                   qinfo=doc.get("qinfo"))
@@ -93,8 +98,15 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
     name = manifest["model"]
     model, doc = load_model(build)
     X = load_holdout(build, doc["features"])
-    golden_cls, golden_scores = model.predict(X), model.scores(X)
-    classification = model.task == Task.classification
+    classification = model.task != Task.regression  # a detector's predict is its 0/1 flag
+    if model.task == Task.anomaly and model.n == 0:
+        raise VerifyError("the detector ships empty (learn on_device): it scores only after learning on the device, "
+                          "so there is nothing to compare on the holdout (tests/backends/test_anomaly.py checks "
+                          "the learning itself on host and qemu)")
+    golden_cls = model.predict(X)
+    golden_scores = model.scores(X)
+    if golden_scores.ndim == 1:
+        golden_scores = golden_scores[:, None]
     results: dict[str, TargetResult] = {}
     arm = [t for t in report["targets"] if getattr(target_registry.get(t), "compiler", "") == toolchain.GCC]
     if not arm:
@@ -107,7 +119,9 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
         folder = build / target
         libm = needs_libm(model)
         try:
-            measured = toolchain.measure(folder, name, backend.cflags, link_libm=libm)
+            measured = toolchain.measure(folder, name, backend.cflags, link_libm=libm,
+                                         anomaly=(toolchain.anomaly_calls(name, model.learns_on_device)
+                                                  if model.task == Task.anomaly else None))
             run = emulator.run_emulated(folder, name, X, classification, target, link_libm=libm)
             insns = emulator.instructions_per_inference(folder, name, X, target, link_libm=libm)
             stack, external = toolchain.stack_depth(folder, name, backend.cflags)

@@ -181,3 +181,29 @@ def test_generated_c_learns_exactly_like_the_golden_model(case, where, tmp_path)
         assert (shipped[0] == -1 - 3).all()
     else:
         assert np.array_equal(shipped[1].view(np.uint32), baseline.scores(test_rows).view(np.uint32))
+
+
+KINDS = [("gaussian", 1, False), ("gaussian", 1, True), ("gaussian_full", 1, False), ("kmeans", 4, False),
+         ("kmeans", 4, True)]
+
+
+@pytest.mark.parametrize("kind, k, learns", KINDS)
+def test_cost_estimate_is_within_ten_percent_of_the_linked_size(kind, k, learns, tmp_path):
+    from tinyc import targets, toolchain
+
+    if not toolchain.available():
+        pytest.skip(toolchain.INSTALL_HINT)
+    X, y, normal, test = ecg()
+    det = A.fit(kind, X[normal][:500], k=k)
+    det.threshold, det.on_device = 1.0, learns
+    header, source = c_anomaly.generate(det, "m", [f"x{i}" for i in range(det.n_features)], PROV, learns)
+    (tmp_path / "include").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "include" / "m.h").write_text(header)
+    (tmp_path / "src" / "m.c").write_text(source)
+    for core in ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m33"):
+        backend = targets.get(core)
+        est = A.cost(det, backend.caps)
+        m = toolchain.measure(tmp_path, "m", backend.cflags, anomaly=toolchain.anomaly_calls("m", learns))
+        assert abs(est.flash - m.flash) <= max(0.1 * m.flash, 128), (core, est.flash, m.flash)
+        assert m.ram == c_anomaly.state_ram(det, learns), core  # static RAM: exactly the state (or threshold)

@@ -21,7 +21,7 @@ import hashlib
 
 import numpy as np
 
-from .cgen import c_float
+from .cgen import c_comment, c_float, c_string
 from .library import banner
 
 MAGIC = 0x44414354  # "TCAD"
@@ -31,16 +31,28 @@ def _model_tag(model_id: str) -> int:
     return int.from_bytes(hashlib.sha256(model_id.encode()).digest()[:4], "little")
 
 
-def state_size(det) -> int:
+def state_size(det, learns: bool | None = None) -> int:
+    """Bytes of a saved state: the whole learned state, or (a detector that does not
+    learn on the device) its threshold only."""
+    learns = det.learns if learns is None else learns
+    if not learns:
+        return 4 * 4  # magic, tag, threshold, checksum
     d, k = det.n_features, len(det.counts)
     return 4 * (4 + 2 * d + k * d + k + 1)  # magic, tag, n, threshold, mean, m2, centres, counts, checksum
 
 
-def _diagonal(p: str, P: str, d: int, n_centres: str, centres: str) -> str:
+def state_ram(det, learns: bool | None = None) -> int:
+    """Bytes of RAM the library keeps: the learned state, or the threshold alone."""
+    learns = det.learns if learns is None else learns
+    d, k = det.n_features, max(len(det.counts), 1)
+    return 4 * (2 + 2 * d + k * d + k) + 4 if learns else 4  # (+ the "loaded" flag)
+
+
+def _diagonal(P: str, d: int, n_centres: str, centres: str, S: str) -> str:
     """Weighted squared distance to the nearest centre, weights 1/variance."""
-    return f"""    denom = (float)({p}_s.n - 1u);
+    return f"""    denom = (float)({S}.n - 1u);
     for (j = 0; j < {d}; ++j) {{
-        float var = {p}_s.m2[j] / denom;
+        float var = {S}.m2[j] / denom;
         if (!(var >= {P}_VAR_FLOOR)) {{
             var = {P}_VAR_FLOOR;
         }}
@@ -58,12 +70,18 @@ def _diagonal(p: str, P: str, d: int, n_centres: str, centres: str) -> str:
     }}"""
 
 
-def generate(det, name: str, features, prov) -> tuple[str, str]:
-    """(header, source) of the detector library ``name``."""
+def generate(det, name: str, features, prov, learns: bool | None = None) -> tuple[str, str]:
+    """(header, source) of the detector library ``name``. ``learns`` False ships a
+    detector that does not learn on the device: its state stays in flash and only
+    the threshold is in RAM (and in a saved blob)."""
     p, P = name, name.upper()
+    learns = det.learns if learns is None else (learns and det.learns)
     d, k = det.n_features, max(len(det.counts), 1)
     kmeans = det.kind == "kmeans"
-    header = f"""{banner(prov, f"{p}.h: the {det.kind} anomaly detector '{p}' with on-device learning")}#ifndef {P}_H
+    full = det.kind == "gaussian_full"
+    S = f"{p}_s" if learns else f"{p}_baseline"  # the state scoring reads
+    THR = f"{p}_s.threshold" if learns else f"{p}_thr"
+    header = f"""{banner(prov, f"{p}.h: the {det.kind} anomaly detector '{p}'" + (" with on-device learning" if learns else ""))}#ifndef {P}_H
 #define {P}_H
 
 #include <stdint.h>
@@ -74,8 +92,12 @@ extern "C" {{
 
 #define {P}_N_FEATURES {d}
 #define {P}_N_CENTERS {len(det.counts)}
+/* one output, the score (as in every tinyc library) */
+#define {P}_N_OUTPUTS 1
+/* 1 when {p}_learn updates the baseline on the device, 0 when it returns {P}_ERR_OFFLINE */
+#define {P}_LEARNS {1 if learns else 0}
 /* bytes of a saved state (see {p}_save) */
-#define {P}_STATE_SIZE {state_size(det)}u
+#define {P}_STATE_SIZE {state_size(det, learns)}u
 
 typedef enum {{
     {P}_OK = 0,
@@ -86,20 +108,24 @@ typedef enum {{
     {P}_ERR_OFFLINE = 5     /* this detector is fitted offline: it does not learn on the device */
 }} {p}_status;
 
-/* feature order expected in x[]: {', '.join(features)} */
+/* feature order expected in x[]: {c_comment(', '.join(features))} */
+extern const char *const {p}_feature_names[{P}_N_FEATURES];
 const char *{p}_status_str({p}_status status);
 /* how far x is from the learned normal data (0 = the mean; ~1 = one standard deviation per feature) */
 {p}_status {p}_score(const float *x, float *score);
 /* *flag = 1 when score > threshold; score may be NULL */
 {p}_status {p}_is_anomaly(const float *x, int32_t *flag, float *score);
-/* learn one more sample of normal data (running mean/variance{', nearest centre' if kmeans else ''}) */
+/* the API every tinyc library has: scores[0] = the score; *anomaly = the flag */
+{p}_status {p}_scores(const float *x, float *scores);
+{p}_status {p}_predict(const float *x, int32_t *anomaly);
+/* learn one more sample of normal data (running mean/variance{', nearest centre' if kmeans else ''}){'' if learns else f'; this build returns {P}_ERR_OFFLINE'} */
 {p}_status {p}_learn(const float *x);
 /* forget what was learned on the device: back to the baseline shipped in flash */
 void {p}_reset(void);
 uint32_t {p}_samples_learned(void);
 float {p}_threshold(void);
 void {p}_set_threshold(float threshold);
-/* the learned state as {P}_STATE_SIZE bytes (for flash persistence on the same device) */
+/* the {'learned state' if learns else 'threshold'} as {P}_STATE_SIZE bytes (for flash persistence on the same device) */
 {p}_status {p}_save(uint8_t *buf, uint32_t size);
 {p}_status {p}_restore(const uint8_t *buf, uint32_t size);
 
@@ -129,7 +155,7 @@ static uint16_t {p}_nearest(const float *x)
     }}
     return best;
 }}
-""" if kmeans else ""
+""" if kmeans and learns else ""
     learn_centres = f"""
     {{
         uint16_t c, seeded = 0;
@@ -146,13 +172,12 @@ static uint16_t {p}_nearest(const float *x)
         }}
         {p}_s.counts[c] += 1u;
     }}""" if kmeans else ""
-    full = det.kind == "gaussian_full"
-    ready = (f"{p}_s.n >= 2u && {p}_s.counts[{P}_N_CENTERS - 1] > 0u" if kmeans else
-             "1" if full else f"{p}_s.n >= 2u")
+    ready = (f"{S}.n >= 2u && {S}.counts[{P}_N_CENTERS - 1] > 0u" if kmeans else
+             "1" if full else f"{S}.n >= 2u")
     chol = (f"\n/* upper Cholesky factor of the inverse covariance, row by row (j >= i) */\n"
             f"static const float {p}_chol[{len(det.chol)}] = {{{', '.join(c_float(v) for v in det.chol)}}};\n"
             if full else "")
-    learn_body = (f"    (void)j;\n    return {P}_ERR_OFFLINE;" if full else f"""    {p}_ensure();
+    learn_body = (f"    (void)j;\n    return {P}_ERR_OFFLINE;" if not learns else f"""    {p}_ensure();
     {p}_s.n += 1u;
     for (j = 0; j < {d}; ++j) {{
         float delta = x[j] - {p}_s.mean[j];
@@ -168,7 +193,7 @@ static uint16_t {p}_nearest(const float *x)
         for (i = 0; i < {d}; ++i) {{
             float z = 0.0f;
             for (j = i; j < {d}; ++j) {{
-                z += {p}_chol[k] * (x[j] - {p}_s.mean[j]);
+                z += {p}_chol[k] * (x[j] - {S}.mean[j]);
                 ++k;
             }}
             acc += z * z;
@@ -176,11 +201,51 @@ static uint16_t {p}_nearest(const float *x)
         best = acc;
     }}"""
     else:
-        distance = None
+        distance = _diagonal(P, d, f"{P}_N_CENTERS" if kmeans else "1",
+                             f"{S}.centers[c]" if kmeans else f"{S}.mean", S)
     decls = ("    float best = FLT_MAX;\n    uint16_t j;" if full else
              f"    float w[{d}];\n    float best = FLT_MAX;\n    float denom;\n    uint16_t c, j;")
-    score_centres = f"{p}_s.centers[c]" if kmeans else f"{p}_s.mean"
-    n_score_centres = f"{P}_N_CENTERS" if kmeans else "1"
+    threshold = c_float(det.threshold) if np.isfinite(det.threshold) else "FLT_MAX"
+    if learns:
+        state = f"""static {p}_state_t {p}_s = {{0u, 0.0f, {{0.0f}}, {{0.0f}}, {{{{0.0f}}}}, {{0u}}}};
+static int {p}_loaded = 0;
+
+static void {p}_ensure(void)
+{{
+    if (!{p}_loaded) {{
+        {p}_s = {p}_baseline;
+        {p}_loaded = 1;
+    }}
+}}"""
+        reset = f"    {p}_s = {p}_baseline;\n    {p}_loaded = 1;"
+        ensure = f"    {p}_ensure();\n"
+        # (member of the state struct, whether it is a scalar, bytes)
+        fields = [("n", True, "4u"), ("threshold", True, "4u"), ("mean", False, f"{4 * d}u"),
+                  ("m2", False, f"{4 * d}u"), ("centers", False, f"{4 * len(det.counts) * d}u"),
+                  ("counts", False, f"{4 * len(det.counts)}u")]
+    else:
+        state = f"""/* the threshold: the one part of the detector that changes on the device */
+static float {p}_thr = {threshold};"""
+        reset = f"    {p}_thr = {p}_baseline.threshold;"
+        ensure = ""
+        fields = [("thr", True, "4u")]
+
+    def copies(cursor: str, prefix: str, save: bool) -> str:
+        out = []
+        for j, (member, scalar, n) in enumerate(fields):
+            var = ("&" if scalar else "") + prefix + member
+            args = f"o, {var}" if save else f"{var}, i"
+            out.append(f"    memcpy({args}, {n});\n")
+            if save or j < len(fields) - 1:
+                out.append(f"    {cursor} += {n[:-1]};\n")
+        return "".join(out)
+
+    save_fields = copies("o", f"{p}_s." if learns else f"{p}_", True)
+    restore_fields = copies("i", "s." if learns else "", False)
+    restore_decl = f"    {p}_state_t s;\n" if learns else "    float thr;\n"
+    restore_apply = (f"    {p}_ensure();\n    s = {p}_s;\n" if learns else "")
+    restore_commit = f"    {p}_s = s;\n" if learns else f"    {p}_thr = thr;\n"
+    names = ",\n".join(f"    {c_string(f)}" for f in features)
     source = f"""{banner(prov, f"{p}.c: the {det.kind} anomaly detector '{p}'")}#include "{p}.h"
 
 #include <float.h>
@@ -199,26 +264,20 @@ typedef struct {{
     uint32_t counts[{k}];
 }} {p}_state_t;
 
-/* the baseline shipped in flash; {p}_reset() copies it into the learned state */
+/* the baseline shipped in flash{f"; {p}_reset() copies it into the learned state" if learns else ""} */
 static const {p}_state_t {p}_baseline = {{
-    {int(det.n)}u, {c_float(det.threshold) if np.isfinite(det.threshold) else "FLT_MAX"},
+    {int(det.n)}u, {threshold},
     {{{", ".join(c_float(v) for v in det.mean)}}},
     {{{", ".join(c_float(v) for v in det.m2)}}},
     {{{", ".join("{" + ", ".join(c_float(v) for v in row) + "}" for row in centers)}}},
     {{{", ".join(f"{int(v)}u" for v in counts)}}}
 }};
-
 {chol}
-static {p}_state_t {p}_s = {{0u, 0.0f, {{0.0f}}, {{0.0f}}, {{{{0.0f}}}}, {{0u}}}};
-static int {p}_loaded = 0;
+{state}
 
-static void {p}_ensure(void)
-{{
-    if (!{p}_loaded) {{
-        {p}_s = {p}_baseline;
-        {p}_loaded = 1;
-    }}
-}}
+const char *const {p}_feature_names[{P}_N_FEATURES] = {{
+{names}
+}};
 
 const char *{p}_status_str({p}_status status)
 {{
@@ -253,11 +312,10 @@ static int {p}_finite(const float *x)
     if (!{p}_finite(x)) {{
         return {P}_ERR_INPUT;
     }}
-    {p}_ensure();
-    if (!({ready})) {{
+{ensure}    if (!({ready})) {{
         return {P}_ERR_NOT_READY;
     }}
-{distance or _diagonal(p, P, d, n_score_centres, score_centres)}
+{distance}
     *score = best * {c_float(np.float32(1.0 / d))};
     return {P}_OK;
 }}
@@ -273,11 +331,21 @@ static int {p}_finite(const float *x)
     if (st != {P}_OK) {{
         return st;
     }}
-    *flag = (s > {p}_s.threshold) ? 1 : 0;
+    *flag = (s > {THR}) ? 1 : 0;
     if (score != 0) {{
         *score = s;
     }}
     return {P}_OK;
+}}
+
+{p}_status {p}_scores(const float *x, float *scores)
+{{
+    return {p}_score(x, scores);
+}}
+
+{p}_status {p}_predict(const float *x, int32_t *anomaly)
+{{
+    return {p}_is_anomaly(x, anomaly, 0);
 }}
 
 {p}_status {p}_learn(const float *x)
@@ -294,26 +362,22 @@ static int {p}_finite(const float *x)
 
 void {p}_reset(void)
 {{
-    {p}_s = {p}_baseline;
-    {p}_loaded = 1;
+{reset}
 }}
 
 uint32_t {p}_samples_learned(void)
 {{
-    {p}_ensure();
-    return {p}_s.n;
+{ensure}    return {S}.n;
 }}
 
 float {p}_threshold(void)
 {{
-    {p}_ensure();
-    return {p}_s.threshold;
+{ensure}    return {THR};
 }}
 
 void {p}_set_threshold(float threshold)
 {{
-    {p}_ensure();
-    {p}_s.threshold = threshold;
+{ensure}    {THR} = threshold;
 }}
 
 /* FNV-1a over the blob's bytes */
@@ -338,24 +402,11 @@ static uint32_t {p}_checksum(const uint8_t *buf, uint32_t n)
     if (size < {P}_STATE_SIZE) {{
         return {P}_ERR_STATE;
     }}
-    {p}_ensure();
-    head[0] = {P}_MAGIC;
+{ensure}    head[0] = {P}_MAGIC;
     head[1] = {P}_TAG;
     memcpy(o, head, sizeof head);
     o += sizeof head;
-    memcpy(o, &{p}_s.n, 4u);
-    o += 4;
-    memcpy(o, &{p}_s.threshold, 4u);
-    o += 4;
-    memcpy(o, {p}_s.mean, sizeof {p}_s.mean);
-    o += sizeof {p}_s.mean;
-    memcpy(o, {p}_s.m2, sizeof {p}_s.m2);
-    o += sizeof {p}_s.m2;
-    memcpy(o, {p}_s.centers, {4 * len(det.counts) * d}u);
-    o += {4 * len(det.counts) * d};
-    memcpy(o, {p}_s.counts, {4 * len(det.counts)}u);
-    o += {4 * len(det.counts)};
-    sum = {p}_checksum(buf, (uint32_t)(o - buf));
+{save_fields}    sum = {p}_checksum(buf, (uint32_t)(o - buf));
     memcpy(o, &sum, 4u);
     return {P}_OK;
 }}
@@ -365,8 +416,7 @@ static uint32_t {p}_checksum(const uint8_t *buf, uint32_t n)
     uint32_t head[2];
     uint32_t sum;
     const uint8_t *i = buf;
-    {p}_state_t s;
-    if (buf == 0) {{
+{restore_decl}    if (buf == 0) {{
         return {P}_ERR_NULL;
     }}
     if (size < {P}_STATE_SIZE) {{
@@ -377,22 +427,16 @@ static uint32_t {p}_checksum(const uint8_t *buf, uint32_t n)
     if (head[0] != {P}_MAGIC || head[1] != {P}_TAG || sum != {p}_checksum(buf, {P}_STATE_SIZE - 4u)) {{
         return {P}_ERR_STATE;
     }}
-    {p}_ensure();
-    s = {p}_s;
-    i += sizeof head;
-    memcpy(&s.n, i, 4u);
-    i += 4;
-    memcpy(&s.threshold, i, 4u);
-    i += 4;
-    memcpy(s.mean, i, sizeof s.mean);
-    i += sizeof s.mean;
-    memcpy(s.m2, i, sizeof s.m2);
-    i += sizeof s.m2;
-    memcpy(s.centers, i, {4 * len(det.counts) * d}u);
-    i += {4 * len(det.counts) * d};
-    memcpy(s.counts, i, {4 * len(det.counts)}u);
-    {p}_s = s;
-    return {P}_OK;
+{restore_apply}    i += sizeof head;
+{restore_fields}{restore_commit}    return {P}_OK;
 }}
 """
     return header, source
+
+
+def library(det, name: str, features, prov):
+    """The detector as a :class:`tinyc.codegen.library.CLibrary` (what backends emit)."""
+    from .library import CLibrary
+
+    header, source = generate(det, name, features, prov, det.on_device)
+    return CLibrary(f"{name}.h", header, f"{name}.c", source, 4 * det.n_features)

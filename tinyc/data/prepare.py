@@ -51,7 +51,19 @@ def _sort_labels(labels) -> list[str]:
         return sorted(labels)
 
 
-def _encode(table: Table, task: Task, classes: list[str] | None, label: str):
+ANOMALY_CLASSES = ("normal", "anomaly")  # label 0 and 1 of task anomaly
+_FLAGS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1, "normal": 0, "anomaly": 1}
+
+
+def _encode(table: Table, task: Task, classes: list[str] | None, label: str | None):
+    if task == Task.anomaly:  # optional label: 1 marks a known anomaly, 0 (or no label) normal data
+        if table.y_raw is None:
+            return np.zeros(table.rows, dtype=np.int64)
+        bad = next((v for v in table.y_raw.tolist() if v.strip().lower() not in _FLAGS), None)
+        if bad is not None:
+            raise DataError(f"{table.path}: label column '{label}' of task anomaly must be 0 (normal) or 1 "
+                            f"(anomaly), found '{bad}'")
+        return np.array([_FLAGS[v.strip().lower()] for v in table.y_raw.tolist()], dtype=np.int64)
     if task == Task.classification:
         index = {c: i for i, c in enumerate(classes)}
         unknown = sorted(set(table.y_raw.tolist()) - set(index))
@@ -97,19 +109,24 @@ def split_indices(y: np.ndarray, percent: float, seed: int, stratify: bool) -> t
     return np.sort(train), np.sort(hold)
 
 
-def prepare(task: Task, label: str, train: Table, holdout: Table | None, holdout_percent: float | None,
+def prepare(task: Task, label: str | None, train: Table, holdout: Table | None, holdout_percent: float | None,
             missing: MissingPolicy, seed: int) -> Dataset:
     classes: list[str] = []
     if task == Task.classification:
         classes = _sort_labels(set(train.y_raw.tolist()))
+    elif task == Task.anomaly:
+        classes = list(ANOMALY_CLASSES)
     y_all = _encode(train, task, classes, label)
     X_all = train.X
     if holdout is None:
-        tr, ho = split_indices(y_all, holdout_percent, seed, stratify=task == Task.classification)
+        tr, ho = split_indices(y_all, holdout_percent, seed, stratify=task != Task.regression)
         X_tr, y_tr, X_ho, y_ho = X_all[tr], y_all[tr], X_all[ho], y_all[ho]
     else:
         X_tr, y_tr = X_all, y_all
         X_ho, y_ho = holdout.X, _encode(holdout, task, classes, label)
+    if task == Task.anomaly and not (y_tr == 0).any():
+        raise DataError(f"{train.path}: the training part has no normal rows (label 0); an anomaly detector "
+                        f"learns from normal data")
     if task == Task.classification and len(np.unique(y_tr)) < 2:
         raise DataError(f"{train.path}: the training part has a single class; classification needs two or more")
 
@@ -143,7 +160,8 @@ def prepare(task: Task, label: str, train: Table, holdout: Table | None, holdout
                 X_tr[np.isnan(X_tr[:, j]), j] = value
                 X_ho[np.isnan(X_ho[:, j]), j] = value
 
-    constant = [j for j in range(X_tr.shape[1]) if np.all(X_tr[:, j] == X_tr[0, j])]
+    ref = X_tr[y_tr == 0] if task == Task.anomaly else X_tr  # a detector learns from the normal rows
+    constant = [j for j in range(X_tr.shape[1]) if np.all(ref[:, j] == ref[0, j])]
     if len(constant) == X_tr.shape[1]:
         raise DataError(f"{train.path}: every feature column is constant in the training part; nothing to learn from")
     keep = [j for j in range(X_tr.shape[1]) if j not in set(constant)]

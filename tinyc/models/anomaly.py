@@ -27,12 +27,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..spec.ir import Task
+
 VAR_FLOOR = np.float32(1e-6)  # variance floor: a constant feature does not divide by zero
 
 
 @dataclass
 class Detector:
-    kind: str  # "gaussian" or "kmeans"
+    kind: str  # "gaussian", "gaussian_full" or "kmeans"
     n: int  # samples learned
     mean: np.ndarray  # (d,) float32, running mean of every sample
     m2: np.ndarray  # (d,) float32, running sum of squared deviations
@@ -40,11 +42,38 @@ class Detector:
     counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))  # (k,)
     threshold: float = float("inf")
     chol: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))  # packed upper U, row by row
+    on_device: bool = True  # the emitted library learns on the device (when the kind can)
+
+    task = Task.anomaly
+    qinfo = None
+    quant = "float32"
 
     @property
     def learns(self) -> bool:
         """Whether the detector can keep learning on the device."""
         return self.kind != "gaussian_full"
+
+    @property
+    def learns_on_device(self) -> bool:
+        return self.learns and self.on_device
+
+    @property
+    def family(self) -> str:
+        """The spec's family name: gaussian (either covariance) or kmeans."""
+        return "kmeans" if self.kind == "kmeans" else "gaussian"
+
+    @property
+    def params(self) -> dict:
+        if self.kind == "kmeans":
+            return {"k": len(self.counts)}
+        return {"covariance": "full" if self.kind == "gaussian_full" else "diagonal"}
+
+    def size_summary(self) -> str:
+        d = self.n_features
+        what = {"gaussian": f"diagonal Gaussian over {d} features",
+                "gaussian_full": f"full-covariance Gaussian (Mahalanobis) over {d} features",
+                "kmeans": f"distance to the nearest of {len(self.counts)} k-means centres over {d} features"}[self.kind]
+        return what + (", learning on the device" if self.learns_on_device else "")
 
     @property
     def n_features(self) -> int:
@@ -90,12 +119,39 @@ class Detector:
     def is_anomaly(self, X: np.ndarray) -> np.ndarray:
         return self.scores(X) > np.float32(self.threshold)
 
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """1 for an anomaly, 0 for normal (as ``<model>_predict``)."""
+        return self.is_anomaly(X).astype(np.int64)
+
+    def to_json(self) -> dict:
+        arrays = {"mean": self.mean, "m2": self.m2, "centers": self.centers, "counts": self.counts, "chol": self.chol}
+        return {"kind": self.kind, "n": int(self.n), "threshold": float(self.threshold), "on_device": self.on_device,
+                "arrays": {k: {"dtype": str(v.dtype), "shape": list(v.shape), "data": v.ravel().tolist()}
+                           for k, v in arrays.items()}}
+
+    @classmethod
+    def from_json(cls, doc: dict) -> "Detector":
+        a = {k: np.array(v["data"], dtype=v["dtype"]).reshape(v["shape"]) for k, v in doc["arrays"].items()}
+        return cls(doc["kind"], doc["n"], a["mean"], a["m2"], a["centers"], a["counts"], doc["threshold"], a["chol"],
+                   doc["on_device"])
+
 
 def empty(kind: str, d: int, k: int = 1) -> Detector:
     """The reset state of a detector that learns from nothing."""
+    if kind == "gaussian_full":
+        raise ValueError("a gaussian_full detector is fitted offline only")
     return Detector(kind, 0, np.zeros(d, dtype=np.float32), np.zeros(d, dtype=np.float32),
                     np.zeros((k if kind == "kmeans" else 0, d), dtype=np.float32),
                     np.zeros(k if kind == "kmeans" else 0, dtype=np.uint32))
+
+
+def shape(kind: str, d: int, k: int = 1) -> Detector:
+    """A detector of the given size with zero state: what the cost model needs before fitting."""
+    if kind != "gaussian_full":
+        return empty(kind, d, k)
+    det = Detector(kind, 0, np.zeros(d, dtype=np.float32), np.zeros(d, dtype=np.float32))
+    det.chol = np.zeros(d * (d + 1) // 2, dtype=np.float32)
+    return det
 
 
 def learn(det: Detector, X: np.ndarray) -> Detector:
@@ -123,7 +179,7 @@ def learn(det: Detector, X: np.ndarray) -> Detector:
                 centers[c] = centers[c] + (x - centers[c]) / np.float32(counts[c] + 1)
             counts[c] += 1
     return Detector(det.kind, n, mean.astype(np.float32), m2.astype(np.float32), centers.astype(np.float32),
-                    counts, det.threshold)
+                    counts, det.threshold, det.chol, det.on_device)
 
 
 def _nearest(centers: np.ndarray, x: np.ndarray) -> int:
@@ -183,3 +239,42 @@ def threshold_for_f1(det: Detector, X: np.ndarray, is_anomaly: np.ndarray) -> fl
         if f1 > best_f1:
             best_t, best_f1 = float(t), f1
     return best_t
+
+
+# Code bytes of a detector library as arm-none-eabi-gcc 12 -Os links it (measured with
+# toolchain.measure, score + flag; with learning also learn/save/restore), by instruction
+# set and whether it learns on the device. Thumb-1 (Cortex-M0/M0+) includes the
+# soft-float routines (add, mul, div, compare: ~3.6 KB), as does Thumb-2 without FPU
+# (Cortex-M3, ~1.4 KB); Thumb-2 learning includes memcpy.
+CODE_BYTES = {
+    ("thumb2", False): {"gaussian": 344, "gaussian_full": 284, "kmeans": 358},
+    ("thumb2", True): {"gaussian": 1120, "kmeans": 1440},
+    ("thumb1", False): {"gaussian": 3808, "gaussian_full": 3088, "kmeans": 3828},
+    ("thumb1", True): {"gaussian": 4640, "kmeans": 4990},
+    ("thumb2_soft", False): {"gaussian": 1812, "gaussian_full": 1440, "kmeans": 1830},
+    ("thumb2_soft", True): {"gaussian": 2568, "kmeans": 2900},
+}
+DIV_CYCLES = {"none": 120.0, "single": 14.0, "double": 14.0}  # one float division (1/variance per feature)
+
+
+def baseline_bytes(det: Detector) -> int:
+    """The const baseline in flash (the state struct, plus the Cholesky factor)."""
+    d, k = det.n_features, max(len(det.counts), 1)
+    return 4 * (2 + 2 * d + k * d + k) + 4 * len(det.chol)
+
+
+def cost(det: Detector, caps):
+    """Flash, RAM, operations and cycles of one score on a core (tinyc.models.Cost)."""
+    from ..codegen.c_anomaly import state_ram
+    from .base import STACK_BYTES, Cost, cycles_per_mac
+
+    learns = det.learns_on_device
+    isa = "thumb1" if caps.arch == "armv6-m" else "thumb2_soft" if caps.fpu == "none" else "thumb2"
+    code = CODE_BYTES[(isa, learns)][det.kind]
+    weights = baseline_bytes(det)
+    d = det.n_features
+    ops = d * (d + 1) // 2 if det.kind == "gaussian_full" else d * max(len(det.counts), 1)
+    divisions = 0 if det.kind == "gaussian_full" else d
+    cycles = int(ops * cycles_per_mac(caps, "float32") + divisions * DIV_CYCLES[caps.fpu])
+    ram = state_ram(det, learns) + (0 if det.kind == "gaussian_full" else 4 * d) + STACK_BYTES
+    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops, cycles=cycles)

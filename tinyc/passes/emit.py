@@ -31,7 +31,7 @@ def write_holdout(ds, path: Path, predictions: np.ndarray | None = None) -> None
 
 def write_predictions(model, ds, path: Path) -> None:
     pred = model.predict(ds.X_holdout)
-    if ds.task == Task.classification:
+    if ds.task != Task.regression:  # class labels; a detector's 0/1 flag is normal/anomaly
         rows = [ds.classes[int(c)] for c in pred]
     else:
         rows = [_csv_number(v) for v in pred.astype(np.float32)]
@@ -71,7 +71,9 @@ def _measure(backend, req, folder: Path) -> dict:
         return {"flash": None, "ram": None, "note": "measured only for Arm targets"}
     if not toolchain.available():
         return {"flash": None, "ram": None, "note": toolchain.INSTALL_HINT}
-    m = toolchain.measure(folder, req.name, backend.cflags, link_libm=backend.needs_libm(req))
+    anomaly = (toolchain.anomaly_calls(req.name, req.model.learns_on_device)
+               if req.model.task == Task.anomaly else None)
+    m = toolchain.measure(folder, req.name, backend.cflags, link_libm=backend.needs_libm(req), anomaly=anomaly)
     return {"flash": m.flash, "ram": m.ram, "soft_float": m.soft_float, "library_symbols": list(m.library_symbols),
             "library_bytes": m.library_bytes,
             "tool": "arm-none-eabi-gcc -Os, --gc-sections, arm-none-eabi-size"}
@@ -118,10 +120,26 @@ def output_readme(report: dict, name: str) -> str:
     call = (f"int32_t cls;\nif ({name}_predict(x, &cls) == {P}_OK) {{\n"
             f"    printf(\"%s\\n\", {name}_class_label(cls));\n}}" if classification else
             f"float y;\nif ({name}_predict_value(x, &y) == {P}_OK) {{\n    printf(\"%f\\n\", (double)y);\n}}")
+    api = (f"Every symbol starts with `{name}_`; there is no heap, no recursion, weights are `const`\n"
+           f"(flash), and `{name}_scores_r()` takes caller-supplied scratch for re-entrant use.\n"
+           f"NaN or infinite inputs return `{P}_ERR_INPUT`.")
+    anomaly = report.get("anomaly")
+    if anomaly:
+        call = (f"int32_t anomaly;\nfloat score;\nif ({name}_is_anomaly(x, &anomaly, &score) == {P}_OK && anomaly) {{\n"
+                f"    /* raise the alarm */\n}}\n/* {'feed normal data to adapt the baseline: ' + name + '_learn(x); ' if anomaly['learn'] != 'offline' else ''}"
+                f"see {name}.h for _reset, _save and _restore */")
+        api = (f"Every symbol starts with `{name}_`; there is no heap and no recursion. The detector "
+               f"({anomaly['learn']}: {anomaly['shipped']}) flags a score above {anomaly['threshold']:.6g} "
+               f"({anomaly['threshold_rule']}); `{name}_set_threshold()` changes it. NaN or infinite "
+               f"inputs return `{P}_ERR_INPUT`.")
+
+    def fmt(v):
+        return "—" if v is None else f"{v:.4f}"
+
     return f"""# {name}: a {m['description']} built by tinyc
 
-{report['task']}, {metric} on the holdout: **{m['metrics']['holdout'][metric]:.4f}**
-(training: {m['metrics']['train'][metric]:.4f}). Details: `report.json`.
+{report['task']}, {metric} on the holdout: **{fmt(m['metrics']['holdout'][metric])}**
+(training: {fmt(m['metrics']['train'][metric])}). Details: `report.json`.
 
 ## Use it in three steps
 
@@ -136,9 +154,7 @@ def output_readme(report: dict, name: str) -> str:
 {call}
 ```
 
-Every symbol starts with `{name}_`; there is no heap, no recursion, weights are `const`
-(flash), and `{name}_scores_r()` takes caller-supplied scratch for re-entrant use.
-NaN or infinite inputs return `{P}_ERR_INPUT`.
+{api}
 
 ## Per target (estimates)
 
@@ -149,7 +165,7 @@ NaN or infinite inputs return `{P}_ERR_INPUT`.
 ## Files
 
 - `<target>/include/{name}.h`, `<target>/src/{name}.c`: the library for each target
-- `artifacts/model.json`: the model as arrays; `artifacts/model.onnx`: its float form as ONNX;
+- `artifacts/model.json`: the model as arrays{'' if anomaly else '; `artifacts/model.onnx`: its float form as ONNX'};
   `artifacts/predict`: desktop tool
   (`artifacts/predict --csv artifacts/holdout.csv`); `artifacts/holdout.csv` and
   `artifacts/holdout_predictions.csv`: the holdout rows and what the model predicts for them

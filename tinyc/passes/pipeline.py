@@ -52,7 +52,7 @@ def sha256_file(path: Path) -> str:
 class BuildResult:
     out_dir: Path
     dataset: Dataset  # the columns the emitted model uses
-    search: SearchResult
+    search: SearchResult | None  # None for an anomaly detector (see report["search"])
     report: dict
     model: Model | None = None  # the emitted model (after quantization and fitting)
 
@@ -98,7 +98,7 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
             fixed[cfg.family.value] = {p.name.value: _rule(p.value) for p in cfg.params}
         if s.search.trials is not None:
             max_trials = s.search.trials.value
-    if quant in ("int8", "int16"):  # families without an integer form cannot be emitted in this mode
+    if quant in ("int8", "int16") and task != Task.anomaly:  # families without an integer form cannot be emitted in this mode
         integer = tuple(f for f in families if FAMILY_REGISTRY[f].int_code_bytes is not None)
         if not integer:
             raise BuildError(f"quantize {quant}: none of the families searched ({', '.join(families)}) has an "
@@ -255,7 +255,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
 
     s = r.spec
     if s.task.value == Task.anomaly:
-        raise BuildError("task anomaly: this version of tinyc does not build anomaly detectors yet")
+        return build_anomaly(r, spec_path, out_dir, on_event)
     train, holdout = load_data(r)
     percent = s.data.holdout.percent.value if s.data.holdout.percent is not None else None
     ds = prepare(s.task.value, s.data.label.value, train, holdout, percent, s.data.missing.value, s.seed.value)
@@ -279,17 +279,110 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     spec_sha, data_sha = sha256_file(spec_path), sha256_file(r.data_path)
     prov = Provenance(__version__, spec_path.name, spec_sha, data_sha, model_id)
     report["provenance"].update({"spec_sha256": spec_sha, "data_sha256": data_sha, "model_id": model_id})
+    onnx = lambda tmp: _write_onnx(fit.float_model, fit.model.quant, ds, s.model.value, tmp)  # noqa: E731
+    _write_build(r, spec_path, out_dir, model, ds, report, model_doc, prov, fit.costs, onnx,
+                 {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)})
+    return BuildResult(out_dir, ds, res, report, model)
+
+
+def build_anomaly(r: Resolved, spec_path: Path, out_dir: Path,
+                  on_event: Callable[[dict], None] | None = None) -> BuildResult:
+    """task anomaly: the detector pass (tinyc.passes.detect) in place of search,
+    quantization and fitting; the same output folder."""
+    from .detect import DetectError, confusion, detect, evaluate
+
+    s = r.spec
+    train, holdout = load_data(r)
+    percent = s.data.holdout.percent.value if s.data.holdout.percent is not None else None
+    label = s.data.label.value if s.data.label else None
+    ds = prepare(Task.anomaly, label, train, holdout, percent, s.data.missing.value, s.seed.value)
+    n_cols = len(r.csv.columns) if r.csv else len(train.feature_names) + (1 if label else 0)
+    prof = profile(ds, train.rows + (holdout.rows if holdout else 0), n_cols,
+                   int(train.X.nbytes + (holdout.X.nbytes if holdout else 0)))
+    cfg = search_config(r)
+    learn = s.learn.value
+    rate = s.false_alarms.value / 100 if s.false_alarms is not None else None
+    metric = s.metric.value.value
+    try:
+        found = detect(ds.X_train, ds.y_train, cfg.targets, metric, learn, rate, cfg.families, cfg.fixed,
+                       s.seed.value, cfg.budget_s, on_event)
+    except DetectError as e:
+        raise BuildError(str(e)) from None
+    det, ev = found.detector, found.evaluated
+    scores = {"train": evaluate(ev, ds.X_train, ds.y_train), "holdout": evaluate(ev, ds.X_holdout, ds.y_holdout)}
+    train_m, hold_m = scores["train"][metric], scores["holdout"][metric]
+    targets = {}
+    for t in cfg.targets:
+        c = found.chosen.costs[t.name]
+        targets[t.name] = {**c.as_dict(), "flash_limit": t.flash, "ram_limit": t.ram, "clock_hz": t.caps.clock_hz,
+                           "latency_us": round(c.cycles / t.caps.clock_hz * 1e6, 3), "estimated": True}
+    cm = confusion(ev, ds.X_holdout, ds.y_holdout)
+    per_class = []
+    for i, lab in enumerate(ds.classes):
+        tp, pred, support = cm[i][i], cm[0][i] + cm[1][i], sum(cm[i])
+        prec, rec = (tp / pred if pred else 0.0), (tp / support if support else 0.0)
+        per_class.append({"label": lab, "precision": prec, "recall": rec,
+                          "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0, "support": support})
+    gap = ("no labelled anomalies on both sides: the metric cannot be compared" if train_m is None or hold_m is None
+           else explain_gap(metric, train_m, hold_m, True))
+    board = [t.row(t.seconds) for t in found.trials]
+    report = {
+        "schema_version": REPORT_SCHEMA_VERSION, "tinyc_version": __version__, "model_name": s.model.value,
+        "task": "anomaly", "metric": metric, "provenance": {"seed": s.seed.value},
+        "quantization": {"requested": s.quantize.value.value, "effective": "float32", "candidates": [],
+                         "emitted_comparison": [],
+                         "note": "anomaly detectors are emitted in float32 (their state keeps learning on the device)"},
+        "fitting": {"steps": [], "first_choice_fit": True, "features_kept": len(ds.feature_names),
+                    "features_dropped": []},
+        "data": prof,
+        "search": {"budget_s": cfg.budget_s, "elapsed_s": round(found.elapsed, 3), "stopped_by": found.stopped_by,
+                   "max_trials": len(found.trials), "folds": 4, "families": list(cfg.families),
+                   "leaderboard": board, "history": [], "ranked_by": found.ranked_by},
+        "model": {
+            "family": det.family, "params": det.params, "description": ev.size_summary(), "quantization": "float32",
+            "validation_metric": found.chosen.metric, "chosen_trial": found.chosen.trial, "importance": [],
+            "metrics": scores, "gap_explanation": gap,
+            "confusion": {"labels": list(ds.classes), "holdout": cm}, "per_class": per_class,
+        },
+        "anomaly": {
+            "threshold": ev.threshold, "threshold_rule": found.threshold_rule,
+            "false_alarms_declared": rate, "false_alarm_rate_holdout": scores["holdout"]["false_alarm_rate"],
+            "learn": learn.value, "shipped": "empty (learned on the device)" if det.n == 0 else
+            f"fitted on {det.n} normal rows", "normal_training_rows": int(np.sum(ds.y_train == 0)),
+            "labelled_anomalies": {"train": int(np.sum(ds.y_train == 1)), "holdout": int(np.sum(ds.y_holdout == 1))},
+        },
+        "targets": targets,
+    }
+    model_doc = {"family": det.family, "task": "anomaly", "params": det.params, "features": list(ds.feature_names),
+                 "classes": list(ds.classes), "detector": det.to_json(), "evaluated": ev.to_json()}
+    model_id = hashlib.sha256(json_bytes(model_doc)).hexdigest()[:16]
+    spec_sha, data_sha = sha256_file(spec_path), sha256_file(r.data_path)
+    prov = Provenance(__version__, spec_path.name, spec_sha, data_sha, model_id)
+    report["provenance"].update({"spec_sha256": spec_sha, "data_sha256": data_sha, "model_id": model_id})
+    no_onnx = lambda tmp: {"onnx": None, "onnx_note": "anomaly detectors have no ONNX form"}  # noqa: E731
+    _write_build(r, spec_path, out_dir, det, ds, report, model_doc, prov, found.chosen.costs, no_onnx,
+                 {"stopped_by": found.stopped_by, "trials": len(found.trials)}, golden=ev)
+    return BuildResult(out_dir, ds, None, report, det)
+
+
+def _write_build(r: Resolved, spec_path: Path, out_dir: Path, model, ds: Dataset, report: dict, model_doc: dict,
+                 prov: Provenance, costs: dict, extra_artifacts, search_summary: dict, golden=None) -> None:
+    """The output folder, written atomically: a library per target, the predict
+    tool, the holdout rows and predictions (of ``golden``, by default the emitted
+    model), reports, model.json and the manifest."""
+    s = r.spec
+    spec_sha, data_sha = prov.spec_sha256, prov.data_sha256
     with atomic_dir(out_dir) as tmp:
-        emitted = emit_all(model, ds, s.model.value, prov, fit.costs, tmp)
+        emitted = emit_all(model, ds, s.model.value, prov, costs, tmp)
         (tmp / "artifacts").mkdir()
         write_holdout(ds, tmp / "artifacts" / "holdout.csv")
-        write_predictions(model, ds, tmp / "artifacts" / "holdout_predictions.csv")
+        write_predictions(golden or model, ds, tmp / "artifacts" / "holdout_predictions.csv")
         try:
             why_not = build_predict_tool(model, ds, s.model.value, prov, tmp)
         except subprocess.CalledProcessError as e:
             raise BuildError(f"the generated C did not compile on this machine (a tinyc bug): {e.stderr}") from None
         report["artifacts"] = {"predict": "artifacts/predict" if why_not is None else None,
-                               "predict_note": why_not, **_write_onnx(fit.float_model, fit.model.quant, ds, s.model.value, tmp)}
+                               "predict_note": why_not, **extra_artifacts(tmp)}
         for name, note in emitted.items():
             report["targets"][name]["files"] = note["files"]
             report["targets"][name]["measured"] = note["measured"]
@@ -316,12 +409,11 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
             "holdout": ({"file": s.data.holdout.path, "sha256": sha256_file(r.holdout_path)}
                         if r.holdout_path else None),
             "seed": s.seed.value,
-            "search": {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)},
-            "model_id": model_id,
+            "search": search_summary,
+            "model_id": prov.model_id,
             "targets": {name: {"flash": t["flash"], "ram": t["ram"], "measured_flash": t["measured"]["flash"],
                                "measured_ram": t["measured"]["ram"]} for name, t in report["targets"].items()},
         })
-    return BuildResult(out_dir, ds, res, report, model)
 
 
 def _write_onnx(float_model, emitted_mode: str, ds: Dataset, name: str, out: Path) -> dict:

@@ -45,12 +45,19 @@ def render(rep: dict) -> str:
                   "| | " + " | ".join(md(x) for x in labels) + " |", "|---" * (len(labels) + 1) + "|"]
         for lab, row in zip(labels, m["confusion"]["holdout"]):
             lines.append(f"| **{md(lab)}** | " + " | ".join(str(v) for v in row) + " |")
+    a = rep.get("anomaly")
+    if a:
+        fa = a["false_alarm_rate_holdout"]
+        lines += ["", f"Flags a score above {a['threshold']:.6g} ({md(a['threshold_rule'])}); false alarms on the "
+                      f"held-out normal rows: {'—' if fa is None else f'{fa * 100:.2f}%'}. Learning: "
+                      f"{md(a['learn'])} ({md(a['shipped'])})."]
     s = rep["search"]
     lines += ["", f"Search: {len(s['leaderboard'])} candidates in {s['elapsed_s']:.1f} s of {s['budget_s']:g} s "
               f"(stopped by {md(s['stopped_by'])}). Best five that fit:", "",
               f"| # | family | {md(metric)} | flash |", "|---|---|---|---|"]
     greater = metric not in ("rmse", "mae")
-    fit = sorted((c for c in s["leaderboard"] if c["fits"]), key=lambda c: -c["metric"] if greater else c["metric"])
+    fit = sorted((c for c in s["leaderboard"] if c["fits"]),
+                 key=lambda c: (c["metric"] is None, -(c["metric"] or 0) if greater else (c["metric"] or 0)))
     for c in fit[:5]:
         lines.append(f"| {c['trial']} | {md(c['family'])} | {_num(c['metric'])} | "
                      f"{max(t['flash'] for t in c['costs'].values())} |")

@@ -56,7 +56,7 @@ CODES: dict[str, str] = {
     "    task classification\n    budget 30s\n    target cortex-m4 { flash 32KB ram 8KB }",
     "E0102": "Unknown statement: the word at the start of a statement is not a keyword\n"
     "allowed there. Top-level keywords: model, data, task, metric, budget, seed,\n"
-    "quantize, target, search. Inside `data { }`: label, ignore, holdout, missing.\n"
+    "quantize, target, search, false_alarms, learn. Inside `data { }`: label, ignore, holdout, missing.\n"
     "Inside `target NAME { }`: flash, ram, clock.",
     "E0103": "Unterminated string: a string starts with '\"' and must end with '\"' on the\nsame line.",
     "E0104": "Bad number: numbers are written as 42, 0.5 or 1e-3, optionally followed\n"
@@ -85,6 +85,8 @@ CODES: dict[str, str] = {
     "budget, or a budget exceeds what the device has.",
     "E0206": "Search block error: an unknown model family or hyperparameter, a range\n"
     "whose low end is above its high end, or a value of the wrong type.",
+    "E0207": "Statement does not fit the task: `false_alarms` and `learn` configure an\n"
+    "anomaly detector and apply to `task anomaly` only.",
     "E0301": "Data file not found: the path is relative to the directory of the spec file.",
     "E0302": "Column not found: a column named in the spec is not in the CSV header.",
     "E0303": "Data file cannot be used: it is empty, has no header, or has a column\n"

@@ -80,7 +80,7 @@ class _Printer:
     def spec(self, spec: Spec):
         self.tolerance = spec.quantize_tolerance
         stmts = []
-        for key in ("model", "task", "metric", "budget", "seed", "quantize"):
+        for key in ("model", "task", "metric", "budget", "seed", "quantize", "false_alarms", "learn"):
             node = getattr(spec, key)
             if node is not None:
                 stmts.append((node, lambda d, k=key, n=node: self.simple(k, n, d)))
@@ -94,7 +94,7 @@ class _Printer:
             emit(0)
 
     def simple(self, key, node, depth):
-        if key == "budget":
+        if key in ("budget", "false_alarms"):
             text = _qty(node)
         elif key == "model":
             text = _name(node.value)

@@ -69,6 +69,14 @@ class Quantization(str, Enum):
     auto = "auto"
 
 
+class Learn(str, Enum):
+    """Where an anomaly detector learns its normal baseline."""
+
+    offline = "offline"  # fitted by tinyc, shipped in flash; the device does not learn
+    on_device = "on_device"  # shipped empty; the device learns from its own normal data
+    both = "both"  # shipped fitted, and the device keeps learning
+
+
 class MissingPolicy(str, Enum):
     """What to do with empty or NaN cells in feature columns."""
 
@@ -157,6 +165,9 @@ class Spec(Node):
     quantize_tolerance: Quantity | None = None
     targets: list[Target] = Field(default_factory=list)
     search: Search | None = None
+    # task anomaly only: the false-alarm rate the threshold is set for, and where it learns
+    false_alarms: Quantity | None = None
+    learn: Located[Learn] | None = None
 
 
 def strip_spans(obj):

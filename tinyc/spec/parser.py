@@ -20,7 +20,7 @@ from . import vocab
 from .diagnostics import Diagnostic, Note, SpecError, sort_key, suggestion
 from .syntax import parse_tree, span_of_meta, span_of_token
 from .ir import (
-    DataSource, FamilyConfig, Holdout, Located, Metric, MissingPolicy, Param, ParamValue,
+    DataSource, FamilyConfig, Holdout, Learn, Located, Metric, MissingPolicy, Param, ParamValue,
     Quantity, Quantization, Scalar, Search, Span, Spec, Target, Task,
 )
 
@@ -115,6 +115,19 @@ class _Builder(Transformer):
                            hint=f"write 'quantize auto within {tol.text}' to let tinyc choose, or drop 'within'")
                 tol = None
         return ("quantize", span_of_meta(meta), (mode, tol) if mode is not None else None)
+
+    @v_args(meta=True)
+    def false_alarms_stmt(self, meta, children):
+        q = self._quantity(children[0], {"%": 1.0}, "false-alarm rate", "%")
+        if q is not None and not 0 < q.value < 50:
+            self.error("E0111", f"false-alarm rate must be above 0% and below 50%, got {q.text}", q.span,
+                       hint="e.g. false_alarms 1%")
+            q = None
+        return ("false_alarms", span_of_meta(meta), q)
+
+    @v_args(meta=True)
+    def learn_stmt(self, meta, children):
+        return ("learn", span_of_meta(meta), self._enum(children[0], Learn, "learning mode"))
 
     @v_args(meta=True)
     def budget_stmt(self, meta, children):

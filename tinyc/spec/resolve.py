@@ -18,7 +18,7 @@ from ..data.header import CsvFormat, DataError, sniff
 from . import vocab
 from .diagnostics import Diagnostic, Note, SpecError, did_you_mean, sort_key, suggestion
 from .ir import (
-    DataSource, Holdout, Located, Metric, MissingPolicy, Quantity, Quantization, Scalar, Spec, Target, Task,
+    DataSource, Holdout, Learn, Located, Metric, MissingPolicy, Quantity, Quantization, Scalar, Spec, Target, Task,
 )
 
 
@@ -87,6 +87,17 @@ class _Checker:
                        hint=f"{s.task.value.value} metrics: {', '.join(m.value for m in allowed)}",
                        notes=[Note("task given here", s.task.span)] if s.task.span else ())
         return s.metric
+
+    def anomaly_options(self):
+        """false_alarms and learn configure an anomaly detector and nothing else."""
+        s = self.spec
+        if s.task is None or s.task.value == Task.anomaly:
+            return
+        for key, node in (("false_alarms", s.false_alarms), ("learn", s.learn)):
+            if node is not None:
+                self.error("E0207", f"'{key}' applies to task anomaly only, not to task {s.task.value.value}",
+                           node.span, hint=f"remove the '{key}' statement, or write `task anomaly`",
+                           notes=[Note("task given here", s.task.span)] if s.task.span else ())
 
     def targets(self) -> list[Target]:
         out = []
@@ -276,6 +287,7 @@ class _Checker:
     def run(self) -> Resolved:
         self.required()
         metric = self.metric()
+        self.anomaly_options()
         tgts = self.targets()
         data, data_path, holdout_path, fmt = self.data()
         self.search()
@@ -292,6 +304,8 @@ class _Checker:
                 text=f"{vocab.DEFAULT_QUANTIZE_TOLERANCE:g}%", value=vocab.DEFAULT_QUANTIZE_TOLERANCE, unit="%"),
             "targets": tgts,
             "data": data,
+            "learn": s.learn or (Located[Learn](value=vocab.DEFAULT_LEARN) if s.task and s.task.value == Task.anomaly
+                                 else None),
         })
         return Resolved(spec, self.spec_dir, data_path, holdout_path, fmt)
 

@@ -20,7 +20,8 @@ from .diagnostics import Diagnostic, Note, suggestion
 from .ir import Span
 
 MAX_RECOVERIES = 20
-_TOP_KEYWORDS = {"model", "data", "task", "metric", "budget", "seed", "quantize", "target", "search"}
+_TOP_KEYWORDS = {"model", "data", "task", "metric", "budget", "seed", "quantize", "target", "search",
+                 "false_alarms", "learn"}
 
 
 @functools.lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .ir import Metric, MissingPolicy, Quantization, Task
+from .ir import Learn, Metric, MissingPolicy, Quantization, Task
 
 METRICS_FOR_TASK: dict[Task, tuple[Metric, ...]] = {
     Task.classification: (Metric.accuracy, Metric.balanced_accuracy, Metric.f1, Metric.auc),
@@ -30,6 +30,10 @@ DEFAULT_QUANTIZATION = Quantization.auto
 DEFAULT_QUANTIZE_TOLERANCE = 1.0
 DEFAULT_MISSING = MissingPolicy.median
 DEFAULT_HOLDOUT_PERCENT = 20.0
+# anomaly detectors: shipped fitted, no learning on the device unless asked; without
+# `false_alarms` the threshold is the best-F1 one when labelled anomalies exist, else 1%
+DEFAULT_LEARN = Learn.offline
+DEFAULT_FALSE_ALARMS_PERCENT = 1.0
 
 TIME_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 SIZE_UNITS = {"B": 1, "KB": 1024, "KiB": 1024, "MB": 1024**2, "MiB": 1024**2}
@@ -78,15 +82,22 @@ FAMILIES: dict[str, FamilySpec] = {
             "max_depth": ParamSpec("int", 1, 16, doc="maximum depth of each tree"),
             "learning_rate": ParamSpec("float", 1e-4, 1.0, doc="shrinkage"),
         }, "gradient-boosted trees"),
-        FamilySpec("mlp", (_C, _R, _A), {
+        FamilySpec("mlp", (_C, _R), {
             "layers": ParamSpec("int", 1, 2, doc="hidden layers"),
             "hidden": ParamSpec("int", 1, 256, doc="units per hidden layer"),
             "alpha": ParamSpec("float", 0.0, 10.0, doc="L2 penalty"),
             "activation": ParamSpec("choice", choices=("relu", "tanh"), doc="hidden activation"),
         }, "a small multi-layer perceptron"),
-        FamilySpec("centroid", (_C, _A), {
+        FamilySpec("centroid", (_C,), {
             "kind": ParamSpec("choice", choices=("nearest", "gaussian"), doc="nearest centroid or Gaussian naive Bayes"),
         }, "nearest centroid / Gaussian model"),
+        FamilySpec("gaussian", (_A,), {
+            "covariance": ParamSpec("choice", choices=("diagonal", "full"),
+                                    doc="per-feature variances (learns on the device) or full covariance (offline)"),
+        }, "distance from the mean of the normal data (diagonal or full Mahalanobis)"),
+        FamilySpec("kmeans", (_A,), {
+            "k": ParamSpec("int", 1, 64, doc="number of centres"),
+        }, "distance to the nearest of k centres of the normal data"),
     )
 }
 
