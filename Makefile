@@ -41,3 +41,4 @@ bench: data
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/quantization.py
+	$(BIN)/python benchmarks/anomaly.py
