@@ -44,6 +44,20 @@ def test_full_covariance_is_the_mahalanobis_distance():
         A.learn(det, X[normal][:3])
 
 
+def test_isolation_forest_is_scikit_learns():
+    """The isolation forest's trees and path lengths are scikit-learn's: its score is a
+    monotone transform of IsolationForest.score_samples (same ranking, same AUC)."""
+    from sklearn.ensemble import IsolationForest
+
+    X, y, normal, test = ecg()
+    det = A.fit_iforest(X[normal], 25, 128, seed=3)
+    ref = IsolationForest(n_estimators=25, max_samples=128, random_state=3).fit(X[normal].astype(np.float64))
+    mean_path = np.float32(det.c_psi) / det.scores(X[test])
+    np.testing.assert_allclose(2.0 ** (-mean_path / det.c_psi), -ref.score_samples(X[test]), atol=1e-6)
+    assert roc_auc_score(y[test], det.scores(X[test])) == pytest.approx(
+        roc_auc_score(y[test], -ref.score_samples(X[test])), abs=1e-3)
+
+
 def test_learning_on_device_reaches_the_offline_fit():
     X, y, normal, test = ecg()
     offline = A.fit("gaussian", X[normal])
@@ -147,6 +161,8 @@ CASES = {
     "kmeans_adapted": lambda X, normal: (A.fit("kmeans", X[normal][:600], k=4), X[normal][600:800]),
     # full covariance: fitted offline, refuses to learn (the state stays the shipped one)
     "gaussian_full_offline": lambda X, normal: (A.fit("gaussian_full", X[normal]), X[normal][:5]),
+    # isolation forest: fitted offline, its trees in flash
+    "iforest_offline": lambda X, normal: (A.fit_iforest(X[normal], 12, 64, seed=0), X[normal][:5]),
 }
 
 
@@ -184,7 +200,7 @@ def test_generated_c_learns_exactly_like_the_golden_model(case, where, tmp_path)
 
 
 KINDS = [("gaussian", 1, False), ("gaussian", 1, True), ("gaussian_full", 1, False), ("kmeans", 4, False),
-         ("kmeans", 4, True)]
+         ("kmeans", 4, True), ("iforest", (12, 64), False)]
 
 
 @pytest.mark.parametrize("kind, k, learns", KINDS)
@@ -194,7 +210,7 @@ def test_cost_estimate_is_within_ten_percent_of_the_linked_size(kind, k, learns,
     if not toolchain.available():
         pytest.skip(toolchain.INSTALL_HINT)
     X, y, normal, test = ecg()
-    det = A.fit(kind, X[normal][:500], k=k)
+    det = A.fit_iforest(X[normal][:500], *k, seed=0) if kind == "iforest" else A.fit(kind, X[normal][:500], k=k)
     det.threshold, det.on_device = 1.0, learns
     header, source = c_anomaly.generate(det, "m", [f"x{i}" for i in range(det.n_features)], PROV, learns)
     (tmp_path / "include").mkdir()

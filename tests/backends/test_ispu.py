@@ -99,15 +99,7 @@ def test_ispu_project_on_real_imu_samples(family, params, quant, tmp_path):
     main = (tmp_path / "src" / "main.c").read_text()
     assert "void TINYC_SIGNAL algo_00(void)" in main and "TINYC_ISPU_ARAW_X" in main
 
-    rows = ",\n".join("{" + ", ".join(str(int(v)) for v in r) + "}" for r in raw[test])
-    (tmp_path / "driver.c").write_text(DRIVER % rows)
-    exe = tmp_path / "ispu_host"
-    r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fno-strict-aliasing",
-                    "-DTINYC_ISPU_HOST", "-I", str(tmp_path / "include"), "-I", str(tmp_path / "src"),
-                    str(tmp_path / "src" / "main.c"), str(tmp_path / "src" / "m.c"), str(tmp_path / "driver.c"),
-                    "-o", str(exe), "-lm"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout.split("\n")[:-1]
+    out = _run_ispu(tmp_path, raw[test])
     assert len(out) == len(test) >= 100
     cls = np.array([int(line.split()[0]) for line in out])
     status = np.array([int(line.split()[1]) for line in out])
@@ -116,3 +108,42 @@ def test_ispu_project_on_real_imu_samples(family, params, quant, tmp_path):
     assert np.array_equal(cls, model.predict(X[test]))
     assert np.array_equal(bits.view(np.float32), model.scores(X[test]))
     assert (cls == y[test]).mean() > 0.5  # single raw samples do tell activities apart, roughly
+
+
+def _run_ispu(folder, raw_rows) -> list[str]:
+    """Compile the ISPU project with host gcc against the register shim and feed it the samples."""
+    rows = ",\n".join("{" + ", ".join(str(int(v)) for v in r) + "}" for r in raw_rows)
+    (folder / "driver.c").write_text(DRIVER % rows)
+    exe = folder / "ispu_host"
+    r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fno-strict-aliasing",
+                    "-DTINYC_ISPU_HOST", "-I", str(folder / "include"), "-I", str(folder / "src"),
+                    str(folder / "src" / "main.c"), str(folder / "src" / "m.c"), str(folder / "driver.c"),
+                    "-o", str(exe), "-lm"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout.split("\n")[:-1]
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
+def test_ispu_anomaly_detector_flags_other_activities(tmp_path):
+    """A detector that learned one activity's samples as normal, on the ISPU: flag and
+    score in the output registers equal the golden detector's."""
+    from tinyc.models import anomaly as A
+
+    raw, scale, y, labels = imu_samples()
+    X = raw.astype(np.float32) * scale
+    normal = np.flatnonzero(y == labels.index("standing"))
+    det = A.fit("gaussian", X[normal[::2]])
+    det.threshold = A.threshold_for_false_alarms(det, X[normal[::2]], 0.02)
+    req = EmitRequest(det, "m", AXES, ("normal", "anomaly"), Provenance("t", "imu.tml", "0" * 64, "0" * 64, "id"),
+                      0, 0)
+    IspuBackend().emit(req, tmp_path)
+    assert "output anomaly int16 DOUT_00" in (tmp_path / "meta.txt").read_text()
+    test = np.r_[normal[1::2][:100], np.flatnonzero(y != labels.index("standing"))[::40][:100]]
+    out = _run_ispu(tmp_path, raw[test])
+    flag = np.array([int(line.split()[0]) for line in out])
+    status = np.array([int(line.split()[1]) for line in out])
+    bits = np.array([int(line.split()[2], 16) for line in out], dtype=np.uint32)
+    assert (status == 0).all()
+    assert np.array_equal(bits.view(np.float32), det.scores(X[test]))  # bit for bit
+    assert np.array_equal(flag, det.predict(X[test]))
+    assert flag[100:].mean() > flag[:100].mean() + 0.2  # other activities are flagged far more often

@@ -137,7 +137,7 @@ def test_full_covariance_cannot_learn_on_the_device(tmp_path):
 
 def test_impossible_flash_names_the_smallest_detector(tmp_path):
     spec = _spec(tmp_path, flash="256B", ram="128B")
-    with pytest.raises(BuildError, match=r"no anomaly detector fits every target: the smallest \(gaussian\) "
+    with pytest.raises(BuildError, match=r"no anomaly detector fits every target: the smallest \(gaussian, covariance=diagonal\) "
                                          r"needs cortex-m4 \d+ B flash"):
         build(load(spec), spec, tmp_path / "out")
     assert not (tmp_path / "out").exists()
@@ -181,6 +181,11 @@ def test_candidates_follow_the_spec_and_the_learning_mode():
     assert ("gaussian_full", 1) not in D.candidates(("gaussian",), {}, Learn.both)
     assert D.candidates(("kmeans",), {"kmeans": {"k": ("range", 3, 8)}}, Learn.offline) == [
         ("kmeans", 3), ("kmeans", 4), ("kmeans", 8)]
+    assert D.candidates(("iforest",), {"iforest": {"n_estimators": ("fixed", 20)}}, Learn.offline) == [
+        ("iforest", (20, 64)), ("iforest", (20, 128))]
+    assert D.candidates(("gaussian", "iforest"), {}, Learn.both) == [("gaussian", 1)]
+    with pytest.raises(D.DetectError, match="isolation forest is fitted offline only"):
+        D.candidates(("iforest",), {}, Learn.on_device)
 
 
 def test_build_summary_and_reports_say_how_the_detector_flags_and_learns(ecg_build, capsys):
@@ -194,3 +199,26 @@ def test_build_summary_and_reports_say_how_the_detector_flags_and_learns(ecg_bui
     assert "Anomaly detector" in (out / "report.html").read_text()
     assert "false alarms on the held-out normal rows" in (out / "report.md").read_text()
     assert "ecg_is_anomaly(x, &anomaly, &score)" in (out / "README.md").read_text()
+
+
+def test_isolation_forest_build_matches_its_golden_model_and_cost(tmp_path):
+    spec = _spec(tmp_path, extra="learn offline\nsearch { families iforest; iforest { n_estimators 10, 20; "
+                                  "max_samples 64 } }")
+    result = build(load(spec), spec, tmp_path / "out")
+    out, rep = tmp_path / "out", result.report
+    assert result.model.kind == "iforest" and rep["model"]["family"] == "iforest"
+    assert [c["params"] for c in rep["search"]["leaderboard"]] == [
+        {"n_estimators": 10, "max_samples": 64}, {"n_estimators": 20, "max_samples": 64}]
+    assert rep["model"]["metrics"]["holdout"]["auc"] > 0.55
+    t = rep["targets"]["cortex-m4"]
+    if t["measured"]["flash"] is not None:
+        assert abs(t["flash"] - t["measured"]["flash"]) <= 0.1 * t["measured"]["flash"]
+        assert t["measured"]["ram"] == 4  # the threshold; the trees are const
+    if shutil.which("cc") is None:
+        pytest.skip("no host C compiler (cc)")
+    doc = json.loads((out / "artifacts" / "model.json").read_text())
+    X = pd.read_csv(out / "artifacts" / "holdout.csv")[doc["features"]].to_numpy(dtype=np.float32)
+    run = subprocess.run([str(out / "artifacts" / "predict"), "--csv", str(out / "artifacts" / "holdout.csv"),
+                          "--scores"], capture_output=True, text=True, check=True)
+    c_scores = np.array([float(v) for v in run.stdout.split()], dtype=np.float32)
+    assert np.array_equal(c_scores.view(np.uint32), result.model.scores(X).view(np.uint32))

@@ -79,8 +79,12 @@ def generate(det, name: str, features, prov, learns: bool | None = None) -> tupl
     d, k = det.n_features, max(len(det.counts), 1)
     kmeans = det.kind == "kmeans"
     full = det.kind == "gaussian_full"
+    iforest = det.kind == "iforest"
     S = f"{p}_s" if learns else f"{p}_baseline"  # the state scoring reads
     THR = f"{p}_s.threshold" if learns else f"{p}_thr"
+    score_doc = ("how easily x is isolated from the normal data: c(psi) / mean path length (~1 typical, larger = "
+                 "more anomalous)" if iforest else
+                 "how far x is from the learned normal data (0 = the mean; ~1 = one standard deviation per feature)")
     header = f"""{banner(prov, f"{p}.h: the {det.kind} anomaly detector '{p}'" + (" with on-device learning" if learns else ""))}#ifndef {P}_H
 #define {P}_H
 
@@ -111,7 +115,7 @@ typedef enum {{
 /* feature order expected in x[]: {c_comment(', '.join(features))} */
 extern const char *const {p}_feature_names[{P}_N_FEATURES];
 const char *{p}_status_str({p}_status status);
-/* how far x is from the learned normal data (0 = the mean; ~1 = one standard deviation per feature) */
+/* {score_doc} */
 {p}_status {p}_score(const float *x, float *score);
 /* *flag = 1 when score > threshold; score may be NULL */
 {p}_status {p}_is_anomaly(const float *x, int32_t *flag, float *score);
@@ -173,7 +177,7 @@ static uint16_t {p}_nearest(const float *x)
         {p}_s.counts[c] += 1u;
     }}""" if kmeans else ""
     ready = (f"{S}.n >= 2u && {S}.counts[{P}_N_CENTERS - 1] > 0u" if kmeans else
-             "1" if full else f"{S}.n >= 2u")
+             "1" if full or iforest else f"{S}.n >= 2u")
     chol = (f"\n/* upper Cholesky factor of the inverse covariance, row by row (j >= i) */\n"
             f"static const float {p}_chol[{len(det.chol)}] = {{{', '.join(c_float(v) for v in det.chol)}}};\n"
             if full else "")
@@ -185,7 +189,17 @@ static uint16_t {p}_nearest(const float *x)
         {p}_s.m2[j] = {p}_s.m2[j] + delta * (x[j] - {p}_s.mean[j]);
     }}{learn_centres}
     return {P}_OK;""")
-    if full:
+    finish = f"    *score = best * {c_float(np.float32(1.0 / d))};"
+    tree_defs = ""
+    if iforest:
+        from . import c_trees
+
+        tree_defs, body, _ = c_trees.emit(det.forest(), f"{p}_tree")  # {p}_threshold is the API's
+        tree_defs = f"\n/* the isolation trees; a leaf holds its path length, depth + c(leaf size) */\n{tree_defs}\n"
+        distance = body
+        finish = (f"    /* c(psi) / mean path length: ~1 for typical samples, larger when isolated quickly */\n"
+                  f"    *score = (scores[0] > 0.0f) ? {c_float(det.c_psi)} / scores[0] : FLT_MAX;")
+    elif full:
         distance = f"""    {{
         uint32_t k = 0;
         uint16_t i;
@@ -203,7 +217,7 @@ static uint16_t {p}_nearest(const float *x)
     else:
         distance = _diagonal(P, d, f"{P}_N_CENTERS" if kmeans else "1",
                              f"{S}.centers[c]" if kmeans else f"{S}.mean", S)
-    decls = ("    float best = FLT_MAX;\n    uint16_t j;" if full else
+    decls = ("    float scores[1];" if iforest else "    float best = FLT_MAX;\n    uint16_t j;" if full else
              f"    float w[{d}];\n    float best = FLT_MAX;\n    float denom;\n    uint16_t c, j;")
     threshold = c_float(det.threshold) if np.isfinite(det.threshold) else "FLT_MAX"
     if learns:
@@ -246,6 +260,35 @@ static float {p}_thr = {threshold};"""
     restore_apply = (f"    {p}_ensure();\n    s = {p}_s;\n" if learns else "")
     restore_commit = f"    {p}_s = s;\n" if learns else f"    {p}_thr = thr;\n"
     names = ",\n".join(f"    {c_string(f)}" for f in features)
+    shipped = f"/* the baseline shipped in flash{f'; {p}_reset() copies it into the learned state' if learns else ''} */"
+    if iforest:  # the trees are the model; the state is the sample count and the threshold
+        struct = f"""typedef struct {{
+    uint32_t n;
+    float threshold;
+}} {p}_state_t;
+
+{shipped}
+static const {p}_state_t {p}_baseline = {{{int(det.n)}u, {threshold}}};
+"""
+    else:
+        struct = f"""typedef struct {{
+    uint32_t n;
+    float threshold;
+    float mean[{d}];
+    float m2[{d}];
+    float centers[{k}][{d}];
+    uint32_t counts[{k}];
+}} {p}_state_t;
+
+{shipped}
+static const {p}_state_t {p}_baseline = {{
+    {int(det.n)}u, {threshold},
+    {{{", ".join(c_float(v) for v in det.mean)}}},
+    {{{", ".join(c_float(v) for v in det.m2)}}},
+    {{{", ".join("{" + ", ".join(c_float(v) for v in row) + "}" for row in centers)}}},
+    {{{", ".join(f"{int(v)}u" for v in counts)}}}
+}};
+"""
     source = f"""{banner(prov, f"{p}.c: the {det.kind} anomaly detector '{p}'")}#include "{p}.h"
 
 #include <float.h>
@@ -255,24 +298,7 @@ static float {p}_thr = {threshold};"""
 #define {P}_TAG {_model_tag(prov.model_id)}u
 #define {P}_VAR_FLOOR {c_float(1e-6)}
 
-typedef struct {{
-    uint32_t n;
-    float threshold;
-    float mean[{d}];
-    float m2[{d}];
-    float centers[{k}][{d}];
-    uint32_t counts[{k}];
-}} {p}_state_t;
-
-/* the baseline shipped in flash{f"; {p}_reset() copies it into the learned state" if learns else ""} */
-static const {p}_state_t {p}_baseline = {{
-    {int(det.n)}u, {threshold},
-    {{{", ".join(c_float(v) for v in det.mean)}}},
-    {{{", ".join(c_float(v) for v in det.m2)}}},
-    {{{", ".join("{" + ", ".join(c_float(v) for v in row) + "}" for row in centers)}}},
-    {{{", ".join(f"{int(v)}u" for v in counts)}}}
-}};
-{chol}
+{struct}{chol}{tree_defs}
 {state}
 
 const char *const {p}_feature_names[{P}_N_FEATURES] = {{
@@ -316,7 +342,7 @@ static int {p}_finite(const float *x)
         return {P}_ERR_NOT_READY;
     }}
 {distance}
-    *score = best * {c_float(np.float32(1.0 / d))};
+{finish}
     return {P}_OK;
 }}
 

@@ -11,7 +11,12 @@ normal", normalised so that it does not depend on the number of features:
   inverse covariance (ridge-regularised), stored packed; fitted offline only;
 - ``kmeans``: k centres of the normal data (k-means on standardised
   features) and the per-feature variance,
-  ``score = min_k mean_j (x_j - c_kj)^2 / var_j``.
+  ``score = min_k mean_j (x_j - c_kj)^2 / var_j``;
+- ``iforest``: an isolation forest (Liu, Ting and Zhou 2008; scikit-learn's
+  IsolationForest) as float32 trees whose leaves hold the path length
+  (depth + c(leaf size)), ``score = c(psi) / mean path length`` — about 1 for
+  typical samples, larger for samples that are isolated quickly (a monotone
+  transform of scikit-learn's score, so the same ranking); fitted offline only.
 
 The state is small and updated one sample at a time (Welford's running mean and
 variance; a running mean for the nearest centre), which is what the generated
@@ -43,6 +48,8 @@ class Detector:
     threshold: float = float("inf")
     chol: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))  # packed upper U, row by row
     on_device: bool = True  # the emitted library learns on the device (when the kind can)
+    trees: dict = field(default_factory=dict)  # iforest: treeutil arrays, leaves = path lengths
+    c_psi: float = 0.0  # iforest: expected path length of an unsuccessful search in psi samples
 
     task = Task.anomaly
     qinfo = None
@@ -51,7 +58,7 @@ class Detector:
     @property
     def learns(self) -> bool:
         """Whether the detector can keep learning on the device."""
-        return self.kind != "gaussian_full"
+        return self.kind not in ("gaussian_full", "iforest")
 
     @property
     def learns_on_device(self) -> bool:
@@ -59,20 +66,30 @@ class Detector:
 
     @property
     def family(self) -> str:
-        """The spec's family name: gaussian (either covariance) or kmeans."""
-        return "kmeans" if self.kind == "kmeans" else "gaussian"
+        """The spec's family name: gaussian (either covariance), kmeans or iforest."""
+        return self.kind if self.kind in ("kmeans", "iforest") else "gaussian"
 
     @property
     def params(self) -> dict:
         if self.kind == "kmeans":
             return {"k": len(self.counts)}
+        if self.kind == "iforest":
+            return {"n_estimators": len(self.trees["roots"]), "max_samples": int(self.n)}
         return {"covariance": "full" if self.kind == "gaussian_full" else "diagonal"}
+
+    def forest(self):
+        """The isolation forest as a tinyc regression forest whose score is the mean path length."""
+        from .base import Model
+
+        return Model("forest", Task.regression, {}, self.n_features, 0, self.trees)
 
     def size_summary(self) -> str:
         d = self.n_features
         what = {"gaussian": f"diagonal Gaussian over {d} features",
                 "gaussian_full": f"full-covariance Gaussian (Mahalanobis) over {d} features",
-                "kmeans": f"distance to the nearest of {len(self.counts)} k-means centres over {d} features"}[self.kind]
+                "kmeans": f"distance to the nearest of {len(self.counts)} k-means centres over {d} features",
+                "iforest": f"isolation forest of {len(self.trees.get('roots', ()))} trees "
+                           f"({len(self.trees.get('leaf', ()))} leaves) over {d} features"}[self.kind]
         return what + (", learning on the device" if self.learns_on_device else "")
 
     @property
@@ -89,6 +106,11 @@ class Detector:
         """Anomaly scores (rows,), float32, accumulated feature by feature as the C does."""
         X = np.asarray(X, dtype=np.float32)
         inv_d = np.float32(1.0 / self.n_features)
+        if self.kind == "iforest":
+            e = self.forest().scores(X)[:, 0].astype(np.float32)
+            with np.errstate(divide="ignore"):
+                return np.where(e > 0, np.float32(self.c_psi) / np.where(e > 0, e, 1), np.finfo(np.float32).max
+                                ).astype(np.float32)
         if self.kind == "gaussian_full":
             return (self._mahalanobis(X) * inv_d).astype(np.float32)
         w = self.inv_var()
@@ -125,28 +147,34 @@ class Detector:
 
     def to_json(self) -> dict:
         arrays = {"mean": self.mean, "m2": self.m2, "centers": self.centers, "counts": self.counts, "chol": self.chol}
+        arrays.update({f"tree_{k}": v for k, v in self.trees.items()})
         return {"kind": self.kind, "n": int(self.n), "threshold": float(self.threshold), "on_device": self.on_device,
+                "c_psi": self.c_psi,
                 "arrays": {k: {"dtype": str(v.dtype), "shape": list(v.shape), "data": v.ravel().tolist()}
                            for k, v in arrays.items()}}
 
     @classmethod
     def from_json(cls, doc: dict) -> "Detector":
         a = {k: np.array(v["data"], dtype=v["dtype"]).reshape(v["shape"]) for k, v in doc["arrays"].items()}
+        trees = {k[5:]: v for k, v in a.items() if k.startswith("tree_")}
         return cls(doc["kind"], doc["n"], a["mean"], a["m2"], a["centers"], a["counts"], doc["threshold"], a["chol"],
-                   doc["on_device"])
+                   doc["on_device"], trees, doc.get("c_psi", 0.0))
 
 
 def empty(kind: str, d: int, k: int = 1) -> Detector:
     """The reset state of a detector that learns from nothing."""
-    if kind == "gaussian_full":
-        raise ValueError("a gaussian_full detector is fitted offline only")
+    if kind in ("gaussian_full", "iforest"):
+        raise ValueError(f"a {kind} detector is fitted offline only")
     return Detector(kind, 0, np.zeros(d, dtype=np.float32), np.zeros(d, dtype=np.float32),
                     np.zeros((k if kind == "kmeans" else 0, d), dtype=np.float32),
                     np.zeros(k if kind == "kmeans" else 0, dtype=np.uint32))
 
 
 def shape(kind: str, d: int, k: int = 1) -> Detector:
-    """A detector of the given size with zero state: what the cost model needs before fitting."""
+    """A detector of the given size with zero state: what the cost model needs before fitting
+    (None for an isolation forest, whose size is known only once it is grown)."""
+    if kind == "iforest":
+        return None
     if kind != "gaussian_full":
         return empty(kind, d, k)
     det = Detector(kind, 0, np.zeros(d, dtype=np.float32), np.zeros(d, dtype=np.float32))
@@ -193,6 +221,46 @@ def _nearest(centers: np.ndarray, x: np.ndarray) -> int:
         if best_d is None or acc < best_d:
             best, best_d = c, acc
     return best
+
+
+def average_path_length(n) -> np.ndarray:
+    """c(n): the average path length of an unsuccessful search in a binary search tree of
+    n samples (Liu et al. 2008), as scikit-learn computes it: c(1) = 0, c(2) = 1."""
+    n = np.asarray(n, dtype=np.float64)
+    out = np.zeros_like(n)
+    out[n == 2] = 1.0
+    big = n > 2
+    out[big] = 2.0 * (np.log(n[big] - 1.0) + np.euler_gamma) - 2.0 * (n[big] - 1.0) / n[big]
+    return out
+
+
+def fit_iforest(X: np.ndarray, n_estimators: int, max_samples: int, seed: int) -> Detector:
+    """An isolation forest grown by scikit-learn, as float32 trees whose leaves hold
+    depth + c(leaf size); every tree indexes the original feature columns."""
+    from sklearn.ensemble import IsolationForest
+
+    from . import treeutil
+
+    X64 = np.asarray(X, dtype=np.float64)
+    psi = int(min(max_samples, len(X64)))
+    est = IsolationForest(n_estimators=n_estimators, max_samples=psi, random_state=seed).fit(X64)
+    trees = []
+    for tree, feats in zip(est.estimators_, est.estimators_features_):
+        t = tree.tree_
+        depth = np.zeros(t.node_count, dtype=np.int64)
+        for node in range(t.node_count):  # children come after their parent in sklearn's arrays
+            for child in (t.children_left[node], t.children_right[node]):
+                if child != -1:
+                    depth[child] = depth[node] + 1
+        leaf = (depth + average_path_length(t.n_node_samples)).astype(np.float32)
+        arrays = treeutil.from_sklearn(t, leaf)
+        arrays["feature"] = np.asarray(feats, dtype=np.int32)[arrays["feature"]]
+        trees.append(arrays)
+    det = Detector("iforest", psi, np.zeros(X64.shape[1], dtype=np.float32), np.zeros(X64.shape[1], dtype=np.float32))
+    det.trees = treeutil.concat(trees)
+    det.c_psi = float(np.float32(average_path_length([psi])[0]))
+    det.on_device = False
+    return det
 
 
 def fit(kind: str, X: np.ndarray, k: int = 4, seed: int = 0) -> Detector:
@@ -247,18 +315,23 @@ def threshold_for_f1(det: Detector, X: np.ndarray, is_anomaly: np.ndarray) -> fl
 # soft-float routines (add, mul, div, compare: ~3.6 KB), as does Thumb-2 without FPU
 # (Cortex-M3, ~1.4 KB); Thumb-2 learning includes memcpy.
 CODE_BYTES = {
-    ("thumb2", False): {"gaussian": 344, "gaussian_full": 284, "kmeans": 358},
+    ("thumb2", False): {"gaussian": 344, "gaussian_full": 284, "kmeans": 358, "iforest": 352},
     ("thumb2", True): {"gaussian": 1120, "kmeans": 1440},
-    ("thumb1", False): {"gaussian": 3808, "gaussian_full": 3088, "kmeans": 3828},
+    ("thumb1", False): {"gaussian": 3808, "gaussian_full": 3088, "kmeans": 3828, "iforest": 3014},
     ("thumb1", True): {"gaussian": 4640, "kmeans": 4990},
-    ("thumb2_soft", False): {"gaussian": 1812, "gaussian_full": 1440, "kmeans": 1830},
+    ("thumb2_soft", False): {"gaussian": 1812, "gaussian_full": 1440, "kmeans": 1830, "iforest": 1793},
     ("thumb2_soft", True): {"gaussian": 2568, "kmeans": 2900},
 }
 DIV_CYCLES = {"none": 120.0, "single": 14.0, "double": 14.0}  # one float division (1/variance per feature)
 
 
 def baseline_bytes(det: Detector) -> int:
-    """The const baseline in flash (the state struct, plus the Cholesky factor)."""
+    """The const baseline in flash (the state struct, plus the Cholesky factor or the trees)."""
+    if det.kind == "iforest":
+        from . import treeutil
+
+        b = treeutil.layout_bytes(det.n_features, det.trees, 4, 4)
+        return min(v for v in (b["pointer"], b["heap"]) if v is not None) + 8
     d, k = det.n_features, max(len(det.counts), 1)
     return 4 * (2 + 2 * d + k * d + k) + 4 * len(det.chol)
 
@@ -273,6 +346,14 @@ def cost(det: Detector, caps):
     code = CODE_BYTES[(isa, learns)][det.kind]
     weights = baseline_bytes(det)
     d = det.n_features
+    if det.kind == "iforest":
+        from . import treeutil
+        from .base import cycles_per_compare
+
+        ops = treeutil.depth(det.trees)
+        cycles = int(ops * cycles_per_compare(caps, "float32") + DIV_CYCLES[caps.fpu])
+        return Cost(flash=weights + code, weights=weights, code=code, ram=state_ram(det, learns) + STACK_BYTES,
+                    ops=ops, cycles=cycles)
     ops = d * (d + 1) // 2 if det.kind == "gaussian_full" else d * max(len(det.counts), 1)
     divisions = 0 if det.kind == "gaussian_full" else d
     cycles = int(ops * cycles_per_mac(caps, "float32") + divisions * DIV_CYCLES[caps.fpu])

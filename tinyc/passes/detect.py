@@ -5,7 +5,8 @@ anomalies) to a calibrated detector that fits every declared target.
   labelled 1 are known anomalies, used to rank the candidates and to calibrate,
   never to fit.
 - Candidates: the families of :mod:`tinyc.models.anomaly` (diagonal and full
-  Gaussian, k-means with k from the spec or 2..16), each costed per target.
+  Gaussian, k-means with k from the spec or 2..16, isolation forests of 10..50
+  trees), each costed per target.
   ``learn on_device`` keeps the kinds that learn on the device, and each
   candidate is evaluated as the device would learn it (from the reset state,
   one sample at a time).
@@ -30,6 +31,7 @@ from ..spec.vocab import DEFAULT_FALSE_ALARMS_PERCENT
 
 FOLDS = 4
 DEFAULT_K = (2, 4, 8, 16)
+DEFAULT_IFOREST = ((10, 64), (25, 64), (25, 128), (50, 128))  # (trees, samples per tree)
 
 
 class DetectError(Exception):
@@ -40,7 +42,7 @@ class DetectError(Exception):
 class Trial:
     trial: int
     kind: str
-    k: int
+    k: int | tuple[int, int]  # k-means centres, or (trees, samples per tree) of an isolation forest
     costs: dict
     fits: bool
     metric: float | None
@@ -49,12 +51,14 @@ class Trial:
 
     @property
     def family(self) -> str:
-        return "kmeans" if self.kind == "kmeans" else "gaussian"
+        return self.kind if self.kind in ("kmeans", "iforest") else "gaussian"
 
     @property
     def params(self) -> dict:
         if self.kind == "kmeans":
             return {"k": self.k}
+        if self.kind == "iforest":
+            return {"n_estimators": self.k[0], "max_samples": self.k[1]}
         return {"covariance": "full" if self.kind == "gaussian_full" else "diagonal"}
 
     def row(self, finished_at: float) -> dict:
@@ -76,8 +80,20 @@ class Detection:
     stopped_by: str
 
 
-def candidates(families: tuple[str, ...], fixed: dict, learn: Learn) -> list[tuple[str, int]]:
-    """(kind, k) of every detector to try, in a fixed order."""
+def _values(rule, default) -> tuple[int, ...]:
+    """The integer values a spec rule allows: fixed, a choice, or a range (its ends and the defaults inside)."""
+    if rule is None:
+        return tuple(default)
+    if rule[0] == "fixed":
+        return (int(rule[1]),)
+    if rule[0] == "choice":
+        return tuple(int(v) for v in rule[1])
+    lo, hi = int(rule[1]), int(rule[2])
+    return tuple(sorted({lo, hi, *(v for v in default if lo <= v <= hi)}))
+
+
+def candidates(families: tuple[str, ...], fixed: dict, learn: Learn) -> list[tuple[str, int | tuple[int, int]]]:
+    """(kind, k) of every detector to try, in a fixed order (k: centres, or (trees, samples))."""
     out: list[tuple[str, int]] = []
     if "gaussian" in families:
         rule = fixed.get("gaussian", {}).get("covariance")
@@ -90,23 +106,29 @@ def candidates(families: tuple[str, ...], fixed: dict, learn: Learn) -> list[tup
                 continue
             out.append(("gaussian_full" if c == "full" else "gaussian", 1))
     if "kmeans" in families:
-        rule = fixed.get("kmeans", {}).get("k")
-        if rule is None:
-            ks = DEFAULT_K
-        elif rule[0] == "fixed":
-            ks = (int(rule[1]),)
-        elif rule[0] == "choice":
-            ks = tuple(int(v) for v in rule[1])
+        out.extend(("kmeans", k) for k in _values(fixed.get("kmeans", {}).get("k"), DEFAULT_K))
+    if "iforest" in families:
+        rules = fixed.get("iforest", {})
+        if learn != Learn.offline:
+            if "iforest" in fixed or families == ("iforest",):
+                raise DetectError(f"an isolation forest is fitted offline only; it cannot `learn {learn.value}` "
+                                  f"(use gaussian or kmeans, or learn offline)")
+            return out
+        if not rules:
+            pairs = DEFAULT_IFOREST
         else:
-            lo, hi = int(rule[1]), int(rule[2])
-            ks = tuple(sorted({lo, hi, *(v for v in DEFAULT_K if lo <= v <= hi)}))
-        out.extend(("kmeans", k) for k in ks)
+            trees = _values(rules.get("n_estimators"), sorted({n for n, _ in DEFAULT_IFOREST}))
+            samples = _values(rules.get("max_samples"), sorted({m for _, m in DEFAULT_IFOREST}))
+            pairs = tuple((n, m) for n in trees for m in samples)
+        out.extend(("iforest", pair) for pair in pairs)
     return out
 
 
 def train(kind: str, k: int, X: np.ndarray, learn: Learn, seed: int) -> A.Detector:
     """The detector as it will be evaluated: fitted offline, or learned sample by
     sample from the reset state (``learn on_device``)."""
+    if kind == "iforest":
+        return A.fit_iforest(X, k[0], k[1], seed)
     if learn == Learn.on_device:
         return A.learn(A.empty(kind, X.shape[1], k), X)
     return A.fit(kind, X, k=k, seed=seed)
@@ -196,7 +218,7 @@ def detect(X_train: np.ndarray, y_train: np.ndarray, targets, metric: str, learn
             break
         if kind == "kmeans" and k > len(N) // FOLDS:
             continue
-        shape = A.shape(kind, N.shape[1], k)
+        shape = A.shape(kind, N.shape[1], k) if kind != "iforest" else train(kind, k, N, learn, seed)
         shape.on_device = learn != Learn.offline
         costs = {t.name: A.cost(shape, t.caps) for t in targets}
         fits = all(costs[t.name].fits(t.flash, t.ram) for t in targets)
@@ -226,8 +248,9 @@ def detect(X_train: np.ndarray, y_train: np.ndarray, targets, metric: str, learn
         smallest = min(trials, key=lambda t: max(c.flash for c in t.costs.values()))
         worst = {n: c for n, c in smallest.costs.items()}
         parts = ", ".join(f"{n} {c.flash} B flash / {c.ram} B RAM" for n, c in worst.items())
-        raise DetectError(f"no anomaly detector fits every target: the smallest ({smallest.kind}"
-                          f"{'' if smallest.kind != 'kmeans' else f', k={smallest.k}'}) needs {parts}")
+        what = ", ".join(f"{k}={v}" for k, v in smallest.params.items())
+        raise DetectError(f"no anomaly detector fits every target: the smallest ({smallest.family}, {what}) "
+                          f"needs {parts}")
 
     def size(t: Trial) -> int:
         return max(c.flash for c in t.costs.values())

@@ -98,6 +98,10 @@ FAMILIES: dict[str, FamilySpec] = {
         FamilySpec("kmeans", (_A,), {
             "k": ParamSpec("int", 1, 64, doc="number of centres"),
         }, "distance to the nearest of k centres of the normal data"),
+        FamilySpec("iforest", (_A,), {
+            "n_estimators": ParamSpec("int", 1, 500, doc="number of isolation trees"),
+            "max_samples": ParamSpec("int", 2, 4096, doc="rows each tree is grown on (psi; depth limit log2 psi)"),
+        }, "isolation forest (fitted offline)"),
     )
 }
 
