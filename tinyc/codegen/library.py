@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..spec.ir import Task
-from . import c_centroid, c_dense, c_quant, c_trees
+from . import c_centroid, c_dense, c_quant, c_signal, c_trees
 from .cgen import c_comment, c_float, c_string
 
 EMITTERS = {
@@ -63,8 +63,10 @@ def banner(prov: Provenance, what: str) -> str:
 
 
 def needs_libm(model) -> bool:
-    """Whether the generated C calls libm: tanhf between the hidden layers of an MLP."""
-    return model.family == "mlp" and model.params.get("activation") == "tanh"
+    """Whether the generated C calls libm: tanhf between the hidden layers of an MLP, sqrtf
+    in a signal front end."""
+    return (model.family == "mlp" and model.params.get("activation") == "tanh") or \
+        getattr(model, "frontend", None) is not None
 
 
 def n_outputs(model) -> int:
@@ -78,6 +80,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
     p = name
     P = name.upper()
     quantized = model.qinfo is not None
+    frontend = getattr(model, "frontend", None)
     k_out = n_outputs(model)
     classification = model.task == Task.classification
     if quantized:
@@ -110,7 +113,8 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
               f"    {P}_ERR_NULL = 1,      /* a pointer argument is NULL */",
               f"    {P}_ERR_INPUT = 2,     /* a feature is NaN or infinite */",
               f"    {P}_ERR_TASK = 3,      /* the call does not fit the model's task */",
-              f"    {P}_ERR_RANGE = 4      /* an output overflowed: inputs far outside the training range */",
+              f"    {P}_ERR_RANGE = 4{',' if frontend else ''}      /* an output overflowed: inputs far outside the training range */",
+              *([f"    {P}_ERR_NOT_READY = 5  /* fewer samples pushed than one window */"] if frontend else []),
               f"}} {p}_status;",
               "",
               "typedef struct {",
@@ -150,6 +154,8 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
     elif quantized:
         header += [f"/* the predicted value from integer input codes, in units of {P}_SCORE_SCALE (no floating point) */",
                    f"{p}_status {p}_predict_value_q(const {p}_input_t *q, int32_t *value);"]
+    if frontend:
+        header += c_signal.header(frontend, p, classification).split("\n")
     header += ["", "#ifdef __cplusplus", "}", "#endif", "", f"#endif /* {P}_H */", ""]
 
     labels = classes if classification else []
@@ -178,6 +184,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
             f'    case {P}_ERR_INPUT: return "feature is NaN or infinite";',
             f'    case {P}_ERR_TASK: return "call does not fit the model\'s task";',
             f'    case {P}_ERR_RANGE: return "output overflowed (input far outside the training range)";',
+            *([f'    case {P}_ERR_NOT_READY: return "fewer samples pushed than one window";'] if frontend else []),
             "    }",
             '    return "unknown status";',
             "}", "",
@@ -203,6 +210,8 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
                 "    }",
                 f"    return {p}_class_labels[class_index];",
                 "}", ""]
+    if frontend:
+        src += ["", c_signal.source(frontend, p, classification)]
     return CLibrary(f"{p}.h", "\n".join(header), f"{p}.c", "\n".join(src), scratch_bytes)
 
 

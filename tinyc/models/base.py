@@ -89,6 +89,8 @@ class Model:
     # None for a float32 model; for an integer one (see tinyc.quant): mode,
     # input rounding, score scale and the layers' zero points
     qinfo: dict[str, Any] | None = None
+    # a signal front end (tinyc.signal.FrontEnd) computing the features from raw samples, or None
+    frontend: Any = None
 
     @property
     def quant(self) -> str:

@@ -148,6 +148,30 @@ class Search(Node):
     configs: list[FamilyConfig] = Field(default_factory=list)
 
 
+class Magnitude(Node):
+    """A derived channel: the Euclidean norm of some channels (e.g. the accelerometer's axes)."""
+
+    name: Located[str]
+    channels: list[Located[str]]
+
+
+class Signal(Node):
+    """A signal front end: raw samples (one CSV row each) cut into windows whose
+    features the model sees. ``window`` and ``hop`` are a time (unit s) or a number
+    of samples (unit ``samples``)."""
+
+    channels: list[Located[str]] = Field(default_factory=list)
+    channels_span: Span | None = None
+    group: Located[str] | None = None  # rows of one recording: windows never cross recordings
+    rate: Quantity | None = None
+    window: Quantity | None = None
+    hop: Quantity | None = None
+    features: list[Located[str]] | None = None
+    features_span: Span | None = None
+    bands: Located[int] | None = None
+    magnitudes: list[Magnitude] = Field(default_factory=list)
+
+
 class Spec(Node):
     """A whole spec file. Optional fields are None when the statement is absent;
     :func:`tinyc.spec.resolve.resolve` fills defaults and checks the values."""
@@ -168,6 +192,7 @@ class Spec(Node):
     # task anomaly only: the false-alarm rate the threshold is set for, and where it learns
     false_alarms: Quantity | None = None
     learn: Located[Learn] | None = None
+    signal: Signal | None = None
 
 
 def strip_spans(obj):

@@ -20,8 +20,8 @@ from . import vocab
 from .diagnostics import Diagnostic, Note, SpecError, sort_key, suggestion
 from .syntax import parse_tree, span_of_meta, span_of_token
 from .ir import (
-    DataSource, FamilyConfig, Holdout, Learn, Located, Metric, MissingPolicy, Param, ParamValue,
-    Quantity, Quantization, Scalar, Search, Span, Spec, Target, Task,
+    DataSource, FamilyConfig, Holdout, Learn, Located, Magnitude, Metric, MissingPolicy, Param, ParamValue,
+    Quantity, Quantization, Scalar, Search, Signal, Span, Spec, Target, Task,
 )
 
 # ---------------------------------------------------------------------------
@@ -194,6 +194,87 @@ class _Builder(Transformer):
                        hint="20% is a common choice; or name a second CSV file: holdout \"test.csv\"")
             return ("holdout", span, None)
         return ("holdout", span, Holdout(percent=q, span=q.span))
+
+    # -- signal front end ----------------------------------------------------
+    @v_args(meta=True)
+    def signal_stmt(self, meta, children):
+        fields: dict = {}
+        spans: dict[str, Span] = {}
+        magnitudes = []
+        for key, span, value in children:
+            if key == "magnitude":
+                if value is not None:
+                    magnitudes.append(value)
+                continue
+            if key in spans:
+                self._duplicate(f"'{key}' in signal", span, spans[key])
+                continue
+            spans[key] = span
+            if value is None:
+                continue
+            if key in ("channels", "features"):
+                fields[key], fields[f"{key}_span"] = value
+            else:
+                fields[key] = value
+        return ("signal", span_of_meta(meta), Signal(magnitudes=magnitudes, span=span_of_meta(meta), **fields))
+
+    @v_args(meta=True)
+    def channels_stmt(self, meta, children):
+        return ("channels", span_of_meta(meta), (children, span_of_meta(meta)))
+
+    @v_args(meta=True)
+    def group_stmt(self, meta, children):
+        return ("group", span_of_meta(meta), children[0])
+
+    @v_args(meta=True)
+    def rate_stmt(self, meta, children):
+        q = self._quantity(children[0], vocab.CLOCK_UNITS, "sample rate", "Hz")
+        if q is not None and q.value <= 0:
+            self.error("E0111", f"sample rate must be positive, got {q.text}", q.span, hint="e.g. rate 50Hz")
+            q = None
+        return ("rate", span_of_meta(meta), q)
+
+    def _span_or_samples(self, meta, children, key):
+        tok = children[0]
+        number, unit = _split_quantity(tok)
+        if not unit:  # a number of samples
+            span = span_of_token(tok)
+            if not re.fullmatch(r"\+?\d+", number) or int(number) < 1:
+                self.error("E0111", f"{key} in samples must be a whole number of at least 1, got '{tok}'", span,
+                           hint=f"e.g. {key} 64 (samples) or {key} 2s")
+                return (key, span_of_meta(meta), None)
+            return (key, span_of_meta(meta), Quantity(text=number, value=float(number), unit="samples", span=span))
+        q = self._quantity(tok, vocab.TIME_UNITS, "time", "s")
+        if q is not None and q.value <= 0:
+            self.error("E0111", f"{key} must be positive, got {q.text}", q.span)
+            q = None
+        return (key, span_of_meta(meta), q)
+
+    @v_args(meta=True)
+    def window_stmt(self, meta, children):
+        return self._span_or_samples(meta, children, "window")
+
+    @v_args(meta=True)
+    def hop_stmt(self, meta, children):
+        return self._span_or_samples(meta, children, "hop")
+
+    @v_args(meta=True)
+    def features_stmt(self, meta, children):
+        return ("features", span_of_meta(meta), (children, span_of_meta(meta)))
+
+    @v_args(meta=True)
+    def bands_stmt(self, meta, children):
+        tok = children[0]
+        span = span_of_token(tok)
+        if not re.fullmatch(r"\+?\d+", str(tok)) or not 1 <= int(str(tok)) <= 64:
+            self.error("E0111", f"bands must be a whole number from 1 to 64, got '{tok}'", span, hint="e.g. bands 8")
+            return ("bands", span_of_meta(meta), None)
+        return ("bands", span_of_meta(meta), Located[int](value=int(str(tok)), span=span))
+
+    @v_args(meta=True)
+    def magnitude_stmt(self, meta, children):
+        return ("magnitude", span_of_meta(meta), Magnitude(name=children[0], channels=children[1:],
+                                                             span=span_of_meta(meta)))
 
     # -- targets -------------------------------------------------------------
     @v_args(meta=True)

@@ -1,0 +1,264 @@
+"""C for the signal front end (:mod:`tinyc.signal`): a ring buffer of raw samples,
+``<p>_push_sample`` and the window features the model uses, computed exactly as
+:mod:`tinyc.signal.features` computes them (float32, the same order of operations).
+
+API added to the model's library (prefix ``<p>``):
+
+    <p>_status <p>_push_sample(const float *sample, int32_t *ready);  <P>_N_CHANNELS values
+    <p>_status <p>_window_features(float *features);   the model's <P>_N_FEATURES inputs
+    <p>_status <p>_predict_window(int32_t *class_index);   classification
+    <p>_status <p>_predict_window_value(float *value);     regression
+    void <p>_signal_reset(void);
+
+Memory: the ring buffer (channels x window floats), a window and its deviations
+(2 x window floats), the power spectrum (window/2 floats) when a spectral feature
+is used, and the cos/sin tables (2 x window floats, const).
+"""
+from __future__ import annotations
+
+from ..signal.features import tables
+from ..signal.frontend import TIME, FrontEnd
+from .cgen import c_array, c_comment, c_float
+
+
+def ram_bytes(fe: FrontEnd) -> int:
+    """Static RAM of the front end (ring, window, deviations, spectrum, features, counters)."""
+    spectral = bool(fe.spectral_channels())
+    return 4 * (len(fe.all_channels) * fe.window + 2 * fe.window + (fe.n_bins if spectral else 0)
+                + len(fe.outputs())) + 8
+
+
+def flash_bytes(fe: FrontEnd, caps) -> int:
+    """Code and tables of the front end on a core (calibrated with arm-none-eabi-size; the
+    soft-float and sqrtf routines a core without FPU needs are counted)."""
+    spectral = bool(fe.spectral_channels())
+    tables_bytes = 4 * (2 * fe.window + fe.n_bins + 1) if spectral else 0
+    thumb1, no_fpu = caps.arch == "armv6-m", caps.fpu == "none"
+    code = CODE["thumb1" if thumb1 else "thumb2_soft" if no_fpu else "thumb2"]
+    per_output = 10 if thumb1 else 8  # one store of a feature into the output vector
+    return (code["base"] + (code["spectrum"] if spectral else 0) + code["magnitude"] * len(fe.magnitudes)
+            + per_output * len(fe.outputs()) + 24 * len(fe.needs()) + tables_bytes)
+
+
+# measured: push_sample + window_features + stats (base), the DFT and band/centroid/dominant
+# code (spectrum), and one magnitude channel; soft-float and sqrtf included where needed
+CODE = {"thumb2": {"base": 560, "spectrum": 330, "magnitude": 60},
+        "thumb2_soft": {"base": 3300, "spectrum": 420, "magnitude": 70},
+        "thumb1": {"base": 5200, "spectrum": 500, "magnitude": 80}}
+
+
+def header(fe: FrontEnd, p: str, classification: bool) -> str:
+    P = p.upper()
+    chans = ", ".join(fe.channels)
+    mags = "".join(f"; {name} = |{', '.join(fe.channels[i] for i in idx)}|" for name, idx in fe.magnitudes)
+    entry = (f"{p}_status {p}_predict_window(int32_t *class_index);" if classification else
+             f"{p}_status {p}_predict_window_value(float *value);")
+    return f"""
+/* ---- signal front end: raw samples in, window features out -------------------
+ * A sample is {P}_N_CHANNELS floats in the order: {c_comment(chans)}{c_comment(mags)}.
+ * Sample rate {fe.rate_hz:g} Hz; a window of {P}_WINDOW samples is complete after the
+ * first {P}_WINDOW samples and then every {P}_HOP samples ({c_comment(fe.describe())}). */
+#define {P}_N_CHANNELS {len(fe.channels)}
+#define {P}_WINDOW {fe.window}u
+#define {P}_HOP {fe.hop}u
+#define {P}_SAMPLE_RATE_HZ {c_float(fe.rate_hz)}
+#define {P}_SIGNAL_RAM_BYTES {ram_bytes(fe)}u
+/* push one sample; *ready = 1 when it completes a window (then call {p}_window_features
+ * or the predict_window function), else 0. A NaN or infinite value returns {P}_ERR_INPUT
+ * and the sample is not stored. */
+{p}_status {p}_push_sample(const float *sample, int32_t *ready);
+/* the {P}_N_FEATURES model inputs of the last complete window ({P}_ERR_NOT_READY before the first) */
+{p}_status {p}_window_features(float *features);
+/* the model's prediction for the last complete window */
+{entry}
+/* forget every sample pushed */
+void {p}_signal_reset(void);
+"""
+
+
+def source(fe: FrontEnd, p: str, classification: bool) -> str:
+    P = p.upper()
+    n, k = fe.window, fe.n_bins
+    spectral = fe.spectral_channels()
+    tab = tables(fe)
+    parts = [f"/* ---- signal front end ({c_comment(fe.describe())}) ---- */"]
+    if spectral:
+        parts += [c_array("float", f"{p}_cos", tab["cos"], per_line=6),
+                  c_array("float", f"{p}_sin", tab["sin"], per_line=6),
+                  f"/* frequency (Hz) of spectrum bin k */\n" + c_array("float", f"{p}_freq", tab["freq"], per_line=6)]
+    n_all = len(fe.all_channels)
+    parts.append(f"""static float {p}_ring[{n_all}][{n}];
+static float {p}_w[{n}];
+static float {p}_d[{n}];{f'''
+static float {p}_power[{k}];''' if spectral else ''}
+static float {p}_feat[{P}_N_FEATURES];
+static uint16_t {p}_head = 0;
+static uint16_t {p}_filled = 0;
+static uint16_t {p}_since = 0;
+
+void {p}_signal_reset(void)
+{{
+    {p}_head = 0;
+    {p}_filled = 0;
+    {p}_since = 0;
+}}""")
+    mags = []
+    for m, (name, idx) in enumerate(fe.magnitudes):
+        terms = [f"sample[{i}] * sample[{i}]" for i in idx]
+        body = f"        float acc = {terms[0]};\n" + "".join(f"        acc = acc + {t};\n" for t in terms[1:])
+        mags.append(f"    {{ /* {c_comment(name)} */\n{body}        {p}_ring[{len(fe.channels) + m}][{p}_head] = "
+                    f"sqrtf(acc);\n    }}")
+    parts.append(f"""{p}_status {p}_push_sample(const float *sample, int32_t *ready)
+{{
+    uint16_t c;
+    if (sample == 0 || ready == 0) {{
+        return {P}_ERR_NULL;
+    }}
+    *ready = 0;
+    if (!{p}_all_finite(sample, {P}_N_CHANNELS)) {{
+        return {P}_ERR_INPUT;
+    }}
+    for (c = 0; c < {P}_N_CHANNELS; ++c) {{
+        {p}_ring[c][{p}_head] = sample[c];
+    }}
+{chr(10).join(mags)}
+    {p}_head = (uint16_t)(({p}_head + 1u) % {P}_WINDOW);
+    if ({p}_filled < {P}_WINDOW) {{
+        {p}_filled = (uint16_t)({p}_filled + 1u);
+        *ready = ({p}_filled == {P}_WINDOW) ? 1 : 0;
+        return {P}_OK;
+    }}
+    {p}_since = (uint16_t)({p}_since + 1u);
+    if ({p}_since >= {P}_HOP) {{
+        {p}_since = 0;
+        *ready = 1;
+    }}
+    return {P}_OK;
+}}
+
+/* time-domain statistics of w (oldest first); d receives w - mean */
+static void {p}_stats(const float *w, float *st, float *d)
+{{
+    float s1 = 0.0f, s2 = 0.0f, mn = w[0], mx = w[0];
+    float mean, var, sd, m2 = 0.0f, m3 = 0.0f, m4 = 0.0f, cross = 0.0f;
+    uint16_t i;
+    for (i = 0; i < {P}_WINDOW; ++i) {{
+        s1 += w[i];
+        s2 += w[i] * w[i];
+        if (w[i] < mn) {{
+            mn = w[i];
+        }}
+        if (w[i] > mx) {{
+            mx = w[i];
+        }}
+    }}
+    mean = s1 / {c_float(n)};
+    for (i = 0; i < {P}_WINDOW; ++i) {{
+        float dd;
+        d[i] = w[i] - mean;
+        dd = d[i] * d[i];
+        m2 += dd;
+        m3 += dd * d[i];
+        m4 += dd * dd;
+        if (i > 0u && ((d[i] < 0.0f) != (d[i - 1u] < 0.0f))) {{
+            cross += 1.0f;
+        }}
+    }}
+    var = m2 / {c_float(n)};
+    sd = sqrtf(var);
+    st[0] = mean;
+    st[1] = sd;
+    st[2] = mn;
+    st[3] = mx;
+    st[4] = sqrtf(s2 / {c_float(n)});
+    st[5] = mx - mn;
+    st[6] = (var > 0.0f) ? (m3 / {c_float(n)}) / (var * sd) : 0.0f;
+    st[7] = (var > 0.0f) ? (m4 / {c_float(n)}) / (var * var) - 3.0f : 0.0f;
+    st[8] = cross;
+}}""")
+    if spectral:
+        bands = "\n".join(
+            f"    e = 0.0f;\n    for (j = {lo - 1}; j < {hi - 1}; ++j) {{\n        e += {p}_power[j];\n    }}\n"
+            f"    sp[{b}] = e * {c_float(1.0 / (n * n))};" for b, (lo, hi) in enumerate(fe.band_edges()))
+        parts.append(f"""/* power spectrum of d (bins 1..{k}) by a direct DFT; bands, centroid, dominant frequency */
+static void {p}_spectrum(const float *d, float *sp)
+{{
+    float total = 0.0f, num = 0.0f, e;
+    uint16_t j, i, best = 0;
+    for (j = 0; j < {k}u; ++j) {{
+        float re = 0.0f, im = 0.0f;
+        uint32_t idx = 0;
+        for (i = 0; i < {P}_WINDOW; ++i) {{
+            re += d[i] * {p}_cos[idx];
+            im += d[i] * {p}_sin[idx];
+            idx += (uint32_t)j + 1u;
+            if (idx >= {P}_WINDOW) {{
+                idx -= {P}_WINDOW;
+            }}
+        }}
+        {p}_power[j] = re * re + im * im;
+    }}
+    for (j = 0; j < {k}u; ++j) {{
+        total += {p}_power[j];
+        num += {p}_freq[j + 1u] * {p}_power[j];
+    }}
+{bands}
+    sp[{fe.bands}] = (total > 0.0f) ? num / total : 0.0f;
+    for (j = 1; j < {k}u; ++j) {{
+        if ({p}_power[j] > {p}_power[best]) {{
+            best = j;
+        }}
+    }}
+    sp[{fe.bands + 1}] = {p}_freq[best + 1u];
+}}""")
+    # per channel: copy its window oldest first, compute, pick the outputs
+    spec_index = {f"band{b}": b for b in range(fe.bands)}
+    spec_index.update({"centroid": fe.bands, "dominant": fe.bands + 1})
+    outputs = fe.outputs()
+    blocks = []
+    for c, feats in sorted(fe.needs().items()):
+        lines = [f"    /* {c_comment(fe.all_channels[c])} */",
+                 f"    for (i = 0; i < {P}_WINDOW; ++i) {{",
+                 f"        {p}_w[i] = {p}_ring[{c}][({p}_head + i) % {P}_WINDOW];",
+                 "    }",
+                 f"    {p}_stats({p}_w, st, {p}_d);"]
+        if c in spectral:
+            lines.append(f"    {p}_spectrum({p}_d, sp);")
+        for j, name in enumerate(outputs):
+            ch, f = fe.split(name)
+            if ch == c:
+                src = f"st[{TIME.index(f)}]" if f in TIME else f"sp[{spec_index[f]}]"
+                lines.append(f"    features[{j}] = {src};")
+        blocks.append("\n".join(lines))
+    sp_decl = f"\n    float sp[{fe.bands + 2}];" if spectral else ""
+    entry = (f"""{p}_status {p}_predict_window(int32_t *class_index)
+{{
+    {p}_status st = {p}_window_features({p}_feat);
+    if (st != {P}_OK) {{
+        return st;
+    }}
+    return {p}_predict({p}_feat, class_index);
+}}""" if classification else f"""{p}_status {p}_predict_window_value(float *value)
+{{
+    {p}_status st = {p}_window_features({p}_feat);
+    if (st != {P}_OK) {{
+        return st;
+    }}
+    return {p}_predict_value({p}_feat, value);
+}}""")
+    parts.append(f"""{p}_status {p}_window_features(float *features)
+{{
+    float st[{len(TIME)}];{sp_decl}
+    uint16_t i;
+    if (features == 0) {{
+        return {P}_ERR_NULL;
+    }}
+    if ({p}_filled < {P}_WINDOW) {{
+        return {P}_ERR_NOT_READY;
+    }}
+{chr(10).join(blocks)}
+    return {P}_OK;
+}}
+
+{entry}""")
+    return "\n\n".join(parts) + "\n"

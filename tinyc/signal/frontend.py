@@ -1,0 +1,87 @@
+"""What a ``signal { }`` block resolves to, and the features it yields.
+
+Feature names are ``<channel>_<block>`` (``acc_x_std``), with ``_band<i>`` for the
+spectral bands (``acc_band0``). Channels are the raw ones, then the magnitude
+channels in the order the spec declares them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+# time-domain statistics of a window (per channel)
+TIME = ("mean", "std", "min", "max", "rms", "p2p", "skew", "kurtosis", "crossings")
+# spectral features of the window minus its mean: energy in equal-width bands of the
+# one-sided power spectrum (DC excluded), spectral centroid and dominant frequency (Hz)
+SPECTRAL = ("bands", "centroid", "dominant")
+BLOCKS = TIME + SPECTRAL
+DEFAULT_BANDS = 8
+
+
+@dataclass(frozen=True)
+class FrontEnd:
+    channels: tuple[str, ...]  # raw columns, in the order of a sample
+    rate_hz: float
+    window: int  # samples
+    hop: int  # samples between window ends
+    blocks: tuple[str, ...] = BLOCKS
+    bands: int = DEFAULT_BANDS
+    magnitudes: tuple[tuple[str, tuple[int, ...]], ...] = ()  # (name, indices of raw channels)
+    group: str | None = None  # column of the recording id
+    # the features the model uses (None: all); the C computes only those
+    used: tuple[str, ...] | None = field(default=None)
+
+    @property
+    def all_channels(self) -> tuple[str, ...]:
+        return self.channels + tuple(name for name, _ in self.magnitudes)
+
+    @property
+    def n_bins(self) -> int:
+        """Spectrum bins 1..N/2 (DC excluded)."""
+        return self.window // 2
+
+    def band_edges(self) -> list[tuple[int, int]]:
+        """[lo, hi) bin ranges of the bands over bins 1..N/2, as equal as integers allow."""
+        k = self.n_bins
+        edges = [1 + (b * k) // self.bands for b in range(self.bands + 1)]
+        return [(edges[b], edges[b + 1]) for b in range(self.bands)]
+
+    def block_features(self, block: str) -> tuple[str, ...]:
+        return tuple(f"band{b}" for b in range(self.bands)) if block == "bands" else (block,)
+
+    def feature_names(self) -> tuple[str, ...]:
+        """Every feature the front end can compute, channel by channel."""
+        return tuple(f"{ch}_{f}" for ch in self.all_channels for b in self.blocks for f in self.block_features(b))
+
+    def outputs(self) -> tuple[str, ...]:
+        """The features the model is fed, in its order."""
+        return self.used if self.used is not None else self.feature_names()
+
+    def split(self, name: str) -> tuple[int, str]:
+        """(channel index, feature) of a feature name."""
+        for c, ch in enumerate(self.all_channels):
+            if name.startswith(ch + "_") and name[len(ch) + 1:] in self._features():
+                return c, name[len(ch) + 1:]
+        raise KeyError(name)
+
+    def _features(self) -> set[str]:
+        return {f for b in self.blocks for f in self.block_features(b)}
+
+    def with_used(self, names) -> "FrontEnd":
+        return replace(self, used=tuple(names))
+
+    def needs(self) -> dict[int, set[str]]:
+        """Per channel index, the features the model uses."""
+        out: dict[int, set[str]] = {}
+        for name in self.outputs():
+            c, f = self.split(name)
+            out.setdefault(c, set()).add(f)
+        return out
+
+    def spectral_channels(self) -> list[int]:
+        return sorted(c for c, fs in self.needs().items() if fs & ({"centroid", "dominant"} |
+                                                                     {f"band{b}" for b in range(self.bands)}))
+
+    def describe(self) -> str:
+        mags = "".join(f", |{name}|" for name, _ in self.magnitudes)
+        return (f"{len(self.channels)} channels{mags} at {self.rate_hz:g} Hz, windows of {self.window} samples "
+                f"every {self.hop}, {len(self.outputs())} features")
