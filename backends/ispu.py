@@ -112,6 +112,12 @@ class IspuBackend(Backend):
         from tinyc.codegen.library import n_outputs
 
         outs = []
+        if getattr(req.model, "frontend", None) is not None:
+            outs.append(("class", "int16", 0, "predicted class index of the last window (-1 for regression): " +
+                         ", ".join(f"{i}={c}" for i, c in enumerate(req.classes))))
+            outs.append(("status", "int16", 1, "0 = ok, else the model's status code"))
+            outs.append(("value", "float", 2, "predicted value of the last window (regression)"))
+            return outs
         if req.model.task.value == "anomaly":
             outs.append(("anomaly", "int16", 0, "1 = anomaly (score above the threshold), 0 = normal"))
             outs.append(("status", "int16", 1, "0 = ok, else the model's status code"))
@@ -135,7 +141,9 @@ class IspuBackend(Backend):
         p, P = req.name, req.name.upper()
         reads = []
         user = False
-        for i, f in enumerate(req.features):
+        fe = getattr(req.model, "frontend", None)
+        inputs = fe.channels if fe is not None else req.features
+        for i, f in enumerate(inputs):
             src = sensor_source(f)
             if src is None:
                 reads.append(f"    x[{i}] = tinyc_user_feature({i}u); /* {c_comment(f)} */")
@@ -143,7 +151,22 @@ class IspuBackend(Backend):
             else:
                 reg, scale = src
                 reads.append(f"    x[{i}] = (float)TINYC_REG(int16_t, TINYC_ISPU_{reg}) * {scale!r}f; /* {c_comment(f)} */")
-        if req.model.task.value in ("classification", "anomaly"):  # a detector's predict is its 0/1 flag
+        if fe is not None:  # raw samples into the front end; a result when a window completes
+            predict = (f"{p}_predict_window(&cls)" if req.model.task.value == "classification" else
+                       f"{p}_predict_window_value(&y)")
+            write = f"""    {{
+        int32_t ready = 0, cls = -1;
+        float y = 0.0f;
+        {p}_status st = {p}_push_sample(x, &ready);
+        if (st != {P}_OK || !ready) {{
+            return; /* no new result: the interrupt is not raised */
+        }}
+        st = {predict};
+        TINYC_REG(int16_t, TINYC_ISPU_DOUT(0)) = (int16_t)cls;
+        TINYC_REG(int16_t, TINYC_ISPU_DOUT(1)) = (int16_t)st;
+        TINYC_REG(float, TINYC_ISPU_DOUT(2)) = y;
+    }}"""
+        elif req.model.task.value in ("classification", "anomaly"):  # a detector's predict is its 0/1 flag
             write = f"""    {{
         float s[{P}_N_OUTPUTS];
         int32_t cls = -1;
@@ -187,7 +210,7 @@ void TINYC_SIGNAL algo_00_init(void)
 
 void TINYC_SIGNAL algo_00(void)
 {{
-    float x[{P}_N_FEATURES];
+    float x[{P + '_N_CHANNELS' if fe is not None else P + '_N_FEATURES'}];
 {chr(10).join(reads)}
 {write}
     tinyc_int_status |= 0x1u; /* algorithm 0 has a new result */

@@ -80,6 +80,35 @@ void tinyc_entry(void)
 """
 
 
+SIGNAL_DRIVER = """#include <stdint.h>
+#include "{p}.h"
+volatile float tinyc_in[{P}_N_CHANNELS];
+volatile int32_t tinyc_out;
+volatile float tinyc_value;
+void tinyc_entry(void);
+void tinyc_entry(void)
+{{
+    float x[{P}_N_CHANNELS];
+    int32_t ready = 0, cls = 0;
+    float value = 0.0f;
+    unsigned i;
+    for (i = 0; i < {P}_N_CHANNELS; ++i) {{
+        x[i] = tinyc_in[i];
+    }}
+    {call}
+    tinyc_out = cls + ready;
+    tinyc_value = value;
+}}
+"""
+
+
+def signal_calls(name: str, classification: bool) -> str:
+    """What firmware with a signal front end calls: push a sample, predict when a window is ready."""
+    predict = f"(void){name}_predict_window(&cls);" if classification else \
+        f"(void){name}_predict_window_value(&value);"
+    return f"(void){name}_push_sample(x, &ready);\n    if (ready) {{\n        {predict}\n    }}"
+
+
 def anomaly_calls(name: str, learns: bool) -> str:
     """What firmware calls of a detector: score and flag; with learning on the
     device also learn, save and restore (the state blob in a static buffer)."""
@@ -115,11 +144,12 @@ def _library_symbols(elf: Path) -> tuple[str, ...]:
 
 
 def measure(folder: Path, name: str, cflags: tuple[str, ...], link_libm: bool = False,
-            integer: bool = False, anomaly: str | None = None) -> Measured:
+            integer: bool = False, anomaly: str | None = None, signal: str | None = None) -> Measured:
     """Compile ``folder/src/<name>.c`` strictly (-Werror -pedantic, -Os) and measure
     what a call of its float scores function adds to an image (``integer``: of the
     integer-code entry point ``<name>_scores_q`` of an integer model; ``anomaly``:
-    the calls of a detector library, see :func:`anomaly_calls`)."""
+    the calls of a detector library, see :func:`anomaly_calls`; ``signal``: the calls of a
+    model with a signal front end, see :func:`signal_calls`)."""
     P = name.upper()
     types = (dict(xt=f"{name}_input_t", st="int32_t", n=f"{P}_N_CODES", fn=f"{name}_scores_q", zero="0") if integer
              else dict(xt="float", st="float", n=f"{P}_N_FEATURES", fn=f"{name}_scores", zero="0.0f"))
@@ -131,11 +161,13 @@ def measure(folder: Path, name: str, cflags: tuple[str, ...], link_libm: bool = 
         sizes, lib = [], []
         variants = ((("with", anomaly), ("without", "(void)x;\n    tinyc_out = s;\n    tinyc_flag = flag;\n    tinyc_blob[0] = 0u;"))
                     if anomaly is not None else
+                    (("with", signal), ("without", "(void)x;")) if signal is not None else
                     (("with", f"(void){types['fn']}(x, s);\n    tinyc_out = s[0];"),
                      ("without", f"(void)x;\n    (void)s;\n    tinyc_out = {types['zero']};")))
         for variant, call in variants:
             drv = tmp / f"{variant}.c"
             drv.write_text(ANOMALY_DRIVER.format(p=name, P=P, call=call) if anomaly is not None else
+                           SIGNAL_DRIVER.format(p=name, P=P, call=call) if signal is not None else
                            DRIVER.format(p=name, P=P, call=call, xt=types["xt"], st=types["st"], n=types["n"]))
             elf = tmp / f"{variant}.elf"
             cmd = [*common, str(drv), str(folder / "src" / f"{name}.c"), *link, "-o", str(elf),

@@ -28,23 +28,93 @@ def ram_bytes(fe: FrontEnd) -> int:
                 + len(fe.outputs())) + 8
 
 
-def flash_bytes(fe: FrontEnd, caps) -> int:
-    """Code and tables of the front end on a core (calibrated with arm-none-eabi-size; the
-    soft-float and sqrtf routines a core without FPU needs are counted)."""
+def flash_bytes(fe: FrontEnd, caps, model_float_ops: frozenset = frozenset({"mul"})) -> int:
+    """Code and tables of the front end on a core (calibrated with arm-none-eabi-size next to a
+    linear model). On a core without FPU, the soft-float multiply is counted when the model
+    does not link it already (trees only compare and add)."""
+    from ..models.base import SOFT_FLOAT_BYTES
+
     spectral = bool(fe.spectral_channels())
     tables_bytes = 4 * (2 * fe.window + fe.n_bins + 1) if spectral else 0
-    thumb1, no_fpu = caps.arch == "armv6-m", caps.fpu == "none"
-    code = CODE["thumb1" if thumb1 else "thumb2_soft" if no_fpu else "thumb2"]
-    per_output = 10 if thumb1 else 8  # one store of a feature into the output vector
+    isa = "thumb1" if caps.arch == "armv6-m" else "thumb2_soft" if caps.fpu == "none" else "thumb2"
+    code = CODE[isa]
+    extra = 0
+    if caps.fpu == "none" and "mul" not in model_float_ops:
+        extra = SOFT_FLOAT_BYTES["thumb1" if isa == "thumb1" else "thumb2"]["mul"]
     return (code["base"] + (code["spectrum"] if spectral else 0) + code["magnitude"] * len(fe.magnitudes)
-            + per_output * len(fe.outputs()) + 24 * len(fe.needs()) + tables_bytes)
+            + code["output"] * len(fe.outputs()) + code["channel"] * len(fe.needs()) + tables_bytes + extra)
 
 
-# measured: push_sample + window_features + stats (base), the DFT and band/centroid/dominant
-# code (spectrum), and one magnitude channel; soft-float and sqrtf included where needed
-CODE = {"thumb2": {"base": 560, "spectrum": 330, "magnitude": 60},
-        "thumb2_soft": {"base": 3300, "spectrum": 420, "magnitude": 70},
-        "thumb1": {"base": 5200, "spectrum": 500, "magnitude": 80}}
+# measured (arm-none-eabi-gcc 12 -Os): push_sample, window_features, the statistics and the
+# square root (base), the DFT with bands/centroid/dominant (spectrum), one magnitude channel,
+# one output stored, one channel's window copied and summarised; soft-float division and
+# subtraction included on cores without FPU
+CODE = {"thumb2": {"base": 948, "spectrum": 464, "magnitude": 60, "output": 4, "channel": 24},
+        "thumb2_soft": {"base": 1032, "spectrum": 484, "magnitude": 70, "output": 4, "channel": 24},
+        "thumb1": {"base": 2560, "spectrum": 432, "magnitude": 80, "output": 6, "channel": 28}}
+
+
+def ops(fe: FrontEnd) -> int:
+    """Multiply-accumulates per window: statistics and, for spectral channels, the DFT."""
+    return len(fe.needs()) * 6 * fe.window + len(fe.spectral_channels()) * 2 * fe.window * fe.n_bins
+
+
+def sqrt_source(p: str) -> str:
+    """A correctly rounded float square root (as IEEE sqrtf) from integer operations: no
+    libm, no errno, no soft-float routine, the same result on every core."""
+    return f"""/* correctly rounded square root of v >= 0 (round to nearest even, as IEEE 754 sqrt) */
+static float {p}_sqrt(float v)
+{{
+    uint32_t b, m;
+    int32_t e;
+    uint64_t op, res = 0u, one = (uint64_t)1u << 48;
+    float out;
+    memcpy(&b, &v, sizeof b);
+    if (b == 0u || b >= 0x7f800000u) {{
+        return v; /* +0, +inf, NaN; negative values do not reach here */
+    }}
+    e = (int32_t)(b >> 23);
+    m = b & 0x7fffffu;
+    if (e == 0) {{ /* subnormal: normalise */
+        e = 1;
+        while ((m & 0x800000u) == 0u) {{
+            m <<= 1;
+            e -= 1;
+        }}
+    }} else {{
+        m |= 0x800000u;
+    }}
+    e -= 150; /* v = m * 2^e, m in [2^23, 2^24) */
+    if (e & 1) {{
+        m <<= 1;
+        e -= 1;
+    }}
+    /* res = floor(sqrt(op)) with 24 significant bits; the remainder decides the rounding */
+    op = (uint64_t)m << ((m < 0x1000000u) ? 24 : 22);
+    e = e / 2 - ((m < 0x1000000u) ? 12 : 11);
+    while (one > op) {{
+        one >>= 2;
+    }}
+    while (one != 0u) {{
+        if (op >= res + one) {{
+            op -= res + one;
+            res = (res >> 1) + one;
+        }} else {{
+            res >>= 1;
+        }}
+        one >>= 2;
+    }}
+    if (op > res) {{
+        res += 1u;
+        if (res == 0x1000000u) {{
+            res >>= 1;
+            e += 1;
+        }}
+    }}
+    b = ((uint32_t)(e + 150) << 23) | ((uint32_t)res & 0x7fffffu);
+    memcpy(&out, &b, sizeof out);
+    return out;
+}}"""
 
 
 def header(fe: FrontEnd, p: str, classification: bool) -> str:
@@ -81,7 +151,7 @@ def source(fe: FrontEnd, p: str, classification: bool) -> str:
     n, k = fe.window, fe.n_bins
     spectral = fe.spectral_channels()
     tab = tables(fe)
-    parts = [f"/* ---- signal front end ({c_comment(fe.describe())}) ---- */"]
+    parts = [f"/* ---- signal front end ({c_comment(fe.describe())}) ---- */", sqrt_source(p)]
     if spectral:
         parts += [c_array("float", f"{p}_cos", tab["cos"], per_line=6),
                   c_array("float", f"{p}_sin", tab["sin"], per_line=6),
@@ -107,7 +177,7 @@ void {p}_signal_reset(void)
         terms = [f"sample[{i}] * sample[{i}]" for i in idx]
         body = f"        float acc = {terms[0]};\n" + "".join(f"        acc = acc + {t};\n" for t in terms[1:])
         mags.append(f"    {{ /* {c_comment(name)} */\n{body}        {p}_ring[{len(fe.channels) + m}][{p}_head] = "
-                    f"sqrtf(acc);\n    }}")
+                    f"{p}_sqrt(acc);\n    }}")
     parts.append(f"""{p}_status {p}_push_sample(const float *sample, int32_t *ready)
 {{
     uint16_t c;
@@ -165,12 +235,12 @@ static void {p}_stats(const float *w, float *st, float *d)
         }}
     }}
     var = m2 / {c_float(n)};
-    sd = sqrtf(var);
+    sd = {p}_sqrt(var);
     st[0] = mean;
     st[1] = sd;
     st[2] = mn;
     st[3] = mx;
-    st[4] = sqrtf(s2 / {c_float(n)});
+    st[4] = {p}_sqrt(s2 / {c_float(n)});
     st[5] = mx - mn;
     st[6] = (var > 0.0f) ? (m3 / {c_float(n)}) / (var * sd) : 0.0f;
     st[7] = (var > 0.0f) ? (m4 / {c_float(n)}) / (var * var) - 3.0f : 0.0f;

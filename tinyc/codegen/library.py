@@ -63,10 +63,9 @@ def banner(prov: Provenance, what: str) -> str:
 
 
 def needs_libm(model) -> bool:
-    """Whether the generated C calls libm: tanhf between the hidden layers of an MLP, sqrtf
-    in a signal front end."""
-    return (model.family == "mlp" and model.params.get("activation") == "tanh") or \
-        getattr(model, "frontend", None) is not None
+    """Whether the generated C calls libm: tanhf between the hidden layers of an MLP (the
+    signal front end has its own square root)."""
+    return model.family == "mlp" and model.params.get("activation") == "tanh"
 
 
 def n_outputs(model) -> int:
@@ -211,6 +210,8 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
                 f"    return {p}_class_labels[class_index];",
                 "}", ""]
     if frontend:
+        if "#include <string.h>" not in src:
+            src.insert(src.index("#include <float.h>") + 1, "#include <string.h>")
         src += ["", c_signal.source(frontend, p, classification)]
     return CLibrary(f"{p}.h", "\n".join(header), f"{p}.c", "\n".join(src), scratch_bytes)
 

@@ -60,6 +60,7 @@ class FitResult:
     columns: list[int]
     costs: dict[str, Cost]
     steps: list[dict] = field(default_factory=list)
+    frontend_costs: dict[str, dict] = field(default_factory=dict)  # signal front end per target (in costs)
 
 
 def _state(family, params, columns, model, mode, ds, targets, metric) -> State:

@@ -163,6 +163,7 @@ class Signal(Node):
     channels: list[Located[str]] = Field(default_factory=list)
     channels_span: Span | None = None
     group: Located[str] | None = None  # rows of one recording: windows never cross recordings
+    time: Located[str] | None = None  # timestamps (seconds), checked against the rate
     rate: Quantity | None = None
     window: Quantity | None = None
     hop: Quantity | None = None

@@ -227,6 +227,10 @@ class _Builder(Transformer):
         return ("group", span_of_meta(meta), children[0])
 
     @v_args(meta=True)
+    def time_stmt(self, meta, children):
+        return ("time", span_of_meta(meta), children[0])
+
+    @v_args(meta=True)
     def rate_stmt(self, meta, children):
         q = self._quantity(children[0], vocab.CLOCK_UNITS, "sample rate", "Hz")
         if q is not None and q.value <= 0:

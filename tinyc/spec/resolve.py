@@ -18,7 +18,8 @@ from ..data.header import CsvFormat, DataError, sniff
 from . import vocab
 from .diagnostics import Diagnostic, Note, SpecError, did_you_mean, sort_key, suggestion
 from .ir import (
-    DataSource, Holdout, Learn, Located, Metric, MissingPolicy, Quantity, Quantization, Scalar, Spec, Target, Task,
+    DataSource, Holdout, Learn, Located, Metric, MissingPolicy, Quantity, Quantization, Scalar, Signal, Spec, Target,
+    Task,
 )
 
 
@@ -98,6 +99,76 @@ class _Checker:
                 self.error("E0207", f"'{key}' applies to task anomaly only, not to task {s.task.value.value}",
                            node.span, hint=f"remove the '{key}' statement, or write `task anomaly`",
                            notes=[Note("task given here", s.task.span)] if s.task.span else ())
+
+    def signal(self, fmt: CsvFormat | None) -> Signal | None:
+        """The signal block checked against the CSV header, with its defaults filled in."""
+        from ..signal.frontend import BLOCKS, DEFAULT_BANDS
+
+        sig = self.spec.signal
+        if sig is None:
+            return None
+        if self.spec.task is not None and self.spec.task.value == Task.anomaly:
+            self.error("E0207", "a signal front end feeds classification and regression models; task anomaly "
+                                "takes a feature table", sig.span, hint="remove the signal block")
+        cols = list(fmt.columns) if fmt is not None else None
+        if not sig.channels:
+            self.error("E0203", "the signal block names no channels", sig.span,
+                       hint="list the sample columns, e.g. channels ax, ay, az")
+        named = [*sig.channels, *([sig.group] if sig.group else []), *([sig.time] if sig.time else [])]
+        for loc in named:
+            if cols is not None and loc.value not in cols:
+                self.error("E0302", f"column '{loc.value}' is not in the data file", loc.span,
+                           hint=suggestion(loc.value, cols, "columns"))
+        channels = [c.value for c in sig.channels]
+        for m in sig.magnitudes:
+            for loc in m.channels:
+                if loc.value not in channels:
+                    self.error("E0302", f"magnitude of '{loc.value}', which is not a channel", loc.span,
+                               hint=suggestion(loc.value, channels, "channels"))
+            if m.name.value in channels:
+                self.error("E0202", f"magnitude name '{m.name.value}' is already a channel", m.name.span)
+        for loc in sig.features or []:
+            if loc.value not in BLOCKS:
+                self.error("E0112", f"unknown signal feature '{loc.value}'", loc.span,
+                           hint=suggestion(loc.value, list(BLOCKS), "signal features"))
+        if sig.rate is None:
+            self.error("E0203", "the signal block gives no sample rate", sig.span, hint="e.g. rate 50Hz")
+            return sig
+        if sig.window is None:
+            self.error("E0203", "the signal block gives no window length", sig.span,
+                       hint="e.g. window 2s (or a number of samples: window 128)")
+            return sig
+        rate = sig.rate.value
+        window = self._samples(sig.window, rate, "window")
+        hop = self._samples(sig.hop, rate, "hop") if sig.hop is not None else None
+        if window is None or (sig.hop is not None and hop is None):
+            return sig
+        if window < 2:
+            self.error("E0111", f"a window of {window} sample is too short for any feature", sig.window.span,
+                       hint="use at least 2 samples (8 or more for spectral features)")
+            return sig
+        hop = hop if hop is not None else max(1, window // 2)
+        bands = sig.bands.value if sig.bands is not None else min(DEFAULT_BANDS, window // 2)
+        if bands > window // 2:
+            self.error("E0111", f"{bands} bands need a window of at least {2 * bands} samples; this one has {window}",
+                       sig.bands.span if sig.bands else sig.window.span, hint=f"use bands {window // 2} or fewer")
+        samples = lambda n: Quantity(text=str(n), value=float(n), unit="samples")  # noqa: E731
+        return sig.model_copy(update={
+            "window": samples(window), "hop": samples(hop),
+            "bands": Located[int](value=bands, span=sig.bands.span if sig.bands else None),
+            "features": sig.features or [Located[str](value=b) for b in BLOCKS],
+        })
+
+    def _samples(self, q: Quantity, rate: float, what: str) -> int | None:
+        """A window or hop in samples: a count as written, or a time times the rate."""
+        if q.unit == "samples":
+            return int(q.value)
+        n = q.value * rate
+        if abs(n - round(n)) > 1e-6 * max(1.0, n) or round(n) < 1:
+            self.error("E0111", f"{what} {q.text} is {n:g} samples at {rate:g} Hz, not a whole number", q.span,
+                       hint=f"use a multiple of {1 / rate:g}s, or give samples: {what} {max(1, round(n))}")
+            return None
+        return int(round(n))
 
     def targets(self) -> list[Target]:
         out = []
@@ -290,6 +361,7 @@ class _Checker:
         self.anomaly_options()
         tgts = self.targets()
         data, data_path, holdout_path, fmt = self.data()
+        signal = self.signal(fmt)
         self.search()
         if self.diags:
             raise SpecError(sorted(self.diags, key=sort_key), file=self.spec.file)
@@ -304,6 +376,7 @@ class _Checker:
                 text=f"{vocab.DEFAULT_QUANTIZE_TOLERANCE:g}%", value=vocab.DEFAULT_QUANTIZE_TOLERANCE, unit="%"),
             "targets": tgts,
             "data": data,
+            "signal": signal,
             "learn": s.learn or (Located[Learn](value=vocab.DEFAULT_LEARN) if s.task and s.task.value == Task.anomaly
                                  else None),
         })
