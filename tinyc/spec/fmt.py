@@ -90,6 +90,8 @@ class _Printer:
             stmts.append((t, lambda d, t=t: self.target(t, d)))
         if spec.search is not None:
             stmts.append((spec.search, lambda d: self.search(spec.search, d)))
+        if spec.signal is not None:
+            stmts.append((spec.signal, lambda d: self.signal(spec.signal, d)))
         for _, emit in sorted(stmts, key=lambda s: _pos(s[0])):
             emit(0)
 
@@ -132,6 +134,27 @@ class _Printer:
             self.leaf(head, depth, node)
             return
         self.block(head, depth, node,
+                   lambda dd: [self.leaf(text, dd, n) for n, text in sorted(inner, key=lambda x: _pos(x[0]))])
+
+    def signal(self, sig, depth):
+        inner = []
+        if sig.channels:
+            inner.append((_Spanned(sig.channels_span), "channels " + ", ".join(_name(c.value) for c in sig.channels)))
+        for key in ("group", "time"):
+            loc = getattr(sig, key)
+            if loc is not None:
+                inner.append((loc, f"{key} {_name(loc.value)}"))
+        for key in ("rate", "window", "hop"):
+            q = getattr(sig, key)
+            if q is not None:
+                inner.append((q, f"{key} {q.text if q.unit == 'samples' else _qty(q)}"))
+        if sig.features is not None:
+            inner.append((_Spanned(sig.features_span), "features " + ", ".join(f.value for f in sig.features)))
+        if sig.bands is not None:
+            inner.append((sig.bands, f"bands {sig.bands.value}"))
+        for m in sig.magnitudes:
+            inner.append((m, f"magnitude {_name(m.name.value)}: " + ", ".join(_name(c.value) for c in m.channels)))
+        self.block("signal", depth, sig,
                    lambda dd: [self.leaf(text, dd, n) for n, text in sorted(inner, key=lambda x: _pos(x[0]))])
 
     def search(self, s: Search, depth):

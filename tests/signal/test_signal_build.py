@@ -1,0 +1,209 @@
+"""`tinyc build` of a spec with a signal block, on raw smartwatch IMU samples: windows
+split by recording, a model fed by the emitted front end (checked on the host through
+the ISPU project with raw register samples), and clear errors for bad signal input."""
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT
+from tinyc.data.header import DataError
+from tinyc.passes.pipeline import build
+from tinyc.signal import features as F
+from tinyc.spec import load
+from tinyc.spec.diagnostics import SpecError
+
+SPEC = ROOT / "examples" / "basic_motions" / "activity.tml"
+
+
+@pytest.fixture(scope="module")
+def activity(tmp_path_factory):
+    out = tmp_path_factory.mktemp("act") / "out"
+    return build(load(SPEC), SPEC, out, trials=8), out
+
+
+def test_windows_are_split_by_recording_and_the_model_is_accurate(activity):
+    result, out = activity
+    rep = result.report
+    sig = rep["signal"]
+    assert sig["recordings"] == {"train": 60, "holdout": 20} and sig["window"] == 30 and sig["hop"] == 10
+    assert sig["windows"] == {"train": 60 * 8, "holdout": 20 * 8}  # (100 - 30) // 10 + 1 windows each
+    assert rep["model"]["metrics"]["holdout"]["accuracy"] >= 0.9
+    # the front end computes only what the model uses, and its cost is part of the target's
+    used = sig["features_used"]
+    assert used == list(result.dataset.feature_names) and len(used) <= 88
+    if result.model.family in ("tree", "forest", "gbt"):  # no feature the trees never split on
+        assert len(used) < 88
+    t = rep["targets"]["cortex-m4"]
+    assert t["flash"] >= sig["per_target"]["cortex-m4"]["flash"] > 0
+    if t["measured"]["flash"] is not None:  # linked: push_sample + predict_window + the model
+        assert abs(t["flash"] - t["measured"]["flash"]) <= 0.1 * t["measured"]["flash"]
+        assert t["measured"]["ram"] <= t["ram"]
+    header = (out / "cortex-m4" / "include" / "activity.h").read_text()
+    assert "activity_push_sample(const float *sample, int32_t *ready)" in header
+    assert "#define ACTIVITY_N_CHANNELS 6" in header and "#define ACTIVITY_WINDOW 30u" in header
+
+
+def _holdout_recordings(result):
+    d = pd.read_csv(ROOT / "examples" / "basic_motions" / "data.csv")
+    recs = [g for _, g in d.groupby("recording", sort=False)]
+    fe = result.model.frontend
+    ours = []
+    for g in recs:  # the holdout recordings are those whose windows are the holdout rows
+        x = g[list(fe.channels)].to_numpy(dtype=np.float32)
+        feats = F.compute(fe, F.windows(fe, x))
+        ours.append((g, x, feats))
+    hold = result.dataset.X_holdout.astype(np.float32)
+    picked = [(g, x, f) for g, x, f in ours if any(np.array_equal(f[0], h) for h in hold[::8])]
+    assert len(picked) == 20
+    return picked
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
+def test_ispu_project_classifies_raw_register_samples_like_the_python_model(activity, tmp_path):
+    from tinyc_backends.ispu import ACC_SCALE, GYR_SCALE
+
+    result, out = activity
+    fe = result.model.frontend
+    picked = _holdout_recordings(result)[:6]
+    # raw int16 register values; the front end sees value * scale, as algo_00 computes it
+    scale = np.array([ACC_SCALE] * 3 + [GYR_SCALE] * 3, dtype=np.float32)
+    G, RAD2DEG = 9.80665, 57.29577951308232
+    raws, expect = [], []
+    for g, x, _ in picked:
+        units = x.astype(np.float64) / np.array([G] * 3 + [1 / RAD2DEG] * 3)
+        raw = np.clip(np.round(units / scale), -32768, 32767).astype(np.int16)
+        raws.append(raw)
+        feats = F.compute(fe, F.windows(fe, raw.astype(np.float32) * scale))
+        expect.append(result.model.predict(feats))
+    ispu = out / "ispu"
+    shutil.copytree(ispu, tmp_path / "ispu")
+    rows = ",\n".join("{" + ", ".join(str(int(v)) for v in r) + "}" for r in np.concatenate(raws))
+    (tmp_path / "ispu" / "driver.c").write_text(DRIVER % (rows, len(np.concatenate(raws)), len(raws[0])))
+    exe = tmp_path / "run"
+    r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fno-strict-aliasing",
+                        "-DTINYC_ISPU_HOST", "-I", str(tmp_path / "ispu" / "include"), "-I",
+                        str(tmp_path / "ispu" / "src"), str(tmp_path / "ispu" / "src" / "main.c"),
+                        str(tmp_path / "ispu" / "src" / "activity.c"), str(tmp_path / "ispu" / "driver.c"), "-o",
+                        str(exe)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    got = np.array([int(v) for v in subprocess.run([str(exe)], check=True, capture_output=True,
+                                                   text=True).stdout.split()])
+    assert np.array_equal(got, np.concatenate(expect))  # one class per completed window, as in Python
+
+
+DRIVER = r"""
+#include <stdio.h>
+#include <stdint.h>
+#include "tinyc_ispu.h"
+#include "activity.h"
+volatile uint32_t tinyc_ispu_regs[TINYC_ISPU_REG_SPACE / 4u];
+void algo_00_init(void);
+void algo_00(void);
+static const int16_t samples[][6] = {
+%s
+};
+int main(void)
+{
+    unsigned i;
+    algo_00_init();
+    for (i = 0; i < %du; ++i) {
+        if (i %% %du == 0u) {
+            activity_signal_reset(); /* a new recording */
+        }
+        TINYC_REG(int16_t, TINYC_ISPU_ARAW_X) = samples[i][0];
+        TINYC_REG(int16_t, TINYC_ISPU_ARAW_Y) = samples[i][1];
+        TINYC_REG(int16_t, TINYC_ISPU_ARAW_Z) = samples[i][2];
+        TINYC_REG(int16_t, TINYC_ISPU_GRAW_X) = samples[i][3];
+        TINYC_REG(int16_t, TINYC_ISPU_GRAW_Y) = samples[i][4];
+        TINYC_REG(int16_t, TINYC_ISPU_GRAW_Z) = samples[i][5];
+        TINYC_REG(int16_t, TINYC_ISPU_DOUT(1)) = -99;
+        algo_00();
+        if (TINYC_REG(int16_t, TINYC_ISPU_DOUT(1)) == 0) {
+            printf("%%d\n", TINYC_REG(int16_t, TINYC_ISPU_DOUT(0)));
+        }
+    }
+    return 0;
+}
+"""
+
+BASE = """model m
+data "{data}" {{ label activity }}
+task classification
+signal {{
+  channels acc_x, acc_y, acc_z
+  {extra}
+  rate {rate}
+  window {window}
+}}
+target cortex-m4
+"""
+
+
+def _spec(tmp_path, data=ROOT / "examples" / "basic_motions" / "data.csv", extra="group recording", rate="10Hz",
+          window="2s"):
+    p = tmp_path / "s.tml"
+    p.write_text(BASE.format(data=data, extra=extra, rate=rate, window=window))
+    return p
+
+
+def test_a_channel_missing_in_the_csv_is_a_spec_error(tmp_path):
+    p = _spec(tmp_path)
+    p.write_text(p.read_text().replace("acc_z", "acc_w"))
+    with pytest.raises(SpecError) as e:
+        load(p)
+    text = e.value.render()
+    assert "E0302" in text and "column 'acc_w' is not in the data file" in text and "did you mean 'acc_z'" in text
+
+
+def test_a_window_longer_than_a_recording_is_a_data_error(tmp_path):
+    p = _spec(tmp_path, window="12s")
+    with pytest.raises(DataError, match=r"recording '0' has 100 samples, fewer than one window of 120 "
+                                        r"\(12 s at 10 Hz\)"):
+        build(load(p), p, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_rate_that_does_not_match_the_timestamps_is_a_data_error(tmp_path):
+    d = pd.read_csv(ROOT / "examples" / "basic_motions" / "data.csv")
+    d["t"] = d["sample"] * 0.02  # 50 Hz timestamps
+    d.to_csv(tmp_path / "d.csv", index=False)
+    p = _spec(tmp_path, data=tmp_path / "d.csv", extra="group recording\n  time t")
+    with pytest.raises(DataError, match=r"timestamps in column 't' in recording '0' are 0.02 s apart \(50 Hz\), "
+                                        r"but the signal block says rate 10Hz"):
+        build(load(p), p, tmp_path / "out")
+
+
+def test_a_non_numeric_sample_is_a_data_error(tmp_path):
+    d = pd.read_csv(ROOT / "examples" / "basic_motions" / "data.csv")
+    d["acc_y"] = d["acc_y"].astype(object)
+    d.loc[17, "acc_y"] = "n/a?"
+    d.to_csv(tmp_path / "d.csv", index=False)
+    p = _spec(tmp_path, data=tmp_path / "d.csv")
+    with pytest.raises(DataError, match=r"channel 'acc_y' at row 19 holds 'n/a\?'"):
+        build(load(p), p, tmp_path / "out")
+
+
+def test_report_json_and_model_json_describe_the_front_end(activity):
+    result, out = activity
+    doc = json.loads((out / "artifacts" / "model.json").read_text())
+    assert doc["frontend"]["window"] == 30 and doc["frontend"]["used"] == doc["features"]
+    assert "signal" in (out / "report.html").read_text().lower()
+
+
+def test_one_recording_is_split_in_time(tmp_path):
+    """Without a group column the file is one recording: the holdout is its tail, and no
+    window straddles the cut (a window shared by both sides would leak)."""
+    p = tmp_path / "s.tml"
+    p.write_text(f'model m\ndata "{ROOT / "tests" / "fixtures" / "imu_long.csv"}" {{ label activity; holdout 25% }}\n'
+                 f"task classification\nsignal {{ channels ax, ay, az; time t; rate 50Hz; window 40; hop 20 }}\n"
+                 f"search {{ families tree; trials 2 }}\ntarget cortex-m4\n")
+    rep = build(load(p), p, tmp_path / "out").report
+    sig = rep["signal"]
+    assert sig["recordings"] == {"train": 1, "holdout": 1}
+    # 400 samples, cut at 300: training windows end by 300 (14 of them), holdout ones start at 300 (4)
+    assert sig["windows"] == {"train": 14, "holdout": 4}
+    assert rep["model"]["metrics"]["holdout"]["accuracy"] >= 0.75
