@@ -42,3 +42,4 @@ bench: data
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/quantization.py
 	$(BIN)/python benchmarks/anomaly.py
+	$(BIN)/python benchmarks/activity.py
