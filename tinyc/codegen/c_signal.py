@@ -155,7 +155,7 @@ def source(fe: FrontEnd, p: str, classification: bool) -> str:
     if spectral:
         parts += [c_array("float", f"{p}_cos", tab["cos"], per_line=6),
                   c_array("float", f"{p}_sin", tab["sin"], per_line=6),
-                  f"/* frequency (Hz) of spectrum bin k */\n" + c_array("float", f"{p}_freq", tab["freq"], per_line=6)]
+                  "/* frequency (Hz) of spectrum bin k */\n" + c_array("float", f"{p}_freq", tab["freq"], per_line=6)]
     n_all = len(fe.all_channels)
     parts.append(f"""static float {p}_ring[{n_all}][{n}];
 static float {p}_w[{n}];

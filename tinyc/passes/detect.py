@@ -310,3 +310,60 @@ def evaluate(det: A.Detector, X: np.ndarray, y: np.ndarray) -> dict:
 def confusion(det: A.Detector, X: np.ndarray, y: np.ndarray) -> list[list[int]]:
     flag = det.predict(X)
     return [[int(np.sum((y == t) & (flag == p))) for p in (0, 1)] for t in (0, 1)]
+
+
+def anomaly_report(found: Detection, ds, cfg, prof: dict, model_name: str, seed: int, requested_quant: str,
+                   learn: str, rate: float | None, metric: str) -> dict:
+    """report.json of an anomaly build (before provenance hashes and artifacts are added):
+    the sections every report has, in their anomaly form, and the ``anomaly`` section."""
+    from .. import __version__
+    from .evaluate import explain_gap
+    from .pipeline import REPORT_SCHEMA_VERSION
+
+    det, ev = found.detector, found.evaluated
+    scores = {"train": evaluate(ev, ds.X_train, ds.y_train), "holdout": evaluate(ev, ds.X_holdout, ds.y_holdout)}
+    train_m, hold_m = scores["train"][metric], scores["holdout"][metric]
+    targets = {}
+    for t in cfg.targets:
+        c = found.chosen.costs[t.name]
+        targets[t.name] = {**c.as_dict(), "flash_limit": t.flash, "ram_limit": t.ram, "clock_hz": t.caps.clock_hz,
+                           "latency_us": round(c.cycles / t.caps.clock_hz * 1e6, 3), "estimated": True}
+    cm = confusion(ev, ds.X_holdout, ds.y_holdout)
+    per_class = []
+    for i, lab in enumerate(ds.classes):
+        tp, pred, support = cm[i][i], cm[0][i] + cm[1][i], sum(cm[i])
+        prec, rec = (tp / pred if pred else 0.0), (tp / support if support else 0.0)
+        per_class.append({"label": lab, "precision": prec, "recall": rec,
+                          "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0, "support": support})
+    gap = ("no labelled anomalies on both sides: the metric cannot be compared" if train_m is None or hold_m is None
+           else explain_gap(metric, train_m, hold_m, True))
+    finished = np.cumsum([t.seconds for t in found.trials])
+    board = [t.row(float(f)) for t, f in zip(found.trials, finished)]
+    report = {
+        "schema_version": REPORT_SCHEMA_VERSION, "tinyc_version": __version__, "model_name": model_name,
+        "task": "anomaly", "metric": metric, "provenance": {"seed": seed},
+        "quantization": {"requested": requested_quant, "effective": "float32", "candidates": [],
+                         "emitted_comparison": [],
+                         "note": "anomaly detectors are emitted in float32 (their state keeps learning on the device)"},
+        "fitting": {"steps": [], "first_choice_fit": True, "features_kept": len(ds.feature_names),
+                    "features_dropped": []},
+        "data": prof,
+        "search": {"budget_s": cfg.budget_s, "elapsed_s": round(found.elapsed, 3), "stopped_by": found.stopped_by,
+                   "max_trials": len(found.trials), "folds": FOLDS, "families": list(cfg.families),
+                   "leaderboard": board, "history": [], "ranked_by": found.ranked_by},
+        "model": {
+            "family": det.family, "params": det.params, "description": ev.size_summary(), "quantization": "float32",
+            "validation_metric": found.chosen.metric, "chosen_trial": found.chosen.trial, "importance": [],
+            "metrics": scores, "gap_explanation": gap,
+            "confusion": {"labels": list(ds.classes), "holdout": cm}, "per_class": per_class,
+        },
+        "anomaly": {
+            "threshold": ev.threshold, "threshold_rule": found.threshold_rule,
+            "false_alarms_declared": rate, "false_alarm_rate_holdout": scores["holdout"]["false_alarm_rate"],
+            "learn": learn, "shipped": "empty (learned on the device)" if det.n == 0 else
+            f"fitted on {det.n} normal rows", "normal_training_rows": int(np.sum(ds.y_train == 0)),
+            "labelled_anomalies": {"train": int(np.sum(ds.y_train == 1)), "holdout": int(np.sum(ds.y_holdout == 1))},
+        },
+        "targets": targets,
+    }
+    return report

@@ -261,6 +261,8 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         return build_anomaly(r, spec_path, out_dir, on_event)
     fe, signal_report = None, None
     if s.signal is not None:
+        from .frontend import FrontEndError, drop_unsplit_features, minus_frontend, signal_dataset, with_frontend
+
         ds, fe, signal_report, prof = signal_dataset(r)
     else:
         train, holdout = load_data(r)
@@ -271,7 +273,10 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
                        int(train.X.nbytes + (holdout.X.nbytes if holdout else 0)))
     cfg = full_cfg = search_config(r, trials, workers)
     if fe is not None:  # the model gets what the front end leaves of each target
-        cfg = _minus_frontend(cfg, fe.with_used(ds.feature_names))
+        try:
+            cfg = minus_frontend(cfg, fe.with_used(ds.feature_names))
+        except FrontEndError as e:
+            raise BuildError(str(e)) from None
     problem = Problem(s.task.value, len(ds.feature_names), ds.n_classes)
     y = ds.y_train if s.task.value == Task.classification else ds.y_train.astype(np.float64)
     try:
@@ -280,13 +285,13 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         res = _first_choice(e, cfg, ds.X_train, y, problem, s.seed.value)
     unused: list[str] = []
     if fe is not None:  # features no tree splits on cost front-end flash, RAM and time for nothing
-        res, ds, unused = _drop_unsplit_features(res, ds)
+        res, ds, unused = drop_unsplit_features(res, ds)
     fit, quantization = quantize_and_fit(res, ds, r, cfg, on_event)
     dropped = unused + [n for j, n in enumerate(ds.feature_names) if j not in fit.columns]
     ds = ds.select(fit.columns) if dropped else ds
     model = fit.model
     if fe is not None:  # the front end computes exactly the features the fitted model uses
-        fit = _with_frontend(fit, fe.with_used(ds.feature_names), full_cfg)
+        fit = with_frontend(fit, fe.with_used(ds.feature_names), full_cfg)
         signal_report["features_used"] = list(ds.feature_names)
         signal_report["per_target"] = {t.name: fit.frontend_costs[t.name] for t in full_cfg.targets}
     report = _report(r, ds, prof, res, full_cfg, fit, quantization, dropped)
@@ -307,7 +312,7 @@ def build_anomaly(r: Resolved, spec_path: Path, out_dir: Path,
                   on_event: Callable[[dict], None] | None = None) -> BuildResult:
     """task anomaly: the detector pass (tinyc.passes.detect) in place of search,
     quantization and fitting; the same output folder."""
-    from .detect import DetectError, confusion, detect, evaluate
+    from .detect import DetectError, anomaly_report, detect
 
     s = r.spec
     train, holdout = load_data(r)
@@ -327,50 +332,8 @@ def build_anomaly(r: Resolved, spec_path: Path, out_dir: Path,
     except DetectError as e:
         raise BuildError(str(e)) from None
     det, ev = found.detector, found.evaluated
-    scores = {"train": evaluate(ev, ds.X_train, ds.y_train), "holdout": evaluate(ev, ds.X_holdout, ds.y_holdout)}
-    train_m, hold_m = scores["train"][metric], scores["holdout"][metric]
-    targets = {}
-    for t in cfg.targets:
-        c = found.chosen.costs[t.name]
-        targets[t.name] = {**c.as_dict(), "flash_limit": t.flash, "ram_limit": t.ram, "clock_hz": t.caps.clock_hz,
-                           "latency_us": round(c.cycles / t.caps.clock_hz * 1e6, 3), "estimated": True}
-    cm = confusion(ev, ds.X_holdout, ds.y_holdout)
-    per_class = []
-    for i, lab in enumerate(ds.classes):
-        tp, pred, support = cm[i][i], cm[0][i] + cm[1][i], sum(cm[i])
-        prec, rec = (tp / pred if pred else 0.0), (tp / support if support else 0.0)
-        per_class.append({"label": lab, "precision": prec, "recall": rec,
-                          "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0, "support": support})
-    gap = ("no labelled anomalies on both sides: the metric cannot be compared" if train_m is None or hold_m is None
-           else explain_gap(metric, train_m, hold_m, True))
-    board = [t.row(t.seconds) for t in found.trials]
-    report = {
-        "schema_version": REPORT_SCHEMA_VERSION, "tinyc_version": __version__, "model_name": s.model.value,
-        "task": "anomaly", "metric": metric, "provenance": {"seed": s.seed.value},
-        "quantization": {"requested": s.quantize.value.value, "effective": "float32", "candidates": [],
-                         "emitted_comparison": [],
-                         "note": "anomaly detectors are emitted in float32 (their state keeps learning on the device)"},
-        "fitting": {"steps": [], "first_choice_fit": True, "features_kept": len(ds.feature_names),
-                    "features_dropped": []},
-        "data": prof,
-        "search": {"budget_s": cfg.budget_s, "elapsed_s": round(found.elapsed, 3), "stopped_by": found.stopped_by,
-                   "max_trials": len(found.trials), "folds": 4, "families": list(cfg.families),
-                   "leaderboard": board, "history": [], "ranked_by": found.ranked_by},
-        "model": {
-            "family": det.family, "params": det.params, "description": ev.size_summary(), "quantization": "float32",
-            "validation_metric": found.chosen.metric, "chosen_trial": found.chosen.trial, "importance": [],
-            "metrics": scores, "gap_explanation": gap,
-            "confusion": {"labels": list(ds.classes), "holdout": cm}, "per_class": per_class,
-        },
-        "anomaly": {
-            "threshold": ev.threshold, "threshold_rule": found.threshold_rule,
-            "false_alarms_declared": rate, "false_alarm_rate_holdout": scores["holdout"]["false_alarm_rate"],
-            "learn": learn.value, "shipped": "empty (learned on the device)" if det.n == 0 else
-            f"fitted on {det.n} normal rows", "normal_training_rows": int(np.sum(ds.y_train == 0)),
-            "labelled_anomalies": {"train": int(np.sum(ds.y_train == 1)), "holdout": int(np.sum(ds.y_holdout == 1))},
-        },
-        "targets": targets,
-    }
+    report = anomaly_report(found, ds, cfg, prof, s.model.value, s.seed.value, s.quantize.value.value,
+                            learn.value, rate, metric)
     model_doc = {"family": det.family, "task": "anomaly", "params": det.params, "features": list(ds.feature_names),
                  "classes": list(ds.classes), "detector": det.to_json(), "evaluated": ev.to_json()}
     model_id = hashlib.sha256(json_bytes(model_doc)).hexdigest()[:16]
@@ -381,110 +344,6 @@ def build_anomaly(r: Resolved, spec_path: Path, out_dir: Path,
     _write_build(r, spec_path, out_dir, det, ds, report, model_doc, prov, found.chosen.costs, no_onnx,
                  {"stopped_by": found.stopped_by, "trials": len(found.trials)}, golden=ev)
     return BuildResult(out_dir, ds, None, report, det)
-
-
-def signal_dataset(r: Resolved):
-    """A spec with a signal block: raw samples → window features (tinyc.signal), split by
-    recording. Returns (dataset, front end, the report's signal section, data profile)."""
-    from ..signal import FrontEnd
-    from ..signal import data as sd
-
-    s = r.spec
-    sig = s.signal
-    channels = tuple(c.value for c in sig.channels)
-    fe = FrontEnd(channels, sig.rate.value, int(sig.window.value), int(sig.hop.value),
-                  blocks=tuple(f.value for f in sig.features), bands=sig.bands.value,
-                  magnitudes=tuple((m.name.value, tuple(channels.index(c.value) for c in m.channels))
-                                   for m in sig.magnitudes),
-                  group=sig.group.value if sig.group else None)
-    label = s.data.label.value
-    time = sig.time.value if sig.time else None
-    fmt = r.csv
-    recs = sd.read(r.data_path, fe, label, time, fmt.delimiter, fmt.decimal)
-    wt = sd.table(fe, recs)
-    names = fe.feature_names()
-    if r.holdout_path is not None:
-        hrecs = sd.read(r.holdout_path, fe, label, time, fmt.delimiter, fmt.decimal)
-        hwt = sd.table(fe, hrecs)
-        train_t = sd.as_tables(r.data_path, wt, names, np.arange(len(wt.X)))
-        hold_t = sd.as_tables(r.holdout_path, hwt, names, np.arange(len(hwt.X)))
-        rec_counts = {"train": len(recs), "holdout": len(hrecs)}
-    else:
-        tr, ho = sd.split(wt, recs, fe, s.data.holdout.percent.value, s.seed.value,
-                          stratify=s.task.value == Task.classification)
-        train_t, hold_t = sd.as_tables(r.data_path, wt, names, tr), sd.as_tables(r.data_path, wt, names, ho)
-        rec_counts = {"train": len(np.unique(wt.recording[tr])), "holdout": len(np.unique(wt.recording[ho]))}
-    ds = prepare(s.task.value, label, train_t, hold_t, None, s.data.missing.value, s.seed.value)
-    samples = sum(len(x.samples) for x in recs)
-    prof = profile(ds, len(train_t.X) + len(hold_t.X), len(ds.feature_names) + 1,
-                   int(train_t.X.nbytes + hold_t.X.nbytes))
-    report = {"description": fe.describe(), "channels": list(fe.channels),
-              "magnitudes": {name: [channels[i] for i in idx] for name, idx in fe.magnitudes},
-              "rate_hz": fe.rate_hz, "window": fe.window, "hop": fe.hop, "blocks": list(fe.blocks), "bands": fe.bands,
-              "samples": samples, "recordings": rec_counts,
-              "windows": {"train": len(ds.X_train), "holdout": len(ds.X_holdout)},
-              "window_label": "the label of the window's last sample"}
-    return ds, fe, report, prof
-
-
-def _drop_unsplit_features(res: SearchResult, ds: Dataset) -> tuple[SearchResult, Dataset, list[str]]:
-    """For a tree model: the dataset without the features no tree splits on, and the model
-    with its feature indices renumbered (its predictions are unchanged)."""
-    from dataclasses import replace
-
-    model = res.best
-    if model.family not in ("tree", "forest", "gbt") or model.qinfo is not None:
-        return res, ds, []
-    used = sorted({int(f) for f in model.arrays["feature"]})
-    if len(used) == model.n_features or not used:
-        return res, ds, []
-    index = np.full(model.n_features, -1, dtype=np.int32)
-    index[used] = np.arange(len(used), dtype=np.int32)
-    arrays = {**model.arrays, "feature": index[model.arrays["feature"]].astype(np.int32)}
-    slim = replace(model, arrays=arrays, n_features=len(used))
-    unused = [n for j, n in enumerate(ds.feature_names) if j not in set(used)]
-    return replace(res, best=slim), ds.select(used), unused
-
-
-def _frontend_cost(fe, caps, family: str):
-    from ..codegen import c_signal
-    from ..models import FAMILY_REGISTRY
-
-    fam = FAMILY_REGISTRY.get(family)
-    flash = c_signal.flash_bytes(fe, caps, fam.float_ops if fam else frozenset({"mul"}))
-    return {"flash": flash, "ram": c_signal.ram_bytes(fe), "ops": c_signal.ops(fe)}
-
-
-def _minus_frontend(cfg: SearchConfig, fe) -> SearchConfig:
-    """The targets less what the front end (every feature it may compute) takes of them."""
-    from dataclasses import replace
-
-    targets = []
-    for t in cfg.targets:
-        c = _frontend_cost(fe, t.caps, "tree")
-        if c["flash"] >= t.flash or c["ram"] >= t.ram:
-            raise BuildError(f"{t.name}: the signal front end alone needs {c['flash']} B flash and {c['ram']} B RAM "
-                             f"(limits {t.flash} and {t.ram}); shorten the window, or compute fewer features")
-        targets.append(replace(t, flash=t.flash - c["flash"], ram=t.ram - c["ram"]))
-    return replace(cfg, targets=tuple(targets))
-
-
-def _with_frontend(fit: FitResult, fe, cfg: SearchConfig) -> FitResult:
-    """The fitted model with its front end attached and its cost added per target."""
-    from dataclasses import replace
-
-    from ..models.base import Cost
-
-    fit.model.frontend = fe
-    costs, fe_costs = {}, {}
-    for t in cfg.targets:
-        c = fit.costs[t.name]
-        f = _frontend_cost(fe, t.caps, fit.model.family)
-        fe_costs[t.name] = f
-        costs[t.name] = Cost(flash=c.flash + f["flash"], weights=c.weights, code=c.code + f["flash"],
-                             ram=c.ram + f["ram"], ops=c.ops + f["ops"],
-                             cycles=c.cycles + int(f["ops"] * (3 if t.caps.fpu != "none" else 60)))
-    return replace(fit, costs=costs, frontend_costs=fe_costs)
 
 
 def _write_build(r: Resolved, spec_path: Path, out_dir: Path, model, ds: Dataset, report: dict, model_doc: dict,

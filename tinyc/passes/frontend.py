@@ -1,0 +1,122 @@
+"""The signal front end in the build: raw samples → window features (tinyc.signal),
+its cost taken from every target before the search and added back after fitting,
+and the features a tree model never splits on dropped (the emitted front end
+computes exactly the features the model uses)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..data.prepare import Dataset, prepare
+from ..data.profile import profile
+from ..spec import Resolved
+from ..spec.ir import Task
+from .fit import FitResult
+from .search import SearchConfig, SearchResult
+
+
+class FrontEndError(Exception):
+    """The front end alone does not fit a target; the message says which and by how much."""
+
+
+def signal_dataset(r: Resolved):
+    """A spec with a signal block: raw samples → window features (tinyc.signal), split by
+    recording. Returns (dataset, front end, the report's signal section, data profile)."""
+    from ..signal import FrontEnd
+    from ..signal import data as sd
+
+    s = r.spec
+    sig = s.signal
+    channels = tuple(c.value for c in sig.channels)
+    fe = FrontEnd(channels, sig.rate.value, int(sig.window.value), int(sig.hop.value),
+                  blocks=tuple(f.value for f in sig.features), bands=sig.bands.value,
+                  magnitudes=tuple((m.name.value, tuple(channels.index(c.value) for c in m.channels))
+                                   for m in sig.magnitudes),
+                  group=sig.group.value if sig.group else None)
+    label = s.data.label.value
+    time = sig.time.value if sig.time else None
+    fmt = r.csv
+    recs = sd.read(r.data_path, fe, label, time, fmt.delimiter, fmt.decimal)
+    wt = sd.table(fe, recs)
+    names = fe.feature_names()
+    if r.holdout_path is not None:
+        hrecs = sd.read(r.holdout_path, fe, label, time, fmt.delimiter, fmt.decimal)
+        hwt = sd.table(fe, hrecs)
+        train_t = sd.as_tables(r.data_path, wt, names, np.arange(len(wt.X)))
+        hold_t = sd.as_tables(r.holdout_path, hwt, names, np.arange(len(hwt.X)))
+        rec_counts = {"train": len(recs), "holdout": len(hrecs)}
+    else:
+        tr, ho = sd.split(wt, recs, fe, s.data.holdout.percent.value, s.seed.value,
+                          stratify=s.task.value == Task.classification)
+        train_t, hold_t = sd.as_tables(r.data_path, wt, names, tr), sd.as_tables(r.data_path, wt, names, ho)
+        rec_counts = {"train": len(np.unique(wt.recording[tr])), "holdout": len(np.unique(wt.recording[ho]))}
+    ds = prepare(s.task.value, label, train_t, hold_t, None, s.data.missing.value, s.seed.value)
+    samples = sum(len(x.samples) for x in recs)
+    prof = profile(ds, len(train_t.X) + len(hold_t.X), len(ds.feature_names) + 1,
+                   int(train_t.X.nbytes + hold_t.X.nbytes))
+    report = {"description": fe.describe(), "channels": list(fe.channels),
+              "magnitudes": {name: [channels[i] for i in idx] for name, idx in fe.magnitudes},
+              "rate_hz": fe.rate_hz, "window": fe.window, "hop": fe.hop, "blocks": list(fe.blocks), "bands": fe.bands,
+              "samples": samples, "recordings": rec_counts,
+              "windows": {"train": len(ds.X_train), "holdout": len(ds.X_holdout)},
+              "window_label": "the label of the window's last sample"}
+    return ds, fe, report, prof
+
+
+def drop_unsplit_features(res: SearchResult, ds: Dataset) -> tuple[SearchResult, Dataset, list[str]]:
+    """For a tree model: the dataset without the features no tree splits on, and the model
+    with its feature indices renumbered (its predictions are unchanged)."""
+    from dataclasses import replace
+
+    model = res.best
+    if model.family not in ("tree", "forest", "gbt") or model.qinfo is not None:
+        return res, ds, []
+    used = sorted({int(f) for f in model.arrays["feature"]})
+    if len(used) == model.n_features or not used:
+        return res, ds, []
+    index = np.full(model.n_features, -1, dtype=np.int32)
+    index[used] = np.arange(len(used), dtype=np.int32)
+    arrays = {**model.arrays, "feature": index[model.arrays["feature"]].astype(np.int32)}
+    slim = replace(model, arrays=arrays, n_features=len(used))
+    unused = [n for j, n in enumerate(ds.feature_names) if j not in set(used)]
+    return replace(res, best=slim), ds.select(used), unused
+
+
+def _frontend_cost(fe, caps, family: str):
+    from ..codegen import c_signal
+    from ..models import FAMILY_REGISTRY
+
+    fam = FAMILY_REGISTRY.get(family)
+    flash = c_signal.flash_bytes(fe, caps, fam.float_ops if fam else frozenset({"mul"}))
+    return {"flash": flash, "ram": c_signal.ram_bytes(fe), "ops": c_signal.ops(fe)}
+
+
+def minus_frontend(cfg: SearchConfig, fe) -> SearchConfig:
+    """The targets less what the front end (every feature it may compute) takes of them."""
+    from dataclasses import replace
+
+    targets = []
+    for t in cfg.targets:
+        c = _frontend_cost(fe, t.caps, "tree")
+        if c["flash"] >= t.flash or c["ram"] >= t.ram:
+            raise FrontEndError(f"{t.name}: the signal front end alone needs {c['flash']} B flash and {c['ram']} B RAM "
+                             f"(limits {t.flash} and {t.ram}); shorten the window, or compute fewer features")
+        targets.append(replace(t, flash=t.flash - c["flash"], ram=t.ram - c["ram"]))
+    return replace(cfg, targets=tuple(targets))
+
+
+def with_frontend(fit: FitResult, fe, cfg: SearchConfig) -> FitResult:
+    """The fitted model with its front end attached and its cost added per target."""
+    from dataclasses import replace
+
+    from ..models.base import Cost
+
+    fit.model.frontend = fe
+    costs, fe_costs = {}, {}
+    for t in cfg.targets:
+        c = fit.costs[t.name]
+        f = _frontend_cost(fe, t.caps, fit.model.family)
+        fe_costs[t.name] = f
+        costs[t.name] = Cost(flash=c.flash + f["flash"], weights=c.weights, code=c.code + f["flash"],
+                             ram=c.ram + f["ram"], ops=c.ops + f["ops"],
+                             cycles=c.cycles + int(f["ops"] * (3 if t.caps.fpu != "none" else 60)))
+    return replace(fit, costs=costs, frontend_costs=fe_costs)
