@@ -56,6 +56,20 @@ def test_golden_features_agree_with_float64_formulas():
         np.testing.assert_allclose(F[:, j], ref[f][:, c], rtol=1e-4, atol=1e-5 * scale, err_msg=name)
 
 
+def test_filters_are_first_order_butterworth_from_steady_state():
+    """The high-pass removes a constant (gravity) from the first sample on; the low-pass
+    passes it; both attenuate by 3 dB at their cut-off."""
+    from tinyc.signal.features import filtered
+
+    t = np.arange(2000) / 100.0
+    for kind, fc, const_gain in (("highpass", 1.0, 0.0), ("lowpass", 1.0, 1.0)):
+        fe = FrontEnd(("x",), 100.0, 16, 8, **{f"{kind}_hz": fc})
+        y = filtered(fe, np.full((200, 1), 9.81, dtype=np.float32))[:, 0]
+        np.testing.assert_allclose(y, 9.81 * const_gain, atol=1e-4)
+        sine = filtered(fe, np.sin(2 * np.pi * fc * t)[:, None].astype(np.float32))[1000:, 0]
+        assert np.sqrt(2 * np.mean(sine ** 2)) == pytest.approx(2 ** -0.5, abs=0.02)
+
+
 def test_windows_follow_the_push_sample_schedule():
     assert list(window_starts(31, FE)) == []
     assert list(window_starts(32, FE)) == [0]
@@ -105,8 +119,13 @@ int main(void)
 """
 
 
+FILTERED = FrontEnd(AXES, 10.0, window=32, hop=12, bands=4, magnitudes=(("acc", (0, 1, 2)),), group="recording",
+                    highpass_hz=0.3, lowpass_hz=3.0)
+
+
 @pytest.mark.parametrize("where", ["host", "cortex-m4"])
-def test_emitted_front_end_computes_the_golden_features_bit_for_bit(where, tmp_path):
+@pytest.mark.parametrize("front", ["plain", "filtered"])
+def test_emitted_front_end_computes_the_golden_features_bit_for_bit(front, where, tmp_path):
     if where == "host" and shutil.which("cc") is None:
         pytest.skip("no host C compiler (cc)")
     if where != "host":
@@ -116,8 +135,9 @@ def test_emitted_front_end_computes_the_golden_features_bit_for_bit(where, tmp_p
     rec = recordings()[::10]  # 8 recordings, two of each activity
     labels = sorted({lab for _, lab in rec})
     # the model uses a subset of the features: the C computes only those, in the model's order
-    used = [FE.feature_names()[j] for j in (40, 3, 17, 55, 66, 69, 1)]
-    fe = FE.with_used(used)
+    base = FE if front == "plain" else FILTERED
+    used = [base.feature_names()[j] for j in (40, 3, 17, 55, 66, 69, 1)]
+    fe = base.with_used(used)
     Xu = np.concatenate([compute(fe, windows(fe, x)) for x, _ in rec])
     y = np.concatenate([[labels.index(lab)] * len(window_starts(len(x), fe)) for x, lab in rec])
     model = FAMILY_REGISTRY["tree"].fit({"max_depth": 4, "min_samples_leaf": 2, "max_leaves": 12}, Xu, y,
@@ -180,3 +200,32 @@ int main(void)
     got = np.frombuffer((tmp_path / "out.bin").read_bytes(), dtype=np.uint32)
     want = np.sqrt(bits.view(np.float32)).view(np.uint32)
     assert len(got) == len(bits) and np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("front", [
+    FrontEnd(AXES, 10.0, 32, 10, blocks=("mean", "std", "crossings"), bands=4),
+    FrontEnd(AXES, 10.0, 32, 10, bands=4, magnitudes=(("acc", (0, 1, 2)), ("gyr", (3, 4, 5))), highpass_hz=0.3),
+], ids=["time-only", "all-blocks-filtered"])
+def test_front_end_cost_is_within_ten_percent_of_the_linked_size(front, tmp_path):
+    """What push_sample + predict_window add to an image beyond the model's own scores, linked
+    with arm-none-eabi-gcc -Os, against c_signal's estimate; static RAM exactly."""
+    from tinyc import targets, toolchain
+    from tinyc.codegen import c_signal
+
+    if not toolchain.available():
+        pytest.skip(toolchain.INSTALL_HINT)
+    rec = recordings()[::10]
+    X = np.concatenate([compute(front, windows(front, x)) for x, _ in rec])
+    model = FAMILY_REGISTRY["linear"].fit({"c": 1.0}, X.astype(np.float64), np.arange(len(X)) % 2,
+                                          Problem(Task.classification, X.shape[1], 2), seed=0)
+    model.frontend = front
+    HostBackend().emit(EmitRequest(model, "m", front.outputs(), ("a", "b"),
+                                   Provenance("t", "s.tml", "0" * 64, "0" * 64, "id"), 0, 0), tmp_path)
+    for core in ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m33"):
+        backend = targets.get(core)
+        alone = toolchain.measure(tmp_path, "m", backend.cflags)
+        both = toolchain.measure(tmp_path, "m", backend.cflags, signal=toolchain.signal_calls("m", True))
+        measured = both.flash - alone.flash
+        estimate = c_signal.flash_bytes(front, backend.caps, frozenset({"mul"}))
+        assert abs(estimate - measured) <= 0.1 * measured, (core, estimate, measured)
+        assert both.ram - alone.ram == c_signal.ram_bytes(front), core

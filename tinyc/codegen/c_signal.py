@@ -24,8 +24,9 @@ from .cgen import c_array, c_comment, c_float
 def ram_bytes(fe: FrontEnd) -> int:
     """Static RAM of the front end (ring, window, deviations, spectrum, features, counters)."""
     spectral = bool(fe.spectral_channels())
+    n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
     return 4 * (len(fe.all_channels) * fe.window + 2 * fe.window + (fe.n_bins if spectral else 0)
-                + len(fe.outputs())) + 8
+                + len(fe.outputs()) + n_filters * len(fe.channels)) + 8
 
 
 def flash_bytes(fe: FrontEnd, caps, model_float_ops: frozenset = frozenset({"mul"})) -> int:
@@ -41,7 +42,9 @@ def flash_bytes(fe: FrontEnd, caps, model_float_ops: frozenset = frozenset({"mul
     extra = 0
     if caps.fpu == "none" and "mul" not in model_float_ops:
         extra = SOFT_FLOAT_BYTES["thumb1" if isa == "thumb1" else "thumb2"]["mul"]
+    n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
     return (code["base"] + (code["spectrum"] if spectral else 0) + code["magnitude"] * len(fe.magnitudes)
+            + code["filter"] * n_filters
             + code["output"] * len(fe.outputs()) + code["channel"] * len(fe.needs()) + tables_bytes + extra)
 
 
@@ -49,9 +52,9 @@ def flash_bytes(fe: FrontEnd, caps, model_float_ops: frozenset = frozenset({"mul
 # square root (base), the DFT with bands/centroid/dominant (spectrum), one magnitude channel,
 # one output stored, one channel's window copied and summarised; soft-float division and
 # subtraction included on cores without FPU
-CODE = {"thumb2": {"base": 948, "spectrum": 464, "magnitude": 60, "output": 4, "channel": 24},
-        "thumb2_soft": {"base": 1032, "spectrum": 484, "magnitude": 70, "output": 4, "channel": 24},
-        "thumb1": {"base": 2560, "spectrum": 432, "magnitude": 80, "output": 6, "channel": 28}}
+CODE = {"thumb2": {"base": 948, "spectrum": 464, "magnitude": 60, "output": 4, "channel": 24, "filter": 80},
+        "thumb2_soft": {"base": 1032, "spectrum": 484, "magnitude": 70, "output": 4, "channel": 24, "filter": 90},
+        "thumb1": {"base": 2560, "spectrum": 432, "magnitude": 80, "output": 6, "channel": 28, "filter": 100}}
 
 
 def ops(fe: FrontEnd) -> int:
@@ -157,6 +160,13 @@ def source(fe: FrontEnd, p: str, classification: bool) -> str:
                   c_array("float", f"{p}_sin", tab["sin"], per_line=6),
                   "/* frequency (Hz) of spectrum bin k */\n" + c_array("float", f"{p}_freq", tab["freq"], per_line=6)]
     n_all = len(fe.all_channels)
+    filters = fe.filters()
+    for kind, b, a, zi in filters:
+        parts.append(f"/* first-order {kind} (Butterworth, bilinear): y = b0*x + z; z = b1*x - a1*y */\n"
+                     f"static const float {p}_{kind}_b[2] = {{{c_float(b[0])}, {c_float(b[1])}}};\n"
+                     f"static const float {p}_{kind}_a1 = {c_float(a[1])};\n"
+                     f"static const float {p}_{kind}_zi = {c_float(zi[0])}; /* steady state per unit input */\n"
+                     f"static float {p}_{kind}_z[{len(fe.channels)}];")
     parts.append(f"""static float {p}_ring[{n_all}][{n}];
 static float {p}_w[{n}];
 static float {p}_d[{n}];{f'''
@@ -165,22 +175,34 @@ static float {p}_feat[{P}_N_FEATURES];
 static uint16_t {p}_head = 0;
 static uint16_t {p}_filled = 0;
 static uint16_t {p}_since = 0;
+static uint8_t {p}_started = 0;
 
 void {p}_signal_reset(void)
 {{
     {p}_head = 0;
     {p}_filled = 0;
     {p}_since = 0;
+    {p}_started = 0;
 }}""")
     mags = []
     for m, (name, idx) in enumerate(fe.magnitudes):
-        terms = [f"sample[{i}] * sample[{i}]" for i in idx]
+        terms = [f"v[{i}] * v[{i}]" for i in idx]
         body = f"        float acc = {terms[0]};\n" + "".join(f"        acc = acc + {t};\n" for t in terms[1:])
         mags.append(f"    {{ /* {c_comment(name)} */\n{body}        {p}_ring[{len(fe.channels) + m}][{p}_head] = "
                     f"{p}_sqrt(acc);\n    }}")
+    stages = "".join(f"""        if (!{p}_started) {{
+            {p}_{kind}_z[c] = {p}_{kind}_zi * x;
+        }}
+        y = {p}_{kind}_b[0] * x + {p}_{kind}_z[c];
+        {p}_{kind}_z[c] = {p}_{kind}_b[1] * x - {p}_{kind}_a1 * y;
+        x = y;
+""" for kind, _, _, _ in filters)
+    filt_decl = "        float x = sample[c], y;\n" if filters else "        float x = sample[c];\n"
+    v_decl = f"    float v[{P}_N_CHANNELS]; /* the filtered sample, for the magnitudes */\n" if fe.magnitudes else ""
+    v_store = "        v[c] = x;\n" if fe.magnitudes else ""
     parts.append(f"""{p}_status {p}_push_sample(const float *sample, int32_t *ready)
 {{
-    uint16_t c;
+{v_decl}    uint16_t c;
     if (sample == 0 || ready == 0) {{
         return {P}_ERR_NULL;
     }}
@@ -189,8 +211,9 @@ void {p}_signal_reset(void)
         return {P}_ERR_INPUT;
     }}
     for (c = 0; c < {P}_N_CHANNELS; ++c) {{
-        {p}_ring[c][{p}_head] = sample[c];
+{filt_decl}{stages}{v_store}        {p}_ring[c][{p}_head] = x;
     }}
+    {p}_started = 1;
 {chr(10).join(mags)}
     {p}_head = (uint16_t)(({p}_head + 1u) % {P}_WINDOW);
     if ({p}_filled < {P}_WINDOW) {{

@@ -31,7 +31,9 @@ def signal_dataset(r: Resolved):
                   blocks=tuple(f.value for f in sig.features), bands=sig.bands.value,
                   magnitudes=tuple((m.name.value, tuple(channels.index(c.value) for c in m.channels))
                                    for m in sig.magnitudes),
-                  group=sig.group.value if sig.group else None)
+                  group=sig.group.value if sig.group else None,
+                  highpass_hz=sig.highpass.value if sig.highpass else None,
+                  lowpass_hz=sig.lowpass.value if sig.lowpass else None)
     label = s.data.label.value
     time = sig.time.value if sig.time else None
     fmt = r.csv

@@ -14,6 +14,10 @@ Per channel, for a window ``w[0..N-1]`` (oldest first):
   first largest ``p_k``.
 
 A magnitude channel is ``sqrt(a*a + b*b + ...)`` of its raw channels, sample by sample.
+Filters (``highpass``, ``lowpass``: first-order IIR, direct form II transposed in float32,
+``y = b0*x + z; z = b1*x - a1*y``, the state starting at its steady state for the first
+sample) run on the raw channels of a whole recording before the magnitudes and windows;
+scipy's ``lfilter`` on float32 computes exactly this.
 """
 from __future__ import annotations
 
@@ -32,9 +36,24 @@ def tables(fe: FrontEnd) -> dict[str, np.ndarray]:
             "freq": (np.arange(fe.n_bins + 1) * (fe.rate_hz / n)).astype(F32)}
 
 
-def with_magnitudes(fe: FrontEnd, samples: np.ndarray) -> np.ndarray:
-    """(rows, raw channels) → (rows, all channels), float32."""
+def filtered(fe: FrontEnd, samples: np.ndarray) -> np.ndarray:
+    """The raw channels of one recording through the front end's filters (float32)."""
     x = np.asarray(samples, dtype=F32)
+    filters = fe.filters()
+    if not filters:
+        return x
+    from scipy.signal import lfilter
+
+    out = x.copy()
+    for _, b, a, zi in filters:
+        for c in range(out.shape[1]):
+            out[:, c] = lfilter(b, a, out[:, c], zi=zi * out[0, c])[0]
+    return out
+
+
+def with_magnitudes(fe: FrontEnd, samples: np.ndarray) -> np.ndarray:
+    """(rows, raw channels) → (rows, all channels), float32, after the filters."""
+    x = filtered(fe, samples)
     cols = [x]
     for _, idx in fe.magnitudes:
         acc = x[:, idx[0]] * x[:, idx[0]]

@@ -27,6 +27,8 @@ class FrontEnd:
     bands: int = DEFAULT_BANDS
     magnitudes: tuple[tuple[str, tuple[int, ...]], ...] = ()  # (name, indices of raw channels)
     group: str | None = None  # column of the recording id
+    highpass_hz: float | None = None  # first-order IIR filters on the raw channels, before everything else
+    lowpass_hz: float | None = None
     # the features the model uses (None: all); the C computes only those
     used: tuple[str, ...] | None = field(default=None)
 
@@ -81,7 +83,24 @@ class FrontEnd:
         return sorted(c for c, fs in self.needs().items() if fs & ({"centroid", "dominant"} |
                                                                      {f"band{b}" for b in range(self.bands)}))
 
+    def filters(self) -> list[tuple[str, "object", "object", "object"]]:
+        """(kind, b, a, zi) of each filter in order (high-pass first): first-order Butterworth
+        (bilinear transform), float32 coefficients, and the steady-state initial condition
+        per unit input (the state starts as if the first sample had always been there)."""
+        import numpy as np
+        from scipy.signal import butter, lfilter_zi
+
+        out = []
+        for kind, fc in (("highpass", self.highpass_hz), ("lowpass", self.lowpass_hz)):
+            if fc is not None:
+                b, a = butter(1, fc, btype="highpass" if kind == "highpass" else "lowpass", fs=self.rate_hz)
+                b, a = b.astype(np.float32), a.astype(np.float32)
+                out.append((kind, b, a, lfilter_zi(b, a).astype(np.float32)))
+        return out
+
     def describe(self) -> str:
         mags = "".join(f", |{name}|" for name, _ in self.magnitudes)
-        return (f"{len(self.channels)} channels{mags} at {self.rate_hz:g} Hz, windows of {self.window} samples "
+        filt = "".join(f", {k} {fc:g} Hz" for k, fc in (("high-pass", self.highpass_hz), ("low-pass", self.lowpass_hz))
+                       if fc is not None)
+        return (f"{len(self.channels)} channels{mags} at {self.rate_hz:g} Hz{filt}, windows of {self.window} samples "
                 f"every {self.hop}, {len(self.outputs())} features")

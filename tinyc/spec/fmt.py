@@ -144,7 +144,7 @@ class _Printer:
             loc = getattr(sig, key)
             if loc is not None:
                 inner.append((loc, f"{key} {_name(loc.value)}"))
-        for key in ("rate", "window", "hop"):
+        for key in ("rate", "window", "hop", "highpass", "lowpass"):
             q = getattr(sig, key)
             if q is not None:
                 inner.append((q, f"{key} {q.text if q.unit == 'samples' else _qty(q)}"))

@@ -171,6 +171,8 @@ class Signal(Node):
     features_span: Span | None = None
     bands: Located[int] | None = None
     magnitudes: list[Magnitude] = Field(default_factory=list)
+    highpass: Quantity | None = None  # first-order IIR filters on every raw channel (Hz)
+    lowpass: Quantity | None = None
 
 
 class Spec(Node):

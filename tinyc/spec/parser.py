@@ -275,6 +275,21 @@ class _Builder(Transformer):
             return ("bands", span_of_meta(meta), None)
         return ("bands", span_of_meta(meta), Located[int](value=int(str(tok)), span=span))
 
+    def _cutoff(self, meta, children, key):
+        q = self._quantity(children[0], vocab.CLOCK_UNITS, "frequency", "Hz")
+        if q is not None and q.value <= 0:
+            self.error("E0111", f"{key} cut-off must be positive, got {q.text}", q.span, hint=f"e.g. {key} 0.5Hz")
+            q = None
+        return (key, span_of_meta(meta), q)
+
+    @v_args(meta=True)
+    def highpass_stmt(self, meta, children):
+        return self._cutoff(meta, children, "highpass")
+
+    @v_args(meta=True)
+    def lowpass_stmt(self, meta, children):
+        return self._cutoff(meta, children, "lowpass")
+
     @v_args(meta=True)
     def magnitude_stmt(self, meta, children):
         return ("magnitude", span_of_meta(meta), Magnitude(name=children[0], channels=children[1:],

@@ -139,6 +139,13 @@ class _Checker:
                        hint="e.g. window 2s (or a number of samples: window 128)")
             return sig
         rate = sig.rate.value
+        for q in (sig.highpass, sig.lowpass):
+            if q is not None and q.value >= rate / 2:
+                self.error("E0111", f"cut-off {q.text} is not below half the sample rate ({rate / 2:g} Hz)", q.span,
+                           hint="a digital filter's cut-off must be below the Nyquist frequency")
+        if sig.highpass is not None and sig.lowpass is not None and sig.highpass.value >= sig.lowpass.value:
+            self.error("E0111", f"highpass {sig.highpass.text} is not below lowpass {sig.lowpass.text}",
+                       sig.highpass.span, hint="together they pass the band between the two cut-offs")
         window = self._samples(sig.window, rate, "window")
         hop = self._samples(sig.hop, rate, "hop") if sig.hop is not None else None
         if window is None or (sig.hop is not None and hop is None):
