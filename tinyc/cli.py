@@ -161,7 +161,15 @@ def quantization_lines(rep: dict) -> list[str]:
         lines.append(f"quant    {q['effective']} (requested {q['requested']}): holdout {metric} "
                      f"{i['holdout']:.4f} vs {f['holdout']:.4f} float32")
     else:
-        lines.append(f"quant    float32 (requested {q.get('requested')})")
+        why = ""
+        cands = {c["mode"]: c for c in q.get("candidates", [])}
+        smaller = [m for m in ("int8", "int16") if m in cands and cands[m].get("flash") and cands[m]["loss"] is not None
+                   and cands[m]["loss"] <= (q.get("tolerance_percent") or 0) + 1e-9]
+        if q.get("requested") == "auto" and smaller and cands["float32"].get("flash"):
+            m = smaller[0]
+            why = (f": smaller than {m} ({max(cands['float32']['flash'].values())} B vs "
+                   f"{max(cands[m]['flash'].values())} B)")
+        lines.append(f"quant    float32 (requested {q.get('requested')}){why}")
     fit = rep.get("fitting") or {}
     for st in fit.get("steps", []):
         lines.append(f"shrink   {st['step']}. {st['action']}: {st['target']} flash {st['flash_before']} → "

@@ -222,6 +222,17 @@ def _fit_linked(fit: FitResult, mode: str, ds: Dataset, r: Resolved, cfg: Search
     return fit
 
 
+def _flash_per_target(cfg: SearchConfig):
+    """{target: estimated flash} of a model form (float or integer), for quantize auto."""
+    from ..models import FAMILY_REGISTRY
+
+    def size_of(model) -> dict[str, int]:
+        fam = FAMILY_REGISTRY[model.family]
+        return {t.name: fam.cost(model, t.caps, model.quant).flash for t in cfg.targets}
+
+    return size_of
+
+
 def quantize_and_fit(res: SearchResult, ds: Dataset, r: Resolved, cfg: SearchConfig,
                      on_event: Callable[[dict], None] | None = None) -> tuple[FitResult, dict]:
     """The quantization pass then the memory-fitting pass; returns the fitted
@@ -229,7 +240,8 @@ def quantize_and_fit(res: SearchResult, ds: Dataset, r: Resolved, cfg: SearchCon
     s = r.spec
     metric = s.metric.value
     try:
-        choice = choose(res.best, s.quantize.value.value, s.quantize_tolerance.value, ds, metric)
+        choice = choose(res.best, s.quantize.value.value, s.quantize_tolerance.value, ds, metric,
+                        size_of=_flash_per_target(cfg))
     except QuantizationFailed as e:
         raise BuildError(str(e)) from None
     emit = on_event or (lambda e: None)

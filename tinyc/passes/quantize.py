@@ -1,12 +1,16 @@
 """The quantization pass: float32, int16 or int8 for the model the search chose.
 
 ``quantize int8`` / ``int16`` / ``float32`` take that mode. ``quantize auto``
-takes the smallest mode (int8, then int16, then float32) whose metric on the
-training rows (the calibration data; the holdout is never used to decide)
+takes the smallest representation — in flash on the declared targets, when the
+pass is given their cost (else int8, then int16, then float32) — whose metric on
+the training rows (the calibration data; the holdout is never used to decide)
 stays within the spec's tolerance of the float model's: ``within 1%`` means one
 point (0.01) for accuracy-like metrics and r2, one percent of the float value
-for rmse and mae. Every mode tried is reported with its training and holdout
-metric, so the report shows what quantization cost.
+for rmse and mae. Smallest in flash matters: a small random forest with vote
+leaves can take more flash as int8 than as float32 (the input encoder and its
+float entry point outweigh the thresholds saved). Every mode tried is reported
+with its training and holdout metric and its flash, so the report shows what
+quantization cost.
 """
 from __future__ import annotations
 
@@ -49,12 +53,18 @@ class Choice:
     record: dict
 
 
-def choose(model: Model, requested: str, tolerance: float, ds, metric: Metric) -> Choice:
-    """Pick the mode for ``model`` (a float model trained on ``ds.X_train``)."""
+def choose(model: Model, requested: str, tolerance: float, ds, metric: Metric, size_of=None) -> Choice:
+    """Pick the mode for ``model`` (a float model trained on ``ds.X_train``). ``size_of(m)``
+    gives the flash of a model form per target ({target: bytes}); with it, ``auto`` takes
+    the form within tolerance whose largest flash over the targets is smallest (ties: the
+    narrower integer form)."""
     k = ds.n_classes
     ref_train = metric_of(model, ds.X_train, ds.y_train, metric, k)
     rows = [{"mode": "float32", "train": ref_train,
              "holdout": metric_of(model, ds.X_holdout, ds.y_holdout, metric, k), "loss": 0.0, "note": None}]
+    if size_of is not None:
+        rows[0]["flash"] = size_of(model)
+    within = {"float32": model}
     modes = ORDER if requested == "auto" else (requested,) if requested in INTEGER_MODES else ()
     chosen = "float32" if requested in ("auto", "float32") else None
     for mode in modes:
@@ -70,9 +80,18 @@ def choose(model: Model, requested: str, tolerance: float, ds, metric: Metric) -
         lost = loss(metric, ref_train, train)
         rows.append({"mode": mode, "train": train, "holdout": metric_of(q, ds.X_holdout, ds.y_holdout, metric, k),
                      "loss": lost, "note": None})
-        if requested == mode or (requested == "auto" and chosen == "float32" and lost <= tolerance + 1e-9):
+        if size_of is not None:
+            rows[-1]["flash"] = size_of(q)
+        if requested == mode:
             chosen = mode
-            if requested == "auto":
+        elif requested == "auto" and lost <= tolerance + 1e-9:
+            within[mode] = q
+            if size_of is None and chosen == "float32":
+                chosen = mode
                 break
+    if requested == "auto" and size_of is not None:
+        flash = {r["mode"]: r["flash"] for r in rows if "flash" in r}
+        order = {m: i for i, m in enumerate(ORDER + ("float32",))}
+        chosen = min(within, key=lambda m: (max(flash[m].values()), order[m]))
     return Choice(chosen, {"requested": requested, "tolerance_percent": tolerance, "chosen": chosen,
                            "decided_on": "training rows (calibration data)", "candidates": rows})

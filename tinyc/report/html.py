@@ -227,8 +227,10 @@ def _quantization_html(rep: dict) -> str:
            + (f" within {_n(q.get('tolerance_percent'), 2)} points" if q.get("requested") == "auto" else "")
            + f", emitted <b>{_e(q.get('effective'))}</b>; decided on the {_e(q.get('decided_on', ''))}.</p>"]
     rows = [[_e(c["mode"]) + (" ✓" if c["mode"] == q.get("effective") else ""), _n(c["train"]), _n(c["holdout"]),
-             _n(c["loss"], 2), _e(c.get("note") or "")] for c in q.get("candidates", [])]
-    out.append(_table(["mode", f"training {metric}", f"holdout {metric}", "loss (points)", "note"], rows))
+             _n(c["loss"], 2), _e(max(c["flash"].values()) if c.get("flash") else "—"), _e(c.get("note") or "")]
+            for c in q.get("candidates", [])]
+    out.append(_table(["mode", f"training {metric}", f"holdout {metric}", "loss (points)",
+                       "flash (B, largest target)", "note"], rows))
     cmp = q.get("emitted_comparison") or []
     if cmp and cmp != q.get("candidates"):
         out.append("<p>After memory fitting, the emitted model:</p>")
