@@ -195,6 +195,13 @@ def test_generated_c_learns_exactly_like_the_golden_model(case, where, tmp_path)
     assert np.array_equal(restored[1].view(np.uint32), learned[1].view(np.uint32))  # save/restore round trip
     if baseline.n == 0:  # reset: an empty baseline cannot score yet
         assert (shipped[0] == -1 - 3).all()
+        # learned on the device from the reset state vs fitted offline (float64 statistics) on the
+        # same rows: scores within 1e-3 relative, AUC within 0.01
+        offline_fit = A.fit(baseline.kind, learn_rows)
+        np.testing.assert_allclose(learned[1], offline_fit.scores(test_rows), rtol=1e-3)
+        labels = y[test][:120]
+        assert labels.any() and abs(roc_auc_score(labels, learned[1]) -
+                                    roc_auc_score(labels, offline_fit.scores(test_rows))) <= 0.01
     else:
         assert np.array_equal(shipped[1].view(np.uint32), baseline.scores(test_rows).view(np.uint32))
 
