@@ -56,7 +56,9 @@ CODES: dict[str, str] = {
     "    task classification\n    budget 30s\n    target cortex-m4 { flash 32KB ram 8KB }",
     "E0102": "Unknown statement: the word at the start of a statement is not a keyword\n"
     "allowed there. Top-level keywords: model, data, task, metric, budget, seed,\n"
-    "quantize, target, search, false_alarms, learn. Inside `data { }`: label, ignore, holdout, missing.\n"
+    "quantize, target, search, signal, false_alarms, learn. Inside `signal { }`: channels,\n"
+    "group, time, rate, window, hop, highpass, lowpass, magnitude, features, bands.\n"
+    "Inside `data { }`: label, ignore, holdout, missing.\n"
     "Inside `target NAME { }`: flash, ram, clock.",
     "E0103": "Unterminated string: a string starts with '\"' and must end with '\"' on the\nsame line.",
     "E0104": "Bad number: numbers are written as 42, 0.5 or 1e-3, optionally followed\n"
