@@ -207,3 +207,62 @@ def test_one_recording_is_split_in_time(tmp_path):
     # 400 samples, cut at 300: training windows end by 300 (14 of them), holdout ones start at 300 (4)
     assert sig["windows"] == {"train": 14, "holdout": 4}
     assert rep["model"]["metrics"]["holdout"]["accuracy"] >= 0.75
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
+def test_layout_wide_rows_pushed_sample_by_sample_give_the_row_features(tmp_path):
+    """UCR ECG200, one beat per row (layout wide): the emitted library, fed every beat's 96
+    samples through push_sample, computes each row's features bit for bit and predicts as
+    the Python model."""
+    from tinyc import emulator
+    from tinyc.signal.data import read_wide
+
+    spec = ROOT / "examples" / "ecg200" / "beats.tml"
+    result = build(load(spec), spec, tmp_path / "out", trials=6)
+    rep = result.report
+    assert rep["signal"]["layout"] == "wide" and rep["signal"]["window"] == 96 and rep["signal"]["hop"] == 96
+    assert rep["signal"]["windows"] == {"train": 150, "holdout": 50}
+    assert rep["model"]["metrics"]["holdout"]["accuracy"] >= 0.75
+    fe = result.model.frontend
+    wt = read_wide(ROOT / "examples" / "ecg200" / "data.csv", fe, "target")
+    raw = pd.read_csv(ROOT / "examples" / "ecg200" / "data.csv")[list(fe.wide_columns[0])].to_numpy(np.float32)
+    driver = WIDE_DRIVER.format(n=raw.size, rows=", ".join(f"{float(v)!r}f" for v in raw.ravel()))
+    res = emulator.run_host(tmp_path / "out" / "cortex-m4", "beats", raw, True, driver=driver)
+    assert len(res.classes) == len(raw)
+    assert np.array_equal(res.scores.view(np.uint32), wt.X.view(np.uint32))
+    assert np.array_equal(res.classes, result.model.predict(wt.X))
+
+
+WIDE_DRIVER = """#include <stdint.h>
+#include <string.h>
+#include "beats.h"
+static const float samples[{n}] = {{ {rows} }};
+""" + __import__("tinyc.emulator", fromlist=["PRINT_HELPERS"]).PRINT_HELPERS + """
+int main(void)
+{{
+    static char line[16 + 9 * BEATS_N_FEATURES];
+    static float f[BEATS_N_FEATURES];
+    uint32_t r;
+    for (r = 0; r < {n}u; ++r) {{
+        int32_t ready = 0, cls = -1;
+        char *o = line;
+        uint16_t k;
+        if (beats_push_sample(&samples[r], &ready) != BEATS_OK || !ready) {{
+            continue;
+        }}
+        (void)beats_window_features(f);
+        (void)beats_predict_window(&cls);
+        o = dec(o, cls);
+        for (k = 0; k < BEATS_N_FEATURES; ++k) {{
+            uint32_t bits;
+            memcpy(&bits, &f[k], sizeof bits);
+            *o++ = ' ';
+            o = hex32(o, bits);
+        }}
+        *o++ = '\\n';
+        *o = '\\0';
+        tinyc_puts(line);
+    }}
+    return 0;
+}}
+"""

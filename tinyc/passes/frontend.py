@@ -24,22 +24,41 @@ def signal_dataset(r: Resolved):
     from ..signal import FrontEnd
     from ..signal import data as sd
 
+    from ..spec.ir import Layout
+    from ..spec.resolve import wide_columns
+
     s = r.spec
     sig = s.signal
     channels = tuple(c.value for c in sig.channels)
+    wide = sig.layout is not None and sig.layout.value == Layout.wide
     fe = FrontEnd(channels, sig.rate.value, int(sig.window.value), int(sig.hop.value),
                   blocks=tuple(f.value for f in sig.features), bands=sig.bands.value,
                   magnitudes=tuple((m.name.value, tuple(channels.index(c.value) for c in m.channels))
                                    for m in sig.magnitudes),
                   group=sig.group.value if sig.group else None,
                   highpass_hz=sig.highpass.value if sig.highpass else None,
-                  lowpass_hz=sig.lowpass.value if sig.lowpass else None)
+                  lowpass_hz=sig.lowpass.value if sig.lowpass else None,
+                  wide_columns=tuple(wide_columns(c, r.csv.columns) for c in channels) if wide else None)
     label = s.data.label.value
     time = sig.time.value if sig.time else None
     fmt = r.csv
+    names = fe.feature_names()
+    if wide:  # a row is a window: the ordinary stratified split of rows
+        wt = sd.read_wide(r.data_path, fe, label, fmt.delimiter, fmt.decimal)
+        train_t = sd.as_tables(r.data_path, wt, names, np.arange(len(wt.X)))
+        hold_t, percent = None, s.data.holdout.percent.value if s.data.holdout.percent else None
+        if r.holdout_path is not None:
+            hwt = sd.read_wide(r.holdout_path, fe, label, fmt.delimiter, fmt.decimal)
+            hold_t = sd.as_tables(r.holdout_path, hwt, names, np.arange(len(hwt.X)))
+        ds = prepare(s.task.value, label, train_t, hold_t, percent, s.data.missing.value, s.seed.value)
+        prof = profile(ds, len(wt.X) + (len(hold_t.X) if hold_t else 0), len(ds.feature_names) + 1,
+                       int(wt.X.nbytes))
+        report = _signal_report(fe, channels, len(wt.X) * fe.window, {"train": len(ds.X_train),
+                                                                       "holdout": len(ds.X_holdout)}, ds)
+        report["layout"] = "wide"
+        return ds, fe, report, prof
     recs = sd.read(r.data_path, fe, label, time, fmt.delimiter, fmt.decimal)
     wt = sd.table(fe, recs)
-    names = fe.feature_names()
     if r.holdout_path is not None:
         hrecs = sd.read(r.holdout_path, fe, label, time, fmt.delimiter, fmt.decimal)
         hwt = sd.table(fe, hrecs)
@@ -55,13 +74,18 @@ def signal_dataset(r: Resolved):
     samples = sum(len(x.samples) for x in recs)
     prof = profile(ds, len(train_t.X) + len(hold_t.X), len(ds.feature_names) + 1,
                    int(train_t.X.nbytes + hold_t.X.nbytes))
-    report = {"description": fe.describe(), "channels": list(fe.channels),
-              "magnitudes": {name: [channels[i] for i in idx] for name, idx in fe.magnitudes},
-              "rate_hz": fe.rate_hz, "window": fe.window, "hop": fe.hop, "blocks": list(fe.blocks), "bands": fe.bands,
-              "samples": samples, "recordings": rec_counts,
-              "windows": {"train": len(ds.X_train), "holdout": len(ds.X_holdout)},
-              "window_label": "the label of the window's last sample"}
+    report = _signal_report(fe, channels, samples, rec_counts, ds)
+    report["layout"] = "long"
     return ds, fe, report, prof
+
+
+def _signal_report(fe, channels, samples: int, recordings: dict, ds: Dataset) -> dict:
+    return {"description": fe.describe(), "channels": list(fe.channels),
+            "magnitudes": {name: [channels[i] for i in idx] for name, idx in fe.magnitudes},
+            "rate_hz": fe.rate_hz, "window": fe.window, "hop": fe.hop, "blocks": list(fe.blocks), "bands": fe.bands,
+            "samples": samples, "recordings": recordings,
+            "windows": {"train": len(ds.X_train), "holdout": len(ds.X_holdout)},
+            "window_label": "the label of the window's last sample" if fe.wide_columns is None else "the row's label"}
 
 
 def drop_unsplit_features(res: SearchResult, ds: Dataset) -> tuple[SearchResult, Dataset, list[str]]:

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..data.header import DataError
 from ..data.load import Table
-from .features import compute, window_starts, windows
+from .features import compute, window_starts, windows, with_magnitudes
 from .frontend import FrontEnd
 
 
@@ -88,6 +88,41 @@ def _check_rate(path: Path, t: np.ndarray, fe: FrontEnd, column: str, key) -> No
         rate = f"{1 / step:g} Hz" if step > 0 else "not increasing"
         raise DataError(f"{path}: timestamps in column '{column}'{where} are {step:g} s apart ({rate}), but the "
                         f"signal block says rate {fe.rate_hz:g}Hz")
+
+
+def read_wide(path: Path, fe: FrontEnd, label: str | None, sep: str = ",", decimal: str = ".") -> WindowTable:
+    """Layout wide: every row one window; channel c's samples in ``fe.wide_columns[c]``."""
+    import pandas as pd
+
+    cols = [c for group in fe.wide_columns for c in group]
+    try:
+        df = pd.read_csv(path, sep=sep, decimal=decimal, usecols=cols + ([label] if label else []),
+                         encoding="utf-8-sig", dtype={label: str} if label else None, keep_default_na=False,
+                         na_values=["", "NA", "NaN", "nan", "null", "NULL", "?"], engine="c")
+    except ValueError as e:
+        raise DataError(f"{path}: {e}") from None
+    if len(df) == 0:
+        raise DataError(f"{path}: no windows (the file has a header only)")
+    W = np.empty((len(df), fe.window, len(fe.channels)), dtype=np.float32)
+    for c, group in enumerate(fe.wide_columns):
+        for k, col in enumerate(group):
+            arr = pd.to_numeric(df[col], errors="coerce")
+            bad = np.flatnonzero(arr.isna().to_numpy())
+            if len(bad):
+                i = int(bad[0])
+                raw = str(df[col].iloc[i]).strip()
+                what = "is empty" if raw in ("", "nan") else f"holds '{raw}'"
+                raise DataError(f"{path}: sample column '{col}' at row {i + 2} {what}; a signal needs a number "
+                                f"for every sample")
+            W[:, k, c] = arr.to_numpy(dtype=np.float32)
+    y = None
+    if label:
+        y = df[label].astype(str).str.strip().to_numpy()
+        empty = np.flatnonzero(y == "")
+        if len(empty):
+            raise DataError(f"{path}: label column '{label}' is empty at row {int(empty[0]) + 2}")
+    full = with_magnitudes(fe, W.reshape(-1, len(fe.channels))).reshape(len(df), fe.window, -1)
+    return WindowTable(compute(fe, full), y, np.arange(len(df)), tuple(str(i) for i in range(len(df))))
 
 
 def table(fe: FrontEnd, recs: list[Recording]) -> WindowTable:

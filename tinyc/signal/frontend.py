@@ -29,6 +29,8 @@ class FrontEnd:
     group: str | None = None  # column of the recording id
     highpass_hz: float | None = None  # first-order IIR filters on the raw channels, before everything else
     lowpass_hz: float | None = None
+    # layout wide: one CSV row per window, channel c's samples in these columns (per channel)
+    wide_columns: tuple[tuple[str, ...], ...] | None = None
     # the features the model uses (None: all); the C computes only those
     used: tuple[str, ...] | None = field(default=None)
 

@@ -144,6 +144,8 @@ class _Printer:
             loc = getattr(sig, key)
             if loc is not None:
                 inner.append((loc, f"{key} {_name(loc.value)}"))
+        if sig.layout is not None:
+            inner.append((sig.layout, f"layout {sig.layout.value.value}"))
         for key in ("rate", "window", "hop", "highpass", "lowpass"):
             q = getattr(sig, key)
             if q is not None:

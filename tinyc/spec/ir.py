@@ -148,6 +148,11 @@ class Search(Node):
     configs: list[FamilyConfig] = Field(default_factory=list)
 
 
+class Layout(str, Enum):
+    long = "long"  # one CSV row per sample
+    wide = "wide"  # one CSV row per window: columns c0, c1, ... per channel c
+
+
 class Magnitude(Node):
     """A derived channel: the Euclidean norm of some channels (e.g. the accelerometer's axes)."""
 
@@ -171,6 +176,7 @@ class Signal(Node):
     features_span: Span | None = None
     bands: Located[int] | None = None
     magnitudes: list[Magnitude] = Field(default_factory=list)
+    layout: Located[Layout] | None = None
     highpass: Quantity | None = None  # first-order IIR filters on every raw channel (Hz)
     lowpass: Quantity | None = None
 

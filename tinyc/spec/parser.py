@@ -20,7 +20,7 @@ from . import vocab
 from .diagnostics import Diagnostic, Note, SpecError, sort_key, suggestion
 from .syntax import parse_tree, span_of_meta, span_of_token
 from .ir import (
-    DataSource, FamilyConfig, Holdout, Learn, Located, Magnitude, Metric, MissingPolicy, Param, ParamValue,
+    DataSource, FamilyConfig, Holdout, Layout, Learn, Located, Magnitude, Metric, MissingPolicy, Param, ParamValue,
     Quantity, Quantization, Scalar, Search, Signal, Span, Spec, Target, Task,
 )
 
@@ -274,6 +274,10 @@ class _Builder(Transformer):
             self.error("E0111", f"bands must be a whole number from 1 to 64, got '{tok}'", span, hint="e.g. bands 8")
             return ("bands", span_of_meta(meta), None)
         return ("bands", span_of_meta(meta), Located[int](value=int(str(tok)), span=span))
+
+    @v_args(meta=True)
+    def layout_stmt(self, meta, children):
+        return ("layout", span_of_meta(meta), self._enum(children[0], Layout, "signal layout"))
 
     def _cutoff(self, meta, children, key):
         q = self._quantity(children[0], vocab.CLOCK_UNITS, "frequency", "Hz")

@@ -10,6 +10,7 @@ against the CSV header, and the search block against the family table.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,8 +19,8 @@ from ..data.header import CsvFormat, DataError, sniff
 from . import vocab
 from .diagnostics import Diagnostic, Note, SpecError, did_you_mean, sort_key, suggestion
 from .ir import (
-    DataSource, Holdout, Learn, Located, Metric, MissingPolicy, Quantity, Quantization, Scalar, Signal, Spec, Target,
-    Task,
+    DataSource, Holdout, Layout, Learn, Located, Metric, MissingPolicy, Quantity, Quantization, Scalar, Signal, Spec,
+    Target, Task,
 )
 
 
@@ -30,6 +31,21 @@ class Resolved:
     data_path: Path
     holdout_path: Path | None
     csv: CsvFormat | None
+
+
+def wide_columns(channel: str, columns) -> tuple[str, ...]:
+    """The sample columns of a channel in layout wide, in sample order: ``<channel><n>``
+    or ``<channel>_<n>``.
+
+    >>> wide_columns("t", ["t0002", "t0000", "t0001", "target"])
+    ('t0000', 't0001', 't0002')
+    """
+    found = []
+    for c in columns:
+        m = re.fullmatch(re.escape(channel) + r"_?(\d+)", c)
+        if m:
+            found.append((int(m.group(1)), c))
+    return tuple(c for _, c in sorted(found))
 
 
 def _size_text(n: float) -> str:
@@ -114,7 +130,30 @@ class _Checker:
         if not sig.channels:
             self.error("E0203", "the signal block names no channels", sig.span,
                        hint="list the sample columns, e.g. channels ax, ay, az")
-        named = [*sig.channels, *([sig.group] if sig.group else []), *([sig.time] if sig.time else [])]
+        wide = sig.layout is not None and sig.layout.value == Layout.wide
+        wide_len = None
+        if wide:
+            for key in ("group", "time", "hop", "highpass", "lowpass"):
+                node = getattr(sig, key)
+                if node is not None:
+                    self.error("E0111", f"'{key}' does not apply to layout wide: each row is one window on its own",
+                               node.span, hint=f"remove '{key}', or give one sample per row (layout long)")
+            lengths = {}
+            for loc in sig.channels:
+                found = wide_columns(loc.value, cols) if cols is not None else ()
+                lengths[loc.value] = len(found)
+                if cols is not None and not found:
+                    self.error("E0302", f"no columns {loc.value}0, {loc.value}1, ... for channel '{loc.value}' "
+                                        f"(layout wide)", loc.span,
+                               hint="name a channel by the prefix of its sample columns; "
+                                    + suggestion(loc.value, sorted({re.sub(r"_?\d+$", "", c) for c in cols}),
+                                                 "column prefixes"))
+            if len({n for n in lengths.values() if n}) > 1:
+                self.error("E0111", "the channels have different numbers of sample columns: "
+                           + ", ".join(f"{c} {n}" for c, n in lengths.items()), sig.channels_span)
+            wide_len = max(lengths.values(), default=0) or None
+        named = [*([] if wide else sig.channels), *([sig.group] if sig.group else []),
+                 *([sig.time] if sig.time else [])]
         for loc in named:
             if cols is not None and loc.value not in cols:
                 self.error("E0302", f"column '{loc.value}' is not in the data file", loc.span,
@@ -134,6 +173,9 @@ class _Checker:
         if sig.rate is None:
             self.error("E0203", "the signal block gives no sample rate", sig.span, hint="e.g. rate 50Hz")
             return sig
+        if sig.window is None and wide_len is not None:  # a row is a window
+            sig = sig.model_copy(update={"window": Quantity(text=str(wide_len), value=float(wide_len),
+                                                            unit="samples")})
         if sig.window is None:
             self.error("E0203", "the signal block gives no window length", sig.span,
                        hint="e.g. window 2s (or a number of samples: window 128)")
@@ -154,7 +196,12 @@ class _Checker:
             self.error("E0111", f"a window of {window} sample is too short for any feature", sig.window.span,
                        hint="use at least 2 samples (8 or more for spectral features)")
             return sig
-        hop = hop if hop is not None else max(1, window // 2)
+        if wide_len is not None and window != wide_len:
+            self.error("E0111", f"window {sig.window.text} is {window} samples, but the rows hold {wide_len} "
+                                f"(layout wide: a row is one window)", sig.window.span,
+                       hint="drop the window statement: it follows from the columns")
+            return sig
+        hop = window if wide else hop if hop is not None else max(1, window // 2)
         bands = sig.bands.value if sig.bands is not None else min(DEFAULT_BANDS, window // 2)
         if bands > window // 2:
             self.error("E0111", f"{bands} bands need a window of at least {2 * bands} samples; this one has {window}",
