@@ -233,7 +233,7 @@ void {p}_signal_reset(void)
 static void {p}_stats(const float *w, float *st, float *d)
 {{
     float s1 = 0.0f, s2 = 0.0f, mn = w[0], mx = w[0];
-    float mean, var, sd, m2 = 0.0f, m3 = 0.0f, m4 = 0.0f, cross = 0.0f;
+    float mean, var, sd, m2 = 0.0f, m3 = 0.0f, m4 = 0.0f, cross = 0.0f, zero = 0.0f;
     uint16_t i;
     for (i = 0; i < {P}_WINDOW; ++i) {{
         s1 += w[i];
@@ -256,6 +256,9 @@ static void {p}_stats(const float *w, float *st, float *d)
         if (i > 0u && ((d[i] < 0.0f) != (d[i - 1u] < 0.0f))) {{
             cross += 1.0f;
         }}
+        if (i > 0u && ((w[i] < 0.0f) != (w[i - 1u] < 0.0f))) {{
+            zero += 1.0f;
+        }}
     }}
     var = m2 / {c_float(n)};
     sd = {p}_sqrt(var);
@@ -268,6 +271,7 @@ static void {p}_stats(const float *w, float *st, float *d)
     st[6] = (var > 0.0f) ? (m3 / {c_float(n)}) / (var * sd) : 0.0f;
     st[7] = (var > 0.0f) ? (m4 / {c_float(n)}) / (var * var) - 3.0f : 0.0f;
     st[8] = cross;
+    st[9] = zero;
 }}""")
     if spectral:
         bands = "\n".join(

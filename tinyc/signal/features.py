@@ -7,7 +7,8 @@ Per channel, for a window ``w[0..N-1]`` (oldest first):
 - ``mean = (sum w) / N``; ``d = w - mean``; ``m2, m3, m4 = sum d^2, d^2*d, d^2*d^2``;
   ``std = sqrt(m2 / N)``; ``rms = sqrt((sum w^2) / N)``; ``min``, ``max``, ``p2p = max - min``;
   ``skew = (m3/N) / (var*std)``, ``kurtosis = (m4/N) / (var*var) - 3`` (0 when var is 0);
-  ``crossings``: how often ``d`` changes sign;
+  ``crossings``: how often ``d`` changes sign (mean crossings); ``zero_crossings``: how often
+  ``w`` does;
 - spectrum of ``d`` by a direct DFT with float32 sine/cosine tables, bins k = 1..N/2:
   ``p_k = re^2 + im^2``; ``band_b = (sum of p_k over the band) / N^2``;
   ``centroid = sum f_k p_k / sum p_k`` (Hz, 0 for a flat window); ``dominant = f_k`` of the
@@ -115,6 +116,7 @@ def _stats(w: np.ndarray, n: int) -> dict[str, np.ndarray]:
     m3 = np.zeros(rows, dtype=F32)
     m4 = np.zeros(rows, dtype=F32)
     cross = np.zeros(rows, dtype=F32)
+    zero = np.zeros(rows, dtype=F32)
     d = (w - mean[:, None]).astype(F32)
     for i in range(n):
         di = d[:, i]
@@ -124,6 +126,7 @@ def _stats(w: np.ndarray, n: int) -> dict[str, np.ndarray]:
         m4 = m4 + dd * dd
         if i > 0:
             cross = cross + ((di < 0) != (d[:, i - 1] < 0)).astype(F32)
+            zero = zero + ((w[:, i] < 0) != (w[:, i - 1] < 0)).astype(F32)
     var = (m2 / nf).astype(F32)
     std = np.sqrt(var).astype(F32)
     pos = var > 0
@@ -131,7 +134,8 @@ def _stats(w: np.ndarray, n: int) -> dict[str, np.ndarray]:
         skew = np.where(pos, (m3 / nf) / (var * std), F32(0)).astype(F32)
         kurt = np.where(pos, (m4 / nf) / (var * var) - F32(3), F32(0)).astype(F32)
     return {"mean": mean, "std": std, "min": mn, "max": mx, "rms": np.sqrt(s2 / nf).astype(F32),
-            "p2p": (mx - mn).astype(F32), "skew": skew, "kurtosis": kurt, "crossings": cross, "d": d}
+            "p2p": (mx - mn).astype(F32), "skew": skew, "kurtosis": kurt, "crossings": cross,
+            "zero_crossings": zero, "d": d}
 
 
 def _spectrum(d: np.ndarray, fe: FrontEnd, tab: dict) -> dict[str, np.ndarray]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 # time-domain statistics of a window (per channel)
-TIME = ("mean", "std", "min", "max", "rms", "p2p", "skew", "kurtosis", "crossings")
+TIME = ("mean", "std", "min", "max", "rms", "p2p", "skew", "kurtosis", "crossings", "zero_crossings")
 # spectral features of the window minus its mean: energy in equal-width bands of the
 # one-sided power spectrum (DC excluded), spectral centroid and dominant frequency (Hz)
 SPECTRAL = ("bands", "centroid", "dominant")
