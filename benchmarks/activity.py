@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tinyc.passes.pipeline import build, signal_dataset  # noqa: E402
+from tinyc.passes.frontend import signal_dataset  # noqa: E402
+from tinyc.passes.pipeline import build  # noqa: E402
 from tinyc.spec import load  # noqa: E402
 
 SPEC = ROOT / "examples" / "basic_motions" / "activity.tml"

@@ -266,3 +266,26 @@ int main(void)
     return 0;
 }}
 """
+
+
+def test_feature_groups_that_do_not_pay_are_dropped_within_the_tolerance(activity):
+    """Block selection: each dropped group (a channel's spectrum, or a whole channel) kept the
+    cross-validated accuracy within the spec's 1-point tolerance of the model with every
+    feature; its features are not computed by the emitted front end, whose ring buffer holds
+    only the channels still used."""
+    from tinyc.codegen import c_signal
+
+    result, out = activity
+    sig = result.report["signal"]
+    blocks = sig["blocks_dropped"]
+    used = set(sig["features_used"])
+    for b in blocks:
+        assert b["cv_before"] - b["cv_after"] <= 0.01 + 1e-9 or b["cv_after"] >= b["cv_before"]
+        assert b["ops_saved"] > 0 and not used & set(b["features"])
+    if blocks:
+        assert blocks[-1]["cv_after"] >= blocks[0]["cv_before"] - 0.01 - 1e-9
+    fe = result.model.frontend
+    header = (out / "cortex-m4" / "include" / "activity.h").read_text()
+    assert f"#define ACTIVITY_SIGNAL_RAM_BYTES {c_signal.ram_bytes(fe)}u" in header
+    source = (out / "cortex-m4" / "src" / "activity.c").read_text()
+    assert f"static float activity_ring[{len(fe.needs())}][30];" in source

@@ -25,7 +25,7 @@ def ram_bytes(fe: FrontEnd) -> int:
     """Static RAM of the front end (ring, window, deviations, spectrum, features, counters)."""
     spectral = bool(fe.spectral_channels())
     n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
-    return 4 * (len(fe.all_channels) * fe.window + 2 * fe.window + (fe.n_bins if spectral else 0)
+    return 4 * (len(fe.needs()) * fe.window + 2 * fe.window + (fe.n_bins if spectral else 0)
                 + len(fe.outputs()) + n_filters * len(fe.channels)) + 8
 
 
@@ -43,18 +43,24 @@ def flash_bytes(fe: FrontEnd, caps, model_float_ops: frozenset = frozenset({"mul
     if caps.fpu == "none" and "mul" not in model_float_ops:
         extra = SOFT_FLOAT_BYTES["thumb1" if isa == "thumb1" else "thumb2"]["mul"]
     n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
-    return (code["base"] + (code["spectrum"] if spectral else 0) + code["magnitude"] * len(fe.magnitudes)
+    n_mags = sum(1 for c in fe.needs() if c >= len(fe.channels))
+    return (code["base"] + (code["spectrum"] if spectral else 0) + code["magnitude"] * n_mags
             + code["filter"] * n_filters
-            + code["output"] * len(fe.outputs()) + code["channel"] * len(fe.needs()) + tables_bytes + extra)
+            + code["output"] * len(fe.outputs()) + code["channel"] * len(fe.needs())
+            + code["spectral"] * len(fe.spectral_channels()) + tables_bytes + extra)
 
 
-# measured (arm-none-eabi-gcc 12 -Os): push_sample, window_features, the statistics and the
-# square root (base), the DFT with bands/centroid/dominant (spectrum), one magnitude channel,
-# one output stored, one channel's window copied and summarised; soft-float division and
+# measured (arm-none-eabi-gcc 12 -Os; least squares over five front ends): push_sample,
+# window_features, the statistics and the square root (base), the DFT with bands/centroid/
+# dominant (spectrum), one magnitude channel, one output stored, one channel's window copied and
+# summarised (channel) and transformed (spectral), one filter stage; soft-float division and
 # subtraction included on cores without FPU
-CODE = {"thumb2": {"base": 948, "spectrum": 464, "magnitude": 60, "output": 4, "channel": 24, "filter": 80},
-        "thumb2_soft": {"base": 1032, "spectrum": 484, "magnitude": 70, "output": 4, "channel": 24, "filter": 90},
-        "thumb1": {"base": 2560, "spectrum": 432, "magnitude": 80, "output": 6, "channel": 28, "filter": 100}}
+CODE = {"thumb2": {"base": 760, "spectrum": 464, "magnitude": 60, "output": 1, "channel": 80, "spectral": 55,
+                   "filter": 80},
+        "thumb2_soft": {"base": 940, "spectrum": 484, "magnitude": 70, "output": 3, "channel": 65, "spectral": 36,
+                        "filter": 90},
+        "thumb1": {"base": 2790, "spectrum": 432, "magnitude": 80, "output": 5, "channel": 28, "spectral": 0,
+                   "filter": 100}}
 
 
 def ops(fe: FrontEnd) -> int:
@@ -159,7 +165,9 @@ def source(fe: FrontEnd, p: str, classification: bool) -> str:
         parts += [c_array("float", f"{p}_cos", tab["cos"], per_line=6),
                   c_array("float", f"{p}_sin", tab["sin"], per_line=6),
                   "/* frequency (Hz) of spectrum bin k */\n" + c_array("float", f"{p}_freq", tab["freq"], per_line=6)]
-    n_all = len(fe.all_channels)
+    # the ring buffer holds only the channels the model's features come from (slot per channel)
+    slots = {c: i for i, c in enumerate(sorted(fe.needs()))}
+    n_all = len(slots)
     filters = fe.filters()
     for kind, b, a, zi in filters:
         parts.append(f"/* first-order {kind} (Butterworth, bilinear): y = b0*x + z; z = b1*x - a1*y */\n"
@@ -186,9 +194,11 @@ void {p}_signal_reset(void)
 }}""")
     mags = []
     for m, (name, idx) in enumerate(fe.magnitudes):
+        if len(fe.channels) + m not in slots:
+            continue
         terms = [f"v[{i}] * v[{i}]" for i in idx]
         body = f"        float acc = {terms[0]};\n" + "".join(f"        acc = acc + {t};\n" for t in terms[1:])
-        mags.append(f"    {{ /* {c_comment(name)} */\n{body}        {p}_ring[{len(fe.channels) + m}][{p}_head] = "
+        mags.append(f"    {{ /* {c_comment(name)} */\n{body}        {p}_ring[{slots[len(fe.channels) + m]}][{p}_head] = "
                     f"{p}_sqrt(acc);\n    }}")
     stages = "".join(f"""        if (!{p}_started) {{
             {p}_{kind}_z[c] = {p}_{kind}_zi * x;
@@ -198,8 +208,10 @@ void {p}_signal_reset(void)
         x = y;
 """ for kind, _, _, _ in filters)
     filt_decl = "        float x = sample[c], y;\n" if filters else "        float x = sample[c];\n"
-    v_decl = f"    float v[{P}_N_CHANNELS]; /* the filtered sample, for the magnitudes */\n" if fe.magnitudes else ""
-    v_store = "        v[c] = x;\n" if fe.magnitudes else ""
+    v_decl = f"    float v[{P}_N_CHANNELS]; /* the sample, filtered */\n"
+    v_store = "        v[c] = x;\n"
+    stores = "".join(f"    {p}_ring[{slots[c]}][{p}_head] = v[{c}]; /* {c_comment(fe.channels[c])} */\n"
+                     for c in range(len(fe.channels)) if c in slots)
     parts.append(f"""{p}_status {p}_push_sample(const float *sample, int32_t *ready)
 {{
 {v_decl}    uint16_t c;
@@ -211,9 +223,9 @@ void {p}_signal_reset(void)
         return {P}_ERR_INPUT;
     }}
     for (c = 0; c < {P}_N_CHANNELS; ++c) {{
-{filt_decl}{stages}{v_store}        {p}_ring[c][{p}_head] = x;
-    }}
+{filt_decl}{stages}{v_store}    }}
     {p}_started = 1;
+{stores}
 {chr(10).join(mags)}
     {p}_head = (uint16_t)(({p}_head + 1u) % {P}_WINDOW);
     if ({p}_filled < {P}_WINDOW) {{
@@ -316,7 +328,7 @@ static void {p}_spectrum(const float *d, float *sp)
     for c, feats in sorted(fe.needs().items()):
         lines = [f"    /* {c_comment(fe.all_channels[c])} */",
                  f"    for (i = 0; i < {P}_WINDOW; ++i) {{",
-                 f"        {p}_w[i] = {p}_ring[{c}][({p}_head + i) % {P}_WINDOW];",
+                 f"        {p}_w[i] = {p}_ring[{slots[c]}][({p}_head + i) % {P}_WINDOW];",
                  "    }",
                  f"    {p}_stats({p}_w, st, {p}_d);"]
         if c in spectral:

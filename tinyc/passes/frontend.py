@@ -146,3 +146,78 @@ def with_frontend(fit: FitResult, fe, cfg: SearchConfig) -> FitResult:
                              ram=c.ram + f["ram"], ops=c.ops + f["ops"],
                              cycles=c.cycles + int(f["ops"] * (3 if t.caps.fpu != "none" else 60)))
     return replace(fit, costs=costs, frontend_costs=fe_costs)
+
+
+def feature_groups(fe, names) -> list[tuple[str, list[int]]]:
+    """The groups of features a front end can stop computing, as (label, column indices into
+    ``names``): a channel's spectrum (its DFT), and a whole channel (its ring buffer too)."""
+    from ..signal.frontend import TIME
+
+    groups = []
+    for c, ch in enumerate(fe.all_channels):
+        cols = [j for j, n in enumerate(names) if fe.split(n)[0] == c]
+        spectral = [j for j in cols if fe.split(names[j])[1] not in TIME]
+        if spectral and len(spectral) < len(cols):
+            groups.append((f"{ch} spectrum", spectral))
+        if cols:
+            groups.append((f"{ch} channel", cols))
+    return groups
+
+
+def prune_blocks(res: SearchResult, ds: Dataset, fe, cfg: SearchConfig, metric, tolerance: float,
+                 seconds: float, on_step=None):
+    """Feature groups that do not pay for themselves, dropped: in one pass, the group whose
+    removal saves the most front-end operations first, a group goes when the chosen family with
+    its hyperparameters, cross-validated (3 folds) on the training rows without it (and without
+    the groups already dropped), stays within ``tolerance`` of the cross-validated metric with
+    every feature (the spec's quantization tolerance: metric points, or percent for rmse/mae).
+    Stops trying after ``seconds``. Returns (search result refitted on the kept features,
+    dataset, dropped groups)."""
+    import time
+    from dataclasses import replace
+
+    from ..codegen.c_signal import ops as fe_ops
+    from ..models import FAMILY_REGISTRY, Problem
+    from .quantize import loss
+    from .search import evaluate
+
+    start = time.perf_counter()
+    fam, params = res.best.family, res.best_candidate.params
+    task = ds.task
+    y = ds.y_train if task == Task.classification else ds.y_train.astype(np.float64)
+    names = list(ds.feature_names)
+
+    def cv(cols):
+        problem = Problem(task, len(cols), ds.n_classes)
+        return evaluate(fam, params, ds.X_train[:, cols], y, problem, metric, 3, cfg.seed, (), cfg.quant)[0]
+
+    def front(cols):
+        return fe.with_used([names[j] for j in cols])
+
+    keep = list(range(len(names)))
+    base = cv(keep)
+    dropped: list[dict] = []
+    # one pass over the groups, largest saving first; the loss is bounded against the model with
+    # every feature, so the drops together cost at most the tolerance
+    groups = [(label, [keep[i] for i in cols]) for label, cols in feature_groups(front(keep), names)]
+    saving = {label: fe_ops(front(keep)) - fe_ops(front([j for j in keep if j not in set(cols)]))
+              for label, cols in groups if len(cols) < len(keep)}
+    for label, cols in sorted(groups, key=lambda g: (-saving.get(g[0], 0), g[0])):
+        if time.perf_counter() - start >= seconds or label not in saving:
+            continue
+        rest = [j for j in keep if j not in set(cols)]
+        if not rest or len(rest) == len(keep):
+            continue
+        after = cv(rest)
+        if loss(metric, base, after) <= tolerance + 1e-9:
+            step = {"group": label, "features": [names[j] for j in cols if j in keep], "ops_saved": saving[label],
+                    "cv_before": base, "cv_after": after}
+            dropped.append(step)
+            if on_step:
+                on_step(step)
+            keep = rest
+    if not dropped:
+        return res, ds, []
+    slim = ds.select(keep)
+    model = FAMILY_REGISTRY[fam].fit(params, slim.X_train, y, Problem(task, len(keep), ds.n_classes), cfg.seed)
+    return replace(res, best=model), slim, dropped

@@ -273,7 +273,8 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         return build_anomaly(r, spec_path, out_dir, on_event)
     fe, signal_report = None, None
     if s.signal is not None:
-        from .frontend import FrontEndError, drop_unsplit_features, minus_frontend, signal_dataset, with_frontend
+        from .frontend import (FrontEndError, drop_unsplit_features, minus_frontend, prune_blocks, signal_dataset,
+                               with_frontend)
 
         ds, fe, signal_report, prof = signal_dataset(r)
     else:
@@ -296,8 +297,14 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     except NothingFits as e:
         res = _first_choice(e, cfg, ds.X_train, y, problem, s.seed.value)
     unused: list[str] = []
-    if fe is not None:  # features no tree splits on cost front-end flash, RAM and time for nothing
-        res, ds, unused = drop_unsplit_features(res, ds)
+    if fe is not None:  # front-end work that does not pay for itself, then features no tree splits on
+        seconds = min(30.0, max(5.0, 0.25 * cfg.budget_s))
+        res, ds, blocks = prune_blocks(res, ds, fe, cfg, s.metric.value, s.quantize_tolerance.value, seconds,
+                                       on_step=lambda st: (on_event or (lambda e: None))({"event": "block", **st}))
+        signal_report["blocks_dropped"] = blocks
+        unused = [f for b in blocks for f in b["features"]]
+        res, ds, unsplit = drop_unsplit_features(res, ds)
+        unused += unsplit
     fit, quantization = quantize_and_fit(res, ds, r, cfg, on_event)
     dropped = unused + [n for j, n in enumerate(ds.feature_names) if j not in fit.columns]
     ds = ds.select(fit.columns) if dropped else ds
