@@ -191,7 +191,9 @@ def test_report_json_and_model_json_describe_the_front_end(activity):
     result, out = activity
     doc = json.loads((out / "artifacts" / "model.json").read_text())
     assert doc["frontend"]["window"] == 30 and doc["frontend"]["used"] == doc["features"]
-    assert "signal" in (out / "report.html").read_text().lower()
+    html = (out / "report.html").read_text()
+    assert "<h3>Signal front end</h3>" in html and "features used" in html
+    assert "Signal front end: " in (out / "report.md").read_text()
 
 
 def test_one_recording_is_split_in_time(tmp_path):

@@ -198,6 +198,8 @@ def _model_section(rep: dict) -> str:
                                 "metric drop", "feature importance"))
     if rep.get("anomaly"):
         parts.append(_anomaly_html(rep["anomaly"], rep["search"].get("ranked_by", "")))
+    if rep.get("signal"):
+        parts.append(_signal_html(rep["signal"]))
     parts.append(_quantization_html(rep))
     parts.append("</section>")
     return "".join(parts)
@@ -216,6 +218,27 @@ def _anomaly_html(a: dict, ranked_by: str) -> str:
              _e(f"{a['labelled_anomalies']['train']} / {a['labelled_anomalies']['holdout']}")],
             ["detectors ranked by", _e(ranked_by)]]
     return "<h3>Anomaly detector</h3>" + _table(["", ""], rows)
+
+
+def _signal_html(sig: dict) -> str:
+    """The front end: what it computes, how the data was cut, what was dropped, what it costs."""
+    rows = [["front end", _e(sig["description"])], ["layout", _e(sig.get("layout", "long"))],
+            ["recordings (training / holdout)", _e(f"{sig['recordings']['train']} / {sig['recordings']['holdout']}")],
+            ["windows (training / holdout)", _e(f"{sig['windows']['train']} / {sig['windows']['holdout']}")],
+            ["window label", _e(sig["window_label"])],
+            ["features used", _e(", ".join(sig.get("features_used", [])))]]
+    out = ["<h3>Signal front end</h3>", _table(["", ""], rows)]
+    blocks = sig.get("blocks_dropped") or []
+    if blocks:
+        out.append("<p>Feature groups dropped (cross-validated on the training rows):</p>")
+        out.append(_table(["group", "operations saved", "CV metric, all features", "CV metric without"],
+                          [[_e(b["group"]), _e(b["ops_saved"]), _n(b["cv_before"]), _n(b["cv_after"])]
+                           for b in blocks]))
+    per = sig.get("per_target") or {}
+    if per:
+        out.append(_table(["target", "front-end flash (B)", "RAM (B)", "operations per window"],
+                          [[_e(t), _e(c["flash"]), _e(c["ram"]), _e(c["ops"])] for t, c in per.items()]))
+    return "".join(out)
 
 
 def _quantization_html(rep: dict) -> str:

@@ -45,6 +45,11 @@ def render(rep: dict) -> str:
                   "| | " + " | ".join(md(x) for x in labels) + " |", "|---" * (len(labels) + 1) + "|"]
         for lab, row in zip(labels, m["confusion"]["holdout"]):
             lines.append(f"| **{md(lab)}** | " + " | ".join(str(v) for v in row) + " |")
+    sig = rep.get("signal")
+    if sig:
+        dropped = ", ".join(b["group"] for b in sig.get("blocks_dropped") or []) or "none"
+        lines += ["", f"Signal front end: {md(sig['description'])}; {sig['windows']['train']} training / "
+                      f"{sig['windows']['holdout']} holdout windows; feature groups dropped: {md(dropped)}."]
     a = rep.get("anomaly")
     if a:
         fa = a["false_alarm_rate_holdout"]
