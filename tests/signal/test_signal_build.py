@@ -201,7 +201,7 @@ def test_one_recording_is_split_in_time(tmp_path):
     window straddles the cut (a window shared by both sides would leak)."""
     p = tmp_path / "s.tml"
     p.write_text(f'model m\ndata "{ROOT / "tests" / "fixtures" / "imu_long.csv"}" {{ label activity; holdout 25% }}\n'
-                 f"task classification\nsignal {{ channels ax, ay, az; time t; rate 50Hz; window 40; hop 20 }}\n"
+                 f"task classification\nsignal {{ channels ax, ay, az; time t; rate 10Hz; window 40; hop 20 }}\n"
                  f"search {{ families tree; trials 2 }}\ntarget cortex-m4\n")
     rep = build(load(p), p, tmp_path / "out").report
     sig = rep["signal"]
