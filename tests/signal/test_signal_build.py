@@ -196,7 +196,7 @@ def test_report_json_and_model_json_describe_the_front_end(activity):
     assert "Signal front end: " in (out / "report.md").read_text()
 
 
-def test_one_recording_is_split_in_time(tmp_path):
+def test_one_recording_is_split_in_time_and_builds_are_reproducible(tmp_path):
     """Without a group column the file is one recording: the holdout is its tail, and no
     window straddles the cut (a window shared by both sides would leak)."""
     p = tmp_path / "s.tml"
@@ -206,6 +206,10 @@ def test_one_recording_is_split_in_time(tmp_path):
     rep = build(load(p), p, tmp_path / "out").report
     sig = rep["signal"]
     assert sig["recordings"] == {"train": 1, "holdout": 1}
+    # reproducible: the same spec, data and seed give byte-identical C (block selection included)
+    build(load(p), p, tmp_path / "again")
+    for f in ("cortex-m4/src/m.c", "cortex-m4/include/m.h"):
+        assert (tmp_path / "out" / f).read_bytes() == (tmp_path / "again" / f).read_bytes()
     # 400 samples, cut at 300: training windows end by 300 (14 of them), holdout ones start at 300 (4)
     assert sig["windows"] == {"train": 14, "holdout": 4}
     assert rep["model"]["metrics"]["holdout"]["accuracy"] >= 0.75

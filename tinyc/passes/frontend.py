@@ -164,16 +164,19 @@ def feature_groups(fe, names) -> list[tuple[str, list[int]]]:
     return groups
 
 
+MAX_GROUPS = 24  # feature groups tried by prune_blocks (largest saving first): bounds its time
+
+
 def prune_blocks(res: SearchResult, ds: Dataset, fe, cfg: SearchConfig, metric, tolerance: float,
-                 seconds: float, on_step=None):
+                 on_step=None):
     """Feature groups that do not pay for themselves, dropped: in one pass, the group whose
     removal saves the most front-end operations first, a group goes when the chosen family with
     its hyperparameters, cross-validated (3 folds) on the training rows without it (and without
     the groups already dropped), stays within ``tolerance`` of the cross-validated metric with
     every feature (the spec's quantization tolerance: metric points, or percent for rmse/mae).
-    Stops trying after ``seconds``. Returns (search result refitted on the kept features,
-    dataset, dropped groups)."""
-    import time
+    At most ``MAX_GROUPS`` groups are tried — a count, not a time, so the result does not depend
+    on the machine. Returns (search result refitted on the kept features, dataset, dropped
+    groups)."""
     from dataclasses import replace
 
     from ..codegen.c_signal import ops as fe_ops
@@ -181,7 +184,6 @@ def prune_blocks(res: SearchResult, ds: Dataset, fe, cfg: SearchConfig, metric, 
     from .quantize import loss
     from .search import evaluate
 
-    start = time.perf_counter()
     fam, params = res.best.family, res.best_candidate.params
     task = ds.task
     y = ds.y_train if task == Task.classification else ds.y_train.astype(np.float64)
@@ -202,9 +204,8 @@ def prune_blocks(res: SearchResult, ds: Dataset, fe, cfg: SearchConfig, metric, 
     groups = [(label, [keep[i] for i in cols]) for label, cols in feature_groups(front(keep), names)]
     saving = {label: fe_ops(front(keep)) - fe_ops(front([j for j in keep if j not in set(cols)]))
               for label, cols in groups if len(cols) < len(keep)}
-    for label, cols in sorted(groups, key=lambda g: (-saving.get(g[0], 0), g[0])):
-        if time.perf_counter() - start >= seconds or label not in saving:
-            continue
+    ranked = [g for g in sorted(groups, key=lambda g: (-saving.get(g[0], 0), g[0])) if g[0] in saving]
+    for label, cols in ranked[:MAX_GROUPS]:
         rest = [j for j in keep if j not in set(cols)]
         if not rest or len(rest) == len(keep):
             continue

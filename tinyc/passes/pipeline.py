@@ -298,8 +298,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         res = _first_choice(e, cfg, ds.X_train, y, problem, s.seed.value)
     unused: list[str] = []
     if fe is not None:  # front-end work that does not pay for itself, then features no tree splits on
-        seconds = min(30.0, max(5.0, 0.25 * cfg.budget_s))
-        res, ds, blocks = prune_blocks(res, ds, fe, cfg, s.metric.value, s.quantize_tolerance.value, seconds,
+        res, ds, blocks = prune_blocks(res, ds, fe, cfg, s.metric.value, s.quantize_tolerance.value,
                                        on_step=lambda st: (on_event or (lambda e: None))({"event": "block", **st}))
         signal_report["blocks_dropped"] = blocks
         unused = [f for b in blocks for f in b["features"]]
