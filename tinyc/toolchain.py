@@ -102,10 +102,15 @@ void tinyc_entry(void)
 """
 
 
-def signal_calls(name: str, classification: bool) -> str:
-    """What firmware with a signal front end calls: push a sample, predict when a window is ready."""
+def signal_calls(name: str, classification: bool, detector_learns: bool = False) -> str:
+    """What firmware with a signal front end calls: push a sample, predict when a window is ready
+    (an anomaly detector that learns on the device also learns the window and saves its state)."""
     predict = f"(void){name}_predict_window(&cls);" if classification else \
         f"(void){name}_predict_window_value(&value);"
+    if detector_learns:
+        predict += (f"\n        (void){name}_learn_window();\n        {{\n            static uint8_t blob[{name.upper()}"
+                    f"_STATE_SIZE];\n            (void){name}_save(blob, sizeof blob);\n            (void){name}_restore("
+                    f"blob, sizeof blob);\n        }}")
     return f"(void){name}_push_sample(x, &ready);\n    if (ready) {{\n        {predict}\n    }}"
 
 

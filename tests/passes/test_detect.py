@@ -222,3 +222,22 @@ def test_isolation_forest_build_matches_its_golden_model_and_cost(tmp_path):
                           "--scores"], capture_output=True, text=True, check=True)
     c_scores = np.array([float(v) for v in run.stdout.split()], dtype=np.float32)
     assert np.array_equal(c_scores.view(np.uint32), result.model.scores(X).view(np.uint32))
+
+
+def test_a_misspelt_normal_value_is_a_one_line_error(tmp_path):
+    spec = tmp_path / "s.tml"
+    spec.write_text(f'model m\ndata "{ROOT / "tests" / "fixtures" / "imu_long.csv"}" {{ label activity; '
+                    f'normal standng }}\ntask anomaly\ntarget cortex-m4\n')
+    with pytest.raises(DataError, match=r"normal value 'standng' does not occur in label column 'activity' "
+                                        r"\(did you mean 'standing'\?"):
+        build(load(spec), spec, tmp_path / "out")
+
+
+def test_normal_values_name_the_normal_rows(tmp_path):
+    """`normal standing`: the walking rows of the label column are the known anomalies."""
+    spec = tmp_path / "s.tml"
+    spec.write_text(f'model m\ndata "{ROOT / "tests" / "fixtures" / "imu_long.csv"}" {{ label activity; '
+                    f'normal standing }}\ntask anomaly\nsearch {{ families gaussian }}\ntarget cortex-m4\n')
+    rep = build(load(spec), spec, tmp_path / "out").report
+    n = rep["anomaly"]["labelled_anomalies"]
+    assert n["train"] + n["holdout"] == 200 and rep["anomaly"]["normal_training_rows"] == 160

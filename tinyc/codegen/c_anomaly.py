@@ -465,4 +465,24 @@ def library(det, name: str, features, prov):
     from .library import CLibrary
 
     header, source = generate(det, name, features, prov, det.on_device)
+    if det.frontend is not None:  # raw samples in: the front end feeds the detector
+        from . import c_signal
+
+        p = name
+        learns = det.learns_on_device
+        cut = header.rindex("#ifdef __cplusplus")
+        header = header[:cut] + c_signal.header(det.frontend, p, True, learns) + "\n" + header[cut:]
+        source += f"""
+static int {p}_all_finite(const float *v, uint16_t n)
+{{
+    uint16_t i;
+    for (i = 0; i < n; ++i) {{
+        if (!(v[i] >= -FLT_MAX && v[i] <= FLT_MAX)) {{
+            return 0;
+        }}
+    }}
+    return 1;
+}}
+
+""" + c_signal.source(det.frontend, p, True, learns)
     return CLibrary(f"{name}.h", header, f"{name}.c", source, 4 * det.n_features)

@@ -29,18 +29,25 @@ def ram_bytes(fe: FrontEnd) -> int:
                 + len(fe.outputs()) + n_filters * len(fe.channels)) + 8
 
 
-def flash_bytes(fe: FrontEnd, caps, model_float_ops: frozenset = frozenset({"mul"})) -> int:
+# soft-float routines an anomaly detector links on ARMv6-M that the front end's figures above
+# also count (division, subtraction, comparisons; measured next to each detector kind)
+DETECTOR_OVERLAP_THUMB1 = {"gaussian": 1250, "kmeans": 1250, "iforest": 370}
+
+
+def flash_bytes(fe: FrontEnd, caps, model_float_ops: frozenset = frozenset({"mul"}),
+                detector: str | None = None) -> int:
     """Code and tables of the front end on a core (calibrated with arm-none-eabi-size next to a
     linear model). On a core without FPU, the soft-float multiply is counted when the model
-    does not link it already (trees only compare and add)."""
+    does not link it already (trees only compare and add); next to an anomaly detector
+    (``detector``: its family) on ARMv6-M, the soft-float routines both use count once."""
     from ..models.base import SOFT_FLOAT_BYTES
 
     spectral = bool(fe.spectral_channels())
     tables_bytes = 4 * (2 * fe.window + fe.n_bins + 1) if spectral else 0
     isa = "thumb1" if caps.arch == "armv6-m" else "thumb2_soft" if caps.fpu == "none" else "thumb2"
     code = CODE[isa]
-    extra = 0
-    if caps.fpu == "none" and "mul" not in model_float_ops:
+    extra = -DETECTOR_OVERLAP_THUMB1[detector] if detector is not None and isa == "thumb1" else 0
+    if detector is None and caps.fpu == "none" and "mul" not in model_float_ops:
         extra = SOFT_FLOAT_BYTES["thumb1" if isa == "thumb1" else "thumb2"]["mul"]
     n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
     n_mags = sum(1 for c in fe.needs() if c >= len(fe.channels))
@@ -55,9 +62,9 @@ def flash_bytes(fe: FrontEnd, caps, model_float_ops: frozenset = frozenset({"mul
 # dominant (spectrum), one magnitude channel, one output stored, one channel's window copied and
 # summarised (channel) and transformed (spectral), one filter stage; soft-float division and
 # subtraction included on cores without FPU
-CODE = {"thumb2": {"base": 760, "spectrum": 464, "magnitude": 60, "output": 1, "channel": 80, "spectral": 55,
+CODE = {"thumb2": {"base": 760, "spectrum": 464, "magnitude": 60, "output": 1, "channel": 80, "spectral": 35,
                    "filter": 80},
-        "thumb2_soft": {"base": 940, "spectrum": 484, "magnitude": 70, "output": 3, "channel": 65, "spectral": 36,
+        "thumb2_soft": {"base": 940, "spectrum": 484, "magnitude": 70, "output": 3, "channel": 65, "spectral": 20,
                         "filter": 90},
         "thumb1": {"base": 2790, "spectrum": 432, "magnitude": 80, "output": 5, "channel": 28, "spectral": 0,
                    "filter": 100}}
@@ -126,12 +133,20 @@ static float {p}_sqrt(float v)
 }}"""
 
 
-def header(fe: FrontEnd, p: str, classification: bool) -> str:
+def header(fe: FrontEnd, p: str, classification: bool, detector_learns: bool | None = None) -> str:
+    """The front end's part of the model header (``detector_learns`` set for an anomaly detector:
+    whether it also gets ``<p>_learn_window``)."""
     P = p.upper()
     chans = ", ".join(fe.channels)
     mags = "".join(f"; {name} = |{', '.join(fe.channels[i] for i in idx)}|" for name, idx in fe.magnitudes)
     entry = (f"{p}_status {p}_predict_window(int32_t *class_index);" if classification else
              f"{p}_status {p}_predict_window_value(float *value);")
+    if detector_learns is not None:
+        entry = (f"/* *anomaly = 1 when the last complete window is an anomaly */\n"
+                 f"{p}_status {p}_predict_window(int32_t *anomaly);")
+        if detector_learns:
+            entry += (f"\n/* learn the last complete window as normal data (see {p}_learn) */\n"
+                      f"{p}_status {p}_learn_window(void);")
     return f"""
 /* ---- signal front end: raw samples in, window features out -------------------
  * A sample is {P}_N_CHANNELS floats in the order: {c_comment(chans)}{c_comment(mags)}.
@@ -155,7 +170,7 @@ void {p}_signal_reset(void);
 """
 
 
-def source(fe: FrontEnd, p: str, classification: bool) -> str:
+def source(fe: FrontEnd, p: str, classification: bool, detector_learns: bool | None = None) -> str:
     P = p.upper()
     n, k = fe.window, fe.n_bins
     spectral = fe.spectral_channels()
@@ -355,6 +370,17 @@ static void {p}_spectrum(const float *d, float *sp)
     }}
     return {p}_predict_value({p}_feat, value);
 }}""")
+    if detector_learns:
+        entry += f"""
+
+{p}_status {p}_learn_window(void)
+{{
+    {p}_status st = {p}_window_features({p}_feat);
+    if (st != {P}_OK) {{
+        return st;
+    }}
+    return {p}_learn({p}_feat);
+}}"""
     parts.append(f"""{p}_status {p}_window_features(float *features)
 {{
     float st[{len(TIME)}];{sp_decl}

@@ -55,10 +55,20 @@ ANOMALY_CLASSES = ("normal", "anomaly")  # label 0 and 1 of task anomaly
 _FLAGS = {"0": 0, "1": 1, "0.0": 0, "1.0": 1, "false": 0, "true": 1, "normal": 0, "anomaly": 1}
 
 
-def _encode(table: Table, task: Task, classes: list[str] | None, label: str | None):
+def _encode(table: Table, task: Task, classes: list[str] | None, label: str | None, normal=None):
     if task == Task.anomaly:  # optional label: 1 marks a known anomaly, 0 (or no label) normal data
         if table.y_raw is None:
             return np.zeros(table.rows, dtype=np.int64)
+        if normal:  # the label values of normal rows are named; every other value is an anomaly
+            values = np.array([v.strip() for v in table.y_raw.tolist()])
+            present = set(values.tolist())
+            for v in normal:
+                if v not in present:
+                    from ..spec.diagnostics import suggestion
+
+                    raise DataError(f"{table.path}: normal value '{v}' does not occur in label column '{label}' "
+                                    f"({suggestion(v, sorted(present), 'values')})")
+            return (~np.isin(values, list(normal))).astype(np.int64)
         bad = next((v for v in table.y_raw.tolist() if v.strip().lower() not in _FLAGS), None)
         if bad is not None:
             raise DataError(f"{table.path}: label column '{label}' of task anomaly must be 0 (normal) or 1 "
@@ -110,20 +120,20 @@ def split_indices(y: np.ndarray, percent: float, seed: int, stratify: bool) -> t
 
 
 def prepare(task: Task, label: str | None, train: Table, holdout: Table | None, holdout_percent: float | None,
-            missing: MissingPolicy, seed: int) -> Dataset:
+            missing: MissingPolicy, seed: int, normal: tuple[str, ...] | None = None) -> Dataset:
     classes: list[str] = []
     if task == Task.classification:
         classes = _sort_labels(set(train.y_raw.tolist()))
     elif task == Task.anomaly:
         classes = list(ANOMALY_CLASSES)
-    y_all = _encode(train, task, classes, label)
+    y_all = _encode(train, task, classes, label, normal)
     X_all = train.X
     if holdout is None:
         tr, ho = split_indices(y_all, holdout_percent, seed, stratify=task != Task.regression)
         X_tr, y_tr, X_ho, y_ho = X_all[tr], y_all[tr], X_all[ho], y_all[ho]
     else:
         X_tr, y_tr = X_all, y_all
-        X_ho, y_ho = holdout.X, _encode(holdout, task, classes, label)
+        X_ho, y_ho = holdout.X, _encode(holdout, task, classes, label, normal)
     if task == Task.anomaly and not (y_tr == 0).any():
         raise DataError(f"{train.path}: the training part has no normal rows (label 0); an anomaly detector "
                         f"learns from normal data")

@@ -50,6 +50,7 @@ class Detector:
     on_device: bool = True  # the emitted library learns on the device (when the kind can)
     trees: dict = field(default_factory=dict)  # iforest: treeutil arrays, leaves = path lengths
     c_psi: float = 0.0  # iforest: expected path length of an unsuccessful search in psi samples
+    frontend: object = None  # a signal front end (tinyc.signal.FrontEnd) computing the features, or None
 
     task = Task.anomaly
     qinfo = None
@@ -207,7 +208,7 @@ def learn(det: Detector, X: np.ndarray) -> Detector:
                 centers[c] = centers[c] + (x - centers[c]) / np.float32(counts[c] + 1)
             counts[c] += 1
     return Detector(det.kind, n, mean.astype(np.float32), m2.astype(np.float32), centers.astype(np.float32),
-                    counts, det.threshold, det.chol, det.on_device)
+                    counts, det.threshold, det.chol, det.on_device, det.trees, det.c_psi, det.frontend)
 
 
 def _nearest(centers: np.ndarray, x: np.ndarray) -> int:

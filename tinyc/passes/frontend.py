@@ -39,7 +39,8 @@ def signal_dataset(r: Resolved):
                   highpass_hz=sig.highpass.value if sig.highpass else None,
                   lowpass_hz=sig.lowpass.value if sig.lowpass else None,
                   wide_columns=tuple(wide_columns(c, r.csv.columns) for c in channels) if wide else None)
-    label = s.data.label.value
+    label = s.data.label.value if s.data.label else None
+    normal = tuple(x.value for x in s.data.normal) if s.data.normal else None
     time = sig.time.value if sig.time else None
     fmt = r.csv
     names = fe.feature_names()
@@ -50,7 +51,7 @@ def signal_dataset(r: Resolved):
         if r.holdout_path is not None:
             hwt = sd.read_wide(r.holdout_path, fe, label, fmt.delimiter, fmt.decimal)
             hold_t = sd.as_tables(r.holdout_path, hwt, names, np.arange(len(hwt.X)))
-        ds = prepare(s.task.value, label, train_t, hold_t, percent, s.data.missing.value, s.seed.value)
+        ds = prepare(s.task.value, label, train_t, hold_t, percent, s.data.missing.value, s.seed.value, normal)
         prof = profile(ds, len(wt.X) + (len(hold_t.X) if hold_t else 0), len(ds.feature_names) + 1,
                        int(wt.X.nbytes))
         report = _signal_report(fe, channels, len(wt.X) * fe.window, {"train": len(ds.X_train),
@@ -67,10 +68,10 @@ def signal_dataset(r: Resolved):
         rec_counts = {"train": len(recs), "holdout": len(hrecs)}
     else:
         tr, ho = sd.split(wt, recs, fe, s.data.holdout.percent.value, s.seed.value,
-                          stratify=s.task.value == Task.classification)
+                          stratify=s.task.value != Task.regression)
         train_t, hold_t = sd.as_tables(r.data_path, wt, names, tr), sd.as_tables(r.data_path, wt, names, ho)
         rec_counts = {"train": len(np.unique(wt.recording[tr])), "holdout": len(np.unique(wt.recording[ho]))}
-    ds = prepare(s.task.value, label, train_t, hold_t, None, s.data.missing.value, s.seed.value)
+    ds = prepare(s.task.value, label, train_t, hold_t, None, s.data.missing.value, s.seed.value, normal)
     samples = sum(len(x.samples) for x in recs)
     prof = profile(ds, len(train_t.X) + len(hold_t.X), len(ds.feature_names) + 1,
                    int(train_t.X.nbytes + hold_t.X.nbytes))
@@ -112,7 +113,8 @@ def _frontend_cost(fe, caps, family: str):
     from ..models import FAMILY_REGISTRY
 
     fam = FAMILY_REGISTRY.get(family)
-    flash = c_signal.flash_bytes(fe, caps, fam.float_ops if fam else frozenset({"mul"}))
+    detector = family if family in ("gaussian", "kmeans", "iforest") else None
+    flash = c_signal.flash_bytes(fe, caps, fam.float_ops if fam else frozenset({"mul"}), detector)
     return {"flash": flash, "ram": c_signal.ram_bytes(fe), "ops": c_signal.ops(fe)}
 
 
@@ -130,21 +132,27 @@ def minus_frontend(cfg: SearchConfig, fe) -> SearchConfig:
     return replace(cfg, targets=tuple(targets))
 
 
+def add_frontend_costs(costs: dict, fe, targets, family: str) -> tuple[dict, dict]:
+    """Per target: the model's cost plus the front end's, and the front end's alone."""
+    from ..models.base import Cost
+
+    out, fe_costs = {}, {}
+    for t in targets:
+        c = costs[t.name]
+        f = _frontend_cost(fe, t.caps, family)
+        fe_costs[t.name] = f
+        out[t.name] = Cost(flash=c.flash + f["flash"], weights=c.weights, code=c.code + f["flash"],
+                           ram=c.ram + f["ram"], ops=c.ops + f["ops"],
+                           cycles=c.cycles + int(f["ops"] * (3 if t.caps.fpu != "none" else 60)))
+    return out, fe_costs
+
+
 def with_frontend(fit: FitResult, fe, cfg: SearchConfig) -> FitResult:
     """The fitted model with its front end attached and its cost added per target."""
     from dataclasses import replace
 
-    from ..models.base import Cost
-
     fit.model.frontend = fe
-    costs, fe_costs = {}, {}
-    for t in cfg.targets:
-        c = fit.costs[t.name]
-        f = _frontend_cost(fe, t.caps, fit.model.family)
-        fe_costs[t.name] = f
-        costs[t.name] = Cost(flash=c.flash + f["flash"], weights=c.weights, code=c.code + f["flash"],
-                             ram=c.ram + f["ram"], ops=c.ops + f["ops"],
-                             cycles=c.cycles + int(f["ops"] * (3 if t.caps.fpu != "none" else 60)))
+    costs, fe_costs = add_frontend_costs(fit.costs, fe, cfg.targets, fit.model.family)
     return replace(fit, costs=costs, frontend_costs=fe_costs)
 
 

@@ -333,14 +333,26 @@ def build_anomaly(r: Resolved, spec_path: Path, out_dir: Path,
     from .detect import DetectError, anomaly_report, detect
 
     s = r.spec
-    train, holdout = load_data(r)
-    percent = s.data.holdout.percent.value if s.data.holdout.percent is not None else None
-    label = s.data.label.value if s.data.label else None
-    ds = prepare(Task.anomaly, label, train, holdout, percent, s.data.missing.value, s.seed.value)
-    n_cols = len(r.csv.columns) if r.csv else len(train.feature_names) + (1 if label else 0)
-    prof = profile(ds, train.rows + (holdout.rows if holdout else 0), n_cols,
-                   int(train.X.nbytes + (holdout.X.nbytes if holdout else 0)))
-    cfg = search_config(r)
+    fe = signal_report = None
+    if s.signal is not None:  # detectors on window features of raw samples
+        from .frontend import FrontEndError, add_frontend_costs, minus_frontend, signal_dataset
+
+        ds, fe, signal_report, prof = signal_dataset(r)
+    else:
+        train, holdout = load_data(r)
+        percent = s.data.holdout.percent.value if s.data.holdout.percent is not None else None
+        label = s.data.label.value if s.data.label else None
+        normal = tuple(x.value for x in s.data.normal) if s.data.normal else None
+        ds = prepare(Task.anomaly, label, train, holdout, percent, s.data.missing.value, s.seed.value, normal)
+        n_cols = len(r.csv.columns) if r.csv else len(train.feature_names) + (1 if label else 0)
+        prof = profile(ds, train.rows + (holdout.rows if holdout else 0), n_cols,
+                       int(train.X.nbytes + (holdout.X.nbytes if holdout else 0)))
+    cfg = full_cfg = search_config(r)
+    if fe is not None:
+        try:
+            cfg = minus_frontend(cfg, fe.with_used(ds.feature_names))
+        except FrontEndError as e:
+            raise BuildError(str(e)) from None
     learn = s.learn.value
     rate = s.false_alarms.value / 100 if s.false_alarms is not None else None
     metric = s.metric.value.value
@@ -350,10 +362,22 @@ def build_anomaly(r: Resolved, spec_path: Path, out_dir: Path,
     except DetectError as e:
         raise BuildError(str(e)) from None
     det, ev = found.detector, found.evaluated
-    report = anomaly_report(found, ds, cfg, prof, s.model.value, s.seed.value, s.quantize.value.value,
+    if fe is not None:  # the library computes the features from pushed samples
+        det.frontend = ev.frontend = fe.with_used(ds.feature_names)
+        found.chosen.costs, fe_costs = add_frontend_costs(found.chosen.costs, det.frontend, full_cfg.targets,
+                                                          det.family)
+        signal_report["features_used"] = list(ds.feature_names)
+        signal_report["per_target"] = fe_costs
+        signal_report["blocks_dropped"] = []
+    report = anomaly_report(found, ds, full_cfg, prof, s.model.value, s.seed.value, s.quantize.value.value,
                             learn.value, rate, metric)
+    if signal_report is not None:
+        report["signal"] = signal_report
+    from dataclasses import asdict
+
     model_doc = {"family": det.family, "task": "anomaly", "params": det.params, "features": list(ds.feature_names),
-                 "classes": list(ds.classes), "detector": det.to_json(), "evaluated": ev.to_json()}
+                 "classes": list(ds.classes), "detector": det.to_json(), "evaluated": ev.to_json(),
+                 **({"frontend": asdict(det.frontend)} if fe is not None else {})}
     model_id = hashlib.sha256(json_bytes(model_doc)).hexdigest()[:16]
     spec_sha, data_sha = sha256_file(spec_path), sha256_file(r.data_path)
     prov = Provenance(__version__, spec_path.name, spec_sha, data_sha, model_id)

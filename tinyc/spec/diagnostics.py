@@ -58,7 +58,7 @@ CODES: dict[str, str] = {
     "allowed there. Top-level keywords: model, data, task, metric, budget, seed,\n"
     "quantize, target, search, signal, false_alarms, learn. Inside `signal { }`: channels,\n"
     "group, time, rate, window, hop, highpass, lowpass, magnitude, features, bands.\n"
-    "Inside `data { }`: label, ignore, holdout, missing.\n"
+    "Inside `data { }`: label, ignore, holdout, missing, normal.\n"
     "Inside `target NAME { }`: flash, ram, clock.",
     "E0103": "Unterminated string: a string starts with '\"' and must end with '\"' on the\nsame line.",
     "E0104": "Bad number: numbers are written as 42, 0.5 or 1e-3, optionally followed\n"
@@ -87,8 +87,8 @@ CODES: dict[str, str] = {
     "budget, or a budget exceeds what the device has.",
     "E0206": "Search block error: an unknown model family or hyperparameter, a range\n"
     "whose low end is above its high end, or a value of the wrong type.",
-    "E0207": "Statement does not fit the task: `false_alarms` and `learn` configure an\n"
-    "anomaly detector and apply to `task anomaly` only.",
+    "E0207": "Statement does not fit the task: `false_alarms`, `learn` and the data block's\n"
+    "`normal` configure an anomaly detector and apply to `task anomaly` only.",
     "E0301": "Data file not found: the path is relative to the directory of the spec file.",
     "E0302": "Column not found: a column named in the spec is not in the CSV header.",
     "E0303": "Data file cannot be used: it is empty, has no header, or has a column\n"

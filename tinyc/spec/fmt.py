@@ -121,6 +121,8 @@ class _Printer:
             inner.append((h, text))
         if d.missing is not None:
             inner.append((d.missing, f"missing {d.missing.value.value}"))
+        if d.normal:
+            inner.append((d.normal[0], "normal " + ", ".join(_name(x.value) for x in d.normal)))
         self.statement(head, depth, d, inner)
 
     def target(self, t: Target, depth):

@@ -110,6 +110,8 @@ class DataSource(Node):
     ignore_span: Span | None = None
     holdout: Holdout | None = None
     missing: Located[MissingPolicy] | None = None
+    # task anomaly: label values of normal rows (others are anomalies); None: the label is 0/1
+    normal: list[Located[str]] | None = None
 
 
 class Target(Node):

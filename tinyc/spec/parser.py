@@ -161,6 +161,7 @@ class _Builder(Transformer):
             ignore_span=ignore_stmt[1] if ignore_stmt else None,
             holdout=fields.get("holdout"),
             missing=fields.get("missing"),
+            normal=fields.get("normal"),
             span=span_of_meta(meta),
         )
         return ("data", span_of_meta(meta), src)
@@ -175,6 +176,10 @@ class _Builder(Transformer):
     @v_args(meta=True)
     def ignore_stmt(self, meta, children):
         return ("ignore", span_of_meta(meta), (children, span_of_meta(meta)))
+
+    @v_args(meta=True)
+    def normal_stmt(self, meta, children):
+        return ("normal", span_of_meta(meta), children)
 
     @v_args(meta=True)
     def missing_stmt(self, meta, children):

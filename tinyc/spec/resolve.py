@@ -106,10 +106,17 @@ class _Checker:
         return s.metric
 
     def anomaly_options(self):
-        """false_alarms and learn configure an anomaly detector and nothing else."""
+        """false_alarms, learn and the data block's normal values configure an anomaly detector
+        and nothing else."""
         s = self.spec
         if s.task is None or s.task.value == Task.anomaly:
+            if s.data is not None and s.data.normal and s.data.label is None:
+                self.error("E0203", "'normal' names label values, but the data block names no label column",
+                           s.data.normal[0].span, hint="add `label <column>` to the data block")
             return
+        if s.data is not None and s.data.normal:
+            self.error("E0207", f"'normal' applies to task anomaly only, not to task {s.task.value.value}",
+                       s.data.normal[0].span, hint="remove the 'normal' statement, or write `task anomaly`")
         for key, node in (("false_alarms", s.false_alarms), ("learn", s.learn)):
             if node is not None:
                 self.error("E0207", f"'{key}' applies to task anomaly only, not to task {s.task.value.value}",
@@ -123,9 +130,6 @@ class _Checker:
         sig = self.spec.signal
         if sig is None:
             return None
-        if self.spec.task is not None and self.spec.task.value == Task.anomaly:
-            self.error("E0207", "a signal front end feeds classification and regression models; task anomaly "
-                                "takes a feature table", sig.span, hint="remove the signal block")
         cols = list(fmt.columns) if fmt is not None else None
         if not sig.channels:
             self.error("E0203", "the signal block names no channels", sig.span,
