@@ -29,8 +29,11 @@ demo: data
 	done
 	@echo "demo done: outputs under build/"
 
+# The suite runs on every core (pytest-xdist, at most 4 workers); the few tests bounded by
+# wall-clock time (marked serial) run alone afterwards, so other tests' load cannot skew them.
 test: data
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile -m "not serial"
+	$(BIN)/python -m pytest -q -m serial
 
 clean:
 	rm -rf build dist specs/data .pytest_cache

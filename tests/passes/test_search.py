@@ -34,6 +34,7 @@ def allowance(budget: float) -> float:
     return max(0.05 * budget, 2.0)
 
 
+@pytest.mark.serial  # wall-clock bound: runs alone, after the parallel part of the suite
 @pytest.mark.parametrize("budget, loader", [(2.0, datasets.load_wine), (5.0, datasets.load_digits)])
 def test_budget_is_respected(budget, loader):
     Xtr, _, ytr, _, prob = data(loader)
