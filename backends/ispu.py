@@ -113,8 +113,10 @@ class IspuBackend(Backend):
 
         outs = []
         if getattr(req.model, "frontend", None) is not None:
-            outs.append(("class", "int16", 0, "predicted class index of the last window (-1 for regression): " +
-                         ", ".join(f"{i}={c}" for i, c in enumerate(req.classes))))
+            what = ("1 = the last window is an anomaly, 0 = normal" if req.model.task.value == "anomaly" else
+                    "predicted class index of the last window (-1 for regression): " +
+                    ", ".join(f"{i}={c}" for i, c in enumerate(req.classes)))
+            outs.append(("class", "int16", 0, what))
             outs.append(("status", "int16", 1, "0 = ok, else the model's status code"))
             outs.append(("value", "float", 2, "predicted value of the last window (regression)"))
             return outs
@@ -152,8 +154,8 @@ class IspuBackend(Backend):
                 reg, scale = src
                 reads.append(f"    x[{i}] = (float)TINYC_REG(int16_t, TINYC_ISPU_{reg}) * {scale!r}f; /* {c_comment(f)} */")
         if fe is not None:  # raw samples into the front end; a result when a window completes
-            predict = (f"{p}_predict_window(&cls)" if req.model.task.value == "classification" else
-                       f"{p}_predict_window_value(&y)")
+            predict = (f"{p}_predict_window_value(&y)" if req.model.task.value == "regression" else
+                       f"{p}_predict_window(&cls)")  # a detector's is its 0/1 flag
             write = f"""    {{
         int32_t ready = 0, cls = -1;
         float y = 0.0f;

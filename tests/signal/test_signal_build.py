@@ -363,3 +363,37 @@ def test_anomaly_detector_on_raw_samples(tmp_path):
     res = emulator.run_host(tmp_path / "out" / "cortex-m4", "monitor", raw, True, driver=driver)
     assert np.array_equal(res.scores[:, 0].view(np.uint32), det.scores(feats).view(np.uint32))
     assert np.array_equal(res.classes, det.predict(feats))
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
+def test_ispu_project_of_a_detector_on_raw_samples_compiles_and_flags(tmp_path):
+    """The ISPU glue of an anomaly detector with a front end pushes register samples and writes
+    the flag of each completed window (host gcc against the register shim)."""
+    import numpy as np
+
+    from tinyc.codegen.library import Provenance
+    from tinyc.models import anomaly as A
+    from tinyc.signal import FrontEnd
+    from tinyc_backends.base import EmitRequest
+    from tinyc_backends.ispu import IspuBackend
+
+    axes = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
+    fe = FrontEnd(axes, 26.0, 26, 13, blocks=("mean", "std", "p2p"), bands=4)
+    d = pd.read_csv(ROOT / "examples" / "basic_motions" / "data.csv")
+    x = d[list(axes)].to_numpy(np.float32)[:400]
+    det = A.fit("gaussian", F.compute(fe, F.windows(fe, x)))
+    det.threshold, det.on_device, det.frontend = 3.0, True, fe
+    req = EmitRequest(det, "activity", fe.outputs(), ("normal", "anomaly"),
+                      Provenance("t", "m.tml", "0" * 64, "0" * 64, "id"), 0, 0)
+    IspuBackend().emit(req, tmp_path / "ispu")
+    assert "output class int16 DOUT_00 1 = the last window is an anomaly" in (tmp_path / "ispu" / "meta.txt").read_text()
+    (tmp_path / "ispu" / "driver.c").write_text(DRIVER % (",\n".join("{1000, -200, 4000, 10, 20, -30}"
+                                                                       for _ in range(60)), 60, 60))
+    r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fno-strict-aliasing",
+                        "-DTINYC_ISPU_HOST", "-I", str(tmp_path / "ispu" / "include"), "-I",
+                        str(tmp_path / "ispu" / "src"), str(tmp_path / "ispu" / "src" / "main.c"),
+                        str(tmp_path / "ispu" / "src" / "activity.c"), str(tmp_path / "ispu" / "driver.c"), "-o",
+                        str(tmp_path / "run")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    flags = subprocess.run([str(tmp_path / "run")], check=True, capture_output=True, text=True).stdout.split()
+    assert len(flags) == 1 + (60 - 26) // 13 and set(flags) <= {"0", "1"}
