@@ -153,6 +153,19 @@ class IspuBackend(Backend):
             else:
                 reg, scale = src
                 reads.append(f"    x[{i}] = (float)TINYC_REG(int16_t, TINYC_ISPU_{reg}) * {scale!r}f; /* {c_comment(f)} */")
+        learns = req.model.task.value == "anomaly" and req.model.learns_on_device
+        # a detector that learns on the device first learns TINYC_LEARN normal windows (samples)
+        learn_first = (f"""#if TINYC_LEARN > 0
+        if (tinyc_learned < TINYC_LEARN) {{
+            st = {p}_learn{'_window()' if fe is not None else '(x)'};
+            ++tinyc_learned;
+            TINYC_REG(int16_t, TINYC_ISPU_DOUT(0)) = -1;
+            TINYC_REG(int16_t, TINYC_ISPU_DOUT(1)) = (int16_t)(st == {P}_OK ? TINYC_LEARNING : st);
+            tinyc_int_status |= 0x1u;
+            return;
+        }}
+#endif
+""" if learns else "")
         if fe is not None:  # raw samples into the front end; a result when a window completes
             predict = (f"{p}_predict_window_value(&y)" if req.model.task.value == "regression" else
                        f"{p}_predict_window(&cls)")  # a detector's is its 0/1 flag
@@ -163,7 +176,7 @@ class IspuBackend(Backend):
         if (st != {P}_OK || !ready) {{
             return; /* no new result: the interrupt is not raised */
         }}
-        st = {predict};
+{learn_first}        st = {predict};
         TINYC_REG(int16_t, TINYC_ISPU_DOUT(0)) = (int16_t)cls;
         TINYC_REG(int16_t, TINYC_ISPU_DOUT(1)) = (int16_t)st;
         TINYC_REG(float, TINYC_ISPU_DOUT(2)) = y;
@@ -173,7 +186,8 @@ class IspuBackend(Backend):
         float s[{P}_N_OUTPUTS];
         int32_t cls = -1;
         int k;
-        {p}_status st = {p}_scores(x, s);
+        {p}_status st;
+{learn_first}        st = {p}_scores(x, s);
         if (st == {P}_OK) {{
             st = {p}_predict(x, &cls);
         }}
@@ -190,6 +204,18 @@ class IspuBackend(Backend):
         TINYC_REG(float, TINYC_ISPU_DOUT(0)) = y;
         TINYC_REG(int16_t, TINYC_ISPU_DOUT(2)) = (int16_t)st;
     }}"""
+        learn_decl = (f"""/* learning phase: the first TINYC_LEARN {'windows' if fe is not None else 'samples'} are learned as normal data
+ * ({p}_learn), reported with DOUT_00 = -1 and DOUT_01 = TINYC_LEARNING; then the detector
+ * flags. Define TINYC_LEARN 0 to skip it (the detector then starts from its shipped baseline). */
+#ifndef TINYC_LEARN
+#define TINYC_LEARN {256 if req.model.n == 0 else 0}u
+#endif
+#define TINYC_LEARNING 100
+#if TINYC_LEARN > 0
+static uint32_t tinyc_learned = 0;
+#endif
+
+""" if learns else "")
         user_decl = ("/* Features that are not a sensor axis: provide this function (e.g. from your own\n"
                      " * feature computation). Index i is the feature's position in m_feature_names. */\n"
                      "float tinyc_user_feature(uint16_t i);\n\n") if user else ""
@@ -200,7 +226,7 @@ class IspuBackend(Backend):
 #include "tinyc_ispu.h"
 #include "{p}.h"
 
-{user_decl}static volatile uint32_t tinyc_int_status;
+{user_decl}{learn_decl}static volatile uint32_t tinyc_int_status;
 
 void TINYC_SIGNAL algo_00_init(void);
 void TINYC_SIGNAL algo_00(void);

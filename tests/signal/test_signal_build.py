@@ -397,3 +397,19 @@ def test_ispu_project_of_a_detector_on_raw_samples_compiles_and_flags(tmp_path):
     assert r.returncode == 0, r.stderr
     flags = subprocess.run([str(tmp_path / "run")], check=True, capture_output=True, text=True).stdout.split()
     assert len(flags) == 1 + (60 - 26) // 13 and set(flags) <= {"0", "1"}
+    # shipped empty (learn on_device): the glue learns the first TINYC_LEARN windows, then flags
+    empty = A.empty("gaussian", len(fe.outputs()))
+    empty.threshold, empty.frontend = 3.0, fe
+    IspuBackend().emit(EmitRequest(empty, "activity", fe.outputs(), ("normal", "anomaly"),
+                                   Provenance("t", "m.tml", "0" * 64, "0" * 64, "id"), 0, 0), tmp_path / "learns")
+    main = (tmp_path / "learns" / "src" / "main.c").read_text()
+    assert "#define TINYC_LEARN 256u" in main and "activity_learn_window()" in main
+    (tmp_path / "learns" / "driver.c").write_text((tmp_path / "ispu" / "driver.c").read_text())
+    r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fno-strict-aliasing",
+                        "-DTINYC_ISPU_HOST", "-DTINYC_LEARN=2u", "-I", str(tmp_path / "learns" / "include"), "-I",
+                        str(tmp_path / "learns" / "src"), str(tmp_path / "learns" / "src" / "main.c"),
+                        str(tmp_path / "learns" / "src" / "activity.c"), str(tmp_path / "learns" / "driver.c"),
+                        "-o", str(tmp_path / "run2")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    flags = subprocess.run([str(tmp_path / "run2")], check=True, capture_output=True, text=True).stdout.split()
+    assert flags == ["0"]  # two windows learned; the third, identical to them, is normal
