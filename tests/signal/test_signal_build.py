@@ -193,6 +193,8 @@ def test_report_json_and_model_json_describe_the_front_end(activity):
     assert doc["frontend"]["window"] == 30 and doc["frontend"]["used"] == doc["features"]
     html = (out / "report.html").read_text()
     assert "<h3>Signal front end</h3>" in html and "features used" in html
+    readme = (out / "README.md").read_text()  # integration: raw samples in, one at a time
+    assert "activity_push_sample(sample, &ready) == ACTIVITY_OK && ready && activity_predict_window(&cls)" in readme
     assert "Signal front end: " in (out / "report.md").read_text()
 
 

@@ -137,6 +137,17 @@ def output_readme(report: dict, name: str) -> str:
                f"({anomaly['threshold_rule']}); `{name}_set_threshold()` changes it. NaN or infinite "
                f"inputs return `{P}_ERR_INPUT`.")
 
+    step3 = f"Fill a `float x[{P}_N_FEATURES]` in the order of `{name}_feature_names` and call:"
+    if report.get("signal"):  # raw samples in, one at a time
+        sig = report["signal"]
+        entry = (f"{name}_predict_window_value(&y)" if report["task"] == "regression" else
+                 f"{name}_predict_window(&cls)")
+        step3 = (f"Push each raw sample as `float sample[{P}_N_CHANNELS]` ({', '.join(sig['channels'])}) "
+                 f"at {sig['rate_hz']:g} Hz; a window of {sig['window']} samples completes every {sig['hop']}:")
+        call = (f"int32_t ready = 0, cls = -1;\nfloat y = 0.0f;\n"
+                f"if ({name}_push_sample(sample, &ready) == {P}_OK && ready && {entry} == {P}_OK) {{\n"
+                f"    /* {'y' if report['task'] == 'regression' else 'cls'}: the last window's result */\n}}")
+
     def fmt(v):
         return "—" if v is None else f"{v:.4f}"
 
@@ -151,7 +162,7 @@ def output_readme(report: dict, name: str) -> str:
 2. Add `include/` to the include path and `src/{name}.c` to the sources — or use
    `CMakeLists.txt` (`add_subdirectory`) or `{name}.mk` (Makefile fragment); Arm folders
    are also Arduino libraries (`library.properties`).
-3. Fill a `float x[{P}_N_FEATURES]` in the order of `{name}_feature_names` and call:
+3. {step3}
 
 ```c
 #include "{name}.h"
