@@ -37,6 +37,21 @@ from ..spec.ir import Task
 VAR_FLOOR = np.float32(1e-6)  # variance floor: a constant feature does not divide by zero
 
 
+def family_of(kind: str) -> str:
+    """The spec's family name of a detector kind: gaussian (either covariance), kmeans or iforest."""
+    return kind if kind in ("kmeans", "iforest") else "gaussian"
+
+
+def params_of(kind: str, k) -> dict:
+    """The spec's hyperparameters of a detector: ``k`` is the number of k-means centres, or
+    (trees, samples per tree) of an isolation forest."""
+    if kind == "kmeans":
+        return {"k": k}
+    if kind == "iforest":
+        return {"n_estimators": k[0], "max_samples": k[1]}
+    return {"covariance": "full" if kind == "gaussian_full" else "diagonal"}
+
+
 @dataclass
 class Detector:
     kind: str  # "gaussian", "gaussian_full" or "kmeans"
@@ -67,16 +82,13 @@ class Detector:
 
     @property
     def family(self) -> str:
-        """The spec's family name: gaussian (either covariance), kmeans or iforest."""
-        return self.kind if self.kind in ("kmeans", "iforest") else "gaussian"
+        return family_of(self.kind)
 
     @property
     def params(self) -> dict:
-        if self.kind == "kmeans":
-            return {"k": len(self.counts)}
-        if self.kind == "iforest":
-            return {"n_estimators": len(self.trees["roots"]), "max_samples": int(self.n)}
-        return {"covariance": "full" if self.kind == "gaussian_full" else "diagonal"}
+        k = (len(self.counts) if self.kind == "kmeans" else
+             (len(self.trees["roots"]), int(self.n)) if self.kind == "iforest" else 1)
+        return params_of(self.kind, k)
 
     def forest(self):
         """The isolation forest as a tinyc regression forest whose score is the mean path length."""

@@ -51,15 +51,11 @@ class Trial:
 
     @property
     def family(self) -> str:
-        return self.kind if self.kind in ("kmeans", "iforest") else "gaussian"
+        return A.family_of(self.kind)
 
     @property
     def params(self) -> dict:
-        if self.kind == "kmeans":
-            return {"k": self.k}
-        if self.kind == "iforest":
-            return {"n_estimators": self.k[0], "max_samples": self.k[1]}
-        return {"covariance": "full" if self.kind == "gaussian_full" else "diagonal"}
+        return A.params_of(self.kind, self.k)
 
     def row(self, finished_at: float) -> dict:
         return {"trial": self.trial, "family": self.family, "params": self.params,
