@@ -244,6 +244,23 @@ def board_files(out: Path, target: str) -> tuple[Path, Path]:
 IMAGE_LINK_FLAGS = ("-nostartfiles", "-Wl,--gc-sections", "--specs=nosys.specs")
 
 
+def unavailable(where: str) -> str | None:
+    """None when generated C can run on ``where`` here ("host": the host C compiler, else an
+    emulated target), else what is missing."""
+    if where == "host":
+        return None if shutil.which("cc") else "no host C compiler (cc)"
+    return available(where)
+
+
+def run(where: str, folder: Path, name: str, X: np.ndarray, classification: bool, driver: str, workdir: Path,
+        link_libm: bool = False) -> RunResult:
+    """Run ``driver`` with the library on the host, or in a bare-metal image under qemu."""
+    if where == "host":
+        return run_host(folder, name, X, classification, driver=driver)
+    elf = build_image(folder, name, X, classification, where, workdir, link_libm=link_libm, driver=driver)
+    return run_qemu(elf, where)
+
+
 def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, target: str, out: Path,
                 link_libm: bool = False, driver: str | None = None, defines: tuple[str, ...] = ()) -> Path:
     board = BOARDS[target]

@@ -3,7 +3,6 @@ the generated C learns the normal baseline sample by sample exactly as the
 Python golden model does (host gcc and an emulated Cortex-M4), reaches the
 offline fit's AUC, keeps the declared false-alarm rate, and its saved state
 round-trips."""
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -169,23 +168,16 @@ CASES = {
 @pytest.mark.parametrize("where", ["host", "cortex-m4"])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_generated_c_learns_exactly_like_the_golden_model(case, where, tmp_path):
-    if where == "host" and shutil.which("cc") is None:
-        pytest.skip("no host C compiler (cc)")
-    if where != "host":
-        why = emulator.available(where)
-        if why:
-            pytest.skip(why)
+    why = emulator.unavailable(where)
+    if why:
+        pytest.skip(why)
     X, y, normal, test = ecg()
     baseline, learn_rows = CASES[case](X, normal)
     test_rows = X[test][:120]
     offline = A.fit("gaussian", X[normal])
     threshold = A.threshold_for_false_alarms(offline, X[normal], 0.01)
     driver = _build(tmp_path / "lib", baseline, learn_rows, test_rows, threshold)
-    if where == "host":
-        res = emulator.run_host(tmp_path / "lib", "m", test_rows, True, driver=driver)
-    else:
-        elf = emulator.build_image(tmp_path / "lib", "m", test_rows, True, where, tmp_path / "img", driver=driver)
-        res = emulator.run_qemu(elf, where)
+    res = emulator.run(where, tmp_path / "lib", "m", test_rows, True, driver, tmp_path / "img")
     (learned, shipped, restored), saved, restore = _parse(res.text, len(test_rows))
     golden = A.learn(baseline, learn_rows) if baseline.learns else baseline
     golden.threshold = threshold
