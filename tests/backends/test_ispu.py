@@ -4,11 +4,11 @@ against a register-map shim and fed real smartwatch IMU samples; its outputs
 must equal the Python model's."""
 import csv
 import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
+import ispu_host
 from conftest import ROOT
 from tinyc.codegen.library import Provenance
 from tinyc.models import FAMILY_REGISTRY, Problem
@@ -32,41 +32,18 @@ def imu_samples():
     return raw, scale.astype(np.float32), y, labels
 
 
-DRIVER = r"""
-#include <stdio.h>
-#include <stdint.h>
-#include <string.h>
-#include "tinyc_ispu.h"
-#include "m.h"
-volatile uint32_t tinyc_ispu_regs[TINYC_ISPU_REG_SPACE / 4u];
-void algo_00_init(void);
-void algo_00(void);
-static const int16_t samples[][6] = {
-%s
-};
-int main(void)
-{
-    unsigned i, k;
-    algo_00_init();
-    for (i = 0; i < sizeof samples / sizeof samples[0]; ++i) {
-        TINYC_REG(int16_t, TINYC_ISPU_ARAW_X) = samples[i][0];
-        TINYC_REG(int16_t, TINYC_ISPU_ARAW_Y) = samples[i][1];
-        TINYC_REG(int16_t, TINYC_ISPU_ARAW_Z) = samples[i][2];
-        TINYC_REG(int16_t, TINYC_ISPU_GRAW_X) = samples[i][3];
-        TINYC_REG(int16_t, TINYC_ISPU_GRAW_Y) = samples[i][4];
-        TINYC_REG(int16_t, TINYC_ISPU_GRAW_Z) = samples[i][5];
-        algo_00();
-        printf("%%d %%d", TINYC_REG(int16_t, TINYC_ISPU_DOUT(0)), TINYC_REG(int16_t, TINYC_ISPU_DOUT(1)));
-        for (k = 0; k < M_N_OUTPUTS; ++k) {
-            float s = TINYC_REG(float, TINYC_ISPU_DOUT(2 + 2 * k));
-            uint32_t bits;
-            memcpy(&bits, &s, sizeof bits);
-            printf(" %%08x", (unsigned)bits);
+# every sample: "class status score bits..." from the output registers
+PRINT_OUTPUTS = r"""        printf("%d %d", TINYC_REG(int16_t, TINYC_ISPU_DOUT(0)), TINYC_REG(int16_t, TINYC_ISPU_DOUT(1)));
+        {
+            unsigned k;
+            for (k = 0; k < M_N_OUTPUTS; ++k) {
+                float s = TINYC_REG(float, TINYC_ISPU_DOUT(2 + 2 * k));
+                uint32_t bits;
+                memcpy(&bits, &s, sizeof bits);
+                printf(" %08x", (unsigned)bits);
+            }
         }
         printf("\n");
-    }
-    return 0;
-}
 """
 
 
@@ -112,15 +89,7 @@ def test_ispu_project_on_real_imu_samples(family, params, quant, tmp_path):
 
 def _run_ispu(folder, raw_rows) -> list[str]:
     """Compile the ISPU project with host gcc against the register shim and feed it the samples."""
-    rows = ",\n".join("{" + ", ".join(str(int(v)) for v in r) + "}" for r in raw_rows)
-    (folder / "driver.c").write_text(DRIVER % rows)
-    exe = folder / "ispu_host"
-    r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fno-strict-aliasing",
-                    "-DTINYC_ISPU_HOST", "-I", str(folder / "include"), "-I", str(folder / "src"),
-                    str(folder / "src" / "main.c"), str(folder / "src" / "m.c"), str(folder / "driver.c"),
-                    "-o", str(exe), "-lm"], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout.split("\n")[:-1]
+    return ispu_host.run(folder, "m", ispu_host.driver("m", raw_rows, after=PRINT_OUTPUTS))
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")

@@ -3,12 +3,12 @@ split by recording, a model fed by the emitted front end (checked on the host th
 the ISPU project with raw register samples), and clear errors for bad signal input."""
 import json
 import shutil
-import subprocess
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import ispu_host
 from conftest import ROOT
 from tinyc.data.header import DataError
 from tinyc.passes.pipeline import build
@@ -81,54 +81,22 @@ def test_ispu_project_classifies_raw_register_samples_like_the_python_model(acti
         expect.append(result.model.predict(feats))
     ispu = out / "ispu"
     shutil.copytree(ispu, tmp_path / "ispu")
-    rows = ",\n".join("{" + ", ".join(str(int(v)) for v in r) + "}" for r in np.concatenate(raws))
-    (tmp_path / "ispu" / "driver.c").write_text(DRIVER % (rows, len(np.concatenate(raws)), len(raws[0])))
-    exe = tmp_path / "run"
-    r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fno-strict-aliasing",
-                        "-DTINYC_ISPU_HOST", "-I", str(tmp_path / "ispu" / "include"), "-I",
-                        str(tmp_path / "ispu" / "src"), str(tmp_path / "ispu" / "src" / "main.c"),
-                        str(tmp_path / "ispu" / "src" / "activity.c"), str(tmp_path / "ispu" / "driver.c"), "-o",
-                        str(exe)], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    got = np.array([int(v) for v in subprocess.run([str(exe)], check=True, capture_output=True,
-                                                   text=True).stdout.split()])
+    got = np.array([int(v) for v in ispu_host.run(tmp_path / "ispu", "activity",
+                                                  window_driver(np.concatenate(raws), len(raws[0])))])
     assert np.array_equal(got, np.concatenate(expect))  # one class per completed window, as in Python
 
 
-DRIVER = r"""
-#include <stdio.h>
-#include <stdint.h>
-#include "tinyc_ispu.h"
-#include "activity.h"
-volatile uint32_t tinyc_ispu_regs[TINYC_ISPU_REG_SPACE / 4u];
-void algo_00_init(void);
-void algo_00(void);
-static const int16_t samples[][6] = {
-%s
-};
-int main(void)
-{
-    unsigned i;
-    algo_00_init();
-    for (i = 0; i < %du; ++i) {
-        if (i %% %du == 0u) {
+def window_driver(raw_rows, recording_length: int) -> str:
+    """ISPU host driver: a new recording (front end reset) every ``recording_length`` samples;
+    prints the class (or anomaly flag) of every window completed with status ok."""
+    return ispu_host.driver("activity", raw_rows, before=f"""        if (i % {recording_length}u == 0u) {{
             activity_signal_reset(); /* a new recording */
-        }
-        TINYC_REG(int16_t, TINYC_ISPU_ARAW_X) = samples[i][0];
-        TINYC_REG(int16_t, TINYC_ISPU_ARAW_Y) = samples[i][1];
-        TINYC_REG(int16_t, TINYC_ISPU_ARAW_Z) = samples[i][2];
-        TINYC_REG(int16_t, TINYC_ISPU_GRAW_X) = samples[i][3];
-        TINYC_REG(int16_t, TINYC_ISPU_GRAW_Y) = samples[i][4];
-        TINYC_REG(int16_t, TINYC_ISPU_GRAW_Z) = samples[i][5];
+        }}
         TINYC_REG(int16_t, TINYC_ISPU_DOUT(1)) = -99;
-        algo_00();
-        if (TINYC_REG(int16_t, TINYC_ISPU_DOUT(1)) == 0) {
-            printf("%%d\n", TINYC_REG(int16_t, TINYC_ISPU_DOUT(0)));
+""", after="""        if (TINYC_REG(int16_t, TINYC_ISPU_DOUT(1)) == 0) {
+            printf("%d\\n", TINYC_REG(int16_t, TINYC_ISPU_DOUT(0)));
         }
-    }
-    return 0;
-}
-"""
+""")
 
 BASE = """model m
 data "{data}" {{ label activity }}
@@ -389,15 +357,8 @@ def test_ispu_project_of_a_detector_on_raw_samples_compiles_and_flags(tmp_path):
                       Provenance("t", "m.tml", "0" * 64, "0" * 64, "id"), 0, 0)
     IspuBackend().emit(req, tmp_path / "ispu")
     assert "output class int16 DOUT_00 1 = the last window is an anomaly" in (tmp_path / "ispu" / "meta.txt").read_text()
-    (tmp_path / "ispu" / "driver.c").write_text(DRIVER % (",\n".join("{1000, -200, 4000, 10, 20, -30}"
-                                                                       for _ in range(60)), 60, 60))
-    r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fno-strict-aliasing",
-                        "-DTINYC_ISPU_HOST", "-I", str(tmp_path / "ispu" / "include"), "-I",
-                        str(tmp_path / "ispu" / "src"), str(tmp_path / "ispu" / "src" / "main.c"),
-                        str(tmp_path / "ispu" / "src" / "activity.c"), str(tmp_path / "ispu" / "driver.c"), "-o",
-                        str(tmp_path / "run")], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    flags = subprocess.run([str(tmp_path / "run")], check=True, capture_output=True, text=True).stdout.split()
+    steady = window_driver([[1000, -200, 4000, 10, 20, -30]] * 60, 60)
+    flags = ispu_host.run(tmp_path / "ispu", "activity", steady)
     assert len(flags) == 1 + (60 - 26) // 13 and set(flags) <= {"0", "1"}
     # shipped empty (learn on_device): the glue learns the first TINYC_LEARN windows, then flags
     empty = A.empty("gaussian", len(fe.outputs()))
@@ -406,12 +367,5 @@ def test_ispu_project_of_a_detector_on_raw_samples_compiles_and_flags(tmp_path):
                                    Provenance("t", "m.tml", "0" * 64, "0" * 64, "id"), 0, 0), tmp_path / "learns")
     main = (tmp_path / "learns" / "src" / "main.c").read_text()
     assert "#define TINYC_LEARN 256u" in main and "activity_learn_window()" in main
-    (tmp_path / "learns" / "driver.c").write_text((tmp_path / "ispu" / "driver.c").read_text())
-    r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-fno-strict-aliasing",
-                        "-DTINYC_ISPU_HOST", "-DTINYC_LEARN=2u", "-I", str(tmp_path / "learns" / "include"), "-I",
-                        str(tmp_path / "learns" / "src"), str(tmp_path / "learns" / "src" / "main.c"),
-                        str(tmp_path / "learns" / "src" / "activity.c"), str(tmp_path / "learns" / "driver.c"),
-                        "-o", str(tmp_path / "run2")], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    flags = subprocess.run([str(tmp_path / "run2")], check=True, capture_output=True, text=True).stdout.split()
+    flags = ispu_host.run(tmp_path / "learns", "activity", steady, defines=["-DTINYC_LEARN=2u"])
     assert flags == ["0"]  # two windows learned; the third, identical to them, is normal
