@@ -58,8 +58,11 @@ SECTIONS {{
 }}
 """
 
-# output helpers of the drivers: one line per row, "class hex32(score bits)..."
-PRINT_HELPERS = """void tinyc_puts(const char *s);
+# output helpers of the drivers: tinyc_print_row writes one line "head hex32(word)..." for n
+# 4-byte words (float scores or int32 values, their bits as they are)
+PRINT_HELPERS = """#include <string.h>
+void tinyc_puts(const char *s);
+void tinyc_print_row(int32_t head, const void *words, uint32_t n);
 
 static char *hex32(char *out, uint32_t v)
 {{
@@ -89,6 +92,28 @@ static char *dec(char *out, int32_t v)
     }}
     return out;
 }}
+
+void tinyc_print_row(int32_t head, const void *words, uint32_t n)
+{{
+    static char line[16 + 9 * 32];
+    const unsigned char *w = (const unsigned char *)words;
+    char *o = dec(line, head);
+    uint32_t k;
+    for (k = 0; k < n; ++k) {{
+        uint32_t bits;
+        if (o + 10 > line + sizeof line - 2) {{ /* long rows go out in pieces of one line */
+            *o = '\\0';
+            tinyc_puts(line);
+            o = line;
+        }}
+        memcpy(&bits, w + 4u * k, sizeof bits);
+        *o++ = ' ';
+        o = hex32(o, bits);
+    }}
+    *o++ = '\\n';
+    *o = '\\0';
+    tinyc_puts(line);
+}}
 """
 
 DRIVER = """#include <stdint.h>
@@ -100,13 +125,10 @@ DRIVER = """#include <stdint.h>
 """ + PRINT_HELPERS + """
 int main(void)
 {{
-    static char line[16 + 9 * {P}_N_OUTPUTS];
     uint32_t r;
     for (r = 0; r < {n_rows}u; ++r) {{
         float s[{P}_N_OUTPUTS];
         int32_t cls = 0;
-        char *o = line;
-        int k;
         float x[{P}_N_FEATURES];
         {p}_status st;
         memcpy(x, &tinyc_rows[r * {P}_N_FEATURES], sizeof x);
@@ -114,17 +136,9 @@ int main(void)
         {classify}
         if (st != {P}_OK) {{
             cls = -1 - (int32_t)st;
+            memset(s, 0, sizeof s);
         }}
-        o = dec(o, cls);
-        for (k = 0; k < {P}_N_OUTPUTS; ++k) {{
-            uint32_t bits;
-            memcpy(&bits, &s[k], sizeof bits);
-            *o++ = ' ';
-            o = hex32(o, st == {P}_OK ? bits : 0u);
-        }}
-        *o++ = '\\n';
-        *o = '\\0';
-        tinyc_puts(line);
+        tinyc_print_row(cls, s, {P}_N_OUTPUTS);
     }}
     return 0;
 }}

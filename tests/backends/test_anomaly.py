@@ -81,21 +81,16 @@ static uint8_t blob[M_STATE_SIZE];
 """ + emulator.PRINT_HELPERS + """
 static void emit_scores(void)
 {{
-    static char line[40];
     unsigned r;
     for (r = 0; r < {n_test}u; ++r) {{
         float s = 0.0f;
         int32_t flag = 0;
-        uint32_t bits;
-        char *o = line;
         m_status st = m_is_anomaly(test_rows[r], &flag, &s);
-        memcpy(&bits, &s, sizeof bits);
-        o = dec(o, st == M_OK ? flag : -1 - (int32_t)st);
-        *o++ = ' ';
-        o = hex32(o, st == M_OK ? bits : 0u);
-        *o++ = '\\n';
-        *o = '\\0';
-        tinyc_puts(line);
+        if (st != M_OK) {{
+            flag = -1 - (int32_t)st;
+            s = 0.0f;
+        }}
+        tinyc_print_row(flag, &s, 1u);
     }}
 }}
 int main(void)

@@ -21,25 +21,15 @@ static const m_input_t rows[{n}][M_N_CODES] = {{ {rows} }};
 """ + emulator.PRINT_HELPERS + """
 int main(void)
 {{
-    static char line[16 + 9 * M_N_OUTPUTS];
     unsigned r;
-    int k;
     for (r = 0; r < {n}u; ++r) {{
         int32_t s[M_N_OUTPUTS];
         int32_t c = -1;
-        char *o = line;
         m_status st = m_scores_q(rows[r], s);
         if (st == M_OK) {{
             st = {predict}(rows[r], &c);
         }}
-        o = dec(o, st == M_OK ? c : -1 - (int32_t)st);
-        for (k = 0; k < M_N_OUTPUTS; ++k) {{
-            *o++ = ' ';
-            o = hex32(o, (uint32_t)s[k]);
-        }}
-        *o++ = '\\n';
-        *o = '\\0';
-        tinyc_puts(line);
+        tinyc_print_row(st == M_OK ? c : -1 - (int32_t)st, s, M_N_OUTPUTS);
     }}
     return 0;
 }}

@@ -84,11 +84,11 @@ static const uint16_t starts[{n_rec}] = {{ {starts} }};
 """ + emulator.PRINT_HELPERS + """
 int main(void)
 {{
-    static char line[16 + 9 * M_N_FEATURES];
     static float f[M_N_FEATURES];
     uint16_t r, i;
     for (r = 0; r < {n}u; ++r) {{
         int32_t ready = 0, cls = -1;
+        m_status st;
         for (i = 0; i < {n_rec}u; ++i) {{
             if (starts[i] == r) {{
                 m_signal_reset();
@@ -97,22 +97,9 @@ int main(void)
         if (m_push_sample(samples[r], &ready) != M_OK || !ready) {{
             continue;
         }}
-        {{
-            char *o = line;
-            uint16_t k;
-            m_status st = m_window_features(f);
-            (void)m_predict_window(&cls);
-            o = dec(o, st == M_OK ? cls : -1 - (int32_t)st);
-            for (k = 0; k < M_N_FEATURES; ++k) {{
-                uint32_t bits;
-                memcpy(&bits, &f[k], sizeof bits);
-                *o++ = ' ';
-                o = hex32(o, bits);
-            }}
-            *o++ = '\\n';
-            *o = '\\0';
-            tinyc_puts(line);
-        }}
+        st = m_window_features(f);
+        (void)m_predict_window(&cls);
+        tinyc_print_row(st == M_OK ? cls : -1 - (int32_t)st, f, M_N_FEATURES);
     }}
     return 0;
 }}

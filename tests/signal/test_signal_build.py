@@ -10,6 +10,7 @@ import pytest
 
 import ispu_host
 from conftest import ROOT
+from tinyc import emulator
 from tinyc.data.header import DataError
 from tinyc.passes.pipeline import build
 from tinyc.signal import features as F
@@ -190,7 +191,6 @@ def test_layout_wide_rows_pushed_sample_by_sample_give_the_row_features(tmp_path
     """UCR ECG200, one beat per row (layout wide): the emitted library, fed every beat's 96
     samples through push_sample, computes each row's features bit for bit and predicts as
     the Python model."""
-    from tinyc import emulator
     from tinyc.signal.data import read_wide
 
     spec = ROOT / "examples" / "ecg200" / "beats.tml"
@@ -213,31 +213,19 @@ WIDE_DRIVER = """#include <stdint.h>
 #include <string.h>
 #include "beats.h"
 static const float samples[{n}] = {{ {rows} }};
-""" + __import__("tinyc.emulator", fromlist=["PRINT_HELPERS"]).PRINT_HELPERS + """
+""" + emulator.PRINT_HELPERS + """
 int main(void)
 {{
-    static char line[16 + 9 * BEATS_N_FEATURES];
     static float f[BEATS_N_FEATURES];
     uint32_t r;
     for (r = 0; r < {n}u; ++r) {{
         int32_t ready = 0, cls = -1;
-        char *o = line;
-        uint16_t k;
         if (beats_push_sample(&samples[r], &ready) != BEATS_OK || !ready) {{
             continue;
         }}
         (void)beats_window_features(f);
         (void)beats_predict_window(&cls);
-        o = dec(o, cls);
-        for (k = 0; k < BEATS_N_FEATURES; ++k) {{
-            uint32_t bits;
-            memcpy(&bits, &f[k], sizeof bits);
-            *o++ = ' ';
-            o = hex32(o, bits);
-        }}
-        *o++ = '\\n';
-        *o = '\\0';
-        tinyc_puts(line);
+        tinyc_print_row(cls, f, BEATS_N_FEATURES);
     }}
     return 0;
 }}
@@ -271,17 +259,14 @@ MONITOR_DRIVER = """#include <stdint.h>
 #include <string.h>
 #include "monitor.h"
 static const float samples[{n}][MONITOR_N_CHANNELS] = {{ {rows} }};
-""" + __import__("tinyc.emulator", fromlist=["PRINT_HELPERS"]).PRINT_HELPERS + """
+""" + emulator.PRINT_HELPERS + """
 int main(void)
 {{
-    static char line[40];
     static float f[MONITOR_N_FEATURES];
     uint32_t r;
     for (r = 0; r < {n}u; ++r) {{
         int32_t ready = 0, flag = -1;
         float score = 0.0f;
-        uint32_t bits;
-        char *o = line;
         if (r % 100u == 0u) {{
             monitor_signal_reset(); /* a new recording */
         }}
@@ -290,13 +275,7 @@ int main(void)
         }}
         (void)monitor_window_features(f);
         (void)monitor_is_anomaly(f, &flag, &score);
-        memcpy(&bits, &score, sizeof bits);
-        o = dec(o, flag);
-        *o++ = ' ';
-        o = hex32(o, bits);
-        *o++ = '\\n';
-        *o = '\\0';
-        tinyc_puts(line);
+        tinyc_print_row(flag, &score, 1u);
     }}
     return 0;
 }}
@@ -308,7 +287,6 @@ def test_anomaly_detector_on_raw_samples(tmp_path):
     """task anomaly with a signal block (examples/basic_motions/monitor.tml): standing and walking
     are normal, the other activities anomalies; the library computes the window features from
     pushed samples and flags them exactly as the Python detector does."""
-    from tinyc import emulator
 
     spec = ROOT / "examples" / "basic_motions" / "monitor.tml"
     result = build(load(spec), spec, tmp_path / "out")
