@@ -262,6 +262,39 @@ def quantize_and_fit(res: SearchResult, ds: Dataset, r: Resolved, cfg: SearchCon
     return fit, record
 
 
+def dataset(r: Resolved):
+    """The training and holdout rows of a spec, and its data profile: the CSV's rows, or the
+    window features of a signal block. Returns (dataset, profile, front end or None, the report's
+    signal section or None)."""
+    s = r.spec
+    if s.signal is not None:
+        from .frontend import signal_dataset
+
+        ds, fe, signal_report, prof = signal_dataset(r)
+        return ds, prof, fe, signal_report
+    train, holdout = load_data(r)
+    percent = s.data.holdout.percent.value if s.data.holdout.percent is not None else None
+    label = s.data.label.value if s.data.label else None
+    normal = tuple(x.value for x in s.data.normal) if s.data.normal else None
+    ds = prepare(s.task.value, label, train, holdout, percent, s.data.missing.value, s.seed.value, normal)
+    n_cols = len(r.csv.columns) if r.csv else len(train.feature_names) + (1 if label else 0)
+    prof = profile(ds, train.rows + (holdout.rows if holdout else 0), n_cols,
+                   int(train.X.nbytes + (holdout.X.nbytes if holdout else 0)))
+    return ds, prof, None, None
+
+
+def model_targets(cfg: SearchConfig, fe, ds: Dataset) -> SearchConfig:
+    """The targets as the model sees them: less what a signal front end takes of each."""
+    if fe is None:
+        return cfg
+    from .frontend import FrontEndError, minus_frontend
+
+    try:
+        return minus_frontend(cfg, fe.with_used(ds.feature_names))
+    except FrontEndError as e:
+        raise BuildError(str(e)) from None
+
+
 def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict], None] | None = None,
           trials: int | None = None, workers: int = 0) -> BuildResult:
     """Run the pipeline for a resolved spec and write ``out_dir`` atomically.
@@ -271,25 +304,9 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     s = r.spec
     if s.task.value == Task.anomaly:
         return build_anomaly(r, spec_path, out_dir, on_event)
-    fe, signal_report = None, None
-    if s.signal is not None:
-        from .frontend import (FrontEndError, drop_unsplit_features, minus_frontend, prune_blocks, signal_dataset,
-                               with_frontend)
-
-        ds, fe, signal_report, prof = signal_dataset(r)
-    else:
-        train, holdout = load_data(r)
-        percent = s.data.holdout.percent.value if s.data.holdout.percent is not None else None
-        ds = prepare(s.task.value, s.data.label.value, train, holdout, percent, s.data.missing.value, s.seed.value)
-        n_cols = len(r.csv.columns) if r.csv else len(train.feature_names) + 1
-        prof = profile(ds, train.rows + (holdout.rows if holdout else 0), n_cols,
-                       int(train.X.nbytes + (holdout.X.nbytes if holdout else 0)))
-    cfg = full_cfg = search_config(r, trials, workers)
-    if fe is not None:  # the model gets what the front end leaves of each target
-        try:
-            cfg = minus_frontend(cfg, fe.with_used(ds.feature_names))
-        except FrontEndError as e:
-            raise BuildError(str(e)) from None
+    ds, prof, fe, signal_report = dataset(r)
+    full_cfg = search_config(r, trials, workers)
+    cfg = model_targets(full_cfg, fe, ds)
     problem = Problem(s.task.value, len(ds.feature_names), ds.n_classes)
     y = ds.y_train if s.task.value == Task.classification else ds.y_train.astype(np.float64)
     try:
@@ -298,6 +315,8 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         res = _first_choice(e, cfg, ds.X_train, y, problem, s.seed.value)
     unused: list[str] = []
     if fe is not None:  # front-end work that does not pay for itself, then features no tree splits on
+        from .frontend import drop_unsplit_features, prune_blocks
+
         res, ds, blocks = prune_blocks(res, ds, fe, cfg, s.metric.value, s.quantize_tolerance.value,
                                        on_step=lambda st: (on_event or (lambda e: None))({"event": "block", **st}))
         signal_report["blocks_dropped"] = blocks
@@ -309,6 +328,8 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     ds = ds.select(fit.columns) if dropped else ds
     model = fit.model
     if fe is not None:  # the front end computes exactly the features the fitted model uses
+        from .frontend import with_frontend
+
         fit = with_frontend(fit, fe.with_used(ds.feature_names), full_cfg)
         signal_report["features_used"] = list(ds.feature_names)
         signal_report["per_target"] = {t.name: fit.frontend_costs[t.name] for t in full_cfg.targets}
@@ -333,26 +354,9 @@ def build_anomaly(r: Resolved, spec_path: Path, out_dir: Path,
     from .detect import DetectError, anomaly_report, detect
 
     s = r.spec
-    fe = signal_report = None
-    if s.signal is not None:  # detectors on window features of raw samples
-        from .frontend import FrontEndError, add_frontend_costs, minus_frontend, signal_dataset
-
-        ds, fe, signal_report, prof = signal_dataset(r)
-    else:
-        train, holdout = load_data(r)
-        percent = s.data.holdout.percent.value if s.data.holdout.percent is not None else None
-        label = s.data.label.value if s.data.label else None
-        normal = tuple(x.value for x in s.data.normal) if s.data.normal else None
-        ds = prepare(Task.anomaly, label, train, holdout, percent, s.data.missing.value, s.seed.value, normal)
-        n_cols = len(r.csv.columns) if r.csv else len(train.feature_names) + (1 if label else 0)
-        prof = profile(ds, train.rows + (holdout.rows if holdout else 0), n_cols,
-                       int(train.X.nbytes + (holdout.X.nbytes if holdout else 0)))
-    cfg = full_cfg = search_config(r)
-    if fe is not None:
-        try:
-            cfg = minus_frontend(cfg, fe.with_used(ds.feature_names))
-        except FrontEndError as e:
-            raise BuildError(str(e)) from None
+    ds, prof, fe, signal_report = dataset(r)
+    full_cfg = search_config(r)
+    cfg = model_targets(full_cfg, fe, ds)
     learn = s.learn.value
     rate = s.false_alarms.value / 100 if s.false_alarms is not None else None
     metric = s.metric.value.value
@@ -363,6 +367,8 @@ def build_anomaly(r: Resolved, spec_path: Path, out_dir: Path,
         raise BuildError(str(e)) from None
     det, ev = found.detector, found.evaluated
     if fe is not None:  # the library computes the features from pushed samples
+        from .frontend import add_frontend_costs
+
         det.frontend = ev.frontend = fe.with_used(ds.feature_names)
         found.chosen.costs, fe_costs = add_frontend_costs(found.chosen.costs, det.frontend, full_cfg.targets,
                                                           det.family)
