@@ -22,7 +22,7 @@ import hashlib
 import numpy as np
 
 from .cgen import c_comment, c_float, c_string
-from .library import banner
+from .library import all_finite_source, banner
 
 MAGIC = 0x44414354  # "TCAD"
 
@@ -318,16 +318,7 @@ const char *{p}_status_str({p}_status status)
     return "unknown status";
 }}
 
-static int {p}_finite(const float *x)
-{{
-    uint16_t j;
-    for (j = 0; j < {d}; ++j) {{
-        if (!(x[j] >= -FLT_MAX && x[j] <= FLT_MAX)) {{
-            return 0;
-        }}
-    }}
-    return 1;
-}}
+{all_finite_source(p)}
 {nearest}
 {p}_status {p}_score(const float *x, float *score)
 {{
@@ -335,7 +326,7 @@ static int {p}_finite(const float *x)
     if (x == 0 || score == 0) {{
         return {P}_ERR_NULL;
     }}
-    if (!{p}_finite(x)) {{
+    if (!{p}_all_finite(x, {P}_N_FEATURES)) {{
         return {P}_ERR_INPUT;
     }}
 {ensure}    if (!({ready})) {{
@@ -380,7 +371,7 @@ static int {p}_finite(const float *x)
     if (x == 0) {{
         return {P}_ERR_NULL;
     }}
-    if (!{p}_finite(x)) {{
+    if (!{p}_all_finite(x, {P}_N_FEATURES)) {{
         return {P}_ERR_INPUT;
     }}
 {learn_body}
@@ -472,17 +463,5 @@ def library(det, name: str, features, prov):
         learns = det.learns_on_device
         cut = header.rindex("#ifdef __cplusplus")
         header = header[:cut] + c_signal.header(det.frontend, p, True, learns) + "\n" + header[cut:]
-        source += f"""
-static int {p}_all_finite(const float *v, uint16_t n)
-{{
-    uint16_t i;
-    for (i = 0; i < n; ++i) {{
-        if (!(v[i] >= -FLT_MAX && v[i] <= FLT_MAX)) {{
-            return 0;
-        }}
-    }}
-    return 1;
-}}
-
-""" + c_signal.source(det.frontend, p, True, learns)
+        source += "\n" + c_signal.source(det.frontend, p, True, learns)
     return CLibrary(f"{name}.h", header, f"{name}.c", source, 4 * det.n_features)

@@ -62,6 +62,20 @@ def banner(prov: Provenance, what: str) -> str:
             f" * model {prov.model_id}. Do not edit: rebuild the spec instead. */\n").replace("…", "...")
 
 
+def all_finite_source(p: str) -> str:
+    """``<p>_all_finite(v, n)``: whether no value is NaN or infinite (needs <float.h>)."""
+    return f"""static int {p}_all_finite(const float *v, uint16_t n)
+{{
+    uint16_t i;
+    for (i = 0; i < n; ++i) {{
+        if (!(v[i] >= -FLT_MAX && v[i] <= FLT_MAX)) {{
+            return 0;
+        }}
+    }}
+    return 1;
+}}"""
+
+
 def needs_libm(model) -> bool:
     """Whether the generated C calls libm: tanhf between the hidden layers of an MLP (the
     signal front end has its own square root)."""
@@ -186,17 +200,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
             *([f'    case {P}_ERR_NOT_READY: return "fewer samples pushed than one window";'] if frontend else []),
             "    }",
             '    return "unknown status";',
-            "}", "",
-            f"static int {p}_all_finite(const float *v, uint16_t n)",
-            "{",
-            "    uint16_t i;",
-            "    for (i = 0; i < n; ++i) {",
-            "        if (!(v[i] >= -FLT_MAX && v[i] <= FLT_MAX)) {",
-            "            return 0;",
-            "        }",
-            "    }",
-            "    return 1;",
-            "}", ""]
+            "}", "", all_finite_source(p), ""]
     if quantized:
         src += integer_api_source(model, p, body, classification, k_out)
     else:
