@@ -136,3 +136,59 @@ def test_dsp_cores_use_dual_multiply_accumulate(case, emitted, tmp_path):
                              (get("cortex-m0plus").cflags, False)):
         text = _disassembly(folder, cflags, tmp_path)
         assert (f"\t{insn}\t" in text) == expected, cflags
+
+
+@pytest.mark.parametrize("case", [c for c in INTEGER if c.dataset == "digits"], ids=lambda c: c.name)
+def test_features_with_equal_ranges_share_one_stored_map(case, emitted):
+    """Pixels mostly share a range: the C stores each distinct input map once and a
+    one-byte index per code (the bit-exact tests run these models too), and the
+    cost model counts what is stored, not a map per feature."""
+    from tinyc.models import FAMILY_REGISTRY
+    from tinyc.quant.inputs import MAP_BYTES, stored_maps
+    from tinyc.targets import get as target
+
+    lo, inv, index = stored_maps(case.model)
+    n_codes = len(case.model.arrays["in_lo"])
+    assert index is not None and len(lo) < n_codes / 2, (len(lo), n_codes)
+    assert np.array_equal(lo[index], case.model.arrays["in_lo"])  # each code keeps its own map
+    assert np.array_equal(inv[index], case.model.arrays["in_inv"])
+    header = (emitted[case.name] / "include" / "m.h").read_text()
+    assert f"extern const uint8_t m_input_map[{n_codes}];" in header
+    assert f"extern const float m_input_lo[{len(lo)}];" in header
+    per_code = FAMILY_REGISTRY[case.model.family].cost(case.model, target("cortex-m4").caps, case.model.quant)
+    saved = MAP_BYTES * n_codes - (MAP_BYTES * len(lo) + n_codes)
+    assert saved > 200
+    dense = dict(case.model.arrays, in_lo=np.arange(n_codes, dtype=np.float32))  # no two maps equal
+    unshared = FAMILY_REGISTRY[case.model.family].cost(
+        type(case.model)(case.model.family, case.model.task, case.model.params, case.model.n_features,
+                         case.model.classes, dense, qinfo=case.model.qinfo), target("cortex-m4").caps, case.model.quant)
+    assert unshared.flash - per_code.flash == saved
+
+
+def test_trees_encode_every_feature_when_that_is_smaller():
+    """Features no split uses are left out of the codes (a column index per code) unless
+    encoding them too is smaller: they then share one constant map. One tree on the
+    cancer data (its features' threshold ranges all differ) keeps a column index; a
+    40-tree forest on pixels, which leaves some pixels unused, encodes every pixel."""
+    from sklearn.datasets import load_breast_cancer, load_digits
+
+    from tinyc.models import FAMILY_REGISTRY, Problem
+    from tinyc.quant import quantize
+    from tinyc.quant.inputs import encode
+    from tinyc.spec.ir import Task
+
+    for loader, n_trees, expect_all in ((load_breast_cancer, 1, False), (load_digits, 40, True)):
+        d = loader()
+        X, y = d.data, d.target
+        k = len(np.unique(y))
+        m = FAMILY_REGISTRY["forest"].fit({"n_estimators": n_trees, "max_depth": 8, "max_features": 0.5,
+                                           "max_leaves": 10**6}, X, y, Problem(Task.classification, X.shape[1], k),
+                                          seed=0)
+        q = quantize(m, "int8", X)
+        used = np.unique(m.arrays["feature"])
+        assert len(used) < X.shape[1]  # some features unused in both cases
+        assert ("in_cols" not in q.arrays) == expect_all, (n_trees, len(used))
+        if not expect_all:
+            assert np.array_equal(q.arrays["in_cols"], used)
+        assert encode(q, X).shape[1] == (X.shape[1] if expect_all else len(used))
+        assert np.mean(q.predict(X) == m.predict(X)) > 0.97

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..quant.dense import TANH_STEP_SHIFT, n_layers, tanh_table
 from ..quant.fixedpoint import RANGES
+from ..quant.inputs import stored_maps
 from . import c_trees
 from .cgen import c_array, int_type
 
@@ -36,12 +37,16 @@ def emit_encoder(model, p: str) -> str:
     P = p.upper()
     a = model.arrays
     rounding = "        d = d + 0.5f;\n" if model.qinfo["input_rounding"] == "round" else ""
-    defs = [c_array("float", f"{p}_input_lo", a["in_lo"], per_line=6, static=False),
-            c_array("float", f"{p}_input_inv", a["in_inv"], per_line=6, static=False)]
+    lo_table, inv_table, index = stored_maps(model)
+    defs = [c_array("float", f"{p}_input_lo", lo_table, per_line=6, static=False),
+            c_array("float", f"{p}_input_inv", inv_table, per_line=6, static=False)]
     source = "x[k]"
     lo, inv = f"{p}_input_lo[k]", f"{p}_input_inv[k]"
     if len(a["in_lo"]) == 1 and model.n_features > 1:  # one map shared by every feature
         lo, inv = f"{p}_input_lo[0]", f"{p}_input_inv[0]"
+    elif index is not None:  # codes with equal maps share one entry
+        defs.append(c_array("uint8_t", f"{p}_input_map", index, per_line=16, static=False))
+        lo, inv = f"{p}_input_lo[{p}_input_map[k]]", f"{p}_input_inv[{p}_input_map[k]]"
     if "in_cols" in a:  # only the features the trees split on are encoded
         defs.append(c_array(int_type(0, model.n_features - 1), f"{p}_input_column", a["in_cols"], per_line=16))
         source = f"x[{p}_input_column[k]]"

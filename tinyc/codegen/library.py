@@ -307,7 +307,7 @@ def integer_api_header(model, p: str, features) -> list[str]:
     import numpy as np
 
     from ..quant.fixedpoint import RANGES
-    from ..quant.inputs import columns
+    from ..quant.inputs import columns, stored_maps
 
     P = p.upper()
     mode = model.quant
@@ -315,7 +315,8 @@ def integer_api_header(model, p: str, features) -> list[str]:
     rnd = "round" if model.qinfo["input_rounding"] == "round" else "floor"
     out = ["",
            f"/* integer ({mode}) model. The features are encoded once as codes",
-           f" *   q[k] = clamp({qmin} + {rnd}((x[j] - {p}_input_lo[k]) * {p}_input_inv[k]), {qmin}, {qmax})",
+           f" *   q[k] = clamp({qmin} + {rnd}((x[j] - lo_k) * inv_k), {qmin}, {qmax})",
+           f" * with code k's map lo_k, inv_k in {p}_input_lo / {p}_input_inv (see below)",
            f" * (code q stands for x = lo + (q - ({qmin})) / inv); with codes from another source",
            " * (e.g. a sensor's raw int16 data mapped the same way) call the *_q entry points,",
            " * which use no floating point. The codes (lo, 1/inv):"]
@@ -326,7 +327,10 @@ def integer_api_header(model, p: str, features) -> list[str]:
         lo = float(los[k])
         unit = 1.0 / steps[k] if steps[k] > 0 else 0.0
         out.append(f" *   q[{k}] = {c_comment(features[j])} (x[{j}]): lo {lo:.7g}, step {unit:.7g}")
-    n_maps = len(model.arrays["in_lo"])
+    table, _, index = stored_maps(model)
+    n_maps = len(table)
+    shared_by = ("one map shared by every code" if n_maps == 1 else
+                 f"{n_maps} distinct maps; code k uses entry {p}_input_map[k]" if index is not None else "per code")
     out += [" */",
             f"typedef {'int8_t' if mode == 'int8' else 'int16_t'} {p}_input_t;",
             "/* entries of a code vector q[]" + (" (only the features the model uses)" if n_codes < model.n_features
@@ -336,8 +340,9 @@ def integer_api_header(model, p: str, features) -> list[str]:
             f"#define {P}_INPUT_MAX ({qmax})",
             "/* a float score (or regression value) is an int32 score times this */",
             f"#define {P}_SCORE_SCALE {c_float(model.qinfo['score_scale'])}",
-            f"extern const float {p}_input_lo[{n_maps}];  /* {'one map shared by every code' if n_maps == 1 else 'per code'} */",
+            f"extern const float {p}_input_lo[{n_maps}];  /* {shared_by} */",
             f"extern const float {p}_input_inv[{n_maps}];",
+            *([f"extern const uint8_t {p}_input_map[{n_codes}];"] if index is not None else []),
             "/* the codes of a float feature vector (ERR_INPUT for NaN or infinite) */",
             f"{p}_status {p}_quantize_input(const float *x, {p}_input_t *q);",
             f"/* int32 scores from codes; the float scores are these times {P}_SCORE_SCALE */",

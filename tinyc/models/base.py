@@ -220,6 +220,16 @@ SOFT_FLOAT_BYTES = {"thumb1": {"base": 1400, "mul": 630, "sub": 800},
 INT_SOFT_BYTES = {"thumb1": {"trees": 2228, "dense": 3100}, "thumb2": {"trees": 1212, "dense": 1212}}
 # an integer model's per-feature input map (lo and 1/step, float32 each)
 INPUT_MAP_BYTES = 8
+
+
+def input_map_bytes(model, n_codes: int) -> int:
+    """Flash of an integer model's input maps: what it stores (codes with equal
+    maps share one entry), or one map per code for a float model costed as integer."""
+    if not model.qinfo:
+        return INPUT_MAP_BYTES * n_codes
+    from ..quant.inputs import stored_map_bytes
+
+    return stored_map_bytes(model)
 # newlib's tanhf (with expf), linked when an MLP uses tanh: Thumb-2 with FPU, Thumb-1 soft-float
 TANHF_BYTES = {"fpu": 2020, "soft_thumb1": 3900, "soft_thumb2": 2600}
 

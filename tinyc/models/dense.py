@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import INPUT_MAP_BYTES, STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles_per_mac, effective_quant, \
+from .base import INPUT_MAP_BYTES, input_map_bytes, STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles_per_mac, effective_quant, \
     input_bytes
 
 
@@ -36,9 +36,9 @@ def forward(layers: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, activati
     return h
 
 
-def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "relu", input_maps: int | None = None) -> Cost:
-    """``sizes`` = [inputs, hidden..., outputs]; ``input_maps``: how many input maps an
-    integer model stores (one per input unless it shares one)."""
+def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "relu", model=None) -> Cost:
+    """``sizes`` = [inputs, hidden..., outputs]; ``model``: the model costed, whose
+    input maps an integer model stores (one per input when not given)."""
     quant = effective_quant(family, quant)
     vb = VALUE_BYTES[quant]
     weights = 0
@@ -51,8 +51,9 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
             {"float32": 0, "int8": 3, "int16": 5}[quant] * n_out
     code = family.code_size(caps, quant)
     if quant != "float32":
-        weights += INPUT_MAP_BYTES * (sizes[0] if input_maps is None else input_maps)
-        if input_maps == 1 and sizes[0] > 1 and caps.arch == "armv6-m":
+        weights += INPUT_MAP_BYTES * sizes[0] if model is None else input_map_bytes(model, sizes[0])
+        if model is not None and model.qinfo and len(model.arrays["in_lo"]) == 1 and sizes[0] > 1 and \
+                caps.arch == "armv6-m":
             code -= SHARED_MAP_THUMB1_SAVING
         if activation == "tanh" and len(sizes) > 2:
             weights += 257 * 2  # the interpolated tanh table

@@ -8,7 +8,6 @@ import numpy as np
 from ..spec.ir import Task
 from .base import Family, Model, Problem, register, standardize, suggest
 from .dense import fold_standardization, forward, layers_cost
-from .mlp import _maps
 
 
 @register
@@ -48,7 +47,7 @@ class LinearFamily(Family):
 
     def cost(self, model: Model, caps, quant: str):
         W = model.arrays["W0"]
-        return layers_cost(self, [W.shape[1], W.shape[0]], caps, quant, input_maps=_maps(model))
+        return layers_cost(self, [W.shape[1], W.shape[0]], caps, quant, model=model)
 
     def describe(self, model: Model) -> str:
         return f"linear, {model.arrays['W0'].size} weights"

@@ -80,13 +80,9 @@ class MlpFamily(Family):
     def cost(self, model: Model, caps, quant: str):
         layers = self._layers(model)
         return layers_cost(self, [layers[0][0].shape[1]] + [W.shape[0] for W, _ in layers], caps, quant,
-                           model.params["activation"], input_maps=_maps(model))
+                           model.params["activation"], model=model)
 
     def describe(self, model: Model) -> str:
         sizes = [W.shape[0] for W, _ in self._layers(model)][:-1]
         return f"mlp {model.n_features}-{'-'.join(map(str, sizes))}, {model.params['activation']}"
 
-
-def _maps(model: Model) -> int | None:
-    """Input maps an integer model stores (None: one per feature, as estimated before quantization)."""
-    return len(model.arrays["in_lo"]) if model.qinfo else None

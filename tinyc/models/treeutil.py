@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import INPUT_MAP_BYTES, STACK_BYTES, VALUE_BYTES, Cost, cycles_per_compare, effective_quant, index_bytes, \
+from .base import input_map_bytes, STACK_BYTES, VALUE_BYTES, Cost, cycles_per_compare, effective_quant, index_bytes, \
     input_bytes
 
 
@@ -184,8 +184,13 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int
     sizes = layout_bytes(model.n_features, a, threshold, leaf_bytes)
     weights = min(b for b in (sizes["pointer"], sizes["heap"]) if b is not None)
     if quant != "float32":  # the input map of the features the trees split on (and their column ids)
-        used = max(len(np.unique(a["feature"])), 1)
-        weights += INPUT_MAP_BYTES * used + (index_bytes(model.n_features) * used if used < model.n_features else 0)
+        if model.qinfo:
+            used = len(a["in_cols"]) if "in_cols" in a else 0
+            weights += input_map_bytes(model, used) + index_bytes(model.n_features) * used
+        else:
+            used = max(len(np.unique(a["feature"])), 1)
+            weights += input_map_bytes(model, used) + (index_bytes(model.n_features) * used
+                                                       if used < model.n_features else 0)
     code = family.code_size(caps, quant, model.task)
     ops = depth(a)
     cycles = int(ops * cycles_per_compare(caps, quant) + extra_ops * 4)

@@ -55,6 +55,45 @@ def encode(model, X: np.ndarray) -> np.ndarray:
     return codes(X, a["in_lo"], a["in_inv"], model.qinfo["mode"], model.qinfo["input_rounding"])
 
 
+def stored_maps(model) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The maps the C stores for ``model``: see :func:`map_table`."""
+    return map_table(model.arrays["in_lo"], model.arrays["in_inv"])
+
+
+def map_table(lo: np.ndarray, inv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The stored form of per-code maps ``(lo, inv)``: ``(lo, inv, index)``. Codes
+    whose maps are equal (features with the same calibration range: pixels,
+    channels of one sensor, unused features) share one entry through a one-byte
+    ``index`` per code when that is smaller than a map per code; ``index`` is
+    None when every code (or every feature, for a single shared map) has its own
+    entry. The maps themselves, and so every code, are unchanged."""
+    n = len(lo)
+    if n <= 1:
+        return lo, inv, None
+    pairs = np.stack([np.asarray(lo, np.float32).view(np.uint32), np.asarray(inv, np.float32).view(np.uint32)], axis=1)
+    _, first, index = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
+    u = len(first)
+    if u > 256 or MAP_BYTES * u + n >= MAP_BYTES * n:
+        return lo, inv, None
+    rank = np.empty(u, dtype=np.int64)  # table entries in order of first use
+    rank[np.argsort(first)] = np.arange(u)
+    table = np.sort(first)
+    return lo[table], inv[table], rank[np.asarray(index).ravel()].astype(np.uint8)
+
+
+def map_bytes(lo: np.ndarray, inv: np.ndarray) -> int:
+    """Flash of per-code maps as stored (table and index)."""
+    t, _, index = map_table(lo, inv)
+    return MAP_BYTES * len(t) + (0 if index is None else len(index))
+
+
+def stored_map_bytes(model) -> int:
+    return map_bytes(model.arrays["in_lo"], model.arrays["in_inv"])
+
+
+MAP_BYTES = 8  # lo and inv, float32 each
+
+
 def real(model, Q: np.ndarray) -> np.ndarray:
     """The float64 value each code stands for."""
     a = model.arrays

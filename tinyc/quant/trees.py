@@ -13,7 +13,8 @@ import numpy as np
 
 from ..models import treeutil
 from .fixedpoint import RANGES, check_range, round_half_away
-from .inputs import codes, fit_map
+from ..models.base import index_bytes
+from .inputs import codes, fit_map, map_bytes
 
 INT32_MAX = 2**31 - 1
 
@@ -23,24 +24,31 @@ def quantize(model, mode: str, X: np.ndarray):
 
     a = model.arrays
     qmin, qmax = RANGES[mode]
-    # only the features some split uses are encoded: codes k = 0.. stand for columns in_cols[k]
+    # a map per feature fitted to the range of its thresholds; the features no split
+    # uses are left out (codes k = 0.. stand for columns in_cols[k]) unless encoding
+    # them too is smaller (they then share one constant map)
     used = sorted(set(int(f) for f in a["feature"])) or [0]
-    code_of = {f: k for k, f in enumerate(used)}
-    feat = np.array([code_of[int(f)] for f in a["feature"]], dtype=np.int32)
     thr = a["threshold"].astype(np.float64)
-    d = len(used)
-    lo = np.zeros(d)
-    hi = np.zeros(d)
-    for j in range(d):
-        t = thr[feat == j]
+    lo = np.zeros(model.n_features)
+    hi = np.zeros(model.n_features)
+    for j in used:
+        t = thr[a["feature"] == j]
         if t.size:
             lo[j], hi[j] = t.min(), t.max()
             if hi[j] <= lo[j]:  # one threshold: a narrow bin around it
                 hi[j] = lo[j] + max(abs(lo[j]), 1.0) * 1e-3
-    in_lo, in_inv = fit_map(lo, hi, mode, reserve_top=True)
-    arrays = {"in_lo": in_lo, "in_inv": in_inv}
-    if d < model.n_features:
-        arrays["in_cols"] = np.array(used, dtype=np.int32)
+    all_lo, all_inv = fit_map(lo, hi, mode, reserve_top=True)
+    every = map_bytes(all_lo, all_inv)
+    only_used = map_bytes(all_lo[used], all_inv[used]) + index_bytes(model.n_features) * len(used)
+    if len(used) < model.n_features and only_used < every:
+        in_lo, in_inv = all_lo[used], all_inv[used]
+        arrays = {"in_lo": in_lo, "in_inv": in_inv, "in_cols": np.array(used, dtype=np.int32)}
+        code_of = {f: k for k, f in enumerate(used)}
+        feat = np.array([code_of[int(f)] for f in a["feature"]], dtype=np.int32)
+    else:
+        in_lo, in_inv = all_lo, all_inv
+        arrays = {"in_lo": in_lo, "in_inv": in_inv}
+        feat = a["feature"].astype(np.int32)
     t_codes = codes(a["threshold"][:, None], in_lo[feat][:, None], in_inv[feat][:, None], mode, "floor")[:, 0]
     arrays["threshold"] = t_codes.astype(np.int8 if mode == "int8" else np.int16)
     arrays["feature"] = feat
