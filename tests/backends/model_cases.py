@@ -28,7 +28,7 @@ DATASETS = {
     # pixels: many features share one range, so integer models store shared input maps
     "digits": (datasets.load_digits, Task.classification),
 }
-FAMILIES_OF = {"digits": ("mlp", "gbt")}  # a few families where the data set adds a code path
+FAMILIES_OF = {"digits": ("mlp", "gbt", "forest")}  # a few families where the data set adds a code path
 
 PROV = Provenance("test", "test.tml", "0" * 64, "1" * 64, "testmodel")
 

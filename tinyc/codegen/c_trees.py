@@ -1,11 +1,14 @@
 """C for trees and tree ensembles (tree, forest, gbt), float32 or integer.
 
-Two layouts, whichever is smaller for the model (see
+Three layouts, whichever is smallest for the model (see
 :func:`tinyc.models.treeutil.choose_layout`):
 
 - pointer: internal nodes as four parallel arrays (feature, threshold, left,
   right); a child ``c >= 0`` is an internal node, ``c < 0`` is leaf ``-c - 1``;
   each tree starts at its entry of ``roots``;
+- relative: the same arrays with children relative to their tree (an internal
+  child as its distance from the parent, a leaf as its place among the tree's
+  leaves), so the children of trees up to 127 internal nodes take a byte each;
 - heap: every tree a complete binary tree of depth D (node i has children
   2i+1 and 2i+2), so no child indices are stored; padding nodes always go left.
 
@@ -81,6 +84,35 @@ static uint32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
         node = 2u * node + (({xs}[f[node]] <= th[node]) ? 1u : 2u);
     }}
     return t * {nl}u + (node - {ni}u);
+}}"""]
+        reach = f"{p}_leaf(t, {xs})"
+    elif layout == "relative":
+        leaves = a["leaf"]
+        left, right = treeutil.relative_children(a)
+        both = np.concatenate([left, right])
+        rel_t = int_type(int(both.min()), int(both.max()))
+        n_int, n_leaf = len(a["feature"]), len(a["leaf"])
+        defs = [c_array(int_type(0, max(int(a["feature"].max(initial=0)), 0)), f"{p}_feature", a["feature"],
+                        per_line=16),
+                c_array(thr_t, f"{p}_threshold", a["threshold"], per_line=6 if thr_t == "float" else 12),
+                c_array(rel_t, f"{p}_left", left, per_line=12),
+                c_array(rel_t, f"{p}_right", right, per_line=12),
+                c_array(int_type(-max(n_leaf, 1), max(n_int, 1)), f"{p}_roots", a["roots"], per_line=12),
+                f"""/* tree t: internal nodes from roots[t] on, leaves from roots[t] + t on; a child
+ * c > 0 is the internal node c places further, c < 0 is the tree's leaf -c - 1
+ * (roots[t] < 0: the tree is the single leaf -roots[t] - 1) */
+static int32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
+{{
+    int32_t node = {p}_roots[t];
+    int32_t c = 0;
+    if (node < 0) {{
+        return -node - 1;
+    }}
+    while (c >= 0) {{
+        node += c;
+        c = ({xs}[{p}_feature[node]] <= {p}_threshold[node]) ? {p}_left[node] : {p}_right[node];
+    }}
+    return {p}_roots[t] + (int32_t)t - c - 1;
 }}"""]
         reach = f"{p}_leaf(t, {xs})"
     else:

@@ -343,8 +343,7 @@ def baseline_bytes(det: Detector) -> int:
     if det.kind == "iforest":
         from . import treeutil
 
-        b = treeutil.layout_bytes(det.n_features, det.trees, 4, 4)
-        return min(v for v in (b["pointer"], b["heap"]) if v is not None) + 8
+        return treeutil.smallest_layout(treeutil.layout_bytes(det.n_features, det.trees, 4, 4))[1] + 8
     d, k = det.n_features, max(len(det.counts), 1)
     return 4 * (2 + 2 * d + k * d + k) + 4 * len(det.chol)
 

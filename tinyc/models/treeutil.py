@@ -120,28 +120,91 @@ def tree_depths(arrays: dict[str, np.ndarray]) -> list[int]:
 
 # -- layouts -------------------------------------------------------------------
 # "pointer": the arrays above (feature, threshold, left, right per internal node,
-# leaves apart, a root per tree). "heap": every tree as a complete binary tree of
-# the ensemble's depth D (node i has children 2i+1 and 2i+2, no child indices);
-# a leaf above depth D becomes a subtree of padding nodes that always go left.
-# The emitter takes the smaller; the decisions, and so the golden model, are the same.
+# leaves apart, a root per tree). "relative": the same, with each child stored
+# relative to its tree (an internal child as its distance from the parent, a leaf
+# as -1 - its index among the tree's leaves), so small trees' children fit a byte.
+# "heap": every tree as a complete binary tree of the ensemble's depth D (node i has
+# children 2i+1 and 2i+2, no child indices); a leaf above depth D becomes a subtree
+# of padding nodes that always go left.
+# The emitter takes the smallest; the decisions, and so the golden model, are the same.
+
+
+def relative_children(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(left, right)`` in the relative layout, or None when the trees are not
+    stored in the order it needs: tree by tree, its root first and every internal
+    child after its parent, its leaves in one run that starts at ``root + t`` (tree
+    ``t`` with k internal nodes has k + 1 leaves). Trees built by scikit-learn and
+    joined by :func:`concat` are."""
+    left, right = arrays["left"].astype(np.int64), arrays["right"].astype(np.int64)
+    rel = {"left": np.zeros(len(left), dtype=np.int64), "right": np.zeros(len(right), dtype=np.int64)}
+    node_base = leaf_base = 0
+    for t, root in enumerate(arrays["roots"]):
+        root = int(root)
+        if root < 0:
+            if -root - 1 != leaf_base:
+                return None
+            leaf_base += 1
+            continue
+        if root != node_base or leaf_base != node_base + t:
+            return None
+        internal, leaves = [], []
+        stack = [root]
+        while stack:
+            n = stack.pop()
+            internal.append(n)
+            for side, c in (("left", int(left[n])), ("right", int(right[n]))):
+                if c >= 0:
+                    if c <= n:
+                        return None
+                    rel[side][n] = c - n
+                    stack.append(c)
+                else:
+                    leaves.append(-c - 1)
+                    rel[side][n] = -(-c - 1 - leaf_base) - 1
+        k = len(internal)
+        if sorted(internal) != list(range(node_base, node_base + k)) or \
+                sorted(leaves) != list(range(leaf_base, leaf_base + k + 1)):
+            return None
+        node_base += k
+        leaf_base += k + 1
+    return rel["left"], rel["right"]
 
 
 def layout_bytes(n_features: int, arrays: dict[str, np.ndarray], threshold_bytes: int, leaf_bytes: int) -> dict:
     n_int, n_leaf, n_trees = len(arrays["feature"]), len(arrays["leaf"]), len(arrays["roots"])
     child = index_bytes(2 * max(n_int, n_leaf, 1))
     feat = index_bytes(n_features)
-    pointer = n_int * (feat + threshold_bytes + 2 * child) + n_leaf * leaf_bytes + n_trees * child
+    root = n_trees * child
+    pointer = n_int * (feat + threshold_bytes + 2 * child) + n_leaf * leaf_bytes + root
+    rel = relative_children(arrays)
+    relative = None
+    if rel is not None and n_int:
+        both = np.concatenate(rel)
+        relative = n_int * (feat + threshold_bytes + 2 * signed_bytes(int(both.min()), int(both.max()))) + \
+            n_leaf * leaf_bytes + root
     d = max(tree_depths(arrays), default=0)
     heap = n_trees * ((2**d - 1) * (feat + threshold_bytes) + 2**d * leaf_bytes) if d >= 1 else None
-    return {"pointer": pointer, "heap": heap, "depth": d}
+    return {"pointer": pointer, "relative": relative, "heap": heap, "depth": d}
+
+
+def signed_bytes(lo: int, hi: int) -> int:
+    """Bytes of the narrowest signed type holding ``lo..hi``."""
+    return next(b for b in (1, 2, 4) if -(2 ** (8 * b - 1)) <= lo and hi < 2 ** (8 * b - 1))
+
+
+def smallest_layout(sizes: dict) -> tuple[str, int]:
+    """(layout, bytes) of the smallest layout in :func:`layout_bytes`'s answer
+    (the first of equals in the order pointer, relative, heap)."""
+    options = [(sizes[k], i, k) for i, k in enumerate(("pointer", "relative", "heap")) if sizes[k] is not None]
+    b, _, name = min(options)
+    return name, b
 
 
 def choose_layout(n_features: int, arrays, threshold_bytes: int, leaf_bytes: int) -> tuple[str, int]:
-    """("heap", depth) when the heap layout is smaller, else ("pointer", 0)."""
+    """("heap", depth), ("relative", 0) or ("pointer", 0): the smallest layout."""
     b = layout_bytes(n_features, arrays, threshold_bytes, leaf_bytes)
-    if b["heap"] is not None and b["heap"] < b["pointer"]:
-        return "heap", b["depth"]
-    return "pointer", 0
+    name, _ = smallest_layout(b)
+    return name, (b["depth"] if name == "heap" else 0)
 
 
 def to_heap(arrays: dict[str, np.ndarray], d: int, pad_threshold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -181,8 +244,7 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int
     quant = effective_quant(family, quant)
     a = model.arrays
     threshold = 4 if quant == "float32" else VALUE_BYTES[quant]
-    sizes = layout_bytes(model.n_features, a, threshold, leaf_bytes)
-    weights = min(b for b in (sizes["pointer"], sizes["heap"]) if b is not None)
+    weights = smallest_layout(layout_bytes(model.n_features, a, threshold, leaf_bytes))[1]
     if quant != "float32":  # the input map of the features the trees split on (and their column ids)
         if model.qinfo:
             used = len(a["in_cols"]) if "in_cols" in a else 0

@@ -1,0 +1,66 @@
+"""Tree storage layouts: the emitter stores an ensemble in the smallest of three
+layouts (pointer, relative, heap); all reach the leaves the golden model reaches.
+The C of each layout is run against the golden model in tests/backends."""
+import numpy as np
+from sklearn.datasets import load_digits
+
+from tinyc.models import FAMILY_REGISTRY, Problem, treeutil
+from tinyc.spec.ir import Task
+
+
+def _digits_forest(n_trees=10, depth=8):
+    d = load_digits()
+    prob = Problem(Task.classification, d.data.shape[1], 10)
+    m = FAMILY_REGISTRY["forest"].fit({"n_estimators": n_trees, "max_depth": depth, "max_features": 0.5,
+                                       "max_leaves": 10**6}, d.data, d.target, prob, seed=0)
+    return m, d.data
+
+
+def _walk_relative(arrays, left, right, X):
+    """The relative layout's walk, written out in Python (as the C does it)."""
+    X = np.asarray(X, dtype=np.float32)
+    out = np.empty((len(X), len(arrays["roots"])), dtype=np.int64)
+    for r, x in enumerate(X):
+        for t, root in enumerate(arrays["roots"]):
+            node, c = int(root), 0
+            if node < 0:
+                out[r, t] = -node - 1
+                continue
+            while c >= 0:
+                node += c
+                c = int(left[node] if x[arrays["feature"][node]] <= arrays["threshold"][node] else right[node])
+            out[r, t] = int(root) + t - c - 1
+    return out
+
+
+def test_relative_layout_reaches_the_golden_leaves_with_one_byte_children():
+    m, X = _digits_forest()
+    a = m.arrays
+    left, right = treeutil.relative_children(a)
+    both = np.concatenate([left, right])
+    assert both.min() >= -128 and both.max() <= 127  # trees of < 128 internal nodes: a byte per child
+    assert len(a["feature"]) > 256  # ...where the pointer layout needs two bytes per child
+    assert np.array_equal(_walk_relative(a, left, right, X[:300]), treeutil.leaf_index(a, X[:300]))
+    sizes = treeutil.layout_bytes(m.n_features, a, 4, 1)
+    assert treeutil.choose_layout(m.n_features, a, 4, 1) == ("relative", 0)
+    assert sizes["pointer"] - sizes["relative"] == 2 * len(a["feature"])  # a byte saved per child
+
+
+def test_relative_layout_declines_trees_stored_out_of_order():
+    m, _ = _digits_forest(n_trees=2, depth=4)
+    a = dict(m.arrays)
+    a["roots"] = a["roots"][::-1].copy()  # the second tree's nodes no longer start at its root + 0
+    assert treeutil.relative_children(a) is None
+    sizes = treeutil.layout_bytes(m.n_features, a, 4, 1)
+    assert sizes["relative"] is None
+    assert treeutil.choose_layout(m.n_features, a, 4, 1)[0] in ("pointer", "heap")
+
+
+def test_shallow_boosted_trees_take_the_heap_layout():
+    d = load_digits()
+    prob = Problem(Task.classification, d.data.shape[1], 10)
+    m = FAMILY_REGISTRY["gbt"].fit({"n_estimators": 10, "max_depth": 3, "learning_rate": 0.2, "max_leaves": 10**6},
+                                   d.data, d.target, prob, seed=0)
+    sizes = treeutil.layout_bytes(m.n_features, m.arrays, 4, 4)
+    name, b = treeutil.smallest_layout(sizes)
+    assert name == "heap" and b == sizes["heap"] < sizes["relative"] < sizes["pointer"]
