@@ -18,6 +18,7 @@ SPEC = """model wine
 data "{csv}" {{ label cultivar; holdout 20% }}
 task classification
 seed 4
+quantize float32
 target cortex-m0plus {{ flash 8KB ram 2KB }}
 target cortex-m3 {{ flash 8KB ram 2KB }}
 target cortex-m4 {{ flash 8KB ram 2KB }}

@@ -45,6 +45,7 @@ DRIVER = """#include <stdint.h>
 #include "{p}.h"
 volatile {xt} tinyc_in[{n}];
 volatile {st} tinyc_out;
+volatile int32_t tinyc_class;
 void tinyc_entry(void);
 void tinyc_entry(void)
 {{
@@ -148,11 +149,24 @@ def _library_symbols(elf: Path) -> tuple[str, ...]:
                                                           "__ieee", "__kernel")) or re.fullmatch(r"__\w+[sd]f\d", n)))
 
 
+def _model_call(folder: Path, name: str, types: dict, integer: bool) -> str:
+    """What the driver calls: the prediction a firmware makes (``<name>_predict`` of
+    a classifier: class index; ``<name>_predict_value`` of a regressor), or the integer
+    scores ``<name>_scores_q`` of an integer model."""
+    header = (folder / "include" / f"{name}.h").read_text()
+    if not integer and f"{name}_status {name}_predict(const float *x" in header:
+        return f"{{\n        int32_t c = 0;\n        (void){name}_predict(x, &c);\n        tinyc_class = c;\n    }}\n    (void)s;"
+    if not integer and f"{name}_status {name}_predict_value(const float *x" in header:
+        return f"(void){name}_predict_value(x, &s[0]);\n    tinyc_out = s[0];"
+    return f"(void){types['fn']}(x, s);\n    tinyc_out = s[0];"
+
+
 def measure(folder: Path, name: str, cflags: tuple[str, ...], link_libm: bool = False,
             integer: bool = False, anomaly: str | None = None, signal: str | None = None) -> Measured:
     """Compile ``folder/src/<name>.c`` strictly (-Werror -pedantic, -Os) and measure
-    what a call of its float scores function adds to an image (``integer``: of the
-    integer-code entry point ``<name>_scores_q`` of an integer model; ``anomaly``:
+    what a prediction adds to an image (``<name>_predict`` of a classifier,
+    ``<name>_predict_value`` of a regressor; ``integer``: the integer-code entry point
+    ``<name>_scores_q`` of an integer model; ``anomaly``:
     the calls of a detector library, see :func:`anomaly_calls`; ``signal``: the calls of a
     model with a signal front end, see :func:`signal_calls`)."""
     P = name.upper()
@@ -167,7 +181,7 @@ def measure(folder: Path, name: str, cflags: tuple[str, ...], link_libm: bool = 
         variants = ((("with", anomaly), ("without", "(void)x;\n    tinyc_out = s;\n    tinyc_flag = flag;\n    tinyc_blob[0] = 0u;"))
                     if anomaly is not None else
                     (("with", signal), ("without", "(void)x;")) if signal is not None else
-                    (("with", f"(void){types['fn']}(x, s);\n    tinyc_out = s[0];"),
+                    (("with", _model_call(folder, name, types, integer)),
                      ("without", f"(void)x;\n    (void)s;\n    tinyc_out = {types['zero']};")))
         for variant, call in variants:
             drv = tmp / f"{variant}.c"

@@ -70,7 +70,8 @@ def test_integer_entry_point_is_bit_exact_on_host(case, emitted):
                          ids=lambda c: c.name)
 def test_int8_cortex_m0plus_links_no_soft_float_and_matches(case, emitted, tmp_path):
     """Through the integer entry point, an int8 model on a core without FPU
-    needs no __aeabi_f*/__aeabi_d* routine; its results under qemu are the golden ones."""
+    needs no __aeabi_f*/__aeabi_d* routine; its results under qemu are the golden ones.
+    An int8 classifier called with float features needs none either."""
     why = emulator.available("cortex-m0plus")
     if why:
         pytest.skip(why)
@@ -80,8 +81,11 @@ def test_int8_cortex_m0plus_links_no_soft_float_and_matches(case, emitted, tmp_p
     entry = "m_predict_q" if case.classification else "m_predict_value_q"
     linked = _routines_linked(tmp_path, folder, backend, entry)
     assert not [u for u in linked if u.startswith(("__aeabi_f", "__aeabi_d"))], linked
-    # while the float entry point of the same library does need them (the check can fail)
-    assert toolchain.measure(folder, "m", backend.cflags).soft_float
+    # through the float entry point, the encoder is integer arithmetic too: a classifier's
+    # predict (float features -> class) links none either; a regressor's float value needs
+    # int32-to-float and a multiply (so the check can fail)
+    via_float = toolchain.measure(folder, "m", backend.cflags)
+    assert via_float.soft_float == (not case.classification), via_float.library_symbols
     elf = emulator.build_image(folder, "m", case.X, case.classification, "cortex-m0plus", tmp_path / "img",
                                driver=integer_driver(case, Q))
     decision, scores = parse(emulator.run_qemu(elf, "cortex-m0plus"))
@@ -144,21 +148,21 @@ def test_features_with_equal_ranges_share_one_stored_map(case, emitted):
     one-byte index per code (the bit-exact tests run these models too), and the
     cost model counts what is stored, not a map per feature."""
     from tinyc.models import FAMILY_REGISTRY
-    from tinyc.quant.inputs import MAP_BYTES, stored_maps
+    from tinyc.quant.inputs import MAP_BYTES, MAP_KEYS, stored_maps
     from tinyc.targets import get as target
 
-    lo, inv, index = stored_maps(case.model)
-    n_codes = len(case.model.arrays["in_lo"])
-    assert index is not None and len(lo) < 0.6 * n_codes, (len(lo), n_codes)
-    assert np.array_equal(lo[index], case.model.arrays["in_lo"])  # each code keeps its own map
-    assert np.array_equal(inv[index], case.model.arrays["in_inv"])
+    table, index = stored_maps(case.model)
+    n_codes = len(case.model.arrays["in_l"])
+    assert index is not None and len(table["in_l"]) < 0.6 * n_codes, (len(table["in_l"]), n_codes)
+    for key in MAP_KEYS:  # each code keeps its own map
+        assert np.array_equal(table[key][index], case.model.arrays[key])
     header = (emitted[case.name] / "include" / "m.h").read_text()
     assert f"extern const uint8_t m_input_map[{n_codes}];" in header
-    assert f"extern const float m_input_lo[{len(lo)}];" in header
+    assert f"extern const int32_t m_input_l[{len(table['in_l'])}];" in header
     per_code = FAMILY_REGISTRY[case.model.family].cost(case.model, target("cortex-m4").caps, case.model.quant)
-    saved = MAP_BYTES * n_codes - (MAP_BYTES * len(lo) + n_codes)
+    saved = MAP_BYTES * n_codes - (MAP_BYTES * len(table["in_l"]) + n_codes)
     assert saved > 100
-    dense = dict(case.model.arrays, in_lo=np.arange(n_codes, dtype=np.float32))  # no two maps equal
+    dense = dict(case.model.arrays, in_l=np.arange(n_codes, dtype=np.int32))  # no two maps equal
     unshared = FAMILY_REGISTRY[case.model.family].cost(
         type(case.model)(case.model.family, case.model.task, case.model.params, case.model.n_features,
                          case.model.classes, dense, qinfo=case.model.qinfo), target("cortex-m4").caps, case.model.quant)
@@ -192,3 +196,71 @@ def test_trees_encode_every_feature_when_that_is_smaller():
             assert np.array_equal(q.arrays["in_cols"], used)
         assert encode(q, X).shape[1] == (X.shape[1] if expect_all else len(used))
         assert np.mean(q.predict(X) == m.predict(X)) > 0.97
+
+
+ENCODE_MAIN = """#include <stdint.h>
+#include "m.h"
+static const uint32_t rows[{n}][M_N_FEATURES] = {{ {rows} }};
+""" + emulator.PRINT_HELPERS + """
+int main(void)
+{{
+    unsigned r, k;
+    for (r = 0; r < {n}u; ++r) {{
+        float x[M_N_FEATURES];
+        m_input_t q[M_N_CODES];
+        int32_t w[M_N_CODES];
+        m_status st;
+        memcpy(x, rows[r], sizeof x);
+        st = m_quantize_input(x, q);
+        for (k = 0; k < M_N_CODES; ++k) {{
+            w[k] = q[k];
+        }}
+        tinyc_print_row(-(int32_t)st, w, M_N_CODES);
+    }}
+    return 0;
+}}
+"""
+
+
+@pytest.mark.parametrize("case", [c for c in INTEGER if c.name in ("cancer_mlp_int8", "cancer_forest_int16",
+                                                                   "digits_gbt_int8")], ids=lambda c: c.name)
+def test_integer_encoder_matches_the_golden_one_on_awkward_floats(case, emitted):
+    """The encoder works on the float's bits: values far outside the calibration range
+    (saturation), signed zeros, subnormals, the largest floats, values a hair beside
+    the range ends, and every bit pattern near them give the golden codes; NaN and
+    infinities are refused with ERR_INPUT."""
+    if shutil.which("cc") is None:
+        pytest.skip("no host C compiler (cc)")
+    from tinyc.quant.inputs import affine, columns, maps_of
+
+    rng = np.random.default_rng(0)
+    n = case.model.n_features
+    lo, inv = affine(maps_of(case.model.arrays), case.model.qinfo["input_rounding"])
+    lo = np.broadcast_to(lo, (len(columns(case.model)),))
+    step = np.where(inv > 0, 1.0 / np.where(inv > 0, inv, 1.0), 1.0)
+    special = np.array([0.0, -0.0, 1e-45, -1e-45, 1e-39, -1e-39, 3.4e38, -3.4e38, 1e30, -1e30, 1.0, -1.0],
+                       dtype=np.float32)
+    rows = [np.full(n, v, dtype=np.float32) for v in special]
+    for _ in range(150):  # around the range ends and across the range, with random bit-level jitter
+        x = np.asarray(case.X[rng.integers(len(case.X))], dtype=np.float32).copy()
+        cols = columns(case.model)
+        pick = rng.choice(len(cols), size=min(len(cols), 8), replace=False)
+        for k in pick:
+            edge = lo[k] + step[k] * rng.choice([0.0, 0.5, 1.0, 254.5, 255.0, 65535.0, -3.0, 1e6])
+            x[cols[k]] = np.float32(edge)
+        bits = x.view(np.uint32).astype(np.int64) + rng.integers(-3, 4, size=n)
+        rows.append(np.clip(bits, 0, 2**32 - 1).astype(np.uint32).view(np.float32))
+    X = np.array(rows, dtype=np.float32)
+    X = X[np.all(np.isfinite(X), axis=1)]
+    bad = np.array([[np.nan] + [0.0] * (n - 1), [np.inf] * n, [-np.inf] + [1.0] * (n - 1)], dtype=np.float32)
+    allX = np.vstack([X, bad])
+    text = ", ".join("{" + ", ".join(f"{int(b)}u" for b in row.view(np.uint32)) + "}" for row in allX)
+    res = emulator.run_host(emitted[case.name], "m", allX, True, driver=ENCODE_MAIN.format(n=len(allX), rows=text))
+    status = -res.classes
+    codes_c = res.scores.view(np.int32).astype(np.int64)
+    assert np.array_equal(status[:len(X)], np.zeros(len(X)))
+    assert np.array_equal(codes_c[:len(X)], case.model.encode(X))  # every code of every row, to the bit
+    assert np.all(status[len(X):] == 2)  # M_ERR_INPUT
+    q = case.model.encode(X[:len(special)])[:, np.broadcast_to(case.model.arrays["in_m"], (len(lo),)) > 0]
+    qmin, qmax = (-128, 127) if case.model.quant == "int8" else (-32768, 32767)
+    assert np.all(q[special >= 1e30] == qmax) and np.all(q[special <= -1e30] == qmin)  # saturation

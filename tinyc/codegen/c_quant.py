@@ -31,36 +31,67 @@ def floor_shift(p: str) -> str:
 
 
 def emit_encoder(model, p: str) -> str:
-    """``<p>_encode``: float features → codes; the public ``<p>_quantize_input`` wraps it."""
+    """``<p>_encode``: float features → codes with integer arithmetic only (see
+    :mod:`tinyc.quant.inputs`); the public ``<p>_quantize_input`` wraps it."""
     mode = model.qinfo["mode"]
     qmin, qmax = RANGES[mode]
     P = p.upper()
     a = model.arrays
-    rounding = "        d = d + 0.5f;\n" if model.qinfo["input_rounding"] == "round" else ""
-    lo_table, inv_table, index = stored_maps(model)
-    defs = [c_array("float", f"{p}_input_lo", lo_table, per_line=6, static=False),
-            c_array("float", f"{p}_input_inv", inv_table, per_line=6, static=False)]
-    source = "x[k]"
-    lo, inv = f"{p}_input_lo[k]", f"{p}_input_inv[k]"
-    if len(a["in_lo"]) == 1 and model.n_features > 1:  # one map shared by every feature
-        lo, inv = f"{p}_input_lo[0]", f"{p}_input_inv[0]"
+    table, index = stored_maps(model)
+    defs = [c_array("int8_t", f"{p}_input_e", table["in_e"], per_line=16, static=False),
+            c_array("int32_t", f"{p}_input_l", table["in_l"], per_line=8, static=False),
+            c_array("uint32_t", f"{p}_input_m", table["in_m"], per_line=8, static=False)]
+    source = "x + k"
+    m = "k"
+    if len(table["in_l"]) == 1 and model.n_features > 1:  # one map shared by every feature
+        m = "0"
     elif index is not None:  # codes with equal maps share one entry
         defs.append(c_array("uint8_t", f"{p}_input_map", index, per_line=16, static=False))
-        lo, inv = f"{p}_input_lo[{p}_input_map[k]]", f"{p}_input_inv[{p}_input_map[k]]"
+        m = f"{p}_input_map[k]"
     if "in_cols" in a:  # only the features the trees split on are encoded
         defs.append(c_array(int_type(0, model.n_features - 1), f"{p}_input_column", a["in_cols"], per_line=16))
-        source = f"x[{p}_input_column[k]]"
-    defs.append(f"""static void {p}_encode(const float *x, {p}_input_t *q)
+        source = f"x + {p}_input_column[k]"
+    defs.append(f"""/* code = clamp({qmin} + (((v - l) * m) >> 40)): v is x in units of 2^-e, taken
+ * from the float's bits with shifts (no floating-point arithmetic) */
+static void {p}_encode(const float *x, {p}_input_t *q)
 {{
     uint16_t k;
     for (k = 0; k < {P}_N_CODES; ++k) {{
-        float d = ({source} - {lo}) * {inv};
-{rounding}        if (!(d > 0.0f)) {{
-            q[k] = {qmin};
-        }} else if (d >= {qmax - qmin}.0f) {{
-            q[k] = {qmax};
+        uint16_t j = {m};
+        uint32_t u;
+        uint32_t mag;
+        int32_t sh;
+        int32_t d;
+        memcpy(&u, {source}, sizeof u);
+        sh = (int32_t)((u >> 23) & 0xFFu);
+        mag = u & 0x7FFFFFu;
+        if (sh == 0) {{
+            sh = 1;
         }} else {{
-            q[k] = ({p}_input_t)({qmin} + (int32_t)d);
+            mag |= 0x800000u;
+        }}
+        sh += (int32_t){p}_input_e[j] - 150;
+        if (sh > 6) {{
+            mag = 0x40000000u;
+        }} else if (sh >= 0) {{
+            mag <<= sh;
+        }} else if (sh > -32) {{
+            mag >>= -sh;
+        }} else {{
+            mag = 0u;
+        }}
+        d = ((u >> 31) ? -(int32_t)mag : (int32_t)mag) - {p}_input_l[j];
+        if (d < 0) {{
+            q[k] = {qmin};
+        }} else {{
+            uint64_t h = (uint32_t)d;
+            h *= {p}_input_m[j];  /* < 2^63 */
+            h >>= 40;
+            if (h > {qmax - qmin}u) {{
+                q[k] = {qmax};
+            }} else {{
+                q[k] = ({p}_input_t)({qmin} + (int32_t)h);
+            }}
         }}
     }}
 }}""")

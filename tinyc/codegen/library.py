@@ -63,12 +63,16 @@ def banner(prov: Provenance, what: str) -> str:
 
 
 def all_finite_source(p: str) -> str:
-    """``<p>_all_finite(v, n)``: whether no value is NaN or infinite (needs <float.h>)."""
+    """``<p>_all_finite(v, n)``: whether no value is NaN or infinite, from the
+    exponent bits (no floating-point compare: nothing from soft-float on a core
+    without FPU; needs <string.h>)."""
     return f"""static int {p}_all_finite(const float *v, uint16_t n)
 {{
     uint16_t i;
     for (i = 0; i < n; ++i) {{
-        if (!(v[i] >= -FLT_MAX && v[i] <= FLT_MAX)) {{
+        uint32_t u;
+        memcpy(&u, v + i, sizeof u);
+        if ((u & 0x7F800000u) == 0x7F800000u) {{
             return 0;
         }}
     }}
@@ -173,7 +177,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
 
     labels = classes if classification else []
     src = [banner(prov, f"{p}.c: inference for the {model.family} model '{p}'"),
-           f'#include "{p}.h"', "", "#include <float.h>"]
+           f'#include "{p}.h"', "", "#include <float.h>", "#include <string.h>"]
     if needs_libm(model):
         src.append("#include <math.h>")
     src += ["",
@@ -214,8 +218,6 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
                 f"    return {p}_class_labels[class_index];",
                 "}", ""]
     if frontend:
-        if "#include <string.h>" not in src:
-            src.insert(src.index("#include <float.h>") + 1, "#include <string.h>")
         src += ["", c_signal.source(frontend, p, classification)]
     return CLibrary(f"{p}.h", "\n".join(header), f"{p}.c", "\n".join(src), scratch_bytes)
 
@@ -307,7 +309,7 @@ def integer_api_header(model, p: str, features) -> list[str]:
     import numpy as np
 
     from ..quant.fixedpoint import RANGES
-    from ..quant.inputs import columns, stored_maps
+    from ..quant.inputs import affine, columns, maps_of, stored_maps
 
     P = p.upper()
     mode = model.quant
@@ -315,20 +317,18 @@ def integer_api_header(model, p: str, features) -> list[str]:
     rnd = "round" if model.qinfo["input_rounding"] == "round" else "floor"
     out = ["",
            f"/* integer ({mode}) model. The features are encoded once as codes",
-           f" *   q[k] = clamp({qmin} + {rnd}((x[j] - lo_k) * inv_k), {qmin}, {qmax})",
-           f" * with code k's map lo_k, inv_k in {p}_input_lo / {p}_input_inv (see below)",
-           f" * (code q stands for x = lo + (q - ({qmin})) / inv); with codes from another source",
-           " * (e.g. a sensor's raw int16 data mapped the same way) call the *_q entry points,",
-           " * which use no floating point. The codes (lo, 1/inv):"]
+           f" *   q[k] = clamp({qmin} + {rnd}((x[j] - lo_k) / step_k), {qmin}, {qmax})",
+           " * computed from the float's bits with integer arithmetic only (no floating point,",
+           " * so no soft-float routine on a core without FPU): code q stands for",
+           f" * x = lo + (q - ({qmin})) * step. With codes from another source (e.g. a sensor's raw",
+           " * int16 data mapped the same way) call the *_q entry points. The codes (lo, step):"]
     n_codes = len(columns(model))
-    steps = np.broadcast_to(model.arrays["in_inv"].astype("float64"), (n_codes,))
-    los = np.broadcast_to(model.arrays["in_lo"].astype("float64"), (n_codes,))
+    los, invs = (np.broadcast_to(v, (n_codes,)) for v in affine(maps_of(model.arrays), model.qinfo["input_rounding"]))
     for k, j in enumerate(columns(model)):
-        lo = float(los[k])
-        unit = 1.0 / steps[k] if steps[k] > 0 else 0.0
-        out.append(f" *   q[{k}] = {c_comment(features[j])} (x[{j}]): lo {lo:.7g}, step {unit:.7g}")
-    table, _, index = stored_maps(model)
-    n_maps = len(table)
+        unit = 1.0 / invs[k] if invs[k] > 0 else 0.0
+        out.append(f" *   q[{k}] = {c_comment(features[j])} (x[{j}]): lo {float(los[k]):.7g}, step {unit:.7g}")
+    table, index = stored_maps(model)
+    n_maps = len(table["in_l"])
     shared_by = ("one map shared by every code" if n_maps == 1 else
                  f"{n_maps} distinct maps; code k uses entry {p}_input_map[k]" if index is not None else "per code")
     out += [" */",
@@ -340,8 +340,10 @@ def integer_api_header(model, p: str, features) -> list[str]:
             f"#define {P}_INPUT_MAX ({qmax})",
             "/* a float score (or regression value) is an int32 score times this */",
             f"#define {P}_SCORE_SCALE {c_float(model.qinfo['score_scale'])}",
-            f"extern const float {p}_input_lo[{n_maps}];  /* {shared_by} */",
-            f"extern const float {p}_input_inv[{n_maps}];",
+            f"/* the maps ({shared_by}): v = x * 2^e (truncated), code = {qmin} + (((v - l) * m) >> 40) */",
+            f"extern const int8_t {p}_input_e[{n_maps}];",
+            f"extern const int32_t {p}_input_l[{n_maps}];",
+            f"extern const uint32_t {p}_input_m[{n_maps}];",
             *([f"extern const uint8_t {p}_input_map[{n_codes}];"] if index is not None else []),
             "/* the codes of a float feature vector (ERR_INPUT for NaN or infinite) */",
             f"{p}_status {p}_quantize_input(const float *x, {p}_input_t *q);",

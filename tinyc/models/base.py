@@ -196,30 +196,46 @@ class Family:
     def float_ops_for(self, task: Task) -> frozenset[str]:
         return self.float_ops
 
+    def compares_floats(self, task: Task) -> bool:
+        """Whether the float inference compares floats (a split, ReLU, the argmax)."""
+        return True
+
     def code_size(self, caps, quant: str, task: Task = Task.classification) -> int:
+        isa = "thumb1" if caps.arch == "armv6-m" else "thumb2"
         if quant != "float32" and self.int_code_bytes is not None:
             base = self.int_code_bytes
             if caps.fpu == "none":
-                base += INT_SOFT_BYTES["thumb1" if caps.arch == "armv6-m" else "thumb2"][self.int_kind]
+                base += INT_SOFT_BYTES[isa][self.int_kind]
+                if task == Task.regression:  # the float value: int32 to float, times the scale
+                    base += INT_VALUE_SOFT_BYTES[isa]
             return base
         thumb2, thumb1 = self.code_bytes
-        base = thumb1 if caps.arch == "armv6-m" else thumb2
+        base = thumb1 if isa == "thumb1" else thumb2
+        if task == Task.classification:  # predict: the argmax over the scores, the class index
+            base += CLASS_ENTRY_BYTES[isa]
         if quant == "float32" and caps.fpu == "none":
-            table = SOFT_FLOAT_BYTES["thumb1" if caps.arch == "armv6-m" else "thumb2"]
+            table = SOFT_FLOAT_BYTES[isa]
             base += table["base"] + sum(table[op] for op in self.float_ops_for(task))
+            if not self.compares_floats(task):
+                base -= table["cmp"]
         return base
 
 
 # libgcc's soft-float routines as linked by arm-none-eabi-gcc 12 with --gc-sections
-# (measured): compare and add come together, multiply and subtract add more; ARMv6-M
-# (Thumb-1) gets the generic C versions, Thumb-2 cores the smaller assembly ones
-SOFT_FLOAT_BYTES = {"thumb1": {"base": 1400, "mul": 630, "sub": 800},
-                    "thumb2": {"base": 820, "mul": 420, "sub": 0}}
-# what the float entry points of an integer model (encoding the input, scaling the
-# scores) and its 64-bit requantization take from libgcc without FPU (measured)
-INT_SOFT_BYTES = {"thumb1": {"trees": 2228, "dense": 3100}, "thumb2": {"trees": 1212, "dense": 1212}}
-# an integer model's per-feature input map (lo and 1/step, float32 each)
-INPUT_MAP_BYTES = 8
+# (measured): add and compare ("base"; "cmp" of it is compare alone), multiply and
+# subtract add more; ARMv6-M (Thumb-1) gets the generic C versions, Thumb-2 cores the
+# smaller assembly ones
+SOFT_FLOAT_BYTES = {"thumb1": {"base": 1400, "cmp": 418, "mul": 630, "sub": 800},
+                    "thumb2": {"base": 770, "cmp": 340, "mul": 420, "sub": 0}}
+# a float classifier's prediction entry point beyond its scores (measured)
+CLASS_ENTRY_BYTES = {"thumb1": 150, "thumb2": 70}
+# what an integer model's prediction takes from libgcc without FPU (measured): the
+# input encoder and the kernels use integers only, Thumb-1 calls the 64-bit multiply
+# and shifts; a regressor's float value adds int32-to-float and a float multiply
+INT_SOFT_BYTES = {"thumb1": {"trees": 236, "dense": 288}, "thumb2": {"trees": 0, "dense": 0}}
+INT_VALUE_SOFT_BYTES = {"thumb1": 848, "thumb2": 900}
+# an integer model's per-feature input map (scale, offset, multiplier: tinyc.quant.inputs)
+INPUT_MAP_BYTES = 9
 
 
 def input_map_bytes(model, n_codes: int) -> int:

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import INPUT_MAP_BYTES, input_map_bytes, STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles_per_mac, effective_quant, \
-    input_bytes
-
-
-# with one input map shared by all features, arm-none-eabi-gcc 12 links ~800 B less of
-# libgcc's soft-float on ARMv6-M (measured on the regression MLPs of the tests)
-SHARED_MAP_THUMB1_SAVING = 800
+from ..spec.ir import Task
+from .base import INPUT_MAP_BYTES, STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles_per_mac, effective_quant, \
+    input_bytes, input_map_bytes
 
 
 def fold_standardization(W: np.ndarray, b: np.ndarray, mu: np.ndarray, sd: np.ndarray):
@@ -36,7 +32,8 @@ def forward(layers: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, activati
     return h
 
 
-def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "relu", model=None) -> Cost:
+def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "relu", model=None,
+                task: Task = Task.classification) -> Cost:
     """``sizes`` = [inputs, hidden..., outputs]; ``model``: the model costed, whose
     input maps an integer model stores (one per input when not given)."""
     quant = effective_quant(family, quant)
@@ -49,12 +46,9 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
         # multiplier (int16 / int32) and shift byte
         weights += n_in * n_out * vb + n_out * (8 if quant == "int16" else 4) + \
             {"float32": 0, "int8": 3, "int16": 5}[quant] * n_out
-    code = family.code_size(caps, quant)
+    code = family.code_size(caps, quant, task)
     if quant != "float32":
         weights += INPUT_MAP_BYTES * sizes[0] if model is None else input_map_bytes(model, sizes[0])
-        if model is not None and model.qinfo and len(model.arrays["in_lo"]) == 1 and sizes[0] > 1 and \
-                caps.arch == "armv6-m":
-            code -= SHARED_MAP_THUMB1_SAVING
         if activation == "tanh" and len(sizes) > 2:
             weights += 257 * 2  # the interpolated tanh table
     elif activation == "tanh" and len(sizes) > 2:

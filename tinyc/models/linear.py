@@ -15,9 +15,12 @@ class LinearFamily(Family):
     name = "linear"
     tasks = (Task.classification, Task.regression)
     code_bytes = (150, 170)
-    int_code_bytes = 400
+    int_code_bytes = 440
     int_kind = "dense"
     float_ops = frozenset({"mul"})
+
+    def compares_floats(self, task) -> bool:
+        return task != Task.regression  # a regressor only multiplies and adds
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         return {"c": suggest(trial, fixed, self.name, "c", "float", 1e-3, 1e3, log=True)}
@@ -43,11 +46,11 @@ class LinearFamily(Family):
         return forward([(model.arrays["W0"], model.arrays["b0"])], X, "relu")
 
     def estimate(self, params, problem: Problem, caps, quant: str):
-        return layers_cost(self, [problem.n_features, problem.n_outputs], caps, quant)
+        return layers_cost(self, [problem.n_features, problem.n_outputs], caps, quant, task=problem.task)
 
     def cost(self, model: Model, caps, quant: str):
         W = model.arrays["W0"]
-        return layers_cost(self, [W.shape[1], W.shape[0]], caps, quant, model=model)
+        return layers_cost(self, [W.shape[1], W.shape[0]], caps, quant, model=model, task=model.task)
 
     def describe(self, model: Model) -> str:
         return f"linear, {model.arrays['W0'].size} weights"

@@ -15,7 +15,7 @@ class MlpFamily(Family):
     name = "mlp"
     tasks = (Task.classification, Task.regression)
     code_bytes = (300, 340)
-    int_code_bytes = 660
+    int_code_bytes = 740
     int_kind = "dense"
     float_ops = frozenset({"mul"})
 
@@ -75,12 +75,12 @@ class MlpFamily(Family):
         return forward(self._layers(model), X, model.params["activation"])
 
     def estimate(self, params, problem: Problem, caps, quant: str):
-        return layers_cost(self, self._sizes(params, problem), caps, quant, params["activation"])
+        return layers_cost(self, self._sizes(params, problem), caps, quant, params["activation"], task=problem.task)
 
     def cost(self, model: Model, caps, quant: str):
         layers = self._layers(model)
         return layers_cost(self, [layers[0][0].shape[1]] + [W.shape[0] for W, _ in layers], caps, quant,
-                           model.params["activation"], model=model)
+                           model.params["activation"], model=model, task=model.task)
 
     def describe(self, model: Model) -> str:
         sizes = [W.shape[0] for W, _ in self._layers(model)][:-1]

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .fixedpoint import RANGES, NotQuantizable, check_range, multiplier, requant, round_half_away
-from .inputs import codes, fit_map
+from .inputs import affine, codes, fit_map
 
 ACC_CAP = 2**47
 U_MAX = 32767
@@ -29,13 +29,13 @@ def quantize(model, mode: str, X: np.ndarray):
     a = model.arrays
     qmin, qmax = RANGES[mode]
     lo, hi = X.min(axis=0).astype(np.float64), X.max(axis=0).astype(np.float64)
-    in_lo, in_inv = fit_map(lo, hi, mode)
-    inv = in_inv.astype(np.float64)
+    maps = fit_map(lo, hi, mode, "round")
+    in_lo, inv = affine(maps, "round")
     centers = a["centers"].astype(np.float64)
-    cq = np.clip(round_half_away((centers - in_lo.astype(np.float64)) * inv) + qmin, qmin, qmax)
+    cq = np.clip(round_half_away((centers - in_lo) * inv) + qmin, qmin, qmax)
     step2 = np.where(inv > 0, 1.0 / np.where(inv > 0, inv, 1.0) ** 2, 0.0)
     u = a["weights"].astype(np.float64) * step2[None, :]
-    Q = codes(X, in_lo, in_inv, mode, "round")
+    Q = codes(X, maps, mode)
     # the largest weighted distance on the calibration rows, per weight row, must stay
     # below the cap: wide (int16) codes give up weight precision where they must
     d2 = np.stack([((Q - cq[c][None, :]).astype(np.float64) ** 2) for c in range(cq.shape[0])])  # (k, rows, d)
@@ -46,7 +46,7 @@ def quantize(model, mode: str, X: np.ndarray):
     su = np.maximum(np.max(u, axis=1) / U_MAX, dmax / 2**46)
     su[su == 0] = 1.0
     uq = round_half_away(u / su[:, None])
-    arrays = {"in_lo": in_lo, "in_inv": in_inv, "centers": cq.astype(np.int8 if mode == "int8" else np.int16),
+    arrays = {**maps, "centers": cq.astype(np.int8 if mode == "int8" else np.int16),
               "weights": uq.astype(np.int16)}
     k = centers.shape[0]
     su_k = su if len(su) == k else np.full(k, su[0])

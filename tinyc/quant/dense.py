@@ -19,7 +19,7 @@ import numpy as np
 
 from .fixedpoint import ACC_LIMIT, MULT_BITS, RANGES, NotQuantizable, check_range, multiplier, requant, \
     round_half_away
-from .inputs import codes, fit_map
+from .inputs import affine, codes, fit_map
 
 TANH_IN_SHIFT = 12  # pre-activation grid 2**-12 (int16: range ±8)
 TANH_STEP_SHIFT = 8  # table step: 2**8 pre-activation codes = 1/16
@@ -87,13 +87,14 @@ def _quantize(model, mode: str, X: np.ndarray, lo_x: np.ndarray, hi_x: np.ndarra
     layers = _layers(model)
     if mode == "int16" and max(W.shape[1] for W, _ in layers) > 1024:
         raise NotQuantizable("int16 layers are limited to 1024 inputs")
-    in_lo, in_inv = fit_map(lo_x, hi_x, mode)
-    arrays = {"in_lo": in_lo, "in_inv": in_inv}
+    maps = fit_map(lo_x, hi_x, mode, "round")
+    arrays = dict(maps)
     # the value each code stands for: lo + (q - qmin) / inv  =  s_in * q + off_in
-    inv64 = np.broadcast_to(in_inv.astype(np.float64), (X.shape[1],))
+    lo_eff, inv_eff = affine(maps, "round")
+    inv64 = np.broadcast_to(inv_eff, (X.shape[1],))
     s_in = np.where(inv64 > 0, 1.0 / np.where(inv64 > 0, inv64, 1.0), 0.0)
-    off_in = np.broadcast_to(in_lo.astype(np.float64), (X.shape[1],)) - s_in * qmin
-    a = codes(X, in_lo, in_inv, mode, "round")  # calibration codes, layer by layer
+    off_in = np.broadcast_to(lo_eff, (X.shape[1],)) - s_in * qmin
+    a = codes(X, maps, mode)  # calibration codes, layer by layer
     h_float = X.astype(np.float64)
     zeros = []
     for li, (W, b) in enumerate(layers):

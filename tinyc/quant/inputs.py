@@ -1,10 +1,23 @@
-"""Float features → integer codes, one affine map per feature.
+"""Float features → integer codes, one affine map per feature, computed
+without floating point (a core without FPU links no soft-float routine for it).
 
-``code(x) = QMIN + trunc(d + r)`` where ``d = (x - lo) * inv`` in float32,
-clamped to ``[QMIN, QMAX]``; ``r`` is 0.5 (rounding, dense models) or 0
-(floor, trees: a code compares with a threshold code exactly as the value
-compares with the threshold, except inside the threshold's own bin). The
-value a code stands for is ``lo + (code - QMIN) / inv``.
+A map is three integers: ``e`` (a binary scale), ``l`` (the low end of the
+range in that scale) and ``m`` (codes per unit of the scale, times 2**40).
+For a float32 feature ``x`` with IEEE-754 sign, exponent ``ex`` and 24-bit
+significand ``sig``:
+
+    v    = ±trunc(sig * 2**(ex - 150 + e))     from the bits, shifts only;
+                                               |v| saturates at 2**30
+    d    = v - l                               int32
+    code = QMIN if d < 0, else min(QMIN + ((d * m) >> 40), QMAX)
+                                               (one 32x32 -> 64-bit multiply)
+
+``e`` is chosen so that the calibration range is exact in ``v`` (|lo|, |hi|
+below 2**28 units). The code is ``floor((x - lo) * inv)`` (trees) or, with
+``l`` set half a code lower, ``round((x - lo) * inv)`` (dense models), for the
+effective ``lo`` and ``inv`` that :func:`affine` gives. It is monotone in
+``x``: a tree's threshold, stored as its own code, compares with the code of
+``x`` as ``x`` with the threshold, except inside the threshold's bin.
 """
 from __future__ import annotations
 
@@ -12,34 +25,77 @@ import numpy as np
 
 from .fixedpoint import RANGES
 
+MAP_KEYS = ("in_e", "in_l", "in_m")
+MAP_BYTES = 9  # e (int8), l (int32), m (uint32)
+RANGE_BITS = 28  # |lo|, |hi| < 2**28 units of the map's scale
+SATURATE_SHIFT = 6  # significands shifted further left than this saturate (|v| >= 2**30)
+M_SHIFT = 40  # code = (d * m) >> 40: m has ~20 significant bits in int8 mode, ~28 in int16
 
-def fit_map(lo: np.ndarray, hi: np.ndarray, mode: str, reserve_top: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """(lo, inv) float32 arrays mapping [lo, hi] onto the code range (onto
-    ``[QMIN, QMAX - 1]`` with ``reserve_top``, so that values above ``hi``
-    get a code above that of ``hi``)."""
+
+def fit_map(lo: np.ndarray, hi: np.ndarray, mode: str, rounding: str, reserve_top: bool = False) -> dict:
+    """Maps of ``[lo, hi]`` (per feature) onto the code range (onto ``[QMIN, QMAX - 1]``
+    with ``reserve_top``, so that values above ``hi`` get a code above that of ``hi``);
+    ``rounding`` "round" (to the nearest code) or "floor"."""
     qmin, qmax = RANGES[mode]
     if reserve_top:
         qmax -= 1
-    lo = np.asarray(lo, dtype=np.float64)
-    hi = np.asarray(hi, dtype=np.float64)
+    lo = np.atleast_1d(np.asarray(lo, dtype=np.float64))
+    hi = np.atleast_1d(np.asarray(hi, dtype=np.float64))
     width = hi - lo
     inv = np.where(width > 0, (qmax - qmin) / np.where(width > 0, width, 1.0), 0.0)
-    return lo.astype(np.float32), inv.astype(np.float32)
+    big = np.maximum(np.abs(lo), np.abs(hi))
+    e = np.where(big > 0, RANGE_BITS - np.ceil(np.log2(np.where(big > 0, big, 1.0))), 0)
+    e = np.clip(e, -128, 127).astype(np.int64)
+    scale = np.ldexp(1.0, e)
+    start = lo - (np.where(inv > 0, 0.5 / np.where(inv > 0, inv, 1.0), 0.0) if rounding == "round" else 0.0)
+    el = np.round(start * scale)
+    m = np.minimum(np.round(inv / scale * 2.0**M_SHIFT), 2.0**32 - 1)  # codes per unit, times 2**40
+    maps = {"in_e": e.astype(np.int8), "in_l": el.astype(np.int32), "in_m": m.astype(np.uint32)}
+    if reserve_top:  # rounding of l must not push hi onto the reserved top code
+        hi32 = hi.astype(np.float32)
+        for _ in range(8):
+            over = codes(hi32[None, :], maps, mode)[0] > qmax
+            if not over.any():
+                break
+            cut = np.maximum(maps["in_m"].astype(np.int64) >> 16, 1)
+            maps["in_m"] = np.where(over, maps["in_m"].astype(np.int64) - cut, maps["in_m"]).astype(np.uint32)
+    return maps
 
 
-def codes(X: np.ndarray, lo: np.ndarray, inv: np.ndarray, mode: str, rounding: str) -> np.ndarray:
-    """The codes the C computes for float32 rows ``X`` (int64 array)."""
+def maps_of(arrays: dict) -> dict[str, np.ndarray]:
+    return {k: arrays[k] for k in MAP_KEYS}
+
+
+def take(maps: dict, index) -> dict[str, np.ndarray]:
+    """The maps at ``index`` (an index array or list)."""
+    return {k: np.asarray(v)[index] for k, v in maps.items()}
+
+
+def affine(maps: dict, rounding: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(lo, inv)`` float64: a code ``q`` stands for ``lo + (q - QMIN) / inv``."""
+    e = np.asarray(maps["in_e"], dtype=np.int64)
+    inv = np.asarray(maps["in_m"], dtype=np.float64) * np.ldexp(1.0, e - M_SHIFT)
+    lo = np.asarray(maps["in_l"], dtype=np.float64) * np.ldexp(1.0, -e)
+    if rounding == "round":  # l sits half a code below the value of code QMIN
+        lo = lo + np.where(inv > 0, 0.5 / np.where(inv > 0, inv, 1.0), 0.0)
+    return lo, inv
+
+
+def codes(X: np.ndarray, maps: dict, mode: str) -> np.ndarray:
+    """The codes the C computes for float32 rows ``X`` (int64 array), column j
+    with map j (or every column with a single map)."""
     qmin, qmax = RANGES[mode]
-    X = np.asarray(X, dtype=np.float32)
-    with np.errstate(over="ignore", invalid="ignore"):
-        d = (X - lo) * inv  # float32, two roundings, as in C
-        if rounding == "round":
-            d = d + np.float32(0.5)
-        span = np.float32(qmax - qmin)
-        pos = d > 0
-        big = d >= span
-        t = np.trunc(np.where(pos & ~big, d, 0)).astype(np.int64)
-    return np.where(~pos, qmin, np.where(big, qmax, qmin + t)).astype(np.int64)
+    u = np.ascontiguousarray(X, dtype=np.float32).view(np.uint32).astype(np.int64)
+    ex = (u >> 23) & 0xFF
+    sig = np.where(ex == 0, u & 0x7FFFFF, (u & 0x7FFFFF) | 0x800000)
+    sh = np.maximum(ex, 1) - 150 + np.asarray(maps["in_e"], dtype=np.int64)
+    mag = np.where(sh > SATURATE_SHIFT, 1 << 30,
+                   np.where(sh >= 0, sig << np.clip(sh, 0, SATURATE_SHIFT),
+                            np.where(sh > -32, sig >> np.clip(-sh, 0, 31), 0)))
+    v = np.where(u >> 31 == 1, -mag, mag)
+    d = v - np.asarray(maps["in_l"], dtype=np.int64)
+    h = (np.maximum(d, 0) * np.asarray(maps["in_m"], dtype=np.int64)) >> M_SHIFT  # < 2**63: exact in int64
+    return np.where(d < 0, qmin, np.where(h > qmax - qmin, qmax, qmin + h)).astype(np.int64)
 
 
 def columns(model) -> np.ndarray:
@@ -52,52 +108,47 @@ def encode(model, X: np.ndarray) -> np.ndarray:
     """Input codes, (rows, codes): one per entry of :func:`columns`."""
     a = model.arrays
     X = np.asarray(X, dtype=np.float32)[:, columns(model)]
-    return codes(X, a["in_lo"], a["in_inv"], model.qinfo["mode"], model.qinfo["input_rounding"])
+    return codes(X, maps_of(a), model.qinfo["mode"])
 
 
-def stored_maps(model) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def stored_maps(model) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     """The maps the C stores for ``model``: see :func:`map_table`."""
-    return map_table(model.arrays["in_lo"], model.arrays["in_inv"])
+    return map_table(maps_of(model.arrays))
 
 
-def map_table(lo: np.ndarray, inv: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """The stored form of per-code maps ``(lo, inv)``: ``(lo, inv, index)``. Codes
-    whose maps are equal (features with the same calibration range: pixels,
-    channels of one sensor, unused features) share one entry through a one-byte
-    ``index`` per code when that is smaller than a map per code; ``index`` is
-    None when every code (or every feature, for a single shared map) has its own
-    entry. The maps themselves, and so every code, are unchanged."""
-    n = len(lo)
+def map_table(maps: dict) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """The stored form of per-code maps: ``(table, index)``. Codes whose maps
+    are equal (features with the same calibration range: pixels, channels of one
+    sensor, unused features) share one entry through a one-byte ``index`` per
+    code when that is smaller than a map per code; ``index`` is None when every
+    code (or every feature, for a single shared map) has its own entry. The maps
+    themselves, and so every code, are unchanged."""
+    n = len(maps["in_l"])
     if n <= 1:
-        return lo, inv, None
-    pairs = np.stack([np.asarray(lo, np.float32).view(np.uint32), np.asarray(inv, np.float32).view(np.uint32)], axis=1)
-    _, first, index = np.unique(pairs, axis=0, return_index=True, return_inverse=True)
+        return maps, None
+    rows = np.stack([np.asarray(maps[k], dtype=np.int64) for k in MAP_KEYS], axis=1)
+    _, first, index = np.unique(rows, axis=0, return_index=True, return_inverse=True)
     u = len(first)
     if u > 256 or MAP_BYTES * u + n >= MAP_BYTES * n:
-        return lo, inv, None
+        return maps, None
     rank = np.empty(u, dtype=np.int64)  # table entries in order of first use
     rank[np.argsort(first)] = np.arange(u)
-    table = np.sort(first)
-    return lo[table], inv[table], rank[np.asarray(index).ravel()].astype(np.uint8)
+    return take(maps, np.sort(first)), rank[np.asarray(index).ravel()].astype(np.uint8)
 
 
-def map_bytes(lo: np.ndarray, inv: np.ndarray) -> int:
+def map_bytes(maps: dict) -> int:
     """Flash of per-code maps as stored (table and index)."""
-    t, _, index = map_table(lo, inv)
-    return MAP_BYTES * len(t) + (0 if index is None else len(index))
+    table, index = map_table(maps)
+    return MAP_BYTES * len(table["in_l"]) + (0 if index is None else len(index))
 
 
 def stored_map_bytes(model) -> int:
-    return map_bytes(model.arrays["in_lo"], model.arrays["in_inv"])
-
-
-MAP_BYTES = 8  # lo and inv, float32 each
+    return map_bytes(maps_of(model.arrays))
 
 
 def real(model, Q: np.ndarray) -> np.ndarray:
     """The float64 value each code stands for."""
-    a = model.arrays
     qmin = RANGES[model.qinfo["mode"]][0]
-    inv = a["in_inv"].astype(np.float64)
+    lo, inv = affine(maps_of(model.arrays), model.qinfo["input_rounding"])
     step = np.where(inv > 0, 1.0 / np.where(inv > 0, inv, 1.0), 0.0)
-    return a["in_lo"].astype(np.float64) + (np.asarray(Q, dtype=np.float64) - qmin) * step
+    return lo + (np.asarray(Q, dtype=np.float64) - qmin) * step

@@ -14,7 +14,7 @@ import numpy as np
 from ..models import treeutil
 from .fixedpoint import RANGES, check_range, round_half_away
 from ..models.base import index_bytes
-from .inputs import codes, fit_map, map_bytes
+from .inputs import codes, fit_map, map_bytes, maps_of, take
 
 INT32_MAX = 2**31 - 1
 
@@ -37,19 +37,17 @@ def quantize(model, mode: str, X: np.ndarray):
             lo[j], hi[j] = t.min(), t.max()
             if hi[j] <= lo[j]:  # one threshold: a narrow bin around it
                 hi[j] = lo[j] + max(abs(lo[j]), 1.0) * 1e-3
-    all_lo, all_inv = fit_map(lo, hi, mode, reserve_top=True)
-    every = map_bytes(all_lo, all_inv)
-    only_used = map_bytes(all_lo[used], all_inv[used]) + index_bytes(model.n_features) * len(used)
-    if len(used) < model.n_features and only_used < every:
-        in_lo, in_inv = all_lo[used], all_inv[used]
-        arrays = {"in_lo": in_lo, "in_inv": in_inv, "in_cols": np.array(used, dtype=np.int32)}
+    every = fit_map(lo, hi, mode, "floor", reserve_top=True)
+    only_used = take(every, used)
+    if len(used) < model.n_features and \
+            map_bytes(only_used) + index_bytes(model.n_features) * len(used) < map_bytes(every):
+        arrays = {**only_used, "in_cols": np.array(used, dtype=np.int32)}
         code_of = {f: k for k, f in enumerate(used)}
         feat = np.array([code_of[int(f)] for f in a["feature"]], dtype=np.int32)
     else:
-        in_lo, in_inv = all_lo, all_inv
-        arrays = {"in_lo": in_lo, "in_inv": in_inv}
+        arrays = dict(every)
         feat = a["feature"].astype(np.int32)
-    t_codes = codes(a["threshold"][:, None], in_lo[feat][:, None], in_inv[feat][:, None], mode, "floor")[:, 0]
+    t_codes = codes(a["threshold"][:, None], take(maps_of(arrays), feat[:, None]), mode)[:, 0]
     arrays["threshold"] = t_codes.astype(np.int8 if mode == "int8" else np.int16)
     arrays["feature"] = feat
     for k in ("left", "right", "roots"):
