@@ -29,6 +29,7 @@ MAP_KEYS = ("in_e", "in_l", "in_m")
 MAP_BYTES = 9  # e (int8), l (int32), m (uint32)
 RANGE_BITS = 28  # |lo|, |hi| < 2**28 units of the map's scale
 SATURATE_SHIFT = 6  # significands shifted further left than this saturate (|v| >= 2**30)
+E_LIMIT = 100  # |e| <= 100 (an int8), far beyond any real feature scale
 M_SHIFT = 40  # code = (d * m) >> 40: m has ~20 significant bits in int8 mode, ~28 in int16
 
 
@@ -45,7 +46,7 @@ def fit_map(lo: np.ndarray, hi: np.ndarray, mode: str, rounding: str, reserve_to
     inv = np.where(width > 0, (qmax - qmin) / np.where(width > 0, width, 1.0), 0.0)
     big = np.maximum(np.abs(lo), np.abs(hi))
     e = np.where(big > 0, RANGE_BITS - np.ceil(np.log2(np.where(big > 0, big, 1.0))), 0)
-    e = np.clip(e, -128, 127).astype(np.int64)
+    e = np.clip(e, -E_LIMIT, E_LIMIT).astype(np.int64)
     scale = np.ldexp(1.0, e)
     start = lo - (np.where(inv > 0, 0.5 / np.where(inv > 0, inv, 1.0), 0.0) if rounding == "round" else 0.0)
     el = np.round(start * scale)
