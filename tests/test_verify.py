@@ -90,3 +90,19 @@ def test_flash_figure_is_stable_across_runs(build):
     a = toolchain.measure(build / "cortex-m4", "wine", backend.cflags)
     b = toolchain.measure(build / "cortex-m4", "wine", backend.cflags)
     assert a == b and a.flash > 0
+
+
+def test_verify_an_int8_build_on_cortex_m0plus_links_no_soft_float(tmp_path, sklearn_data):
+    """An int8 classifier on a core without FPU: the prediction the firmware calls
+    (float features in) links no soft-float routine, and its classes under qemu are the
+    Python model's on every holdout row."""
+    spec = SPEC.replace("quantize float32", "quantize int8").split("target cortex-m3")[0]
+    (tmp_path / "wine.tml").write_text(spec.format(csv=sklearn_data / "wine.csv"))
+    out = tmp_path / "wine"
+    r = subprocess.run([tinyc_exe(), "build", str(tmp_path / "wine.tml"), "-o", str(out), "--trials", "4",
+                        "-q", "--verify"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    v = json.loads((out / "report.json").read_text())["verify"]["cortex-m0plus"]
+    assert v["parity"] and v["mismatches"] == 0 and v["rows"] == 36
+    assert not v["soft_float"] and not [s for s in v["library_symbols"] if s.startswith(("__aeabi_f", "__aeabi_d"))]
+    assert v["library_bytes"] < 400  # the 64-bit multiply (and shifts) only
