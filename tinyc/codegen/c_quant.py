@@ -32,7 +32,9 @@ def floor_shift(p: str) -> str:
 
 def emit_encoder(model, p: str) -> str:
     """``<p>_encode``: float features → codes with integer arithmetic only (see
-    :mod:`tinyc.quant.inputs`); the public ``<p>_quantize_input`` wraps it."""
+    :mod:`tinyc.quant.inputs`); 0 when a value it reads is NaN or infinite (a model that
+    reads only some features checks all of them before). The public
+    ``<p>_quantize_input`` wraps it."""
     mode = model.qinfo["mode"]
     qmin, qmax = RANGES[mode]
     P = p.upper()
@@ -51,9 +53,12 @@ def emit_encoder(model, p: str) -> str:
     if "in_cols" in a:  # only the features the trees split on are encoded
         defs.append(c_array(int_type(0, model.n_features - 1), f"{p}_input_column", a["in_cols"], per_line=16))
         source = f"x + {p}_input_column[k]"
+    finite_check = ("" if "in_cols" in a else  # with a column index, every feature was checked before
+                    "        if ((u & 0x7F800000u) == 0x7F800000u) {\n            return 0;  /* NaN or infinite */\n"
+                    "        }\n")
     defs.append(f"""/* code = clamp({qmin} + (((v - l) * m) >> 40)): v is x in units of 2^-e, taken
  * from the float's bits with shifts (no floating-point arithmetic) */
-static void {p}_encode(const float *x, {p}_input_t *q)
+static int {p}_encode(const float *x, {p}_input_t *q)
 {{
     uint16_t k;
     for (k = 0; k < {P}_N_CODES; ++k) {{
@@ -63,7 +68,7 @@ static void {p}_encode(const float *x, {p}_input_t *q)
         int32_t sh;
         int32_t d;
         memcpy(&u, {source}, sizeof u);
-        sh = (int32_t)((u >> 23) & 0xFFu);
+{finite_check}        sh = (int32_t)((u >> 23) & 0xFFu);
         mag = u & 0x7FFFFFu;
         if (sh == 0) {{
             sh = 1;
@@ -94,6 +99,7 @@ static void {p}_encode(const float *x, {p}_input_t *q)
             }}
         }}
     }}
+    return 1;
 }}""")
     return "\n\n".join(defs)
 

@@ -204,7 +204,9 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
             *([f'    case {P}_ERR_NOT_READY: return "fewer samples pushed than one window";'] if frontend else []),
             "    }",
             '    return "unknown status";',
-            "}", "", all_finite_source(p), ""]
+            "}", ""]
+    if not quantized or "in_cols" in model.arrays or frontend:  # an integer encoder checks what it reads
+        src += [all_finite_source(p), ""]
     if quantized:
         src += integer_api_source(model, p, body, classification, k_out)
     else:
@@ -363,11 +365,11 @@ def integer_api_source(model, p: str, body: str, classification: bool, k_out: in
            "    if (x == 0 || q == 0) {",
            f"        return {P}_ERR_NULL;",
            "    }",
-           f"    if (!{p}_all_finite(x, {P}_N_FEATURES)) {{",
-           f"        return {P}_ERR_INPUT;",
-           "    }",
-           f"    {p}_encode(x, q);",
-           f"    return {P}_OK;",
+           # the encoder checks what it reads; features it does not read are checked first
+           *([f"    if (!{p}_all_finite(x, {P}_N_FEATURES)) {{",
+              f"        return {P}_ERR_INPUT;",
+              "    }"] if "in_cols" in model.arrays else []),
+           f"    return {p}_encode(x, q) ? {P}_OK : {P}_ERR_INPUT;",
            "}", "",
            f"{p}_status {p}_scores_qr(const {p}_input_t *q, int32_t *scores, void *scratch_mem)",
            "{",
