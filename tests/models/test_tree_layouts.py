@@ -64,3 +64,39 @@ def test_shallow_boosted_trees_take_the_heap_layout():
     sizes = treeutil.layout_bytes(m.n_features, m.arrays, 4, 4)
     name, b = treeutil.smallest_layout(sizes)
     assert name == "heap" and b == sizes["heap"] < sizes["relative"] < sizes["pointer"]
+
+
+def test_vote_trees_fold_their_classes_into_the_child_references():
+    """A vote forest's leaves hold only a class: the pointer and relative layouts store
+    it in the child reference (-1 - class) and no leaf array. The walk of the folded
+    relative arrays ends on the golden leaf's class; the emitted C has no leaf array."""
+    from tinyc.codegen import c_trees
+
+    m, X = _digits_forest()
+    a = m.arrays
+    payload = treeutil.vote_payload(m)
+    assert payload is not None and np.array_equal(payload, a["leaf"])
+    left, right = treeutil.relative_children(a, payload)
+    roots = treeutil.fold_leaves(a, payload)["roots"]
+    walked = []
+    for x in np.asarray(X[:200], dtype=np.float32):
+        row = []
+        for root in roots:
+            node, c = int(root), 0
+            if node < 0:
+                row.append(-node - 1)
+                continue
+            while c >= 0:
+                node += c
+                c = int(left[node] if x[a["feature"][node]] <= a["threshold"][node] else right[node])
+            row.append(-c - 1)
+        walked.append(row)
+    assert np.array_equal(np.array(walked), a["leaf"][treeutil.leaf_index(a, X[:200])])
+    plain = treeutil.layout_bytes(m.n_features, a, 4, 1)
+    folded = treeutil.layout_bytes(m.n_features, a, 4, 1, payload)
+    assert plain["relative"] - folded["relative"] == len(a["leaf"])  # one byte per leaf saved
+    defs, body, _ = c_trees.emit(m, "m")
+    assert "m_leaf_class" not in defs and "scores[m_leaf(t, x)] += 1.0f;" in body
+    assert treeutil.vote_payload(FAMILY_REGISTRY["gbt"].fit(
+        {"n_estimators": 2, "max_depth": 2, "learning_rate": 0.3, "max_leaves": 10**6}, X, load_digits().target,
+        Problem(Task.classification, X.shape[1], 10), seed=0)) is None  # value leaves stay apart

@@ -24,11 +24,11 @@ from ..models import treeutil
 from .cgen import c_array, c_float, int_type
 
 
-def tree_arrays(model, p: str, threshold_type: str) -> list[str]:
+def tree_arrays(a: dict, p: str, threshold_type: str) -> list[str]:
     """The pointer layout's node arrays."""
-    a = model.arrays
-    n_int, n_leaf = len(a["feature"]), len(a["leaf"])
-    child_t = int_type(-max(n_leaf, 1), max(n_int, 1))
+    n_int = len(a["feature"])
+    refs = np.concatenate([a["left"], a["right"], a["roots"]])
+    child_t = int_type(min(int(refs.min(initial=0)), -1), max(n_int, 1))
     feat_t = int_type(0, max(int(a["feature"].max(initial=0)), 0))
     return [
         c_array(feat_t, f"{p}_feature", a["feature"], per_line=16),
@@ -64,7 +64,9 @@ def emit(model, p: str, integer: bool = False) -> tuple[str, str, int]:
     a = model.arrays
     x_t, thr_t, tb, pad, leaf_t, lb = _kinds(model, integer)
     xs = "q" if integer else "x"
-    layout, d = treeutil.choose_layout(model.n_features, a, tb, lb)
+    payload = treeutil.vote_payload(model)  # vote trees: the child references hold the classes
+    layout, d = treeutil.choose_layout(model.n_features, a, tb, lb, payload)
+    folded = payload is not None and layout != "heap"
     n_trees = len(a["roots"])
     if layout == "heap":
         feature, threshold, leaf_index = treeutil.to_heap(a, d, pad)
@@ -88,18 +90,20 @@ static uint32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
         reach = f"{p}_leaf(t, {xs})"
     elif layout == "relative":
         leaves = a["leaf"]
-        left, right = treeutil.relative_children(a)
+        left, right = treeutil.relative_children(a, payload)
         both = np.concatenate([left, right])
         rel_t = int_type(int(both.min()), int(both.max()))
-        n_int, n_leaf = len(a["feature"]), len(a["leaf"])
+        roots = treeutil.fold_leaves(a, payload)["roots"] if folded else a["roots"]
+        leaf_doc = "" if folded else ", leaves from roots[t] + t on"
         defs = [c_array(int_type(0, max(int(a["feature"].max(initial=0)), 0)), f"{p}_feature", a["feature"],
                         per_line=16),
                 c_array(thr_t, f"{p}_threshold", a["threshold"], per_line=6 if thr_t == "float" else 12),
                 c_array(rel_t, f"{p}_left", left, per_line=12),
                 c_array(rel_t, f"{p}_right", right, per_line=12),
-                c_array(int_type(-max(n_leaf, 1), max(n_int, 1)), f"{p}_roots", a["roots"], per_line=12),
-                f"""/* tree t: internal nodes from roots[t] on, leaves from roots[t] + t on; a child
- * c > 0 is the internal node c places further, c < 0 is the tree's leaf -c - 1
+                c_array(int_type(min(int(roots.min(initial=0)), -1), max(len(a["feature"]), 1)), f"{p}_roots", roots,
+                        per_line=12),
+                f"""/* tree t: internal nodes from roots[t] on{leaf_doc}; a child c > 0 is the internal
+ * node c places further, c < 0 {"is the class -c - 1" if folded else "is the tree's leaf -c - 1"}
  * (roots[t] < 0: the tree is the single leaf -roots[t] - 1) */
 static int32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
 {{
@@ -112,12 +116,12 @@ static int32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
         node += c;
         c = ({xs}[{p}_feature[node]] <= {p}_threshold[node]) ? {p}_left[node] : {p}_right[node];
     }}
-    return {p}_roots[t] + (int32_t)t - c - 1;
+    return {"-c - 1" if folded else f"{p}_roots[t] + (int32_t)t - c - 1"};
 }}"""]
         reach = f"{p}_leaf(t, {xs})"
     else:
         leaves = a["leaf"]
-        defs = tree_arrays(model, p, thr_t)
+        defs = tree_arrays(treeutil.fold_leaves(a, payload) if folded else a, p, thr_t)
         defs.append(f"""static int32_t {p}_leaf(int32_t node, const {x_t} *{xs})
 {{
     while (node >= 0) {{
@@ -129,14 +133,16 @@ static int32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
     zero, one = ("0", "1") if integer else ("0.0f", "1.0f")
     pre = "    (void)scratch;\n" if integer else ""
     if model.family in ("tree", "forest") and model.classes:
-        defs.insert(-1, c_array(leaf_t, f"{p}_leaf_class", leaves, per_line=16))
+        if not folded:
+            defs.insert(-1, c_array(leaf_t, f"{p}_leaf_class", leaves, per_line=16))
+        vote = reach if folded else f"{p}_leaf_class[{reach}]"
         body = f"""{pre}    uint16_t t;
     uint16_t c;
     for (c = 0; c < {model.classes}; ++c) {{
         scores[c] = {zero};
     }}
     for (t = 0; t < {n_trees}; ++t) {{
-        scores[{p}_leaf_class[{reach}]] += {one};
+        scores[{vote}] += {one};
     }}"""
     elif model.family in ("tree", "forest"):
         defs.insert(-1, c_array(leaf_t, f"{p}_leaf_value", leaves, per_line=6 if leaf_t == "float" else 16))

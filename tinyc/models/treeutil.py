@@ -129,12 +129,27 @@ def tree_depths(arrays: dict[str, np.ndarray]) -> list[int]:
 # The emitter takes the smallest; the decisions, and so the golden model, are the same.
 
 
-def relative_children(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+def fold_leaves(arrays: dict[str, np.ndarray], payload: np.ndarray) -> dict[str, np.ndarray]:
+    """The pointer layout with each leaf reference ``c < 0`` replaced by
+    ``-1 - payload[leaf]`` (a vote tree's class): the walk ends on the payload itself
+    and no leaf array is stored."""
+    payload = np.asarray(payload, dtype=np.int64)
+
+    def fold(c):
+        c = np.asarray(c, dtype=np.int64)
+        return np.where(c >= 0, c, -1 - payload[np.maximum(-c - 1, 0)])
+
+    return {**arrays, "left": fold(arrays["left"]), "right": fold(arrays["right"]), "roots": fold(arrays["roots"])}
+
+
+def relative_children(arrays: dict[str, np.ndarray],
+                      payload: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """``(left, right)`` in the relative layout, or None when the trees are not
     stored in the order it needs: tree by tree, its root first and every internal
     child after its parent, its leaves in one run that starts at ``root + t`` (tree
     ``t`` with k internal nodes has k + 1 leaves). Trees built by scikit-learn and
-    joined by :func:`concat` are."""
+    joined by :func:`concat` are. With ``payload``, a leaf child is ``-1 - payload[leaf]``
+    instead (see :func:`fold_leaves`)."""
     left, right = arrays["left"].astype(np.int64), arrays["right"].astype(np.int64)
     rel = {"left": np.zeros(len(left), dtype=np.int64), "right": np.zeros(len(right), dtype=np.int64)}
     node_base = leaf_base = 0
@@ -160,7 +175,7 @@ def relative_children(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.nda
                     stack.append(c)
                 else:
                     leaves.append(-c - 1)
-                    rel[side][n] = -(-c - 1 - leaf_base) - 1
+                    rel[side][n] = -(-c - 1 - leaf_base) - 1 if payload is None else -1 - int(payload[-c - 1])
         k = len(internal)
         if sorted(internal) != list(range(node_base, node_base + k)) or \
                 sorted(leaves) != list(range(leaf_base, leaf_base + k + 1)):
@@ -170,18 +185,27 @@ def relative_children(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.nda
     return rel["left"], rel["right"]
 
 
-def layout_bytes(n_features: int, arrays: dict[str, np.ndarray], threshold_bytes: int, leaf_bytes: int) -> dict:
+def layout_bytes(n_features: int, arrays: dict[str, np.ndarray], threshold_bytes: int, leaf_bytes: int,
+                 payload: np.ndarray | None = None) -> dict:
+    """Bytes of each layout. ``payload``: leaf values small enough to stand in the
+    child references of the pointer and relative layouts (a vote tree's classes):
+    those layouts then store no leaf array."""
     n_int, n_leaf, n_trees = len(arrays["feature"]), len(arrays["leaf"]), len(arrays["roots"])
-    child = index_bytes(2 * max(n_int, n_leaf, 1))
     feat = index_bytes(n_features)
+    if payload is None:
+        child = index_bytes(2 * max(n_int, n_leaf, 1))
+        leaves = n_leaf * leaf_bytes
+    else:
+        child = signed_bytes(-1 - int(np.max(payload, initial=0)), max(n_int, 1))
+        leaves = 0
     root = n_trees * child
-    pointer = n_int * (feat + threshold_bytes + 2 * child) + n_leaf * leaf_bytes + root
-    rel = relative_children(arrays)
+    pointer = n_int * (feat + threshold_bytes + 2 * child) + leaves + root
+    rel = relative_children(arrays, payload)
     relative = None
     if rel is not None and n_int:
         both = np.concatenate(rel)
         relative = n_int * (feat + threshold_bytes + 2 * signed_bytes(int(both.min()), int(both.max()))) + \
-            n_leaf * leaf_bytes + root
+            leaves + root
     d = max(tree_depths(arrays), default=0)
     heap = n_trees * ((2**d - 1) * (feat + threshold_bytes) + 2**d * leaf_bytes) if d >= 1 else None
     return {"pointer": pointer, "relative": relative, "heap": heap, "depth": d}
@@ -200,9 +224,10 @@ def smallest_layout(sizes: dict) -> tuple[str, int]:
     return name, b
 
 
-def choose_layout(n_features: int, arrays, threshold_bytes: int, leaf_bytes: int) -> tuple[str, int]:
+def choose_layout(n_features: int, arrays, threshold_bytes: int, leaf_bytes: int,
+                  payload: np.ndarray | None = None) -> tuple[str, int]:
     """("heap", depth), ("relative", 0) or ("pointer", 0): the smallest layout."""
-    b = layout_bytes(n_features, arrays, threshold_bytes, leaf_bytes)
+    b = layout_bytes(n_features, arrays, threshold_bytes, leaf_bytes, payload)
     name, _ = smallest_layout(b)
     return name, (b["depth"] if name == "heap" else 0)
 
@@ -240,11 +265,17 @@ def node_bytes(n_features: int, n_internal: int, n_leaves: int, quant: str) -> i
     return index_bytes(n_features) + threshold + 2 * child
 
 
+def vote_payload(model) -> np.ndarray | None:
+    """A vote tree's leaf classes, which the pointer and relative layouts fold into the
+    child references; None for trees with value leaves."""
+    return model.arrays["leaf"] if model.family in ("tree", "forest") and model.classes else None
+
+
 def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int, extra_ops: int = 0) -> Cost:
     quant = effective_quant(family, quant)
     a = model.arrays
     threshold = 4 if quant == "float32" else VALUE_BYTES[quant]
-    weights = smallest_layout(layout_bytes(model.n_features, a, threshold, leaf_bytes))[1]
+    weights = smallest_layout(layout_bytes(model.n_features, a, threshold, leaf_bytes, vote_payload(model)))[1]
     if quant != "float32":  # the input map of the features the trees split on (and their column ids)
         if model.qinfo:
             used = len(a["in_cols"]) if "in_cols" in a else 0
