@@ -24,18 +24,23 @@ from ..models import treeutil
 from .cgen import c_array, c_float, int_type
 
 
-def tree_arrays(a: dict, p: str, threshold_type: str) -> list[str]:
-    """The pointer layout's node arrays."""
+def tree_arrays(a: dict, p: str, threshold_type: str, child_t: str | None = None) -> list[str]:
+    """The node arrays of the pointer and relative layouts. ``child_t``: the type of the
+    (relative) children; by default one type holds children and roots (pointer)."""
     n_int = len(a["feature"])
-    refs = np.concatenate([a["left"], a["right"], a["roots"]])
-    child_t = int_type(min(int(refs.min(initial=0)), -1), max(n_int, 1))
+
+    def refs_type(refs) -> str:
+        return int_type(min(int(refs.min(initial=0)), -1), max(n_int, 1))
+
+    roots_t = refs_type(a["roots"]) if child_t else None
+    child_t = child_t or refs_type(np.concatenate([a["left"], a["right"], a["roots"]]))
     feat_t = int_type(0, max(int(a["feature"].max(initial=0)), 0))
     return [
         c_array(feat_t, f"{p}_feature", a["feature"], per_line=16),
         c_array(threshold_type, f"{p}_threshold", a["threshold"], per_line=6 if threshold_type == "float" else 12),
         c_array(child_t, f"{p}_left", a["left"], per_line=12),
         c_array(child_t, f"{p}_right", a["right"], per_line=12),
-        c_array(child_t, f"{p}_roots", a["roots"], per_line=12),
+        c_array(roots_t or child_t, f"{p}_roots", a["roots"], per_line=12),
     ]
 
 
@@ -95,14 +100,8 @@ static uint32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
         rel_t = int_type(int(both.min()), int(both.max()))
         roots = treeutil.fold_leaves(a, payload)["roots"] if folded else a["roots"]
         leaf_doc = "" if folded else ", leaves from roots[t] + t on"
-        defs = [c_array(int_type(0, max(int(a["feature"].max(initial=0)), 0)), f"{p}_feature", a["feature"],
-                        per_line=16),
-                c_array(thr_t, f"{p}_threshold", a["threshold"], per_line=6 if thr_t == "float" else 12),
-                c_array(rel_t, f"{p}_left", left, per_line=12),
-                c_array(rel_t, f"{p}_right", right, per_line=12),
-                c_array(int_type(min(int(roots.min(initial=0)), -1), max(len(a["feature"]), 1)), f"{p}_roots", roots,
-                        per_line=12),
-                f"""/* tree t: internal nodes from roots[t] on{leaf_doc}; a child c > 0 is the internal
+        defs = tree_arrays({**a, "left": left, "right": right, "roots": roots}, p, thr_t, rel_t)
+        defs += [f"""/* tree t: internal nodes from roots[t] on{leaf_doc}; a child c > 0 is the internal
  * node c places further, c < 0 {"is the class -c - 1" if folded else "is the tree's leaf -c - 1"}
  * (roots[t] < 0: the tree is the single leaf -roots[t] - 1) */
 static int32_t {p}_leaf(uint32_t t, const {x_t} *{xs})

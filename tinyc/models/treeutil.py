@@ -174,8 +174,9 @@ def relative_children(arrays: dict[str, np.ndarray],
                     rel[side][n] = c - n
                     stack.append(c)
                 else:
-                    leaves.append(-c - 1)
-                    rel[side][n] = -(-c - 1 - leaf_base) - 1 if payload is None else -1 - int(payload[-c - 1])
+                    leaf = -c - 1
+                    leaves.append(leaf)
+                    rel[side][n] = -1 - (leaf - leaf_base if payload is None else int(payload[leaf]))
         k = len(internal)
         if sorted(internal) != list(range(node_base, node_base + k)) or \
                 sorted(leaves) != list(range(leaf_base, leaf_base + k + 1)):
