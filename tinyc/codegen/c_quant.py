@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from ..quant.dense import TANH_STEP_SHIFT, n_layers, tanh_table
 from ..quant.fixedpoint import RANGES
-from ..quant.inputs import stored_maps
+from ..quant.inputs import reads_every_feature, stored_maps
 from . import c_trees
-from .cgen import c_array, int_type
+from .cgen import NON_FINITE_BITS, c_array, int_type
 
 
 def qtype(mode: str) -> str:
@@ -53,9 +53,8 @@ def emit_encoder(model, p: str) -> str:
     if "in_cols" in a:  # only the features the trees split on are encoded
         defs.append(c_array(int_type(0, model.n_features - 1), f"{p}_input_column", a["in_cols"], per_line=16))
         source = f"x + {p}_input_column[k]"
-    finite_check = ("" if "in_cols" in a else  # with a column index, every feature was checked before
-                    "        if ((u & 0x7F800000u) == 0x7F800000u) {\n            return 0;  /* NaN or infinite */\n"
-                    "        }\n")
+    finite_check = ("" if not reads_every_feature(model) else  # else every feature was checked before
+                    f"        if ({NON_FINITE_BITS}) {{\n            return 0;  /* NaN or infinite */\n        }}\n")
     defs.append(f"""/* code = clamp({qmin} + (((v - l) * m) >> 40)): v is x in units of 2^-e, taken
  * from the float's bits with shifts (no floating-point arithmetic) */
 static int {p}_encode(const float *x, {p}_input_t *q)

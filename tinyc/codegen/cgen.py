@@ -16,6 +16,10 @@ _Generic _Noreturn _Static_assert _Thread_local
 """.split())
 
 
+# the C test that a float's bits (in a uint32_t ``u``) are NaN or infinite: exponent all ones
+NON_FINITE_BITS = "(u & 0x7F800000u) == 0x7F800000u"
+
+
 def is_c_identifier(name: str) -> bool:
     """
     >>> is_c_identifier("wine_v2"), is_c_identifier("2wine"), is_c_identifier("int")

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..quant.inputs import reads_every_feature
 from ..spec.ir import Task
 from . import c_centroid, c_dense, c_quant, c_signal, c_trees
-from .cgen import c_comment, c_float, c_string
+from .cgen import NON_FINITE_BITS, c_comment, c_float, c_string
 
 EMITTERS = {
     "linear": c_dense.emit,
@@ -72,7 +73,7 @@ def all_finite_source(p: str) -> str:
     for (i = 0; i < n; ++i) {{
         uint32_t u;
         memcpy(&u, v + i, sizeof u);
-        if ((u & 0x7F800000u) == 0x7F800000u) {{
+        if ({NON_FINITE_BITS}) {{
             return 0;
         }}
     }}
@@ -205,7 +206,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
             "    }",
             '    return "unknown status";',
             "}", ""]
-    if not quantized or "in_cols" in model.arrays or frontend:  # an integer encoder checks what it reads
+    if not quantized or not reads_every_feature(model) or frontend:  # an integer encoder checks what it reads
         src += [all_finite_source(p), ""]
     if quantized:
         src += integer_api_source(model, p, body, classification, k_out)
@@ -368,7 +369,7 @@ def integer_api_source(model, p: str, body: str, classification: bool, k_out: in
            # the encoder checks what it reads; features it does not read are checked first
            *([f"    if (!{p}_all_finite(x, {P}_N_FEATURES)) {{",
               f"        return {P}_ERR_INPUT;",
-              "    }"] if "in_cols" in model.arrays else []),
+              "    }"] if not reads_every_feature(model) else []),
            f"    return {p}_encode(x, q) ? {P}_OK : {P}_ERR_INPUT;",
            "}", "",
            f"{p}_status {p}_scores_qr(const {p}_input_t *q, int32_t *scores, void *scratch_mem)",

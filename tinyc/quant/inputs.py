@@ -99,6 +99,12 @@ def codes(X: np.ndarray, maps: dict, mode: str) -> np.ndarray:
     return np.where(d < 0, qmin, np.where(h > qmax - qmin, qmax, qmin + h)).astype(np.int64)
 
 
+def reads_every_feature(model) -> bool:
+    """Whether the codes cover every feature (trees may encode only those they split on);
+    the encoder then checks every input for NaN/infinity as it reads it."""
+    return "in_cols" not in model.arrays
+
+
 def columns(model) -> np.ndarray:
     """The feature each input code stands for (trees encode only the features they split on)."""
     a = model.arrays
