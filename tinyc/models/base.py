@@ -240,8 +240,9 @@ INPUT_MAP_BYTES = 9
 
 def input_map_bytes(model, n_codes: int) -> int:
     """Flash of an integer model's input maps: what it stores (codes with equal
-    maps share one entry), or one map per code for a float model costed as integer."""
-    if not model.qinfo:
+    maps share one entry), or one map per code for a float model costed as integer
+    (or no model yet: an estimate from hyperparameters)."""
+    if model is None or not model.qinfo:
         return INPUT_MAP_BYTES * n_codes
     from ..quant.inputs import stored_map_bytes
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from .base import INPUT_MAP_BYTES, input_map_bytes, STACK_BYTES, VALUE_BYTES, Cost, Family, Model, Problem, cycles_per_mac, effective_quant, input_bytes, \
+from .base import input_map_bytes, STACK_BYTES, VALUE_BYTES, Cost, Family, Model, Problem, cycles_per_mac, effective_quant, input_bytes, \
     register, standardize, suggest
 
 
@@ -59,14 +59,13 @@ class CentroidFamily(Family):
             out[:, c] = a["const"][c] - acc
         return out
 
-    def _cost(self, k: int, d: int, shared: bool, caps, quant: str, map_bytes: int | None = None) -> Cost:
+    def _cost(self, k: int, d: int, shared: bool, caps, quant: str, model: Model | None = None) -> Cost:
         quant = effective_quant(self, quant)
         vb = VALUE_BYTES[quant]
         if quant == "float32":
             weights = k * d * vb + (d if shared else k * d) * vb + k * 4
         else:  # centre codes, int16 weights, int32 constants, int16 multiplier + shift, input map
-            weights = k * d * vb + (d if shared else k * d) * 2 + k * (4 + 3) + \
-                (INPUT_MAP_BYTES * d if map_bytes is None else map_bytes)
+            weights = k * d * vb + (d if shared else k * d) * 2 + k * (4 + 3) + input_map_bytes(model, d)
         code = self.code_size(caps, quant)
         ops = 2 * k * d
         ram = input_bytes(d, quant) + 4 * k + STACK_BYTES
@@ -77,8 +76,7 @@ class CentroidFamily(Family):
 
     def cost(self, model: Model, caps, quant: str):
         a = model.arrays
-        return self._cost(len(a["const"]), model.n_features, a["weights"].shape[0] == 1, caps, quant,
-                          input_map_bytes(model, model.n_features))
+        return self._cost(len(a["const"]), model.n_features, a["weights"].shape[0] == 1, caps, quant, model)
 
     def describe(self, model: Model) -> str:
         return f"centroid ({model.params['kind']}), {len(model.arrays['const'])} classes"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from .base import INPUT_MAP_BYTES, STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles_per_mac, effective_quant, \
+from .base import STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles_per_mac, effective_quant, \
     input_bytes, input_map_bytes
 
 
@@ -48,7 +48,7 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
             {"float32": 0, "int8": 3, "int16": 5}[quant] * n_out
     code = family.code_size(caps, quant, task)
     if quant != "float32":
-        weights += INPUT_MAP_BYTES * sizes[0] if model is None else input_map_bytes(model, sizes[0])
+        weights += input_map_bytes(model, sizes[0])
         if activation == "tanh" and len(sizes) > 2:
             weights += 257 * 2  # the interpolated tanh table
     elif activation == "tanh" and len(sizes) > 2:
