@@ -207,9 +207,10 @@ def layout_bytes(n_features: int, arrays: dict[str, np.ndarray], threshold_bytes
         both = np.concatenate(rel)
         relative = n_int * (feat + threshold_bytes + 2 * signed_bytes(int(both.min()), int(both.max()))) + \
             leaves + root
-    d = max(tree_depths(arrays), default=0)
+    depths = tree_depths(arrays)
+    d = max(depths, default=0)
     heap = n_trees * ((2**d - 1) * (feat + threshold_bytes) + 2**d * leaf_bytes) if d >= 1 else None
-    return {"pointer": pointer, "relative": relative, "heap": heap, "depth": d}
+    return {"pointer": pointer, "relative": relative, "heap": heap, "depth": d, "compares": sum(depths)}
 
 
 def signed_bytes(lo: int, hi: int) -> int:
@@ -276,7 +277,8 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int
     quant = effective_quant(family, quant)
     a = model.arrays
     threshold = 4 if quant == "float32" else VALUE_BYTES[quant]
-    weights = smallest_layout(layout_bytes(model.n_features, a, threshold, leaf_bytes, vote_payload(model)))[1]
+    sizes = layout_bytes(model.n_features, a, threshold, leaf_bytes, vote_payload(model))
+    weights = smallest_layout(sizes)[1]
     if quant != "float32":  # the input map of the features the trees split on (and their column ids)
         if model.qinfo:
             used = len(a["in_cols"]) if "in_cols" in a else 0
@@ -286,7 +288,7 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int
             weights += input_map_bytes(model, used) + (index_bytes(model.n_features) * used
                                                        if used < model.n_features else 0)
     code = family.code_size(caps, quant, model.task)
-    ops = depth(a)
+    ops = sizes["compares"]  # depth(a), from the walk layout_bytes already made
     cycles = int(ops * cycles_per_compare(caps, quant) + extra_ops * 4)
     ram = input_bytes(model.n_features, quant) + scratch + STACK_BYTES
     return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops + extra_ops, cycles=cycles)
