@@ -1,7 +1,7 @@
 """Integer models: the integer entry points of the generated C compute the
 numpy golden model's integer scores exactly, on the host and on an emulated
 Cortex-M0+; an int8 Cortex-M0+ build used through them links no soft-float
-routine; quantization costs little accuracy on real data."""
+routine (and, but for the centroid family, no 64-bit one); quantization costs little accuracy on real data."""
 import shutil
 import subprocess
 from pathlib import Path
@@ -81,11 +81,17 @@ def test_int8_cortex_m0plus_links_no_soft_float_and_matches(case, emitted, tmp_p
     entry = "m_predict_q" if case.classification else "m_predict_value_q"
     linked = _routines_linked(tmp_path, folder, backend, entry)
     assert not [u for u in linked if u.startswith(("__aeabi_f", "__aeabi_d"))], linked
+    # 32-bit arithmetic only (Armv6-M has no 32x32->64 multiply): the encoder, the trees and
+    # the int8 dense kernel call no 64-bit routine; the centroid's distance sums are 64-bit
+    wide = [u for u in linked if u in ("__aeabi_lmul", "__aeabi_llsl", "__aeabi_lasr", "__aeabi_llsr")]
+    assert bool(wide) == (case.model.family == "centroid"), linked
     # through the float entry point, the encoder is integer arithmetic too: a classifier's
     # predict (float features -> class) links none either; a regressor's float value needs
     # int32-to-float and a multiply (so the check can fail)
     via_float = toolchain.measure(folder, "m", backend.cflags)
     assert via_float.soft_float == (not case.classification), via_float.library_symbols
+    if case.classification and case.model.family != "centroid":  # nothing from any library, memcpy included
+        assert via_float.library_bytes == 0, via_float.library_symbols
     elf = emulator.build_image(folder, "m", case.X, case.classification, "cortex-m0plus", tmp_path / "img",
                                driver=integer_driver(case, Q))
     decision, scores = parse(emulator.run_qemu(elf, "cortex-m0plus"))

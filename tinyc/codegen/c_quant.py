@@ -9,10 +9,10 @@ computes exactly what :mod:`tinyc.quant` computes in numpy.
 from __future__ import annotations
 
 from ..quant.dense import TANH_STEP_SHIFT, n_layers, tanh_table
-from ..quant.fixedpoint import RANGES
-from ..quant.inputs import reads_every_feature, stored_maps
+from ..quant.fixedpoint import RANGES, SPLIT_SHIFT
+from ..quant.inputs import d_max, reads_every_feature, stored_maps
 from . import c_trees
-from .cgen import NON_FINITE_BITS, c_array, int_type
+from .cgen import NON_FINITE_BITS, c_array, float_bits, int_type
 
 
 def qtype(mode: str) -> str:
@@ -42,8 +42,9 @@ def emit_encoder(model, p: str) -> str:
     table, index = stored_maps(model)
     defs = [c_array("int8_t", f"{p}_input_e", table["in_e"], per_line=16, static=False),
             c_array("int32_t", f"{p}_input_l", table["in_l"], per_line=8, static=False),
-            c_array("uint32_t", f"{p}_input_m", table["in_m"], per_line=8, static=False)]
-    source = "x + k"
+            c_array("uint16_t", f"{p}_input_m", table["in_m"], per_line=12, static=False),
+            c_array("uint8_t", f"{p}_input_s", table["in_s"], per_line=16, static=False)]
+    source = "x[k]"
     m = "k"
     if len(table["in_l"]) == 1 and model.n_features > 1:  # one map shared by every feature
         m = "0"
@@ -52,11 +53,12 @@ def emit_encoder(model, p: str) -> str:
         m = f"{p}_input_map[k]"
     if "in_cols" in a:  # only the features the trees split on are encoded
         defs.append(c_array(int_type(0, model.n_features - 1), f"{p}_input_column", a["in_cols"], per_line=16))
-        source = f"x + {p}_input_column[k]"
+        source = f"x[{p}_input_column[k]]"
     finite_check = ("" if not reads_every_feature(model) else  # else every feature was checked before
                     f"        if ({NON_FINITE_BITS}) {{\n            return 0;  /* NaN or infinite */\n        }}\n")
-    defs.append(f"""/* code = clamp({qmin} + (((v - l) * m) >> 40)): v is x in units of 2^-e, taken
- * from the float's bits with shifts (no floating-point arithmetic) */
+    dmax = d_max(mode)
+    defs.append(f"""/* code = clamp({qmin} + ((min(v - l, {dmax}) * m) >> s)): v is x in units of 2^-e,
+ * taken from the float's bits with shifts (no floating-point, no 64-bit arithmetic) */
 static int {p}_encode(const float *x, {p}_input_t *q)
 {{
     uint16_t k;
@@ -66,8 +68,7 @@ static int {p}_encode(const float *x, {p}_input_t *q)
         uint32_t mag;
         int32_t sh;
         int32_t d;
-        memcpy(&u, {source}, sizeof u);
-{finite_check}        sh = (int32_t)((u >> 23) & 0xFFu);
+{float_bits(source, "        ")}{finite_check}        sh = (int32_t)((u >> 23) & 0xFFu);
         mag = u & 0x7FFFFFu;
         if (sh == 0) {{
             sh = 1;
@@ -88,9 +89,9 @@ static int {p}_encode(const float *x, {p}_input_t *q)
         if (d < 0) {{
             q[k] = {qmin};
         }} else {{
-            uint64_t h = (uint32_t)d;
-            h *= {p}_input_m[j];  /* < 2^63 */
-            h >>= 40;
+            uint32_t h = d > {dmax} ? {dmax}u : (uint32_t)d;
+            h *= {p}_input_m[j];  /* < 2^32 */
+            h >>= {p}_input_s[j];
             if (h > {qmax - qmin}u) {{
                 q[k] = {qmax};
             }} else {{
@@ -118,6 +119,7 @@ def _dense(model, p: str) -> tuple[str, str, int]:
     qt = qtype(mode)
     acct = "int32_t" if mode == "int8" else "int64_t"
     mt = "int16_t" if mode == "int8" else "int32_t"  # requantization multipliers
+    rt = "int32_t" if mode == "int8" else "int64_t"  # a requantized accumulator (int8: requant32)
     act = model.qinfo["activation"]
     n = n_layers(model)
     a = model.arrays
@@ -141,7 +143,7 @@ def _dense(model, p: str) -> tuple[str, str, int]:
     return ({qt})(r < {qmin} ? {qmin} : (r > {qmax} ? {qmax} : r));"""
     if n > 1:
         defs.append(f"""/* the hidden activation ({act}) of a requantized accumulator */
-static {qt} {p}_activate(int64_t r)
+static {qt} {p}_activate({rt} r)
 {{
 {activate}
 }}""")
@@ -169,8 +171,18 @@ static {qt} {p}_activate(int64_t r)
 #else
 #define {P}_SIMD 0
 #endif""")
-    defs.append(f"""/* one neuron: B + sum W[i] * in[i], requantized by M / 2^S */
-static int64_t {p}_neuron(const {qt} *in, uint16_t n_in, const {qt} *w, {acct} acc, int32_t m, uint8_t s)
+    if mode == "int8":
+        requant = f"""    if (s < {SPLIT_SHIFT}) {{  /* a gain of 1/2 or more (hidden layers): the activation saturates beyond 2^16 */
+        acc = acc < -65536 ? -65536 : (acc > 65535 ? 65535 : acc);
+        return {P}_FLOOR_SHIFT(acc * m + ((int32_t)1 << (s - 1)), s);
+    }}
+    /* floor(acc * m / 2^15) from the two 16-bit halves of acc (|acc| < 2^30, m < 2^15) */
+    acc = {P}_FLOOR_SHIFT(acc, 16) * m * 2 + (int32_t)((((uint32_t)acc & 0xFFFFu) * (uint32_t)m) >> 15);
+    return {P}_FLOOR_SHIFT(acc + ((int32_t)1 << (s - {SPLIT_SHIFT})), s - 15);"""
+    else:
+        requant = f"    return {P}_FLOOR_SHIFT((int64_t)acc * m + ((int64_t)1 << (s - 1)), s);"
+    defs.append(f"""/* one neuron: B + sum W[i] * in[i], requantized by M / 2^S ({"32" if mode == "int8" else "64"}-bit arithmetic) */
+static {rt} {p}_neuron(const {qt} *in, uint16_t n_in, const {qt} *w, {acct} acc, int32_t m, uint8_t s)
 {{
     uint16_t i = 0;
 #if {P}_SIMD
@@ -181,7 +193,7 @@ static int64_t {p}_neuron(const {qt} *in, uint16_t n_in, const {qt} *w, {acct} a
     for (; i < n_in; ++i) {{
         acc += ({acct})((int32_t)w[i] * in[i]);
     }}
-    return {P}_FLOOR_SHIFT((int64_t)acc * m + ((int64_t)1 << (s - 1)), s);
+{requant}
 }}""")
     widest = max([a[f"W{i}"].shape[0] for i in range(n - 1)], default=0)
     # one loop over a table of layers: the same code for any depth (GCC would otherwise
@@ -200,18 +212,19 @@ static int64_t {p}_neuron(const {qt} *in, uint16_t n_in, const {qt} *w, {acct} a
 static const {p}_layer_t {p}_layers[{n}] = {{
     {rows}
 }};""")
+    score = "r" if mode == "int8" else "(int32_t)(r < INT32_MIN ? INT32_MIN : (r > INT32_MAX ? INT32_MAX : r))"
     store = f"""            if (l + 1 < {n}) {{
                 dst[o] = {p}_activate(r);
             }} else {{
-                scores[o] = (int32_t)(r < INT32_MIN ? INT32_MIN : (r > INT32_MAX ? INT32_MAX : r));
-            }}""" if n > 1 else """            scores[o] = (int32_t)(r < INT32_MIN ? INT32_MIN : (r > INT32_MAX ? INT32_MAX : r));"""
+                scores[o] = {score};
+            }}""" if n > 1 else f"""            scores[o] = {score};"""
     body = f"""    const {qt} *src = q;
     uint16_t l, o;
     for (l = 0; l < {n}; ++l) {{
         const {p}_layer_t *L = &{p}_layers[l];
         {qt} *dst = scratch + (l % 2u) * {widest}u;
         for (o = 0; o < L->n_out; ++o) {{
-            int64_t r = {p}_neuron(src, L->n_in, L->W + (uint32_t)o * L->n_in, L->B[o], L->M[o], L->S[o]);
+            {rt} r = {p}_neuron(src, L->n_in, L->W + (uint32_t)o * L->n_in, L->B[o], L->M[o], L->S[o]);
 {store}
         }}
         src = dst;

@@ -20,6 +20,14 @@ _Generic _Noreturn _Static_assert _Thread_local
 NON_FINITE_BITS = "(u & 0x7F800000u) == 0x7F800000u"
 
 
+def float_bits(src: str, indent: str) -> str:
+    """C lines that put the bits of the float ``src`` into ``uint32_t u`` through a union
+    (C99 TC3 6.5.2.3): a load, where memcpy from a pointer becomes a call to the
+    library's memcpy on Armv6-M (144 bytes of flash on a Cortex-M0+)."""
+    return (f"{indent}union {{\n{indent}    float f;\n{indent}    uint32_t u;\n{indent}}} bits;\n"
+            f"{indent}bits.f = {src};\n{indent}u = bits.u;\n")
+
+
 def is_c_identifier(name: str) -> bool:
     """
     >>> is_c_identifier("wine_v2"), is_c_identifier("2wine"), is_c_identifier("int")

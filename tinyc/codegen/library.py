@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from ..quant.inputs import reads_every_feature
 from ..spec.ir import Task
 from . import c_centroid, c_dense, c_quant, c_signal, c_trees
-from .cgen import NON_FINITE_BITS, c_comment, c_float, c_string
+from .cgen import NON_FINITE_BITS, c_comment, c_float, c_string, float_bits
 
 EMITTERS = {
     "linear": c_dense.emit,
@@ -66,14 +66,13 @@ def banner(prov: Provenance, what: str) -> str:
 def all_finite_source(p: str) -> str:
     """``<p>_all_finite(v, n)``: whether no value is NaN or infinite, from the
     exponent bits (no floating-point compare: nothing from soft-float on a core
-    without FPU; needs <string.h>)."""
+    without FPU)."""
     return f"""static int {p}_all_finite(const float *v, uint16_t n)
 {{
     uint16_t i;
     for (i = 0; i < n; ++i) {{
         uint32_t u;
-        memcpy(&u, v + i, sizeof u);
-        if ({NON_FINITE_BITS}) {{
+{float_bits("v[i]", "        ")}        if ({NON_FINITE_BITS}) {{
             return 0;
         }}
     }}
@@ -312,7 +311,7 @@ def integer_api_header(model, p: str, features) -> list[str]:
     import numpy as np
 
     from ..quant.fixedpoint import RANGES
-    from ..quant.inputs import affine, columns, maps_of, stored_maps
+    from ..quant.inputs import affine, columns, d_max, maps_of, stored_maps
 
     P = p.upper()
     mode = model.quant
@@ -343,10 +342,12 @@ def integer_api_header(model, p: str, features) -> list[str]:
             f"#define {P}_INPUT_MAX ({qmax})",
             "/* a float score (or regression value) is an int32 score times this */",
             f"#define {P}_SCORE_SCALE {c_float(model.qinfo['score_scale'])}",
-            f"/* the maps ({shared_by}): v = x * 2^e (truncated), code = {qmin} + (((v - l) * m) >> 40) */",
+            f"/* the maps ({shared_by}): v = x * 2^e (truncated), code = {qmin} + ((min(v - l, "
+            f"{d_max(mode)}) * m) >> s), clamped to the code range (a value below l gets {qmin}) */",
             f"extern const int8_t {p}_input_e[{n_maps}];",
             f"extern const int32_t {p}_input_l[{n_maps}];",
-            f"extern const uint32_t {p}_input_m[{n_maps}];",
+            f"extern const uint16_t {p}_input_m[{n_maps}];",
+            f"extern const uint8_t {p}_input_s[{n_maps}];",
             *([f"extern const uint8_t {p}_input_map[{n_codes}];"] if index is not None else []),
             "/* the codes of a float feature vector (ERR_INPUT for NaN or infinite) */",
             f"{p}_status {p}_quantize_input(const float *x, {p}_input_t *q);",

@@ -205,7 +205,8 @@ class Family:
         if quant != "float32" and self.int_code_bytes is not None:
             base = self.int_code_bytes
             if caps.fpu == "none":
-                base += INT_SOFT_BYTES[isa][self.int_kind]
+                soft = INT_SOFT_BYTES[isa][self.int_kind]
+                base += soft[quant] if isinstance(soft, dict) else soft
                 if task == Task.regression:  # the float value: int32 to float, times the scale
                     base += INT_VALUE_SOFT_BYTES[isa]
             return base
@@ -225,17 +226,19 @@ class Family:
 # (measured): add and compare ("base"; "cmp" of it is compare alone), multiply and
 # subtract add more; ARMv6-M (Thumb-1) gets the generic C versions, Thumb-2 cores the
 # smaller assembly ones
-SOFT_FLOAT_BYTES = {"thumb1": {"base": 1400, "cmp": 418, "mul": 630, "sub": 800},
+SOFT_FLOAT_BYTES = {"thumb1": {"base": 1256, "cmp": 418, "mul": 630, "sub": 800},
                     "thumb2": {"base": 770, "cmp": 340, "mul": 420, "sub": 0}}
 # a float classifier's prediction entry point beyond its scores (measured)
 CLASS_ENTRY_BYTES = {"thumb1": 150, "thumb2": 70}
 # what an integer model's prediction takes from libgcc without FPU (measured): the
-# input encoder and the kernels use integers only, Thumb-1 calls the 64-bit multiply
-# and shifts; a regressor's float value adds int32-to-float and a float multiply
-INT_SOFT_BYTES = {"thumb1": {"trees": 236, "dense": 288}, "thumb2": {"trees": 0, "dense": 0}}
+# input encoder, the trees and the int8 dense kernel use 32-bit integers only; on
+# Thumb-1 the int16 dense kernel and the centroid kernel call the 64-bit multiply and
+# shifts. A regressor's float value adds int32-to-float and a float multiply
+INT_SOFT_BYTES = {"thumb1": {"trees": 0, "dense": {"int8": 0, "int16": 144}, "centroid": 120},
+                  "thumb2": {"trees": 0, "dense": 0, "centroid": 0}}
 INT_VALUE_SOFT_BYTES = {"thumb1": 848, "thumb2": 900}
 # an integer model's per-feature input map (scale, offset, multiplier: tinyc.quant.inputs)
-INPUT_MAP_BYTES = 9
+INPUT_MAP_BYTES = 8
 
 
 def input_map_bytes(model, n_codes: int) -> int:

@@ -17,7 +17,7 @@ class CentroidFamily(Family):
     tasks = (Task.classification,)
     code_bytes = (195, 225)
     int_code_bytes = 630
-    int_kind = "dense"
+    int_kind = "centroid"
     float_ops = frozenset({"mul", "sub"})
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .fixedpoint import ACC_LIMIT, MULT_BITS, RANGES, NotQuantizable, check_range, multiplier, requant, \
-    round_half_away
+from .fixedpoint import ACC_LIMIT, MAX_SHIFT, MULT_BITS, RANGES, SPLIT_SHIFT, NotQuantizable, check_range, \
+    multiplier, requant, requant32, round_half_away
 from .inputs import affine, codes, fit_map
 
 TANH_IN_SHIFT = 12  # pre-activation grid 2**-12 (int16: range ±8)
@@ -83,6 +83,7 @@ def _quantize(model, mode: str, X: np.ndarray, lo_x: np.ndarray, hi_x: np.ndarra
 
     qmin, qmax = RANGES[mode]
     bits = MULT_BITS[mode]
+    max_shift = MAX_SHIFT[mode]
     act = model.params.get("activation", "relu")
     layers = _layers(model)
     if mode == "int16" and max(W.shape[1] for W, _ in layers) > 1024:
@@ -111,19 +112,23 @@ def _quantize(model, mode: str, X: np.ndarray, lo_x: np.ndarray, hi_x: np.ndarra
         z_float = h_float @ W.T + b  # the float model's pre-activation, for calibration
         if last:
             top = float(np.max(np.abs(acc * s_w[None, :]))) if acc.size else 1.0
-            s_out = float(np.max(s_w))
+            # int8: every gain below 1/2 (shifts >= 16: requant32 is exact, no clamp)
+            s_out = float(np.max(s_w)) * (2.0 + 2.0**-12 if mode == "int8" else 1.0)
             while top / s_out >= 2**30:
                 s_out *= 2.0
-            ms = [multiplier(sw / s_out, bits) for sw in s_w]
+            ms = [multiplier(sw / s_out, bits, max_shift) for sw in s_w]
+            while mode == "int8" and min(s for _, s in ms) < SPLIT_SHIFT:
+                s_out *= 2.0
+                ms = [multiplier(sw / s_out, bits, max_shift) for sw in s_w]
             zeros.append(0)
         elif act == "tanh":
-            ms = [multiplier(sw * 2**TANH_IN_SHIFT, bits) for sw in s_w]
+            ms = [multiplier(sw * 2**TANH_IN_SHIFT, bits, max_shift) for sw in s_w]
             s_out = tanh_scale(mode)
             zeros.append(0)
         else:  # ReLU: [0, max] of the float activations onto the whole range
             hi = float(np.max(z_float)) if z_float.size else 1.0
             s_out = max(hi, 1e-12) / (qmax - qmin)
-            ms = [multiplier(sw / s_out, bits) for sw in s_w]
+            ms = [multiplier(sw / s_out, bits, max_shift) for sw in s_w]
             zeros.append(qmin)
         M = np.array([m for m, _ in ms], dtype=np.int64)
         S = np.array([s for _, s in ms], dtype=np.int64)
@@ -143,7 +148,7 @@ def _quantize(model, mode: str, X: np.ndarray, lo_x: np.ndarray, hi_x: np.ndarra
 
 def _activate(acc, M, S, mode, act, last, zero):
     qmin, qmax = RANGES[mode]
-    r = requant(acc, M[None, :], S[None, :])
+    r = (requant32 if mode == "int8" else requant)(acc, M[None, :], S[None, :])
     if last:
         return np.clip(r, *INT32)
     if act == "tanh":

@@ -1,21 +1,26 @@
 """Float features → integer codes, one affine map per feature, computed
-without floating point (a core without FPU links no soft-float routine for it).
+without floating point and without 64-bit arithmetic (a core without FPU links
+no soft-float or long-multiply routine for it).
 
-A map is three integers: ``e`` (a binary scale), ``l`` (the low end of the
-range in that scale) and ``m`` (codes per unit of the scale, times 2**40).
-For a float32 feature ``x`` with IEEE-754 sign, exponent ``ex`` and 24-bit
+A map is four integers: ``e`` (a binary scale), ``l`` (the low end of the
+range in that scale), ``m`` (a multiplier) and ``s`` (a right shift). For a
+float32 feature ``x`` with IEEE-754 sign, exponent ``ex`` and 24-bit
 significand ``sig``:
 
     v    = ±trunc(sig * 2**(ex - 150 + e))     from the bits, shifts only;
                                                |v| saturates at 2**30
     d    = v - l                               int32
-    code = QMIN if d < 0, else min(QMIN + ((d * m) >> 40), QMAX)
-                                               (one 32x32 -> 64-bit multiply)
+    code = QMIN if d < 0, else
+           min(QMIN + ((min(d, DMAX) * m) >> s), QMAX)
+                                               (one 32x32 -> 32-bit multiply:
+                                               DMAX * m < 2**32)
 
 ``e`` is chosen so that the calibration range is exact in ``v`` (|lo|, |hi|
-below 2**28 units). The code is ``floor((x - lo) * inv)`` (trees) or, with
-``l`` set half a code lower, ``round((x - lo) * inv)`` (dense models), for the
-effective ``lo`` and ``inv`` that :func:`affine` gives. It is monotone in
+below 2**28 units) and its width spans at most a quarter of ``DMAX`` units
+(room for the half code of rounding and for values above the range); ``m`` has
+``32 - log2(DMAX + 1)`` bits. The code is ``floor((x - lo) * inv)`` (trees) or,
+with ``l`` set half a code lower, ``round((x - lo) * inv)`` (dense models), for
+the effective ``lo`` and ``inv`` that :func:`affine` gives. It is monotone in
 ``x``: a tree's threshold, stored as its own code, compares with the code of
 ``x`` as ``x`` with the threshold, except inside the threshold's bin.
 """
@@ -25,12 +30,19 @@ import numpy as np
 
 from .fixedpoint import RANGES
 
-MAP_KEYS = ("in_e", "in_l", "in_m")
-MAP_BYTES = 9  # e (int8), l (int32), m (uint32)
+MAP_KEYS = ("in_e", "in_l", "in_m", "in_s")
+MAP_BYTES = 8  # e (int8), l (int32), m (uint16), s (uint8)
 RANGE_BITS = 28  # |lo|, |hi| < 2**28 units of the map's scale
 SATURATE_SHIFT = 6  # significands shifted further left than this saturate (|v| >= 2**30)
 E_LIMIT = 100  # |e| <= 100 (an int8), far beyond any real feature scale
-M_SHIFT = 40  # code = (d * m) >> 40: m has ~20 significant bits in int8 mode, ~28 in int16
+# d is clamped to 2**D_BITS - 1 before the multiply, m has 32 - D_BITS bits: int8 codes
+# get 2**14..2**15 units of v over the calibration range (64-128 per code) and a 16-bit
+# m; int16 codes 2**16..2**17 units (1-2 per code) and a 14-bit m
+D_BITS = {"int8": 16, "int16": 18}
+
+
+def d_max(mode: str) -> int:
+    return (1 << D_BITS[mode]) - 1
 
 
 def fit_map(lo: np.ndarray, hi: np.ndarray, mode: str, rounding: str, reserve_top: bool = False) -> dict:
@@ -40,26 +52,32 @@ def fit_map(lo: np.ndarray, hi: np.ndarray, mode: str, rounding: str, reserve_to
     qmin, qmax = RANGES[mode]
     if reserve_top:
         qmax -= 1
+    span = qmax - qmin
+    d_bits = D_BITS[mode]
+    m_bits = 32 - d_bits
     lo = np.atleast_1d(np.asarray(lo, dtype=np.float64))
     hi = np.atleast_1d(np.asarray(hi, dtype=np.float64))
     width = hi - lo
-    inv = np.where(width > 0, (qmax - qmin) / np.where(width > 0, width, 1.0), 0.0)
+    pos = width > 0
+    inv = np.where(pos, span / np.where(pos, width, 1.0), 0.0)
     big = np.maximum(np.abs(lo), np.abs(hi))
-    e = np.where(big > 0, RANGE_BITS - np.ceil(np.log2(np.where(big > 0, big, 1.0))), 0)
-    e = np.clip(e, -E_LIMIT, E_LIMIT).astype(np.int64)
+    e_mag = np.where(big > 0, RANGE_BITS - np.ceil(np.log2(np.where(big > 0, big, 1.0))), 0)
+    e_width = np.where(pos, d_bits - 2 - np.floor(np.log2(np.where(pos, width, 1.0))), e_mag)
+    e = np.clip(np.minimum(e_mag, e_width), -E_LIMIT, E_LIMIT).astype(np.int64)
     scale = np.ldexp(1.0, e)
-    start = lo - (np.where(inv > 0, 0.5 / np.where(inv > 0, inv, 1.0), 0.0) if rounding == "round" else 0.0)
+    start = lo - (np.where(pos, 0.5 / np.where(pos, inv, 1.0), 0.0) if rounding == "round" else 0.0)
     el = np.round(start * scale)
-    m = np.minimum(np.round(inv / scale * 2.0**M_SHIFT), 2.0**32 - 1)  # codes per unit, times 2**40
-    maps = {"in_e": e.astype(np.int8), "in_l": el.astype(np.int32), "in_m": m.astype(np.uint32)}
-    if reserve_top:  # rounding of l must not push hi onto the reserved top code
-        hi32 = hi.astype(np.float32)
-        for _ in range(8):
-            over = codes(hi32[None, :], maps, mode)[0] > qmax
-            if not over.any():
-                break
-            cut = np.maximum(maps["in_m"].astype(np.int64) >> 16, 1)
-            maps["in_m"] = np.where(over, maps["in_m"].astype(np.int64) - cut, maps["in_m"]).astype(np.uint32)
+    t = inv / scale  # codes per unit of v
+    s = np.where(t > 0, m_bits - 1 - np.floor(np.log2(np.where(t > 0, t, 1.0))), 0)
+    s = np.clip(s, 0, 31).astype(np.int64)
+    m = np.minimum(np.round(t * np.ldexp(1.0, s)), 2.0**m_bits - 1)
+    maps = {"in_e": e.astype(np.int8), "in_l": el.astype(np.int32), "in_m": m.astype(np.uint16),
+            "in_s": s.astype(np.uint8)}
+    if reserve_top:  # rounding of l and m must not push hi onto the reserved top code
+        d_hi = np.minimum(_diff(hi.astype(np.float32)[None, :], maps)[0], d_max(mode))
+        over = (d_hi > 0) & (codes(hi.astype(np.float32)[None, :], maps, mode)[0] > qmax)
+        fit = (((span + 1) << s) - 1) // np.maximum(d_hi, 1)  # the largest m with (d_hi * m) >> s <= span
+        maps["in_m"] = np.where(over, np.minimum(maps["in_m"], fit), maps["in_m"]).astype(np.uint16)
     return maps
 
 
@@ -75,17 +93,16 @@ def take(maps: dict, index) -> dict[str, np.ndarray]:
 def affine(maps: dict, rounding: str) -> tuple[np.ndarray, np.ndarray]:
     """``(lo, inv)`` float64: a code ``q`` stands for ``lo + (q - QMIN) / inv``."""
     e = np.asarray(maps["in_e"], dtype=np.int64)
-    inv = np.asarray(maps["in_m"], dtype=np.float64) * np.ldexp(1.0, e - M_SHIFT)
+    s = np.asarray(maps["in_s"], dtype=np.int64)
+    inv = np.asarray(maps["in_m"], dtype=np.float64) * np.ldexp(1.0, e - s)
     lo = np.asarray(maps["in_l"], dtype=np.float64) * np.ldexp(1.0, -e)
     if rounding == "round":  # l sits half a code below the value of code QMIN
         lo = lo + np.where(inv > 0, 0.5 / np.where(inv > 0, inv, 1.0), 0.0)
     return lo, inv
 
 
-def codes(X: np.ndarray, maps: dict, mode: str) -> np.ndarray:
-    """The codes the C computes for float32 rows ``X`` (int64 array), column j
-    with map j (or every column with a single map)."""
-    qmin, qmax = RANGES[mode]
+def _diff(X: np.ndarray, maps: dict) -> np.ndarray:
+    """``d = v - l`` as the C computes it for float32 rows ``X`` (int64 array)."""
     u = np.ascontiguousarray(X, dtype=np.float32).view(np.uint32).astype(np.int64)
     ex = (u >> 23) & 0xFF
     sig = np.where(ex == 0, u & 0x7FFFFF, (u & 0x7FFFFF) | 0x800000)
@@ -94,8 +111,15 @@ def codes(X: np.ndarray, maps: dict, mode: str) -> np.ndarray:
                    np.where(sh >= 0, sig << np.clip(sh, 0, SATURATE_SHIFT),
                             np.where(sh > -32, sig >> np.clip(-sh, 0, 31), 0)))
     v = np.where(u >> 31 == 1, -mag, mag)
-    d = v - np.asarray(maps["in_l"], dtype=np.int64)
-    h = (np.maximum(d, 0) * np.asarray(maps["in_m"], dtype=np.int64)) >> M_SHIFT  # < 2**63: exact in int64
+    return v - np.asarray(maps["in_l"], dtype=np.int64)
+
+
+def codes(X: np.ndarray, maps: dict, mode: str) -> np.ndarray:
+    """The codes the C computes for float32 rows ``X`` (int64 array), column j
+    with map j (or every column with a single map)."""
+    qmin, qmax = RANGES[mode]
+    d = _diff(X, maps)
+    h = (np.clip(d, 0, d_max(mode)) * np.asarray(maps["in_m"], dtype=np.int64)) >> np.asarray(maps["in_s"], np.int64)
     return np.where(d < 0, qmin, np.where(h > qmax - qmin, qmax, qmin + h)).astype(np.int64)
 
 
