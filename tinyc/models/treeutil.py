@@ -151,38 +151,63 @@ def relative_children(arrays: dict[str, np.ndarray],
     joined by :func:`concat` are. With ``payload``, a leaf child is ``-1 - payload[leaf]``
     instead (see :func:`fold_leaves`)."""
     left, right = arrays["left"].astype(np.int64), arrays["right"].astype(np.int64)
-    rel = {"left": np.zeros(len(left), dtype=np.int64), "right": np.zeros(len(right), dtype=np.int64)}
+    n = len(left)
+    # tree t's internal nodes [base[t], base[t] + k[t]), its leaves from base[t] + t
+    base, k = [], []
     node_base = leaf_base = 0
-    for t, root in enumerate(arrays["roots"]):
-        root = int(root)
-        if root < 0:
+    roots = [int(r) for r in arrays["roots"]]
+    ends = iter([r for r in roots if r >= 0][1:] + [n])  # where each tree's internal nodes end
+    for t, root in enumerate(roots):
+        if root < 0:  # a single leaf
             if -root - 1 != leaf_base:
                 return None
+            base.append(node_base)
+            k.append(0)
             leaf_base += 1
             continue
         if root != node_base or leaf_base != node_base + t:
             return None
-        internal, leaves = [], []
-        stack = [root]
-        while stack:
-            n = stack.pop()
-            internal.append(n)
-            for side, c in (("left", int(left[n])), ("right", int(right[n]))):
-                if c >= 0:
-                    if c <= n:
-                        return None
-                    rel[side][n] = c - n
-                    stack.append(c)
-                else:
-                    leaf = -c - 1
-                    leaves.append(leaf)
-                    rel[side][n] = -1 - (leaf - leaf_base if payload is None else int(payload[leaf]))
-        k = len(internal)
-        if sorted(internal) != list(range(node_base, node_base + k)) or \
-                sorted(leaves) != list(range(leaf_base, leaf_base + k + 1)):
+        size = next(ends) - root
+        if size < 1:
             return None
-        node_base += k
-        leaf_base += k + 1
+        base.append(root)
+        k.append(size)
+        node_base += size
+        leaf_base += size + 1
+    if node_base != n:
+        return None
+    trees = np.arange(len(k))
+    tree_of = np.repeat(trees, k)  # the tree of each internal node
+    lo_node, hi_node = np.asarray(base)[tree_of], np.asarray(base)[tree_of] + np.asarray(k)[tree_of]
+    lo_leaf = lo_node + tree_of
+    hi_leaf = lo_leaf + np.asarray(k)[tree_of] + 1
+    nodes = np.arange(n)
+    rel, parents = {}, np.zeros(n, dtype=np.int64)
+    leaf_refs = np.zeros(leaf_base, dtype=np.int64)
+    for side, c in (("left", left), ("right", right)):
+        inner = c >= 0
+        # an internal child follows its parent inside the parent's tree
+        if not ((c[inner] > nodes[inner]) & (c[inner] < hi_node[inner])).all():
+            return None
+        leaf = -c[~inner] - 1
+        if not ((leaf >= lo_leaf[~inner]) & (leaf < hi_leaf[~inner])).all():
+            return None
+        np.add.at(parents, c[inner], 1)
+        np.add.at(leaf_refs, leaf, 1)
+        out = np.empty(n, dtype=np.int64)
+        out[inner] = c[inner] - nodes[inner]
+        out[~inner] = -1 - (leaf - lo_leaf[~inner] if payload is None else np.asarray(payload, np.int64)[leaf])
+        rel[side] = out
+    # every node but a root has one parent (so each tree is reached from its root) and
+    # every leaf one parent
+    is_root = np.zeros(n, dtype=bool)
+    is_root[[b for b, size in zip(base, k) if size > 0]] = True
+    if not (parents == ~is_root).all():
+        return None
+    single = [-r - 1 for r in roots if r < 0]
+    leaf_refs[single] += 1
+    if not (leaf_refs == 1).all():
+        return None
     return rel["left"], rel["right"]
 
 
