@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import input_map_bytes, STACK_BYTES, VALUE_BYTES, Cost, cycles_per_compare, effective_quant, index_bytes, \
-    input_bytes
+from .base import FINITE_LOOP_BYTES, STACK_BYTES, VALUE_BYTES, Cost, column_index_bytes, cycles_per_compare, \
+    effective_quant, index_bytes, input_bytes, input_map_bytes
 
 
 def float32_floor(values: np.ndarray) -> np.ndarray:
@@ -304,15 +304,20 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int
     threshold = 4 if quant == "float32" else VALUE_BYTES[quant]
     sizes = layout_bytes(model.n_features, a, threshold, leaf_bytes, vote_payload(model))
     weights = smallest_layout(sizes)[1]
+    extra_code = 0
     if quant != "float32":  # the input map of the features the trees split on (and their column ids)
-        if model.qinfo:
-            used = len(a["in_cols"]) if "in_cols" in a else 0
-            weights += input_map_bytes(model, used) + index_bytes(model.n_features) * used
-        else:
+        if model.qinfo:  # as quantized: codes for the columns in_cols, or for every feature
+            used = len(a["in_cols"]) if "in_cols" in a else model.n_features
+        else:  # as quant.trees will choose
             used = max(len(np.unique(a["feature"])), 1)
-            weights += input_map_bytes(model, used) + (index_bytes(model.n_features) * used
-                                                       if used < model.n_features else 0)
-    code = family.code_size(caps, quant, model.task)
+            if input_map_bytes(None, used) + column_index_bytes(model.n_features, used) >= \
+                    input_map_bytes(None, model.n_features):
+                used = model.n_features
+        weights += input_map_bytes(model, used)
+        if used < model.n_features:  # column ids in flash, the finite check in code
+            weights += column_index_bytes(model.n_features, used) - FINITE_LOOP_BYTES
+            extra_code = FINITE_LOOP_BYTES
+    code = family.code_size(caps, quant, model.task) + extra_code
     ops = sizes["compares"]  # depth(a), from the walk layout_bytes already made
     cycles = int(ops * cycles_per_compare(caps, quant) + extra_ops * 4)
     ram = input_bytes(model.n_features, quant) + scratch + STACK_BYTES

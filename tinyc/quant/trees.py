@@ -13,7 +13,7 @@ import numpy as np
 
 from ..models import treeutil
 from .fixedpoint import RANGES, check_range, round_half_away
-from ..models.base import index_bytes
+from ..models.base import column_index_bytes
 from .inputs import codes, fit_map, map_bytes, maps_of, take
 
 INT32_MAX = 2**31 - 1
@@ -40,7 +40,7 @@ def quantize(model, mode: str, X: np.ndarray):
     every = fit_map(lo, hi, mode, "floor", reserve_top=True)
     only_used = take(every, used)
     if len(used) < model.n_features and \
-            map_bytes(only_used) + index_bytes(model.n_features) * len(used) < map_bytes(every):
+            map_bytes(only_used) + column_index_bytes(model.n_features, len(used)) < map_bytes(every):
         arrays = {**only_used, "in_cols": np.array(used, dtype=np.int32)}
         code_of = {f: k for k, f in enumerate(used)}
         feat = np.array([code_of[int(f)] for f in a["feature"]], dtype=np.int32)
