@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from .codegen.cgen import c_array
-from .toolchain import GCC, STRICT
+from .toolchain import GCC, STRICT, model_call
 
 QEMU = "qemu-system-arm"
 QEMU_HINT = "install the emulator: apt-get install qemu-system-arm"
@@ -214,7 +214,8 @@ BENCH_DRIVER = """#include <stdint.h>
 
 {rows}
 
-volatile float tinyc_sink;
+volatile float tinyc_out;
+volatile int32_t tinyc_class;
 volatile uint32_t tinyc_n_rows = TINYC_ROWS;  /* volatile: the loop is not folded away when 0 */
 
 int main(void)
@@ -224,8 +225,7 @@ int main(void)
         float x[{P}_N_FEATURES];
         float s[{P}_N_OUTPUTS];
         memcpy(x, &tinyc_rows[r * {P}_N_FEATURES], sizeof x);
-        (void){p}_scores(x, s);
-        tinyc_sink = s[0];
+        {call}
     }}
     return 0;
 }}
@@ -331,14 +331,18 @@ def _plugin(workdir: Path) -> Path:
     return lib
 
 
-def instructions_per_inference(folder: Path, name: str, X: np.ndarray, target: str, link_libm: bool = False) -> float:
-    """Guest instructions per call of the scores function: (count over N rows -
-    count over 0 rows) / N, counted by a TCG plugin (qemu has no cycle counter)."""
+def instructions_per_inference(folder: Path, name: str, X: np.ndarray, target: str, link_libm: bool = False,
+                               call: str | None = None) -> float:
+    """Guest instructions per prediction, the call whose flash :func:`toolchain.measure`
+    reports (``<name>_predict`` of a classifier or detector, ``<name>_predict_value`` of
+    a regressor): (count over N rows - count over 0 rows) / N, counted by a TCG plugin
+    (qemu has no cycle counter). ``call``: other C statements to count instead."""
     counts = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         plugin = _plugin(tmp)
-        driver = BENCH_DRIVER.format(p=name, P=name.upper(), rows=_rows_array(X))
+        driver = BENCH_DRIVER.format(p=name, P=name.upper(), rows=_rows_array(X),
+                                     call=(call or model_call(folder, name)).replace("\n", "\n        "))
         for n in (len(X), 0):
             elf = build_image(folder, name, X, False, target, tmp / f"n{n}", link_libm, driver=driver,
                               defines=(f"-DTINYC_ROWS={n}",))

@@ -149,10 +149,13 @@ def _library_symbols(elf: Path) -> tuple[str, ...]:
                                                           "__ieee", "__kernel")) or re.fullmatch(r"__\w+[sd]f\d", n)))
 
 
-def _model_call(folder: Path, name: str, types: dict, integer: bool) -> str:
-    """What the driver calls: the prediction a firmware makes (``<name>_predict`` of
-    a classifier: class index; ``<name>_predict_value`` of a regressor), or the integer
-    scores ``<name>_scores_q`` of an integer model."""
+def model_call(folder: Path, name: str, types: dict | None = None, integer: bool = False) -> str:
+    """C statements that make the prediction a firmware makes, on ``float x[]`` (with a
+    scores buffer ``s[]`` and volatile sinks ``tinyc_class``, ``tinyc_out`` in scope):
+    ``<name>_predict`` of a classifier (class index) or a detector (flag),
+    ``<name>_predict_value`` of a regressor; with ``integer``, the integer scores
+    ``<name>_scores_q`` of an integer model on codes ``x[]``. Read off the emitted header."""
+    types = types or {"fn": f"{name}_scores"}
     header = (folder / "include" / f"{name}.h").read_text()
     if not integer and f"{name}_status {name}_predict(const float *x" in header:
         return f"{{\n        int32_t c = 0;\n        (void){name}_predict(x, &c);\n        tinyc_class = c;\n    }}\n    (void)s;"
@@ -181,7 +184,7 @@ def measure(folder: Path, name: str, cflags: tuple[str, ...], link_libm: bool = 
         variants = ((("with", anomaly), ("without", "(void)x;\n    tinyc_out = s;\n    tinyc_flag = flag;\n    tinyc_blob[0] = 0u;"))
                     if anomaly is not None else
                     (("with", signal), ("without", "(void)x;")) if signal is not None else
-                    (("with", _model_call(folder, name, types, integer)),
+                    (("with", model_call(folder, name, types, integer)),
                      ("without", f"(void)x;\n    (void)s;\n    tinyc_out = {types['zero']};")))
         for variant, call in variants:
             drv = tmp / f"{variant}.c"

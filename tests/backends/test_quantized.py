@@ -98,6 +98,21 @@ def test_int8_cortex_m0plus_links_no_soft_float_and_matches(case, emitted, tmp_p
     assert len(decision) >= 100 and np.array_equal(scores, s) and np.array_equal(decision, pred)
 
 
+def test_instructions_are_counted_for_the_prediction_call(emitted):
+    """The latency figure of `tinyc verify` counts the call whose flash it reports,
+    ``m_predict``: for an int8 classifier on a Cortex-M0+ that is integer work only, while
+    ``m_scores`` also converts every score to float in soft-float."""
+    why = emulator.available("cortex-m0plus")
+    if why:
+        pytest.skip(why)
+    case = next(c for c in INTEGER if c.name == "wine_mlp_int8")
+    X = case.X[:8]
+    predict = emulator.instructions_per_inference(emitted[case.name], "m", X, "cortex-m0plus")
+    scores = emulator.instructions_per_inference(emitted[case.name], "m", X, "cortex-m0plus",
+                                                 call="(void)m_scores(x, s);\ntinyc_out = s[0];")
+    assert 0 < predict < scores - 3 * 20, (predict, scores)  # three int-to-float conversions and multiplies
+
+
 def _routines_linked(tmp: Path, folder: Path, backend, entry: str) -> list[str]:
     """Library routines (``__*`` symbols) in an image whose only use of the model is ``entry``."""
     drv = tmp / "only.c"

@@ -71,6 +71,6 @@ def test_input_maps_are_monotone_and_fit_32_bits(lo, frac, mode, rounding, reser
     assert q[0] == qmin and q[-1] == qmax
     inside = q[2:-2]
     # the calibration range onto the codes, short at the top by at most the multiplier's
-    # rounding (m has 32 - D_BITS bits: 0 codes of int8, 4 of int16) and a truncation
+    # rounding (m has 32 - D_BITS bits: 0 codes of int8, 7 of int16) and a truncation
     short = 2 + ((qmax - qmin) >> (31 - D_BITS[mode]))
     assert inside[0] <= qmin + 1 and top - short <= inside[-1] <= top
