@@ -172,7 +172,8 @@ static {qt} {p}_activate({rt} r)
 #define {P}_SIMD 0
 #endif""")
     if mode == "int8":
-        requant = f"""    if (s < {SPLIT_SHIFT}) {{  /* a gain of 1/2 or more (hidden layers): the activation saturates beyond 2^16 */
+        requant = f"""    if (s < {SPLIT_SHIFT}) {{  /* a gain of 1/2 or more (hidden layers only): beyond 2^16 the
+                     * activation saturates whatever the exact value */
         acc = acc < -65536 ? -65536 : (acc > 65535 ? 65535 : acc);
         return {P}_FLOOR_SHIFT(acc * m + ((int32_t)1 << (s - 1)), s);
     }}
@@ -181,7 +182,8 @@ static {qt} {p}_activate({rt} r)
     return {P}_FLOOR_SHIFT(acc + ((int32_t)1 << (s - {SPLIT_SHIFT})), s - 15);"""
     else:
         requant = f"    return {P}_FLOOR_SHIFT((int64_t)acc * m + ((int64_t)1 << (s - 1)), s);"
-    defs.append(f"""/* one neuron: B + sum W[i] * in[i], requantized by M / 2^S ({"32" if mode == "int8" else "64"}-bit arithmetic) */
+    bits = "32" if mode == "int8" else "64"
+    defs.append(f"""/* one neuron: B + sum W[i] * in[i], requantized by M / 2^S ({bits}-bit arithmetic) */
 static {rt} {p}_neuron(const {qt} *in, uint16_t n_in, const {qt} *w, {acct} acc, int32_t m, uint8_t s)
 {{
     uint16_t i = 0;

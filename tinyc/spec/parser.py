@@ -79,6 +79,23 @@ class _Builder(Transformer):
             return None
         return Quantity(text=number + canon, value=float(number) * units[canon], unit=canon, span=span)
 
+    def _positive(self, tok: Token, units: dict, what: str, example: str, subject: str,
+                  hint: str | None = None) -> Quantity | None:
+        """A quantity with a unit that must be above zero (``subject must be positive``)."""
+        q = self._quantity(tok, units, what, example)
+        if q is not None and q.value <= 0:
+            self.error("E0111", f"{subject} must be positive, got {q.text}", q.span, hint=hint)
+            return None
+        return q
+
+    def _whole(self, tok: Token, key: str, lo: int, hi: int, hint: str) -> Located[int] | None:
+        """A whole number in ``[lo, hi]`` (``key must be a whole number from lo to hi``)."""
+        span = span_of_token(tok)
+        if not re.fullmatch(r"\+?\d+", str(tok)) or not lo <= int(str(tok)) <= hi:
+            self.error("E0111", f"{key} must be a whole number from {lo} to {hi}, got '{tok}'", span, hint=hint)
+            return None
+        return Located[int](value=int(str(tok)), span=span)
+
     def _enum(self, loc: Located[str], enum, what: str, code: str = "E0112"):
         try:
             return Located[enum](value=enum(loc.value), span=loc.span)
@@ -131,21 +148,12 @@ class _Builder(Transformer):
 
     @v_args(meta=True)
     def budget_stmt(self, meta, children):
-        q = self._quantity(children[0], vocab.TIME_UNITS, "time", "s")
-        if q is not None and q.value <= 0:
-            self.error("E0111", f"budget must be positive, got {q.text}", q.span, hint="e.g. budget 30s, 5m or 4h")
-            q = None
-        return ("budget", span_of_meta(meta), q)
+        return ("budget", span_of_meta(meta),
+                self._positive(children[0], vocab.TIME_UNITS, "time", "s", "budget", hint="e.g. budget 30s, 5m or 4h"))
 
     @v_args(meta=True)
     def seed_stmt(self, meta, children):
-        tok = children[0]
-        span = span_of_token(tok)
-        if not re.fullmatch(r"\+?\d+", str(tok)) or int(str(tok)) >= 2**32:
-            self.error("E0111", f"seed must be a whole number from 0 to 4294967295, got '{tok}'", span,
-                       hint="e.g. seed 42")
-            return ("seed", span_of_meta(meta), None)
-        return ("seed", span_of_meta(meta), Located[int](value=int(str(tok)), span=span))
+        return ("seed", span_of_meta(meta), self._whole(children[0], "seed", 0, 2**32 - 1, "e.g. seed 42"))
 
     # -- data ----------------------------------------------------------------
     @v_args(meta=True)
@@ -237,11 +245,9 @@ class _Builder(Transformer):
 
     @v_args(meta=True)
     def rate_stmt(self, meta, children):
-        q = self._quantity(children[0], vocab.CLOCK_UNITS, "sample rate", "Hz")
-        if q is not None and q.value <= 0:
-            self.error("E0111", f"sample rate must be positive, got {q.text}", q.span, hint="e.g. rate 50Hz")
-            q = None
-        return ("rate", span_of_meta(meta), q)
+        return ("rate", span_of_meta(meta),
+                self._positive(children[0], vocab.CLOCK_UNITS, "sample rate", "Hz", "sample rate",
+                               hint="e.g. rate 50Hz"))
 
     def _span_or_samples(self, meta, children, key):
         tok = children[0]
@@ -253,11 +259,7 @@ class _Builder(Transformer):
                            hint=f"e.g. {key} 64 (samples) or {key} 2s")
                 return (key, span_of_meta(meta), None)
             return (key, span_of_meta(meta), Quantity(text=number, value=float(number), unit="samples", span=span))
-        q = self._quantity(tok, vocab.TIME_UNITS, "time", "s")
-        if q is not None and q.value <= 0:
-            self.error("E0111", f"{key} must be positive, got {q.text}", q.span)
-            q = None
-        return (key, span_of_meta(meta), q)
+        return (key, span_of_meta(meta), self._positive(tok, vocab.TIME_UNITS, "time", "s", key))
 
     @v_args(meta=True)
     def window_stmt(self, meta, children):
@@ -273,23 +275,15 @@ class _Builder(Transformer):
 
     @v_args(meta=True)
     def bands_stmt(self, meta, children):
-        tok = children[0]
-        span = span_of_token(tok)
-        if not re.fullmatch(r"\+?\d+", str(tok)) or not 1 <= int(str(tok)) <= 64:
-            self.error("E0111", f"bands must be a whole number from 1 to 64, got '{tok}'", span, hint="e.g. bands 8")
-            return ("bands", span_of_meta(meta), None)
-        return ("bands", span_of_meta(meta), Located[int](value=int(str(tok)), span=span))
+        return ("bands", span_of_meta(meta), self._whole(children[0], "bands", 1, 64, "e.g. bands 8"))
 
     @v_args(meta=True)
     def layout_stmt(self, meta, children):
         return ("layout", span_of_meta(meta), self._enum(children[0], Layout, "signal layout"))
 
     def _cutoff(self, meta, children, key):
-        q = self._quantity(children[0], vocab.CLOCK_UNITS, "frequency", "Hz")
-        if q is not None and q.value <= 0:
-            self.error("E0111", f"{key} cut-off must be positive, got {q.text}", q.span, hint=f"e.g. {key} 0.5Hz")
-            q = None
-        return (key, span_of_meta(meta), q)
+        return (key, span_of_meta(meta), self._positive(children[0], vocab.CLOCK_UNITS, "frequency", "Hz",
+                                                        f"{key} cut-off", hint=f"e.g. {key} 0.5Hz"))
 
     @v_args(meta=True)
     def highpass_stmt(self, meta, children):
@@ -316,11 +310,7 @@ class _Builder(Transformer):
         return children
 
     def _size(self, meta, children, key):
-        q = self._quantity(children[0], vocab.SIZE_UNITS, "size", "KB")
-        if q is not None and q.value <= 0:
-            self.error("E0111", f"{key} must be positive, got {q.text}", q.span)
-            q = None
-        return (key, span_of_meta(meta), q)
+        return (key, span_of_meta(meta), self._positive(children[0], vocab.SIZE_UNITS, "size", "KB", key))
 
     @v_args(meta=True)
     def flash_stmt(self, meta, children):
@@ -332,11 +322,7 @@ class _Builder(Transformer):
 
     @v_args(meta=True)
     def clock_stmt(self, meta, children):
-        q = self._quantity(children[0], vocab.CLOCK_UNITS, "clock", "MHz")
-        if q is not None and q.value <= 0:
-            self.error("E0111", f"clock must be positive, got {q.text}", q.span)
-            q = None
-        return ("clock", span_of_meta(meta), q)
+        return ("clock", span_of_meta(meta), self._positive(children[0], vocab.CLOCK_UNITS, "clock", "MHz", "clock"))
 
     # -- search --------------------------------------------------------------
     @v_args(meta=True)
@@ -372,13 +358,7 @@ class _Builder(Transformer):
 
     @v_args(meta=True)
     def trials_stmt(self, meta, children):
-        tok = children[0]
-        span = span_of_token(tok)
-        if not re.fullmatch(r"\+?\d+", str(tok)) or not 1 <= int(str(tok)) <= 1_000_000:
-            self.error("E0111", f"trials must be a whole number from 1 to 1000000, got '{tok}'", span,
-                       hint="e.g. trials 50")
-            return ("trials", span_of_meta(meta), None)
-        return ("trials", span_of_meta(meta), Located[int](value=int(str(tok)), span=span))
+        return ("trials", span_of_meta(meta), self._whole(children[0], "trials", 1, 1_000_000, "e.g. trials 50"))
 
     @v_args(meta=True)
     def families_stmt(self, meta, children):
