@@ -13,7 +13,9 @@ name, so several models link into one firmware):
     extern const <p>_info_t <p>_info;                                metadata
 
 No heap, no recursion, weights ``static const`` (flash), scratch sized by a
-macro. Inputs that are NaN or infinite are refused with a status.
+macro. Inputs that are NaN or infinite are refused with a status. Each entry
+point checks its pointers once and calls the one unchecked static kernel
+(``<p>_kernel``), so a prediction does not go through the other entry points.
 """
 from __future__ import annotations
 
@@ -254,26 +256,24 @@ def _scores_with_static_scratch(p: str) -> list[str]:
             "}", ""]
 
 
-def _predict_value(p: str) -> list[str]:
-    """``<p>_predict_value``: the regression output of ``<p>_scores``."""
+def _predict_value(p: str, body: list[str]) -> list[str]:
+    """``<p>_predict_value``: the regression output; ``body`` computes it into ``*value``
+    once the pointers are checked, and returns the status."""
     return [f"{p}_status {p}_predict_value(const float *x, float *value)",
             "{",
-            "    if (value == 0) {",
+            "    if (x == 0 || value == 0) {",
             f"        return {p.upper()}_ERR_NULL;",
             "    }",
-            f"    return {p}_scores(x, value);",
+            *body,
             "}", ""]
 
 
 def float_api_source(p: str, body: str, classification: bool, k_out: int) -> list[str]:
     """The entry points of a float32 model."""
     P = p.upper()
-    src = [f"{p}_status {p}_scores_r(const float *x, float *scores, void *scratch_mem)",
+    # the public entry points check their pointers, then call the unchecked static kernel
+    src = [f"static {p}_status {p}_kernel(const float *x, float *scores, float *scratch)",
            "{",
-           "    float *scratch = (float *)scratch_mem;",
-           "    if (x == 0 || scores == 0 || scratch == 0) {",
-           f"        return {P}_ERR_NULL;",
-           "    }",
            f"    if (!{p}_all_finite(x, {P}_N_FEATURES)) {{",
            f"        return {P}_ERR_INPUT;",
            "    }",
@@ -284,16 +284,23 @@ def float_api_source(p: str, body: str, classification: bool, k_out: int) -> lis
            "    }",
            f"    return {P}_OK;",
            "}", "",
+           f"{p}_status {p}_scores_r(const float *x, float *scores, void *scratch_mem)",
+           "{",
+           "    if (x == 0 || scores == 0 || scratch_mem == 0) {",
+           f"        return {P}_ERR_NULL;",
+           "    }",
+           f"    return {p}_kernel(x, scores, (float *)scratch_mem);",
+           "}", "",
            *_scores_with_static_scratch(p)]
     if classification:
         src += [f"{p}_status {p}_predict(const float *x, int32_t *class_index)",
                 "{",
                 f"    float s[{P}_N_OUTPUTS];",
                 f"    {p}_status st;",
-                "    if (class_index == 0) {",
+                "    if (x == 0 || class_index == 0) {",
                 f"        return {P}_ERR_NULL;",
                 "    }",
-                f"    st = {p}_scores(x, s);",
+                f"    st = {p}_kernel(x, s, {p}_scratch);",
                 f"    if (st != {P}_OK) {{",
                 "        return st;",
                 "    }",
@@ -301,7 +308,7 @@ def float_api_source(p: str, body: str, classification: bool, k_out: int) -> lis
                 f"    return {P}_OK;",
                 "}", ""]
     else:
-        src += _predict_value(p)
+        src += _predict_value(p, [f"    return {p}_kernel(x, value, {p}_scratch);"])
     return src
 
 
@@ -362,24 +369,27 @@ def integer_api_source(model, p: str, body: str, classification: bool, k_out: in
     """The entry points of an integer model: the float ones encode the input
     into the front of the scratch buffer and call the integer kernel."""
     P = p.upper()
+    # the encoder checks what it reads; features it does not read are checked first
+    encode = (f"{p}_encode(x, q)" if reads_every_feature(model) else
+              f"{p}_all_finite(x, {P}_N_FEATURES) && {p}_encode(x, q)")
+    # the public entry points check their pointers, then call the unchecked static kernel
     src = [f"{p}_status {p}_quantize_input(const float *x, {p}_input_t *q)",
            "{",
            "    if (x == 0 || q == 0) {",
            f"        return {P}_ERR_NULL;",
            "    }",
-           # the encoder checks what it reads; features it does not read are checked first
-           *([f"    if (!{p}_all_finite(x, {P}_N_FEATURES)) {{",
-              f"        return {P}_ERR_INPUT;",
-              "    }"] if not reads_every_feature(model) else []),
-           f"    return {p}_encode(x, q) ? {P}_OK : {P}_ERR_INPUT;",
+           f"    return {encode} ? {P}_OK : {P}_ERR_INPUT;",
+           "}", "",
+           f"static void {p}_kernel(const {p}_input_t *q, int32_t *scores, {p}_input_t *scratch)",
+           "{",
+           body,
            "}", "",
            f"{p}_status {p}_scores_qr(const {p}_input_t *q, int32_t *scores, void *scratch_mem)",
            "{",
-           f"    {p}_input_t *scratch = ({p}_input_t *)scratch_mem;",
-           "    if (q == 0 || scores == 0 || scratch == 0) {",
+           "    if (q == 0 || scores == 0 || scratch_mem == 0) {",
            f"        return {P}_ERR_NULL;",
            "    }",
-           body,
+           f"    {p}_kernel(q, scores, ({p}_input_t *)scratch_mem);",
            f"    return {P}_OK;",
            "}", "",
            f"{p}_status {p}_scores_q(const {p}_input_t *q, int32_t *scores)",
@@ -408,38 +418,41 @@ def integer_api_source(model, p: str, body: str, classification: bool, k_out: in
            "}", "",
            *_scores_with_static_scratch(p)]
     if classification:
-        src += [f"static {p}_status {p}_decide(const {p}_input_t *q, int32_t *class_index, void *scratch)",
+        src += [f"static void {p}_decide(const {p}_input_t *q, int32_t *class_index, {p}_input_t *scratch)",
                 "{",
                 f"    int32_t s[{P}_N_OUTPUTS];",
-                f"    {p}_status st = {p}_scores_qr(q, s, scratch);",
-                f"    if (st != {P}_OK) {{",
-                "        return st;",
-                "    }",
+                f"    {p}_kernel(q, s, scratch);",
                 *_argmax(P, "0", k_out),
-                f"    return {P}_OK;",
                 "}", "",
                 f"{p}_status {p}_predict_q(const {p}_input_t *q, int32_t *class_index)",
                 "{",
-                "    if (class_index == 0) {",
+                "    if (q == 0 || class_index == 0) {",
                 f"        return {P}_ERR_NULL;",
                 "    }",
-                f"    return {p}_decide(q, class_index, {p}_scratch);",
+                f"    {p}_decide(q, class_index, {p}_scratch);",
+                f"    return {P}_OK;",
                 "}", "",
                 f"{p}_status {p}_predict(const float *x, int32_t *class_index)",
                 "{",
                 f"    {p}_input_t *q = {p}_scratch;",
-                f"    {p}_status st;",
-                "    if (class_index == 0) {",
+                "    if (x == 0 || class_index == 0) {",
                 f"        return {P}_ERR_NULL;",
                 "    }",
-                f"    st = {p}_quantize_input(x, q);",
-                f"    if (st != {P}_OK) {{",
-                "        return st;",
+                f"    if (!({encode})) {{",
+                f"        return {P}_ERR_INPUT;",
                 "    }",
-                f"    return {p}_decide(q, class_index, {p}_scratch + {P}_N_CODES);",
+                f"    {p}_decide(q, class_index, {p}_scratch + {P}_N_CODES);",
+                f"    return {P}_OK;",
                 "}", ""]
     else:
-        src += [*_predict_value(p),
+        src += [*_predict_value(p, [f"    {p}_input_t *q = {p}_scratch;",
+                                    "    int32_t s;",
+                                    f"    if (!({encode})) {{",
+                                    f"        return {P}_ERR_INPUT;",
+                                    "    }",
+                                    f"    {p}_kernel(q, &s, {p}_scratch + {P}_N_CODES);",
+                                    f"    *value = (float)s * {P}_SCORE_SCALE;",
+                                    f"    return {P}_OK;"]),
                 f"{p}_status {p}_predict_value_q(const {p}_input_t *q, int32_t *value)",
                 "{",
                 "    if (value == 0) {",

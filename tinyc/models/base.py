@@ -229,7 +229,7 @@ class Family:
 SOFT_FLOAT_BYTES = {"thumb1": {"base": 1256, "cmp": 418, "mul": 630, "sub": 800},
                     "thumb2": {"base": 770, "cmp": 340, "mul": 420, "sub": 0}}
 # a float classifier's prediction entry point beyond its scores (measured)
-CLASS_ENTRY_BYTES = {"thumb1": 150, "thumb2": 70}
+CLASS_ENTRY_BYTES = {"thumb1": 130, "thumb2": 50}
 # what an integer model's prediction takes from libgcc without FPU (measured): the
 # input encoder, the trees and the int8 dense kernel use 32-bit integers only; on
 # Thumb-1 the int16 dense kernel and the centroid kernel call the 64-bit multiply and

@@ -16,7 +16,7 @@ class CentroidFamily(Family):
     name = "centroid"
     tasks = (Task.classification,)
     code_bytes = (195, 225)
-    int_code_bytes = 630
+    int_code_bytes = 590
     int_kind = "centroid"
     float_ops = frozenset({"mul", "sub"})
 

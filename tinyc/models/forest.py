@@ -16,7 +16,7 @@ class ForestFamily(Family):
     tasks = (Task.classification, Task.regression)
     vote_scores = True
     code_bytes = (250, 285)
-    int_code_bytes = 445
+    int_code_bytes = 435
     int_kind = "trees"
     float_ops = frozenset({"mul"})
 

@@ -16,7 +16,7 @@ class GbtFamily(Family):
     name = "gbt"
     tasks = (Task.classification, Task.regression)
     code_bytes = (300, 340)
-    int_code_bytes = 460
+    int_code_bytes = 435
     int_kind = "trees"
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:

@@ -15,7 +15,7 @@ class LinearFamily(Family):
     name = "linear"
     tasks = (Task.classification, Task.regression)
     code_bytes = (150, 170)
-    int_code_bytes = 440
+    int_code_bytes = 400
     int_kind = "dense"
     float_ops = frozenset({"mul"})
 

@@ -15,7 +15,7 @@ class MlpFamily(Family):
     name = "mlp"
     tasks = (Task.classification, Task.regression)
     code_bytes = (300, 340)
-    int_code_bytes = 690
+    int_code_bytes = 665
     int_kind = "dense"
     float_ops = frozenset({"mul"})
 

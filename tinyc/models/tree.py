@@ -22,7 +22,7 @@ class TreeFamily(Family):
     tasks = (Task.classification, Task.regression)
     vote_scores = True
     code_bytes = (210, 240)
-    int_code_bytes = 410
+    int_code_bytes = 370
     int_kind = "trees"
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
