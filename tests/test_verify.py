@@ -24,6 +24,7 @@ target cortex-m3 {{ flash 8KB ram 2KB }}
 target cortex-m4 {{ flash 8KB ram 2KB }}
 target cortex-m33 {{ flash 8KB ram 2KB }}
 target host
+search {{ families linear, mlp }}
 """
 
 

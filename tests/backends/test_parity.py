@@ -54,9 +54,11 @@ def test_arm_builds_are_clean_and_cost_estimate_holds(case, target, tmp_path):
     toolchain.compile_strict(tmp_path, "m", backend.cflags)  # -Wall -Wextra -Werror -pedantic -std=c99 -Os
     measured = toolchain.measure(tmp_path, "m", backend.cflags, link_libm=backend.needs_libm(case.request()))
     assert abs(cost.flash - measured.flash) <= max(0.10 * measured.flash, 256), (cost.flash, measured.flash)
-    # without FPU a float model needs soft-float; an integer model's prediction does not
+    # without FPU a float model needs soft-float, except a vote tree (its thresholds compared as
+    # integer keys, its votes counted in integers); an integer model's prediction does not
     # (integer encoder and kernel), except a regressor's float value (int32 to float, scale)
-    expect_soft = backend.caps.fpu == "none" and (not case.model.qinfo or not case.classification)
+    uses_float = FAMILY_REGISTRY[fam].soft_float(case.model.task) if not case.model.qinfo else not case.classification
+    expect_soft = backend.caps.fpu == "none" and uses_float
     assert measured.soft_float == expect_soft, measured.library_symbols
 
 

@@ -96,7 +96,7 @@ def test_vote_trees_fold_their_classes_into_the_child_references():
     folded = treeutil.layout_bytes(m.n_features, a, 4, 1, payload)
     assert plain["relative"] - folded["relative"] == len(a["leaf"])  # one byte per leaf saved
     defs, body, _ = c_trees.emit(m, "m")
-    assert "m_leaf_class" not in defs and "scores[m_leaf(t, x)] += 1.0f;" in body
+    assert "m_leaf_class" not in defs and "votes[m_leaf(t, x)] += 1;" in body
     assert treeutil.vote_payload(FAMILY_REGISTRY["gbt"].fit(
         {"n_estimators": 2, "max_depth": 2, "learning_rate": 0.3, "max_leaves": 10**6}, X, load_digits().target,
         Problem(Task.classification, X.shape[1], 10), seed=0)) is None  # value leaves stay apart

@@ -13,15 +13,48 @@ Three layouts, whichever is smallest for the model (see
   2i+1 and 2i+2), so no child indices are stored; padding nodes always go left.
 
 Arrays use the narrowest integer types that hold their values. Integer models
-compare input codes with threshold codes and sum integer leaves; float models
-compare floats. The decisions are those of the golden model either way.
+compare input codes with threshold codes and sum integer leaves. Float models
+store each threshold as the int32 key of its IEEE-754 bits (``key = bits`` for a
+positive float, ``-(bits & 0x7FFFFFFF)`` for a negative one, so that +0 and -0
+are both 0) and compare the key of the input with it: for finite values that is
+exactly the float comparison, with no floating-point instruction (a core without
+FPU calls no soft-float routine for it). Vote trees (classification tree and
+forest) count their votes in integers. The decisions are those of the golden
+model either way.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..models import treeutil
-from .cgen import c_array, c_float, int_type
+from .cgen import c_array, c_float, float_bits, int_type
+
+
+def float_keys(values) -> np.ndarray:
+    """The int32 keys of float32 ``values``: ordered as the floats, +0 and -0 equal.
+
+    >>> float_keys([-2.0, -0.0, 0.0, 1e-45, 1.5]).tolist()
+    [-1073741824, 0, 0, 1, 1069547520]
+    """
+    u = np.asarray(values, dtype=np.float32).view(np.uint32).astype(np.int64)
+    return np.where(u >> 31 == 1, -(u & 0x7FFFFFFF), u).astype(np.int32)
+
+
+def key_source(p: str) -> str:
+    """``<p>_key(v)``: the int32 key of a float, from its bits (see :func:`float_keys`)."""
+    return f"""static int32_t {p}_key(float v)
+{{
+    uint32_t u;
+    int32_t k;
+{float_bits("v", "    ")}    k = (int32_t)(u & 0x7FFFFFFFu);
+    return (u >> 31) ? -k : k;
+}}"""
+
+
+def integer_votes(model, integer: bool) -> bool:
+    """Whether the body counts votes into ``int32_t *votes`` (a float vote tree; its
+    library converts them to float scores only in ``<p>_scores``)."""
+    return not integer and model.family in ("tree", "forest") and bool(model.classes)
 
 
 def tree_arrays(a: dict, p: str, threshold_type: str, child_t: str | None = None) -> list[str]:
@@ -63,18 +96,29 @@ def _kinds(model, integer: bool):
     return x_t, thr_t, tb, pad, value_t, vb
 
 
-def emit(model, p: str, integer: bool = False) -> tuple[str, str, int]:
+def emit(model, p: str, integer: bool = False, keys: bool = True) -> tuple[str, str, int]:
     """(definitions, body of the scores function, scratch elements). The body reads
-    ``x`` (float model) or ``q`` (integer model) and writes ``scores``."""
+    ``x`` (float model) or ``q`` (integer model) and writes ``scores`` (``votes``
+    when :func:`integer_votes`). ``keys``: a float model compares threshold keys
+    (else floats)."""
     a = model.arrays
     x_t, thr_t, tb, pad, leaf_t, lb = _kinds(model, integer)
     xs = "q" if integer else "x"
+    keys = keys and not integer
+    if keys:  # thresholds as int32 keys, compared with the key of the input
+        a = {**a, "threshold": float_keys(a["threshold"])}
+        thr_t = "int32_t"
+
+    def read(feature: str) -> str:
+        return f"{p}_key({xs}[{feature}])" if keys else f"{xs}[{feature}]"
     payload = treeutil.vote_payload(model)  # vote trees: the child references hold the classes
     layout, d = treeutil.choose_layout(model.n_features, a, tb, lb, payload)
     folded = payload is not None and layout != "heap"
     n_trees = len(a["roots"])
     if layout == "heap":
-        feature, threshold, leaf_index = treeutil.to_heap(a, d, pad)
+        feature, threshold, leaf_index = treeutil.to_heap(model.arrays if keys else a, d, pad)
+        if keys:
+            threshold = float_keys(threshold)
         ni, nl = 2**d - 1, 2**d
         leaves = a["leaf"][leaf_index].ravel()
         defs = [c_array(int_type(0, max(int(feature.max(initial=0)), 0)), f"{p}_feature", feature.ravel(),
@@ -88,7 +132,7 @@ static uint32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
     uint32_t node = 0;
     uint8_t depth;
     for (depth = 0; depth < {d}u; ++depth) {{
-        node = 2u * node + (({xs}[f[node]] <= th[node]) ? 1u : 2u);
+        node = 2u * node + (({read("f[node]")} <= th[node]) ? 1u : 2u);
     }}
     return t * {nl}u + (node - {ni}u);
 }}"""]
@@ -113,7 +157,7 @@ static int32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
     }}
     while (c >= 0) {{
         node += c;
-        c = ({xs}[{p}_feature[node]] <= {p}_threshold[node]) ? {p}_left[node] : {p}_right[node];
+        c = ({read(f"{p}_feature[node]")} <= {p}_threshold[node]) ? {p}_left[node] : {p}_right[node];
     }}
     return {"-c - 1" if folded else f"{p}_roots[t] + (int32_t)t - c - 1"};
 }}"""]
@@ -124,24 +168,27 @@ static int32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
         defs.append(f"""static int32_t {p}_leaf(int32_t node, const {x_t} *{xs})
 {{
     while (node >= 0) {{
-        node = ({xs}[{p}_feature[node]] <= {p}_threshold[node]) ? {p}_left[node] : {p}_right[node];
+        node = ({read(f"{p}_feature[node]")} <= {p}_threshold[node]) ? {p}_left[node] : {p}_right[node];
     }}
     return -node - 1;
 }}""")
         reach = f"{p}_leaf({p}_roots[t], {xs})"
-    zero, one = ("0", "1") if integer else ("0.0f", "1.0f")
+    if keys:
+        defs.insert(0, key_source(p))
+    zero = "0" if integer else "0.0f"
     pre = "    (void)scratch;\n" if integer else ""
     if model.family in ("tree", "forest") and model.classes:
         if not folded:
             defs.insert(-1, c_array(leaf_t, f"{p}_leaf_class", leaves, per_line=16))
         vote = reach if folded else f"{p}_leaf_class[{reach}]"
+        out = "votes" if integer_votes(model, integer) and keys else "scores"
         body = f"""{pre}    uint16_t t;
     uint16_t c;
     for (c = 0; c < {model.classes}; ++c) {{
-        scores[c] = {zero};
+        {out}[c] = 0;
     }}
     for (t = 0; t < {n_trees}; ++t) {{
-        scores[{vote}] += {one};
+        {out}[{vote}] += 1;
     }}"""
     elif model.family in ("tree", "forest"):
         defs.insert(-1, c_array(leaf_t, f"{p}_leaf_value", leaves, per_line=6 if leaf_t == "float" else 16))

@@ -212,7 +212,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
     if quantized:
         src += integer_api_source(model, p, body, classification, k_out)
     else:
-        src += float_api_source(p, body, classification, k_out)
+        src += float_api_source(p, body, classification, k_out, c_trees.integer_votes(model, False))
     if classification:
         src += [f"const char *{p}_class_label(int32_t class_index)",
                 "{",
@@ -268,8 +268,12 @@ def _predict_value(p: str, body: list[str]) -> list[str]:
             "}", ""]
 
 
-def float_api_source(p: str, body: str, classification: bool, k_out: int) -> list[str]:
-    """The entry points of a float32 model."""
+def float_api_source(p: str, body: str, classification: bool, k_out: int, votes: bool = False) -> list[str]:
+    """The entry points of a float32 model. ``votes``: the body counts integer votes
+    (vote trees): a prediction takes the argmax of the counts, only the scores
+    entry points convert them to float."""
+    if votes:
+        return _vote_api_source(p, body)
     P = p.upper()
     # the public entry points check their pointers, then call the unchecked static kernel
     src = [f"static {p}_status {p}_kernel(const float *x, float *scores, float *scratch)",
@@ -310,6 +314,48 @@ def float_api_source(p: str, body: str, classification: bool, k_out: int) -> lis
     else:
         src += _predict_value(p, [f"    return {p}_kernel(x, value, {p}_scratch);"])
     return src
+
+
+def _vote_api_source(p: str, body: str) -> list[str]:
+    """Entry points of a float32 vote tree (see :func:`float_api_source`)."""
+    P = p.upper()
+    return [f"static int {p}_votes(const float *x, int32_t *votes, float *scratch)",
+            "{",
+            f"    if (!{p}_all_finite(x, {P}_N_FEATURES)) {{",
+            "        return 0;",
+            "    }",
+            "    (void)scratch;",
+            body,
+            "    return 1;",
+            "}", "",
+            f"{p}_status {p}_scores_r(const float *x, float *scores, void *scratch_mem)",
+            "{",
+            f"    int32_t v[{P}_N_OUTPUTS];",
+            "    uint16_t c;",
+            "    if (x == 0 || scores == 0 || scratch_mem == 0) {",
+            f"        return {P}_ERR_NULL;",
+            "    }",
+            f"    if (!{p}_votes(x, v, (float *)scratch_mem)) {{",
+            f"        return {P}_ERR_INPUT;",
+            "    }",
+            f"    for (c = 0; c < {P}_N_OUTPUTS; ++c) {{",
+            "        scores[c] = (float)v[c];",
+            "    }",
+            f"    return {P}_OK;",
+            "}", "",
+            *_scores_with_static_scratch(p),
+            f"{p}_status {p}_predict(const float *x, int32_t *class_index)",
+            "{",
+            f"    int32_t s[{P}_N_OUTPUTS];",
+            "    if (x == 0 || class_index == 0) {",
+            f"        return {P}_ERR_NULL;",
+            "    }",
+            f"    if (!{p}_votes(x, s, {p}_scratch)) {{",
+            f"        return {P}_ERR_INPUT;",
+            "    }",
+            *_argmax(P, "0", 2),
+            f"    return {P}_OK;",
+            "}", ""]
 
 
 def integer_api_header(model, p: str, features) -> list[str]:

@@ -200,6 +200,11 @@ class Family:
         """Whether the float inference compares floats (a split, ReLU, the argmax)."""
         return True
 
+    def soft_float(self, task: Task) -> bool:
+        """Whether the float inference uses floating-point arithmetic at all (on a core
+        without FPU: libgcc's soft-float); trees compare float bits as integers."""
+        return True
+
     def code_size(self, caps, quant: str, task: Task = Task.classification) -> int:
         isa = "thumb1" if caps.arch == "armv6-m" else "thumb2"
         if quant != "float32" and self.int_code_bytes is not None:
@@ -213,8 +218,8 @@ class Family:
         thumb2, thumb1 = self.code_bytes
         base = thumb1 if isa == "thumb1" else thumb2
         if task == Task.classification:  # predict: the argmax over the scores, the class index
-            base += CLASS_ENTRY_BYTES[isa]
-        if quant == "float32" and caps.fpu == "none":
+            base += CLASS_ENTRY_BYTES[isa] if self.soft_float(task) else VOTE_ENTRY_BYTES[isa]
+        if quant == "float32" and caps.fpu == "none" and self.soft_float(task):
             table = SOFT_FLOAT_BYTES[isa]
             base += table["base"] + sum(table[op] for op in self.float_ops_for(task))
             if not self.compares_floats(task):
@@ -230,6 +235,9 @@ SOFT_FLOAT_BYTES = {"thumb1": {"base": 1256, "cmp": 418, "mul": 630, "sub": 800}
                     "thumb2": {"base": 770, "cmp": 340, "mul": 420, "sub": 0}}
 # a float classifier's prediction entry point beyond its scores (measured)
 CLASS_ENTRY_BYTES = {"thumb1": 130, "thumb2": 50}
+# a float vote tree's prediction (integer votes and argmax, the float scores path not
+# linked) against the code_bytes baseline, which counts that path (measured)
+VOTE_ENTRY_BYTES = {"thumb1": -50, "thumb2": -20}
 # what an integer model's prediction takes from libgcc without FPU (measured): the
 # input encoder, the trees and the int8 dense kernel use 32-bit integers only; on
 # Thumb-1 the int16 dense kernel and the centroid kernel call the 64-bit multiply and

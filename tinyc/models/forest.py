@@ -23,6 +23,12 @@ class ForestFamily(Family):
     def float_ops_for(self, task):
         return self.float_ops if task == Task.regression else frozenset()  # votes only count
 
+    def compares_floats(self, task) -> bool:
+        return False  # thresholds are compared as integer keys (codegen.c_trees), votes are integers
+
+    def soft_float(self, task) -> bool:
+        return task == Task.regression  # the leaf values' sum (and a forest's mean)
+
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         n = suggest(trial, fixed, self.name, "n_estimators", "int", 2, 32, log=True)
         cap = treeutil.leaf_cap(limits.weight_budget(self), n, problem.n_features, limits.quant,

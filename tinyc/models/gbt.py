@@ -19,6 +19,9 @@ class GbtFamily(Family):
     int_code_bytes = 435
     int_kind = "trees"
 
+    def compares_floats(self, task) -> bool:
+        return task == Task.classification  # thresholds are integer keys; the class is a float compare
+
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         n = suggest(trial, fixed, self.name, "n_estimators", "int", 5, 120, log=True)
         trees = n * problem.n_outputs

@@ -25,6 +25,12 @@ class TreeFamily(Family):
     int_code_bytes = 370
     int_kind = "trees"
 
+    def compares_floats(self, task) -> bool:
+        return False  # thresholds are compared as integer keys (codegen.c_trees), votes are integers
+
+    def soft_float(self, task) -> bool:
+        return task == Task.regression  # the leaf values' sum (and a forest's mean)
+
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         cap = treeutil.leaf_cap(limits.weight_budget(self), 1, problem.n_features, limits.quant,
                                 leaf_payload_bytes(problem, limits.quant))
