@@ -105,9 +105,9 @@ def emit(model, p: str, integer: bool = False, keys: bool = True) -> tuple[str, 
     x_t, thr_t, tb, pad, leaf_t, lb = _kinds(model, integer)
     xs = "q" if integer else "x"
     keys = keys and not integer
-    if keys:  # thresholds as int32 keys, compared with the key of the input
+    if keys:  # thresholds (and the heap layout's padding) as int32 keys, compared with the key of the input
         a = {**a, "threshold": float_keys(a["threshold"])}
-        thr_t = "int32_t"
+        thr_t, pad = "int32_t", float_keys([pad])[0]
 
     def read(feature: str) -> str:
         return f"{p}_key({xs}[{feature}])" if keys else f"{xs}[{feature}]"
@@ -116,9 +116,7 @@ def emit(model, p: str, integer: bool = False, keys: bool = True) -> tuple[str, 
     folded = payload is not None and layout != "heap"
     n_trees = len(a["roots"])
     if layout == "heap":
-        feature, threshold, leaf_index = treeutil.to_heap(model.arrays if keys else a, d, pad)
-        if keys:
-            threshold = float_keys(threshold)
+        feature, threshold, leaf_index = treeutil.to_heap(a, d, pad)
         ni, nl = 2**d - 1, 2**d
         leaves = a["leaf"][leaf_index].ravel()
         defs = [c_array(int_type(0, max(int(feature.max(initial=0)), 0)), f"{p}_feature", feature.ravel(),
@@ -181,7 +179,7 @@ static int32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
         if not folded:
             defs.insert(-1, c_array(leaf_t, f"{p}_leaf_class", leaves, per_line=16))
         vote = reach if folded else f"{p}_leaf_class[{reach}]"
-        out = "votes" if integer_votes(model, integer) and keys else "scores"
+        out = "votes" if integer_votes(model, integer) else "scores"
         body = f"""{pre}    uint16_t t;
     uint16_t c;
     for (c = 0; c < {model.classes}; ++c) {{

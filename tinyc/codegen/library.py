@@ -273,7 +273,7 @@ def float_api_source(p: str, body: str, classification: bool, k_out: int, votes:
     (vote trees): a prediction takes the argmax of the counts, only the scores
     entry points convert them to float."""
     if votes:
-        return _vote_api_source(p, body)
+        return _vote_api_source(p, body, k_out)
     P = p.upper()
     # the public entry points check their pointers, then call the unchecked static kernel
     src = [f"static {p}_status {p}_kernel(const float *x, float *scores, float *scratch)",
@@ -316,7 +316,7 @@ def float_api_source(p: str, body: str, classification: bool, k_out: int, votes:
     return src
 
 
-def _vote_api_source(p: str, body: str) -> list[str]:
+def _vote_api_source(p: str, body: str, k_out: int) -> list[str]:
     """Entry points of a float32 vote tree (see :func:`float_api_source`)."""
     P = p.upper()
     return [f"static int {p}_votes(const float *x, int32_t *votes, float *scratch)",
@@ -353,7 +353,7 @@ def _vote_api_source(p: str, body: str) -> list[str]:
             f"    if (!{p}_votes(x, s, {p}_scratch)) {{",
             f"        return {P}_ERR_INPUT;",
             "    }",
-            *_argmax(P, "0", 2),
+            *_argmax(P, "0", k_out),
             f"    return {P}_OK;",
             "}", ""]
 

@@ -6,12 +6,12 @@ import numpy as np
 
 from ..spec.ir import Task
 from . import treeutil
-from .base import Family, Model, Problem, register, suggest
-from .tree import leaf_payload_bytes
+from .base import Model, Problem, register, suggest
+from .tree import VoteTreeFamily, leaf_payload_bytes
 
 
 @register
-class ForestFamily(Family):
+class ForestFamily(VoteTreeFamily):
     name = "forest"
     tasks = (Task.classification, Task.regression)
     vote_scores = True
@@ -22,12 +22,6 @@ class ForestFamily(Family):
 
     def float_ops_for(self, task):
         return self.float_ops if task == Task.regression else frozenset()  # votes only count
-
-    def compares_floats(self, task) -> bool:
-        return False  # thresholds are compared as integer keys (codegen.c_trees), votes are integers
-
-    def soft_float(self, task) -> bool:
-        return task == Task.regression  # the leaf values' sum (and a forest's mean)
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         n = suggest(trial, fixed, self.name, "n_estimators", "int", 2, 32, log=True)

@@ -16,20 +16,26 @@ def leaf_payload_bytes(problem_or_model, quant: str) -> int:
     return index_bytes(classes) if classes else VALUE_BYTES[quant]
 
 
-@register
-class TreeFamily(Family):
-    name = "tree"
-    tasks = (Task.classification, Task.regression)
-    vote_scores = True
-    code_bytes = (210, 240)
-    int_code_bytes = 370
-    int_kind = "trees"
+class VoteTreeFamily(Family):
+    """Tree and forest: their float C compares thresholds as integer keys and counts
+    classification votes in integers (codegen.c_trees), so only a regression's leaf sum
+    is floating-point arithmetic."""
 
     def compares_floats(self, task) -> bool:
         return False  # thresholds are compared as integer keys (codegen.c_trees), votes are integers
 
     def soft_float(self, task) -> bool:
         return task == Task.regression  # the leaf values' sum (and a forest's mean)
+
+
+@register
+class TreeFamily(VoteTreeFamily):
+    name = "tree"
+    tasks = (Task.classification, Task.regression)
+    vote_scores = True
+    code_bytes = (210, 240)
+    int_code_bytes = 370
+    int_kind = "trees"
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         cap = treeutil.leaf_cap(limits.weight_budget(self), 1, problem.n_features, limits.quant,
