@@ -142,11 +142,16 @@ def _library_bytes(map_file: Path) -> int:
     return total
 
 
+# the C library's block routines: GCC turns a loop that zeroes or copies an array into a call
+MEMORY_ROUTINES = ("memcpy", "memmove", "memset")
+
+
 def _library_symbols(elf: Path) -> tuple[str, ...]:
     out = subprocess.run([NM, "--defined-only", str(elf)], check=True, capture_output=True, text=True).stdout
     names = {line.split()[-1] for line in out.splitlines() if line.strip()}
     return tuple(sorted(n for n in names if n.startswith(("__aeabi_", "__arm_", "__gnu_", "tanhf", "expf",
-                                                          "__ieee", "__kernel")) or re.fullmatch(r"__\w+[sd]f\d", n)))
+                                                          "__ieee", "__kernel")) or re.fullmatch(r"__\w+[sd]f\d", n)
+                        or n in MEMORY_ROUTINES))
 
 
 def model_call(folder: Path, name: str, types: dict | None = None, integer: bool = False) -> str:

@@ -60,6 +60,9 @@ def test_arm_builds_are_clean_and_cost_estimate_holds(case, target, tmp_path):
     uses_float = FAMILY_REGISTRY[fam].soft_float(case.model.task) if not case.model.qinfo else not case.classification
     expect_soft = backend.caps.fpu == "none" and uses_float
     assert measured.soft_float == expect_soft, measured.library_symbols
+    # no loop of the model (zeroing votes, copying initial scores) became a call to the C
+    # library's memset/memcpy (newlib's are 100-300 B, more than many whole models)
+    assert not set(measured.library_symbols) & set(toolchain.MEMORY_ROUTINES), measured.library_symbols
 
 
 EMULATED = ([c for c in EXACT if c.dataset in ("cancer", "diabetes") and not c.model.qinfo] +

@@ -211,3 +211,4 @@ def test_front_end_cost_is_within_ten_percent_of_the_linked_size(front, tmp_path
         estimate = c_signal.flash_bytes(front, backend.caps, frozenset({"mul"}))
         assert abs(estimate - measured) <= 0.1 * measured, (core, estimate, measured)
         assert both.ram - alone.ram == c_signal.ram_bytes(front), core
+        assert not set(both.library_symbols) & set(toolchain.MEMORY_ROUTINES), (core, both.library_symbols)

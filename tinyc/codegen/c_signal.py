@@ -222,24 +222,27 @@ void {p}_signal_reset(void)
         {p}_{kind}_z[c] = {p}_{kind}_b[1] * x - {p}_{kind}_a1 * y;
         x = y;
 """ for kind, _, _, _ in filters)
-    filt_decl = "        float x = sample[c], y;\n" if filters else "        float x = sample[c];\n"
-    v_decl = f"    float v[{P}_N_CHANNELS]; /* the sample, filtered */\n"
-    v_store = "        v[c] = x;\n"
+    if filters:
+        v_decl = f"    float v[{P}_N_CHANNELS]; /* the sample, filtered */\n    uint16_t c;\n"
+        filtered = f"""    for (c = 0; c < {P}_N_CHANNELS; ++c) {{
+        float x = sample[c], y;
+{stages}        v[c] = x;
+    }}
+"""
+    else:  # the sample as it is (a loop that copied it would become a call to memcpy)
+        v_decl, filtered = "    const float *v = sample;\n", ""
     stores = "".join(f"    {p}_ring[{slots[c]}][{p}_head] = v[{c}]; /* {c_comment(fe.channels[c])} */\n"
                      for c in range(len(fe.channels)) if c in slots)
     parts.append(f"""{p}_status {p}_push_sample(const float *sample, int32_t *ready)
 {{
-{v_decl}    uint16_t c;
-    if (sample == 0 || ready == 0) {{
+{v_decl}    if (sample == 0 || ready == 0) {{
         return {P}_ERR_NULL;
     }}
     *ready = 0;
     if (!{p}_all_finite(sample, {P}_N_CHANNELS)) {{
         return {P}_ERR_INPUT;
     }}
-    for (c = 0; c < {P}_N_CHANNELS; ++c) {{
-{filt_decl}{stages}{v_store}    }}
-    {p}_started = 1;
+{filtered}    {p}_started = 1;
 {stores}
 {chr(10).join(mags)}
     {p}_head = (uint16_t)(({p}_head + 1u) % {P}_WINDOW);

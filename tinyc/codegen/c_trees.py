@@ -77,6 +77,21 @@ def tree_arrays(a: dict, p: str, threshold_type: str, child_t: str | None = None
     ]
 
 
+UNROLLED_ZEROS = 16  # up to this many counters are zeroed by one store each
+
+
+def zero_counters(out: str, n: int) -> str:
+    """C that zeroes ``out[0..n)``. GCC turns a loop that only zeroes an array into a call
+    to the C library's memset (over 100 B on a Cortex-M) once the loop is not unrolled,
+    so a few counters get one store each (2-4 B apiece); only many take the loop."""
+    if n <= UNROLLED_ZEROS:
+        return "\n".join(f"    {out}[{c}] = 0;" for c in range(n))
+    return f"""    uint16_t c;
+    for (c = 0; c < {n}; ++c) {{
+        {out}[c] = 0;
+    }}"""
+
+
 def _kinds(model, integer: bool):
     """(input type, threshold type, threshold bytes, padding threshold, leaf payload type, leaf bytes)."""
     from ..quant.fixedpoint import RANGES
@@ -181,10 +196,7 @@ static int32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
         vote = reach if folded else f"{p}_leaf_class[{reach}]"
         out = "votes" if integer_votes(model, integer) else "scores"
         body = f"""{pre}    uint16_t t;
-    uint16_t c;
-    for (c = 0; c < {model.classes}; ++c) {{
-        {out}[c] = 0;
-    }}
+{zero_counters(out, model.classes)}
     for (t = 0; t < {n_trees}; ++t) {{
         {out}[{vote}] += 1;
     }}"""
@@ -203,14 +215,15 @@ static int32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
         assert np.array_equal(a["tree_output"], np.arange(n_trees) % k), "gbt trees out of stage order"
         defs[-1:-1] = [c_array(leaf_t, f"{p}_leaf_value", leaves, per_line=6 if leaf_t == "float" else 16),
                        c_array("int32_t" if integer else "float", f"{p}_init", a["init"], per_line=6)]
+        # output by output (its trees are every k-th, in stage order, as the golden model adds
+        # them): the sum stays in a register, and no loop copies init (GCC would call memcpy)
         body = f"""{pre}    uint16_t t;
     uint16_t c;
     for (c = 0; c < {k}; ++c) {{
-        scores[c] = {p}_init[c];
-    }}
-    for (t = 0; t < {n_trees}; ) {{
-        for (c = 0; c < {k}; ++c, ++t) {{
-            scores[c] += {p}_leaf_value[{reach}];
+        {"int32_t" if integer else "float"} acc = {p}_init[c];
+        for (t = c; t < {n_trees}; t += {k}) {{
+            acc += {p}_leaf_value[{reach}];
         }}
+        scores[c] = acc;
     }}"""
     return "\n\n".join(defs), body, 0
