@@ -194,7 +194,7 @@ static uint16_t {p}_nearest(const float *x)
     if iforest:
         from . import c_trees
 
-        tree_defs, body, _ = c_trees.emit(det.forest(), f"{p}_tree", keys=False)  # {p}_threshold is the API's
+        tree_defs, body, _ = c_trees.emit(det.forest(), f"{p}_tree")  # {p}_threshold is the API's
         tree_defs = f"\n/* the isolation trees; a leaf holds its path length, depth + c(leaf size) */\n{tree_defs}\n"
         distance = body
         finish = (f"    /* c(psi) / mean path length: ~1 for typical samples, larger when isolated quickly */\n"

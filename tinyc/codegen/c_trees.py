@@ -111,15 +111,14 @@ def _kinds(model, integer: bool):
     return x_t, thr_t, tb, pad, value_t, vb
 
 
-def emit(model, p: str, integer: bool = False, keys: bool = True) -> tuple[str, str, int]:
+def emit(model, p: str, integer: bool = False) -> tuple[str, str, int]:
     """(definitions, body of the scores function, scratch elements). The body reads
     ``x`` (float model) or ``q`` (integer model) and writes ``scores`` (``votes``
-    when :func:`integer_votes`). ``keys``: a float model compares threshold keys
-    (else floats)."""
+    when :func:`integer_votes`)."""
     a = model.arrays
     x_t, thr_t, tb, pad, leaf_t, lb = _kinds(model, integer)
     xs = "q" if integer else "x"
-    keys = keys and not integer
+    keys = not integer
     if keys:  # thresholds (and the heap layout's padding) as int32 keys, compared with the key of the input
         a = {**a, "threshold": float_keys(a["threshold"])}
         thr_t, pad = "int32_t", float_keys([pad])[0]

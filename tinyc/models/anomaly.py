@@ -351,7 +351,7 @@ def baseline_bytes(det: Detector) -> int:
 def cost(det: Detector, caps):
     """Flash, RAM, operations and cycles of one score on a core (tinyc.models.Cost)."""
     from ..codegen.c_anomaly import state_ram
-    from .base import STACK_BYTES, Cost, cycles_per_mac
+    from .base import CYCLES_PER_INSTRUCTION, STACK_BYTES, Cost, cycles_per_mac
 
     learns = det.learns_on_device
     isa = "thumb1" if caps.arch == "armv6-m" else "thumb2_soft" if caps.fpu == "none" else "thumb2"
@@ -365,9 +365,10 @@ def cost(det: Detector, caps):
         ops = treeutil.depth(det.trees)
         cycles = int(ops * cycles_per_compare(caps, "float32") + DIV_CYCLES[caps.fpu])
         return Cost(flash=weights + code, weights=weights, code=code, ram=state_ram(det, learns) + STACK_BYTES,
-                    ops=ops, cycles=cycles)
+                    ops=ops, cycles=cycles, instructions=int(cycles / CYCLES_PER_INSTRUCTION))
     ops = d * (d + 1) // 2 if det.kind == "gaussian_full" else d * max(len(det.counts), 1)
     divisions = 0 if det.kind == "gaussian_full" else d
     cycles = int(ops * cycles_per_mac(caps, "float32") + divisions * DIV_CYCLES[caps.fpu])
     ram = state_ram(det, learns) + (0 if det.kind == "gaussian_full" else 4 * d) + STACK_BYTES
-    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops, cycles=cycles)
+    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops, cycles=cycles,
+                instructions=int(cycles / CYCLES_PER_INSTRUCTION))  # (detectors: not calibrated like the models)

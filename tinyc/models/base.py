@@ -67,13 +67,14 @@ class Cost:
     ram: int  # input + scratch buffers + stack
     ops: int  # multiply-accumulates, comparisons or distance terms per inference
     cycles: int  # estimated cycles per inference on the core
+    instructions: int = 0  # estimated instructions per inference (what `tinyc verify` counts)
 
     def fits(self, flash: int, ram: int) -> bool:
         return self.flash <= flash and self.ram <= ram
 
     def as_dict(self) -> dict:
         return {"flash": self.flash, "weights": self.weights, "code": self.code, "ram": self.ram,
-                "ops": self.ops, "cycles": self.cycles}
+                "ops": self.ops, "instructions": self.instructions, "cycles": self.cycles}
 
 
 @dataclass
@@ -271,6 +272,56 @@ def input_map_bytes(model, n_codes: int) -> int:
     return stored_map_bytes(model)
 # newlib's tanhf (with expf), linked when an MLP uses tanh: Thumb-2 with FPU, Thumb-1 soft-float
 TANHF_BYTES = {"fpu": 2020, "soft_thumb1": 3900, "soft_thumb2": 2600}
+
+
+# Instructions one prediction executes (the `_predict` call, as `tinyc verify` counts them
+# under qemu), per unit of work, by instruction set and mode. Fitted (non-negative least
+# squares on relative error) to the counts of every model case of the tests on the
+# Cortex-M0+ (Thumb-1, soft-float), M3 (Thumb-2, soft-float) and M4 (Thumb-2, FPU, DSP);
+# int16 shares int8's encoder and tree walk. Units: check = a feature tested for NaN/inf,
+# code = a feature encoded (integer models), mac = a weight, neuron = an output of a
+# layer (bias, requantization, activation), tanh = a tanh neuron, node = a comparison on
+# the expected path, vote / add = a tree's vote or its leaf value added, class = an
+# output, term = a centroid's class x feature term.
+_INT8_THUMB1 = {"call": 215, "check": 6, "code": 52, "mac": 17.6, "neuron": 67, "tanh": 48, "node": 22,
+                "vote": 7.4, "add": 0, "class": 0, "term": 120}
+_INT8_THUMB2 = {"call": 46, "check": 7.2, "code": 37, "mac": 5.3, "neuron": 48, "tanh": 29, "node": 13.3,
+                "vote": 13.7, "add": 0, "class": 3.1, "term": 22}
+INSTRUCTIONS = {
+    ("thumb1", "float32"): {"call": 0, "check": 10.7, "code": 0, "mac": 89, "neuron": 1150, "tanh": 4600,
+                            "node": 13.3, "vote": 38, "add": 120, "class": 26, "term": 410},
+    ("thumb2_soft", "float32"): {"call": 0, "check": 8.9, "code": 0, "mac": 42, "neuron": 560, "tanh": 2190,
+                                 "node": 13.7, "vote": 23, "add": 69, "class": 0, "term": 190},
+    ("thumb2", "float32"): {"call": 0, "check": 7.4, "code": 0, "mac": 4.3, "neuron": 26, "tanh": 109,
+                            "node": 17.2, "vote": 13.9, "add": 15.4, "class": 6.4, "term": 9.7},
+    ("thumb1", "int8"): _INT8_THUMB1,
+    ("thumb2", "int8"): _INT8_THUMB2,
+    # 64-bit accumulators: on Thumb-1 a call to the long multiply per weight
+    ("thumb1", "int16"): {**_INT8_THUMB1, "mac": 17.5, "neuron": 291, "tanh": 43, "term": 114},
+    ("thumb2", "int16"): {**_INT8_THUMB2, "mac": 5.2, "neuron": 70, "tanh": 8.6, "term": 20},
+}
+# Cycles per instruction, for the latency estimate: loads, stores and taken branches take
+# two cycles on these cores, most other instructions one (an assumption; qemu counts
+# instructions, not cycles, so only the instruction count is checked against the real code)
+CYCLES_PER_INSTRUCTION = 1.25
+
+
+def instruction_set(caps) -> str:
+    return "thumb1" if caps.arch == "armv6-m" else "thumb2_soft" if caps.fpu == "none" else "thumb2"
+
+
+def instructions(caps, quant: str, **units: float) -> int:
+    """Estimated instructions of one prediction: ``units`` counts the work (see
+    INSTRUCTIONS: check, code, mac, neuron, tanh, node, vote, add, class, term)."""
+    isa = instruction_set(caps)
+    if quant != "float32" and isa == "thumb2_soft":
+        isa = "thumb2"  # integer code does not care about the FPU
+    per = INSTRUCTIONS[(isa, quant)]
+    return int(round(per["call"] + sum(per[k] * v for k, v in units.items())))
+
+
+def cycles_of(caps, quant: str, **units: float) -> int:
+    return int(round(instructions(caps, quant, **units) * CYCLES_PER_INSTRUCTION))
 
 
 def cycles_per_mac(caps, quant: str) -> float:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from .base import input_map_bytes, STACK_BYTES, VALUE_BYTES, Cost, Family, Model, Problem, cycles_per_mac, effective_quant, input_bytes, \
-    register, standardize, suggest
+from .base import input_map_bytes, STACK_BYTES, VALUE_BYTES, Cost, Family, Model, Problem, cycles_of, \
+    effective_quant, input_bytes, instructions, register, standardize, suggest
 
 
 @register
@@ -69,7 +69,9 @@ class CentroidFamily(Family):
         code = self.code_size(caps, quant)
         ops = 2 * k * d
         ram = input_bytes(d, quant) + 4 * k + STACK_BYTES
-        return Cost(weights + code, weights, code, ram, ops, int(ops * cycles_per_mac(caps, quant)))
+        work = {"check" if quant == "float32" else "code": d, "term": k * d, "class": k}
+        return Cost(weights + code, weights, code, ram, ops, cycles_of(caps, quant, **work),
+                    instructions(caps, quant, **work))
 
     def estimate(self, params, problem: Problem, caps, quant: str):
         return self._cost(problem.n_classes, problem.n_features, params["kind"] == "nearest", caps, quant)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from .base import STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles_per_mac, effective_quant, \
+from .base import STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles_of, effective_quant, instructions, \
     input_bytes, input_map_bytes
 
 
@@ -57,5 +57,7 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
     widest = max(sizes[1:]) if len(sizes) > 1 else 1
     act_bytes = 4 if quant == "float32" else vb
     ram = input_bytes(sizes[0], quant) + 2 * widest * act_bytes + STACK_BYTES
-    cycles = int(macs * cycles_per_mac(caps, quant) + sum(sizes[1:]) * 10)
-    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=macs, cycles=cycles)
+    work = {"check" if quant == "float32" else "code": sizes[0], "mac": macs, "neuron": sum(sizes[1:]),
+            "tanh": sum(sizes[1:-1]) if activation == "tanh" else 0, "class": sizes[-1]}
+    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=macs,
+                cycles=cycles_of(caps, quant, **work), instructions=instructions(caps, quant, **work))

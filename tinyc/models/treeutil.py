@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import FINITE_LOOP_BYTES, STACK_BYTES, VALUE_BYTES, Cost, column_index_bytes, cycles_per_compare, \
-    effective_quant, index_bytes, input_bytes, input_map_bytes
+from .base import FINITE_LOOP_BYTES, STACK_BYTES, VALUE_BYTES, Cost, column_index_bytes, cycles_of, \
+    effective_quant, index_bytes, input_bytes, input_map_bytes, instructions
 
 
 def float32_floor(values: np.ndarray) -> np.ndarray:
@@ -319,9 +319,37 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int
             extra_code = FINITE_LOOP_BYTES
     code = family.code_size(caps, quant, model.task) + extra_code
     ops = sizes["compares"]  # depth(a), from the walk layout_bytes already made
-    cycles = int(ops * cycles_per_compare(caps, quant) + extra_ops * 4)
     ram = input_bytes(model.n_features, quant) + scratch + STACK_BYTES
-    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops + extra_ops, cycles=cycles)
+    n_trees = len(a["roots"])
+    heap = smallest_layout(sizes)[0] == "heap"  # every walk goes down the full depth
+    work = {"node": n_trees * sizes["depth"] if heap else expected_walk(a),
+            "vote" if vote_payload(model) is not None else "add": n_trees,
+            "class": model.classes or 1}
+    if quant == "float32":
+        work["check"] = model.n_features
+    else:
+        work["code"] = used
+        if used < model.n_features:
+            work["check"] = model.n_features
+    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops + extra_ops,
+                cycles=cycles_of(caps, quant, **work), instructions=instructions(caps, quant, **work))
+
+
+def expected_walk(arrays: dict[str, np.ndarray]) -> float:
+    """Comparisons of a walk through every tree, each split taken either way with
+    probability 1/2 (the model alone does not say where the data goes): the sum over
+    leaves of depth * 2^-depth."""
+    total = 0.0
+    for root in arrays["roots"]:
+        stack = [(int(root), 0)]
+        while stack:
+            n, d = stack.pop()
+            if n < 0:
+                total += d * 0.5**d
+                continue
+            stack.append((int(arrays["left"][n]), d + 1))
+            stack.append((int(arrays["right"][n]), d + 1))
+    return total
 
 
 def sklearn_leaf_limit(max_leaves: int, max_depth: int, n_rows: int) -> int | None:

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..data.prepare import Dataset, prepare
 from ..data.profile import profile
+from ..models.base import CYCLES_PER_INSTRUCTION
 from ..spec import Resolved
 from ..spec.ir import Task
 from .fit import FitResult
@@ -141,9 +142,10 @@ def add_frontend_costs(costs: dict, fe, targets, family: str) -> tuple[dict, dic
         c = costs[t.name]
         f = _frontend_cost(fe, t.caps, family)
         fe_costs[t.name] = f
+        fe_cycles = int(f["ops"] * (3 if t.caps.fpu != "none" else 60))  # (not calibrated like the models')
         out[t.name] = Cost(flash=c.flash + f["flash"], weights=c.weights, code=c.code + f["flash"],
-                           ram=c.ram + f["ram"], ops=c.ops + f["ops"],
-                           cycles=c.cycles + int(f["ops"] * (3 if t.caps.fpu != "none" else 60)))
+                           ram=c.ram + f["ram"], ops=c.ops + f["ops"], cycles=c.cycles + fe_cycles,
+                           instructions=c.instructions + int(fe_cycles / CYCLES_PER_INSTRUCTION))
     return out, fe_costs
 
 

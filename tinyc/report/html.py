@@ -286,7 +286,8 @@ def _targets_section(rep: dict, name: str) -> str:
                  svg.budget_bar(c["flash"], c["flash_limit"], f"flash {c['flash']} / {c['flash_limit']} B (estimate)"),
                  "<br>",
                  svg.budget_bar(c["ram"], c["ram_limit"], f"RAM {c['ram']} / {c['ram_limit']} B (estimate)"),
-                 f"<p>{_e(c['ops'])} operations per inference, about {c['latency_us']:g} µs at "
+                 f"<p>{_e(c['ops'])} operations, about {_e(c.get('instructions', '—'))} instructions per "
+                 f"inference, {c['latency_us']:g} µs at "
                  f"{c['clock_hz'] / 1e6:g} MHz (estimate)"
                  + (f"; linked with arm-none-eabi-gcc -Os: <b>{_e(measured)} B</b> flash" if measured else "")
                  + (f"; under qemu ({_e(v['board'])}): <b>{v['instructions_per_inference']:.0f}</b> instructions "
