@@ -219,3 +219,26 @@ def test_cost_estimate_is_within_ten_percent_of_the_linked_size(kind, k, learns,
         assert m.ram == c_anomaly.state_ram(det, learns), core  # static RAM: exactly the state (or threshold)
         if not learns:  # (a learning detector copies its state blocks with memcpy on purpose)
             assert not set(m.library_symbols) & set(toolchain.MEMORY_ROUTINES), (core, m.library_symbols)
+
+
+@pytest.mark.parametrize("kind, k, learns", KINDS)
+def test_estimated_instructions_are_within_a_quarter_of_the_counted(kind, k, learns, tmp_path):
+    """The report's latency estimate of a detector: its instructions per score as the cost
+    model says, against what the linked code executes under qemu."""
+    from tinyc import emulator, targets
+
+    X, y, normal, test = ecg()
+    det = A.fit_iforest(X[normal][:500], *k, seed=0) if kind == "iforest" else A.fit(kind, X[normal][:500], k=k)
+    det.threshold, det.on_device = 1.0, learns
+    header, source = c_anomaly.generate(det, "m", [f"x{i}" for i in range(det.n_features)], PROV, learns)
+    (tmp_path / "include").mkdir()
+    (tmp_path / "src").mkdir()
+    (tmp_path / "include" / "m.h").write_text(header)
+    (tmp_path / "src" / "m.c").write_text(source)
+    for core in ("cortex-m0plus", "cortex-m4"):
+        why = emulator.available(core)
+        if why:
+            pytest.skip(why)
+        counted = emulator.instructions_per_inference(tmp_path, "m", X[test][:8], core)
+        est = A.cost(det, targets.get(core).caps).instructions
+        assert abs(est - counted) <= 0.25 * counted, (core, est, counted)

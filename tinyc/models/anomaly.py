@@ -335,7 +335,17 @@ CODE_BYTES = {
     ("thumb2_soft", False): {"gaussian": 1812, "gaussian_full": 1440, "kmeans": 1830, "iforest": 1793},
     ("thumb2_soft", True): {"gaussian": 2568, "kmeans": 2900},
 }
-DIV_CYCLES = {"none": 120.0, "single": 14.0, "double": 14.0}  # one float division (1/variance per feature)
+# Instructions of one score (`_predict`, counted under qemu), per unit of work, by
+# instruction set; fitted like the model families' (models.base.INSTRUCTIONS) to 21
+# detectors on the ECG data (every kind, 8-32 features, 2-6 centres, 4-24 trees, learning
+# or not): all within 8% of their counts. Units: check = a feature tested for NaN/inf,
+# div = a feature's 1/variance, term = a centre x feature distance term, mac = a term of
+# the Cholesky factor, node = a comparison on an isolation tree's expected path.
+DETECTOR_INSTRUCTIONS = {
+    "thumb1": {"call": 400, "check": 13.5, "div": 800, "term": 396, "mac": 309, "node": 72},
+    "thumb2_soft": {"call": 195, "check": 10.9, "div": 339, "term": 190, "mac": 165, "node": 48},
+    "thumb2": {"call": 65, "check": 7.5, "div": 12.6, "term": 8.8, "mac": 10.3, "node": 32},
+}
 
 
 def baseline_bytes(det: Detector) -> int:
@@ -351,24 +361,25 @@ def baseline_bytes(det: Detector) -> int:
 def cost(det: Detector, caps):
     """Flash, RAM, operations and cycles of one score on a core (tinyc.models.Cost)."""
     from ..codegen.c_anomaly import state_ram
-    from .base import CYCLES_PER_INSTRUCTION, STACK_BYTES, Cost, cycles_per_mac
+    from . import treeutil
+    from .base import CYCLES_PER_INSTRUCTION, STACK_BYTES, Cost, count, instruction_set
 
     learns = det.learns_on_device
-    isa = "thumb1" if caps.arch == "armv6-m" else "thumb2_soft" if caps.fpu == "none" else "thumb2"
+    isa = instruction_set(caps)
     code = CODE_BYTES[(isa, learns)][det.kind]
     weights = baseline_bytes(det)
     d = det.n_features
+    ram = state_ram(det, learns) + STACK_BYTES
     if det.kind == "iforest":
-        from . import treeutil
-        from .base import cycles_per_compare
-
         ops = treeutil.depth(det.trees)
-        cycles = int(ops * cycles_per_compare(caps, "float32") + DIV_CYCLES[caps.fpu])
-        return Cost(flash=weights + code, weights=weights, code=code, ram=state_ram(det, learns) + STACK_BYTES,
-                    ops=ops, cycles=cycles, instructions=int(cycles / CYCLES_PER_INSTRUCTION))
-    ops = d * (d + 1) // 2 if det.kind == "gaussian_full" else d * max(len(det.counts), 1)
-    divisions = 0 if det.kind == "gaussian_full" else d
-    cycles = int(ops * cycles_per_mac(caps, "float32") + divisions * DIV_CYCLES[caps.fpu])
-    ram = state_ram(det, learns) + (0 if det.kind == "gaussian_full" else 4 * d) + STACK_BYTES
-    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops, cycles=cycles,
-                instructions=int(cycles / CYCLES_PER_INSTRUCTION))  # (detectors: not calibrated like the models)
+        work = {"node": treeutil.expected_walk(det.trees)}
+    elif det.kind == "gaussian_full":
+        ops = d * (d + 1) // 2
+        work = {"mac": ops}
+    else:  # 1/variance per feature, then the weighted distance to each centre
+        ops = d * max(len(det.counts), 1)
+        work = {"div": d, "term": ops}
+        ram += 4 * d
+    n = count(DETECTOR_INSTRUCTIONS[isa], check=d, **work)
+    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops,
+                cycles=int(round(n * CYCLES_PER_INSTRUCTION)), instructions=n)

@@ -316,22 +316,16 @@ def instructions(caps, quant: str, **units: float) -> int:
     isa = instruction_set(caps)
     if quant != "float32" and isa == "thumb2_soft":
         isa = "thumb2"  # integer code does not care about the FPU
-    per = INSTRUCTIONS[(isa, quant)]
-    return int(round(per["call"] + sum(per[k] * v for k, v in units.items())))
+    return count(INSTRUCTIONS[(isa, quant)], **units)
+
+
+def count(per_unit: dict, **units: float) -> int:
+    """Instructions of a call: its fixed part plus each unit of work at its cost."""
+    return int(round(per_unit["call"] + sum(per_unit[k] * v for k, v in units.items())))
 
 
 def cycles_of(caps, quant: str, **units: float) -> int:
     return int(round(instructions(caps, quant, **units) * CYCLES_PER_INSTRUCTION))
-
-
-def cycles_per_mac(caps, quant: str) -> float:
-    if quant == "float32":
-        return 3.0 if caps.fpu != "none" else 60.0
-    return 1.5 if caps.dsp else 3.0
-
-
-def cycles_per_compare(caps, quant: str) -> float:
-    return 30.0 if quant == "float32" and caps.fpu == "none" else 8.0
 
 
 def effective_quant(family: "Family", quant: str) -> str:
