@@ -12,6 +12,7 @@ from conftest import ROOT
 from tinyc import emulator
 from tinyc.codegen.library import Provenance
 from tinyc.models import FAMILY_REGISTRY, Problem
+from tinyc.quant import quantize
 from tinyc.signal import FrontEnd
 from tinyc.signal.features import compute, window_starts, windows
 from tinyc.spec.ir import Task
@@ -184,11 +185,14 @@ int main(void)
     assert len(got) == len(bits) and np.array_equal(got, want)
 
 
-@pytest.mark.parametrize("front", [
-    FrontEnd(AXES, 10.0, 32, 10, blocks=("mean", "std", "crossings"), bands=4),
-    FrontEnd(AXES, 10.0, 32, 10, bands=4, magnitudes=(("acc", (0, 1, 2)), ("gyr", (3, 4, 5))), highpass_hz=0.3),
-], ids=["time-only", "all-blocks-filtered"])
-def test_front_end_cost_is_within_ten_percent_of_the_linked_size(front, tmp_path):
+@pytest.mark.parametrize("front,quant", [
+    (FrontEnd(AXES, 10.0, 32, 10, blocks=("mean", "std", "crossings"), bands=4), "float32"),
+    (FrontEnd(AXES, 10.0, 32, 10, bands=4, magnitudes=(("acc", (0, 1, 2)), ("gyr", (3, 4, 5))), highpass_hz=0.3),
+     "float32"),
+    # an int8 model links no soft-float of its own: the front end brings all it needs
+    (FrontEnd(AXES, 10.0, 32, 10, bands=4), "int8"),
+], ids=["time-only", "all-blocks-filtered", "next-to-int8"])
+def test_front_end_cost_is_within_ten_percent_of_the_linked_size(front, quant, tmp_path):
     """What push_sample + predict_window add to an image beyond the model's own scores, linked
     with arm-none-eabi-gcc -Os, against c_signal's estimate; static RAM exactly."""
     from tinyc import targets, toolchain
@@ -200,6 +204,8 @@ def test_front_end_cost_is_within_ten_percent_of_the_linked_size(front, tmp_path
     X = np.concatenate([compute(front, windows(front, x)) for x, _ in rec])
     model = FAMILY_REGISTRY["linear"].fit({"c": 1.0}, X.astype(np.float64), np.arange(len(X)) % 2,
                                           Problem(Task.classification, X.shape[1], 2), seed=0)
+    if quant != "float32":
+        model = quantize(model, quant, X.astype(np.float64))
     model.frontend = front
     HostBackend().emit(EmitRequest(model, "m", front.outputs(), ("a", "b"),
                                    Provenance("t", "s.tml", "0" * 64, "0" * 64, "id"), 0, 0), tmp_path)
@@ -208,7 +214,8 @@ def test_front_end_cost_is_within_ten_percent_of_the_linked_size(front, tmp_path
         alone = toolchain.measure(tmp_path, "m", backend.cflags)
         both = toolchain.measure(tmp_path, "m", backend.cflags, signal=toolchain.signal_calls("m", True))
         measured = both.flash - alone.flash
-        estimate = c_signal.flash_bytes(front, backend.caps, frozenset({"mul"}))
+        estimate = c_signal.flash_bytes(front, backend.caps, FAMILY_REGISTRY["linear"].soft_float_parts(
+            model.task, model.quant))
         assert abs(estimate - measured) <= 0.1 * measured, (core, estimate, measured)
         assert both.ram - alone.ram == c_signal.ram_bytes(front), core
         assert not set(both.library_symbols) & set(toolchain.MEMORY_ROUTINES), (core, both.library_symbols)

@@ -34,12 +34,13 @@ def ram_bytes(fe: FrontEnd) -> int:
 DETECTOR_OVERLAP_THUMB1 = {"gaussian": 1250, "kmeans": 1250, "iforest": 370}
 
 
-def flash_bytes(fe: FrontEnd, caps, model_float_ops: frozenset = frozenset({"mul"}),
+def flash_bytes(fe: FrontEnd, caps, model_soft_float: frozenset = frozenset({"base", "mul"}),
                 detector: str | None = None) -> int:
     """Code and tables of the front end on a core (calibrated with arm-none-eabi-size next to a
-    linear model). On a core without FPU, the soft-float multiply is counted when the model
-    does not link it already (trees only compare and add); next to an anomaly detector
-    (``detector``: its family) on ARMv6-M, the soft-float routines both use count once."""
+    float linear model). On a core without FPU, the soft-float add, compare and multiply are
+    counted when the model does not link them already (``model_soft_float``, see
+    Family.soft_float_parts: vote trees and integer classifiers link none); next to an
+    anomaly detector (``detector``: its family) on ARMv6-M, the routines both use count once."""
     from ..models.base import SOFT_FLOAT_BYTES
 
     spectral = bool(fe.spectral_channels())
@@ -47,8 +48,9 @@ def flash_bytes(fe: FrontEnd, caps, model_float_ops: frozenset = frozenset({"mul
     isa = "thumb1" if caps.arch == "armv6-m" else "thumb2_soft" if caps.fpu == "none" else "thumb2"
     code = CODE[isa]
     extra = -DETECTOR_OVERLAP_THUMB1[detector] if detector is not None and isa == "thumb1" else 0
-    if detector is None and caps.fpu == "none" and "mul" not in model_float_ops:
-        extra = SOFT_FLOAT_BYTES["thumb1" if isa == "thumb1" else "thumb2"]["mul"]
+    if detector is None and caps.fpu == "none":
+        table = SOFT_FLOAT_BYTES["thumb1" if isa == "thumb1" else "thumb2"]
+        extra = sum(table[part] for part in ("base", "mul") if part not in model_soft_float)
     n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
     n_mags = sum(1 for c in fe.needs() if c >= len(fe.channels))
     return (code["base"] + (code["spectrum"] if spectral else 0) + code["magnitude"] * n_mags

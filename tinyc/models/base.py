@@ -206,6 +206,13 @@ class Family:
         without FPU: libgcc's soft-float); trees compare float bits as integers."""
         return True
 
+    def soft_float_parts(self, task: Task, quant: str) -> frozenset[str]:
+        """The soft-float routines (SOFT_FLOAT_BYTES: "base" = add and compare, "mul",
+        "sub") this family's prediction links on a core without FPU, in ``quant``."""
+        if quant == "float32" or self.int_code_bytes is None:
+            return (frozenset({"base"}) | self.float_ops_for(task)) if self.soft_float(task) else frozenset()
+        return frozenset({"mul"}) if task == Task.regression else frozenset()  # the float value's scale
+
     def code_size(self, caps, quant: str, task: Task = Task.classification) -> int:
         isa = "thumb1" if caps.arch == "armv6-m" else "thumb2"
         if quant != "float32" and self.int_code_bytes is not None:

@@ -109,13 +109,15 @@ def drop_unsplit_features(res: SearchResult, ds: Dataset) -> tuple[SearchResult,
     return replace(res, best=slim), ds.select(used), unused
 
 
-def _frontend_cost(fe, caps, family: str):
+def _frontend_cost(fe, caps, family: str | None, task: Task = Task.classification, quant: str = "float32"):
+    """The front end's flash, RAM and operations next to a model of ``family`` (None: a model
+    not chosen yet, which may link no soft-float of its own)."""
     from ..codegen import c_signal
     from ..models import FAMILY_REGISTRY
 
-    fam = FAMILY_REGISTRY.get(family)
+    fam = FAMILY_REGISTRY.get(family) if family else None
     detector = family if family in ("gaussian", "kmeans", "iforest") else None
-    flash = c_signal.flash_bytes(fe, caps, fam.float_ops if fam else frozenset({"mul"}), detector)
+    flash = c_signal.flash_bytes(fe, caps, fam.soft_float_parts(task, quant) if fam else frozenset(), detector)
     return {"flash": flash, "ram": c_signal.ram_bytes(fe), "ops": c_signal.ops(fe)}
 
 
@@ -125,7 +127,7 @@ def minus_frontend(cfg: SearchConfig, fe) -> SearchConfig:
 
     targets = []
     for t in cfg.targets:
-        c = _frontend_cost(fe, t.caps, "tree")
+        c = _frontend_cost(fe, t.caps, None)
         if c["flash"] >= t.flash or c["ram"] >= t.ram:
             raise FrontEndError(f"{t.name}: the signal front end alone needs {c['flash']} B flash and {c['ram']} B RAM "
                              f"(limits {t.flash} and {t.ram}); shorten the window, or compute fewer features")
@@ -133,14 +135,16 @@ def minus_frontend(cfg: SearchConfig, fe) -> SearchConfig:
     return replace(cfg, targets=tuple(targets))
 
 
-def add_frontend_costs(costs: dict, fe, targets, family: str) -> tuple[dict, dict]:
-    """Per target: the model's cost plus the front end's, and the front end's alone."""
+def add_frontend_costs(costs: dict, fe, targets, family: str, task: Task = Task.classification,
+                       quant: str = "float32") -> tuple[dict, dict]:
+    """Per target: the model's cost plus the front end's, and the front end's alone (next to
+    a ``family`` model of ``task`` in ``quant``)."""
     from ..models.base import Cost
 
     out, fe_costs = {}, {}
     for t in targets:
         c = costs[t.name]
-        f = _frontend_cost(fe, t.caps, family)
+        f = _frontend_cost(fe, t.caps, family, task, quant)
         fe_costs[t.name] = f
         fe_cycles = int(f["ops"] * (3 if t.caps.fpu != "none" else 60))  # (not calibrated like the models')
         out[t.name] = Cost(flash=c.flash + f["flash"], weights=c.weights, code=c.code + f["flash"],
@@ -154,7 +158,8 @@ def with_frontend(fit: FitResult, fe, cfg: SearchConfig) -> FitResult:
     from dataclasses import replace
 
     fit.model.frontend = fe
-    costs, fe_costs = add_frontend_costs(fit.costs, fe, cfg.targets, fit.model.family)
+    costs, fe_costs = add_frontend_costs(fit.costs, fe, cfg.targets, fit.model.family, fit.model.task,
+                                         fit.model.quant)
     return replace(fit, costs=costs, frontend_costs=fe_costs)
 
 

@@ -222,26 +222,35 @@ def _fit_linked(fit: FitResult, mode: str, ds: Dataset, r: Resolved, cfg: Search
     return fit
 
 
-def _flash_per_target(cfg: SearchConfig):
-    """{target: estimated flash} of a model form (float or integer), for quantize auto."""
+def _flash_per_target(cfg: SearchConfig, fe=None):
+    """{target: estimated flash} of a model form (float or integer), for quantize auto; with a
+    signal front end ``fe``, of both (on a core without FPU a float model shares the
+    soft-float routines the front end needs, an integer one does not)."""
     from ..models import FAMILY_REGISTRY
 
     def size_of(model) -> dict[str, int]:
         fam = FAMILY_REGISTRY[model.family]
-        return {t.name: fam.cost(model, t.caps, model.quant).flash for t in cfg.targets}
+        out = {t.name: fam.cost(model, t.caps, model.quant).flash for t in cfg.targets}
+        if fe is not None:
+            from .frontend import _frontend_cost
+
+            for t in cfg.targets:
+                out[t.name] += _frontend_cost(fe, t.caps, model.family, model.task, model.quant)["flash"]
+        return out
 
     return size_of
 
 
 def quantize_and_fit(res: SearchResult, ds: Dataset, r: Resolved, cfg: SearchConfig,
-                     on_event: Callable[[dict], None] | None = None) -> tuple[FitResult, dict]:
+                     on_event: Callable[[dict], None] | None = None, fe=None) -> tuple[FitResult, dict]:
     """The quantization pass then the memory-fitting pass; returns the fitted
-    model and the quantization record of the report."""
+    model and the quantization record of the report. ``fe``: the signal front end
+    computing ``ds``'s features, whose flash counts in choosing the form."""
     s = r.spec
     metric = s.metric.value
     try:
         choice = choose(res.best, s.quantize.value.value, s.quantize_tolerance.value, ds, metric,
-                        size_of=_flash_per_target(cfg))
+                        size_of=_flash_per_target(cfg, fe.with_used(ds.feature_names) if fe is not None else None))
     except QuantizationFailed as e:
         raise BuildError(str(e)) from None
     emit = on_event or (lambda e: None)
@@ -323,7 +332,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         unused = [f for b in blocks for f in b["features"]]
         res, ds, unsplit = drop_unsplit_features(res, ds)
         unused += unsplit
-    fit, quantization = quantize_and_fit(res, ds, r, cfg, on_event)
+    fit, quantization = quantize_and_fit(res, ds, r, cfg, on_event, fe)
     dropped = unused + [n for j, n in enumerate(ds.feature_names) if j not in fit.columns]
     ds = ds.select(fit.columns) if dropped else ds
     model = fit.model
