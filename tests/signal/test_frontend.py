@@ -219,3 +219,49 @@ def test_front_end_cost_is_within_ten_percent_of_the_linked_size(front, quant, t
         assert abs(estimate - measured) <= 0.1 * measured, (core, estimate, measured)
         assert both.ram - alone.ram == c_signal.ram_bytes(front), core
         assert not set(both.library_symbols) & set(toolchain.MEMORY_ROUTINES), (core, both.library_symbols)
+
+
+WINDOW_CALL = """{
+        int32_t ready = 0, cls = 0;
+        uint32_t i;
+        for (i = 0; i < M_HOP; ++i) {
+            (void)m_push_sample(x, &ready);
+            if (ready) {
+                (void)m_predict_window(&cls);
+            }
+        }
+        tinyc_class = cls;
+        (void)s;
+    }"""
+PREDICT_CALL = "{\n        int32_t c = 0;\n        (void)m_predict(x, &c);\n        tinyc_class = c;\n        (void)s;\n    }"
+
+
+@pytest.mark.parametrize("front", [
+    FrontEnd(AXES, 10.0, 32, 10, blocks=("mean", "std", "crossings"), bands=4),
+    FrontEnd(AXES[:3], 10.0, 16, 8, bands=4, magnitudes=(("acc", (0, 1, 2)),), highpass_hz=0.3),
+], ids=["time-only", "spectral-magnitude-filtered"])
+def test_front_end_instructions_per_window_are_within_a_quarter_of_the_counted(front, tmp_path):
+    """The latency estimate of a signal build: what a window costs beyond the model (its hop
+    of pushed samples and the features), as c_signal estimates it, against qemu's count."""
+    from tinyc import targets
+    from tinyc.codegen import c_signal
+
+    rec = recordings()[::10]
+    X = np.concatenate([compute(front, windows(front, x)) for x, _ in rec])
+    model = FAMILY_REGISTRY["linear"].fit({"c": 1.0}, X.astype(np.float64), np.arange(len(X)) % 2,
+                                          Problem(Task.classification, X.shape[1], 2), seed=0)
+    model.frontend = front
+    HostBackend().emit(EmitRequest(model, "m", front.outputs(), ("a", "b"),
+                                   Provenance("t", "s.tml", "0" * 64, "0" * 64, "id"), 0, 0), tmp_path)
+    rows = np.zeros((12, X.shape[1]), dtype=np.float32)  # one hop of the same real sample per row
+    rows[:, :len(front.channels)] = np.concatenate([x for x, _ in rec])[:12, :len(front.channels)]
+    windows_run = (len(rows) * front.hop - front.window) // front.hop + 1
+    for core in ("cortex-m0plus", "cortex-m4"):
+        why = emulator.available(core)
+        if why:
+            pytest.skip(why)
+        total = emulator.instructions_per_inference(tmp_path, "m", rows, core, call=WINDOW_CALL) * len(rows)
+        model_only = emulator.instructions_per_inference(tmp_path, "m", rows, core, call=PREDICT_CALL)
+        counted = (total - model_only * windows_run) / windows_run
+        est = c_signal.instructions(front, targets.get(core).caps)
+        assert abs(est - counted) <= 0.25 * counted, (core, est, counted)

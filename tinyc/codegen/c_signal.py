@@ -72,6 +72,31 @@ CODE = {"thumb2": {"base": 760, "spectrum": 464, "magnitude": 60, "output": 1, "
                    "filter": 100}}
 
 
+# Instructions of one window beyond the model's prediction (its hop of push_sample calls and
+# predict_window's features), per unit of work, by instruction set; fitted (non-negative
+# least squares) to qemu's counts of eight front ends (2-6 channels, windows of 16-64,
+# time-only to all blocks, magnitudes, filters): all within 5%. Units: filter = a filter stage
+# on a pushed sample, mag = a magnitude (its square root) of a pushed sample, stat = a
+# window sample of a channel the model reads (copy and statistics), dft = a window sample x
+# spectrum bin of a spectral channel (the DFT), output = a feature stored
+FRONTEND_INSTRUCTIONS = {
+    "thumb1": {"call": 14460, "filter": 318, "mag": 3258, "stat": 1206, "dft": 412, "output": 0},
+    "thumb2_soft": {"call": 0, "filter": 234, "mag": 1375, "stat": 766, "dft": 193, "output": 0},
+    "thumb2": {"call": 1512, "filter": 0, "mag": 496, "stat": 82, "dft": 16.5, "output": 35},
+}
+
+
+def instructions(fe: FrontEnd, caps) -> int:
+    """Estimated instructions the front end adds per window on a core (see FRONTEND_INSTRUCTIONS)."""
+    from ..models.base import count, instruction_set
+
+    n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
+    n_mags = sum(1 for c in fe.needs() if c >= len(fe.channels))
+    return count(FRONTEND_INSTRUCTIONS[instruction_set(caps)], filter=fe.hop * len(fe.channels) * n_filters,
+                 mag=fe.hop * n_mags, stat=fe.window * len(fe.needs()),
+                 dft=fe.window * fe.n_bins * len(fe.spectral_channels()), output=len(fe.outputs()))
+
+
 def ops(fe: FrontEnd) -> int:
     """Multiply-accumulates per window: statistics and, for spectral channels, the DFT."""
     return len(fe.needs()) * 6 * fe.window + len(fe.spectral_channels()) * 2 * fe.window * fe.n_bins

@@ -118,7 +118,8 @@ def _frontend_cost(fe, caps, family: str | None, task: Task = Task.classificatio
     fam = FAMILY_REGISTRY.get(family) if family else None
     detector = family if family in ("gaussian", "kmeans", "iforest") else None
     flash = c_signal.flash_bytes(fe, caps, fam.soft_float_parts(task, quant) if fam else frozenset(), detector)
-    return {"flash": flash, "ram": c_signal.ram_bytes(fe), "ops": c_signal.ops(fe)}
+    return {"flash": flash, "ram": c_signal.ram_bytes(fe), "ops": c_signal.ops(fe),
+            "instructions": c_signal.instructions(fe, caps)}
 
 
 def minus_frontend(cfg: SearchConfig, fe) -> SearchConfig:
@@ -146,10 +147,10 @@ def add_frontend_costs(costs: dict, fe, targets, family: str, task: Task = Task.
         c = costs[t.name]
         f = _frontend_cost(fe, t.caps, family, task, quant)
         fe_costs[t.name] = f
-        fe_cycles = int(f["ops"] * (3 if t.caps.fpu != "none" else 60))  # (not calibrated like the models')
         out[t.name] = Cost(flash=c.flash + f["flash"], weights=c.weights, code=c.code + f["flash"],
-                           ram=c.ram + f["ram"], ops=c.ops + f["ops"], cycles=c.cycles + fe_cycles,
-                           instructions=c.instructions + int(fe_cycles / CYCLES_PER_INSTRUCTION))
+                           ram=c.ram + f["ram"], ops=c.ops + f["ops"],
+                           cycles=c.cycles + int(round(f["instructions"] * CYCLES_PER_INSTRUCTION)),
+                           instructions=c.instructions + f["instructions"])
     return out, fe_costs
 
 
