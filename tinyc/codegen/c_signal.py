@@ -64,8 +64,8 @@ def flash_bytes(fe: FrontEnd, caps, model_soft_float: frozenset = frozenset({"ba
 # dominant (spectrum), one magnitude channel, one output stored, one channel's window copied and
 # summarised (channel) and transformed (spectral), one filter stage; soft-float division and
 # subtraction included on cores without FPU
-CODE = {"thumb2": {"base": 760, "spectrum": 464, "magnitude": 60, "output": 1, "channel": 80, "spectral": 35,
-                   "filter": 80},
+CODE = {"thumb2": {"base": 572, "spectrum": 403, "magnitude": 0, "output": 7, "channel": 35, "spectral": 0,
+                   "filter": 97},  # (with an FPU: its square root instruction, eight front ends, within 7%)
         "thumb2_soft": {"base": 940, "spectrum": 484, "magnitude": 70, "output": 3, "channel": 65, "spectral": 20,
                         "filter": 90},
         "thumb1": {"base": 2790, "spectrum": 432, "magnitude": 80, "output": 5, "channel": 28, "spectral": 0,
@@ -75,14 +75,15 @@ CODE = {"thumb2": {"base": 760, "spectrum": 464, "magnitude": 60, "output": 1, "
 # Instructions of one window beyond the model's prediction (its hop of push_sample calls and
 # predict_window's features), per unit of work, by instruction set; fitted (non-negative
 # least squares) to qemu's counts of eight front ends (2-6 channels, windows of 16-64,
-# time-only to all blocks, magnitudes, filters): all within 5%. Units: filter = a filter stage
+# time-only to all blocks, magnitudes, filters): all within 5%. Units: sample = a channel of a
+# pushed sample, filter = a filter stage
 # on a pushed sample, mag = a magnitude (its square root) of a pushed sample, stat = a
 # window sample of a channel the model reads (copy and statistics), dft = a window sample x
 # spectrum bin of a spectral channel (the DFT), output = a feature stored
 FRONTEND_INSTRUCTIONS = {
-    "thumb1": {"call": 14460, "filter": 318, "mag": 3258, "stat": 1206, "dft": 412, "output": 0},
-    "thumb2_soft": {"call": 0, "filter": 234, "mag": 1375, "stat": 766, "dft": 193, "output": 0},
-    "thumb2": {"call": 1512, "filter": 0, "mag": 496, "stat": 82, "dft": 16.5, "output": 35},
+    "thumb1": {"call": 14460, "sample": 0, "filter": 318, "mag": 3258, "stat": 1206, "dft": 412, "output": 0},
+    "thumb2_soft": {"call": 0, "sample": 0, "filter": 234, "mag": 1375, "stat": 766, "dft": 193, "output": 0},
+    "thumb2": {"call": 184, "sample": 20.6, "filter": 22.7, "mag": 5.1, "stat": 60.3, "dft": 16.6, "output": 18.2},
 }
 
 
@@ -92,7 +93,8 @@ def instructions(fe: FrontEnd, caps) -> int:
 
     n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
     n_mags = sum(1 for c in fe.needs() if c >= len(fe.channels))
-    return count(FRONTEND_INSTRUCTIONS[instruction_set(caps)], filter=fe.hop * len(fe.channels) * n_filters,
+    return count(FRONTEND_INSTRUCTIONS[instruction_set(caps)], sample=fe.hop * len(fe.channels),
+                 filter=fe.hop * len(fe.channels) * n_filters,
                  mag=fe.hop * n_mags, stat=fe.window * len(fe.needs()),
                  dft=fe.window * fe.n_bins * len(fe.spectral_channels()), output=len(fe.outputs()))
 
@@ -103,11 +105,17 @@ def ops(fe: FrontEnd) -> int:
 
 
 def sqrt_source(p: str) -> str:
-    """A correctly rounded float square root (as IEEE sqrtf) from integer operations: no
-    libm, no errno, no soft-float routine, the same result on every core."""
+    """A correctly rounded float square root (as IEEE sqrtf): the FPU's instruction on an Arm
+    core with a single-precision FPU, else from integer operations (no libm, no errno, no
+    soft-float routine); the same result on every core."""
     return f"""/* correctly rounded square root of v >= 0 (round to nearest even, as IEEE 754 sqrt) */
 static float {p}_sqrt(float v)
 {{
+#if defined(__GNUC__) && defined(__ARM_FP) && (__ARM_FP & 4)
+    float r; /* the FPU's square root is IEEE 754's, correctly rounded: one instruction */
+    __asm__("vsqrt.f32 %0, %1" : "=t"(r) : "t"(v));
+    return r;
+#else
     uint32_t b, m;
     int32_t e;
     uint64_t op, res = 0u, one = (uint64_t)1u << 48;
@@ -157,6 +165,7 @@ static float {p}_sqrt(float v)
     b = ((uint32_t)(e + 150) << 23) | ((uint32_t)res & 0x7fffffu);
     memcpy(&out, &b, sizeof out);
     return out;
+#endif
 }}"""
 
 
