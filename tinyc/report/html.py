@@ -276,6 +276,15 @@ def _quantization_html(rep: dict) -> str:
     return "".join(out)
 
 
+def _work(rep: dict, t: str, c: dict) -> str:
+    """What the instruction estimate covers: with a signal front end, a window (its share named,
+    since `tinyc verify` counts the model's prediction alone)."""
+    fe = ((rep.get("signal") or {}).get("per_target") or {}).get(t, {}).get("instructions")
+    if fe is None or "instructions" not in c:
+        return "inference"
+    return f"window ({_e(fe)} of them the front end's, {_e(c['instructions'] - fe)} the model's)"
+
+
 def _targets_section(rep: dict, name: str) -> str:
     out = ["<section id='targets'><h2>Targets</h2>"]
     verify = rep.get("verify", {})
@@ -287,7 +296,7 @@ def _targets_section(rep: dict, name: str) -> str:
                  "<br>",
                  svg.budget_bar(c["ram"], c["ram_limit"], f"RAM {c['ram']} / {c['ram_limit']} B (estimate)"),
                  f"<p>{_e(c['ops'])} operations, about {_e(c.get('instructions', '—'))} instructions per "
-                 f"inference, {c['latency_us']:g} µs at "
+                 f"{_work(rep, t, c)}, {c['latency_us']:g} µs at "
                  f"{c['clock_hz'] / 1e6:g} MHz (estimate)"
                  + (f"; linked with arm-none-eabi-gcc -Os: <b>{_e(measured)} B</b> flash" if measured else "")
                  + (f"; under qemu ({_e(v['board'])}): <b>{v['instructions_per_inference']:.0f}</b> instructions "
