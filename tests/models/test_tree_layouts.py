@@ -100,3 +100,38 @@ def test_vote_trees_fold_their_classes_into_the_child_references():
     assert treeutil.vote_payload(FAMILY_REGISTRY["gbt"].fit(
         {"n_estimators": 2, "max_depth": 2, "learning_rate": 0.3, "max_leaves": 10**6}, X, load_digits().target,
         Problem(Task.classification, X.shape[1], 10), seed=0)) is None  # value leaves stay apart
+
+
+def test_many_class_vote_forest_zeroes_its_counters_in_a_loop_and_matches_the_golden_model(tmp_path):
+    """Up to 16 classes the vote counters are zeroed by one store each (a loop would become a
+    call to memset); beyond that a loop zeroes them. Both run on the host against the golden model."""
+    import shutil
+
+    import pytest
+
+    from tinyc import emulator
+    from tinyc.codegen import c_trees
+    from tinyc.codegen.library import Provenance
+    from tinyc_backends.base import EmitRequest
+    from tinyc_backends.host import HostBackend
+
+    if shutil.which("cc") is None:
+        pytest.skip("no host C compiler (cc)")
+    rng = np.random.default_rng(0)
+    k = c_trees.UNROLLED_ZEROS + 4
+    centres = rng.normal(scale=4.0, size=(k, 6))
+    y = np.repeat(np.arange(k), 30)
+    X = centres[y] + rng.normal(size=(len(y), 6))
+    m = FAMILY_REGISTRY["forest"].fit({"n_estimators": 6, "max_depth": 6, "max_features": 0.5, "max_leaves": 10**6},
+                                      X, y, Problem(Task.classification, 6, k), seed=0)
+    _, body, _ = c_trees.emit(m, "m")
+    assert f"for (c = 0; c < {k}; ++c)" in body and "votes[0] = 0;" not in body
+    small = FAMILY_REGISTRY["forest"].fit({"n_estimators": 6, "max_depth": 6, "max_features": 0.5,
+                                           "max_leaves": 10**6}, X[y < 5], y[y < 5],
+                                          Problem(Task.classification, 6, 5), seed=0)
+    assert "votes[4] = 0;" in c_trees.emit(small, "m")[1]
+    HostBackend().emit(EmitRequest(m, "m", tuple(f"f{j}" for j in range(6)), tuple(f"c{j}" for j in range(k)),
+                                   Provenance("t", "t.tml", "0" * 64, "0" * 64, "id"), 0, 0), tmp_path)
+    res = emulator.run_host(tmp_path, "m", X.astype(np.float32), True)
+    assert np.array_equal(res.classes, m.predict(X.astype(np.float32)))
+    assert np.array_equal(res.scores.view(np.uint32), m.scores(X.astype(np.float32)).astype(np.float32).view(np.uint32))
