@@ -170,6 +170,9 @@ def quantization_lines(rep: dict) -> list[str]:
             why = (f": smaller than {m} ({max(cands['float32']['flash'].values())} B vs "
                    f"{max(cands[m]['flash'].values())} B)")
         lines.append(f"quant    float32 (requested {q.get('requested')}){why}")
+    other = {t: m for t, m in (q.get("per_target") or {}).items() if m != q.get("effective")}
+    if other:
+        lines.append(f"         float32 on {', '.join(other)}: smaller on that core than {q['effective']}, and exact")
     fit = rep.get("fitting") or {}
     for st in fit.get("steps", []):
         lines.append(f"shrink   {st['step']}. {st['action']}: {st['target']} flash {st['flash_before']} → "

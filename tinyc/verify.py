@@ -52,9 +52,12 @@ class TargetResult:
                 "mismatches": self.mismatches, "stack": self.stack, "stack_external_calls": list(self.stack_external)}
 
 
-def load_model(build: Path) -> tuple[Model, dict]:
-    """The golden model of a build (an anomaly detector: as shipped)."""
+def load_model(build: Path, form: str | None = None) -> tuple[Model, dict]:
+    """The golden model of a build (an anomaly detector: as shipped); ``form``: the form a
+    target got when it differs from the build's (artifacts/model_<form>.json)."""
     doc = json.loads((build / "artifacts" / "model.json").read_text())
+    if form is not None and form != ((doc.get("qinfo") or {}).get("mode") or "float32"):
+        doc = json.loads((build / "artifacts" / f"model_{form}.json").read_text())
     if doc["task"] == "anomaly":
         from .models.anomaly import Detector
 
@@ -103,10 +106,14 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
         raise VerifyError("the detector ships empty (learn on_device): it scores only after learning on the device, "
                           "so there is nothing to compare on the holdout (tests/backends/test_anomaly.py checks "
                           "the learning itself on host and qemu)")
-    golden_cls = model.predict(X)
-    golden_scores = model.scores(X)
-    if golden_scores.ndim == 1:
-        golden_scores = golden_scores[:, None]
+    def golden_of(target: str):
+        """The model a target's library implements (quantize auto may give a target float32), and
+        its predictions and scores on the holdout rows."""
+        m = load_model(build, report["targets"][target].get("quantization"))[0] if model.task != Task.anomaly \
+            else model
+        scores = m.scores(X)
+        return m, m.predict(X), scores[:, None] if scores.ndim == 1 else scores
+
     results: dict[str, TargetResult] = {}
     arm = [t for t in report["targets"] if getattr(target_registry.get(t), "compiler", "") == toolchain.GCC]
     if not arm:
@@ -117,6 +124,7 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
             raise VerifyError(f"cannot verify {target}: {why}")
         backend = target_registry.get(target)
         folder = build / target
+        model, golden_cls, golden_scores = golden_of(target)
         libm = needs_libm(model)
         try:
             measured = toolchain.measure(folder, name, backend.cflags, link_libm=libm,

@@ -44,3 +44,54 @@ def test_auto_takes_int8_when_it_is_smallest():
     sizes = {m: r["flash"]["cortex-m4"] for m, r in rows.items()}
     assert sizes["int8"] < min(sizes["int16"], sizes["float32"])
     assert c.mode == "int8" and rows["int8"]["loss"] <= 2.0
+
+
+PER_TARGET_SPEC = """model wine
+data "{csv}" {{ label cultivar; holdout 20% }}
+task classification
+seed 4
+quantize auto
+target cortex-m0plus {{ flash 8KB ram 2KB }}
+target cortex-m4 {{ flash 8KB ram 2KB }}
+search {{ families linear }}
+"""
+
+
+def test_auto_gives_a_core_with_fpu_the_float32_form_where_it_is_smaller(tmp_path, sklearn_data):
+    """The int8 form is chosen for the Cortex-M0+ (no FPU: float would need soft-float); on
+    the Cortex-M4 the float32 form of the same fitted model is smaller (and exact), so that
+    target gets it. Each library computes its own golden model, bit for bit on the host."""
+    import json
+    import shutil
+
+    import pytest
+
+    from tinyc import emulator
+    from tinyc.passes.pipeline import build
+    from tinyc.spec import load
+    from tinyc.verify import load_model
+
+    spec = tmp_path / "wine.tml"
+    spec.write_text(PER_TARGET_SPEC.format(csv=sklearn_data / "wine.csv"))
+    rep = build(load(spec), spec, tmp_path / "out", trials=4).report
+    assert rep["quantization"]["effective"] == "int8"
+    assert rep["quantization"]["per_target"] == {"cortex-m0plus": "int8", "cortex-m4": "float32"}
+    m0, m4 = rep["targets"]["cortex-m0plus"], rep["targets"]["cortex-m4"]
+    assert (m0["quantization"], m4["quantization"]) == ("int8", "float32")
+    int8_on_m4 = next(c for c in rep["quantization"]["candidates"] if c["mode"] == "int8")["flash"]["cortex-m4"]
+    assert m4["flash"] < int8_on_m4
+    if m4["measured"]["flash"] is not None:  # the estimate that decided holds against the linker
+        assert abs(m4["flash"] - m4["measured"]["flash"]) <= max(0.1 * m4["measured"]["flash"], 256)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["targets"]["cortex-m4"]["quantization"] == "float32"
+    assert "wine_input_t" not in (tmp_path / "out" / "cortex-m4" / "include" / "wine.h").read_text()
+    if shutil.which("cc") is None:
+        pytest.skip("no host C compiler (cc)")
+    X = np.loadtxt(tmp_path / "out" / "artifacts" / "holdout.csv", delimiter=",", skiprows=1,
+                   usecols=range(13), dtype=np.float32)
+    for target, form in (("cortex-m0plus", "int8"), ("cortex-m4", "float32")):
+        golden = load_model(tmp_path / "out", form)[0]
+        assert golden.quant == form
+        res = emulator.run_host(tmp_path / "out" / target, "wine", X, True)
+        assert np.array_equal(res.classes, golden.predict(X))
+        assert np.array_equal(res.scores.view(np.uint32), golden.scores(X).astype(np.float32).view(np.uint32))

@@ -38,15 +38,17 @@ def write_predictions(model, ds, path: Path) -> None:
     path.write_text("prediction\n" + "\n".join(rows) + "\n", encoding="utf-8")
 
 
-def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path) -> dict:
-    """Emit every target into ``out/<target>/``; returns per-target notes for the report."""
+def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path, per_target: dict | None = None) -> dict:
+    """Emit every target into ``out/<target>/`` (``per_target``: {target: (model, provenance)}
+    where a target gets another form of the model); returns per-target notes for the report."""
     from tinyc_backends.base import EmitRequest
 
     notes = {}
     for target_name, cost in costs.items():
         backend = target_registry.get(target_name)
-        req = EmitRequest(model=model, name=name, features=tuple(ds.feature_names), classes=tuple(ds.classes),
-                          provenance=prov, flash=cost.flash, ram=cost.ram)
+        m, pv = (per_target or {}).get(target_name, (model, prov))
+        req = EmitRequest(model=m, name=name, features=tuple(ds.feature_names), classes=tuple(ds.classes),
+                          provenance=pv, flash=cost.flash, ram=cost.ram)
         files = backend.emit(req, out / target_name)
         notes[target_name] = {"files": sorted(str(f.relative_to(out)) for f in files),
                               "measured": _measure(backend, req, out / target_name)}

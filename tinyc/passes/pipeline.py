@@ -271,6 +271,38 @@ def quantize_and_fit(res: SearchResult, ds: Dataset, r: Resolved, cfg: SearchCon
     return fit, record
 
 
+def float_where_smaller(fit: FitResult, targets, fe=None) -> tuple[FitResult, dict[str, Model]]:
+    """``quantize auto`` per target: the integer form was chosen for the largest target, but
+    on a core where the float32 form of the same fitted model is smaller (an FPU makes float
+    arithmetic cheap; the integer form adds its input encoder) and fits with the estimate's
+    margin, that target gets float32 — exact, so no accuracy is traded for it. Returns the fit
+    with those targets' costs and the model emitted per target."""
+    from dataclasses import replace
+
+    from ..models import FAMILY_REGISTRY
+
+    forms = {t.name: fit.model for t in targets}
+    if fit.model.quant == "float32":
+        return fit, forms
+    fam = FAMILY_REGISTRY[fit.model.family]
+    float_model = fit.float_model
+    float_model.frontend = getattr(fit.model, "frontend", None)
+    costs, fe_costs = dict(fit.costs), dict(fit.frontend_costs)
+    for t in targets:
+        c = {t.name: fam.cost(float_model, t.caps, "float32")}
+        f = None
+        if fe is not None:
+            from .frontend import add_frontend_costs
+
+            c, f = add_frontend_costs(c, fe, (t,), float_model.family, float_model.task, "float32")
+        c = c[t.name]
+        if c.flash < costs[t.name].flash and c.flash <= MEASURE_FROM * t.flash and c.ram <= t.ram:
+            forms[t.name], costs[t.name] = float_model, c
+            if f is not None:
+                fe_costs[t.name] = f[t.name]
+    return replace(fit, costs=costs, frontend_costs=fe_costs), forms
+
+
 def dataset(r: Resolved):
     """The training and holdout rows of a spec, and its data profile: the CSV's rows, or the
     window features of a signal block. Returns (dataset, profile, front end or None, the report's
@@ -340,19 +372,35 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         from .frontend import with_frontend
 
         fit = with_frontend(fit, fe.with_used(ds.feature_names), full_cfg)
+    forms = {t.name: model for t in full_cfg.targets}
+    if s.quantize.value.value == "auto":
+        fit, forms = float_where_smaller(fit, full_cfg.targets, fe.with_used(ds.feature_names) if fe else None)
+    if fe is not None:
         signal_report["features_used"] = list(ds.feature_names)
         signal_report["per_target"] = {t.name: fit.frontend_costs[t.name] for t in full_cfg.targets}
+    quantization["per_target"] = {t: m.quant for t, m in forms.items()}
     report = _report(r, ds, prof, res, full_cfg, fit, quantization, dropped)
+    for t, m in forms.items():
+        report["targets"][t]["quantization"] = m.quant
     if signal_report is not None:
         report["signal"] = signal_report
-    model_doc = _model_json(model, ds)
-    model_id = hashlib.sha256(json_bytes(model_doc)).hexdigest()[:16]
     spec_sha, data_sha = sha256_file(spec_path), sha256_file(r.data_path)
+    docs, provs = {}, {}  # per form emitted: its golden model (artifacts/model[_<form>].json) and provenance
+    for form_model in {m.quant: m for m in forms.values()}.values():
+        doc = _model_json(form_model, ds)
+        docs[form_model.quant] = doc
+        provs[form_model.quant] = Provenance(__version__, spec_path.name, spec_sha, data_sha,
+                                             hashlib.sha256(json_bytes(doc)).hexdigest()[:16])
+    docs.setdefault(model.quant, _model_json(model, ds))
+    model_doc = docs[model.quant]
+    model_id = hashlib.sha256(json_bytes(model_doc)).hexdigest()[:16]
     prov = Provenance(__version__, spec_path.name, spec_sha, data_sha, model_id)
     report["provenance"].update({"spec_sha256": spec_sha, "data_sha256": data_sha, "model_id": model_id})
     onnx = lambda tmp: _write_onnx(fit.float_model, fit.model.quant, ds, s.model.value, tmp)  # noqa: E731
     _write_build(r, spec_path, out_dir, model, ds, report, model_doc, prov, fit.costs, onnx,
-                 {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)})
+                 {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)},
+                 per_target={t: (m, provs.get(m.quant, prov)) for t, m in forms.items()},
+                 other_docs={q: d for q, d in docs.items() if q != model.quant})
     return BuildResult(out_dir, ds, res, report, model)
 
 
@@ -404,14 +452,17 @@ def build_anomaly(r: Resolved, spec_path: Path, out_dir: Path,
 
 
 def _write_build(r: Resolved, spec_path: Path, out_dir: Path, model, ds: Dataset, report: dict, model_doc: dict,
-                 prov: Provenance, costs: dict, extra_artifacts, search_summary: dict, golden=None) -> None:
+                 prov: Provenance, costs: dict, extra_artifacts, search_summary: dict, golden=None,
+                 per_target: dict | None = None, other_docs: dict | None = None) -> None:
     """The output folder, written atomically: a library per target, the predict
     tool, the holdout rows and predictions (of ``golden``, by default the emitted
-    model), reports, model.json and the manifest."""
+    model), reports, model.json and the manifest. ``per_target``: {target: (model,
+    provenance)} where a target gets another form of the model than ``model``, whose golden
+    models go into artifacts/model_<form>.json (``other_docs``: {form: doc})."""
     s = r.spec
     spec_sha, data_sha = prov.spec_sha256, prov.data_sha256
     with atomic_dir(out_dir) as tmp:
-        emitted = emit_all(model, ds, s.model.value, prov, costs, tmp)
+        emitted = emit_all(model, ds, s.model.value, prov, costs, tmp, per_target)
         (tmp / "artifacts").mkdir()
         write_holdout(ds, tmp / "artifacts" / "holdout.csv")
         write_predictions(golden or model, ds, tmp / "artifacts" / "holdout_predictions.csv")
@@ -438,6 +489,8 @@ def _write_build(r: Resolved, spec_path: Path, out_dir: Path, model, ds: Dataset
         (tmp / "spec.tml").write_text(spec_text, encoding="utf-8")
         write_reports(tmp, report, spec_text, spec_json)
         write_json(tmp / "artifacts" / "model.json", model_doc)
+        for form, doc in (other_docs or {}).items():
+            write_json(tmp / "artifacts" / f"model_{form}.json", doc)
         write_json(tmp / "manifest.json", {
             "schema_version": MANIFEST_SCHEMA_VERSION,
             "tinyc_version": __version__,
@@ -450,7 +503,9 @@ def _write_build(r: Resolved, spec_path: Path, out_dir: Path, model, ds: Dataset
             "search": search_summary,
             "model_id": prov.model_id,
             "targets": {name: {"flash": t["flash"], "ram": t["ram"], "measured_flash": t["measured"]["flash"],
-                               "measured_ram": t["measured"]["ram"]} for name, t in report["targets"].items()},
+                               "measured_ram": t["measured"]["ram"],
+                               **({"quantization": t["quantization"]} if "quantization" in t else {})}
+                        for name, t in report["targets"].items()},
         })
 
 

@@ -291,7 +291,8 @@ def _targets_section(rep: dict, name: str) -> str:
     for t, c in rep["targets"].items():
         measured = (c.get("measured") or {}).get("flash")
         v = verify.get(t)
-        lines = [f"<h3>{_e(t)}</h3>",
+        form = f" ({_e(c['quantization'])})" if "quantization" in c else ""
+        lines = [f"<h3>{_e(t)}{form}</h3>",
                  svg.budget_bar(c["flash"], c["flash_limit"], f"flash {c['flash']} / {c['flash_limit']} B (estimate)"),
                  "<br>",
                  svg.budget_bar(c["ram"], c["ram_limit"], f"RAM {c['ram']} / {c['ram_limit']} B (estimate)"),

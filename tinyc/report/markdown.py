@@ -30,14 +30,15 @@ def render(rep: dict) -> str:
     for k in m["metrics"]["train"]:
         bold = "**" if k == metric else ""
         lines.append(f"| {bold}{md(k)}{bold} | {_num(m['metrics']['train'][k])} | {_num(m['metrics']['holdout'][k])} |")
-    lines += ["", md(m["gap_explanation"]), "", "| target | flash est. | flash linked | RAM est. | limit flash / RAM "
-              "| ops | instr. (qemu) |", "|---|---|---|---|---|---|---|"]
+    lines += ["", md(m["gap_explanation"]), "", "| target | form | flash est. | flash linked | RAM est. | "
+              "limit flash / RAM | ops | instr. est. | instr. (qemu) |", "|---|---|---|---|---|---|---|---|---|"]
     verify = rep.get("verify", {})
     for t, c in rep["targets"].items():
         linked = (c.get("measured") or {}).get("flash")
         v = verify.get(t, {})
-        lines.append(f"| {md(t)} | {c['flash']} | {linked if linked is not None else '—'} | {c['ram']} | "
-                     f"{c['flash_limit']} / {c['ram_limit']} | {c['ops']} | "
+        lines.append(f"| {md(t)} | {md(c.get('quantization', m.get('quantization', '—')))} | {c['flash']} | "
+                     f"{linked if linked is not None else '—'} | {c['ram']} | "
+                     f"{c['flash_limit']} / {c['ram_limit']} | {c['ops']} | {c.get('instructions', '—')} | "
                      f"{round(v['instructions_per_inference']) if v else '—'} |")
     if "confusion" in m:
         labels = m["confusion"]["labels"]
