@@ -76,10 +76,9 @@ CODE = {"thumb2": {"base": 572, "spectrum": 403, "magnitude": 0, "output": 7, "c
 # predict_window's features), per unit of work, by instruction set; fitted (non-negative
 # least squares) to qemu's counts of eight front ends (2-6 channels, windows of 16-64,
 # time-only to all blocks, magnitudes, filters): all within 5%. Units: sample = a channel of a
-# pushed sample, filter = a filter stage
-# on a pushed sample, mag = a magnitude (its square root) of a pushed sample, stat = a
-# window sample of a channel the model reads (copy and statistics), dft = a window sample x
-# spectrum bin of a spectral channel (the DFT), output = a feature stored
+# pushed sample, filter = a filter stage on it, mag = a magnitude (its square root) of a pushed
+# sample, stat = a window sample of a channel the model reads (copy and statistics), dft = a
+# window sample x spectrum bin of a spectral channel (the DFT), output = a feature stored
 FRONTEND_INSTRUCTIONS = {
     "thumb1": {"call": 14460, "sample": 0, "filter": 318, "mag": 3258, "stat": 1206, "dft": 412, "output": 0},
     "thumb2_soft": {"call": 0, "sample": 0, "filter": 234, "mag": 1375, "stat": 766, "dft": 193, "output": 0},

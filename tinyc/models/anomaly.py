@@ -362,7 +362,7 @@ def cost(det: Detector, caps):
     """Flash, RAM, operations and cycles of one score on a core (tinyc.models.Cost)."""
     from ..codegen.c_anomaly import state_ram
     from . import treeutil
-    from .base import CYCLES_PER_INSTRUCTION, STACK_BYTES, Cost, count, instruction_set
+    from .base import STACK_BYTES, Cost, count, cycles, instruction_set
 
     learns = det.learns_on_device
     isa = instruction_set(caps)
@@ -382,4 +382,4 @@ def cost(det: Detector, caps):
         ram += 4 * d
     n = count(DETECTOR_INSTRUCTIONS[isa], check=d, **work)
     return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops,
-                cycles=int(round(n * CYCLES_PER_INSTRUCTION)), instructions=n)
+                cycles=cycles(n), instructions=n)

@@ -331,8 +331,9 @@ def count(per_unit: dict, **units: float) -> int:
     return int(round(per_unit["call"] + sum(per_unit[k] * v for k, v in units.items())))
 
 
-def cycles_of(caps, quant: str, **units: float) -> int:
-    return int(round(instructions(caps, quant, **units) * CYCLES_PER_INSTRUCTION))
+def cycles(n_instructions: int) -> int:
+    """The latency estimate's cycles for an instruction count (CYCLES_PER_INSTRUCTION)."""
+    return int(round(n_instructions * CYCLES_PER_INSTRUCTION))
 
 
 def effective_quant(family: "Family", quant: str) -> str:

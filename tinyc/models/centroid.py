@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from .base import input_map_bytes, STACK_BYTES, VALUE_BYTES, Cost, Family, Model, Problem, cycles_of, \
+from .base import input_map_bytes, STACK_BYTES, VALUE_BYTES, Cost, Family, Model, Problem, cycles, \
     effective_quant, input_bytes, instructions, register, standardize, suggest
 
 
@@ -70,8 +70,8 @@ class CentroidFamily(Family):
         ops = 2 * k * d
         ram = input_bytes(d, quant) + 4 * k + STACK_BYTES
         work = {"check" if quant == "float32" else "code": d, "term": k * d, "class": k}
-        return Cost(weights + code, weights, code, ram, ops, cycles_of(caps, quant, **work),
-                    instructions(caps, quant, **work))
+        n = instructions(caps, quant, **work)
+        return Cost(weights + code, weights, code, ram, ops, cycles(n), n)
 
     def estimate(self, params, problem: Problem, caps, quant: str):
         return self._cost(problem.n_classes, problem.n_features, params["kind"] == "nearest", caps, quant)

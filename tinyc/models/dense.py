@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from .base import STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles_of, effective_quant, instructions, \
+from .base import STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles, effective_quant, instructions, \
     input_bytes, input_map_bytes
 
 
@@ -59,5 +59,5 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
     ram = input_bytes(sizes[0], quant) + 2 * widest * act_bytes + STACK_BYTES
     work = {"check" if quant == "float32" else "code": sizes[0], "mac": macs, "neuron": sum(sizes[1:]),
             "tanh": sum(sizes[1:-1]) if activation == "tanh" else 0, "class": sizes[-1]}
-    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=macs,
-                cycles=cycles_of(caps, quant, **work), instructions=instructions(caps, quant, **work))
+    n = instructions(caps, quant, **work)
+    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=macs, cycles=cycles(n), instructions=n)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import FINITE_LOOP_BYTES, STACK_BYTES, VALUE_BYTES, Cost, column_index_bytes, cycles_of, \
+from .base import FINITE_LOOP_BYTES, STACK_BYTES, VALUE_BYTES, Cost, column_index_bytes, cycles, \
     effective_quant, index_bytes, input_bytes, input_map_bytes, instructions
 
 
@@ -331,8 +331,9 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int
         work["code"] = used
         if used < model.n_features:
             work["check"] = model.n_features
-    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops + extra_ops,
-                cycles=cycles_of(caps, quant, **work), instructions=instructions(caps, quant, **work))
+    n = instructions(caps, quant, **work)
+    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops + extra_ops, cycles=cycles(n),
+                instructions=n)
 
 
 def expected_walk(arrays: dict[str, np.ndarray]) -> float:

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..data.prepare import Dataset, prepare
 from ..data.profile import profile
-from ..models.base import CYCLES_PER_INSTRUCTION
+from ..models.base import cycles
 from ..spec import Resolved
 from ..spec.ir import Task
 from .fit import FitResult
@@ -149,7 +149,7 @@ def add_frontend_costs(costs: dict, fe, targets, family: str, task: Task = Task.
         fe_costs[t.name] = f
         out[t.name] = Cost(flash=c.flash + f["flash"], weights=c.weights, code=c.code + f["flash"],
                            ram=c.ram + f["ram"], ops=c.ops + f["ops"],
-                           cycles=c.cycles + int(round(f["instructions"] * CYCLES_PER_INSTRUCTION)),
+                           cycles=c.cycles + cycles(f["instructions"]),
                            instructions=c.instructions + f["instructions"])
     return out, fe_costs
 

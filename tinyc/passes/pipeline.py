@@ -385,21 +385,16 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     if signal_report is not None:
         report["signal"] = signal_report
     spec_sha, data_sha = sha256_file(spec_path), sha256_file(r.data_path)
-    docs, provs = {}, {}  # per form emitted: its golden model (artifacts/model[_<form>].json) and provenance
-    for form_model in {m.quant: m for m in forms.values()}.values():
-        doc = _model_json(form_model, ds)
-        docs[form_model.quant] = doc
-        provs[form_model.quant] = Provenance(__version__, spec_path.name, spec_sha, data_sha,
-                                             hashlib.sha256(json_bytes(doc)).hexdigest()[:16])
-    docs.setdefault(model.quant, _model_json(model, ds))
-    model_doc = docs[model.quant]
-    model_id = hashlib.sha256(json_bytes(model_doc)).hexdigest()[:16]
-    prov = Provenance(__version__, spec_path.name, spec_sha, data_sha, model_id)
-    report["provenance"].update({"spec_sha256": spec_sha, "data_sha256": data_sha, "model_id": model_id})
+    # per form emitted: its golden model (artifacts/model.json, model_<form>.json) and provenance
+    docs = {q: _model_json(m, ds) for q, m in {m.quant: m for m in (model, *forms.values())}.items()}
+    provs = {q: Provenance(__version__, spec_path.name, spec_sha, data_sha,
+                           hashlib.sha256(json_bytes(d)).hexdigest()[:16]) for q, d in docs.items()}
+    model_doc, prov = docs[model.quant], provs[model.quant]
+    report["provenance"].update({"spec_sha256": spec_sha, "data_sha256": data_sha, "model_id": prov.model_id})
     onnx = lambda tmp: _write_onnx(fit.float_model, fit.model.quant, ds, s.model.value, tmp)  # noqa: E731
     _write_build(r, spec_path, out_dir, model, ds, report, model_doc, prov, fit.costs, onnx,
                  {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)},
-                 per_target={t: (m, provs.get(m.quant, prov)) for t, m in forms.items()},
+                 per_target={t: (m, provs[m.quant]) for t, m in forms.items()},
                  other_docs={q: d for q, d in docs.items() if q != model.quant})
     return BuildResult(out_dir, ds, res, report, model)
 
