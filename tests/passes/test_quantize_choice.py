@@ -95,3 +95,9 @@ def test_auto_gives_a_core_with_fpu_the_float32_form_where_it_is_smaller(tmp_pat
         res = emulator.run_host(tmp_path / "out" / target, "wine", X, True)
         assert np.array_equal(res.classes, golden.predict(X))
         assert np.array_equal(res.scores.view(np.uint32), golden.scores(X).astype(np.float32).view(np.uint32))
+    if emulator.available("cortex-m4") is None and emulator.available("cortex-m0plus") is None:
+        from tinyc.verify import verify
+
+        results = verify(tmp_path / "out", on_line=lambda line: None)  # each core against its own form
+        assert results["cortex-m0plus"].parity and results["cortex-m4"].parity
+        assert results["cortex-m4"].flash < results["cortex-m0plus"].flash
