@@ -59,17 +59,17 @@ def flash_bytes(fe: FrontEnd, caps, model_soft_float: frozenset = frozenset({"ba
             + code["spectral"] * len(fe.spectral_channels()) + tables_bytes + extra)
 
 
-# measured (arm-none-eabi-gcc 12 -Os; least squares over five front ends): push_sample,
+# measured (arm-none-eabi-gcc 12 -Os; least squares over eight front ends, all within 7%): push_sample,
 # window_features, the statistics and the square root (base), the DFT with bands/centroid/
 # dominant (spectrum), one magnitude channel, one output stored, one channel's window copied and
 # summarised (channel) and transformed (spectral), one filter stage; soft-float division and
 # subtraction included on cores without FPU
 CODE = {"thumb2": {"base": 572, "spectrum": 403, "magnitude": 0, "output": 7, "channel": 35, "spectral": 0,
-                   "filter": 97},  # (with an FPU: its square root instruction, eight front ends, within 7%)
-        "thumb2_soft": {"base": 940, "spectrum": 484, "magnitude": 70, "output": 3, "channel": 65, "spectral": 20,
-                        "filter": 90},
-        "thumb1": {"base": 2790, "spectrum": 432, "magnitude": 80, "output": 5, "channel": 28, "spectral": 0,
-                   "filter": 100}}
+                   "filter": 97},  # with an FPU: its square root instruction
+        "thumb2_soft": {"base": 880, "spectrum": 470, "magnitude": 0, "output": 7, "channel": 41, "spectral": 0,
+                        "filter": 129},
+        "thumb1": {"base": 2579, "spectrum": 218, "magnitude": 0, "output": 10, "channel": 0, "spectral": 0,
+                   "filter": 173}}
 
 
 # Instructions of one window beyond the model's prediction (its hop of push_sample calls and
@@ -80,8 +80,8 @@ CODE = {"thumb2": {"base": 572, "spectrum": 403, "magnitude": 0, "output": 7, "c
 # sample, stat = a window sample of a channel the model reads (copy and statistics), dft = a
 # window sample x spectrum bin of a spectral channel (the DFT), output = a feature stored
 FRONTEND_INSTRUCTIONS = {
-    "thumb1": {"call": 14460, "sample": 0, "filter": 318, "mag": 3258, "stat": 1206, "dft": 412, "output": 0},
-    "thumb2_soft": {"call": 0, "sample": 0, "filter": 234, "mag": 1375, "stat": 766, "dft": 193, "output": 0},
+    "thumb1": {"call": 12475, "sample": 0, "filter": 346, "mag": 2716, "stat": 1198, "dft": 412, "output": 0},
+    "thumb2_soft": {"call": 221, "sample": 0, "filter": 231, "mag": 1444, "stat": 769, "dft": 193, "output": 0},
     "thumb2": {"call": 184, "sample": 20.6, "filter": 22.7, "mag": 5.1, "stat": 60.3, "dft": 16.6, "output": 18.2},
 }
 
@@ -115,9 +115,8 @@ static float {p}_sqrt(float v)
     __asm__("vsqrt.f32 %0, %1" : "=t"(r) : "t"(v));
     return r;
 #else
-    uint32_t b, m;
-    int32_t e;
-    uint64_t op, res = 0u, one = (uint64_t)1u << 48;
+    uint32_t b, m, rem = 0u, res = 0u;
+    int32_t e, i, shift;
     float out;
     memcpy(&b, &v, sizeof b);
     if (b == 0u || b >= 0x7f800000u) {{
@@ -134,27 +133,26 @@ static float {p}_sqrt(float v)
     }} else {{
         m |= 0x800000u;
     }}
-    e -= 150; /* v = m * 2^e, m in [2^23, 2^24) */
+    e -= 150; /* v = m * 2^e, m in [2^23, 2^25) after evening e */
     if (e & 1) {{
         m <<= 1;
         e -= 1;
     }}
-    /* res = floor(sqrt(op)) with 24 significant bits; the remainder decides the rounding */
-    op = (uint64_t)m << ((m < 0x1000000u) ? 24 : 22);
-    e = e / 2 - ((m < 0x1000000u) ? 12 : 11);
-    while (one > op) {{
-        one >>= 2;
-    }}
-    while (one != 0u) {{
-        if (op >= res + one) {{
-            op -= res + one;
-            res = (res >> 1) + one;
-        }} else {{
-            res >>= 1;
+    /* res = floor(sqrt(m * 2^shift)), 24 significant bits, digit by digit from m's top pair of
+     * bits (then shift / 2 zero pairs); the remainder stays at most 2 * res < 2^25, so 32-bit
+     * arithmetic suffices (no 64-bit shifts: cheap on a Cortex-M0) */
+    shift = (m < 0x1000000u) ? 24 : 22;
+    e = e / 2 - shift / 2;
+    for (i = 12; i >= -shift / 2; --i) {{
+        uint32_t trial = (res << 2) | 1u;
+        rem = (rem << 2) | ((i >= 0) ? ((m >> (2 * i)) & 3u) : 0u);
+        res <<= 1;
+        if (rem >= trial) {{
+            rem -= trial;
+            res |= 1u;
         }}
-        one >>= 2;
     }}
-    if (op > res) {{
+    if (rem > res) {{ /* round to nearest: sqrt > res + 1/2 exactly when rem > res (no ties) */
         res += 1u;
         if (res == 0x1000000u) {{
             res >>= 1;
