@@ -106,13 +106,19 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
         raise VerifyError("the detector ships empty (learn on_device): it scores only after learning on the device, "
                           "so there is nothing to compare on the holdout (tests/backends/test_anomaly.py checks "
                           "the learning itself on host and qemu)")
+    main_form = (doc.get("qinfo") or {}).get("mode") or "float32"
+    goldens: dict = {}  # per form: (model, predictions, scores on the holdout rows)
+
     def golden_of(target: str):
         """The model a target's library implements (quantize auto may give a target float32), and
-        its predictions and scores on the holdout rows."""
-        m = load_model(build, report["targets"][target].get("quantization"))[0] if model.task != Task.anomaly \
-            else model
-        scores = m.scores(X)
-        return m, m.predict(X), scores[:, None] if scores.ndim == 1 else scores
+        its predictions and scores on the holdout rows, computed once per form."""
+        form = report["targets"][target].get("quantization", main_form) if model.task != Task.anomaly \
+            else main_form
+        if form not in goldens:
+            m = model if form == main_form else load_model(build, form)[0]
+            scores = m.scores(X)
+            goldens[form] = (m, m.predict(X), scores[:, None] if scores.ndim == 1 else scores)
+        return goldens[form]
 
     results: dict[str, TargetResult] = {}
     arm = [t for t in report["targets"] if getattr(target_registry.get(t), "compiler", "") == toolchain.GCC]
@@ -124,12 +130,12 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
             raise VerifyError(f"cannot verify {target}: {why}")
         backend = target_registry.get(target)
         folder = build / target
-        model, golden_cls, golden_scores = golden_of(target)
-        libm = needs_libm(model)
+        emitted, golden_cls, golden_scores = golden_of(target)
+        libm = needs_libm(emitted)
         try:
             measured = toolchain.measure(folder, name, backend.cflags, link_libm=libm,
-                                         anomaly=(toolchain.anomaly_calls(name, model.learns_on_device)
-                                                  if model.task == Task.anomaly else None))
+                                         anomaly=(toolchain.anomaly_calls(name, emitted.learns_on_device)
+                                                  if emitted.task == Task.anomaly else None))
             run = emulator.run_emulated(folder, name, X, classification, target, link_libm=libm)
             insns = emulator.instructions_per_inference(folder, name, X, target, link_libm=libm)
             stack, external = toolchain.stack_depth(folder, name, backend.cflags)

@@ -197,20 +197,27 @@ KINDS = [("gaussian", 1, False), ("gaussian", 1, True), ("gaussian_full", 1, Fal
          ("kmeans", 4, True), ("iforest", (12, 64), False)]
 
 
+def _emitted_detector(kind, k, learns, folder):
+    """A detector of ``kind`` fitted on normal ECG rows, its library written into ``folder``;
+    returns it with the ECG rows and the test indices."""
+    X, y, normal, test = ecg()
+    det = A.fit_iforest(X[normal][:500], *k, seed=0) if kind == "iforest" else A.fit(kind, X[normal][:500], k=k)
+    det.threshold, det.on_device = 1.0, learns
+    header, source = c_anomaly.generate(det, "m", [f"x{i}" for i in range(det.n_features)], PROV, learns)
+    (folder / "include").mkdir()
+    (folder / "src").mkdir()
+    (folder / "include" / "m.h").write_text(header)
+    (folder / "src" / "m.c").write_text(source)
+    return det, X, test
+
+
 @pytest.mark.parametrize("kind, k, learns", KINDS)
 def test_cost_estimate_is_within_ten_percent_of_the_linked_size(kind, k, learns, tmp_path):
     from tinyc import targets, toolchain
 
     if not toolchain.available():
         pytest.skip(toolchain.INSTALL_HINT)
-    X, y, normal, test = ecg()
-    det = A.fit_iforest(X[normal][:500], *k, seed=0) if kind == "iforest" else A.fit(kind, X[normal][:500], k=k)
-    det.threshold, det.on_device = 1.0, learns
-    header, source = c_anomaly.generate(det, "m", [f"x{i}" for i in range(det.n_features)], PROV, learns)
-    (tmp_path / "include").mkdir()
-    (tmp_path / "src").mkdir()
-    (tmp_path / "include" / "m.h").write_text(header)
-    (tmp_path / "src" / "m.c").write_text(source)
+    det, _, _ = _emitted_detector(kind, k, learns, tmp_path)
     for core in ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m33"):
         backend = targets.get(core)
         est = A.cost(det, backend.caps)
@@ -227,14 +234,7 @@ def test_estimated_instructions_are_within_a_quarter_of_the_counted(kind, k, lea
     model says, against what the linked code executes under qemu."""
     from tinyc import emulator, targets
 
-    X, y, normal, test = ecg()
-    det = A.fit_iforest(X[normal][:500], *k, seed=0) if kind == "iforest" else A.fit(kind, X[normal][:500], k=k)
-    det.threshold, det.on_device = 1.0, learns
-    header, source = c_anomaly.generate(det, "m", [f"x{i}" for i in range(det.n_features)], PROV, learns)
-    (tmp_path / "include").mkdir()
-    (tmp_path / "src").mkdir()
-    (tmp_path / "include" / "m.h").write_text(header)
-    (tmp_path / "src" / "m.c").write_text(source)
+    det, X, test = _emitted_detector(kind, k, learns, tmp_path)
     for core in ("cortex-m0plus", "cortex-m4"):
         why = emulator.available(core)
         if why:

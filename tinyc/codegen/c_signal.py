@@ -41,11 +41,11 @@ def flash_bytes(fe: FrontEnd, caps, model_soft_float: frozenset = frozenset({"ba
     counted when the model does not link them already (``model_soft_float``, see
     Family.soft_float_parts: vote trees and integer classifiers link none); next to an
     anomaly detector (``detector``: its family) on ARMv6-M, the routines both use count once."""
-    from ..models.base import SOFT_FLOAT_BYTES
+    from ..models.base import SOFT_FLOAT_BYTES, instruction_set
 
     spectral = bool(fe.spectral_channels())
     tables_bytes = 4 * (2 * fe.window + fe.n_bins + 1) if spectral else 0
-    isa = "thumb1" if caps.arch == "armv6-m" else "thumb2_soft" if caps.fpu == "none" else "thumb2"
+    isa = instruction_set(caps)
     code = CODE[isa]
     extra = -DETECTOR_OVERLAP_THUMB1[detector] if detector is not None and isa == "thumb1" else 0
     if detector is None and caps.fpu == "none":

@@ -101,21 +101,25 @@ def depth(arrays: dict[str, np.ndarray]) -> int:
     return sum(tree_depths(arrays))
 
 
-def tree_depths(arrays: dict[str, np.ndarray]) -> list[int]:
-    """The depth of each tree (0 for a tree that is a single leaf)."""
+def leaf_depths(arrays: dict[str, np.ndarray]) -> list[list[int]]:
+    """Per tree, the depth of each of its leaves ([0] for a tree that is a single leaf)."""
     out = []
     for root in arrays["roots"]:
-        stack = [(int(root), 0)]
-        deepest = 0
+        stack, depths = [(int(root), 0)], []
         while stack:
             n, d = stack.pop()
             if n < 0:
-                deepest = max(deepest, d)
+                depths.append(d)
                 continue
             stack.append((int(arrays["left"][n]), d + 1))
             stack.append((int(arrays["right"][n]), d + 1))
-        out.append(deepest)
+        out.append(depths)
     return out
+
+
+def tree_depths(arrays: dict[str, np.ndarray]) -> list[int]:
+    """The depth of each tree (0 for a tree that is a single leaf)."""
+    return [max(depths) for depths in leaf_depths(arrays)]
 
 
 # -- layouts -------------------------------------------------------------------
@@ -340,17 +344,7 @@ def expected_walk(arrays: dict[str, np.ndarray]) -> float:
     """Comparisons of a walk through every tree, each split taken either way with
     probability 1/2 (the model alone does not say where the data goes): the sum over
     leaves of depth * 2^-depth."""
-    total = 0.0
-    for root in arrays["roots"]:
-        stack = [(int(root), 0)]
-        while stack:
-            n, d = stack.pop()
-            if n < 0:
-                total += d * 0.5**d
-                continue
-            stack.append((int(arrays["left"][n]), d + 1))
-            stack.append((int(arrays["right"][n]), d + 1))
-    return total
+    return sum(d * 0.5**d for depths in leaf_depths(arrays) for d in depths)
 
 
 def sklearn_leaf_limit(max_leaves: int, max_depth: int, n_rows: int) -> int | None:

@@ -368,13 +368,14 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     dropped = unused + [n for j, n in enumerate(ds.feature_names) if j not in fit.columns]
     ds = ds.select(fit.columns) if dropped else ds
     model = fit.model
-    if fe is not None:  # the front end computes exactly the features the fitted model uses
+    used_fe = fe.with_used(ds.feature_names) if fe is not None else None  # exactly the features the model uses
+    if used_fe is not None:
         from .frontend import with_frontend
 
-        fit = with_frontend(fit, fe.with_used(ds.feature_names), full_cfg)
+        fit = with_frontend(fit, used_fe, full_cfg)
     forms = {t.name: model for t in full_cfg.targets}
     if s.quantize.value.value == "auto":
-        fit, forms = float_where_smaller(fit, full_cfg.targets, fe.with_used(ds.feature_names) if fe else None)
+        fit, forms = float_where_smaller(fit, full_cfg.targets, used_fe)
     if fe is not None:
         signal_report["features_used"] = list(ds.feature_names)
         signal_report["per_target"] = {t.name: fit.frontend_costs[t.name] for t in full_cfg.targets}
