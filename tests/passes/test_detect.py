@@ -137,8 +137,9 @@ def test_full_covariance_cannot_learn_on_the_device(tmp_path):
 
 def test_impossible_flash_names_the_smallest_detector(tmp_path):
     spec = _spec(tmp_path, flash="256B", ram="128B")
-    with pytest.raises(BuildError, match=r"no anomaly detector fits every target: the smallest \(gaussian, covariance=diagonal\) "
-                                         r"needs cortex-m4 \d+ B flash"):
+    with pytest.raises(BuildError, match=r"no anomaly detector fits every target: the smallest \(gaussian, "
+                                         r"covariance=diagonal\): cortex-m4 needs \d+ B flash \(limit 256\) and "
+                                         r"\d+ B RAM \(limit 128\)"):
         build(load(spec), spec, tmp_path / "out")
     assert not (tmp_path / "out").exists()
 

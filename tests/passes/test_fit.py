@@ -65,3 +65,57 @@ def test_impossible_limit_names_the_smallest_size_reached():
                                          r"flash \(limit 64\)"):
         fit_memory(model, {"max_depth": 4, "min_samples_leaf": 1, "max_leaves": 16}, "int8", ds, (m4(64),),
                    Metric.accuracy, seed=0)
+
+
+def _window_features():
+    """Rows of window features named as a two-channel front end computes them; the class
+    depends on two time-domain features of ax."""
+    from tinyc.signal import FrontEnd
+
+    fe = FrontEnd(("ax", "ay"), 10.0, 32, 16)
+    names = fe.feature_names()
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(240, len(names)))
+    y = (X[:, names.index("ax_mean")] + 0.5 * X[:, names.index("ax_std")] > 0).astype(np.int64)
+    ds = Dataset(Task.classification, tuple(names), X[:180], y[:180], X[180:], y[180:], classes=("a", "b"))
+    return fe, ds
+
+
+def m0plus(flash: int, fe) -> TargetBudget:
+    from tinyc_backends.cortex_m0 import CortexM0PlusBackend
+
+    return TargetBudget("cortex-m0plus", CortexM0PlusBackend.caps, flash, 4096, frontend=fe)
+
+
+def test_beside_a_front_end_dropping_features_drops_their_front_end_work():
+    """With a signal front end the fitting pass costs model and front end together: a feature
+    dropped is no longer computed either, so dropping features shrinks both (here the last
+    spectral feature takes the DFT, its tables and code with it)."""
+    from tinyc.passes.frontend import frontend_cost
+
+    fe, ds = _window_features()
+    prob = Problem(Task.classification, len(ds.feature_names), 2)
+    model = FAMILY_REGISTRY["linear"].fit({"c": 1.0}, ds.X_train, ds.y_train, prob, seed=0)
+    t = m0plus(10**6, fe)
+    full = t.charge(FAMILY_REGISTRY["linear"].cost(model, t.caps, "float32"), "linear", Task.classification,
+                    "float32")
+    time_only = fe.with_used([n for n in ds.feature_names if fe.split(n)[1] in ("mean", "std", "min", "max")])
+    limit = full.flash - 300  # DFT tables alone are 4 * (2 * 32 + 16 + 1) = 324 B
+    res = fit_memory(model, {"c": 1.0}, "float32", ds, (m0plus(limit, fe),), Metric.accuracy, seed=0)
+    kept = [ds.feature_names[j] for j in res.columns]
+    c = res.costs["cortex-m0plus"]
+    exact = FAMILY_REGISTRY["linear"].cost(res.model, t.caps, "float32").flash + frontend_cost(
+        fe.with_used(kept), t.caps, "linear")["flash"]
+    assert c.flash == exact <= limit
+    assert not fe.with_used(kept).spectral_channels(), kept
+    assert time_only.spectral_channels() == []
+    assert {"ax_mean", "ax_std"} <= set(kept)  # the features the class depends on stay
+
+
+def test_beside_a_front_end_an_impossible_limit_names_the_declared_limit():
+    fe, ds = _window_features()
+    prob = Problem(Task.classification, len(ds.feature_names), 2)
+    model = FAMILY_REGISTRY["linear"].fit({"c": 1.0}, ds.X_train, ds.y_train, prob, seed=0)
+    with pytest.raises(DoesNotFit, match=r"cortex-m0plus needs \d+ B flash \(limit 3000\) and \d+ B RAM "
+                                         r"\(limit 4096\) with the signal front end"):
+        fit_memory(model, {"c": 1.0}, "float32", ds, (m0plus(3000, fe),), Metric.accuracy, seed=0)

@@ -186,6 +186,33 @@ def test_one_recording_is_split_in_time_and_builds_are_reproducible(tmp_path):
     assert rep["model"]["metrics"]["holdout"]["accuracy"] >= 0.75
 
 
+def _imu_spec(tmp_path, target: str) -> "Path":
+    p = tmp_path / "s.tml"
+    p.write_text(f'model m\ndata "{ROOT / "tests" / "fixtures" / "imu_long.csv"}" {{ label activity; holdout 25% }}\n'
+                 f"task classification\nquantize float32\n"
+                 f"signal {{ channels ax, ay, az; time t; rate 10Hz; window 40; hop 20 }}\n"
+                 f"search {{ families linear; trials 2 }}\n{target}\n")
+    return p
+
+
+def test_search_and_fitting_cost_model_and_front_end_together(tmp_path):
+    """On a core without FPU a float model and the front end share libgcc's soft-float routines:
+    the search and the fitting pass count them once, against the limit the spec declares. 6600 B
+    holds the front end (all 30 features: 5687 B alone, soft-float included) and the 10-weight
+    linear model next to it; counted twice (once each) the soft-float left the model 913 B and
+    the build failed."""
+    p = _imu_spec(tmp_path, "target cortex-m0plus { flash 6600B; ram 4KB }")
+    rep = build(load(p), p, tmp_path / "out").report
+    assert rep["fitting"]["steps"] == [] and rep["fitting"]["first_choice_fit"]
+    t = rep["targets"]["cortex-m0plus"]
+    assert t["flash_limit"] == 6600 and t["flash"] <= 6600
+    if t["measured"]["flash"] is not None:
+        assert t["measured"]["flash"] <= 6600
+    # what the search costed a candidate at is what the target holds: model and front end
+    chosen = next(c for c in rep["search"]["leaderboard"] if c["trial"] == rep["model"]["chosen_trial"])
+    assert chosen["costs"]["cortex-m0plus"]["flash"] > rep["signal"]["per_target"]["cortex-m0plus"]["flash"]
+
+
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
 def test_layout_wide_rows_pushed_sample_by_sample_give_the_row_features(tmp_path):
     """UCR ECG200, one beat per row (layout wide): the emitted library, fed every beat's 96

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..models import anomaly as A
-from ..spec.ir import Learn
+from ..spec.ir import Learn, Task
 from ..spec.vocab import DEFAULT_FALSE_ALARMS_PERCENT
 
 FOLDS = 4
@@ -216,7 +216,7 @@ def detect(X_train: np.ndarray, y_train: np.ndarray, targets, metric: str, learn
             continue
         shape = A.shape(kind, N.shape[1], k) if kind != "iforest" else train(kind, k, N, learn, seed)
         shape.on_device = learn != Learn.offline
-        costs = {t.name: A.cost(shape, t.caps) for t in targets}
+        costs = {t.name: t.charge(A.cost(shape, t.caps), kind, Task.anomaly, "float32") for t in targets}
         fits = all(costs[t.name].fits(t.flash, t.ram) for t in targets)
         value, note = None, ""
         if fits:
@@ -242,11 +242,10 @@ def detect(X_train: np.ndarray, y_train: np.ndarray, targets, metric: str, learn
         if not trials:
             raise DetectError("no detector family to try: the search block leaves none for task anomaly")
         smallest = min(trials, key=lambda t: max(c.flash for c in t.costs.values()))
-        worst = {n: c for n, c in smallest.costs.items()}
-        parts = ", ".join(f"{n} {c.flash} B flash / {c.ram} B RAM" for n, c in worst.items())
+        parts = "; ".join(t.describe(smallest.costs[t.name]) for t in targets)
         what = ", ".join(f"{k}={v}" for k, v in smallest.params.items())
-        raise DetectError(f"no anomaly detector fits every target: the smallest ({smallest.family}, {what}) "
-                          f"needs {parts}")
+        raise DetectError(f"no anomaly detector fits every target: the smallest ({smallest.family}, {what}): "
+                          f"{parts}")
 
     def size(t: Trial) -> int:
         return max(c.flash for c in t.costs.values())

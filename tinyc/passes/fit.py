@@ -12,7 +12,10 @@ loses the least metric per byte saved:
   members (the last trees / boosting stages);
 - MLPs: narrow the hidden layers (retrained, seeded);
 - every family: drop the least useful features (permutation importance on
-  the training rows), which also shrinks the input buffer.
+  the training rows), which also shrinks the input buffer;
+- beside a signal front end: drop one of its feature groups (a channel's
+  spectrum, a whole channel), whose computation, buffers and tables go with it
+  (the targets' costs include the front end computing the kept features).
 
 Steps are decided on the training rows only. Every step is recorded (what
 was cut, metric and sizes before and after) for the report; when no step
@@ -66,7 +69,9 @@ class FitResult:
 def _state(family, params, columns, model, mode, ds, targets, metric) -> State:
     X = ds.X_train[:, columns]
     emitted = model if mode == "float32" else quantize(model, mode, X)
-    costs = {t.name: FAMILY_REGISTRY[family].cost(emitted, t.caps, mode) for t in targets}
+    names = [ds.feature_names[j] for j in columns]  # a front end computes only the features kept
+    costs = {t.name: t.charge(FAMILY_REGISTRY[family].cost(emitted, t.caps, mode), family, ds.task, mode, names)
+             for t in targets}
     return State(family, params, list(columns), model, emitted, costs,
                  metric_of(emitted, X, ds.y_train, metric, ds.n_classes))
 
@@ -80,8 +85,9 @@ def _n_leaves_per_tree(model: Model) -> int:
     return max(2, math.ceil(len(model.arrays["leaf"]) / max(len(model.arrays["roots"]), 1)))
 
 
-def _options(st: State, ds, metric, seed: int):
-    """(description, params, columns) of each shrinking step that applies."""
+def _options(st: State, ds, metric, seed: int, fe=None):
+    """(description, params, columns) of each shrinking step that applies (``fe``: a signal
+    front end on the targets, whose feature groups can go as a whole)."""
     p = st.params
     if st.family == "tree":
         leaves = _n_leaves_per_tree(st.model)
@@ -110,6 +116,15 @@ def _options(st: State, ds, metric, seed: int):
         names = ", ".join(ds.feature_names[j] for j in drop)
         yield (f"drop {len(drop)} least useful feature{'s' if len(drop) > 1 else ''} ({names})", p,
                [j for j in st.columns if j not in drop])
+    if fe is not None and len(st.columns) > 1:  # a feature group whose front-end work goes with it
+        from .frontend import feature_groups
+
+        kept = [ds.feature_names[j] for j in st.columns]
+        for label, idx in feature_groups(fe.with_used(kept), kept):
+            if len(idx) < len(kept):
+                gone = {st.columns[i] for i in idx}
+                yield f"drop the {label} from the front end ({len(idx)} features)", p, \
+                    [j for j in st.columns if j not in gone]
 
 
 def _least_useful(st: State, ds, metric, seed: int) -> list[int]:
@@ -139,10 +154,11 @@ def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed:
     st = _state(model.family, params, cols, model, mode, ds, targets, metric)
     steps: list[dict] = []
     sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
+    fe = next((t.frontend for t in targets if t.frontend is not None), None)
     while st.excess(targets) > 1.0 and len(steps) < MAX_STEPS:
         worst = _worst(st, targets)
         best, best_key = None, None
-        for what, params2, cols in _options(st, ds, metric, seed):
+        for what, params2, cols in _options(st, ds, metric, seed, fe):
             try:
                 new = _state(st.family, params2, cols, _refit(st, params2, cols, ds, seed), mode, ds, targets,
                              metric)
@@ -167,8 +183,7 @@ def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed:
             on_step(step)
         st = new
     if st.excess(targets) > 1.0:
-        parts = [f"{t.name} needs {st.costs[t.name].flash} B flash (limit {t.flash}) and "
-                 f"{st.costs[t.name].ram} B RAM (limit {t.ram})" for t in targets]
+        parts = [t.describe(st.costs[t.name]) for t in targets]
         raise DoesNotFit(f"no model fits every target: the smallest reached ({st.emitted.size_summary()}, "
                          f"{mode}, {len(st.columns)} features, after {len(steps)} shrinking steps) "
                          + "; ".join(parts))

@@ -1,5 +1,5 @@
 """The signal front end in the build: raw samples → window features (tinyc.signal),
-its cost taken from every target before the search and added back after fitting,
+its cost counted in every candidate's (search, fitting, the final report),
 and the features a tree model never splits on dropped (the emitted front end
 computes exactly the features the model uses)."""
 from __future__ import annotations
@@ -109,58 +109,69 @@ def drop_unsplit_features(res: SearchResult, ds: Dataset) -> tuple[SearchResult,
     return replace(res, best=slim), ds.select(used), unused
 
 
-def _frontend_cost(fe, caps, family: str | None, task: Task = Task.classification, quant: str = "float32"):
-    """The front end's flash, RAM and operations next to a model of ``family`` (None: a model
-    not chosen yet, which may link no soft-float of its own)."""
+def frontend_cost(fe, caps, family: str | None, task: Task = Task.classification, quant: str = "float32"):
+    """The front end's flash, RAM and operations next to a model of ``family`` in ``quant``
+    (None: beside a model that links no soft-float of its own, so the front end links all it
+    needs; "*": beside one that links all of it)."""
     from ..codegen import c_signal
     from ..models import FAMILY_REGISTRY
 
-    fam = FAMILY_REGISTRY.get(family) if family else None
+    if family == "*":
+        parts = frozenset({"base", "mul"})
+    else:
+        fam = FAMILY_REGISTRY.get(family) if family else None
+        parts = fam.soft_float_parts(task, quant) if fam else frozenset()
     detector = family if family in ("gaussian", "kmeans", "iforest") else None
-    flash = c_signal.flash_bytes(fe, caps, fam.soft_float_parts(task, quant) if fam else frozenset(), detector)
-    return {"flash": flash, "ram": c_signal.ram_bytes(fe), "ops": c_signal.ops(fe),
-            "instructions": c_signal.instructions(fe, caps)}
+    return {"flash": c_signal.flash_bytes(fe, caps, parts, detector), "ram": c_signal.ram_bytes(fe),
+            "ops": c_signal.ops(fe), "instructions": c_signal.instructions(fe, caps)}
 
 
-def minus_frontend(cfg: SearchConfig, fe) -> SearchConfig:
-    """The targets less what the front end (every feature it may compute) takes of them."""
+def plus(cost, f: dict):
+    """A model's Cost plus the front end's (:func:`frontend_cost`) next to it."""
+    from ..models.base import Cost
+
+    return Cost(flash=cost.flash + f["flash"], weights=cost.weights, code=cost.code + f["flash"],
+                ram=cost.ram + f["ram"], ops=cost.ops + f["ops"], cycles=cost.cycles + cycles(f["instructions"]),
+                instructions=cost.instructions + f["instructions"])
+
+
+def share_targets(cfg: SearchConfig, fe) -> SearchConfig:
+    """The targets holding the front end (every feature it may compute) beside the model: each
+    candidate's cost then includes it (TargetBudget.charge). Raises FrontEndError when the front
+    end alone, with the soft-float routines it links, does not fit a target."""
     from dataclasses import replace
 
-    targets = []
     for t in cfg.targets:
-        c = _frontend_cost(fe, t.caps, None)
+        c = frontend_cost(fe, t.caps, None)
         if c["flash"] >= t.flash or c["ram"] >= t.ram:
             raise FrontEndError(f"{t.name}: the signal front end alone needs {c['flash']} B flash and {c['ram']} B RAM "
                              f"(limits {t.flash} and {t.ram}); shorten the window, or compute fewer features")
-        targets.append(replace(t, flash=t.flash - c["flash"], ram=t.ram - c["ram"]))
-    return replace(cfg, targets=tuple(targets))
+    return replace(cfg, targets=tuple(replace(t, frontend=fe) for t in cfg.targets))
 
 
 def add_frontend_costs(costs: dict, fe, targets, family: str, task: Task = Task.classification,
                        quant: str = "float32") -> tuple[dict, dict]:
     """Per target: the model's cost plus the front end's, and the front end's alone (next to
     a ``family`` model of ``task`` in ``quant``)."""
-    from ..models.base import Cost
-
     out, fe_costs = {}, {}
     for t in targets:
-        c = costs[t.name]
-        f = _frontend_cost(fe, t.caps, family, task, quant)
+        f = frontend_cost(fe, t.caps, family, task, quant)
         fe_costs[t.name] = f
-        out[t.name] = Cost(flash=c.flash + f["flash"], weights=c.weights, code=c.code + f["flash"],
-                           ram=c.ram + f["ram"], ops=c.ops + f["ops"],
-                           cycles=c.cycles + cycles(f["instructions"]),
-                           instructions=c.instructions + f["instructions"])
+        out[t.name] = plus(costs[t.name], f)
     return out, fe_costs
 
 
 def with_frontend(fit: FitResult, fe, cfg: SearchConfig) -> FitResult:
-    """The fitted model with its front end attached and its cost added per target."""
+    """The fitted model with its front end (computing exactly the model's features) attached,
+    and its cost per target: the model's plus that front end's."""
     from dataclasses import replace
 
-    fit.model.frontend = fe
-    costs, fe_costs = add_frontend_costs(fit.costs, fe, cfg.targets, fit.model.family, fit.model.task,
-                                         fit.model.quant)
+    from ..models import FAMILY_REGISTRY
+
+    m = fit.model
+    m.frontend = fe
+    model_only = {t.name: FAMILY_REGISTRY[m.family].cost(m, t.caps, m.quant) for t in cfg.targets}
+    costs, fe_costs = add_frontend_costs(model_only, fe, cfg.targets, m.family, m.task, m.quant)
     return replace(fit, costs=costs, frontend_costs=fe_costs)
 
 

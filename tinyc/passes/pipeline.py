@@ -196,13 +196,15 @@ def _fit_linked(fit: FitResult, mode: str, ds: Dataset, r: Resolved, cfg: Search
     s = r.spec
     limits = {t.name: t.flash for t in cfg.targets}
     targets = cfg.targets
+    fe = next((t.frontend for t in targets if t.frontend is not None), None)
     for _ in range(3):
         near = {n: c for n, c in fit.costs.items() if c.flash >= MEASURE_FROM * limits[n]}
         if not near:
             return fit
         prov = Provenance(__version__, "fit", "0" * 64, "0" * 64, "fit")
-        over = {n: f for n, f in measured_flash(fit.model, ds.select(fit.columns), s.model.value, prov, near).items()
-                if f > limits[n]}
+        kept = ds.select(fit.columns)
+        model = fit.model if fe is None else replace(fit.model, frontend=fe.with_used(kept.feature_names))
+        over = {n: f for n, f in measured_flash(model, kept, s.model.value, prov, near).items() if f > limits[n]}
         if not over:
             return fit
         targets = tuple(replace(t, flash=int(t.flash * fit.costs[t.name].flash / over[t.name]) - 1)
@@ -222,35 +224,30 @@ def _fit_linked(fit: FitResult, mode: str, ds: Dataset, r: Resolved, cfg: Search
     return fit
 
 
-def _flash_per_target(cfg: SearchConfig, fe=None):
-    """{target: estimated flash} of a model form (float or integer), for quantize auto; with a
-    signal front end ``fe``, of both (on a core without FPU a float model shares the
-    soft-float routines the front end needs, an integer one does not)."""
+def _flash_per_target(cfg: SearchConfig, names):
+    """{target: estimated flash} of a model form (float or integer) on features ``names``, for
+    quantize auto; with a signal front end, of both (on a core without FPU a float model shares
+    the soft-float routines the front end needs, an integer one does not)."""
     from ..models import FAMILY_REGISTRY
 
     def size_of(model) -> dict[str, int]:
         fam = FAMILY_REGISTRY[model.family]
-        out = {t.name: fam.cost(model, t.caps, model.quant).flash for t in cfg.targets}
-        if fe is not None:
-            from .frontend import _frontend_cost
-
-            for t in cfg.targets:
-                out[t.name] += _frontend_cost(fe, t.caps, model.family, model.task, model.quant)["flash"]
-        return out
+        return {t.name: t.charge(fam.cost(model, t.caps, model.quant), model.family, model.task, model.quant,
+                                 names).flash for t in cfg.targets}
 
     return size_of
 
 
 def quantize_and_fit(res: SearchResult, ds: Dataset, r: Resolved, cfg: SearchConfig,
-                     on_event: Callable[[dict], None] | None = None, fe=None) -> tuple[FitResult, dict]:
-    """The quantization pass then the memory-fitting pass; returns the fitted
-    model and the quantization record of the report. ``fe``: the signal front end
-    computing ``ds``'s features, whose flash counts in choosing the form."""
+                     on_event: Callable[[dict], None] | None = None) -> tuple[FitResult, dict]:
+    """The quantization pass then the memory-fitting pass; returns the fitted model and
+    the quantization record of the report. A signal front end on ``cfg``'s targets counts
+    in every size (choosing the form, fitting, the linked check)."""
     s = r.spec
     metric = s.metric.value
     try:
         choice = choose(res.best, s.quantize.value.value, s.quantize_tolerance.value, ds, metric,
-                        size_of=_flash_per_target(cfg, fe.with_used(ds.feature_names) if fe is not None else None))
+                        size_of=_flash_per_target(cfg, list(ds.feature_names)))
     except QuantizationFailed as e:
         raise BuildError(str(e)) from None
     emit = on_event or (lambda e: None)
@@ -325,13 +322,13 @@ def dataset(r: Resolved):
 
 
 def model_targets(cfg: SearchConfig, fe, ds: Dataset) -> SearchConfig:
-    """The targets as the model sees them: less what a signal front end takes of each."""
+    """The targets as the search and fitting see them: holding a signal front end beside the model."""
     if fe is None:
         return cfg
-    from .frontend import FrontEndError, minus_frontend
+    from .frontend import FrontEndError, share_targets
 
     try:
-        return minus_frontend(cfg, fe.with_used(ds.feature_names))
+        return share_targets(cfg, fe.with_used(ds.feature_names))
     except FrontEndError as e:
         raise BuildError(str(e)) from None
 
@@ -364,7 +361,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         unused = [f for b in blocks for f in b["features"]]
         res, ds, unsplit = drop_unsplit_features(res, ds)
         unused += unsplit
-    fit, quantization = quantize_and_fit(res, ds, r, cfg, on_event, fe)
+    fit, quantization = quantize_and_fit(res, ds, r, cfg, on_event)
     dropped = unused + [n for j, n in enumerate(ds.feature_names) if j not in fit.columns]
     ds = ds.select(fit.columns) if dropped else ds
     model = fit.model

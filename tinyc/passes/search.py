@@ -42,10 +42,43 @@ BATCH = 4
 
 @dataclass(frozen=True)
 class TargetBudget:
+    """A declared target: its core and the flash and RAM the spec allows. With a signal
+    front end (``frontend``, a tinyc.signal.FrontEnd computing every feature the model may
+    use) the library holds both, so every cost compared with the limits is the model's plus
+    the front end's next to it (:meth:`charge`)."""
+
     name: str
     caps: Any
     flash: int
     ram: int
+    frontend: Any = None
+
+    def charge(self, cost: Cost, family: str, task: Task, quant: str, features=None) -> Cost:
+        """What the target must hold for a ``family`` model of ``cost``: with a front end, the
+        model plus the front end computing ``features`` (names; by default all it computes).
+        On a core without FPU they share libgcc's soft-float routines, counted once."""
+        if self.frontend is None:
+            return cost
+        from .frontend import frontend_cost, plus
+
+        fe = self.frontend if features is None else self.frontend.with_used(features)
+        return plus(cost, frontend_cost(fe, self.caps, family, task, quant))
+
+    def model_room(self) -> tuple[int, int]:
+        """Flash and RAM left for a model beside the front end at the most: next to a model
+        that links every soft-float routine the front end needs."""
+        if self.frontend is None:
+            return self.flash, self.ram
+        from .frontend import frontend_cost
+
+        f = frontend_cost(self.frontend, self.caps, "*")
+        return self.flash - f["flash"], self.ram - f["ram"]
+
+    def describe(self, cost: Cost) -> str:
+        """``<name> needs F B flash (limit L) and R B RAM (limit M)`` for a message."""
+        beside = " with the signal front end" if self.frontend is not None else ""
+        return (f"{self.name} needs {cost.flash} B flash (limit {self.flash}) and {cost.ram} B RAM "
+                f"(limit {self.ram}){beside}")
 
 
 @dataclass(frozen=True)
@@ -156,7 +189,7 @@ def evaluate(family: str, params: dict, X, y, problem: Problem, metric: Metric, 
     value = score(metric, np.concatenate(y_true), np.concatenate(y_pred), np.concatenate(y_score),
                   problem.n_classes)
     model = fam.fit(params, X, y, problem, seed)
-    costs = {t.name: fam.cost(model, t.caps, quant) for t in targets}
+    costs = {t.name: t.charge(fam.cost(model, t.caps, quant), family, problem.task, quant) for t in targets}
     return value, model, costs, time.perf_counter() - t0
 
 
@@ -187,7 +220,7 @@ def _pool(cfg: SearchConfig, X, y, problem, folds):
 
 
 def _limits(cfg: SearchConfig, task: Task) -> Limits:
-    return Limits(tuple((t.caps, t.flash, t.ram) for t in cfg.targets), cfg.quant, task)
+    return Limits(tuple((t.caps, *t.model_room()) for t in cfg.targets), cfg.quant, task)
 
 
 def _set_constraints(trial, costs: dict[str, Cost], cfg: SearchConfig) -> None:
@@ -242,7 +275,8 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                 family = trial.suggest_categorical("family", families)
                 params = FAMILY_REGISTRY[family].space(trial, problem, limits, cfg.fixed.get(family, {}))
                 cand = Candidate(trial.number, family, params, "pending")
-                estimates = {t.name: FAMILY_REGISTRY[family].estimate(params, problem, t.caps, cfg.quant)
+                estimates = {t.name: _charged(t, FAMILY_REGISTRY[family].estimate(params, problem, t.caps, cfg.quant),
+                                              family, problem.task, cfg.quant)
                              for t in cfg.targets}
                 if all(e is not None for e in estimates.values()) and not all(
                         e.fits(t.flash, t.ram) for t, e in zip(cfg.targets, estimates.values())):
@@ -297,6 +331,10 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     return SearchResult(best[1], best[0], board, history, stopped_by, elapsed, folds)
 
 
+def _charged(t: TargetBudget, cost: Cost | None, family: str, task: Task, quant: str) -> Cost | None:
+    return None if cost is None else t.charge(cost, family, task, quant)
+
+
 def _better(metric: Metric, a: Candidate, b: Candidate) -> bool:
     if abs(a.metric - b.metric) <= 1e-9:
         return a.flash < b.flash
@@ -322,9 +360,6 @@ def _nothing_fits_message(board: list[Candidate], cfg: SearchConfig) -> str:
         reasons = sorted({c.status + (f" ({c.note})" if c.note else "") for c in board})
         return f"no candidate could be evaluated in the budget ({len(board)} tried: {'; '.join(reasons) or 'none'})"
     smallest = min(costed, key=lambda c: max(c.costs[t.name].flash / t.flash for t in cfg.targets))
-    parts = []
-    for t in cfg.targets:
-        c = smallest.costs[t.name]
-        parts.append(f"{t.name} needs {c.flash} B flash (limit {t.flash}) and {c.ram} B RAM (limit {t.ram})")
+    parts = [t.describe(smallest.costs[t.name]) for t in cfg.targets]
     return (f"no model fits every target; the smallest found ({smallest.family}) "
             + "; ".join(parts) + f" — after {len(board)} candidates")
