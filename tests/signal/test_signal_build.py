@@ -12,7 +12,7 @@ import ispu_host
 from conftest import ROOT
 from tinyc import emulator
 from tinyc.data.header import DataError
-from tinyc.passes.pipeline import build
+from tinyc.passes.pipeline import BuildError, build
 from tinyc.signal import features as F
 from tinyc.spec import load
 from tinyc.spec.diagnostics import SpecError
@@ -211,6 +211,25 @@ def test_search_and_fitting_cost_model_and_front_end_together(tmp_path):
     # what the search costed a candidate at is what the target holds: model and front end
     chosen = next(c for c in rep["search"]["leaderboard"] if c["trial"] == rep["model"]["chosen_trial"])
     assert chosen["costs"]["cortex-m0plus"]["flash"] > rep["signal"]["per_target"]["cortex-m0plus"]["flash"]
+
+
+def test_a_limit_below_the_whole_front_end_is_met_with_fewer_features(tmp_path):
+    """5000 B is less than the front end computing all 60 features needs alone (5687 B with its
+    soft-float); the build drops feature groups and features until model and front end fit,
+    rather than refusing before the search."""
+    p = _imu_spec(tmp_path, "target cortex-m0plus { flash 5000B; ram 4KB }")
+    rep = build(load(p), p, tmp_path / "out").report
+    t = rep["targets"]["cortex-m0plus"]
+    assert t["flash"] <= 5000 and len(rep["signal"]["features_used"]) < 60
+    if t["measured"]["flash"] is not None:
+        assert t["measured"]["flash"] <= 5000
+    assert rep["model"]["metrics"]["holdout"]["balanced_accuracy"] >= 0.75
+
+
+def test_a_limit_below_the_smallest_front_end_is_refused_before_the_search(tmp_path):
+    p = _imu_spec(tmp_path, "target cortex-m0plus { flash 2KB; ram 1KB }")
+    with pytest.raises(BuildError, match=r"cortex-m0plus: the signal front end alone needs at least \d+ B flash"):
+        build(load(p), p, tmp_path / "out")
 
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")

@@ -137,15 +137,17 @@ def plus(cost, f: dict):
 
 def share_targets(cfg: SearchConfig, fe) -> SearchConfig:
     """The targets holding the front end (every feature it may compute) beside the model: each
-    candidate's cost then includes it (TargetBudget.charge). Raises FrontEndError when the front
-    end alone, with the soft-float routines it links, does not fit a target."""
+    candidate's cost then includes it (TargetBudget.charge), and the fitting pass may drop
+    features and feature groups until both fit. Raises FrontEndError when even the smallest
+    front end (one feature), with the soft-float routines it links, does not fit a target."""
     from dataclasses import replace
 
     for t in cfg.targets:
-        c = frontend_cost(fe, t.caps, None)
+        c = min((frontend_cost(fe.with_used([n]), t.caps, None) for n in fe.outputs()),
+                key=lambda c: (c["flash"] / t.flash + c["ram"] / t.ram))
         if c["flash"] >= t.flash or c["ram"] >= t.ram:
-            raise FrontEndError(f"{t.name}: the signal front end alone needs {c['flash']} B flash and {c['ram']} B RAM "
-                             f"(limits {t.flash} and {t.ram}); shorten the window, or compute fewer features")
+            raise FrontEndError(f"{t.name}: the signal front end alone needs at least {c['flash']} B flash and "
+                                f"{c['ram']} B RAM (one feature; limits {t.flash} and {t.ram}); shorten the window")
     return replace(cfg, targets=tuple(replace(t, frontend=fe) for t in cfg.targets))
 
 
