@@ -183,6 +183,13 @@ def _first_choice(e, cfg: SearchConfig, X, y, problem: Problem, seed: int) -> Se
 
 
 MEASURE_FROM = 0.85  # estimates above this share of a limit are checked against the linked size
+MEASURE_WITHIN = 256  # ... and those within this many bytes of it (small models: the error is bounded in bytes)
+
+
+def may_exceed(estimate: int, limit: int) -> bool:
+    """Whether a library estimated at ``estimate`` bytes may link to more than ``limit``: the
+    cost model is within 10% of the linker, or 256 B for small models (tested)."""
+    return estimate >= min(MEASURE_FROM * limit, limit - MEASURE_WITHIN)
 
 
 def _fit_linked(fit: FitResult, mode: str, ds: Dataset, r: Resolved, cfg: SearchConfig, emit) -> FitResult:
@@ -198,7 +205,7 @@ def _fit_linked(fit: FitResult, mode: str, ds: Dataset, r: Resolved, cfg: Search
     targets = cfg.targets
     fe = next((t.frontend for t in targets if t.frontend is not None), None)
     for _ in range(3):
-        near = {n: c for n, c in fit.costs.items() if c.flash >= MEASURE_FROM * limits[n]}
+        near = {n: c for n, c in fit.costs.items() if may_exceed(c.flash, limits[n])}
         if not near:
             return fit
         prov = Provenance(__version__, "fit", "0" * 64, "0" * 64, "fit")
@@ -207,7 +214,10 @@ def _fit_linked(fit: FitResult, mode: str, ds: Dataset, r: Resolved, cfg: Search
         over = {n: f for n, f in measured_flash(model, kept, s.model.value, prov, near).items() if f > limits[n]}
         if not over:
             return fit
-        targets = tuple(replace(t, flash=int(t.flash * fit.costs[t.name].flash / over[t.name]) - 1)
+        # the estimate this library would need to link within the declared limit, at its
+        # estimate-to-linked ratio (never loosening an earlier round's)
+        targets = tuple(replace(t, flash=min(t.flash, int(limits[t.name] * fit.costs[t.name].flash
+                                                          / over[t.name]) - 1))
                         if t.name in over else t for t in targets)
         try:
             more = fit_memory(fit.float_model, fit.params, mode, ds, targets, s.metric.value, s.seed.value,
@@ -219,6 +229,7 @@ def _fit_linked(fit: FitResult, mode: str, ds: Dataset, r: Resolved, cfg: Search
                              f"limit, and no smaller model was found ({e})") from None
         for st in more.steps:
             st["why"] = "linked size over the limit"
+            st["action"] += "; the linked size was over the limit"
         fit = replace(more, steps=fit.steps + more.steps,
                       costs=more.costs)
     return fit
@@ -293,7 +304,7 @@ def float_where_smaller(fit: FitResult, targets, fe=None) -> tuple[FitResult, di
 
             c, f = add_frontend_costs(c, fe, (t,), float_model.family, float_model.task, "float32")
         c = c[t.name]
-        if c.flash < costs[t.name].flash and c.flash <= MEASURE_FROM * t.flash and c.ram <= t.ram:
+        if c.flash < costs[t.name].flash and not may_exceed(c.flash, t.flash) and c.ram <= t.ram:
             forms[t.name], costs[t.name] = float_model, c
             if f is not None:
                 fe_costs[t.name] = f[t.name]
