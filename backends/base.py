@@ -88,15 +88,9 @@ class Backend:
     def extra_files(self, req: EmitRequest, lib) -> dict[str, str]:
         return {}
 
-    def needs_libm(self, req: EmitRequest) -> bool:
-        from tinyc.codegen.library import needs_libm
-
-        return needs_libm(req.model)
-
     def cmake(self, req: EmitRequest) -> str:
         p = req.name
         flags = " ".join(self.cflags)
-        libm = f"\ntarget_link_libraries({p} PUBLIC m)" if self.needs_libm(req) else ""
         return f"""# CMake glue for the tinyc model '{p}' ({self.name}). Use it with
 #   add_subdirectory(<this folder>) and target_link_libraries(<your target> {p})
 cmake_minimum_required(VERSION 3.13)
@@ -105,7 +99,7 @@ add_library({p} STATIC src/{p}.c)
 target_include_directories({p} PUBLIC include)
 set_target_properties({p} PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
 # -ffp-contract=off: no fused multiply-add, so results match tinyc's reference model bit for bit
-target_compile_options({p} PRIVATE -Wall -Wextra -ffp-contract=off{(' ' + flags) if flags else ''}){libm}
+target_compile_options({p} PRIVATE -Wall -Wextra -ffp-contract=off{(' ' + flags) if flags else ''})
 """
 
     def makefile(self, req: EmitRequest) -> str:
@@ -118,5 +112,5 @@ target_compile_options({p} PRIVATE -Wall -Wextra -ffp-contract=off{(' ' + flags)
 {P}_DIR ?= $(dir $(lastword $(MAKEFILE_LIST)))
 {P}_SRCS := $({P}_DIR)src/{p}.c
 {P}_CFLAGS := -I$({P}_DIR)include -std=c99 -ffp-contract=off{(' ' + ' '.join(self.cflags)) if self.cflags else ''}
-{P}_LDLIBS :={' -lm' if self.needs_libm(req) else ''}
+{P}_LDLIBS :=
 """

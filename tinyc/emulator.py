@@ -266,17 +266,17 @@ def unavailable(where: str) -> str | None:
     return available(where)
 
 
-def run(where: str, folder: Path, name: str, X: np.ndarray, classification: bool, driver: str, workdir: Path,
-        link_libm: bool = False) -> RunResult:
+def run(where: str, folder: Path, name: str, X: np.ndarray, classification: bool, driver: str,
+        workdir: Path) -> RunResult:
     """Run ``driver`` with the library on the host, or in a bare-metal image under qemu."""
     if where == "host":
         return run_host(folder, name, X, classification, driver=driver)
-    elf = build_image(folder, name, X, classification, where, workdir, link_libm=link_libm, driver=driver)
+    elf = build_image(folder, name, X, classification, where, workdir, driver=driver)
     return run_qemu(elf, where)
 
 
 def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, target: str, out: Path,
-                link_libm: bool = False, driver: str | None = None, defines: tuple[str, ...] = ()) -> Path:
+                driver: str | None = None, defines: tuple[str, ...] = ()) -> Path:
     board = BOARDS[target]
     ld, startup_obj = board_files(out, target)
     (out / "main.c").write_text(driver or driver_source(name, X, classification))
@@ -284,8 +284,6 @@ def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, ta
     cmd = [GCC, *board.cflags, *STRICT, *defines, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
            str(folder / "include"), str(startup_obj), str(folder / "src" / f"{name}.c"), str(out / "main.c"),
            *IMAGE_LINK_FLAGS, "-T", str(ld), "-o", str(elf)]
-    if link_libm:
-        cmd.append("-lm")
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"linking the {target} image failed:\n{r.stderr}")
@@ -309,10 +307,9 @@ def run_qemu(elf: Path, target: str, timeout: float = 120.0, plugin: Path | None
     return parse_output(text)
 
 
-def run_emulated(folder: Path, name: str, X: np.ndarray, classification: bool, target: str,
-                 link_libm: bool = False) -> RunResult:
+def run_emulated(folder: Path, name: str, X: np.ndarray, classification: bool, target: str) -> RunResult:
     with tempfile.TemporaryDirectory() as tmp:
-        elf = build_image(folder, name, X, classification, target, Path(tmp), link_libm)
+        elf = build_image(folder, name, X, classification, target, Path(tmp))
         return run_qemu(elf, target)
 
 
@@ -331,7 +328,7 @@ def _plugin(workdir: Path) -> Path:
     return lib
 
 
-def instructions_per_inference(folder: Path, name: str, X: np.ndarray, target: str, link_libm: bool = False,
+def instructions_per_inference(folder: Path, name: str, X: np.ndarray, target: str,
                                call: str | None = None) -> float:
     """Guest instructions per prediction, the call whose flash :func:`toolchain.measure`
     reports (``<name>_predict`` of a classifier or detector, ``<name>_predict_value`` of
@@ -344,7 +341,7 @@ def instructions_per_inference(folder: Path, name: str, X: np.ndarray, target: s
         driver = BENCH_DRIVER.format(p=name, P=name.upper(), rows=_rows_array(X),
                                      call=(call or model_call(folder, name)).replace("\n", "\n        "))
         for n in (len(X), 0):
-            elf = build_image(folder, name, X, False, target, tmp / f"n{n}", link_libm, driver=driver,
+            elf = build_image(folder, name, X, False, target, tmp / f"n{n}", driver=driver,
                               defines=(f"-DTINYC_ROWS={n}",))
             run_qemu(elf, target, plugin=plugin)
             counts.append(int(elf.with_suffix(".insns").read_text().split()[1]))

@@ -169,7 +169,7 @@ def model_call(folder: Path, name: str, types: dict | None = None, integer: bool
     return f"(void){types['fn']}(x, s);\n    tinyc_out = s[0];"
 
 
-def measure(folder: Path, name: str, cflags: tuple[str, ...], link_libm: bool = False,
+def measure(folder: Path, name: str, cflags: tuple[str, ...],
             integer: bool = False, anomaly: str | None = None, signal: str | None = None) -> Measured:
     """Compile ``folder/src/<name>.c`` strictly (-Werror -pedantic, -Os) and measure
     what a prediction adds to an image (``<name>_predict`` of a classifier,
@@ -199,8 +199,6 @@ def measure(folder: Path, name: str, cflags: tuple[str, ...], link_libm: bool = 
             elf = tmp / f"{variant}.elf"
             cmd = [*common, str(drv), str(folder / "src" / f"{name}.c"), *link, "-o", str(elf),
                    f"-Wl,-Map={tmp / (variant + '.map')}"]
-            if link_libm:
-                cmd.append("-lm")
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode != 0:
                 raise RuntimeError(f"{GCC} failed for {folder}:\n{r.stderr}")

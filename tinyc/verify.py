@@ -18,7 +18,6 @@ import numpy as np
 
 from . import emulator, toolchain
 from . import targets as target_registry
-from .codegen.library import needs_libm
 from .models import Model
 from .output import write_json
 from .spec.ir import Task
@@ -68,17 +67,13 @@ def load_model(build: Path, form: str | None = None) -> tuple[Model, dict]:
     return model, doc
 
 
-def mismatches(run, golden_cls, golden_scores, classification: bool, exact: bool) -> int:
+def mismatches(run, golden_cls, golden_scores, classification: bool) -> int:
     """Rows where the C disagrees with the golden model: a different class, or
-    scores that are not the same float32 bits (within 1e-5 relative when the
-    model calls libm, whose last bit may differ between C libraries)."""
+    scores that are not the same float32 bits."""
     if len(run.classes) != len(golden_cls):
         return max(1, abs(len(golden_cls) - len(run.classes)))
     golden = np.asarray(golden_scores, dtype=np.float32)
-    if exact:
-        ok = np.all(run.scores.view(np.uint32) == golden.view(np.uint32), axis=1)
-    else:
-        ok = np.all(np.isclose(run.scores, golden, rtol=1e-5, atol=1e-6), axis=1)
+    ok = np.all(run.scores.view(np.uint32) == golden.view(np.uint32), axis=1)
     if classification:
         ok &= run.classes == golden_cls
     return int(np.sum(~ok))
@@ -131,17 +126,16 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
         backend = target_registry.get(target)
         folder = build / target
         emitted, golden_cls, golden_scores = golden_of(target)
-        libm = needs_libm(emitted)
         try:
-            measured = toolchain.measure(folder, name, backend.cflags, link_libm=libm,
+            measured = toolchain.measure(folder, name, backend.cflags,
                                          anomaly=(toolchain.anomaly_calls(name, emitted.learns_on_device)
                                                   if emitted.task == Task.anomaly else None))
-            run = emulator.run_emulated(folder, name, X, classification, target, link_libm=libm)
-            insns = emulator.instructions_per_inference(folder, name, X, target, link_libm=libm)
+            run = emulator.run_emulated(folder, name, X, classification, target)
+            insns = emulator.instructions_per_inference(folder, name, X, target)
             stack, external = toolchain.stack_depth(folder, name, backend.cflags)
         except RuntimeError as e:  # the library no longer builds or runs: report, not crash
             raise VerifyError(f"{target}: {e}") from None
-        bad = mismatches(run, golden_cls, golden_scores, classification, exact=not libm)
+        bad = mismatches(run, golden_cls, golden_scores, classification)
         results[target] = TargetResult(target, emulator.BOARDS[target].machine, len(X), measured.flash,
                                        measured.ram, measured.soft_float, measured.library_symbols,
                                        measured.library_bytes, insns,

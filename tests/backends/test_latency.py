@@ -21,8 +21,7 @@ def test_estimated_instructions_are_within_bound_of_the_counted(case, target, em
     if why:
         pytest.skip(why)
     backend = get(target)
-    counted = emulator.instructions_per_inference(emitted[case.name], "m", case.X[:8], target,
-                                                  link_libm=backend.needs_libm(case.request()))
+    counted = emulator.instructions_per_inference(emitted[case.name], "m", case.X[:8], target)
     cost = FAMILY_REGISTRY[case.model.family].cost(case.model, backend.caps, case.model.quant)
     assert abs(cost.instructions - counted) <= BOUND * counted, (cost.instructions, counted)
     assert cost.cycles >= cost.instructions  # no core runs more than one instruction a cycle

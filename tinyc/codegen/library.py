@@ -82,12 +82,6 @@ def all_finite_source(p: str) -> str:
 }}"""
 
 
-def needs_libm(model) -> bool:
-    """Whether the generated C calls libm: tanhf between the hidden layers of an MLP (the
-    signal front end has its own square root)."""
-    return model.family == "mlp" and model.params.get("activation") == "tanh"
-
-
 def n_outputs(model) -> int:
     """How many scores the model computes (what its golden inference returns)."""
     import numpy as np
@@ -180,8 +174,6 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
     labels = classes if classification else []
     src = [banner(prov, f"{p}.c: inference for the {model.family} model '{p}'"),
            f'#include "{p}.h"', "", "#include <float.h>", "#include <string.h>"]
-    if needs_libm(model):
-        src.append("#include <math.h>")
     src += ["",
             f"const char *const {p}_feature_names[{P}_N_FEATURES] = {{",
             "    " + ",\n    ".join(c_string(f) for f in features), "};", ""]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from .base import STACK_BYTES, TANHF_BYTES, VALUE_BYTES, Cost, cycles, effective_quant, instructions, \
+from .base import STACK_BYTES, TANH_BYTES, VALUE_BYTES, Cost, cycles, effective_quant, instructions, \
     input_bytes, input_map_bytes
 
 
@@ -16,6 +16,40 @@ def fold_standardization(W: np.ndarray, b: np.ndarray, mu: np.ndarray, sd: np.nd
     W2 = W / sd[None, :]
     b2 = b - W2 @ mu
     return W2.astype(np.float32), b2.astype(np.float32)
+
+
+F32 = np.float32
+# tanh in float32 arithmetic, the same in numpy and in the generated C (no libm: newlib's tanhf
+# brings ~2-4 KB of code and its 1 KB reentrancy struct into RAM, and C libraries differ in the
+# last bit). tanh(a) = E / (E + 2) with E = exp(2a) - 1 = 2^k (e^f - 1) + (2^k - 1), 2a = k ln2 + f
+# (Cody-Waite: k ln2 in two parts), e^f - 1 = f (1 + f/2! + ... + f^6/7!) on |f| <= ln2/2;
+# |a| >= 9 gives +-1 (as does NaN, which a model never produces from finite inputs).
+TANH_LIMIT = F32(9.0)
+TANH_LOG2E = F32(1.44269502)
+TANH_LN2_HI = F32(0.693145751953125)  # 15 significant bits: k * LN2_HI is exact for k <= 26
+TANH_LN2_LO = F32(0.693147180559945309 - 0.693145751953125)
+TANH_EXPM1 = tuple(F32(1.0 / c) for c in (1, 2, 6, 24, 120, 720, 5040))  # 1/(n+1)!, n = 0..6
+
+
+def tanh32(v: np.ndarray) -> np.ndarray:
+    """tanh as the generated C computes it (``<p>_tanh``), bit for bit; within 2 ulp of tanh."""
+    x = np.asarray(v, dtype=F32)
+    neg = x < 0
+    a = np.where(neg, -x, x)
+    inside = a < TANH_LIMIT
+    with np.errstate(all="ignore"):
+        t = a + a
+        k = np.where(inside, t * TANH_LOG2E + F32(0.5), F32(0)).astype(np.int32)
+        kf = k.astype(F32)
+        f = (t - kf * TANH_LN2_HI) - kf * TANH_LN2_LO
+        p = TANH_EXPM1[-1]
+        for c in TANH_EXPM1[-2::-1]:  # Horner, innermost first, as the C nests it
+            p = c + f * p
+        m = f * p
+        s = np.ldexp(F32(1), k).astype(F32)
+        e = s * m + (s - F32(1))
+        r = np.where(inside, e / (e + F32(2)), F32(1)).astype(F32)
+    return np.where(neg, -r, r).astype(F32)
 
 
 def forward(layers: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, activation: str) -> np.ndarray:
@@ -28,7 +62,7 @@ def forward(layers: list[tuple[np.ndarray, np.ndarray]], X: np.ndarray, activati
             acc += h[:, j:j + 1] * W[:, j]
         h = acc
         if i < len(layers) - 1:
-            h = np.maximum(h, np.float32(0)) if activation == "relu" else np.tanh(h).astype(np.float32)
+            h = np.maximum(h, np.float32(0)) if activation == "relu" else tanh32(h)
     return h
 
 
@@ -52,7 +86,7 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
         if activation == "tanh" and len(sizes) > 2:
             weights += 257 * 2  # the interpolated tanh table
     elif activation == "tanh" and len(sizes) > 2:
-        code += TANHF_BYTES["fpu" if caps.fpu != "none" else
+        code += TANH_BYTES["fpu" if caps.fpu != "none" else
                             "soft_thumb1" if caps.arch == "armv6-m" else "soft_thumb2"]
     widest = max(sizes[1:]) if len(sizes) > 1 else 1
     act_bytes = 4 if quant == "float32" else vb

@@ -78,7 +78,7 @@ def _measure(backend, req, folder: Path) -> dict:
                                      detector and req.model.learns_on_device)
               if getattr(req.model, "frontend", None) is not None else None)
     anomaly = toolchain.anomaly_calls(req.name, req.model.learns_on_device) if detector and signal is None else None
-    m = toolchain.measure(folder, req.name, backend.cflags, link_libm=backend.needs_libm(req), anomaly=anomaly,
+    m = toolchain.measure(folder, req.name, backend.cflags, anomaly=anomaly,
                           signal=signal)
     return {"flash": m.flash, "ram": m.ram, "soft_float": m.soft_float, "library_symbols": list(m.library_symbols),
             "library_bytes": m.library_bytes,
