@@ -107,3 +107,25 @@ def test_verify_an_int8_build_on_cortex_m0plus_links_no_soft_float(tmp_path, skl
     assert v["parity"] and v["mismatches"] == 0 and v["rows"] == 36
     assert not v["soft_float"] and not [s for s in v["library_symbols"] if s.startswith(("__aeabi_f", "__aeabi_d"))]
     assert v["library_bytes"] < 400  # the 64-bit multiply (and shifts) only
+
+
+def test_verify_a_signal_build_measures_the_whole_library_and_counts_windows(tmp_path):
+    """With a signal front end the firmware calls push_sample and predict_window: verify links
+    those (the build's flash figure, front end included) and counts the instructions of a window
+    (a hop of pushed samples and a prediction) on a sample stream under qemu, next to the
+    estimate in the report."""
+    csv = ROOT / "tests" / "fixtures" / "imu_long.csv"
+    (tmp_path / "s.tml").write_text(
+        f'model m\ndata "{csv}" {{ label activity; holdout 25% }}\ntask classification\nquantize float32\n'
+        f"signal {{ channels ax, ay, az; time t; rate 10Hz; window 40; hop 20 }}\n"
+        f"search {{ families linear; trials 2 }}\ntarget cortex-m0plus {{ flash 32KB; ram 4KB }}\n")
+    out = tmp_path / "out"
+    r = subprocess.run([tinyc_exe(), "build", str(tmp_path / "s.tml"), "-o", str(out), "-q", "--verify"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    rep = json.loads((out / "report.json").read_text())
+    t, v = rep["targets"]["cortex-m0plus"], rep["verify"]["cortex-m0plus"]
+    assert v["parity"] and v["flash"] == t["measured"]["flash"] > rep["signal"]["per_target"]["cortex-m0plus"]["flash"]
+    assert v["instructions_per_window"] > v["instructions_per_inference"]  # the window's features cost more
+    assert abs(t["instructions"] - v["instructions_per_window"]) <= 0.25 * v["instructions_per_window"], \
+        (t["instructions"], v["instructions_per_window"])

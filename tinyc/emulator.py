@@ -222,9 +222,9 @@ int main(void)
 {{
     uint32_t r;
     for (r = 0; r < tinyc_n_rows; ++r) {{
-        float x[{P}_N_FEATURES];
+        float x[{width}];
         float s[{P}_N_OUTPUTS];
-        memcpy(x, &tinyc_rows[r * {P}_N_FEATURES], sizeof x);
+        memcpy(x, &tinyc_rows[r * {width}], sizeof x);
         {call}
     }}
     return 0;
@@ -328,17 +328,40 @@ def _plugin(workdir: Path) -> Path:
     return lib
 
 
+def synthetic_samples(n: int, channels: int, rate_hz: float, seed: int = 0) -> np.ndarray:
+    """``n`` samples of ``channels`` channels: a few sinusoids per channel plus noise, seeded."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)[:, None] / rate_hz
+    f = rng.uniform(0.05, 0.45, (3, channels)) * rate_hz
+    x = sum(np.sin(2 * np.pi * f[i] * t + rng.uniform(0, 6.3, channels)) / (i + 1) for i in range(3))
+    return (x + 0.1 * rng.standard_normal((n, channels))).astype(np.float32)
+
+
+def instructions_per_window(folder: Path, name: str, target: str, fe, call: str) -> float:
+    """Guest instructions per window of a library with a signal front end ``fe``: ``call``
+    pushes one sample (and predicts when a window is ready) per row of a synthetic stream;
+    two stream lengths, ``a`` and ``a + 4`` hops past the first window, differ by four hops of
+    pushed samples and four windows."""
+    counts = []
+    for hops in (2, 6):
+        X = synthetic_samples(fe.window + hops * fe.hop, len(fe.channels), fe.rate_hz)
+        counts.append(instructions_per_inference(folder, name, X, target, call=call,
+                                                 width=f"{name.upper()}_N_CHANNELS") * len(X))
+    return (counts[1] - counts[0]) / 4
+
+
 def instructions_per_inference(folder: Path, name: str, X: np.ndarray, target: str,
-                               call: str | None = None) -> float:
+                               call: str | None = None, width: str | None = None) -> float:
     """Guest instructions per prediction, the call whose flash :func:`toolchain.measure`
     reports (``<name>_predict`` of a classifier or detector, ``<name>_predict_value`` of
     a regressor): (count over N rows - count over 0 rows) / N, counted by a TCG plugin
-    (qemu has no cycle counter). ``call``: other C statements to count instead."""
+    (qemu has no cycle counter). ``call``: other C statements to count instead, on rows of
+    ``width`` floats (a C expression; by default the model's features)."""
     counts = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         plugin = _plugin(tmp)
-        driver = BENCH_DRIVER.format(p=name, P=name.upper(), rows=_rows_array(X),
+        driver = BENCH_DRIVER.format(p=name, P=name.upper(), rows=_rows_array(X), width=width or f"{name.upper()}_N_FEATURES",
                                      call=(call or model_call(folder, name)).replace("\n", "\n        "))
         for n in (len(X), 0):
             elf = build_image(folder, name, X, False, target, tmp / f"n{n}", driver=driver,

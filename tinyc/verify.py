@@ -42,13 +42,16 @@ class TargetResult:
     mismatches: int
     stack: int = 0  # deepest stack of the predict call (GCC call graph; libgcc helpers not included)
     stack_external: tuple[str, ...] = ()
+    instructions_per_window: float | None = None  # with a signal front end: a hop of samples and a prediction
 
     def as_dict(self) -> dict:
         return {"board": self.board, "rows": self.rows, "flash": self.flash, "ram": self.ram,
                 "soft_float": self.soft_float, "library_symbols": list(self.library_symbols),
                 "library_bytes": self.library_bytes,
                 "instructions_per_inference": round(self.instructions, 1), "parity": self.parity,
-                "mismatches": self.mismatches, "stack": self.stack, "stack_external_calls": list(self.stack_external)}
+                "mismatches": self.mismatches, "stack": self.stack, "stack_external_calls": list(self.stack_external),
+                **({"instructions_per_window": round(self.instructions_per_window, 1)}
+                   if self.instructions_per_window is not None else {})}
 
 
 def load_model(build: Path, form: str | None = None) -> tuple[Model, dict]:
@@ -65,6 +68,29 @@ def load_model(build: Path, form: str | None = None) -> tuple[Model, dict]:
     model = Model(doc["family"], Task(doc["task"]), doc["params"], len(doc["features"]), len(doc["classes"]), arrays,
                   qinfo=doc.get("qinfo"))
     return model, doc
+
+
+# one pushed sample per row of the stream, a prediction when a window is ready
+WINDOW_CALL = """{{
+    int32_t ready = 0, cls = 0;
+    float value = 0.0f;
+    {calls}
+    tinyc_class = cls + ready;
+    tinyc_out = value;
+    (void)s;
+}}"""
+
+
+def frontend_of(doc: dict):
+    """The signal front end of a model.json (None without one)."""
+    if doc.get("frontend") is None:
+        return None
+    from .signal import FrontEnd
+
+    def tuples(v):
+        return tuple(tuples(x) for x in v) if isinstance(v, list) else v
+
+    return FrontEnd(**{k: tuples(v) for k, v in doc["frontend"].items()})
 
 
 def mismatches(run, golden_cls, golden_scores, classification: bool) -> int:
@@ -102,6 +128,7 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
                           "so there is nothing to compare on the holdout (tests/backends/test_anomaly.py checks "
                           "the learning itself on host and qemu)")
     main_form = (doc.get("qinfo") or {}).get("mode") or "float32"
+    fe = frontend_of(doc)
     goldens: dict = {}  # per form: (model, predictions, scores on the holdout rows)
 
     def golden_of(target: str):
@@ -127,9 +154,17 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
         folder = build / target
         emitted, golden_cls, golden_scores = golden_of(target)
         try:
-            measured = toolchain.measure(folder, name, backend.cflags,
-                                         anomaly=(toolchain.anomaly_calls(name, emitted.learns_on_device)
-                                                  if emitted.task == Task.anomaly else None))
+            learns = emitted.task == Task.anomaly and emitted.learns_on_device
+            if fe is not None:  # the whole library: push_sample, predict_window, the model
+                signal = toolchain.signal_calls(name, classification, learns)
+                measured = toolchain.measure(folder, name, backend.cflags, signal=signal)
+                per_window = emulator.instructions_per_window(folder, name, target, fe, WINDOW_CALL.format(
+                    calls=signal.replace("\n", "\n    ")))
+            else:
+                measured = toolchain.measure(folder, name, backend.cflags,
+                                             anomaly=(toolchain.anomaly_calls(name, learns)
+                                                      if emitted.task == Task.anomaly else None))
+                per_window = None
             run = emulator.run_emulated(folder, name, X, classification, target)
             insns = emulator.instructions_per_inference(folder, name, X, target)
             stack, external = toolchain.stack_depth(folder, name, backend.cflags)
@@ -139,15 +174,18 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
         results[target] = TargetResult(target, emulator.BOARDS[target].machine, len(X), measured.flash,
                                        measured.ram, measured.soft_float, measured.library_symbols,
                                        measured.library_bytes, insns,
-                                       bad == 0, bad, stack, external)
+                                       bad == 0, bad, stack, external, per_window)
         r = results[target]
+        window = f"  {r.instructions_per_window:>9.0f} instr/window" if r.instructions_per_window is not None else ""
         on_line(f"{target:<14} {r.board:<11} flash {r.flash:>6} B  ram {r.ram:>5} B + stack {r.stack:>4} B  "
-                f"{r.instructions:>9.0f} instr/inference  parity {'ok' if r.parity else 'FAILED'} "
+                f"{r.instructions:>9.0f} instr/inference{window}  parity {'ok' if r.parity else 'FAILED'} "
                 f"({r.rows - r.mismatches}/{r.rows} rows)"
                 + (f"  incl. {r.library_bytes} B library code" if r.library_bytes else ""))
     report["verify"] = {t: r.as_dict() for t, r in results.items()}
     manifest["verify"] = {t: {"flash": r.flash, "ram": r.ram, "stack": r.stack, "instructions_per_inference":
-                              round(r.instructions, 1), "parity": r.parity} for t, r in results.items()}
+                              round(r.instructions, 1), "parity": r.parity,
+                              **({"instructions_per_window": round(r.instructions_per_window, 1)}
+                                 if r.instructions_per_window is not None else {})} for t, r in results.items()}
     write_json(build / "report.json", report)
     write_json(build / "manifest.json", manifest)
     failed = [t for t, r in results.items() if not r.parity]

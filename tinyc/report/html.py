@@ -301,7 +301,10 @@ def _targets_section(rep: dict, name: str) -> str:
                  f"{c['clock_hz'] / 1e6:g} MHz (estimate)"
                  + (f"; linked with arm-none-eabi-gcc -Os: <b>{_e(measured)} B</b> flash" if measured else "")
                  + (f"; under qemu ({_e(v['board'])}): <b>{v['instructions_per_inference']:.0f}</b> instructions "
-                    f"per inference, stack {_e(v.get('stack', '—'))} B, parity {'ok' if v['parity'] else 'FAILED'}"
+                    f"per inference"
+                    + (f" and <b>{v['instructions_per_window']:.0f}</b> per window" if "instructions_per_window" in v
+                       else "")
+                    + f", stack {_e(v.get('stack', '—'))} B, parity {'ok' if v['parity'] else 'FAILED'}"
                     if v else "") + ".</p>"]
         out.extend(lines)
     call = (f"int32_t cls;\nif ({name}_predict(x, &cls) == {name.upper()}_OK) {{\n"

@@ -39,7 +39,7 @@ def render(rep: dict) -> str:
         lines.append(f"| {md(t)} | {md(c.get('quantization', m.get('quantization', '—')))} | {c['flash']} | "
                      f"{linked if linked is not None else '—'} | {c['ram']} | "
                      f"{c['flash_limit']} / {c['ram_limit']} | {c['ops']} | {c.get('instructions', '—')} | "
-                     f"{round(v['instructions_per_inference']) if v else '—'} |")
+                     f"{round(v.get('instructions_per_window', v['instructions_per_inference'])) if v else '—'} |")
     if "confusion" in m:
         labels = m["confusion"]["labels"]
         lines += ["", "Confusion on the holdout (rows: true class, columns: predicted):", "",
