@@ -53,6 +53,7 @@ seed 4
 quantize auto
 target cortex-m0plus {{ flash 8KB ram 2KB }}
 target cortex-m4 {{ flash 8KB ram 2KB }}
+target host
 search {{ families linear }}
 """
 
@@ -75,7 +76,7 @@ def test_auto_gives_a_core_with_fpu_the_float32_form_where_it_is_smaller(tmp_pat
     spec.write_text(PER_TARGET_SPEC.format(csv=sklearn_data / "wine.csv"))
     rep = build(load(spec), spec, tmp_path / "out", trials=4).report
     assert rep["quantization"]["effective"] == "int8"
-    assert rep["quantization"]["per_target"] == {"cortex-m0plus": "int8", "cortex-m4": "float32"}
+    assert rep["quantization"]["per_target"] == {"cortex-m0plus": "int8", "cortex-m4": "float32", "host": "float32"}
     m0, m4 = rep["targets"]["cortex-m0plus"], rep["targets"]["cortex-m4"]
     assert (m0["quantization"], m4["quantization"]) == ("int8", "float32")
     int8_on_m4 = next(c for c in rep["quantization"]["candidates"] if c["mode"] == "int8")["flash"]["cortex-m4"]
@@ -95,6 +96,14 @@ def test_auto_gives_a_core_with_fpu_the_float32_form_where_it_is_smaller(tmp_pat
         res = emulator.run_host(tmp_path / "out" / target, "wine", X, True)
         assert np.array_equal(res.classes, golden.predict(X))
         assert np.array_equal(res.scores.view(np.uint32), golden.scores(X).astype(np.float32).view(np.uint32))
+    # artifacts/predict is the host library (float32 here): holdout_predictions.csv is what it prints
+    import subprocess
+
+    out = subprocess.run([str(tmp_path / "out" / "artifacts" / "predict"), "--csv",
+                          str(tmp_path / "out" / "artifacts" / "holdout.csv")], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out == (tmp_path / "out" / "artifacts" / "holdout_predictions.csv").read_text().splitlines()[1:]
+    assert rep["artifacts"]["predict_form"] == "float32"
     if emulator.available("cortex-m4") is None and emulator.available("cortex-m0plus") is None:
         from tinyc.verify import verify
 

@@ -465,17 +465,21 @@ def _write_build(r: Resolved, spec_path: Path, out_dir: Path, model, ds: Dataset
     models go into artifacts/model_<form>.json (``other_docs``: {form: doc})."""
     s = r.spec
     spec_sha, data_sha = prov.spec_sha256, prov.data_sha256
+    # artifacts/predict is the host target's library when the spec has one (its form may be
+    # float32 where the build's is integer): holdout_predictions.csv is that form's
+    host = (per_target or {}).get("host", (model, prov))[0] if "host" in costs else model
     with atomic_dir(out_dir) as tmp:
         emitted = emit_all(model, ds, s.model.value, prov, costs, tmp, per_target)
         (tmp / "artifacts").mkdir()
         write_holdout(ds, tmp / "artifacts" / "holdout.csv")
-        write_predictions(golden or model, ds, tmp / "artifacts" / "holdout_predictions.csv")
+        write_predictions(golden or host, ds, tmp / "artifacts" / "holdout_predictions.csv")
         try:
             why_not = build_predict_tool(model, ds, s.model.value, prov, tmp)
         except subprocess.CalledProcessError as e:
             raise BuildError(f"the generated C did not compile on this machine (a tinyc bug): {e.stderr}") from None
         report["artifacts"] = {"predict": "artifacts/predict" if why_not is None else None,
-                               "predict_note": why_not, **extra_artifacts(tmp)}
+                               "predict_note": why_not, "predict_form": host.quant if golden is None else None,
+                               **extra_artifacts(tmp)}
         for name, note in emitted.items():
             report["targets"][name]["files"] = note["files"]
             report["targets"][name]["measured"] = note["measured"]
