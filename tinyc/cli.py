@@ -173,6 +173,8 @@ def quantization_lines(rep: dict) -> list[str]:
     other = {t: m for t, m in (q.get("per_target") or {}).items() if m != q.get("effective")}
     if other:
         lines.append(f"         float32 on {', '.join(other)}: smaller on that core than {q['effective']}, and exact")
+    if (rep.get("model") or {}).get("constant"):
+        lines.append(f"warning  {rep['model']['gap_explanation']}")
     fit = rep.get("fitting") or {}
     for st in fit.get("steps", []):
         lines.append(f"shrink   {st['step']}. {st['action']}: {st['target']} flash {st['flash_before']} → "

@@ -203,6 +203,24 @@ def test_a_small_model_under_the_estimate_margin_is_linked_before_it_ships(tmp_p
     assert any(st.get("why") == "linked size over the limit" for st in rep["fitting"]["steps"])
 
 
+def test_a_constant_model_is_flagged(tmp_path, sklearn_data):
+    """A tree that cannot split (here: at least 100 of the 142 training rows per leaf; a tiny
+    flash limit or a handful of rows does the same) predicts one class for every row: the build
+    says so plainly, in the report and the output, instead of explaining the holdout score as
+    overfitting."""
+    from tinyc.cli import quantization_lines
+
+    spec = tmp_path / "s.tml"
+    spec.write_text(f'model m\ndata "{sklearn_data / "wine.csv"}" {{ label cultivar; holdout 20% }}\n'
+                    f"task classification\nquantize float32\n"
+                    f"search {{ families tree; trials 2; tree {{ min_samples_leaf 100 }} }}\ntarget cortex-m4\n")
+    rep = build(load(spec), spec, tmp_path / "out").report
+    m = rep["model"]
+    assert m["description"] == "tree, 1 leaves" and m["constant"]
+    assert "predicts the same class for every row" in m["gap_explanation"]
+    assert any(line.startswith("warning  the model predicts the same class") for line in quantization_lines(rep))
+
+
 def test_onnx_artifact_is_the_float_model(wine_build):
     """artifacts/model.onnx, run by onnxruntime on the holdout, scores the float32
     accuracy the report gives for the emitted model's float form."""

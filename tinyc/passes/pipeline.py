@@ -130,6 +130,12 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
     scores = evaluate_model(model, ds)
     metric = s.metric.value.value
     train_m, hold_m = scores["train"][metric], scores["holdout"][metric]
+    gap = explain_gap(metric, train_m, hold_m, GREATER_IS_BETTER[s.metric.value])
+    constant = is_constant(model, ds)
+    if constant:
+        what = "class" if s.task.value == Task.classification else "value"
+        gap = (f"the model predicts the same {what} for every row (a constant): the limits leave no room for a "
+               f"useful model of these features; raise the flash/RAM limits, or give it more training rows")
     targets = {}
     for t in cfg.targets:
         c = fit.costs[t.name]
@@ -160,11 +166,19 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
             "chosen_trial": res.best_candidate.trial,
             "importance": permutation_importance(model, ds, s.metric.value, s.seed.value),
             "metrics": {"train": scores["train"], "holdout": scores["holdout"]},
-            "gap_explanation": explain_gap(metric, train_m, hold_m, GREATER_IS_BETTER[s.metric.value]),
+            "gap_explanation": gap,
+            "constant": constant,
             **{k: v for k, v in scores.items() if k not in ("train", "holdout")},
         },
         "targets": targets,
     }
+
+
+def is_constant(model, ds: Dataset) -> bool:
+    """Whether the model gives every training and holdout row the same prediction."""
+    X = np.concatenate([ds.X_train, ds.X_holdout]) if len(ds.X_holdout) else ds.X_train
+    pred = model.predict(X)
+    return bool(len(pred) > 1 and np.all(pred == pred[0]))
 
 
 def _first_choice(e, cfg: SearchConfig, X, y, problem: Problem, seed: int) -> SearchResult:
