@@ -226,6 +226,21 @@ def test_a_limit_below_the_whole_front_end_is_met_with_fewer_features(tmp_path):
     assert rep["model"]["metrics"]["holdout"]["balanced_accuracy"] >= 0.75
 
 
+def test_trees_are_searched_when_the_whole_front_end_leaves_them_no_room(tmp_path):
+    """On a Cortex-M4 the 60-feature front end alone takes 1904 B and 1128 B of RAM: under
+    2000 B / 1200 B a tree's leaf cap beside it would be zero and no candidate could even be
+    trained. The search sizes trees beside the smallest front end instead, and the build drops
+    front-end work until model and front end fit."""
+    p = _imu_spec(tmp_path, "target cortex-m4 { flash 2000B; ram 1200B }").read_text()
+    p = p.replace("families linear", "families tree")
+    spec = tmp_path / "t.tml"
+    spec.write_text(p)
+    rep = build(load(spec), spec, tmp_path / "out").report
+    t = rep["targets"]["cortex-m4"]
+    assert rep["model"]["family"] == "tree" and t["flash"] <= 2000 and t["ram"] <= 1200
+    assert len(rep["signal"]["features_used"]) < 60
+
+
 def test_a_limit_below_the_smallest_front_end_is_refused_before_the_search(tmp_path):
     p = _imu_spec(tmp_path, "target cortex-m0plus { flash 2KB; ram 1KB }")
     with pytest.raises(BuildError, match=r"cortex-m0plus: the signal front end alone needs at least \d+ B flash"):

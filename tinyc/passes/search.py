@@ -40,6 +40,9 @@ DEFAULT_TRIALS = 100
 BATCH = 4
 
 
+ROOM_FLOOR = 256  # bytes of flash (a quarter of it RAM) below which a model has no room to speak of
+
+
 @dataclass(frozen=True)
 class TargetBudget:
     """A declared target: its core and the flash and RAM the spec allows. With a signal
@@ -65,14 +68,20 @@ class TargetBudget:
         return plus(cost, frontend_cost(fe, self.caps, family, task, quant))
 
     def model_room(self) -> tuple[int, int]:
-        """Flash and RAM left for a model beside the front end at the most: next to a model
-        that links every soft-float routine the front end needs."""
+        """Flash and RAM left for a model beside the front end (next to a model that links every
+        soft-float routine it needs), which bounds the search space (trees' leaf caps): beside
+        the whole front end, or when that leaves next to nothing, beside the smallest (one
+        feature), so that candidates are still trained and costed and the fitting pass can drop
+        front-end work until one fits."""
         if self.frontend is None:
             return self.flash, self.ram
         from .frontend import frontend_cost
 
         f = frontend_cost(self.frontend, self.caps, "*")
-        return self.flash - f["flash"], self.ram - f["ram"]
+        if self.flash - f["flash"] >= ROOM_FLOOR and self.ram - f["ram"] >= ROOM_FLOOR // 4:
+            return self.flash - f["flash"], self.ram - f["ram"]
+        fs = [frontend_cost(self.frontend.with_used([n]), self.caps, "*") for n in self.frontend.outputs()]
+        return self.flash - min(f["flash"] for f in fs), self.ram - min(f["ram"] for f in fs)
 
     def describe(self, cost: Cost) -> str:
         """``<name> needs F B flash (limit L) and R B RAM (limit M)`` for a message."""
