@@ -115,6 +115,19 @@ def signal_calls(name: str, classification: bool, detector_learns: bool = False)
     return f"(void){name}_push_sample(x, &ready);\n    if (ready) {{\n        {predict}\n    }}"
 
 
+def firmware_calls(name: str, model) -> dict:
+    """The ``signal`` / ``anomaly`` arguments of :func:`measure` for what firmware calls of
+    ``model``'s library: push_sample and predict_window with a signal front end, a detector's
+    score and flag (learning too when it learns on the device), else the prediction."""
+    from .spec.ir import Task
+
+    detector = model.task == Task.anomaly
+    learns = detector and model.learns_on_device
+    if getattr(model, "frontend", None) is not None:
+        return {"signal": signal_calls(name, model.task != Task.regression, learns), "anomaly": None}
+    return {"signal": None, "anomaly": anomaly_calls(name, learns) if detector else None}
+
+
 def anomaly_calls(name: str, learns: bool) -> str:
     """What firmware calls of a detector: score and flag; with learning on the
     device also learn, save and restore (the state blob in a static buffer)."""

@@ -63,10 +63,12 @@ def load_model(build: Path, form: str | None = None) -> tuple[Model, dict]:
     if doc["task"] == "anomaly":
         from .models.anomaly import Detector
 
-        return Detector.from_json(doc["detector"]), doc
+        det = Detector.from_json(doc["detector"])
+        det.frontend = frontend_of(doc)
+        return det, doc
     arrays = {k: np.array(v["data"], dtype=v["dtype"]).reshape(v["shape"]) for k, v in doc["arrays"].items()}
     model = Model(doc["family"], Task(doc["task"]), doc["params"], len(doc["features"]), len(doc["classes"]), arrays,
-                  qinfo=doc.get("qinfo"))
+                  qinfo=doc.get("qinfo"), frontend=frontend_of(doc))
     return model, doc
 
 
@@ -128,7 +130,6 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
                           "so there is nothing to compare on the holdout (tests/backends/test_anomaly.py checks "
                           "the learning itself on host and qemu)")
     main_form = (doc.get("qinfo") or {}).get("mode") or "float32"
-    fe = frontend_of(doc)
     goldens: dict = {}  # per form: (model, predictions, scores on the holdout rows)
 
     def golden_of(target: str):
@@ -154,17 +155,11 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
         folder = build / target
         emitted, golden_cls, golden_scores = golden_of(target)
         try:
-            learns = emitted.task == Task.anomaly and emitted.learns_on_device
-            if fe is not None:  # the whole library: push_sample, predict_window, the model
-                signal = toolchain.signal_calls(name, classification, learns)
-                measured = toolchain.measure(folder, name, backend.cflags, signal=signal)
-                per_window = emulator.instructions_per_window(folder, name, target, fe, WINDOW_CALL.format(
-                    calls=signal.replace("\n", "\n    ")))
-            else:
-                measured = toolchain.measure(folder, name, backend.cflags,
-                                             anomaly=(toolchain.anomaly_calls(name, learns)
-                                                      if emitted.task == Task.anomaly else None))
-                per_window = None
+            # what firmware calls (with a front end: push_sample, predict_window, the model)
+            calls = toolchain.firmware_calls(name, emitted)
+            measured = toolchain.measure(folder, name, backend.cflags, **calls)
+            per_window = None if calls["signal"] is None else emulator.instructions_per_window(
+                folder, name, target, emitted.frontend, WINDOW_CALL.format(calls=calls["signal"].replace("\n", "\n    ")))
             run = emulator.run_emulated(folder, name, X, classification, target)
             insns = emulator.instructions_per_inference(folder, name, X, target)
             stack, external = toolchain.stack_depth(folder, name, backend.cflags)

@@ -23,7 +23,7 @@ def tanh_source(p: str) -> str:
     for c in reversed(TANH_EXPM1):  # innermost first: c0 + f * (c1 + f * (... + f * c6))
         poly = c_float(c) if poly == "0" else f"{c_float(c)} + f * ({poly})"
     return f"""/* tanh(x) = E / (E + 2), E = exp(2|x|) - 1 = 2^k (e^f - 1) + (2^k - 1) with 2|x| = k ln2 + f;
- * +-1 from |x| >= {c_float(TANH_LIMIT)} (float32 arithmetic only, within 2 ulp of tanh) */
+ * +-1 from |x| >= {c_float(TANH_LIMIT)} (float32 arithmetic only, within 3 ulp of tanh) */
 static float {p}_tanh1(float x)
 {{
     float a = (x < 0.0f) ? -x : x;

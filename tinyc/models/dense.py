@@ -32,7 +32,7 @@ TANH_EXPM1 = tuple(F32(1.0 / c) for c in (1, 2, 6, 24, 120, 720, 5040))  # 1/(n+
 
 
 def tanh32(v: np.ndarray) -> np.ndarray:
-    """tanh as the generated C computes it (``<p>_tanh``), bit for bit; within 2 ulp of tanh."""
+    """tanh as the generated C computes it (``<p>_tanh1``), bit for bit; within 3 ulp of tanh."""
     x = np.asarray(v, dtype=F32)
     neg = x < 0
     a = np.where(neg, -x, x)

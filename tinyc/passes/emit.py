@@ -73,13 +73,7 @@ def _measure(backend, req, folder: Path) -> dict:
         return {"flash": None, "ram": None, "note": "measured only for Arm targets"}
     if not toolchain.available():
         return {"flash": None, "ram": None, "note": toolchain.INSTALL_HINT}
-    detector = req.model.task == Task.anomaly
-    signal = (toolchain.signal_calls(req.name, req.model.task != Task.regression,
-                                     detector and req.model.learns_on_device)
-              if getattr(req.model, "frontend", None) is not None else None)
-    anomaly = toolchain.anomaly_calls(req.name, req.model.learns_on_device) if detector and signal is None else None
-    m = toolchain.measure(folder, req.name, backend.cflags, anomaly=anomaly,
-                          signal=signal)
+    m = toolchain.measure(folder, req.name, backend.cflags, **toolchain.firmware_calls(req.name, req.model))
     return {"flash": m.flash, "ram": m.ram, "soft_float": m.soft_float, "library_symbols": list(m.library_symbols),
             "library_bytes": m.library_bytes,
             "tool": "arm-none-eabi-gcc -Os, --gc-sections, arm-none-eabi-size"}

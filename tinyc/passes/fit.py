@@ -31,6 +31,7 @@ import numpy as np
 from ..models import FAMILY_REGISTRY, Cost, Model, Problem
 from ..quant import quantize
 from .quantize import metric_of
+from .search import shared_frontend
 
 MAX_STEPS = 60
 SHRINK = 0.75  # each step keeps about three quarters of what it cuts
@@ -154,7 +155,7 @@ def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed:
     st = _state(model.family, params, cols, model, mode, ds, targets, metric)
     steps: list[dict] = []
     sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
-    fe = next((t.frontend for t in targets if t.frontend is not None), None)
+    fe = shared_frontend(targets)
     while st.excess(targets) > 1.0 and len(steps) < MAX_STEPS:
         worst = _worst(st, targets)
         best, best_key = None, None

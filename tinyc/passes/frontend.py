@@ -126,6 +126,12 @@ def frontend_cost(fe, caps, family: str | None, task: Task = Task.classification
             "ops": c_signal.ops(fe), "instructions": c_signal.instructions(fe, caps)}
 
 
+def one_feature_costs(fe, caps, family: str | None) -> list[dict]:
+    """:func:`frontend_cost` of the front end computing each of its features alone: the
+    smallest the fitting pass can reduce it to."""
+    return [frontend_cost(fe.with_used([n]), caps, family) for n in fe.outputs()]
+
+
 def plus(cost, f: dict):
     """A model's Cost plus the front end's (:func:`frontend_cost`) next to it."""
     from ..models.base import Cost
@@ -143,8 +149,7 @@ def share_targets(cfg: SearchConfig, fe) -> SearchConfig:
     from dataclasses import replace
 
     for t in cfg.targets:
-        c = min((frontend_cost(fe.with_used([n]), t.caps, None) for n in fe.outputs()),
-                key=lambda c: (c["flash"] / t.flash + c["ram"] / t.ram))
+        c = min(one_feature_costs(fe, t.caps, None), key=lambda c: (c["flash"] / t.flash + c["ram"] / t.ram))
         if c["flash"] >= t.flash or c["ram"] >= t.ram:
             raise FrontEndError(f"{t.name}: the signal front end alone needs at least {c['flash']} B flash and "
                                 f"{c['ram']} B RAM (one feature; limits {t.flash} and {t.ram}); shorten the window")

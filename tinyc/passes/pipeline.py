@@ -30,7 +30,7 @@ from .emit import LICENSE_TEXT, build_predict_tool, emit_all, output_readme, wri
 from .evaluate import evaluate_model, explain_gap, permutation_importance
 from .fit import DoesNotFit, FitResult, fit_memory
 from .quantize import QuantizationFailed, choose
-from .search import DEFAULT_TRIALS, SearchConfig, SearchResult, TargetBudget, search
+from .search import DEFAULT_TRIALS, SearchConfig, SearchResult, TargetBudget, search, shared_frontend
 
 MANIFEST_SCHEMA_VERSION = 1
 REPORT_SCHEMA_VERSION = 1
@@ -217,7 +217,7 @@ def _fit_linked(fit: FitResult, mode: str, ds: Dataset, r: Resolved, cfg: Search
     s = r.spec
     limits = {t.name: t.flash for t in cfg.targets}
     targets = cfg.targets
-    fe = next((t.frontend for t in targets if t.frontend is not None), None)
+    fe = shared_frontend(targets)
     for _ in range(3):
         near = {n: c for n, c in fit.costs.items() if may_exceed(c.flash, limits[n])}
         if not near:

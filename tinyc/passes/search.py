@@ -75,12 +75,12 @@ class TargetBudget:
         front-end work until one fits."""
         if self.frontend is None:
             return self.flash, self.ram
-        from .frontend import frontend_cost
+        from .frontend import frontend_cost, one_feature_costs
 
         f = frontend_cost(self.frontend, self.caps, "*")
         if self.flash - f["flash"] >= ROOM_FLOOR and self.ram - f["ram"] >= ROOM_FLOOR // 4:
             return self.flash - f["flash"], self.ram - f["ram"]
-        fs = [frontend_cost(self.frontend.with_used([n]), self.caps, "*") for n in self.frontend.outputs()]
+        fs = one_feature_costs(self.frontend, self.caps, "*")
         return self.flash - min(f["flash"] for f in fs), self.ram - min(f["ram"] for f in fs)
 
     def describe(self, cost: Cost) -> str:
@@ -338,6 +338,11 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     if best is None:
         raise NothingFits(_nothing_fits_message(board, cfg), board, stopped_by, elapsed, folds)
     return SearchResult(best[1], best[0], board, history, stopped_by, elapsed, folds)
+
+
+def shared_frontend(targets):
+    """The signal front end the targets hold beside the model (the same on every one), or None."""
+    return next((t.frontend for t in targets if t.frontend is not None), None)
 
 
 def _charged(t: TargetBudget, cost: Cost | None, family: str, task: Task, quant: str) -> Cost | None:
