@@ -88,13 +88,20 @@ def cmd_build(args) -> int:
         return _report_spec_error(e)
     from . import progress
     from .data.header import DataError
+    from .output import OutputError, claim
     from .passes.pipeline import BuildError, build
 
     out = Path(args.output) if args.output else Path("build") / r.spec.model.value
+    try:  # before any work: the output folder must be tinyc's to write
+        claim(out, (Path(args.spec), r.data_path, r.holdout_path), args.force)
+    except OutputError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_BUILD
     sink = progress.make("json" if args.json else "quiet" if args.quiet else "live", r.spec.metric.value.value)
     try:
-        result = build(r, Path(args.spec), out, on_event=sink, trials=args.trials, workers=args.workers)
-    except (DataError, BuildError) as e:
+        result = build(r, Path(args.spec), out, on_event=sink, trials=args.trials, workers=args.workers,
+                       force=args.force)
+    except (DataError, BuildError, OutputError) as e:
         sink.close()
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BUILD
@@ -313,6 +320,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--trials", type=int, metavar="N", help="most candidates to try (overrides the spec)")
     b.add_argument("--workers", type=int, default=0, metavar="N", help="worker processes (default: one per core)")
     b.add_argument("--verify", action="store_true", help="then run `tinyc verify` on the output")
+    b.add_argument("--force", action="store_true", help="rebuild into a folder that holds an earlier tinyc build "
+                   "and files tinyc did not write (they are kept)")
     b.set_defaults(func=cmd_build)
 
     v = sub.add_parser("verify", help="measure the Arm libraries of a build and run them under qemu against "
@@ -344,11 +353,42 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised in the main thread like Ctrl-C: partial output is removed on the way out."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _on_signal(signum, frame):
+    import signal
+
+    for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):  # a second signal must not cut the clean-up short
+        signal.signal(s, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+def _handle_termination() -> None:
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for s in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, _on_signal)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    _handle_termination()
     try:
         return args.func(args)
+    except Terminated as e:
+        import signal
+
+        print(f"stopped by {signal.Signals(e.signum).name}", file=sys.stderr)
+        return 128 + e.signum
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

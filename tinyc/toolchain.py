@@ -238,6 +238,7 @@ def stack_depth(folder: Path, name: str, cflags: tuple[str, ...]) -> tuple[int, 
     """Deepest stack of the prediction entry point, from GCC's call-graph and
     stack-usage output (-fcallgraph-info=su). Returns (bytes, calls that leave the
     library, e.g. tanhf, whose own stack is not included)."""
+    folder = Path(folder).resolve()  # GCC runs in the temporary folder
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         cmd = [GCC, *cflags, *STRICT, "-Os", "-fcallgraph-info=su", "-I", str(folder / "include"), "-c",

@@ -115,7 +115,7 @@ def load_holdout(build: Path, features: list[str]) -> np.ndarray:
 
 
 def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
-    build = Path(build)
+    build = Path(build).resolve()  # the toolchain runs in temporary folders: paths must not be relative
     for need in ("manifest.json", "report.json", "artifacts/model.json", "artifacts/holdout.csv"):
         if not (build / need).exists():
             raise VerifyError(f"{build} is not a tinyc build folder (no {need}); run `tinyc build` first")

@@ -21,7 +21,7 @@ from ..data.prepare import Dataset, prepare
 from ..data.profile import profile
 from ..metrics import GREATER_IS_BETTER
 from ..models import Model, Problem
-from ..output import atomic_dir, write_json
+from ..output import OutputPlan, atomic_dir, claim, write_json, written_files
 from ..spec import Resolved
 from ..spec.ir import IR_VERSION, ParamValue, Task
 from ..spec.vocab import FAMILIES
@@ -359,14 +359,17 @@ def model_targets(cfg: SearchConfig, fe, ds: Dataset) -> SearchConfig:
 
 
 def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict], None] | None = None,
-          trials: int | None = None, workers: int = 0) -> BuildResult:
+          trials: int | None = None, workers: int = 0, force: bool = False) -> BuildResult:
     """Run the pipeline for a resolved spec and write ``out_dir`` atomically.
-    Raises DataError for unusable data and BuildError when no model fits."""
+    Raises OutputError (before any work) when ``out_dir`` is not tinyc's to write (see
+    tinyc.output.claim; ``force`` keeps user files in an earlier build's folder), DataError
+    for unusable data and BuildError when no model fits."""
     from .search import NothingFits
 
     s = r.spec
+    plan = claim(out_dir, (spec_path, r.data_path, r.holdout_path), force)
     if s.task.value == Task.anomaly:
-        return build_anomaly(r, spec_path, out_dir, on_event)
+        return build_anomaly(r, spec_path, plan, on_event)
     ds, prof, fe, signal_report = dataset(r)
     full_cfg = search_config(r, trials, workers)
     cfg = model_targets(full_cfg, fe, ds)
@@ -415,20 +418,21 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     model_doc, prov = docs[model.quant], provs[model.quant]
     report["provenance"].update({"spec_sha256": spec_sha, "data_sha256": data_sha, "model_id": prov.model_id})
     onnx = lambda tmp: _write_onnx(fit.float_model, fit.model.quant, ds, s.model.value, tmp)  # noqa: E731
-    _write_build(r, spec_path, out_dir, model, ds, report, model_doc, prov, fit.costs, onnx,
+    _write_build(r, spec_path, plan, model, ds, report, model_doc, prov, fit.costs, onnx,
                  {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)},
                  per_target={t: (m, provs[m.quant]) for t, m in forms.items()},
                  other_docs={q: d for q, d in docs.items() if q != model.quant})
     return BuildResult(out_dir, ds, res, report, model)
 
 
-def build_anomaly(r: Resolved, spec_path: Path, out_dir: Path,
+def build_anomaly(r: Resolved, spec_path: Path, plan: OutputPlan,
                   on_event: Callable[[dict], None] | None = None) -> BuildResult:
     """task anomaly: the detector pass (tinyc.passes.detect) in place of search,
     quantization and fitting; the same output folder."""
     from .detect import DetectError, anomaly_report, detect
 
     s = r.spec
+    out_dir = plan.final
     ds, prof, fe, signal_report = dataset(r)
     full_cfg = search_config(r)
     cfg = model_targets(full_cfg, fe, ds)
@@ -464,12 +468,12 @@ def build_anomaly(r: Resolved, spec_path: Path, out_dir: Path,
     prov = Provenance(__version__, spec_path.name, spec_sha, data_sha, model_id)
     report["provenance"].update({"spec_sha256": spec_sha, "data_sha256": data_sha, "model_id": model_id})
     no_onnx = lambda tmp: {"onnx": None, "onnx_note": "anomaly detectors have no ONNX form"}  # noqa: E731
-    _write_build(r, spec_path, out_dir, det, ds, report, model_doc, prov, found.chosen.costs, no_onnx,
+    _write_build(r, spec_path, plan, det, ds, report, model_doc, prov, found.chosen.costs, no_onnx,
                  {"stopped_by": found.stopped_by, "trials": len(found.trials)}, golden=ev)
     return BuildResult(out_dir, ds, None, report, det)
 
 
-def _write_build(r: Resolved, spec_path: Path, out_dir: Path, model, ds: Dataset, report: dict, model_doc: dict,
+def _write_build(r: Resolved, spec_path: Path, plan: OutputPlan, model, ds: Dataset, report: dict, model_doc: dict,
                  prov: Provenance, costs: dict, extra_artifacts, search_summary: dict, golden=None,
                  per_target: dict | None = None, other_docs: dict | None = None) -> None:
     """The output folder, written atomically: a library per target, the predict
@@ -482,7 +486,7 @@ def _write_build(r: Resolved, spec_path: Path, out_dir: Path, model, ds: Dataset
     # artifacts/predict is the host target's library when the spec has one (its form may be
     # float32 where the build's is integer): holdout_predictions.csv is that form's
     host = (per_target or {}).get("host", (model, prov))[0] if "host" in costs else model
-    with atomic_dir(out_dir) as tmp:
+    with atomic_dir(plan) as tmp:
         emitted = emit_all(model, ds, s.model.value, prov, costs, tmp, per_target)
         (tmp / "artifacts").mkdir()
         write_holdout(ds, tmp / "artifacts" / "holdout.csv")
@@ -524,6 +528,7 @@ def _write_build(r: Resolved, spec_path: Path, out_dir: Path, model, ds: Dataset
             "seed": s.seed.value,
             "search": search_summary,
             "model_id": prov.model_id,
+            "files": written_files(tmp) + ["manifest.json"],  # what tinyc owns when it rebuilds here
             "targets": {name: {"flash": t["flash"], "ram": t["ram"], "measured_flash": t["measured"]["flash"],
                                "measured_ram": t["measured"]["ram"],
                                **({"quantization": t["quantization"]} if "quantization" in t else {})}

@@ -163,7 +163,15 @@ _W: dict = {}
 
 
 def _init_worker(X, y, problem, metric, folds, seed, targets, quant):
+    import signal
+
     from threadpoolctl import threadpool_limits
+
+    # the driver handles Ctrl-C, SIGTERM and SIGHUP and stops the pool (which sends SIGTERM):
+    # a worker ignores the terminal's SIGINT and dies quietly on SIGTERM/SIGHUP, no traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL)
 
     threadpool_limits(1)  # one core per worker: the pool is the parallelism
     warnings.simplefilter("ignore")
