@@ -81,21 +81,33 @@ def c_int(v) -> str:
 
 
 def c_string(s: str) -> str:
-    """A C string literal (ASCII, escaped).
+    r"""A C string literal of any text: ASCII, escaped, no trigraph. Bytes outside printable
+    ASCII (UTF-8 of non-ASCII text, control characters) become hex escapes; where a hex digit
+    follows one, the literal is split (``"\xc3" "A"`` reads as two characters, not one
+    escape). ``?`` is escaped so that no ``??/`` trigraph forms under -std=c99. A NUL would
+    end the C string early: refused.
 
-    >>> c_string('say "hi"\\n')
-    '"say \\\\"hi\\\\"\\\\n"'
+    >>> print(c_string('say "hi"\n'))
+    "say \"hi\"\n"
+    >>> print(c_string("??/ é1"))
+    "\?\?/ \xc3\xa9" "1"
     """
-    out = []
+    if "\0" in s:
+        raise ValueError(f"text {s!r} holds a NUL character, which a C string cannot hold")
+    out, after_hex = [], False
     for ch in s:
-        if ch in '"\\':
+        if after_hex and ch in "0123456789abcdefABCDEF":
+            out.append('" "')
+        after_hex = False
+        if ch in '"\\?':
             out.append("\\" + ch)
         elif ch == "\n":
             out.append("\\n")
         elif 32 <= ord(ch) < 127:
             out.append(ch)
         else:
-            out.extend(f"\\x{b:02x}\"\"" for b in ch.encode("utf-8"))
+            out.extend(f"\\x{b:02x}" for b in ch.encode("utf-8", "surrogatepass"))
+            after_hex = True
     return '"' + "".join(out) + '"'
 
 
@@ -136,7 +148,10 @@ def c_array(ctype: str, name: str, values, fmt=None, per_line: int = 8, static: 
 def c_comment(text: str) -> str:
     """Text safe inside a C block comment (data strings may hold anything).
 
-    >>> c_comment("a */ b\\nc")
-    'a * / b c'
+    >>> c_comment("a */ b\\nc ??/ \\x00d")
+    'a * / b c ? ?/ d'
     """
-    return " ".join(str(text).replace("*/", "* /").replace("/*", "/ *").split())
+    text = "".join(" " if ord(ch) < 32 or ord(ch) == 127 else ch for ch in str(text))
+    while "??" in text:  # a trigraph (??/ would splice lines); -Wtrigraphs flags them
+        text = text.replace("??", "? ?")
+    return " ".join(text.replace("*/", "* /").replace("/*", "/ *").split())
