@@ -20,7 +20,8 @@ quoted = st.text(alphabet=string.ascii_letters + string.digits + " ./_-#{};,", m
 name = st.one_of(word, quoted)
 number = st.one_of(st.integers(0, 10**6).map(str),
                    st.floats(0.001, 1e6, allow_nan=False).map(lambda f: f"{f:.4g}".replace("e+", "e")))
-positive = st.one_of(st.integers(1, 10**5).map(str), st.sampled_from(["0.5", "1.25", "2e3", "7.0"]))
+# within every bound a spec checks (budget at most 720h, sizes 4096MB, clocks 10GHz)
+positive = st.one_of(st.integers(1, 700).map(str), st.sampled_from(["0.5", "1.25", "2e2", "7.0"]))
 comment = st.text(alphabet=string.printable.replace("\n", "").replace("\r", "").replace("\x0b", "")
                   .replace("\x0c", ""), max_size=15).map(lambda t: "#" + t)
 

@@ -70,6 +70,8 @@ def sniff(path: Path) -> CsvFormat:
         raise DataError(f"{path}: the header row is empty")
     if all(_is_number(c) for c in columns if c):
         raise DataError(f"{path}: the first row holds numbers, not column names; add a header row")
+    if any("\x00" in c for c in columns):  # C strings (the generated feature-name table) end at a NUL
+        raise DataError(f"{path}: the header row holds a NUL character")
     dup = sorted({c for c in columns if columns.count(c) > 1})
     if dup:
         raise DataError(f"{path}: column name '{dup[0]}' appears more than once in the header")

@@ -99,5 +99,8 @@ def load_table(path: Path, label: str | None, ignore: set[str], fmt: CsvFormat |
         empty = np.flatnonzero(col.isna().to_numpy())
         if len(empty):
             raise DataError(f"{path}: label column '{label}' is empty at row {int(empty[0]) + 2}")
+        nul = np.flatnonzero(col.str.contains("\x00", regex=False).to_numpy(dtype=bool))
+        if len(nul):  # C strings (the generated label table) end at a NUL
+            raise DataError(f"{path}: label column '{label}' holds a NUL character at row {int(nul[0]) + 2}")
         y = col.str.strip().to_numpy(dtype=str)
     return Table(path, tuple(names), X, y, missing)

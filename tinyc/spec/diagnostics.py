@@ -83,8 +83,8 @@ CODES: dict[str, str] = {
     "E0203": "Missing statement: the spec needs this statement to be complete.",
     "E0204": "Metric does not fit the task. classification: accuracy, balanced_accuracy,\n"
     "f1, auc; regression: rmse, mae, r2; anomaly: auc, f1.",
-    "E0205": "Memory budget is inconsistent: the RAM budget is larger than the flash\n"
-    "budget, or a budget exceeds what the device has.",
+    "E0205": "Memory budget exceeds what the device has: the flash or RAM given for a\n"
+    "target is more than its program memory or data RAM.",
     "E0206": "Search block error: an unknown model family or hyperparameter, a range\n"
     "whose low end is above its high end, or a value of the wrong type.",
     "E0207": "Statement does not fit the task: `false_alarms`, `learn` and the data block's\n"

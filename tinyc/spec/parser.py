@@ -10,6 +10,7 @@ world (targets, files, columns) are in :mod:`tinyc.spec.resolve`.
 """
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -77,15 +78,26 @@ class _Builder(Transformer):
                     else suggestion(unit, list(units), f"{what} units"))
             self.error("E0110", f"unknown {what} unit '{unit}'", span, hint=hint)
             return None
-        return Quantity(text=number + canon, value=float(number) * units[canon], unit=canon, span=span)
+        value = float(number) * units[canon]
+        if not math.isfinite(value):
+            self.error("E0111", f"{what} '{tok}' is too large to be a number", span,
+                       hint=f"e.g. 10{example}")
+            return None
+        return Quantity(text=number + canon, value=value, unit=canon, span=span)
 
     def _positive(self, tok: Token, units: dict, what: str, example: str, subject: str,
-                  hint: str | None = None) -> Quantity | None:
-        """A quantity with a unit that must be above zero (``subject must be positive``)."""
+                  hint: str | None = None, most: str | None = None) -> Quantity | None:
+        """A quantity with a unit that must be above zero (``subject must be positive``) and,
+        with ``most`` (a quantity in the same units, such as "30d"), at most that."""
         q = self._quantity(tok, units, what, example)
         if q is not None and q.value <= 0:
             self.error("E0111", f"{subject} must be positive, got {q.text}", q.span, hint=hint)
             return None
+        if q is not None and most is not None:
+            n, u = _split_quantity(most)
+            if q.value > float(n) * units[u]:
+                self.error("E0111", f"{subject} must be at most {most}, got {q.text}", q.span, hint=hint)
+                return None
         return q
 
     def _whole(self, tok: Token, key: str, lo: int, hi: int, hint: str) -> Located[int] | None:
@@ -149,7 +161,8 @@ class _Builder(Transformer):
     @v_args(meta=True)
     def budget_stmt(self, meta, children):
         return ("budget", span_of_meta(meta),
-                self._positive(children[0], vocab.TIME_UNITS, "time", "s", "budget", hint="e.g. budget 30s, 5m or 4h"))
+                self._positive(children[0], vocab.TIME_UNITS, "time", "s", "budget", hint="e.g. budget 30s, 5m or 4h",
+                               most=vocab.MOST["budget"]))
 
     @v_args(meta=True)
     def seed_stmt(self, meta, children):
@@ -247,19 +260,21 @@ class _Builder(Transformer):
     def rate_stmt(self, meta, children):
         return ("rate", span_of_meta(meta),
                 self._positive(children[0], vocab.CLOCK_UNITS, "sample rate", "Hz", "sample rate",
-                               hint="e.g. rate 50Hz"))
+                               hint="e.g. rate 50Hz", most=vocab.MOST["rate"]))
 
     def _span_or_samples(self, meta, children, key):
         tok = children[0]
         number, unit = _split_quantity(tok)
         if not unit:  # a number of samples
             span = span_of_token(tok)
-            if not re.fullmatch(r"\+?\d+", number) or int(number) < 1:
-                self.error("E0111", f"{key} in samples must be a whole number of at least 1, got '{tok}'", span,
+            if not re.fullmatch(r"\+?\d+", number) or not 1 <= int(number) <= vocab.MOST_SAMPLES:
+                self.error("E0111", f"{key} in samples must be a whole number from 1 to {vocab.MOST_SAMPLES}, "
+                                    f"got '{tok}'", span,
                            hint=f"e.g. {key} 64 (samples) or {key} 2s")
                 return (key, span_of_meta(meta), None)
             return (key, span_of_meta(meta), Quantity(text=number, value=float(number), unit="samples", span=span))
-        return (key, span_of_meta(meta), self._positive(tok, vocab.TIME_UNITS, "time", "s", key))
+        return (key, span_of_meta(meta), self._positive(tok, vocab.TIME_UNITS, "time", "s", key,
+                                                        most=vocab.MOST["span"]))
 
     @v_args(meta=True)
     def window_stmt(self, meta, children):
@@ -310,7 +325,8 @@ class _Builder(Transformer):
         return children
 
     def _size(self, meta, children, key):
-        return (key, span_of_meta(meta), self._positive(children[0], vocab.SIZE_UNITS, "size", "KB", key))
+        return (key, span_of_meta(meta), self._positive(children[0], vocab.SIZE_UNITS, "size", "KB", key,
+                                                        most=vocab.MOST["size"]))
 
     @v_args(meta=True)
     def flash_stmt(self, meta, children):
@@ -322,7 +338,8 @@ class _Builder(Transformer):
 
     @v_args(meta=True)
     def clock_stmt(self, meta, children):
-        return ("clock", span_of_meta(meta), self._positive(children[0], vocab.CLOCK_UNITS, "clock", "MHz", "clock"))
+        return ("clock", span_of_meta(meta), self._positive(children[0], vocab.CLOCK_UNITS, "clock", "MHz", "clock",
+                                                            most=vocab.MOST["clock"]))
 
     # -- search --------------------------------------------------------------
     @v_args(meta=True)
@@ -392,6 +409,7 @@ class _Builder(Transformer):
             self.error("E0110", f"hyperparameters take plain numbers, found unit '{unit}' in '{tok}'", span,
                        hint=f"write {number}")
         is_int = re.fullmatch(r"[+-]?\d+", number) is not None
+        # 1e999 reads as inf: resolve reports it against the hyperparameter's bounds
         return Scalar(value=int(number) if is_int else float(number), span=span)
 
     def _scalar(self, item) -> Scalar:

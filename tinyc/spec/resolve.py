@@ -226,6 +226,10 @@ class _Checker:
             self.error("E0111", f"{what} {q.text} is {n:g} samples at {rate:g} Hz, not a whole number", q.span,
                        hint=f"use a multiple of {1 / rate:g}s, or give samples: {what} {max(1, round(n))}")
             return None
+        if round(n) > vocab.MOST_SAMPLES:
+            self.error("E0111", f"{what} {q.text} is {n:g} samples at {rate:g} Hz, more than the "
+                                f"{vocab.MOST_SAMPLES} a window or hop may hold", q.span)
+            return None
         return int(round(n))
 
     def targets(self) -> list[Target]:
@@ -258,11 +262,6 @@ class _Checker:
                     self.error("E0205", f"{what} {q.text} is more than {name} has ({_size_text(limit)})", q.span,
                                hint=f"the {name} has {_size_text(caps.max_flash)} of program memory and "
                                     f"{_size_text(caps.max_ram)} of data RAM")
-            if name != "host" and t.flash is not None and t.ram is not None and ram.value > flash.value:
-                self.error("E0205", f"ram {ram.text} is larger than flash {flash.text} for target '{name}'", ram.span,
-                           hint="a model's RAM (buffers) is far smaller than its flash (weights and code); "
-                                "were the two swapped?",
-                           notes=[Note("flash given here", flash.span)])
             clock = t.clock or Quantity(text=f"{caps.clock_hz / 1e6:g}MHz", value=caps.clock_hz, unit="MHz")
             out.append(t.model_copy(update={"flash": flash, "ram": ram, "clock": clock}))
         return out
