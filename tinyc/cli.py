@@ -107,6 +107,10 @@ def cmd_build(args) -> int:
         return EXIT_BUILD
     finally:
         sink.close()
+    overlap = result.report["data"].get("holdout_overlap")
+    if overlap:
+        print(f"warning: {overlap} of the {result.report['data']['holdout_rows']} holdout rows are also training "
+              f"rows: the holdout score is optimistic; remove them from the holdout file", file=sys.stderr)
     if args.verify:
         status = _run_verify(out, quiet=args.quiet or args.json)
         if status != EXIT_OK:

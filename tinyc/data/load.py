@@ -16,6 +16,9 @@ import numpy as np
 
 from .header import CsvFormat, DataError, sniff
 
+# the largest float32 magnitude: the device computes in float32 (or integers scaled from it),
+# and a value beyond it turns into infinity there and in the metrics
+FLOAT32_MAX = float(np.finfo(np.float32).max)
 MISSING_TOKENS = ["", "na", "NA", "nan", "NaN", "NAN", "null", "NULL", "None", "none", "?", "n/a", "N/A"]
 
 
@@ -32,6 +35,9 @@ class Table:
     @property
     def rows(self) -> int:
         return self.X.shape[0]
+
+
+BEYOND = "beyond float32's range (±3.4e+38) that the model computes in; rescale the column"
 
 
 def _read(path: Path, fmt: CsvFormat, label: str | None):
@@ -89,6 +95,11 @@ def load_table(path: Path, label: str | None, ignore: set[str], fmt: CsvFormat |
     if len(infinite):
         i, j = infinite[0]
         raise DataError(f"{path}: column '{names[j]}' holds an infinite value at row {i + 2}")
+    with np.errstate(invalid="ignore"):
+        huge = np.argwhere(np.abs(X) > FLOAT32_MAX)
+    if len(huge):
+        i, j = huge[0]
+        raise DataError(f"{path}: column '{names[j]}' holds {X[i, j]:g} at row {i + 2}, {BEYOND}")
     n_missing = np.isnan(X).sum(axis=0)
     for j in np.flatnonzero(n_missing == len(df)):
         raise DataError(f"{path}: column '{names[j]}' has no values (every cell is empty or NaN)")

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..spec.ir import MissingPolicy, Task
 from .header import DataError
-from .load import Table
+from .load import BEYOND, FLOAT32_MAX, Table
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ class Dataset:
     imputed: dict[str, int] = field(default_factory=dict)  # cells filled per feature
     dropped_rows: int = 0
     dropped_constant: tuple[str, ...] = ()
+    holdout_overlap: int = 0  # holdout rows (of a holdout file) that are also training rows
 
     @property
     def n_classes(self) -> int:
@@ -88,6 +89,10 @@ def _encode(table: Table, task: Task, classes: list[str] | None, label: str | No
         raise DataError(f"{table.path}: label column '{label}' must be numeric for regression, found '{bad}'") from None
     if not np.isfinite(y).all():
         raise DataError(f"{table.path}: label column '{label}' holds NaN or infinite values")
+    huge = np.flatnonzero(np.abs(y) > FLOAT32_MAX)
+    if len(huge):
+        i = int(huge[0])
+        raise DataError(f"{table.path}: label column '{label}' holds {y[i]:g} at row {i + 2}, {BEYOND}")
     return y
 
 
@@ -97,6 +102,29 @@ def _is_float(v: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def cv_folds(y: np.ndarray, classification: bool, classes=(), holdout: str = "") -> int:
+    """Folds of the search's cross-validation over these training rows: 5 up to 2000 rows, 3 up
+    to 50,000, one 80/20 split above; fewer when a class has fewer rows than folds. Raises
+    DataError, in tinyc's words, when the rows are too few to validate a model at all
+    (``holdout``: how the spec sets the holdout, named in the remedy)."""
+    n = len(y)
+    folds = 5 if n <= 2000 else 3 if n <= 50000 else 1
+    aside = f", or keep fewer aside than `{holdout}`" if holdout else ""
+    if classification:
+        counts = np.bincount(y)
+        k = int(np.argmin(np.where(counts > 0, counts, n + 1)))
+        if counts[k] < 2:
+            name = f" '{classes[k]}'" if k < len(classes) else ""
+            raise DataError(f"the {n} training rows are too few: class{name} has {counts[k]} of them, and the "
+                            f"search's cross-validation needs at least 2 rows of every class (5 for five folds); "
+                            f"add rows{aside}")
+        return max(2, min(folds, int(counts[k]))) if folds > 1 else 1
+    if n < 4:
+        raise DataError(f"the {n} training rows are too few: the search's cross-validation needs at least 4 "
+                        f"(10 for five folds); add rows{aside}")
+    return min(folds, n // 2) if folds > 1 else 1
 
 
 def split_indices(y: np.ndarray, percent: float, seed: int, stratify: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -134,6 +162,11 @@ def prepare(task: Task, label: str | None, train: Table, holdout: Table | None, 
     else:
         X_tr, y_tr = X_all, y_all
         X_ho, y_ho = holdout.X, _encode(holdout, task, classes, label, normal)
+        overlap = shared_rows(X_tr, y_tr, X_ho, y_ho)
+        if overlap == len(X_ho):
+            raise DataError(f"{holdout.path}: all {overlap} rows of the holdout file are rows of the training file; "
+                            f"a holdout must hold rows the model never saw (or drop the file for a percentage, "
+                            f"holdout 20%)")
     if task == Task.anomaly and not (y_tr == 0).any():
         raise DataError(f"{train.path}: the training part has no normal rows (label 0); an anomaly detector "
                         f"learns from normal data")
@@ -182,4 +215,14 @@ def prepare(task: Task, label: str | None, train: Table, holdout: Table | None, 
         X_holdout=np.ascontiguousarray(X_ho[:, keep]), y_holdout=y_ho,
         classes=tuple(classes), fill_values={k: v for k, v in fill.items() if names.index(k) in keep},
         imputed=imputed, dropped_rows=dropped_rows, dropped_constant=tuple(names[j] for j in constant),
+        holdout_overlap=overlap if holdout is not None else 0,
     )
+
+
+def shared_rows(X_tr: np.ndarray, y_tr: np.ndarray, X_ho: np.ndarray, y_ho: np.ndarray) -> int:
+    """How many holdout rows (features and label) are exactly training rows."""
+    def keys(X, y):
+        rows = np.ascontiguousarray(np.column_stack([X, np.asarray(y, dtype=np.float64)]))
+        return rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+
+    return int(np.isin(keys(X_ho, y_ho), keys(X_tr, y_tr)).sum())

@@ -62,6 +62,7 @@ def profile(ds: Dataset, rows_loaded: int, columns_loaded: int, bytes_loaded: in
     return {
         "rows": int(rows_loaded), "columns": int(columns_loaded), "memory_bytes": int(bytes_loaded),
         "train_rows": int(len(ds.y_train)), "holdout_rows": int(len(ds.y_holdout)),
+        "holdout_overlap": ds.holdout_overlap,
         "features": features,
         "dropped_constant": list(ds.dropped_constant),
         "imputed": dict(sorted(ds.imputed.items())), "dropped_rows": ds.dropped_rows,

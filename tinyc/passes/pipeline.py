@@ -17,7 +17,7 @@ from .. import __version__
 from .. import targets as target_registry
 from ..data.header import DataError
 from ..data.load import Table, load_table
-from ..data.prepare import Dataset, prepare
+from ..data.prepare import Dataset, cv_folds, prepare
 from ..data.profile import profile
 from ..metrics import GREATER_IS_BETTER
 from ..models import Model, Problem
@@ -57,6 +57,11 @@ class BuildResult:
     model: Model | None = None  # the emitted model (after quantization and fitting)
 
 
+def overlap_warning(ds: Dataset) -> str:
+    return (f"{ds.holdout_overlap} of the {len(ds.y_holdout)} holdout rows are also training rows, so the holdout "
+            f"score is optimistic")
+
+
 def load_data(r: Resolved) -> tuple[Table, Table | None]:
     d = r.spec.data
     label = d.label.value if d.label else None
@@ -64,6 +69,9 @@ def load_data(r: Resolved) -> tuple[Table, Table | None]:
     train = load_table(r.data_path, label, ignore, r.csv)
     holdout = None
     if r.holdout_path is not None:
+        if r.holdout_path.resolve() == r.data_path.resolve():
+            raise DataError(f"{r.holdout_path}: the holdout file is the training file; a holdout must hold rows "
+                            f"the model never saw: name another file, or a percentage (holdout 20%)")
         holdout = load_table(r.holdout_path, label, ignore, feature_names=train.feature_names)
     if r.spec.task.value == Task.classification:
         classes = sorted(set(train.y_raw.tolist()))
@@ -136,6 +144,8 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
         what = "class" if s.task.value == Task.classification else "value"
         gap = (f"the model predicts the same {what} for every row (a constant): the limits leave no room for a "
                f"useful model of these features; raise the flash/RAM limits, or give it more training rows")
+    if ds.holdout_overlap:
+        gap = f"{overlap_warning(ds)}; {gap}"
     targets = {}
     for t in cfg.targets:
         c = fit.costs[t.name]
@@ -371,6 +381,9 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     if s.task.value == Task.anomaly:
         return build_anomaly(r, spec_path, plan, on_event)
     ds, prof, fe, signal_report = dataset(r)
+    holdout = s.data.holdout.percent
+    cv_folds(ds.y_train, s.task.value == Task.classification, ds.classes,  # too few rows: said in tinyc's words
+             f"holdout {holdout.text}" if holdout is not None else "")
     full_cfg = search_config(r, trials, workers)
     cfg = model_targets(full_cfg, fe, ds)
     problem = Problem(s.task.value, len(ds.feature_names), ds.n_classes)

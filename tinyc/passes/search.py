@@ -30,6 +30,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..data.prepare import cv_folds
 from ..metrics import GREATER_IS_BETTER, score, worst
 from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
 from ..spec.ir import Metric, Task
@@ -222,10 +223,6 @@ def _evaluate_in_worker(family: str, params: dict):
 # ---------------------------------------------------------------------------
 # Driver side
 
-def _folds_for(n: int) -> int:
-    return 5 if n <= 2000 else 3 if n <= 50000 else 1
-
-
 def _pool(cfg: SearchConfig, X, y, problem, folds):
     # fork starts workers in milliseconds and shares the data copy-on-write; no thread
     # of ours runs at that point (the progress display starts after the pool)
@@ -266,7 +263,7 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     # until a first model exists, waiting may use most of the allowed overrun (5% or 2 s)
     grace = 0.8 * max(0.05 * cfg.budget_s, 2.0)
     emit = on_event or (lambda e: None)
-    folds = _folds_for(len(y))
+    folds = cv_folds(y, problem.task == Task.classification)
     families = [f for f in cfg.families if problem.task in FAMILY_REGISTRY[f].tasks]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)

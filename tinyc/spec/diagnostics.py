@@ -112,10 +112,24 @@ def did_you_mean(word: str, choices: Iterable[str], cutoff: float = 0.6) -> str 
     return lowered[match[0]] if match else None
 
 
+LISTED = 24  # names a help line lists at most; each cut to NAME_CHARS
+NAME_CHARS = 40
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "…"
+
+
 def suggestion(word: str, choices: Sequence[str], what: str = "") -> str:
-    """A help line: did-you-mean when something is close, else the valid list."""
+    """A help line: did-you-mean when something is close, else the valid list (bounded: at
+    most LISTED names, each at most NAME_CHARS characters).
+
+    >>> suggestion("zzz", [f"c{i}" for i in range(100)], "columns")[-25:]
+    'c21, c22, c23 and 76 more'
+    """
     best = did_you_mean(word, choices)
-    listing = ", ".join(choices)
+    listing = ", ".join(_short(c) for c in choices[:LISTED]) + (
+        f" and {len(choices) - LISTED} more" if len(choices) > LISTED else "")
     if best is not None:
         return f"did you mean '{best}'?" + (f" ({what}: {listing})" if what and len(choices) <= 12 else "")
     return f"expected one of: {listing}" if not what else f"{what}: {listing}"

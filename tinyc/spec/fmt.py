@@ -273,5 +273,9 @@ def format_spec(spec: Spec, source: str) -> str:
 
 
 def fmt(source: str, file: str = "<spec>") -> str:
-    """Parse and print canonically. Raises SpecError when ``source`` is invalid."""
+    """Parse and print canonically (LF line ends, no byte-order mark). Raises SpecError when
+    ``source`` is invalid."""
+    from .parser import normalize
+
+    source = normalize(source)
     return format_spec(parse(source, file), source)

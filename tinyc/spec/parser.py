@@ -479,11 +479,22 @@ def _check_model_name(spec: Spec, builder: _Builder) -> None:
                       hint=f"the name prefixes every generated C symbol; try '{suggest_identifier(name)}'")
 
 
+def normalize(source: str) -> str:
+    """Spec text as the grammar reads it: without a UTF-8 byte-order mark (editors on Windows
+    write one), and with CR LF and lone CR (old Mac) line ends as LF.
+
+    >>> normalize("\\ufeffmodel m\\rtask regression\\r\\n")
+    'model m\\ntask regression\\n'
+    """
+    return source.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def parse_partial(source: str, file: str = "<spec>") -> tuple[Spec, list[Diagnostic], set[str]]:
     """Parse as far as possible: the IR with invalid statements left out, the
     value errors found, and the names of the statements left out (so that the
     resolver does not report them missing too). Raises :class:`SpecError` on
     syntax errors, which leave no IR to check."""
+    source = normalize(source)
     tree, diags = parse_tree(source)
     if tree is None:
         raise SpecError(diags, source, file)
@@ -516,7 +527,7 @@ def read_source(path: str | Path, display_name: str | None = None) -> str:
     except UnicodeDecodeError as e:
         raise SpecError([Diagnostic("E0106", f"spec file is not UTF-8 text (byte {e.start})")], "",
                         str(display_name or path))
-    return source
+    return normalize(source)
 
 
 def parse_file(path: str | Path, display_name: str | None = None) -> Spec:

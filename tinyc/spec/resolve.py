@@ -33,6 +33,15 @@ class Resolved:
     csv: CsvFormat | None
 
 
+def column_hint(word: str, columns) -> str:
+    """The help line for a column that is not in the data file. The file's header is listed only
+    when it has two or more columns: a file that is not a CSV (a password file, a key) has one,
+    and its first line is not echoed."""
+    if len(columns) < 2:
+        return "the file's first line holds a single column name (not shown): is it a CSV file with a header row?"
+    return suggestion(word, list(columns), "columns")
+
+
 def wide_columns(channel: str, columns) -> tuple[str, ...]:
     """The sample columns of a channel in layout wide, in sample order: ``<channel><n>``
     or ``<channel>_<n>``.
@@ -161,7 +170,7 @@ class _Checker:
         for loc in named:
             if cols is not None and loc.value not in cols:
                 self.error("E0302", f"column '{loc.value}' is not in the data file", loc.span,
-                           hint=suggestion(loc.value, cols, "columns"))
+                           hint=column_hint(loc.value, cols))
         channels = [c.value for c in sig.channels]
         for m in sig.magnitudes:
             for loc in m.channels:
@@ -269,19 +278,26 @@ class _Checker:
     # ---------------------------------------------------------------------
     def _file(self, written: str, span, what: str) -> Path | None:
         path = (self.spec_dir / written)
-        if path.is_file():
-            return path
+        shown = written if len(written) <= 80 else written[:40] + "…" + written[-39:]
+        try:
+            if path.is_file():
+                return path
+            exists, folder_ok = path.is_dir(), path.parent.is_dir()
+        except OSError as e:  # a name too long for the file system, a loop of links, ...
+            self.error("E0301", f"{what} '{shown}' cannot be opened: {e.strerror}", span,
+                       hint="paths are relative to the spec file's folder")
+            return None
         folder = path.parent
         hint = "paths are relative to the spec file's folder"
-        if folder.is_dir():
+        if folder_ok:
             near = did_you_mean(path.name, sorted(p.name for p in folder.iterdir() if p.suffix.lower() in (".csv", ".txt", ".tsv")))
             if near:
                 rel = os.path.relpath(folder / near, self.spec_dir)
                 hint = f"did you mean \"{Path(rel).as_posix()}\"? ({hint[0].lower()}{hint[1:]})"
-        if path.is_dir():
-            self.error("E0301", f"{what} '{written}' is a directory, not a CSV file", span, hint=hint)
+        if exists:
+            self.error("E0301", f"{what} '{shown}' is a directory, not a CSV file", span, hint=hint)
         else:
-            self.error("E0301", f"{what} '{written}' not found", span, hint=hint)
+            self.error("E0301", f"{what} '{shown}' not found", span, hint=hint)
         return None
 
     def data(self) -> tuple[DataSource | None, Path | None, Path | None, CsvFormat | None]:
@@ -327,7 +343,7 @@ class _Checker:
         for loc in ([d.label] if d.label else []) + list(d.ignore):
             if loc.value not in cols:
                 self.error("E0302", f"column '{loc.value}' is not in the data file", loc.span,
-                           hint=suggestion(loc.value, cols, "columns"))
+                           hint=column_hint(loc.value, cols))
         if d.label is not None:
             for loc in d.ignore:
                 if loc.value == d.label.value:
