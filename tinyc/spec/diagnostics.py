@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Sequence
 
 from .ir import Span
@@ -41,7 +42,10 @@ class SpecError(Exception):
         self.diagnostics = list(diagnostics)
         self.source = source
         self.file = file
-        super().__init__(self.render())
+        super().__init__()
+
+    def __str__(self) -> str:  # rendered when asked for, not when raised
+        return self.render()
 
     def render(self, color: bool = False) -> str:
         return render_all(self.diagnostics, self.source, self.file, color=color)
@@ -141,8 +145,17 @@ def suggestion(word: str, choices: Sequence[str], what: str = "") -> str:
 _RED, _YELLOW, _BLUE, _BOLD, _RESET = "\033[31m", "\033[33m", "\033[34m", "\033[1m", "\033[0m"
 
 
+EXCERPT = 100  # characters of a long line quoted around the place of a diagnostic
+SAME_CODE = 10  # diagnostics of one code shown in full; the rest are counted
+
+
+@lru_cache(maxsize=4)
+def _lines(source: str) -> list[str]:
+    return source.split("\n")  # once per source, not once per diagnostic (linear in the spec's size)
+
+
 def _line_text(source: str, line: int) -> str:
-    lines = source.split("\n")
+    lines = _lines(source)
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
@@ -154,6 +167,12 @@ def _snippet(source: str, span: Span, color: bool) -> list[str]:
         length = max(span.end_column - span.column, 1)
     else:
         length = max(len(text) - start + 1, 1)
+    if len(text) > EXCERPT:  # a bounded excerpt of a long line, with the place in it
+        lo = max(0, min(start - 1 - EXCERPT // 3, len(text) - EXCERPT))
+        hi = lo + EXCERPT
+        text = ("…" if lo > 0 else "") + text[lo:hi] + ("…" if hi < len(text) else "")
+        start = start - lo + (1 if lo > 0 else 0)
+        length = max(1, min(length, EXCERPT - (start - 1) + 1))
     caret = " " * (start - 1) + "^" * length
     if color:
         caret = _RED + caret + _RESET
@@ -181,7 +200,17 @@ def render(diag: Diagnostic, source: str, file: str, color: bool = False) -> str
 
 
 def render_all(diags: Sequence[Diagnostic], source: str, file: str, color: bool = False) -> str:
-    parts = [render(d, source, file, color) for d in diags]
+    """Every diagnostic in full, but at most SAME_CODE of one code: the others of that code are
+    counted on one line after them."""
+    shown: dict[str, int] = {}
+    parts = []
+    for d in diags:
+        shown[d.code] = shown.get(d.code, 0) + 1
+        if shown[d.code] <= SAME_CODE:
+            parts.append(render(d, source, file, color))
+    for code, n in shown.items():
+        if n > SAME_CODE:
+            parts.append(f"{file}: ... and {n - SAME_CODE} more {code} like these (`tinyc explain {code}`)")
     errors = sum(1 for d in diags if d.severity == "error")
     if errors > 1:
         parts.append(f"{errors} errors")
