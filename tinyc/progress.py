@@ -47,7 +47,7 @@ class RichProgress:
         left = max(0.0, self.budget - elapsed)
         t = Table.grid(padding=(0, 1))
         t.add_row("search", ProgressBar(total=self.budget or 1, completed=min(elapsed, self.budget), width=30),
-                  f"{left:5.1f}s left of {self.budget:g}s")
+                  f"{left:5.1f}s left of {self.budget:.4g}s")
         s = self.state
         best = s.get("best_metric")
         best_txt = f"{best:.4f} ({s.get('best_flash')} B flash)" if best is not None else "—"
@@ -95,7 +95,7 @@ class _Plain:
 
     def __call__(self, event: dict) -> None:
         if event["event"] == "start":
-            print(f"search: budget {event['budget']:g}s, {event['workers']} workers, families "
+            print(f"search: budget {event['budget']:.4g}s, {event['workers']} workers, families "
                   f"{', '.join(event['families'])}", file=sys.stderr)
         elif event["event"] == "trial":
             self.best = (event["best_metric"], event["best_flash"])

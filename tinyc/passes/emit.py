@@ -19,14 +19,20 @@ def _csv_number(v: float) -> str:
 
 
 def write_holdout(ds, path: Path, predictions: np.ndarray | None = None) -> None:
-    """Holdout features as float32 decimals (read back exactly by strtod + cast), with the label."""
+    """Holdout features as float32 decimals (the shortest that reads back exactly by strtod + a
+    cast to float), with the label; names and labels quoted as CSV needs."""
+    import csv
+
     X = ds.X_holdout.astype(np.float32)
-    label = "label"
-    lines = [",".join([*(f'"{f}"' if "," in f else f for f in ds.feature_names), label])]
-    for i, row in enumerate(X):
-        y = ds.classes[int(ds.y_holdout[i])] if ds.task == Task.classification else repr(float(ds.y_holdout[i]))
-        lines.append(",".join([*(_csv_number(v) for v in row), y]))
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if ds.task == Task.classification:
+        labels = [ds.classes[int(c)] for c in ds.y_holdout]
+    else:
+        labels = [repr(float(v)) for v in ds.y_holdout]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow([*ds.feature_names, "label"])
+        # str() of a numpy float32 is its shortest round-trip decimal (what c_float writes, 5x faster)
+        w.writerows([*map(str, row), y] for row, y in zip(X, labels))
 
 
 def write_predictions(model, ds, path: Path) -> None:

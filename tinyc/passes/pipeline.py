@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import subprocess
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -30,6 +31,7 @@ from .emit import LICENSE_TEXT, build_predict_tool, emit_all, output_readme, wri
 from .evaluate import evaluate_model, explain_gap, permutation_importance
 from .fit import DoesNotFit, FitResult, fit_memory
 from .quantize import QuantizationFailed, choose
+from .sample import refit_on_all_rows, search_budget, search_sample
 from .search import DEFAULT_TRIALS, SearchConfig, SearchResult, TargetBudget, search, shared_frontend
 
 MANIFEST_SCHEMA_VERSION = 1
@@ -74,7 +76,7 @@ def load_data(r: Resolved) -> tuple[Table, Table | None]:
                             f"the model never saw: name another file, or a percentage (holdout 20%)")
         holdout = load_table(r.holdout_path, label, ignore, feature_names=train.feature_names)
     if r.spec.task.value == Task.classification:
-        classes = sorted(set(train.y_raw.tolist()))
+        classes = np.unique(train.y_raw).tolist()
         if len(classes) < 2:
             raise DataError(f"{r.data_path}: label column '{label}' has a single class ('{classes[0]}'); "
                             f"classification needs at least two")
@@ -274,10 +276,13 @@ def _flash_per_target(cfg: SearchConfig, names):
 
 
 def quantize_and_fit(res: SearchResult, ds: Dataset, r: Resolved, cfg: SearchConfig,
-                     on_event: Callable[[dict], None] | None = None) -> tuple[FitResult, dict]:
+                     on_event: Callable[[dict], None] | None = None,
+                     refit: Callable[[FitResult, str], FitResult] | None = None) -> tuple[FitResult, dict]:
     """The quantization pass then the memory-fitting pass; returns the fitted model and
     the quantization record of the report. A signal front end on ``cfg``'s targets counts
-    in every size (choosing the form, fitting, the linked check)."""
+    in every size (choosing the form, fitting, the linked check). ``refit``: large data, where
+    ``ds`` is a sample: trains the fitted model again on every training row before the linked
+    check (tinyc.passes.sample)."""
     s = r.spec
     metric = s.metric.value
     try:
@@ -293,6 +298,8 @@ def quantize_and_fit(res: SearchResult, ds: Dataset, r: Resolved, cfg: SearchCon
                          on_step=lambda st: emit({"event": "shrink", **st}))
     except DoesNotFit as e:
         raise BuildError(str(e)) from None
+    if refit is not None:
+        fit = refit(fit, choice.mode)
     fit = _fit_linked(fit, choice.mode, ds, r, cfg, emit)
     record = {**choice.record, "effective": choice.mode}
     if fit.steps and choice.mode != "float32":  # float vs quantized of the model actually emitted
@@ -380,16 +387,20 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     plan = claim(out_dir, (spec_path, r.data_path, r.holdout_path), force)
     if s.task.value == Task.anomaly:
         return build_anomaly(r, spec_path, plan, on_event)
+    started = time.monotonic()
     ds, prof, fe, signal_report = dataset(r)
     holdout = s.data.holdout.percent
     cv_folds(ds.y_train, s.task.value == Task.classification, ds.classes,  # too few rows: said in tinyc's words
              f"holdout {holdout.text}" if holdout is not None else "")
     full_cfg = search_config(r, trials, workers)
+    sample = search_sample(ds, s.seed.value)  # large data: model selection on a sample of the training rows
+    full, ds = ds, (sample.ds if sample else ds)
     cfg = model_targets(full_cfg, fe, ds)
+    search_cfg = replace(cfg, budget_s=search_budget(cfg.budget_s, time.monotonic() - started)) if sample else cfg
     problem = Problem(s.task.value, len(ds.feature_names), ds.n_classes)
     y = ds.y_train if s.task.value == Task.classification else ds.y_train.astype(np.float64)
     try:
-        res = search(ds.X_train, y, problem, cfg, on_event)
+        res = search(ds.X_train, y, problem, search_cfg, on_event)
     except NothingFits as e:
         res = _first_choice(e, cfg, ds.X_train, y, problem, s.seed.value)
     unused: list[str] = []
@@ -402,7 +413,19 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         unused = [f for b in blocks for f in b["features"]]
         res, ds, unsplit = drop_unsplit_features(res, ds)
         unused += unsplit
-    fit, quantization = quantize_and_fit(res, ds, r, cfg, on_event)
+    refit, sample_record = None, None
+    if sample:  # the chosen model on every training row, in the time the budget leaves
+        full = full.select([full.feature_names.index(n) for n in ds.feature_names])
+        sampled = ds
+
+        def refit(fit, mode):
+            nonlocal sample_record
+            fit, sample_record = refit_on_all_rows(fit, full, sampled, mode, cfg.targets, s.metric.value,
+                                                   s.seed.value, started + cfg.budget_s)
+            return fit
+    fit, quantization = quantize_and_fit(res, ds, r, cfg, on_event, refit)
+    if sample:  # the report, the holdout and the artifacts cover every row
+        ds = full
     dropped = unused + [n for j, n in enumerate(ds.feature_names) if j not in fit.columns]
     ds = ds.select(fit.columns) if dropped else ds
     model = fit.model
@@ -419,6 +442,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         signal_report["per_target"] = {t.name: fit.frontend_costs[t.name] for t in full_cfg.targets}
     quantization["per_target"] = {t: m.quant for t, m in forms.items()}
     report = _report(r, ds, prof, res, full_cfg, fit, quantization, dropped)
+    report["search"]["sample"] = sample_record
     for t, m in forms.items():
         report["targets"][t]["quantization"] = m.quant
     if signal_report is not None:

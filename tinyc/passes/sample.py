@@ -1,0 +1,131 @@
+"""Large data: model selection on a sample, the final fit on every training row.
+
+Cross-validating every candidate on a million rows would leave the search a handful of trials
+in its budget. Above ``SEARCH_ROWS`` training rows the search, the quantization choice and the
+memory-fitting pass work on a sample of that many training rows (stratified by class,
+deterministic under the seed); the chosen model is then refitted on every training row, and
+the holdout is scored on all its rows. The budget then covers the whole build: the search gets
+what loading left, less a reserve for the final fit and writing the output; a final fit that
+does not finish in what is left keeps the sample's model (the report says which).
+"""
+from __future__ import annotations
+
+import multiprocessing
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..data.prepare import Dataset
+from ..models import FAMILY_REGISTRY, Problem
+from ..spec.ir import Task
+from .fit import FitResult, _state
+
+SEARCH_ROWS = 10_000  # (models.mlp.EPOCH_ROWS keeps an MLP's final fit as long as one on this many)
+WRITE_SECONDS = 5.0  # evaluating, emitting, linking and writing the output of a large build (measured: 3-4 s)
+
+
+@dataclass(frozen=True)
+class Sample:
+    ds: Dataset  # the sampled training rows, the holdout rows unchanged
+    rows: int
+    of: int
+
+
+def search_sample(ds: Dataset, seed: int, limit: int = SEARCH_ROWS) -> Sample | None:
+    """A sample of ``limit`` training rows when there are more, else None."""
+    n = len(ds.y_train)
+    if n <= limit:
+        return None
+    idx = rows_of(ds, limit, seed)
+    return Sample(replace(ds, X_train=np.ascontiguousarray(ds.X_train[idx]), y_train=ds.y_train[idx]), limit, n)
+
+
+def rows_of(ds: Dataset, k: int, seed: int) -> np.ndarray:
+    """``k`` training row indices, sorted: stratified by class for classification (every class
+    keeps its share, and at least two rows where it has them)."""
+    n = len(ds.y_train)
+    rng = np.random.default_rng(seed)
+    if ds.task != Task.classification:
+        return np.sort(rng.choice(n, size=k, replace=False))
+    picked = []
+    classes, counts = np.unique(ds.y_train, return_counts=True)
+    quota = np.maximum(np.minimum(counts, 2), np.floor(counts * k / n).astype(int))
+    while quota.sum() > k:  # the two rows kept of a rare class come out of the largest share
+        quota[np.argmax(quota)] -= 1
+    for c, q in zip(classes, quota):
+        members = np.flatnonzero(ds.y_train == c)
+        picked.append(rng.choice(members, size=min(int(q), len(members)), replace=False))
+    chosen = np.concatenate(picked)
+    if len(chosen) < k:  # the shares' rounding: the rest drawn from the rows not chosen yet
+        rest = np.setdiff1d(np.arange(n), chosen)
+        chosen = np.concatenate([chosen, rng.choice(rest, size=k - len(chosen), replace=False)])
+    return np.sort(chosen)
+
+
+def search_budget(budget_s: float, spent_s: float) -> float:
+    """The search's share of a sampled build's budget: what loading left, less a reserve of a
+    quarter of the budget (at least WRITE_SECONDS) for the final fit and the output."""
+    return max(1.0, budget_s - spent_s - max(WRITE_SECONDS, 0.25 * budget_s))
+
+
+def refit_on_all_rows(fit: FitResult, full: Dataset, sampled: Dataset, mode: str, targets, metric, seed: int,
+                      deadline: float) -> tuple[FitResult, dict]:
+    """The chosen model (``fit``: params and columns decided on the training rows of ``sampled``)
+    trained again on every training row of ``full`` (the same features), in a child process
+    given the time to ``deadline`` (time.monotonic) less WRITE_SECONDS; its integer form
+    calibrated on the sample. Keeps the sample's model when the fit does not finish in that
+    time or the refitted model no longer fits a target. Returns the fit and the report's record."""
+    n_all, n_sample = len(full.y_train), len(sampled.y_train)
+    record = {"search_rows": n_sample, "training_rows": n_all, "final_fit_rows": n_sample}
+    family = fit.float_model.family
+    t0 = time.monotonic()
+    problem = Problem(full.task, len(fit.columns), full.n_classes)
+    every = list(fit.columns) == list(range(full.X_train.shape[1]))
+    X = full.X_train if every else full.X_train[:, fit.columns]  # (no copy of a million rows when all are kept)
+    model = fit_in_time(family, fit.params, X, full.y_train, problem, seed, deadline - t0 - WRITE_SECONDS)
+    record["final_fit_seconds"] = round(time.monotonic() - t0, 3)
+    if model is None:
+        record["final_fit_note"] = (f"the fit on all {n_all} training rows did not finish in the budget; the model "
+                                    f"is the one fitted on the {n_sample}-row sample (a larger budget refits it)")
+        return fit, record
+    st = _state(family, fit.params, fit.columns, model, mode, sampled, targets, metric)
+    if st.excess(targets) > 1.0:
+        record["final_fit_note"] = "refitted on all rows the model no longer fitted a target; the sample's is kept"
+        return fit, record
+    record["final_fit_rows"] = n_all
+    return replace(fit, model=st.emitted, float_model=model, costs=st.costs), record
+
+
+def fit_in_time(family: str, params: dict, X: np.ndarray, y: np.ndarray, problem: Problem, seed: int,
+                seconds: float):
+    """The family's fit in a child process (forked: the rows are shared, not copied), stopped
+    after ``seconds``; None when it did not finish (or could not run)."""
+    if seconds <= 0:
+        return None
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    receive, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_fit_child, args=(send, family, params, X, y, problem, seed), daemon=True)
+    child.start()
+    send.close()
+    try:
+        return receive.recv() if receive.poll(seconds) else None
+    except EOFError:  # the child died (out of memory, a crash in the library)
+        return None
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        receive.close()
+
+
+def _fit_child(send, family, params, X, y, problem, seed) -> None:
+    import signal
+    import warnings
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL)
+    warnings.simplefilter("ignore")
+    send.send(FAMILY_REGISTRY[family].fit(params, X, y, problem, seed))
+    send.close()
