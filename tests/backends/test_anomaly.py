@@ -3,6 +3,8 @@ the generated C learns the normal baseline sample by sample exactly as the
 Python golden model does (host gcc and an emulated Cortex-M4), reaches the
 offline fit's AUC, keeps the declared false-alarm rate, and its saved state
 round-trips."""
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -242,3 +244,15 @@ def test_estimated_instructions_are_within_a_quarter_of_the_counted(kind, k, lea
         counted = emulator.instructions_per_inference(tmp_path, "m", X[test][:8], core)
         est = A.cost(det, targets.get(core).caps).instructions
         assert abs(est - counted) <= 0.25 * counted, (core, est, counted)
+
+
+@pytest.mark.skipif(shutil.which("cppcheck") is None, reason="cppcheck not installed (apt-get install cppcheck)")
+@pytest.mark.parametrize("kind, k, learns", KINDS)
+def test_cppcheck_finds_nothing_in_any_detector(kind, k, learns, tmp_path):
+    """Every detector's library, learning on the device or not, clean under cppcheck's warning,
+    style, performance and portability checks (the isolation forest's had unassignedVariable)."""
+    _emitted_detector(kind, k, learns, tmp_path)
+    r = subprocess.run(["cppcheck", "--std=c99", "--enable=warning,style,performance,portability",
+                        "--error-exitcode=1", "--quiet", "-I", str(tmp_path / "include"), str(tmp_path / "src")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr

@@ -22,6 +22,7 @@ import hashlib
 import numpy as np
 
 from .cgen import c_comment, c_float, c_string
+from ..models.anomaly import state_members
 from .library import all_finite_source, banner
 
 MAGIC = 0x44414354  # "TCAD"
@@ -37,15 +38,17 @@ def state_size(det, learns: bool | None = None) -> int:
     learns = det.learns if learns is None else learns
     if not learns:
         return 4 * 4  # magic, tag, threshold, checksum
-    d, k = det.n_features, len(det.counts)
-    return 4 * (4 + 2 * d + k * d + k + 1)  # magic, tag, n, threshold, mean, m2, centres, counts, checksum
+    return 4 * (2 + _words(det, True) + 1)  # magic, tag, the state's members, checksum
 
 
 def state_ram(det, learns: bool | None = None) -> int:
     """Bytes of RAM the library keeps: the learned state, or the threshold alone."""
     learns = det.learns if learns is None else learns
-    d, k = det.n_features, max(len(det.counts), 1)
-    return 4 * (2 + 2 * d + k * d + k) + 4 if learns else 4  # (+ the "loaded" flag)
+    return 4 * _words(det, True) + 4 if learns else 4  # (+ the "loaded" flag)
+
+
+def _words(det, learns: bool) -> int:
+    return sum(n for _, _, n in state_members(det, learns))
 
 
 def _diagonal(P: str, d: int, n_centres: str, centres: str, S: str) -> str:
@@ -80,6 +83,7 @@ def generate(det, name: str, features, prov, learns: bool | None = None) -> tupl
     kmeans = det.kind == "kmeans"
     full = det.kind == "gaussian_full"
     iforest = det.kind == "iforest"
+    members = state_members(det, learns)
     S = f"{p}_s" if learns else f"{p}_baseline"  # the state scoring reads
     THR = f"{p}_s.threshold" if learns else f"{p}_thr"
     score_doc = ("how easily x is isolated from the normal data: c(psi) / mean path length (~1 typical, larger = "
@@ -181,7 +185,8 @@ static uint16_t {p}_nearest(const float *x)
     chol = (f"\n/* upper Cholesky factor of the inverse covariance, row by row (j >= i) */\n"
             f"static const float {p}_chol[{len(det.chol)}] = {{{', '.join(c_float(v) for v in det.chol)}}};\n"
             if full else "")
-    learn_body = (f"    (void)j;\n    return {P}_ERR_OFFLINE;" if not learns else f"""    {p}_ensure();
+    learn_body = (f"    return {P}_ERR_OFFLINE;" if not learns else f"""    uint16_t j;
+    {p}_ensure();
     {p}_s.n += 1u;
     for (j = 0; j < {d}; ++j) {{
         float delta = x[j] - {p}_s.mean[j];
@@ -202,7 +207,7 @@ static uint16_t {p}_nearest(const float *x)
     elif full:
         distance = f"""    {{
         uint32_t k = 0;
-        uint16_t i;
+        uint16_t i, j;
         float acc = 0.0f;
         for (i = 0; i < {d}; ++i) {{
             float z = 0.0f;
@@ -217,11 +222,13 @@ static uint16_t {p}_nearest(const float *x)
     else:
         distance = _diagonal(P, d, f"{P}_N_CENTERS" if kmeans else "1",
                              f"{S}.centers[c]" if kmeans else f"{S}.mean", S)
-    decls = ("    float scores[1];" if iforest else "    float best = FLT_MAX;\n    uint16_t j;" if full else
+    decls = ("    float scores[1];" if iforest else "    float best = FLT_MAX;" if full else
              f"    float w[{d}];\n    float best = FLT_MAX;\n    float denom;\n    uint16_t c, j;")
     threshold = c_float(det.threshold) if np.isfinite(det.threshold) else "FLT_MAX"
     if learns:
-        state = f"""static {p}_state_t {p}_s = {{0u, 0.0f, {{0.0f}}, {{0.0f}}, {{{{0.0f}}}}, {{0u}}}};
+        zeros = {"n": "0u", "threshold": "0.0f", "mean": "{0.0f}", "m2": "{0.0f}", "centers": "{{0.0f}}",
+                 "counts": "{0u}"}
+        state = f"""static {p}_state_t {p}_s = {{{", ".join(zeros[m] for m, _, _ in members)}}};
 static int {p}_loaded = 0;
 
 static void {p}_ensure(void)
@@ -234,9 +241,7 @@ static void {p}_ensure(void)
         reset = f"    {p}_s = {p}_baseline;\n    {p}_loaded = 1;"
         ensure = f"    {p}_ensure();\n"
         # (member of the state struct, whether it is a scalar, bytes)
-        fields = [("n", True, "4u"), ("threshold", True, "4u"), ("mean", False, f"{4 * d}u"),
-                  ("m2", False, f"{4 * d}u"), ("centers", False, f"{4 * len(det.counts) * d}u"),
-                  ("counts", False, f"{4 * len(det.counts)}u")]
+        fields = [(m, n == 1 and m in ("n", "threshold"), f"{4 * n}u") for m, _, n in members]
     else:
         state = f"""/* the threshold: the one part of the detector that changes on the device */
 static float {p}_thr = {threshold};"""
@@ -271,23 +276,22 @@ static float {p}_thr = {threshold};"""
 static const {p}_state_t {p}_baseline = {{{int(det.n)}u, {threshold}}};
 """
     else:
+        dims = {"mean": f"[{d}]", "m2": f"[{d}]", "centers": f"[{k}][{d}]", "counts": f"[{k}]", "n": "",
+                "threshold": ""}
+        values = {"n": f"{int(det.n)}u", "threshold": threshold,
+                  "mean": "{" + ", ".join(c_float(v) for v in det.mean) + "}",
+                  "m2": "{" + ", ".join(c_float(v) for v in det.m2) + "}",
+                  "centers": "{" + ", ".join("{" + ", ".join(c_float(v) for v in row) + "}" for row in centers) + "}",
+                  "counts": "{" + ", ".join(f"{int(v)}u" for v in counts) + "}"}
+        body = "".join(f"    {t} {m}{dims[m]};\n" for m, t, _ in members)
         struct = f"""typedef struct {{
-    uint32_t n;
-    float threshold;
-    float mean[{d}];
-    float m2[{d}];
-    float centers[{k}][{d}];
-    uint32_t counts[{k}];
-}} {p}_state_t;
+{body}}} {p}_state_t;
 
 {shipped}
 static const {p}_state_t {p}_baseline = {{
-    {int(det.n)}u, {threshold},
-    {{{", ".join(c_float(v) for v in det.mean)}}},
-    {{{", ".join(c_float(v) for v in det.m2)}}},
-    {{{", ".join("{" + ", ".join(c_float(v) for v in row) + "}" for row in centers)}}},
-    {{{", ".join(f"{int(v)}u" for v in counts)}}}
-}};
+    {values["n"]}, {values["threshold"]},
+""" + ",\n".join(f"    {values[m]}" for m, _, _ in members[2:]) + """
+};
 """
     source = f"""{banner(prov, f"{p}.c: the {det.kind} anomaly detector '{p}'")}#include "{p}.h"
 
@@ -367,7 +371,6 @@ const char *{p}_status_str({p}_status status)
 
 {p}_status {p}_learn(const float *x)
 {{
-    uint16_t j;
     if (x == 0) {{
         return {P}_ERR_NULL;
     }}

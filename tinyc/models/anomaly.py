@@ -348,14 +348,37 @@ DETECTOR_INSTRUCTIONS = {
 }
 
 
+def state_members(det: Detector, learns: bool) -> list[tuple[str, str, int]]:
+    """The members of a detector's state struct, (name, C type, elements of 4 bytes): what its
+    kind reads when it scores and, learning on the device, what it updates; nothing else.
+
+    - every kind: the sample count ``n`` and the ``threshold``;
+    - ``mean``: the Gaussians score from it; learning updates it (Welford);
+    - ``m2``: the diagonal distance weights (Gaussian, k-means); learning updates it;
+    - ``centers``, ``counts``: k-means.
+    """
+    out = [("n", "uint32_t", 1), ("threshold", "float", 1)]
+    if det.kind == "iforest":  # the trees are the model
+        return out
+    d, k = det.n_features, len(det.counts)
+    kmeans, full = det.kind == "kmeans", det.kind == "gaussian_full"
+    if learns or not kmeans:
+        out.append(("mean", "float", d))
+    if learns or not full:
+        out.append(("m2", "float", d))
+    if kmeans:
+        out += [("centers", "float", k * d), ("counts", "uint32_t", k)]
+    return out
+
+
 def baseline_bytes(det: Detector) -> int:
     """The const baseline in flash (the state struct, plus the Cholesky factor or the trees)."""
+    state = 4 * sum(n for _, _, n in state_members(det, det.learns_on_device))
     if det.kind == "iforest":
         from . import treeutil
 
-        return treeutil.smallest_layout(treeutil.layout_bytes(det.n_features, det.trees, 4, 4))[1] + 8
-    d, k = det.n_features, max(len(det.counts), 1)
-    return 4 * (2 + 2 * d + k * d + k) + 4 * len(det.chol)
+        return treeutil.smallest_layout(treeutil.layout_bytes(det.n_features, det.trees, 4, 4))[1] + state
+    return state + 4 * len(det.chol)
 
 
 def cost(det: Detector, caps):

@@ -10,6 +10,47 @@ from .base import Family, Model, Problem, register, standardize, suggest
 from .dense import fold_standardization, forward, layers_cost
 
 
+EPOCH_ROWS = 400 * 10_000  # rows Adam may pass over in all: 400 epochs of up to 10,000 rows
+
+
+def epochs(rows: int) -> int:
+    """Most passes over the training rows: 400, fewer above 10,000 rows (the same number of
+    gradient steps as on the 10,000-row sample a large data set is searched on, at least two
+    passes), so that the final fit on every row takes about as long as a fit during the search.
+
+    >>> epochs(5000), epochs(10000), epochs(20000), epochs(800000), epochs(10**7)
+    (400, 400, 200, 5, 2)
+    """
+    return max(2, min(400, -(-EPOCH_ROWS // max(rows, 1))))
+
+
+def prune_dead_units(model: Model, lo: np.ndarray, hi: np.ndarray) -> list[int]:
+    """Remove the hidden ReLU units that cannot fire for any input x with lo <= x <= hi (the
+    training rows' range), with their weights: where even the largest pre-activation over that
+    box (interval arithmetic, layer by layer, in float64 with a margin) is below zero, the unit
+    outputs 0 on every such input and adds nothing to the next layer. A layer keeps at least one
+    unit. Changes ``model.arrays`` in place; returns how many units each hidden layer lost."""
+    n = len([k for k in model.arrays if k.startswith("W")])
+    a = model.arrays
+    lo, hi = np.asarray(lo, dtype=np.float64), np.asarray(hi, dtype=np.float64)
+    removed = []
+    for i in range(n - 1):  # hidden layers; the output layer has no activation
+        W, b = a[f"W{i}"].astype(np.float64), a[f"b{i}"].astype(np.float64)
+        up = b + np.maximum(W * lo, W * hi).sum(axis=1)
+        down = b + np.minimum(W * lo, W * hi).sum(axis=1)
+        margin = 1e-6 * (np.abs(b) + (np.abs(W) * np.maximum(np.abs(lo), np.abs(hi))).sum(axis=1)) + 1e-30
+        live = up + margin > 0
+        if not live.any():
+            live[np.argmax(up)] = True
+        keep = np.flatnonzero(live)
+        removed.append(int((~live).sum()))
+        if len(keep) < len(b):
+            a[f"W{i}"], a[f"b{i}"] = a[f"W{i}"][keep], a[f"b{i}"][keep]
+            a[f"W{i + 1}"] = np.ascontiguousarray(a[f"W{i + 1}"][:, keep])
+        lo, hi = np.maximum(down[keep], 0.0), np.maximum(up[keep], 0.0)  # the ReLU's output range
+    return removed
+
+
 @register
 class MlpFamily(Family):
     name = "mlp"
@@ -34,6 +75,8 @@ class MlpFamily(Family):
         return [problem.n_features] + [params["hidden"]] * params["layers"] + [problem.n_outputs]
 
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
+        """Trained on (x - mean) / std; L-BFGS up to 5,000 rows, Adam above, for at most
+        :func:`epochs` passes over the rows."""
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.neural_network import MLPClassifier, MLPRegressor
 
@@ -42,7 +85,7 @@ class MlpFamily(Family):
         cls = MLPClassifier if problem.task == Task.classification else MLPRegressor
         target = y if problem.task == Task.classification else (y - y.mean()) / (y.std() or 1.0)
         est = cls(hidden_layer_sizes=(params["hidden"],) * params["layers"], activation=params["activation"],
-                  alpha=params["alpha"], solver="lbfgs" if len(X) <= 5000 else "adam", max_iter=400,
+                  alpha=params["alpha"], solver="lbfgs" if len(X) <= 5000 else "adam", max_iter=epochs(len(X)),
                   random_state=seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
@@ -53,6 +96,8 @@ class MlpFamily(Family):
             s, m = (y.std() or 1.0), y.mean()
             model.arrays[f"W{n}"] = (model.arrays[f"W{n}"] * s).astype(np.float32)
             model.arrays[f"b{n}"] = (model.arrays[f"b{n}"] * s + m).astype(np.float32)
+        if params["activation"] == "relu":
+            prune_dead_units(model, np.nanmin(X, axis=0), np.nanmax(X, axis=0))
         return model
 
     def from_estimator(self, est, problem: Problem, mu: np.ndarray, sd: np.ndarray, params: dict) -> Model:
