@@ -80,6 +80,7 @@ def test_fit_in_time_gives_up_when_out_of_time():
     assert m is not None and (m.predict(ds.X_train) == ds.y_train).mean() > 0.5
 
 
-@pytest.mark.parametrize("budget, spent, expected", [(60, 3, 42), (10, 1, 4), (4, 3, 1)])
-def test_search_budget_leaves_a_reserve(budget, spent, expected):
-    assert sample.search_budget(budget, spent) == pytest.approx(expected)
+@pytest.mark.parametrize("budget, spent, rows, expected", [(60, 8, 1_000_000, 34), (60, 1, 20_000, 44.92),
+                                                           (10, 1, 20_000, 3.92), (4, 3, 20_000, 1)])
+def test_search_budget_leaves_the_final_fit_and_the_output_their_time(budget, spent, rows, expected):
+    assert sample.search_budget(budget, spent, rows) == pytest.approx(expected)

@@ -126,6 +126,19 @@ class Model:
             s = self.scores(X)
         return decide(s, self.task, self.classes, FAMILY_REGISTRY[self.family].vote_scores)
 
+    def outputs(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(``predict(X)``, ``scores(X)``), bit for bit, from one pass over the rows (an integer
+        model's integer scores give both)."""
+        if self.qinfo:
+            from .. import quant
+
+            q = quant.scores_q(self, self.encode(X))
+            s = q.astype(np.float32) * np.float32(self.qinfo["score_scale"])
+            basis = q.astype(np.float64) if self.task == Task.classification else s
+        else:
+            s = basis = self.scores(X)
+        return decide(basis, self.task, self.classes, FAMILY_REGISTRY[self.family].vote_scores), s
+
     def size_summary(self) -> str:
         return FAMILY_REGISTRY[self.family].describe(self)
 

@@ -35,8 +35,9 @@ def write_holdout(ds, path: Path, predictions: np.ndarray | None = None) -> None
         w.writerows([*map(str, row), y] for row, y in zip(X, labels))
 
 
-def write_predictions(model, ds, path: Path) -> None:
-    pred = model.predict(ds.X_holdout)
+def write_predictions(model, ds, path: Path, pred: np.ndarray | None = None) -> None:
+    """The model's prediction of every holdout row (``pred``: already made)."""
+    pred = model.predict(ds.X_holdout) if pred is None else pred
     if ds.task != Task.regression:  # class labels; a detector's 0/1 flag is normal/anomaly
         rows = [ds.classes[int(c)] for c in pred]
     else:

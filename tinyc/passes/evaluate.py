@@ -10,10 +10,14 @@ from ..spec.ir import Task
 from ..spec.vocab import METRICS_FOR_TASK
 
 
-def _metrics(model: Model, X, y, n_classes: int) -> dict[str, float]:
-    pred = model.predict(X)
-    s = model.scores(X)
-    return {m.value: score(m, y, pred, s, n_classes) for m in METRICS_FOR_TASK[model.task]}
+TRAIN_ROWS = 10_000  # training rows the training metrics are computed on (a seeded sample above)
+IMPORTANCE_ROWS = 2_000  # holdout rows the permutation importance shuffles (a seeded sample above)
+
+
+def _metrics(model: Model, X, y, n_classes: int) -> tuple[dict[str, float], np.ndarray]:
+    """Every metric of the task on these rows, and the predictions (one pass over the rows)."""
+    pred, s = model.outputs(X)
+    return {m.value: score(m, y, pred, s, n_classes) for m in METRICS_FOR_TASK[model.task]}, pred
 
 
 def _confusion(y, pred, k: int) -> list[list[int]]:
@@ -39,17 +43,17 @@ def permutation_drops(model: Model, X, y, metric, n_classes: int, rng) -> list[f
     are shuffled (with ``rng``, column by column)."""
     from ..metrics import GREATER_IS_BETTER
 
-    base = score(metric, y, model.predict(X), model.scores(X), n_classes)
+    base = score(metric, y, *model.outputs(X), n_classes)
     sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
     drops = []
     for j in range(X.shape[1]):
         Xp = X.copy()
         Xp[:, j] = rng.permutation(Xp[:, j])
-        drops.append(sign * (base - score(metric, y, model.predict(Xp), model.scores(Xp), n_classes)))
+        drops.append(sign * (base - score(metric, y, *model.outputs(Xp), n_classes)))
     return drops
 
 
-def permutation_importance(model: Model, ds, metric, seed: int, max_rows: int = 20000) -> list[dict]:
+def permutation_importance(model: Model, ds, metric, seed: int, max_rows: int = IMPORTANCE_ROWS) -> list[dict]:
     """How much the holdout metric drops when one feature's values are shuffled (seeded)."""
     rng = np.random.default_rng(seed)
     X, y = ds.X_holdout, ds.y_holdout
@@ -61,20 +65,25 @@ def permutation_importance(model: Model, ds, metric, seed: int, max_rows: int = 
     return sorted(out, key=lambda d: -d["value"])
 
 
-def evaluate_model(model: Model, ds) -> dict:
-    out = {
-        "train": _metrics(model, ds.X_train, ds.y_train, ds.n_classes),
-        "holdout": _metrics(model, ds.X_holdout, ds.y_holdout, ds.n_classes),
-    }
+def evaluate_model(model: Model, ds, seed: int = 0) -> dict:
+    """The metrics on every holdout row and on the training rows (a seeded sample of TRAIN_ROWS
+    of them when there are more: ``train_rows`` says how many), the confusion matrices and per-
+    class figures, or the holdout predictions of a regressor. ``holdout_pred``: the predictions."""
+    X_tr, y_tr = ds.X_train, ds.y_train
+    if len(y_tr) > TRAIN_ROWS:
+        idx = np.sort(np.random.default_rng(seed).choice(len(y_tr), TRAIN_ROWS, replace=False))
+        X_tr, y_tr = X_tr[idx], y_tr[idx]
+    train, pred_tr = _metrics(model, X_tr, y_tr, ds.n_classes)
+    hold, pred_ho = _metrics(model, ds.X_holdout, ds.y_holdout, ds.n_classes)
+    out = {"train": train, "holdout": hold, "train_rows": len(y_tr), "holdout_pred": pred_ho, "train_pred": pred_tr}
     if model.task == Task.classification:
         k = ds.n_classes
-        cm_train = _confusion(ds.y_train, model.predict(ds.X_train), k)
-        cm_hold = _confusion(ds.y_holdout, model.predict(ds.X_holdout), k)
+        cm_train = _confusion(y_tr, pred_tr, k)
+        cm_hold = _confusion(ds.y_holdout, pred_ho, k)
         out["confusion"] = {"labels": list(ds.classes), "train": cm_train, "holdout": cm_hold}
         out["per_class"] = _per_class(cm_hold, ds.classes)
     else:
-        pred = model.predict(ds.X_holdout)
-        out["holdout_predictions"] = {"actual": ds.y_holdout.tolist(), "predicted": pred.tolist()}
+        out["holdout_predictions"] = {"actual": ds.y_holdout.tolist(), "predicted": pred_ho.tolist()}
     return out
 
 

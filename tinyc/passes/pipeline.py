@@ -31,7 +31,7 @@ from .emit import LICENSE_TEXT, build_predict_tool, emit_all, output_readme, wri
 from .evaluate import evaluate_model, explain_gap, permutation_importance
 from .fit import DoesNotFit, FitResult, fit_memory
 from .quantize import QuantizationFailed, choose
-from .sample import refit_on_all_rows, search_budget, search_sample
+from .sample import evaluation_seconds, refit_on_all_rows, search_budget, search_sample
 from .search import DEFAULT_TRIALS, SearchConfig, SearchResult, TargetBudget, search, shared_frontend
 
 MANIFEST_SCHEMA_VERSION = 1
@@ -134,14 +134,17 @@ def _model_json(model, ds: Dataset) -> dict:
 
 
 def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: SearchConfig, fit: FitResult,
-            quantization: dict, dropped: list[str]) -> dict:
+            quantization: dict, dropped: list[str]) -> tuple[dict, np.ndarray]:
+    """The report of a build, and the emitted model's predictions of the holdout rows."""
     s = r.spec
     model = fit.model
-    scores = evaluate_model(model, ds)
+    scores = evaluate_model(model, ds, s.seed.value)
+    holdout_pred = scores.pop("holdout_pred")
+    seen = np.concatenate([scores.pop("train_pred"), holdout_pred])
     metric = s.metric.value.value
     train_m, hold_m = scores["train"][metric], scores["holdout"][metric]
     gap = explain_gap(metric, train_m, hold_m, GREATER_IS_BETTER[s.metric.value])
-    constant = is_constant(model, ds)
+    constant = is_constant(model, ds, seen)
     if constant:
         what = "class" if s.task.value == Task.classification else "value"
         gap = (f"the model predicts the same {what} for every row (a constant): the limits leave no room for a "
@@ -154,7 +157,7 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
         targets[t.name] = {**c.as_dict(), "flash_limit": t.flash, "ram_limit": t.ram,
                            "clock_hz": t.caps.clock_hz,
                            "latency_us": round(c.cycles / t.caps.clock_hz * 1e6, 3), "estimated": True}
-    return {
+    report = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "tinyc_version": __version__,
         "model_name": s.model.value,
@@ -184,10 +187,14 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
         },
         "targets": targets,
     }
+    return report, holdout_pred
 
 
-def is_constant(model, ds: Dataset) -> bool:
-    """Whether the model gives every training and holdout row the same prediction."""
+def is_constant(model, ds: Dataset, seen: np.ndarray | None = None) -> bool:
+    """Whether the model gives every training and holdout row the same prediction (``seen``:
+    predictions already made on some of them, which settle it when they differ)."""
+    if seen is not None and len(seen) > 1 and not np.all(seen == seen[0]):
+        return False
     X = np.concatenate([ds.X_train, ds.X_holdout]) if len(ds.X_holdout) else ds.X_train
     pred = model.predict(X)
     return bool(len(pred) > 1 and np.all(pred == pred[0]))
@@ -396,7 +403,11 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     sample = search_sample(ds, s.seed.value)  # large data: model selection on a sample of the training rows
     full, ds = ds, (sample.ds if sample else ds)
     cfg = model_targets(full_cfg, fe, ds)
-    search_cfg = replace(cfg, budget_s=search_budget(cfg.budget_s, time.monotonic() - started)) if sample else cfg
+    search_cfg = cfg
+    if sample:  # the whole build within the budget: the search leaves the chosen model its time after it
+        search_cfg = replace(cfg, budget_s=search_budget(cfg.budget_s, time.monotonic() - started,
+                                                         len(full.y_train) + len(full.y_holdout)),
+                             finish_by=started + cfg.budget_s, keep_for=lambda m: evaluation_seconds(m, full))
     problem = Problem(s.task.value, len(ds.feature_names), ds.n_classes)
     y = ds.y_train if s.task.value == Task.classification else ds.y_train.astype(np.float64)
     try:
@@ -441,7 +452,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         signal_report["features_used"] = list(ds.feature_names)
         signal_report["per_target"] = {t.name: fit.frontend_costs[t.name] for t in full_cfg.targets}
     quantization["per_target"] = {t: m.quant for t, m in forms.items()}
-    report = _report(r, ds, prof, res, full_cfg, fit, quantization, dropped)
+    report, holdout_pred = _report(r, ds, prof, res, full_cfg, fit, quantization, dropped)
     report["search"]["sample"] = sample_record
     for t, m in forms.items():
         report["targets"][t]["quantization"] = m.quant
@@ -456,7 +467,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     report["provenance"].update({"spec_sha256": spec_sha, "data_sha256": data_sha, "model_id": prov.model_id})
     onnx = lambda tmp: _write_onnx(fit.float_model, fit.model.quant, ds, s.model.value, tmp)  # noqa: E731
     _write_build(r, spec_path, plan, model, ds, report, model_doc, prov, fit.costs, onnx,
-                 {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)},
+                 {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)}, holdout_pred=holdout_pred,
                  per_target={t: (m, provs[m.quant]) for t, m in forms.items()},
                  other_docs={q: d for q, d in docs.items() if q != model.quant})
     return BuildResult(out_dir, ds, res, report, model)
@@ -512,6 +523,7 @@ def build_anomaly(r: Resolved, spec_path: Path, plan: OutputPlan,
 
 def _write_build(r: Resolved, spec_path: Path, plan: OutputPlan, model, ds: Dataset, report: dict, model_doc: dict,
                  prov: Provenance, costs: dict, extra_artifacts, search_summary: dict, golden=None,
+                 holdout_pred: np.ndarray | None = None,
                  per_target: dict | None = None, other_docs: dict | None = None) -> None:
     """The output folder, written atomically: a library per target, the predict
     tool, the holdout rows and predictions (of ``golden``, by default the emitted
@@ -527,7 +539,8 @@ def _write_build(r: Resolved, spec_path: Path, plan: OutputPlan, model, ds: Data
         emitted = emit_all(model, ds, s.model.value, prov, costs, tmp, per_target)
         (tmp / "artifacts").mkdir()
         write_holdout(ds, tmp / "artifacts" / "holdout.csv")
-        write_predictions(golden or host, ds, tmp / "artifacts" / "holdout_predictions.csv")
+        write_predictions(golden or host, ds, tmp / "artifacts" / "holdout_predictions.csv",
+                          holdout_pred if (golden or host) is model else None)
         try:
             why_not = build_predict_tool(model, ds, s.model.value, prov, tmp)
         except subprocess.CalledProcessError as e:

@@ -5,7 +5,9 @@ in its budget. Above ``SEARCH_ROWS`` training rows the search, the quantization 
 memory-fitting pass work on a sample of that many training rows (stratified by class,
 deterministic under the seed); the chosen model is then refitted on every training row, and
 the holdout is scored on all its rows. The budget then covers the whole build: the search gets
-what loading left, less a reserve for the final fit and writing the output; a final fit that
+what loading left, less the time writing the output takes (by its rows) and a fifth of the budget
+for the final fit, which gets what the search left it less the chosen model's evaluation (timed
+on 2,000 rows); a final fit that
 does not finish in what is left keeps the sample's model (the report says which).
 """
 from __future__ import annotations
@@ -22,7 +24,6 @@ from ..spec.ir import Task
 from .fit import FitResult, _state
 
 SEARCH_ROWS = 10_000  # (models.mlp.EPOCH_ROWS keeps an MLP's final fit as long as one on this many)
-WRITE_SECONDS = 5.0  # evaluating, emitting, linking and writing the output of a large build (measured: 3-4 s)
 
 
 @dataclass(frozen=True)
@@ -63,17 +64,41 @@ def rows_of(ds: Dataset, k: int, seed: int) -> np.ndarray:
     return np.sort(chosen)
 
 
-def search_budget(budget_s: float, spent_s: float) -> float:
-    """The search's share of a sampled build's budget: what loading left, less a reserve of a
-    quarter of the budget (at least WRITE_SECONDS) for the final fit and the output."""
-    return max(1.0, budget_s - spent_s - max(WRITE_SECONDS, 0.25 * budget_s))
+def write_seconds(rows: int) -> float:
+    """Time to write a build of ``rows`` training and holdout rows with a quick model (a million
+    rows, an MLP: 5.5 s measured, most of it holdout.csv and the metrics)."""
+    return 2.0 + 4.0 * rows / 1e6
+
+
+def evaluation_seconds(model, ds: Dataset, columns=None) -> float:
+    """Time the report's evaluation of ``model`` will take on ``ds`` (every holdout row, a sample
+    of training rows, the permutation importance), from a timed pass over 2,000 rows, plus the
+    rest of the output (write_seconds)."""
+    from .evaluate import IMPORTANCE_ROWS, TRAIN_ROWS
+
+    columns = list(range(ds.X_train.shape[1])) if columns is None else list(columns)
+    X = ds.X_holdout[:2000] if len(ds.X_holdout) >= 2000 else ds.X_train[:2000]
+    t0 = time.perf_counter()
+    model.outputs(X[:, columns])
+    per_row = (time.perf_counter() - t0) / max(len(X), 1)
+    n_features = len(columns)
+    passes = (len(ds.y_holdout) + min(TRAIN_ROWS, len(ds.y_train))
+              + min(IMPORTANCE_ROWS, len(ds.y_holdout)) * (n_features + 1))
+    return write_seconds(len(ds.y_train) + len(ds.y_holdout)) + per_row * passes
+
+
+def search_budget(budget_s: float, spent_s: float, rows: int) -> float:
+    """The search's share of a sampled build's budget: what loading left, less the time to write
+    the output of ``rows`` rows and a fifth of the budget (at least 3 s) for the final fit and
+    the evaluation of a slow model (a gbt of 700 trees takes 50 µs a row)."""
+    return max(1.0, budget_s - spent_s - write_seconds(rows) - max(3.0, 0.2 * budget_s))
 
 
 def refit_on_all_rows(fit: FitResult, full: Dataset, sampled: Dataset, mode: str, targets, metric, seed: int,
                       deadline: float) -> tuple[FitResult, dict]:
     """The chosen model (``fit``: params and columns decided on the training rows of ``sampled``)
     trained again on every training row of ``full`` (the same features), in a child process
-    given the time to ``deadline`` (time.monotonic) less WRITE_SECONDS; its integer form
+    given the time to ``deadline`` (time.monotonic) less the output's; its integer form
     calibrated on the sample. Keeps the sample's model when the fit does not finish in that
     time or the refitted model no longer fits a target. Returns the fit and the report's record."""
     n_all, n_sample = len(full.y_train), len(sampled.y_train)
@@ -83,7 +108,9 @@ def refit_on_all_rows(fit: FitResult, full: Dataset, sampled: Dataset, mode: str
     problem = Problem(full.task, len(fit.columns), full.n_classes)
     every = list(fit.columns) == list(range(full.X_train.shape[1]))
     X = full.X_train if every else full.X_train[:, fit.columns]  # (no copy of a million rows when all are kept)
-    model = fit_in_time(family, fit.params, X, full.y_train, problem, seed, deadline - t0 - WRITE_SECONDS)
+    rows = n_all + len(full.y_holdout)
+    model = fit_in_time(family, fit.params, X, full.y_train, problem, seed,
+                        deadline - t0 - max(write_seconds(rows), evaluation_seconds(fit.model, full, fit.columns)))
     record["final_fit_seconds"] = round(time.monotonic() - t0, 3)
     if model is None:
         record["final_fit_note"] = (f"the fit on all {n_all} training rows did not finish in the budget; the model "

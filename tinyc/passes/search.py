@@ -102,6 +102,11 @@ class SearchConfig:
     targets: tuple[TargetBudget, ...]
     max_trials: int = DEFAULT_TRIALS
     workers: int = 0  # 0: one per core
+    # large data: the build must end by ``finish_by`` (time.monotonic), and the best model so far
+    # needs ``keep_for(model)`` seconds after the search (its final fit and evaluation): the
+    # search ends early enough for the model it would hand over
+    finish_by: float | None = None
+    keep_for: Callable[[Model], float] | None = None
 
 
 @dataclass
@@ -322,6 +327,8 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                             cand.status = "too big"
                         elif best is None or _better(cfg.metric, cand, best[0]):
                             best = (cand, model)
+                            if cfg.keep_for is not None:
+                                deadline = min(deadline, cfg.finish_by - cfg.keep_for(model))
                 cand.finished_at = time.monotonic() - start
                 board.append(cand)
                 _tell(study, trial, cand, cfg)
