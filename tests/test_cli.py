@@ -195,3 +195,19 @@ def test_build_json_progress_is_machine_readable(tmp_path):
     trial = events[1]
     assert {"family", "metric", "best_metric", "time_left", "tried"} <= set(trial)
     assert events[-1]["holdout"]["accuracy"] > 0.5
+
+
+def test_main_in_process_gives_the_callers_signal_handlers_back(sklearn_data):
+    """tinyc handles SIGTERM/SIGHUP while a command runs; a caller in the same process (an
+    editor plugin, a test) has its own handlers again afterwards."""
+    import signal
+
+    from tinyc.cli import main
+
+    mine = lambda signum, frame: None  # noqa: E731
+    old = signal.signal(signal.SIGTERM, mine)
+    try:
+        assert main(["check", "-q", str(ROOT / "specs" / "wine.tml")]) == 0
+        assert signal.getsignal(signal.SIGTERM) is mine
+    finally:
+        signal.signal(signal.SIGTERM, old)

@@ -373,24 +373,29 @@ def _on_signal(signum, frame):
     raise Terminated(signum)
 
 
-def _handle_termination() -> None:
+def _handle_termination() -> dict:
+    """SIGTERM and SIGHUP raise Terminated in the main thread; returns the handlers of the
+    signals tinyc may change (SIGINT too: the first stop ignores the others), to restore."""
     import signal
     import threading
 
-    if threading.current_thread() is threading.main_thread():
-        for s in (signal.SIGTERM, signal.SIGHUP):
-            signal.signal(s, _on_signal)
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, _on_signal)
+    return before
 
 
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
     parser = _parser()
     args = parser.parse_args(argv)
-    _handle_termination()
+    before = _handle_termination()
     try:
         return args.func(args)
     except Terminated as e:
-        import signal
-
         print(f"stopped by {signal.Signals(e.signum).name}", file=sys.stderr)
         return 128 + e.signum
     except KeyboardInterrupt:
@@ -402,6 +407,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"internal error: {type(e).__name__}: {e}\n(this is a bug in tinyc; rerun with --debug "
               f"for the traceback and report it)", file=sys.stderr)
         return EXIT_BUILD
+    finally:  # a caller in the same process (a test, an editor plugin) gets its handlers back
+        for sig, handler in before.items():
+            if handler is not None:
+                signal.signal(sig, handler)
 
 
 if __name__ == "__main__":  # pragma: no cover
