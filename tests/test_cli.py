@@ -164,7 +164,7 @@ def test_missing_spec_file():
 def test_init_writes_a_commented_spec_that_checks_and_is_canonical(tmp_path, sklearn_data):
     shutil.copy(sklearn_data / "diabetes.csv", tmp_path / "diabetes.csv")
     shutil.copy(sklearn_data / "wine.csv", tmp_path / "wine.csv")
-    r = run("init", tmp_path / "diabetes.csv", "--target", "progression")
+    r = run("init", tmp_path / "diabetes.csv", "--label", "progression")
     assert r.returncode == 0, r.stderr
     text = (tmp_path / "diabetes.tml").read_text()
     assert "task regression  # inferred: the column 'progression' holds numbers" in text
@@ -172,10 +172,10 @@ def test_init_writes_a_commented_spec_that_checks_and_is_canonical(tmp_path, skl
     assert all(line.strip() == "" or "#" in line or line.strip() == "}" for line in text.splitlines())
     assert run("check", "-q", tmp_path / "diabetes.tml").returncode == 0
     assert run("fmt", "--check", tmp_path / "diabetes.tml").returncode == 0
-    assert run("init", tmp_path / "diabetes.csv", "--target", "progression").returncode == 1  # no overwrite
-    r = run("init", tmp_path / "wine.csv", "--target", "cultivr")
+    assert run("init", tmp_path / "diabetes.csv", "--label", "progression").returncode == 1  # no overwrite
+    r = run("init", tmp_path / "wine.csv", "--label", "cultivr")
     assert r.returncode == 1 and "no column 'cultivr'; did you mean 'cultivar'?" in r.stderr
-    assert run("init", tmp_path / "wine.csv", "--target", "cultivar").returncode == 0
+    assert run("init", tmp_path / "wine.csv", "--label", "cultivar").returncode == 0
     assert "task classification  # inferred: the column 'cultivar' holds text labels (3 distinct)" in \
         (tmp_path / "wine.tml").read_text()
 

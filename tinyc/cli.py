@@ -107,6 +107,9 @@ def cmd_build(args) -> int:
         return EXIT_BUILD
     finally:
         sink.close()
+    for check in result.report.get("data_checks", []):
+        print(f"warning: feature {check['message']}; a model can learn it instead of the data: list it under "
+              f"`ignore`", file=sys.stderr)
     overlap = result.report["data"].get("holdout_overlap")
     if overlap:
         print(f"warning: {overlap} of the {result.report['data']['holdout_rows']} holdout rows are also training "
@@ -240,8 +243,15 @@ def cmd_init(args) -> int:
     from .data.header import DataError
     from .init import init
 
+    label = args.label
+    if args.target is not None:
+        print("note: --target is deprecated: use --label (in a spec, `target` names a device)", file=sys.stderr)
+        label = label or args.target
+    if label is None:
+        print("error: say which column to predict: tinyc init DATA.csv --label COLUMN", file=sys.stderr)
+        return EXIT_SPEC
     try:
-        out = init(Path(args.csv), args.target, args.force)
+        out = init(Path(args.csv), label, args.force)
     except (DataError, FileExistsError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BUILD
@@ -339,7 +349,8 @@ def _parser() -> argparse.ArgumentParser:
 
     i = sub.add_parser("init", help="write a commented starter spec next to a CSV file")
     i.add_argument("csv", metavar="DATA.csv")
-    i.add_argument("--target", required=True, metavar="COLUMN", help="the column to predict")
+    i.add_argument("--label", metavar="COLUMN", help="the column to predict")
+    i.add_argument("--target", metavar="COLUMN", help=argparse.SUPPRESS)  # the old name of --label
     i.add_argument("--force", action="store_true", help="overwrite an existing spec")
     i.set_defaults(func=cmd_init)
 

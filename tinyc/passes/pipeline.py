@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import __version__
 from .. import targets as target_registry
+from ..data.checks import distrust, table_findings
 from ..data.header import DataError
 from ..data.load import Table, load_table
 from ..data.prepare import Dataset, cv_folds, prepare
@@ -151,6 +152,9 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
                f"useful model of these features; raise the flash/RAM limits, or give it more training rows")
     if ds.holdout_overlap:
         gap = f"{overlap_warning(ds)}; {gap}"
+    suspects = [c["feature"] for c in prof.get("data_checks", [])]
+    if suspects:  # a leaky-looking result is never praised
+        gap = distrust(suspects)
     targets = {}
     for t in cfg.targets:
         c = fit.costs[t.name]
@@ -360,6 +364,7 @@ def dataset(r: Resolved):
         ds, fe, signal_report, prof = signal_dataset(r)
         return ds, prof, fe, signal_report
     train, holdout = load_data(r)
+    checks = [f.as_dict() for f in table_findings(train.feature_names, train.X)]  # ids and counters as features
     percent = s.data.holdout.percent.value if s.data.holdout.percent is not None else None
     label = s.data.label.value if s.data.label else None
     normal = tuple(x.value for x in s.data.normal) if s.data.normal else None
@@ -367,6 +372,7 @@ def dataset(r: Resolved):
     n_cols = len(r.csv.columns) if r.csv else len(train.feature_names) + (1 if label else 0)
     prof = profile(ds, train.rows + (holdout.rows if holdout else 0), n_cols,
                    int(train.X.nbytes + (holdout.X.nbytes if holdout else 0)))
+    prof["data_checks"] = checks
     return ds, prof, None, None
 
 
@@ -454,6 +460,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     quantization["per_target"] = {t: m.quant for t, m in forms.items()}
     report, holdout_pred = _report(r, ds, prof, res, full_cfg, fit, quantization, dropped)
     report["search"]["sample"] = sample_record
+    report["data_checks"] = report["data"].pop("data_checks", [])
     for t, m in forms.items():
         report["targets"][t]["quantization"] = m.quant
     if signal_report is not None:
@@ -504,6 +511,7 @@ def build_anomaly(r: Resolved, spec_path: Path, plan: OutputPlan,
         signal_report["blocks_dropped"] = []
     report = anomaly_report(found, ds, full_cfg, prof, s.model.value, s.seed.value, s.quantize.value.value,
                             learn.value, rate, metric)
+    report["data_checks"] = (report.get("data") or {}).pop("data_checks", [])
     if signal_report is not None:
         report["signal"] = signal_report
     from dataclasses import asdict

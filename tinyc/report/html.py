@@ -317,6 +317,17 @@ def _targets_section(rep: dict, name: str) -> str:
     return "".join(out)
 
 
+def _checks_section(rep: dict) -> str:
+    """Data checks: features that look like ids or counters (nothing when there are none)."""
+    checks = rep.get("data_checks") or []
+    if not checks:
+        return ""
+    items = "".join(f"<li>{_e(c['message'])}</li>" for c in checks)
+    return (f"<section id='checks'><h2>Data checks</h2><p>These features look like ids or counters, not "
+            f"measurements: a model can learn them instead of the data. List them under <code>ignore</code>."
+            f"</p><ul>{items}</ul></section>")
+
+
 def render(rep: dict, spec_text: str = "", spec_json: dict | None = None) -> str:
     name = rep["model_name"]
     m = rep["model"]
@@ -330,6 +341,7 @@ def render(rep: dict, spec_text: str = "", spec_json: dict | None = None) -> str
            f"{_e(rep['tinyc_version'])}</p>"
            "<p><a href='#spec'>Spec</a> · <a href='#data'>Data</a> · <a href='#search'>Search</a> · "
            "<a href='#model'>Model</a> · <a href='#targets'>Targets</a></p>")
-    body = (_spec_section(rep, spec_text, spec_json or {}) + _data_section(rep["data"]) + _search_section(rep)
+    body = (_spec_section(rep, spec_text, spec_json or {}) + _data_section(rep["data"]) + _checks_section(rep)
+            + _search_section(rep)
             + _model_section(rep) + _targets_section(rep, name))
     return head + top + body + "</main></body></html>\n"

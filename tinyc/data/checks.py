@@ -1,0 +1,104 @@
+"""Columns a model must not learn from, found from their values alone.
+
+A model that reads a row id, a sample counter or the id of a recording learns the id, not the
+sensor: on a holdout that shares recordings with training it scores perfectly and is useless on
+the device. `tinyc init` keeps such columns out of the spec it writes (and turns long-format
+sensor data into a signal block, the recording as its group); every tabular build reports the
+features that look like them ("data checks": build output, report.json, report).
+
+The kinds, each from the column's values in file order:
+
+- ``text``: not numbers;
+- ``id_like``: whole numbers, a different one in every row;
+- ``counter``: whole numbers that step by one from row to row and restart (a sample index);
+- ``time``: numbers that grow by a steady step and may restart (a time stamp per sample);
+- ``group_like``: a few values, each in one run of consecutive rows (recording, session, subject).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MIN_ROWS = 20  # fewer rows tell nothing
+MIN_RUN = 5  # a group's rows, on average, at least
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str  # text, id_like, counter, time, group_like
+    column: str
+    why: str  # a clause that follows the column's name
+
+    def as_dict(self) -> dict:
+        return {"check": self.check, "feature": self.column, "message": f"'{self.column}' {self.why}"}
+
+
+def _whole(x: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(x)) and np.all(x == np.round(x)))
+
+
+def _runs(values: np.ndarray) -> int:
+    """How many runs of equal consecutive values."""
+    return int(1 + np.count_nonzero(values[1:] != values[:-1])) if len(values) else 0
+
+
+def group_like(values: np.ndarray) -> int | None:
+    """The number of groups when every distinct value occupies one run of rows of at least
+    MIN_RUN rows on average (and there are two or more), else None."""
+    n = len(values)
+    if n < MIN_ROWS:
+        return None
+    runs = _runs(values)
+    distinct = len(np.unique(values))
+    if 2 <= distinct == runs and n / runs >= MIN_RUN:
+        return distinct
+    return None
+
+
+def numeric_kind(x: np.ndarray) -> tuple[str, str] | None:
+    """(kind, why) of a numeric column (file order, NaN allowed), or None when it looks like a
+    measurement."""
+    n = len(x)
+    if n < MIN_ROWS or np.isnan(x).any():
+        return None
+    steps = np.diff(x)
+    if _whole(x):
+        if len(np.unique(x)) == n:
+            return "id_like", "is unique in every row (a row id)"
+        if np.mean(steps == 1) >= 0.8 and np.all((steps == 1) | (steps < 0)):
+            restarts = int(np.count_nonzero(steps < 0))
+            return "counter", f"counts rows (steps of one{f', restarting {restarts} times' if restarts else ''})"
+        groups = group_like(x)
+        if groups is not None:
+            return "group_like", (f"is constant over runs of rows ({groups} values, one run each, "
+                                  f"{n // groups} rows on average: a recording, session or subject id)")
+        return None
+    up = steps[steps > 0]
+    if len(up) >= 0.8 * len(steps) and np.all(steps != 0):
+        step = float(np.median(up))
+        if step > 0 and np.mean(np.abs(up - step) <= 0.01 * step) >= 0.9:
+            return "time", f"grows by a steady step of {step:g} (a time stamp)"
+    return None
+
+
+def column_findings(columns: dict[str, np.ndarray]) -> list[Finding]:
+    """The findings on feature columns given as arrays in file order (float for numbers)."""
+    out = []
+    for name, x in columns.items():
+        kind = numeric_kind(np.asarray(x, dtype=np.float64))
+        if kind is not None:
+            out.append(Finding(kind[0], name, kind[1]))
+    return out
+
+
+def table_findings(feature_names, X: np.ndarray) -> list[Finding]:
+    """The data checks of a build on its feature matrix in file order."""
+    return column_findings({name: X[:, j] for j, name in enumerate(feature_names)})
+
+
+def distrust(columns) -> str:
+    """The sentence that replaces praise of the holdout score when features look like ids."""
+    names = ", ".join(f"'{c}'" for c in columns)
+    return (f"the features include {names}, which look like ids or counters, not measurements: a model can learn "
+            f"them instead of the data, so the holdout score is not to be trusted; list them under `ignore`")
