@@ -211,3 +211,11 @@ def test_main_in_process_gives_the_callers_signal_handlers_back(sklearn_data):
         assert signal.getsignal(signal.SIGTERM) is mine
     finally:
         signal.signal(signal.SIGTERM, old)
+
+
+def test_a_closed_pipe_is_not_an_internal_error(tmp_path):
+    """`tinyc fmt --check spec | head -1`: the reader stops early; tinyc stops quietly."""
+    spec = tmp_path / "s.tml"
+    spec.write_text("".join(f"target   host{i}\n" for i in range(20000)))  # every line differs: a long diff
+    r = subprocess.run(f"'{tinyc_exe()}' fmt --check '{spec}' | head -1", shell=True, capture_output=True, text=True)
+    assert r.stdout.startswith("---") and "internal error" not in r.stderr and "Traceback" not in r.stderr

@@ -412,6 +412,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`tinyc fmt --check ... | head`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit
+        return 128 + 13  # as a process killed by SIGPIPE
     except Exception as e:  # an internal error: short message unless --debug
         if args.debug:
             raise
