@@ -228,6 +228,9 @@ def _print_summary(result, out: Path) -> None:
     for name, t in rep["targets"].items():
         measured = t.get("measured", {}).get("flash")
         us = t["latency_us"]
+        if name == "host":  # no limits or clock of a desktop to show
+            table.add_row(name, f"{t['flash']} (no limit)", "", f"{t['ram']} (no limit)", "", "n/a")
+            continue
         table.add_row(name, f"{t['flash']}/{t['flash_limit']}" + (f" ({measured})" if measured is not None else ""),
                       ProgressBar(total=t["flash_limit"], completed=min(t["flash"], t["flash_limit"]), width=8),
                       f"{t['ram']}/{t['ram_limit']}",

@@ -158,9 +158,10 @@ def _search_section(rep: dict) -> str:
             f"<div><h3>{_e(metric)} against flash</h3>"
             f"{svg.scatter(points, front, chosen_pt, 'flash (bytes, largest target)', metric, 'metric vs flash')}"
             f"<p class='muted'>dashed: Pareto front; circled: chosen model</p></div>"
-            f"<div><h3>Best {_e(metric)} so far</h3>"
-            f"{svg.scatter(history, (), None, 'seconds', metric, 'best so far', line=True)}</div>"
-            f"<div><h3>Time per family</h3>{svg.bars(list(per_family), list(per_family.values()), 'family', 'seconds', 'time per family')}</div>"
+            + (f"<div><h3>Best {_e(metric)} so far</h3>"
+               f"{svg.scatter(history, (), None, 'seconds', metric, 'best so far', line=True)}</div>"
+               if history else "")  # (the detector pass compares every detector at once: no curve)
+            + f"<div><h3>Time per family</h3>{svg.bars(list(per_family), list(per_family.values()), 'family', 'seconds', 'time per family')}</div>"
             f"</div><h3>Leaderboard</h3>"
             f"{_table(['#', 'family', 'hyperparameters', metric, 'flash', 'RAM', 'ops', 's', 'status'], rows, 3)}"
             f"</section>")
@@ -194,8 +195,8 @@ def _model_section(rep: dict) -> str:
     if m.get("importance"):
         imp = m["importance"][:15]
         parts.append("<h3>Feature importance (permutation, holdout)</h3>"
-                     + svg.bars([i["name"] for i in imp], [max(i["value"], 0.0) for i in imp], "feature",
-                                "metric drop", "feature importance"))
+                     + svg.hbars([i["name"] for i in imp], [max(i["value"], 0.0) for i in imp],
+                                 "metric drop when the feature is shuffled", "feature importance"))
     if rep.get("anomaly"):
         parts.append(_anomaly_html(rep["anomaly"], rep["search"].get("ranked_by", "")))
     if rep.get("signal"):
@@ -246,14 +247,21 @@ def _quantization_html(rep: dict) -> str:
     holdout) and the memory-fitting steps."""
     q = rep.get("quantization", {})
     metric = rep["metric"]
-    out = [f"<h3>Quantization and fitting</h3><p>requested <b>{_e(q.get('requested'))}</b>"
-           + (f" within {_n(q.get('tolerance_percent'), 2)} points" if q.get("requested") == "auto" else "")
-           + f", emitted <b>{_e(q.get('effective'))}</b>; decided on the {_e(q.get('decided_on', ''))}.</p>"]
-    rows = [[_e(c["mode"]) + (" ✓" if c["mode"] == q.get("effective") else ""), _n(c["train"]), _n(c["holdout"]),
-             _n(c["loss"], 2), _e(max(c["flash"].values()) if c.get("flash") else "—"), _e(c.get("note") or "")]
-            for c in q.get("candidates", [])]
-    out.append(_table(["mode", f"training {metric}", f"holdout {metric}", "loss (points)",
-                       "flash (B, largest target)", "note"], rows))
+    if not q.get("candidates"):  # a detector: no forms compared
+        out = [f"<h3>Quantization and fitting</h3><p>Emitted as <b>{_e(q.get('effective') or 'float32')}</b> "
+               f"(requested {_e(q.get('requested'))}): an anomaly detector's scores stay in float32.</p>"]
+    else:
+        tolerance = q.get("tolerance_percent")
+        out = [f"<h3>Quantization and fitting</h3><p>requested <b>{_e(q.get('requested'))}</b>"
+               + (f" within {_n(tolerance, 2)} points" if q.get("requested") == "auto" and tolerance is not None
+                  else "")
+               + f", emitted <b>{_e(q.get('effective'))}</b>"
+               + (f"; decided on the {_e(q['decided_on'])}" if q.get("decided_on") else "") + ".</p>"]
+        rows = [[_e(c["mode"]) + (" ✓" if c["mode"] == q.get("effective") else ""), _n(c["train"]),
+                 _n(c["holdout"]), _n(c["loss"], 2), _e(max(c["flash"].values()) if c.get("flash") else "—"),
+                 _e(c.get("note") or "")] for c in q.get("candidates", [])]
+        out.append(_table(["mode", f"training {metric}", f"holdout {metric}", "loss (points)",
+                           "flash (B, largest target)", "note"], rows))
     cmp = q.get("emitted_comparison") or []
     if cmp and cmp != q.get("candidates"):
         out.append("<p>After memory fitting, the emitted model:</p>")
@@ -292,6 +300,13 @@ def _targets_section(rep: dict, name: str) -> str:
         measured = (c.get("measured") or {}).get("flash")
         v = verify.get(t)
         form = f" ({_e(c['quantization'])})" if "quantization" in c else ""
+        if t == "host":  # a desktop or server: no memory limit to show, no clock to time against
+            lines = [f"<h3>{_e(t)}{form}</h3>",
+                     f"<p>{_e(c['flash'])} B of code and weights, {_e(c['ram'])} B of RAM (estimates); limits and "
+                     f"latency: not applicable to a desktop or server (the host library is the predict tool's "
+                     f"and the parity tests' reference).</p>"]
+            out.extend(lines)
+            continue
         lines = [f"<h3>{_e(t)}{form}</h3>",
                  svg.budget_bar(c["flash"], c["flash_limit"], f"flash {c['flash']} / {c['flash_limit']} B (estimate)"),
                  "<br>",
@@ -312,8 +327,23 @@ def _targets_section(rep: dict, name: str) -> str:
             f"int32_t anomaly;\nfloat score;\nif ({name}_is_anomaly(x, &anomaly, &score) == {name.upper()}_OK "
             f"&& anomaly) {{\n    /* raise the alarm */\n}}" if rep["task"] == "anomaly" else
             f"float y;\nif ({name}_predict_value(x, &y) == {name.upper()}_OK) {{\n    /* use y */\n}}")
-    out.append(f"<h3>Integration</h3><pre>#include \"{_e(name)}.h\"\n\nfloat x[{_e(name.upper())}_N_FEATURES]; "
-               f"/* features in the order of {_e(name)}_feature_names */\n{_e(call)}</pre></section>")
+    P = name.upper()
+    if rep.get("signal"):  # raw samples in: the library computes the window features
+        verdict = {"classification": f"int32_t cls;\n        if ({name}_predict_window(&cls) == {P}_OK) {{\n"
+                                     f"            /* {name}_class_label(cls) */\n        }}",
+                   "regression": f"float y;\n        if ({name}_predict_window_value(&y) == {P}_OK) {{\n"
+                                 f"            /* use y */\n        }}",
+                   "anomaly": f"int32_t anomaly;\n        if ({name}_predict_window(&anomaly) == {P}_OK && anomaly) "
+                              f"{{\n            /* raise the alarm */\n        }}"}[rep["task"]]
+        snippet = (f"float sample[{P}_N_CHANNELS]; /* one reading of every channel, in the order of the spec */\n"
+                   f"int32_t ready;\n/* at {P}_SAMPLE_RATE_HZ, from the sensor's interrupt or FIFO: */\n"
+                   f"if ({name}_push_sample(sample, &ready) == {P}_OK && ready) {{\n    {{\n        {verdict}\n    }}\n}}")
+    else:
+        snippet = (f"float x[{P}_N_FEATURES]; /* features in the order of {name}_feature_names */\n{call}")
+    if rep["task"] == "anomaly" and (rep.get("anomaly") or {}).get("learn") in ("on_device", "both"):
+        snippet += (f"\n/* learning on the device: {name}_learn(x) (or {name}_learn_window()) on normal data; "
+                    f"{name}_save(buf, {P}_STATE_SIZE) to keep what it learned, {name}_restore after a reset */")
+    out.append(f"<h3>Integration</h3><pre>#include \"{_e(name)}.h\"\n\n{_e(snippet)}</pre></section>")
     return "".join(out)
 
 

@@ -29,27 +29,54 @@ def _axes(x0, y0, x1, y1, xlabel: str, ylabel: str) -> list[str]:
             f'transform="rotate(-90 14 {_f((y0 + y1) / 2)})">{escape(ylabel)}</text>']
 
 
-def _ticks(lo: float, hi: float, n: int = 4) -> list[float]:
-    if hi <= lo:
-        return [lo]
-    return [lo + (hi - lo) * i / n for i in range(n + 1)]
+def nice_ticks(lo: float, hi: float, n: int = 5) -> tuple[list[float], int]:
+    """About ``n`` ticks at a 1-2-5 step covering lo..hi, and the decimals the step needs.
+
+    >>> nice_ticks(0, 82.5)
+    ([0.0, 20.0, 40.0, 60.0, 80.0], 0)
+    >>> nice_ticks(0.9, 1.0)
+    ([0.9, 0.92, 0.94, 0.96, 0.98, 1.0], 2)
+    >>> nice_ticks(3, 3)
+    ([3.0], 0)
+    """
+    import math
+
+    if not hi > lo:
+        return [float(lo)], max(0, -math.floor(math.log10(abs(lo)))) if lo and abs(lo) < 1 else 0
+    raw = (hi - lo) / max(n, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw * (1 - 1e-9))
+    first = math.ceil(lo / step - 1e-9) * step
+    ticks = []
+    t = first
+    while t <= hi + step * 1e-9:
+        ticks.append(float(round(t, 12)))
+        t += step
+    return ticks, max(0, -math.floor(math.log10(step) + 1e-9))
+
+
+def _label(v: float, decimals: int) -> str:
+    return f"{v:.{decimals}f}"
 
 
 def _num(v: float) -> str:
-    a = abs(v)
-    return f"{v:.0f}" if a >= 100 else f"{v:.2f}" if a >= 1 else f"{v:.3f}"
+    """A value shown on a chart: whole numbers (counts) as integers, others to 3 significant digits."""
+    if float(v).is_integer() and abs(v) < 1e9:
+        return f"{int(v)}"
+    return f"{v:.3g}"
 
 
 def bars(labels: list[str], values: list[float], xlabel: str = "", ylabel: str = "", title: str = "",
          color: str = ACCENT) -> str:
     n = max(len(values), 1)
-    hi = max(values + [1e-12])
+    ticks, decimals = nice_ticks(0, max(values + [1e-12]))
+    hi = max(ticks[-1], max(values + [1e-12]))
     x0, y0, x1, y1 = PAD_L, PAD_T, W - PAD_R, H - PAD_B
     bw = (x1 - x0) / n
     out = _axes(x0, y0, x1, y1, xlabel, ylabel)
-    for t in _ticks(0, hi):
+    for t in ticks:
         y = y1 - (y1 - y0) * t / hi
-        out.append(f'<text x="{_f(x0 - 4)}" y="{_f(y + 4)}" text-anchor="end" class="tick">{_num(t)}</text>')
+        out.append(f'<text x="{_f(x0 - 4)}" y="{_f(y + 4)}" text-anchor="end" class="tick">{_label(t, decimals)}</text>')
     for i, (lab, v) in enumerate(zip(labels, values)):
         h = (y1 - y0) * v / hi
         x = x0 + i * bw + bw * 0.1
@@ -57,8 +84,41 @@ def bars(labels: list[str], values: list[float], xlabel: str = "", ylabel: str =
                    f'<title>{escape(lab)}: {_num(v)}</title></rect>')
         if n <= 16:
             out.append(f'<text x="{_f(x + bw * 0.4)}" y="{_f(y1 + 14)}" text-anchor="middle" class="tick">'
-                       f'{escape(lab[:12])}</text>')
+                       f'{_short(lab, 12)}</text>')
     return _svg(out, label=title or ylabel)
+
+
+def _short(text: str, n: int) -> str:
+    """``text`` cut to ``n`` characters with an ellipsis, the whole of it in a tooltip; escaped."""
+    if len(text) <= n:
+        return escape(text)
+    return f'<tspan>{escape(text[:n - 1])}…<title>{escape(text)}</title></tspan>'
+
+
+def hbars(labels: list[str], values: list[float], xlabel: str = "", title: str = "", color: str = ACCENT) -> str:
+    """Horizontal bars, one row per label, the label in full (up to 32 characters, then a tooltip)
+    left of its bar: readable however many or long the labels are."""
+    row, left, right, top = 20, 200, 60, 8
+    n = max(len(values), 1)
+    h = top + row * n + 40
+    ticks, decimals = nice_ticks(0, max(values + [1e-12]), 4)
+    hi = max(ticks[-1], max(values + [1e-12]))
+    x0, x1 = left, W - right
+    out = [f'<line x1="{x0}" y1="{top}" x2="{x0}" y2="{top + row * n}" stroke="{MUTED}"/>']
+    for t in ticks:
+        x = x0 + (x1 - x0) * t / hi
+        out.append(f'<text x="{_f(x)}" y="{top + row * n + 16}" text-anchor="middle" class="tick">'
+                   f'{_label(t, decimals)}</text>')
+    out.append(f'<text x="{_f((x0 + x1) / 2)}" y="{top + row * n + 34}" text-anchor="middle" class="axis">'
+               f'{escape(xlabel)}</text>')
+    for i, (lab, v) in enumerate(zip(labels, values)):
+        y = top + i * row
+        out.append(f'<text x="{x0 - 6}" y="{y + row * 0.7:.1f}" text-anchor="end" class="tick">{_short(lab, 32)}</text>')
+        out.append(f'<rect x="{x0}" y="{y + 3}" width="{_f((x1 - x0) * max(v, 0.0) / hi)}" height="{row - 6}" '
+                   f'fill="{color}"><title>{escape(lab)}: {v:.4g}</title></rect>')
+        out.append(f'<text x="{_f(x0 + (x1 - x0) * max(v, 0.0) / hi + 4)}" y="{y + row * 0.7:.1f}" '
+                   f'class="tick">{v:.3g}</text>')
+    return _svg(out, W, h, title or xlabel)
 
 
 def heatmap(labels: list[str], matrix: list[list[float]], lo: float = -1.0, hi: float = 1.0, title: str = "",
@@ -69,16 +129,9 @@ def heatmap(labels: list[str], matrix: list[list[float]], lo: float = -1.0, hi: 
     out = []
     for i, row in enumerate(matrix):
         for j, v in enumerate(row):
-            if lo < 0:  # diverging around 0: blue for negative, red for positive
-                a = min(abs(v) / max(abs(lo), abs(hi)), 1.0)
-                r, g, b = (255, int(255 * (1 - a)), int(255 * (1 - a))) if v >= 0 else \
-                    (int(255 * (1 - a)), int(255 * (1 - a)), 255)
-            else:  # sequential: white to blue
-                t = min(max((v - lo) / (hi - lo), 0.0), 1.0) if hi > lo else 0.0
-                r, g, b = int(255 - 218 * t), int(255 - 156 * t), int(255 - 20 * t)
             x, y = margin + j * cell, margin + i * cell
             out.append(f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(cell)}" height="{_f(cell)}" '
-                       f'fill="rgb({r},{g},{b})"><title>{escape(labels[i])} / {escape(labels[j])}: '
+                       f'fill="{_colour(v, lo, hi)}"><title>{escape(labels[i])} / {escape(labels[j])}: '
                        f'{_num(v)}</title></rect>')
             if annotate and n <= 12:
                 out.append(f'<text x="{_f(x + cell / 2)}" y="{_f(y + cell / 2 + 4)}" text-anchor="middle" '
@@ -86,10 +139,30 @@ def heatmap(labels: list[str], matrix: list[list[float]], lo: float = -1.0, hi: 
     if n <= 40:
         for i, lab in enumerate(labels):
             c = margin + (i + 0.5) * cell
-            out.append(f'<text x="{margin - 4}" y="{_f(c + 3)}" text-anchor="end" class="tick">{escape(lab[:16])}</text>')
+            out.append(f'<text x="{margin - 4}" y="{_f(c + 3)}" text-anchor="end" class="tick">{_short(lab, 16)}</text>')
             out.append(f'<text x="{_f(c)}" y="{margin - 4}" text-anchor="start" class="tick" '
-                       f'transform="rotate(-60 {_f(c)} {margin - 4})">{escape(lab[:16])}</text>')
-    return _svg(out, size, size, title)
+                       f'transform="rotate(-60 {_f(c)} {margin - 4})">{_short(lab, 16)}</text>')
+    # the colour scale: its ends and middle, in the matrix's units
+    steps = 24
+    sx, sw, sy = margin, size - margin - 10, size + 8
+    for k in range(steps):
+        v = lo + (hi - lo) * (k + 0.5) / steps
+        out.append(f'<rect class="scale" x="{_f(sx + sw * k / steps)}" y="{sy}" width="{_f(sw / steps + 0.5)}" height="10" '
+                   f'fill="{_colour(v, lo, hi)}"/>')
+    for v, anchor, x in ((lo, "start", sx), ((lo + hi) / 2, "middle", sx + sw / 2), (hi, "end", sx + sw)):
+        out.append(f'<text x="{_f(x)}" y="{sy + 24}" text-anchor="{anchor}" class="tick">{_num(v)}</text>')
+    return _svg(out, size, size + 36, title)
+
+
+def _colour(v: float, lo: float, hi: float) -> str:
+    if lo < 0:  # diverging around 0: blue for negative, red for positive
+        a = min(abs(v) / max(abs(lo), abs(hi)), 1.0)
+        r, g, b = (255, int(255 * (1 - a)), int(255 * (1 - a))) if v >= 0 else \
+            (int(255 * (1 - a)), int(255 * (1 - a)), 255)
+    else:  # sequential: white to blue
+        t = min(max((v - lo) / (hi - lo), 0.0), 1.0) if hi > lo else 0.0
+        r, g, b = int(255 - 218 * t), int(255 - 156 * t), int(255 - 20 * t)
+    return f"rgb({r},{g},{b})"
 
 
 def scatter(points: list[tuple[float, float, str]], highlight: list[tuple[float, float]] = (),
@@ -113,10 +186,12 @@ def scatter(points: list[tuple[float, float, str]], highlight: list[tuple[float,
         return y1 - (y1 - y0) * (y - ylo) / (yhi - ylo)
 
     out = _axes(x0, y0, x1, y1, xlabel, ylabel)
-    for t in _ticks(ylo, yhi):
-        out.append(f'<text x="{_f(x0 - 4)}" y="{_f(py(t) + 4)}" text-anchor="end" class="tick">{_num(t)}</text>')
-    for t in _ticks(xlo, xhi):
-        out.append(f'<text x="{_f(px(t))}" y="{_f(y1 + 16)}" text-anchor="middle" class="tick">{_num(t)}</text>')
+    yt, yd = nice_ticks(ylo, yhi)
+    xt, xd = nice_ticks(xlo, xhi)
+    for t in yt:
+        out.append(f'<text x="{_f(x0 - 4)}" y="{_f(py(t) + 4)}" text-anchor="end" class="tick">{_label(t, yd)}</text>')
+    for t in xt:
+        out.append(f'<text x="{_f(px(t))}" y="{_f(y1 + 16)}" text-anchor="middle" class="tick">{_label(t, xd)}</text>')
     if line:
         path = " ".join(f"{'M' if i == 0 else 'L'}{_f(px(x))},{_f(py(y))}" for i, (x, y, _) in enumerate(points))
         out.append(f'<path d="{path}" fill="none" stroke="{ACCENT}" stroke-width="2"/>')
