@@ -219,3 +219,43 @@ def test_a_closed_pipe_is_not_an_internal_error(tmp_path):
     spec.write_text("".join(f"target   host{i}\n" for i in range(20000)))  # every line differs: a long diff
     r = subprocess.run(f"'{tinyc_exe()}' fmt --check '{spec}' | head -1", shell=True, capture_output=True, text=True)
     assert r.stdout.startswith("---") and "internal error" not in r.stderr and "Traceback" not in r.stderr
+
+
+def test_json_on_every_command_success_and_failure(tmp_path, sklearn_data):
+    """--json: each command's result, and every error as an object (kind, and for a spec the
+    code, line, column, message and hint of each diagnostic), on stdout; the exit codes as ever."""
+    def lines(r):
+        return [json.loads(x) for x in r.stdout.splitlines()]
+
+    r = run("check", "--json", "specs/wine.tml", BAD / "unknown_target.tml")
+    ok, err = lines(r)
+    assert r.returncode == 2 and ok["event"] == "ok" and ok["model"] == "wine"
+    assert err["kind"] == "spec" and err["errors"][0] == {
+        "code": "E0201", "severity": "error", "line": 4, "column": 8, "message": "unknown target 'cortex-m5'",
+        "hint": "did you mean 'cortex-m4'? (known targets: cortex-m0, cortex-m0plus, cortex-m3, cortex-m33, "
+                "cortex-m4, host, ispu)"}
+    r = run("build", BAD / "several_errors.tml", "--json", "-o", tmp_path / "o")
+    (err,) = lines(r)
+    assert r.returncode == 2 and err["event"] == "error" and len(err["errors"]) == 4
+    (tmp_path / "d.csv").write_text("a,b,target\n1,red,x\n3,blue,y\n")
+    (tmp_path / "s.tml").write_text('model m\ndata "d.csv" { label target }\ntask classification\ntarget host\n')
+    r = run("build", tmp_path / "s.tml", "--json", "-o", tmp_path / "o")
+    assert r.returncode == 1 and lines(r)[-1]["kind"] == "data" and "not numeric" in lines(r)[-1]["message"]
+    r = run("fmt", "--json", "-", stdin="model   m\n")
+    assert lines(r) == [{"event": "formatted", "file": "<stdin>", "canonical": False, "changed": False,
+                         "text": "model m\n"}]
+    r = run("explain", "--json", "E0201")
+    assert lines(r)[0]["code"] == "E0201" and "target" in lines(r)[0]["text"]
+    r = run("report", "--json", tmp_path / "nothing")
+    assert r.returncode == 1 and lines(r)[0]["kind"] == "input"
+    shutil.copy(sklearn_data / "diabetes.csv", tmp_path / "diabetes.csv")
+    r = run("init", "--json", tmp_path / "diabetes.csv", "--label", "progression")
+    assert r.returncode == 0 and lines(r) == [{"event": "written", "spec": str(tmp_path / "diabetes.tml")}]
+
+
+def test_every_command_has_a_description_and_an_example():
+    for cmd in ("check", "fmt", "build", "verify", "report", "init", "targets", "schema", "explain"):
+        r = run(cmd, "--help")
+        assert r.returncode == 0
+        assert "example:\n  tinyc " + cmd in r.stdout, cmd
+        assert r.stdout.split("\n\n")[1].strip(), cmd  # a description under the usage

@@ -20,9 +20,29 @@ def _color(stream) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ
 
 
+_JSON = False  # --json: results and errors also as JSON lines on stdout (set by main)
+
+
+def _emit(obj: dict) -> None:
+    """One JSON line on stdout (with --json)."""
+    if _JSON:
+        print(json.dumps(obj, sort_keys=True, ensure_ascii=False), flush=True)
+
+
 def _report_spec_error(e) -> int:
     print(e.render(color=_color(sys.stderr)), file=sys.stderr)
+    _emit({"event": "error", "kind": "spec", "file": e.file,
+           "errors": [{"code": d.code, "severity": d.severity, "message": d.message, "hint": d.hint,
+                       "line": d.span.line if d.span else None, "column": d.span.column if d.span else None}
+                      for d in e.diagnostics]})
     return EXIT_SPEC
+
+
+def _fail(kind: str, error, status: int = EXIT_BUILD) -> int:
+    """A one-line error on stderr (and, with --json, as an object on stdout)."""
+    print(f"error: {error}", file=sys.stderr)
+    _emit({"event": "error", "kind": kind, "message": str(error)})
+    return status
 
 
 # ---------------------------------------------------------------------------
@@ -36,11 +56,14 @@ def cmd_check(args) -> int:
         except SpecError as e:
             status = _report_spec_error(e)
             continue
-        if not args.quiet:
-            s = r.spec
-            targets = ", ".join(t.name.value for t in s.targets)
+        s = r.spec
+        targets = [t.name.value for t in s.targets]
+        if _JSON:
+            _emit({"event": "ok", "file": str(path), "model": s.model.value, "task": s.task.value.value,
+                   "data": s.data.path.value, "metric": s.metric.value.value, "targets": targets})
+        elif not args.quiet:
             print(f"{path}: ok — model {s.model.value}, {s.task.value.value} on '{s.data.path.value}', "
-                  f"metric {s.metric.value.value}, targets {targets}")
+                  f"metric {s.metric.value.value}, targets {', '.join(targets)}")
     return status
 
 
@@ -56,21 +79,25 @@ def cmd_fmt(args) -> int:
             try:
                 source, name = Path(path).read_text(encoding="utf-8"), path
             except (OSError, UnicodeDecodeError) as e:
-                print(f"{path}: error: cannot read: {e}", file=sys.stderr)
-                status = EXIT_SPEC
+                status = _fail("input", f"{path}: cannot read: {e}", EXIT_SPEC)
                 continue
         try:
             out = fmt(source, name)
         except SpecError as e:
             status = _report_spec_error(e)
             continue
+        _emit({"event": "formatted", "file": name, "canonical": out == source,
+               "changed": out != source and not args.check and path != "-",
+               **({"text": out} if path == "-" else {})})
         if path == "-":
-            sys.stdout.write(out)
+            if not _JSON:
+                sys.stdout.write(out)
         elif args.check:
-            if out != source:
+            if out != source and not _JSON:
                 sys.stdout.writelines(difflib.unified_diff(
                     source.splitlines(keepends=True), out.splitlines(keepends=True),
                     f"{path} (as written)", f"{path} (canonical)"))
+            if out != source:
                 print(f"{path}: not in canonical form (run `tinyc fmt {path}`)", file=sys.stderr)
                 status = max(status, EXIT_BUILD)
         elif out != source:
@@ -95,16 +122,14 @@ def cmd_build(args) -> int:
     try:  # before any work: the output folder must be tinyc's to write
         claim(out, (Path(args.spec), r.data_path, r.holdout_path), args.force)
     except OutputError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_BUILD
+        return _fail("output", e)
     sink = progress.make("json" if args.json else "quiet" if args.quiet else "live", r.spec.metric.value.value)
     try:
         result = build(r, Path(args.spec), out, on_event=sink, trials=args.trials, workers=args.workers,
                        force=args.force)
     except (DataError, BuildError, OutputError) as e:
         sink.close()
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_BUILD
+        return _fail({DataError: "data", OutputError: "output"}.get(type(e), "build"), e)
     finally:
         sink.close()
     for check in result.report.get("data_checks", []):
@@ -120,8 +145,9 @@ def cmd_build(args) -> int:
             return status
         _rerender(out)
     if args.json:
-        print(json.dumps({"event": "built", "output": str(out), "model": result.report["model"]["description"],
-                          "holdout": result.report["model"]["metrics"]["holdout"]}, sort_keys=True))
+        _emit({"event": "built", "output": str(out), "model": result.report["model"]["description"],
+               "holdout": result.report["model"]["metrics"]["holdout"],
+               "warnings": [c["message"] for c in result.report.get("data_checks", [])]})
     elif not args.quiet:
         _print_summary(result, out)
     return EXIT_OK
@@ -131,15 +157,15 @@ def _run_verify(build: Path, quiet: bool = False) -> int:
     from .verify import VerifyError, verify
 
     try:
-        verify(build, on_line=(lambda line: None) if quiet else (lambda line: print(line, file=sys.stderr)))
+        results = verify(build, on_line=(lambda line: None) if quiet else (lambda line: print(line, file=sys.stderr)))
     except VerifyError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_BUILD
+        return _fail("verify", e)
+    _emit({"event": "verified", "build": str(build), "targets": {t: r.as_dict() for t, r in results.items()}})
     return EXIT_OK
 
 
 def cmd_verify(args) -> int:
-    status = _run_verify(Path(args.build))
+    status = _run_verify(Path(args.build), quiet=args.json)
     if status == EXIT_OK:
         _rerender(Path(args.build))
     return status
@@ -157,10 +183,12 @@ def _rerender(build: Path) -> None:
 def cmd_report(args) -> int:
     build = Path(args.build)
     if not (build / "report.json").exists():
-        print(f"error: {build} has no report.json; run `tinyc build` first", file=sys.stderr)
-        return EXIT_BUILD
+        return _fail("input", f"{build} has no report.json; run `tinyc build` first")
     _rerender(build)
-    print(f"wrote {build}/report.html and {build}/report.md")
+    if _JSON:
+        _emit({"event": "rendered", "files": [str(build / "report.html"), str(build / "report.md")]})
+    else:
+        print(f"wrote {build}/report.html and {build}/report.md")
     return EXIT_OK
 
 
@@ -251,14 +279,15 @@ def cmd_init(args) -> int:
         print("note: --target is deprecated: use --label (in a spec, `target` names a device)", file=sys.stderr)
         label = label or args.target
     if label is None:
-        print("error: say which column to predict: tinyc init DATA.csv --label COLUMN", file=sys.stderr)
-        return EXIT_SPEC
+        return _fail("usage", "say which column to predict: tinyc init DATA.csv --label COLUMN", EXIT_SPEC)
     try:
         out = init(Path(args.csv), label, args.force)
     except (DataError, FileExistsError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_BUILD
-    print(f"wrote {out}; check it with `tinyc check {out}`, build it with `tinyc build {out}`")
+        return _fail("data", e)
+    if _JSON:
+        _emit({"event": "written", "spec": str(out)})
+    else:
+        print(f"wrote {out}; check it with `tinyc check {out}`, build it with `tinyc build {out}`")
     return EXIT_OK
 
 
@@ -302,72 +331,118 @@ def cmd_explain(args) -> int:
 
     code = args.code.upper()
     if code not in CODES:
-        print(f"error: no such error code '{args.code}'; codes: {', '.join(sorted(CODES))}", file=sys.stderr)
-        return EXIT_SPEC
-    print(f"{code}: {CODES[code]}")
+        return _fail("usage", f"no such error code '{args.code}'; codes: {', '.join(sorted(CODES))}", EXIT_SPEC)
+    if _JSON:
+        _emit({"event": "explained", "code": code, "text": CODES[code]})
+    else:
+        print(f"{code}: {CODES[code]}")
     return EXIT_OK
 
 
 # ---------------------------------------------------------------------------
+# what each command does and an example, for `tinyc COMMAND --help`
+COMMANDS = {
+    "check": ("parse and validate specs (fast; for editors and pre-commit hooks)",
+              "Parses each spec and checks it against its data file's header and the installed targets;\n"
+              "every problem is reported at once with file:line:col, a caret and a hint.",
+              "tinyc check specs/wine.tml\n  tinyc check --json specs/*.tml"),
+    "fmt": ("rewrite specs in canonical form",
+            "Normalises whitespace, indentation and units; keeps every comment and the statement order.",
+            "tinyc fmt specs/wine.tml\n  tinyc fmt --check specs/*.tml   # in CI: a diff and exit 1 if not canonical"),
+    "build": ("build a spec: check it, load the data, run the passes, write the output",
+              "Searches the model that fits every target, quantizes and fits it, and writes a C library per\n"
+              "target, a report and a manifest into the output folder (only a new, empty or earlier tinyc\n"
+              "build folder; see --force).",
+              "tinyc build specs/wine.tml\n  tinyc build specs/wine.tml -o build/wine --verify\n"
+              "  tinyc build specs/wine.tml --json > progress.jsonl"),
+    "verify": ("measure the Arm libraries of a build and run them under qemu against the Python model",
+               "Links each Arm target's library with arm-none-eabi-gcc (flash, RAM, stack), runs the holdout\n"
+               "rows under qemu and compares every prediction with the golden model, bit for bit.",
+               "tinyc verify build/wine"),
+    "report": ("re-render report.html and report.md of a build from its report.json",
+               "Renders the report again without retraining (e.g. after upgrading tinyc).",
+               "tinyc report build/wine"),
+    "init": ("write a commented starter spec next to a CSV file",
+             "Infers the task from the label column, leaves out columns a model must not learn from (text,\n"
+             "ids, counters, recording ids) and proposes a signal block for long-format sensor data.",
+             "tinyc init data/imu.csv --label activity"),
+    "targets": ("list backend targets, built-in and third-party",
+                "Every target installed through the tinyc.backends entry points, with its core and clock.",
+                "tinyc targets\n  tinyc targets --json"),
+    "schema": ("print the JSON Schema of the spec IR",
+               "The schema of spec.resolved.json, for tools that read the resolved spec.",
+               "tinyc schema -o spec.schema.json"),
+    "explain": ("explain an error code", "The long explanation of an error code from a diagnostic.",
+                "tinyc explain E0201"),
+}
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
     p = argparse.ArgumentParser(prog="tinyc", description="Compile a tiny ML model spec (.tml) into C libraries "
-                                "for microcontrollers.")
+                                "for microcontrollers.", epilog="`tinyc COMMAND --help` describes a command, "
+                                "with examples.")
     p.add_argument("--version", action="version", version=f"tinyc {__version__}")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    c = sub.add_parser("check", help="parse and validate specs (fast; for editors and pre-commit hooks)")
+    def command(name: str, func):
+        short, long, example = COMMANDS[name]
+        c = sub.add_parser(name, help=short, description=f"{short[0].upper()}{short[1:]}.\n\n{long}",
+                           epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter)
+        c.set_defaults(func=func)
+        return c
+
+    def json_flag(c, what: str = "results and errors as JSON lines on stdout"):
+        c.add_argument("--json", action="store_true", help=what)
+
+    c = command("check", cmd_check)
     c.add_argument("specs", nargs="+", metavar="SPEC")
     c.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-    c.set_defaults(func=cmd_check)
+    json_flag(c)
 
-    f = sub.add_parser("fmt", help="rewrite specs in canonical form")
+    f = command("fmt", cmd_fmt)
     f.add_argument("specs", nargs="+", metavar="SPEC", help="spec files ('-' reads stdin, writes stdout)")
     f.add_argument("--check", action="store_true", help="change nothing; print a diff and exit 1 if not canonical")
-    f.set_defaults(func=cmd_fmt)
+    json_flag(f)
 
-    b = sub.add_parser("build", help="build a spec: check it, load the data, run the passes, write the output")
+    b = command("build", cmd_build)
     b.add_argument("spec", metavar="SPEC")
     b.add_argument("-o", "--output", metavar="DIR", help="output folder (default: build/<model>)")
     b.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-    b.add_argument("--json", action="store_true", help="progress and result as JSON lines on stdout")
+    json_flag(b, "progress, result and errors as JSON lines on stdout")
     b.add_argument("--trials", type=int, metavar="N", help="most candidates to try (overrides the spec)")
     b.add_argument("--workers", type=int, default=0, metavar="N", help="worker processes (default: one per core)")
     b.add_argument("--verify", action="store_true", help="then run `tinyc verify` on the output")
     b.add_argument("--force", action="store_true", help="rebuild into a folder that holds an earlier tinyc build "
                    "and files tinyc did not write (they are kept)")
-    b.set_defaults(func=cmd_build)
 
-    v = sub.add_parser("verify", help="measure the Arm libraries of a build and run them under qemu against "
-                                      "the Python model")
+    v = command("verify", cmd_verify)
     v.add_argument("build", metavar="BUILD_DIR")
-    v.set_defaults(func=cmd_verify)
+    json_flag(v)
 
-    rp = sub.add_parser("report", help="re-render report.html and report.md of a build from its report.json")
+    rp = command("report", cmd_report)
     rp.add_argument("build", metavar="BUILD_DIR")
-    rp.set_defaults(func=cmd_report)
+    json_flag(rp)
 
-    i = sub.add_parser("init", help="write a commented starter spec next to a CSV file")
+    i = command("init", cmd_init)
     i.add_argument("csv", metavar="DATA.csv")
     i.add_argument("--label", metavar="COLUMN", help="the column to predict")
     i.add_argument("--target", metavar="COLUMN", help=argparse.SUPPRESS)  # the old name of --label
     i.add_argument("--force", action="store_true", help="overwrite an existing spec")
-    i.set_defaults(func=cmd_init)
+    json_flag(i)
 
-    t = sub.add_parser("targets", help="list backend targets, built-in and third-party")
-    t.add_argument("--json", action="store_true", help="machine-readable output")
-    t.set_defaults(func=cmd_targets)
+    t = command("targets", cmd_targets)
+    json_flag(t, "machine-readable output")
 
-    s = sub.add_parser("schema", help="print the JSON Schema of the spec IR")
+    s = command("schema", cmd_schema)
     s.add_argument("-o", "--output", metavar="FILE")
-    s.set_defaults(func=cmd_schema)
 
-    e = sub.add_parser("explain", help="explain an error code, e.g. tinyc explain E0201")
+    e = command("explain", cmd_explain)
     e.add_argument("code")
-    e.set_defaults(func=cmd_explain)
+    json_flag(e)
     return p
 
 
@@ -404,8 +479,10 @@ def _handle_termination() -> dict:
 def main(argv: list[str] | None = None) -> int:
     import signal
 
+    global _JSON
     parser = _parser()
     args = parser.parse_args(argv)
+    _JSON = bool(getattr(args, "json", False))
     before = _handle_termination()
     try:
         return args.func(args)
@@ -424,6 +501,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"internal error: {type(e).__name__}: {e}\n(this is a bug in tinyc; rerun with --debug "
               f"for the traceback and report it)", file=sys.stderr)
+        _emit({"event": "error", "kind": "internal", "message": f"{type(e).__name__}: {e}"})
         return EXIT_BUILD
     finally:  # a caller in the same process (a test, an editor plugin) gets its handlers back
         for sig, handler in before.items():
