@@ -188,10 +188,10 @@ def test_build_json_progress_is_machine_readable(tmp_path):
     assert r.returncode == 0, r.stderr
     events = [json.loads(line) for line in r.stdout.splitlines()]
     kinds = [e["event"] for e in events]
-    assert kinds[0] == "start" and kinds.count("trial") == 4 and kinds[-1] == "built"
+    assert kinds[:2] == ["budget", "start"] and kinds.count("trial") == 4 and kinds[-1] == "built"
     # after the search: the quantization decision, then any shrinking steps
     assert kinds.index("end") < kinds.index("quantize") < len(kinds) - 1
-    assert set(kinds) <= {"start", "trial", "end", "quantize", "shrink", "built"}
+    assert set(kinds) <= {"budget", "start", "trial", "end", "quantize", "shrink", "built"}
     trial = events[1]
     assert {"family", "metric", "best_metric", "time_left", "tried"} <= set(trial)
     assert events[-1]["holdout"]["accuracy"] > 0.5

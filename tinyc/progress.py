@@ -59,7 +59,9 @@ class RichProgress:
     def __call__(self, event: dict) -> None:
         from rich.live import Live
 
-        if event["event"] == "start":
+        if event["event"] == "budget":
+            self.console.print(budget_line(event))
+        elif event["event"] == "start":
             self.start = time.monotonic()
             self.budget = event["budget"]
             self.live = Live(get_renderable=self._render, console=self.console, refresh_per_second=4,
@@ -78,6 +80,13 @@ class RichProgress:
             self.live = None
 
 
+def budget_line(event: dict) -> str:
+    """How the build's budget is spent, and the linking allowance beyond it."""
+    return (f"budget: {event['budget']:.4g}s for the build: {event['loading']:.1f}s loading, "
+            f"{event['search']:.1f}s search, the rest writing; linking adds up to "
+            f"{event['link_allowance']:.1f}s")
+
+
 def make(kind: str, metric: str):
     if kind == "json":
         return JsonLines()
@@ -94,7 +103,9 @@ class _Plain:
         self.best = None
 
     def __call__(self, event: dict) -> None:
-        if event["event"] == "start":
+        if event["event"] == "budget":
+            print(budget_line(event), file=sys.stderr)
+        elif event["event"] == "start":
             print(f"search: budget {event['budget']:.4g}s, {event['workers']} workers, families "
                   f"{', '.join(event['families'])}", file=sys.stderr)
         elif event["event"] == "trial":

@@ -233,3 +233,28 @@ def test_onnx_artifact_is_the_float_model(wine_build):
     cmp = {c["mode"]: c for c in result.report["quantization"]["emitted_comparison"]}
     assert acc == pytest.approx(cmp["float32"]["holdout"])
     assert result.report["artifacts"]["onnx"] == "artifacts/model.onnx"
+
+
+@pytest.mark.serial  # wall-clock bound: runs alone, after the parallel part of the suite
+def test_the_budget_is_the_whole_builds_wall_time(tmp_path):
+    """`budget 10s` on image segments: the build (load, search, fitting, emit, reports) ends within
+    the budget + 10% + the linking allowance the progress shows (it took 16-19 s when the budget
+    was the search's alone)."""
+    import json
+    import subprocess
+    import time
+
+    from conftest import tinyc_exe
+
+    spec = tmp_path / "s.tml"
+    spec.write_text(f'model m\ndata "{ROOT / "examples" / "image_segments" / "data.csv"}" {{ label target }}\n'
+                    f"task classification\nbudget 10s\ntarget cortex-m4 {{ flash 32KB ram 8KB }}\n"
+                    f"target cortex-m0plus {{ flash 16KB ram 4KB }}\n")
+    t0 = time.monotonic()
+    r = subprocess.run([tinyc_exe(), "build", str(spec), "-o", str(tmp_path / "out"), "--json"],
+                       capture_output=True, text=True)
+    wall = time.monotonic() - t0
+    assert r.returncode == 0, r.stderr
+    budget = next(e for e in map(json.loads, r.stdout.splitlines()) if e["event"] == "budget")
+    assert budget["search"] < 10 and budget["link_allowance"] > 0
+    assert wall <= 10 * 1.1 + budget["link_allowance"], (wall, budget)

@@ -32,7 +32,8 @@ from .emit import LICENSE_TEXT, build_predict_tool, emit_all, output_readme, wri
 from .evaluate import evaluate_model, explain_gap, permutation_importance
 from .fit import DoesNotFit, FitResult, fit_memory
 from .quantize import QuantizationFailed, choose
-from .sample import evaluation_seconds, refit_on_all_rows, search_budget, search_sample
+from .sample import (evaluation_seconds, link_allowance, refit_on_all_rows, search_budget, search_sample,
+                     small_search_budget)
 from .search import DEFAULT_TRIALS, SearchConfig, SearchResult, TargetBudget, search, shared_frontend
 
 MANIFEST_SCHEMA_VERSION = 1
@@ -409,11 +410,17 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     sample = search_sample(ds, s.seed.value)  # large data: model selection on a sample of the training rows
     full, ds = ds, (sample.ds if sample else ds)
     cfg = model_targets(full_cfg, fe, ds)
-    search_cfg = cfg
-    if sample:  # the whole build within the budget: the search leaves the chosen model its time after it
-        search_cfg = replace(cfg, budget_s=search_budget(cfg.budget_s, time.monotonic() - started,
-                                                         len(full.y_train) + len(full.y_holdout)),
+    # the budget is the whole build's: the search gets what loading left less the time to write the
+    # output (and, on large data, to refit and evaluate the chosen model); linking is the allowance beyond
+    spent = time.monotonic() - started
+    if sample:
+        search_cfg = replace(cfg, budget_s=search_budget(cfg.budget_s, spent, len(full.y_train) + len(full.y_holdout)),
                              finish_by=started + cfg.budget_s, keep_for=lambda m: evaluation_seconds(m, full))
+    else:
+        search_cfg = replace(cfg, budget_s=small_search_budget(cfg.budget_s, spent))
+    (on_event or (lambda e: None))({"event": "budget", "budget": cfg.budget_s, "loading": round(spent, 3),
+                                    "search": round(search_cfg.budget_s, 3),
+                                    "link_allowance": round(link_allowance(cfg.targets), 3)})
     problem = Problem(s.task.value, len(ds.feature_names), ds.n_classes)
     y = ds.y_train if s.task.value == Task.classification else ds.y_train.astype(np.float64)
     try:

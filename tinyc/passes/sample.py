@@ -87,6 +87,25 @@ def evaluation_seconds(model, ds: Dataset, columns=None) -> float:
     return write_seconds(len(ds.y_train) + len(ds.y_holdout)) + per_row * passes
 
 
+WRITE_SMALL = 1.0  # evaluating and writing a build of a few thousand rows, linking aside (measured: 0.5-1 s)
+LINK_SECONDS = 0.8  # linking and measuring one Arm target's library (the allowance outside the budget)
+
+
+def small_search_budget(budget_s: float, spent_s: float) -> float:
+    """The search's share of a build's budget (the whole build's time): what loading left, less
+    WRITE_SMALL; linking the libraries is the allowance beyond it (link_allowance)."""
+    return max(min(budget_s, 1.0), budget_s - spent_s - WRITE_SMALL)
+
+
+def link_allowance(targets) -> float:
+    """Seconds linking adds beyond the budget: LINK_SECONDS per Arm target and the predict tool."""
+    from .. import toolchain
+    from .. import targets as registry
+
+    arm = sum(1 for t in targets if getattr(registry.get(t.name), "compiler", "") == toolchain.GCC)
+    return LINK_SECONDS * (arm + 1)
+
+
 def search_budget(budget_s: float, spent_s: float, rows: int) -> float:
     """The search's share of a sampled build's budget: what loading left, less the time to write
     the output of ``rows`` rows and a fifth of the budget (at least 3 s) for the final fit and
