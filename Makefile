@@ -27,7 +27,7 @@ demo: data
 		echo "== tinyc build $$spec"; \
 		$(BIN)/tinyc build $$spec -o build/$$(basename $$spec .tml) || exit 1; \
 	done
-	@echo "demo done: outputs under build/"
+	@echo "demo done: outputs under build/ (open build/segments/report.html); tinyc is .venv/bin/tinyc, or run: . .venv/bin/activate"
 
 # The suite runs on every core (pytest-xdist, at most 4 workers); the few tests bounded by
 # wall-clock time (marked serial) run alone afterwards, so other tests' load cannot skew them.
