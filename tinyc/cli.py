@@ -133,12 +133,12 @@ def cmd_build(args) -> int:
     finally:
         sink.close()
     for check in result.report.get("data_checks", []):
-        print(f"warning: feature {check['message']}; a model can learn it instead of the data: list it under "
-              f"`ignore`", file=sys.stderr)
+        print(f"warning: {check['message']}", file=sys.stderr)
     overlap = result.report["data"].get("holdout_overlap")
     if overlap:
+        remedy = "remove them from the holdout file" if r.holdout_path else "drop the duplicated rows from the data"
         print(f"warning: {overlap} of the {result.report['data']['holdout_rows']} holdout rows are also training "
-              f"rows: the holdout score is optimistic; remove them from the holdout file", file=sys.stderr)
+              f"rows: the holdout score is optimistic; {remedy}", file=sys.stderr)
     if args.verify:
         status = _run_verify(out, quiet=args.quiet or args.json)
         if status != EXIT_OK:

@@ -135,3 +135,28 @@ def test_bom_and_cr_line_endings_in_specs_and_data(tmp_path):
     import json
     assert json.loads((tmp_path / "out" / "report.json").read_text())["data"]["rows"] == \
         len(csv_text.splitlines()) - 1
+
+
+def test_rows_the_file_holds_twice_across_the_split_are_counted(tmp_path):
+    """Image segments holds duplicated rows: with a percentage holdout some land on both sides."""
+    shutil.copy(ROOT / "examples" / "image_segments" / "data.csv", tmp_path / "d.csv")
+    r = build(tmp_path, 'model m\ndata "d.csv" { label target }\ntask classification\ntarget host\n')
+    assert r.returncode == 0, r.stderr
+    import json
+    rep = json.loads((tmp_path / "out" / "report.json").read_text())
+    n = rep["data"]["holdout_overlap"]
+    assert n > 50 and f"warning: {n} of the 462 holdout rows are also training rows" in r.stderr
+    assert "drop the duplicated rows from the data" in r.stderr
+    assert "optimistic" in rep["model"]["gap_explanation"]
+
+
+def test_a_rare_class_is_a_data_check(tmp_path, sklearn_data):
+    lines = (sklearn_data / "wine.csv").read_text().splitlines()
+    keep = [lines[0]] + [ln for ln in lines[1:] if not ln.endswith("cultivar_3")] + \
+        [ln for ln in lines[1:] if ln.endswith("cultivar_3")][:6]
+    (tmp_path / "w.csv").write_text("\n".join(keep) + "\n")
+    r = build(tmp_path, 'model m\ndata "w.csv" { label cultivar }\ntask classification\nmetric accuracy\n'
+                        'target host\n')
+    assert r.returncode == 0, r.stderr
+    assert "warning: class 'cultivar_3' has 6 rows, under a tenth of class 'cultivar_2' (71)" in r.stderr
+    assert "balanced_accuracy or f1 weigh every class" in r.stderr

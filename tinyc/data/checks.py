@@ -31,7 +31,9 @@ class Finding:
     why: str  # a clause that follows the column's name
 
     def as_dict(self) -> dict:
-        return {"check": self.check, "feature": self.column, "message": f"'{self.column}' {self.why}"}
+        return {"check": self.check, "feature": self.column,
+                "message": f"feature '{self.column}' {self.why}; a model can learn it instead of the data: list it "
+                           f"under `ignore`"}
 
 
 def _whole(x: np.ndarray) -> bool:
@@ -95,6 +97,22 @@ def column_findings(columns: dict[str, np.ndarray]) -> list[Finding]:
 def table_findings(feature_names, X: np.ndarray) -> list[Finding]:
     """The data checks of a build on its feature matrix in file order."""
     return column_findings({name: X[:, j] for j, name in enumerate(feature_names)})
+
+
+IMBALANCE = 0.1  # the smallest class under a tenth of the largest
+
+
+def imbalance(classes, y: np.ndarray, metric: str) -> dict | None:
+    """A data check when the smallest class has under IMBALANCE of the largest's rows."""
+    counts = np.bincount(np.asarray(y, dtype=np.int64), minlength=len(classes))
+    small, large = int(np.argmin(counts)), int(np.argmax(counts))
+    if counts[large] == 0 or counts[small] >= IMBALANCE * counts[large]:
+        return None
+    advice = ("accuracy can look high by predicting the large class: balanced_accuracy or f1 weigh every class"
+              if metric == "accuracy" else f"{metric} weighs every class; more rows of '{classes[small]}' would help")
+    return {"check": "imbalance", "feature": None,
+            "message": f"class '{classes[small]}' has {counts[small]} rows, under a tenth of class "
+                       f"'{classes[large]}' ({counts[large]}): {advice}"}
 
 
 def distrust(columns) -> str:

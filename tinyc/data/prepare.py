@@ -30,7 +30,7 @@ class Dataset:
     imputed: dict[str, int] = field(default_factory=dict)  # cells filled per feature
     dropped_rows: int = 0
     dropped_constant: tuple[str, ...] = ()
-    holdout_overlap: int = 0  # holdout rows (of a holdout file) that are also training rows
+    holdout_overlap: int = 0  # holdout rows that are also training rows (a duplicated row, a shared file)
 
     @property
     def n_classes(self) -> int:
@@ -160,6 +160,7 @@ def prepare(task: Task, label: str | None, train: Table, holdout: Table | None, 
     if holdout is None:
         tr, ho = split_indices(y_all, holdout_percent, seed, stratify=task != Task.regression)
         X_tr, y_tr, X_ho, y_ho = X_all[tr], y_all[tr], X_all[ho], y_all[ho]
+        overlap = shared_rows(X_tr, y_tr, X_ho, y_ho)  # rows the file holds twice, one on each side
     else:
         X_tr, y_tr = X_all, y_all
         X_ho, y_ho = holdout.X, _encode(holdout, task, classes, label, normal)
@@ -218,7 +219,7 @@ def prepare(task: Task, label: str | None, train: Table, holdout: Table | None, 
         X_holdout=np.ascontiguousarray(X_ho), y_holdout=y_ho,
         classes=tuple(classes), fill_values={k: v for k, v in fill.items() if names.index(k) in keep},
         imputed=imputed, dropped_rows=dropped_rows, dropped_constant=tuple(names[j] for j in constant),
-        holdout_overlap=overlap if holdout is not None else 0,
+        holdout_overlap=overlap,
     )
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import __version__
 from .. import targets as target_registry
-from ..data.checks import distrust, table_findings
+from ..data.checks import distrust, imbalance, table_findings
 from ..data.header import DataError
 from ..data.load import Table, load_table
 from ..data.prepare import Dataset, cv_folds, prepare
@@ -62,8 +62,8 @@ class BuildResult:
 
 
 def overlap_warning(ds: Dataset) -> str:
-    return (f"{ds.holdout_overlap} of the {len(ds.y_holdout)} holdout rows are also training rows, so the holdout "
-            f"score is optimistic")
+    return (f"{ds.holdout_overlap} of the {len(ds.y_holdout)} holdout rows are also training rows (rows the data "
+            f"holds twice, or a holdout file sharing rows), so the holdout score is optimistic")
 
 
 def load_data(r: Resolved) -> tuple[Table, Table | None]:
@@ -153,7 +153,7 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
                f"useful model of these features; raise the flash/RAM limits, or give it more training rows")
     if ds.holdout_overlap:
         gap = f"{overlap_warning(ds)}; {gap}"
-    suspects = [c["feature"] for c in prof.get("data_checks", [])]
+    suspects = [c["feature"] for c in prof.get("data_checks", []) if c["feature"]]
     if suspects:  # a leaky-looking result is never praised
         gap = distrust(suspects)
     targets = {}
@@ -373,6 +373,9 @@ def dataset(r: Resolved):
     n_cols = len(r.csv.columns) if r.csv else len(train.feature_names) + (1 if label else 0)
     prof = profile(ds, train.rows + (holdout.rows if holdout else 0), n_cols,
                    int(train.X.nbytes + (holdout.X.nbytes if holdout else 0)))
+    if s.task.value == Task.classification:
+        skew = imbalance(ds.classes, np.concatenate([ds.y_train, ds.y_holdout]), s.metric.value.value)
+        checks += [skew] if skew else []
     prof["data_checks"] = checks
     return ds, prof, None, None
 
