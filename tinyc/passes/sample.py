@@ -1,14 +1,18 @@
-"""Large data: model selection on a sample, the final fit on every training row.
+"""The budget's split over a build, and large data: model selection on a sample, the final fit
+on every training row.
+
+The budget is the whole build's wall time: the search gets what loading left, less the time
+writing the output takes (small_search_budget); linking the libraries is an allowance beyond it
+(link_allowance).
 
 Cross-validating every candidate on a million rows would leave the search a handful of trials
 in its budget. Above ``SEARCH_ROWS`` training rows the search, the quantization choice and the
 memory-fitting pass work on a sample of that many training rows (stratified by class,
 deterministic under the seed); the chosen model is then refitted on every training row, and
-the holdout is scored on all its rows. The budget then covers the whole build: the search gets
-what loading left, less the time writing the output takes (by its rows) and a fifth of the budget
-for the final fit, which gets what the search left it less the chosen model's evaluation (timed
-on 2,000 rows); a final fit that
-does not finish in what is left keeps the sample's model (the report says which).
+the holdout is scored on all its rows. The search then also leaves a fifth of the budget for the
+final fit, which gets what the search left it less the chosen model's evaluation (timed on 2,000
+rows); a final fit that does not finish in what is left keeps the sample's model (the report
+says which).
 """
 from __future__ import annotations
 
