@@ -41,7 +41,7 @@ def test_ids_and_text_columns_are_kept_out_of_a_tabular_spec(tmp_path, sklearn_d
     r = run("init", "w.csv", "--label", "cultivar", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     text = (tmp_path / "w.tml").read_text()
-    assert "ignore row_id, batch, operator" in text
+    assert "ignore row_id, operator" in text and "group batch" in text
     assert "# 'row_id' is unique in every row" in text and "# 'operator' holds text" in text
     assert "# 'batch' is constant over runs of rows" in text
     assert "signal" not in text

@@ -123,12 +123,17 @@ def starter_spec(csv_path: Path, label: str) -> tuple[str, str]:
     data_lines = [f'data "{csv_path.name}" {{  # the CSV, relative to this file',
                   f"  label {_quote(label)}  # the column to predict"]
     if signal is None:  # a feature table: columns a model must not learn from are ignored, and why
-        left_out = [c for c in df.columns if c != label and (c in text or c in findings)]
-        for c in left_out:
+        groups = [c for c, f in findings.items() if f.check == "group_like"]
+        group = groups[0] if groups else None  # the holdout and the cross-validation keep its groups whole
+        left_out = [c for c in df.columns if c not in (label, group) and (c in text or c in findings)]
+        for c in [*left_out, *([group] if group else [])]:
             why = findings[c].why if c in findings else "holds text, not numbers"
             data_lines.append(f"  # '{c}' {why}")
         if left_out:
             data_lines.append(f"  ignore {', '.join(_quote(c) for c in left_out)}  # not features: see above")
+        if group:
+            data_lines.append(f"  group {_quote(group)}  # not a feature: the holdout and the cross-validation keep "
+                              f"each {group} whole")
     data_lines += ["  holdout 20%  # rows kept aside to score the final model", "}"]
     head = f"# Starter spec written by `tinyc init`. Edit it, then run: tinyc build {csv_path.stem}.tml"
     parts = [head, f"model {_name(csv_path)}  # prefixes every symbol of the generated C library", "",

@@ -31,6 +31,7 @@ class Table:
     X: np.ndarray  # (rows, features) float64
     y_raw: np.ndarray | None  # (rows,) str, or None when no label column
     missing_per_feature: dict[str, int] = field(default_factory=dict)
+    groups: np.ndarray | None = None  # (rows,) str: the group column's values (`data { group ... }`)
 
     @property
     def rows(self) -> int:
@@ -43,23 +44,24 @@ BEYOND = "beyond float32's range (±3.4e+38) that the model computes in; rescale
 CHUNK_ROWS = 200_000  # rows parsed at a time: the matrix is filled in place, never copied whole
 
 
-def _read(path: Path, fmt: CsvFormat, label: str | None):
+def _read(path: Path, fmt: CsvFormat, label: str | None, group: str | None = None):
     """The CSV in chunks of CHUNK_ROWS rows (pandas' C parser)."""
     import pandas as pd
 
     # all columns are read (no usecols): only then does the parser refuse rows with extra fields
+    text = {c: str for c in (label, group) if c}
     return pd.read_csv(path, sep=fmt.delimiter, decimal=fmt.decimal, encoding="utf-8-sig", index_col=False,
-                       dtype={label: str} if label else None, na_values=MISSING_TOKENS, keep_default_na=False,
+                       dtype=text or None, na_values=MISSING_TOKENS, keep_default_na=False,
                        skipinitialspace=True, skip_blank_lines=True, engine="c", chunksize=CHUNK_ROWS)
 
 
-def _chunks(path: Path, fmt: CsvFormat, label: str | None):
+def _chunks(path: Path, fmt: CsvFormat, label: str | None, group: str | None = None):
     """Each chunk of the CSV with the number of the first row it holds; parse errors as DataError."""
     import pandas as pd
 
     first = 0
     try:
-        with _read(path, fmt, label) as reader:
+        with _read(path, fmt, label, group) as reader:
             for df in reader:
                 yield first, df
                 first += len(df)
@@ -108,23 +110,25 @@ def _check_values(X: np.ndarray, path: Path, names, first: int) -> None:
 
 
 def load_table(path: Path, label: str | None, ignore: set[str], fmt: CsvFormat | None = None,
-               feature_names: tuple[str, ...] | None = None) -> Table:
+               feature_names: tuple[str, ...] | None = None, group: str | None = None) -> Table:
     """Read ``path``. ``feature_names`` forces the feature columns (a holdout
     file must have the same features as the training file). Memory: the feature matrix, the
     labels and one chunk of rows (about 1.2 times the matrix for a file of numbers)."""
     fmt = fmt or sniff(path)
     if label is not None and label not in fmt.columns:
         raise DataError(f"{path}: label column '{label}' is not in the header")
-    names = feature_names or tuple(c for c in fmt.columns if c != label and c not in ignore)
+    names = feature_names or tuple(c for c in fmt.columns if c not in (label, group) and c not in ignore)
+    if group is not None and group not in fmt.columns:
+        raise DataError(f"{path}: group column '{group}' is not in the header")
     if not names:
         raise DataError(f"{path}: no feature columns left after removing the label and ignored columns")
     missing_cols = [c for c in names if c not in fmt.columns]
     if missing_cols:
         raise DataError(f"{path}: column '{missing_cols[0]}' is missing")
     X = np.empty((_data_lines(path), len(names)), dtype=np.float64)
-    labels = []
+    labels, groups = [], []
     rows = 0
-    for first, df in _chunks(path, fmt, label):
+    for first, df in _chunks(path, fmt, label, group):
         features = df[list(names)]
         if all(dt.kind in "fiub" for dt in features.dtypes):  # the common case: one conversion for all
             part = features.to_numpy(dtype=np.float64)
@@ -134,6 +138,11 @@ def load_table(path: Path, label: str | None, ignore: set[str], fmt: CsvFormat |
         X[first:first + len(df)] = part
         if label is not None:
             labels.append(_labels(df[label], path, label, first))
+        if group is not None:
+            empty = np.flatnonzero(df[group].isna().to_numpy())
+            if len(empty):
+                raise DataError(f"{path}: group column '{group}' is empty at row {first + int(empty[0]) + 2}")
+            groups.append(df[group].str.strip().to_numpy(dtype=str))
         rows = first + len(df)
     if rows == 0:
         raise DataError(f"{path}: the file has a header but no data rows")
@@ -143,9 +152,10 @@ def load_table(path: Path, label: str | None, ignore: set[str], fmt: CsvFormat |
         raise DataError(f"{path}: column '{names[j]}' has no values (every cell is empty or NaN)")
     missing = {names[j]: int(n_missing[j]) for j in np.flatnonzero(n_missing)}
     y = np.concatenate(labels) if label is not None else None
-    del labels
+    g = np.concatenate(groups) if group is not None else None
+    del labels, groups
     _release_freed_memory()
-    return Table(path, tuple(names), X, y, missing)
+    return Table(path, tuple(names), X, y, missing, g)
 
 
 def _release_freed_memory() -> None:

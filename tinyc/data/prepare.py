@@ -31,6 +31,8 @@ class Dataset:
     dropped_rows: int = 0
     dropped_constant: tuple[str, ...] = ()
     holdout_overlap: int = 0  # holdout rows that are also training rows (a duplicated row, a shared file)
+    groups_train: np.ndarray | None = None  # the group of each training row (`data { group }`): CV keeps groups whole
+    group_counts: tuple[int, int] = (0, 0)  # groups in the training part and in the holdout
 
     @property
     def n_classes(self) -> int:
@@ -128,6 +130,25 @@ def cv_folds(y: np.ndarray, classification: bool, classes=(), holdout: str = "")
     return min(folds, n // 2) if folds > 1 else 1
 
 
+def group_split(groups: np.ndarray, percent: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Train/holdout row indices that keep every group on one side: whole groups, in a seeded
+    order, go to the holdout until it holds ``percent`` of the rows (one group at least stays
+    for training)."""
+    values, counts = np.unique(groups, return_counts=True)
+    if len(values) < 2:
+        raise DataError(f"the group column has a single value ('{values[0]}'); a holdout of whole groups needs "
+                        f"two or more")
+    order = np.random.default_rng(seed).permutation(len(values))
+    target, total, held = percent / 100.0 * len(groups), 0, []
+    for k in order[:-1]:
+        if total >= target:
+            break
+        held.append(values[k])
+        total += int(counts[k])
+    hold = np.isin(groups, held)
+    return np.flatnonzero(~hold), np.flatnonzero(hold)
+
+
 def split_indices(y: np.ndarray, percent: float, seed: int, stratify: bool) -> tuple[np.ndarray, np.ndarray]:
     """Deterministic train/holdout row indices; stratified by class when asked
     and every class has at least two rows."""
@@ -157,13 +178,21 @@ def prepare(task: Task, label: str | None, train: Table, holdout: Table | None, 
         classes = list(ANOMALY_CLASSES)
     y_all = _encode(train, task, classes, label, normal)
     X_all = train.X
-    if holdout is None:
+    g_all = train.groups
+    if holdout is None and g_all is not None:  # whole groups on each side
+        tr, ho = group_split(g_all, holdout_percent, seed)
+        X_tr, y_tr, X_ho, y_ho = X_all[tr], y_all[tr], X_all[ho], y_all[ho]
+        g_tr, g_ho = g_all[tr], g_all[ho]
+        overlap = shared_rows(X_tr, y_tr, X_ho, y_ho)
+    elif holdout is None:
         tr, ho = split_indices(y_all, holdout_percent, seed, stratify=task != Task.regression)
         X_tr, y_tr, X_ho, y_ho = X_all[tr], y_all[tr], X_all[ho], y_all[ho]
+        g_tr, g_ho = None, None
         overlap = shared_rows(X_tr, y_tr, X_ho, y_ho)  # rows the file holds twice, one on each side
     else:
         X_tr, y_tr = X_all, y_all
         X_ho, y_ho = holdout.X, _encode(holdout, task, classes, label, normal)
+        g_tr, g_ho = g_all, holdout.groups
         overlap = shared_rows(X_tr, y_tr, X_ho, y_ho)
         if overlap == len(X_ho):
             raise DataError(f"{holdout.path}: all {overlap} rows of the holdout file are rows of the training file; "
@@ -190,6 +219,8 @@ def prepare(task: Task, label: str | None, train: Table, holdout: Table | None, 
             keep_tr, keep_ho = ~nan_tr.any(axis=1), ~nan_ho.any(axis=1)
             dropped_rows = int((~keep_tr).sum() + (~keep_ho).sum())
             X_tr, y_tr, X_ho, y_ho = X_tr[keep_tr], y_tr[keep_tr], X_ho[keep_ho], y_ho[keep_ho]
+            g_tr = g_tr[keep_tr] if g_tr is not None else None
+            g_ho = g_ho[keep_ho] if g_ho is not None else None
             if len(X_tr) == 0 or len(X_ho) == 0:
                 raise DataError(f"{train.path}: no rows are left after dropping rows with missing values")
         else:
@@ -220,6 +251,8 @@ def prepare(task: Task, label: str | None, train: Table, holdout: Table | None, 
         classes=tuple(classes), fill_values={k: v for k, v in fill.items() if names.index(k) in keep},
         imputed=imputed, dropped_rows=dropped_rows, dropped_constant=tuple(names[j] for j in constant),
         holdout_overlap=overlap,
+        groups_train=g_tr,
+        group_counts=(len(np.unique(g_tr)), len(np.unique(g_ho))) if g_tr is not None and g_ho is not None else (0, 0),
     )
 
 

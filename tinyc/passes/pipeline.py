@@ -70,13 +70,14 @@ def load_data(r: Resolved) -> tuple[Table, Table | None]:
     d = r.spec.data
     label = d.label.value if d.label else None
     ignore = {x.value for x in d.ignore}
-    train = load_table(r.data_path, label, ignore, r.csv)
+    group = d.group.value if d.group else None
+    train = load_table(r.data_path, label, ignore, r.csv, group=group)
     holdout = None
     if r.holdout_path is not None:
         if r.holdout_path.resolve() == r.data_path.resolve():
             raise DataError(f"{r.holdout_path}: the holdout file is the training file; a holdout must hold rows "
                             f"the model never saw: name another file, or a percentage (holdout 20%)")
-        holdout = load_table(r.holdout_path, label, ignore, feature_names=train.feature_names)
+        holdout = load_table(r.holdout_path, label, ignore, feature_names=train.feature_names, group=group)
     if r.spec.task.value == Task.classification:
         classes = np.unique(train.y_raw).tolist()
         if len(classes) < 2:
@@ -373,6 +374,9 @@ def dataset(r: Resolved):
     n_cols = len(r.csv.columns) if r.csv else len(train.feature_names) + (1 if label else 0)
     prof = profile(ds, train.rows + (holdout.rows if holdout else 0), n_cols,
                    int(train.X.nbytes + (holdout.X.nbytes if holdout else 0)))
+    if s.data.group is not None:
+        prof["group"] = {"column": s.data.group.value, "train_groups": ds.group_counts[0],
+                         "holdout_groups": ds.group_counts[1]}
     if s.task.value == Task.classification:
         skew = imbalance(ds.classes, np.concatenate([ds.y_train, ds.y_holdout]), s.metric.value.value)
         checks += [skew] if skew else []
@@ -427,7 +431,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     problem = Problem(s.task.value, len(ds.feature_names), ds.n_classes)
     y = ds.y_train if s.task.value == Task.classification else ds.y_train.astype(np.float64)
     try:
-        res = search(ds.X_train, y, problem, search_cfg, on_event)
+        res = search(ds.X_train, y, problem, search_cfg, on_event, ds.groups_train)
     except NothingFits as e:
         res = _first_choice(e, cfg, ds.X_train, y, problem, s.seed.value)
     unused: list[str] = []

@@ -43,7 +43,9 @@ def search_sample(ds: Dataset, seed: int, limit: int = SEARCH_ROWS) -> Sample | 
     if n <= limit:
         return None
     idx = rows_of(ds, limit, seed)
-    return Sample(replace(ds, X_train=np.ascontiguousarray(ds.X_train[idx]), y_train=ds.y_train[idx]), limit, n)
+    groups = ds.groups_train[idx] if ds.groups_train is not None else None
+    return Sample(replace(ds, X_train=np.ascontiguousarray(ds.X_train[idx]), y_train=ds.y_train[idx],
+                          groups_train=groups), limit, n)
 
 
 def rows_of(ds: Dataset, k: int, seed: int) -> np.ndarray:

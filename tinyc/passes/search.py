@@ -168,7 +168,7 @@ class NothingFits(Exception):
 _W: dict = {}
 
 
-def _init_worker(X, y, problem, metric, folds, seed, targets, quant):
+def _init_worker(X, y, problem, metric, folds, seed, targets, quant, groups=None):
     import signal
 
     from threadpoolctl import threadpool_limits
@@ -181,12 +181,24 @@ def _init_worker(X, y, problem, metric, folds, seed, targets, quant):
 
     threadpool_limits(1)  # one core per worker: the pool is the parallelism
     warnings.simplefilter("ignore")
-    _W.update(X=X, y=y, problem=problem, metric=metric, folds=folds, seed=seed, targets=targets, quant=quant)
+    _W.update(X=X, y=y, problem=problem, metric=metric, folds=folds, seed=seed, targets=targets, quant=quant,
+              groups=groups)
 
 
-def fold_indices(y: np.ndarray, folds: int, seed: int, classification: bool):
+def fold_indices(y: np.ndarray, folds: int, seed: int, classification: bool, groups: np.ndarray | None = None):
+    """(train, validation) row indices of each fold; with ``groups`` every group stays whole on
+    one side (stratified by class as far as the groups allow)."""
     from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
 
+    if groups is not None:
+        from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
+
+        if folds == 1:
+            split = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)
+        else:
+            split = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed) if classification \
+                else _shuffled_group_kfold(folds, seed)
+        return list(split.split(np.zeros(len(y)), y, groups))
     if folds == 1:
         split = (StratifiedShuffleSplit if classification else ShuffleSplit)(n_splits=1, test_size=0.2,
                                                                              random_state=seed)
@@ -197,13 +209,26 @@ def fold_indices(y: np.ndarray, folds: int, seed: int, classification: bool):
     return list(split.split(np.zeros(len(y)), y))
 
 
+def _shuffled_group_kfold(folds: int, seed: int):
+    """GroupKFold with the groups in a seeded order (regression: no classes to stratify)."""
+    from sklearn.model_selection import GroupKFold
+
+    class Shuffled:
+        def split(self, X, y, groups):
+            values = np.unique(groups)
+            rank = dict(zip(values, np.random.default_rng(seed).permutation(len(values))))
+            return GroupKFold(n_splits=folds).split(X, y, np.array([rank[g] for g in groups]))
+
+    return Shuffled()
+
+
 def evaluate(family: str, params: dict, X, y, problem: Problem, metric: Metric, folds: int, seed: int,
-             targets, quant: str) -> tuple[float, Model, dict[str, Cost], float]:
+             targets, quant: str, groups: np.ndarray | None = None) -> tuple[float, Model, dict[str, Cost], float]:
     """Cross-validated metric, the model fitted on all rows, its cost per target, seconds."""
     fam = FAMILY_REGISTRY[family]
     t0 = time.perf_counter()
     y_true, y_pred, y_score = [], [], []
-    for tr, va in fold_indices(y, folds, seed, problem.task == Task.classification):
+    for tr, va in fold_indices(y, folds, seed, problem.task == Task.classification, groups):
         m = fam.fit(params, X[tr], y[tr], problem, seed)
         s = m.scores(X[va])
         y_true.append(y[va])
@@ -220,7 +245,7 @@ def _evaluate_in_worker(family: str, params: dict):
     w = _W
     try:
         return ("ok",) + evaluate(family, params, w["X"], w["y"], w["problem"], w["metric"], w["folds"],
-                                  w["seed"], w["targets"], w["quant"])
+                                  w["seed"], w["targets"], w["quant"], w["groups"])
     except Exception as e:  # a candidate that cannot be trained is a result, not a crash
         return ("failed", f"{type(e).__name__}: {e}")
 
@@ -228,14 +253,14 @@ def _evaluate_in_worker(family: str, params: dict):
 # ---------------------------------------------------------------------------
 # Driver side
 
-def _pool(cfg: SearchConfig, X, y, problem, folds):
+def _pool(cfg: SearchConfig, X, y, problem, folds, groups=None):
     # fork starts workers in milliseconds and shares the data copy-on-write; no thread
     # of ours runs at that point (the progress display starts after the pool)
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     workers = cfg.workers or max(1, min(os.cpu_count() or 1, 8))
     return ctx.Pool(workers, initializer=_init_worker,
-                    initargs=(X, y, problem, cfg.metric, folds, cfg.seed, cfg.targets, cfg.quant)), workers
+                    initargs=(X, y, problem, cfg.metric, folds, cfg.seed, cfg.targets, cfg.quant, groups)), workers
 
 
 def _limits(cfg: SearchConfig, task: Task) -> Limits:
@@ -251,15 +276,16 @@ def _set_constraints(trial, costs: dict[str, Cost], cfg: SearchConfig) -> None:
 
 
 def search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
-           on_event: Callable[[dict], None] | None = None) -> SearchResult:
+           on_event: Callable[[dict], None] | None = None, groups: np.ndarray | None = None) -> SearchResult:
+    """``groups``: the group of each row (`data { group }`): cross-validation keeps groups whole."""
     # the sampler's density estimates underflow routinely; a caller's np.seterr(all="raise")
     # (some libraries set it globally) must not break the search
     with np.errstate(all="ignore"):
-        return _search(X, y, problem, cfg, on_event)
+        return _search(X, y, problem, cfg, on_event, groups)
 
 
 def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
-            on_event: Callable[[dict], None] | None) -> SearchResult:
+            on_event: Callable[[dict], None] | None, groups: np.ndarray | None = None) -> SearchResult:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -269,6 +295,10 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     grace = 0.8 * max(0.05 * cfg.budget_s, 2.0)
     emit = on_event or (lambda e: None)
     folds = cv_folds(y, problem.task == Task.classification)
+    if groups is not None and len(np.unique(groups)) < 2:
+        groups = None  # a single group: nothing to keep apart
+    if groups is not None:  # every fold needs a group of its own
+        folds = max(1, min(folds, len(np.unique(groups)))) if folds > 1 else 1
     families = [f for f in cfg.families if problem.task in FAMILY_REGISTRY[f].tasks]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
@@ -276,7 +306,7 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     direction = "maximize" if GREATER_IS_BETTER[cfg.metric] else "minimize"
     study = optuna.create_study(direction=direction, sampler=sampler)
     limits = _limits(cfg, problem.task)
-    pool, workers = _pool(cfg, X, y, problem, folds)
+    pool, workers = _pool(cfg, X, y, problem, folds, groups)
     emit({"event": "start", "budget": cfg.budget_s, "workers": workers, "folds": folds, "families": families,
           "max_trials": cfg.max_trials})
     board: list[Candidate] = []

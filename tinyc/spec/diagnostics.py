@@ -92,7 +92,8 @@ CODES: dict[str, str] = {
     "E0206": "Search block error: an unknown model family or hyperparameter, a range\n"
     "whose low end is above its high end, or a value of the wrong type.",
     "E0207": "Statement does not fit the task: `false_alarms`, `learn` and the data block's\n"
-    "`normal` configure an anomaly detector and apply to `task anomaly` only.",
+    "`normal` configure an anomaly detector and apply to `task anomaly` only; the data\n"
+    "block's `group` is for feature tables (with a signal block, the group goes in it).",
     "E0301": "Data file not found: the path is relative to the directory of the spec file.",
     "E0302": "Column not found: a column named in the spec is not in the CSV header.",
     "E0303": "Data file cannot be used: it is empty, has no header, or has a column\n"

@@ -123,6 +123,8 @@ class _Printer:
             inner.append((d.missing, f"missing {d.missing.value.value}"))
         if d.normal:
             inner.append((d.normal[0], "normal " + ", ".join(_name(x.value) for x in d.normal)))
+        if d.group is not None:
+            inner.append((d.group, f"group {_name(d.group.value)}"))
         self.statement(head, depth, d, inner)
 
     def target(self, t: Target, depth):

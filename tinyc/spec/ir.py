@@ -112,6 +112,8 @@ class DataSource(Node):
     missing: Located[MissingPolicy] | None = None
     # task anomaly: label values of normal rows (others are anomalies); None: the label is 0/1
     normal: list[Located[str]] | None = None
+    # rows of one recording, session or subject: the holdout and the cross-validation keep them together
+    group: Located[str] | None = None
 
 
 class Target(Node):

@@ -183,6 +183,7 @@ class _Builder(Transformer):
             holdout=fields.get("holdout"),
             missing=fields.get("missing"),
             normal=fields.get("normal"),
+            group=fields.get("group"),
             span=span_of_meta(meta),
         )
         return ("data", span_of_meta(meta), src)

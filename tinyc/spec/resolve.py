@@ -340,7 +340,16 @@ class _Checker:
 
     def _columns(self, d: DataSource, fmt: CsvFormat):
         cols = list(fmt.columns)
-        for loc in ([d.label] if d.label else []) + list(d.ignore):
+        if d.group is not None:
+            if self.spec.signal is not None:
+                self.error("E0207", "in a spec with a signal block the group goes in the signal block", d.group.span,
+                           hint=f"write `group {d.group.value}` inside signal {{ }}")
+            elif d.label is not None and d.group.value == d.label.value:
+                self.error("E0202", f"column '{d.group.value}' is both the label and the group", d.group.span)
+            elif d.group.value in {x.value for x in d.ignore}:
+                self.error("E0202", f"column '{d.group.value}' is both ignored and the group", d.group.span,
+                           hint="the group column is never a feature: remove it from the ignore list")
+        for loc in ([d.label] if d.label else []) + list(d.ignore) + ([d.group] if d.group else []):
             if loc.value not in cols:
                 self.error("E0302", f"column '{loc.value}' is not in the data file", loc.span,
                            hint=column_hint(loc.value, cols))
@@ -356,7 +365,7 @@ class _Checker:
                 self.error("E0202", f"column '{loc.value}' is ignored twice", loc.span,
                            notes=[Note("first listed here", seen[loc.value])])
             seen[loc.value] = loc.span
-        used = {d.label.value if d.label else None, *(x.value for x in d.ignore)}
+        used = {d.label.value if d.label else None, d.group.value if d.group else None, *(x.value for x in d.ignore)}
         if not [c for c in cols if c not in used]:
             self.error("E0303", "no feature columns are left once the label and ignored columns are removed",
                        d.ignore_span or d.path.span)
