@@ -54,3 +54,18 @@ def test_the_group_statement_is_checked(tmp_path):
     (tmp_path / "s.tml").write_text('model m\ndata "imu.csv" {\n  label activity\n  group recording\n}\n'
                                     'task classification\ntarget cortex-m4\n')
     assert subprocess.run([tinyc_exe(), "fmt", "--check", "s.tml"], cwd=tmp_path).returncode == 0
+
+
+def test_a_holdout_file_sharing_groups_is_a_data_check(tmp_path):
+    df = pd.read_csv(LONG)
+    last = df["recording"].isin(range(60, 80))
+    df[~last].to_csv(tmp_path / "train.csv", index=False)
+    df[last | df["recording"].isin([0, 1])].to_csv(tmp_path / "test.csv", index=False)  # two recordings twice
+    (tmp_path / "s.tml").write_text('model m\ndata "train.csv" { label activity; group recording; ignore sample; '
+                                    'holdout "test.csv" }\ntask classification\ntarget cortex-m4\n')
+    r = subprocess.run([tinyc_exe(), "build", "s.tml", "-o", "out", "--trials", "3"], cwd=tmp_path,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "warning: 2 of the 22 recording values of the holdout file are in the training file too" in r.stderr
+    rep = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert rep["data"]["group"] == {"column": "recording", "train_groups": 60, "holdout_groups": 22}

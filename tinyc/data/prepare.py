@@ -33,6 +33,7 @@ class Dataset:
     holdout_overlap: int = 0  # holdout rows that are also training rows (a duplicated row, a shared file)
     groups_train: np.ndarray | None = None  # the group of each training row (`data { group }`): CV keeps groups whole
     group_counts: tuple[int, int] = (0, 0)  # groups in the training part and in the holdout
+    groups_shared: int = 0  # groups on both sides (a holdout file can share them)
 
     @property
     def n_classes(self) -> int:
@@ -253,6 +254,7 @@ def prepare(task: Task, label: str | None, train: Table, holdout: Table | None, 
         holdout_overlap=overlap,
         groups_train=g_tr,
         group_counts=(len(np.unique(g_tr)), len(np.unique(g_ho))) if g_tr is not None and g_ho is not None else (0, 0),
+        groups_shared=len(np.intersect1d(g_tr, g_ho)) if g_tr is not None and g_ho is not None else 0,
     )
 
 

@@ -377,6 +377,11 @@ def dataset(r: Resolved):
     if s.data.group is not None:
         prof["group"] = {"column": s.data.group.value, "train_groups": ds.group_counts[0],
                          "holdout_groups": ds.group_counts[1]}
+        if ds.groups_shared:  # (only a holdout file can: a percentage split keeps groups whole)
+            checks.append({"check": "group_overlap", "feature": None,
+                           "message": f"{ds.groups_shared} of the {ds.group_counts[1]} {s.data.group.value} values of "
+                                      f"the holdout file are in the training file too: the holdout score is "
+                                      f"optimistic; hold out whole groups"})
     if s.task.value == Task.classification:
         skew = imbalance(ds.classes, np.concatenate([ds.y_train, ds.y_holdout]), s.metric.value.value)
         checks += [skew] if skew else []
