@@ -27,6 +27,17 @@ demo: data
 		echo "== tinyc build $$spec"; \
 		$(BIN)/tinyc build $$spec -o build/$$(basename $$spec .tml) || exit 1; \
 	done
+	@if command -v chromium >/dev/null 2>&1; then \
+		mkdir -p build/screenshots; \
+		for d in build/*/report.html; do \
+			name=$$(basename $$(dirname $$d)); \
+			chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-sync \
+				--no-first-run --user-data-dir=build/screenshots/.profile --window-size=1200,4000 \
+				--screenshot=build/screenshots/$$name.png file://$$PWD/$$d >/dev/null 2>&1 || true; \
+		done; \
+		rm -rf build/screenshots/.profile; \
+		echo "screenshots of the reports: build/screenshots/"; \
+	fi
 	@echo "demo done: outputs under build/ (open build/segments/report.html); tinyc is .venv/bin/tinyc, or run: . .venv/bin/activate"
 
 # The suite runs on every core (pytest-xdist, at most 4 workers); the few tests bounded by
