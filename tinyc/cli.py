@@ -115,14 +115,10 @@ def cmd_build(args) -> int:
         return _report_spec_error(e)
     from . import progress
     from .data.header import DataError
-    from .output import OutputError, claim
+    from .output import OutputError
     from .passes.pipeline import BuildError, build
 
     out = Path(args.output) if args.output else Path("build") / r.spec.model.value
-    try:  # before any work: the output folder must be tinyc's to write
-        claim(out, (Path(args.spec), r.data_path, r.holdout_path), args.force)
-    except OutputError as e:
-        return _fail("output", e)
     sink = progress.make("json" if args.json else "quiet" if args.quiet else "live", r.spec.metric.value.value)
     try:
         result = build(r, Path(args.spec), out, on_event=sink, trials=args.trials, workers=args.workers,
@@ -134,11 +130,6 @@ def cmd_build(args) -> int:
         sink.close()
     for check in result.report.get("data_checks", []):
         print(f"warning: {check['message']}", file=sys.stderr)
-    overlap = result.report["data"].get("holdout_overlap")
-    if overlap:
-        remedy = "remove them from the holdout file" if r.holdout_path else "drop the duplicated rows from the data"
-        print(f"warning: {overlap} of the {result.report['data']['holdout_rows']} holdout rows are also training "
-              f"rows: the holdout score is optimistic; {remedy}", file=sys.stderr)
     if args.verify:
         status = _run_verify(out, quiet=args.quiet or args.json)
         if status != EXIT_OK:

@@ -115,6 +115,27 @@ def imbalance(classes, y: np.ndarray, metric: str) -> dict | None:
                        f"'{classes[large]}' ({counts[large]}): {advice}"}
 
 
+def dataset_checks(findings: list[Finding], ds, group: str | None, holdout_file: bool, metric: str) -> list[dict]:
+    """Every data check of a tabular build, as report.json's ``data_checks`` lists them and the
+    build output warns of them: the features that look like ids (``findings``), holdout rows that
+    are training rows too, groups on both sides of a holdout file, a rare class."""
+    checks = [f.as_dict() for f in findings]
+    if ds.holdout_overlap:
+        remedy = "remove them from the holdout file" if holdout_file else "drop the duplicated rows from the data"
+        checks.append({"check": "holdout_overlap", "feature": None,
+                       "message": f"{ds.holdout_overlap} of the {len(ds.y_holdout)} holdout rows are also training "
+                                  f"rows: the holdout score is optimistic; {remedy}"})
+    if ds.groups_shared:  # (only a holdout file can: a percentage split keeps groups whole)
+        checks.append({"check": "group_overlap", "feature": None,
+                       "message": f"{ds.groups_shared} of the {ds.group_counts[1]} {group} values of the holdout "
+                                  f"file are in the training file too: the holdout score is optimistic; hold out "
+                                  f"whole groups"})
+    if ds.task.value == "classification":
+        skew = imbalance(ds.classes, np.concatenate([ds.y_train, ds.y_holdout]), metric)
+        checks += [skew] if skew else []
+    return checks
+
+
 def distrust(columns) -> str:
     """The sentence that replaces praise of the holdout score when features look like ids."""
     names = ", ".join(f"'{c}'" for c in columns)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import __version__
 from .. import targets as target_registry
-from ..data.checks import distrust, imbalance, table_findings
+from ..data.checks import dataset_checks, distrust, table_findings
 from ..data.header import DataError
 from ..data.load import Table, load_table
 from ..data.prepare import Dataset, cv_folds, prepare
@@ -366,7 +366,7 @@ def dataset(r: Resolved):
         ds, fe, signal_report, prof = signal_dataset(r)
         return ds, prof, fe, signal_report
     train, holdout = load_data(r)
-    checks = [f.as_dict() for f in table_findings(train.feature_names, train.X)]  # ids and counters as features
+    findings = table_findings(train.feature_names, train.X)  # ids and counters among the features, in file order
     percent = s.data.holdout.percent.value if s.data.holdout.percent is not None else None
     label = s.data.label.value if s.data.label else None
     normal = tuple(x.value for x in s.data.normal) if s.data.normal else None
@@ -374,18 +374,10 @@ def dataset(r: Resolved):
     n_cols = len(r.csv.columns) if r.csv else len(train.feature_names) + (1 if label else 0)
     prof = profile(ds, train.rows + (holdout.rows if holdout else 0), n_cols,
                    int(train.X.nbytes + (holdout.X.nbytes if holdout else 0)))
-    if s.data.group is not None:
-        prof["group"] = {"column": s.data.group.value, "train_groups": ds.group_counts[0],
-                         "holdout_groups": ds.group_counts[1]}
-        if ds.groups_shared:  # (only a holdout file can: a percentage split keeps groups whole)
-            checks.append({"check": "group_overlap", "feature": None,
-                           "message": f"{ds.groups_shared} of the {ds.group_counts[1]} {s.data.group.value} values of "
-                                      f"the holdout file are in the training file too: the holdout score is "
-                                      f"optimistic; hold out whole groups"})
-    if s.task.value == Task.classification:
-        skew = imbalance(ds.classes, np.concatenate([ds.y_train, ds.y_holdout]), s.metric.value.value)
-        checks += [skew] if skew else []
-    prof["data_checks"] = checks
+    group = s.data.group.value if s.data.group is not None else None
+    if group is not None:
+        prof["group"] = {"column": group, "train_groups": ds.group_counts[0], "holdout_groups": ds.group_counts[1]}
+    prof["data_checks"] = dataset_checks(findings, ds, group, holdout is not None, s.metric.value.value)
     return ds, prof, None, None
 
 

@@ -348,14 +348,12 @@ def _targets_section(rep: dict, name: str) -> str:
 
 
 def _checks_section(rep: dict) -> str:
-    """Data checks: features that look like ids or counters (nothing when there are none)."""
+    """Data checks (nothing when there are none): each message names what it found and what to do."""
     checks = rep.get("data_checks") or []
     if not checks:
         return ""
     items = "".join(f"<li>{_e(c['message'])}</li>" for c in checks)
-    return (f"<section id='checks'><h2>Data checks</h2><p>These features look like ids or counters, not "
-            f"measurements: a model can learn them instead of the data. List them under <code>ignore</code>."
-            f"</p><ul>{items}</ul></section>")
+    return f"<section id='checks'><h2>Data checks</h2><ul>{items}</ul></section>"
 
 
 def render(rep: dict, spec_text: str = "", spec_json: dict | None = None) -> str:

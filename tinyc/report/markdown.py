@@ -32,7 +32,7 @@ def render(rep: dict) -> str:
         lines.append(f"| {bold}{md(k)}{bold} | {_num(m['metrics']['train'][k])} | {_num(m['metrics']['holdout'][k])} |")
     checks = rep.get("data_checks") or []
     if checks:
-        lines += ["", "**Data checks** (features that look like ids or counters, not measurements):", ""]
+        lines += ["", "**Data checks**:", ""]
         lines += [f"- {md(c['message'])}" for c in checks]
     lines += ["", md(m["gap_explanation"]), "", "| target | form | flash est. | flash linked | RAM est. | "
               "limit flash / RAM | ops | instr. est. | instr. (qemu) |", "|---|---|---|---|---|---|---|---|---|"]
