@@ -40,3 +40,15 @@ def check_golden(path: Path, actual: str, update: bool) -> None:
         return
     expected = path.read_text(encoding="utf-8")
     assert actual == expected, f"output differs from {path.relative_to(ROOT)} (pytest --update-goldens to accept)"
+
+
+def build_spec(folder: Path, spec_text: str, *args: str):
+    """`tinyc build s.tml -o out ARGS` run in ``folder`` on ``spec_text`` saved as s.tml, as a user
+    runs it; asserts it succeeds; returns the process and the build's report.json."""
+    import json
+
+    (folder / "s.tml").write_text(spec_text)
+    r = subprocess.run([tinyc_exe(), "build", "s.tml", "-o", "out", *args], cwd=folder, capture_output=True,
+                       text=True)
+    assert r.returncode == 0, r.stderr
+    return r, json.loads((folder / "out" / "report.json").read_text())

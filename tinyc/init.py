@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data.checks import Finding, column_findings, group_like
+from .data.checks import column_findings
 from .data.header import DataError, sniff
 
 MAX_CLASSES = 20  # more distinct integer values than this reads as a quantity
@@ -67,17 +67,12 @@ def _columns(csv_path: Path, label: str):
     df.columns = [str(c).strip() for c in df.columns]
     numeric = {c: df[c].to_numpy(dtype=float) for c in df.columns if c != label and df[c].dtype.kind in "fiub"}
     text = [c for c in df.columns if c != label and c not in numeric]
-    findings = {f.column: f for f in column_findings(numeric)}
-    for c in text:  # a text column constant over runs of rows is a group id too (a recording name)
-        values = df[c].astype(str).to_numpy()
-        groups = group_like(values)
-        if groups is not None:
-            findings[c] = Finding("group_like", c, f"is constant over runs of rows ({groups} values, one run each: "
-                                                   f"a recording, session or subject id)")
+    # (a text column can be a group id too: a recording's name)
+    findings = {f.column: f for f in column_findings({**numeric, **{c: df[c].astype(str).to_numpy() for c in text}})}
     return df, numeric, text, findings
 
 
-def _signal_block(df, numeric: dict, findings: dict, label: str) -> tuple[str, list[str]] | None:
+def _signal_block(df, numeric: dict, findings: dict) -> tuple[str, list[str]] | None:
     """A signal block for long-format sensor data: a group column, a sample counter or time stamp
     that runs through each group, many rows per group and a few numeric channels; None for a
     feature table. Returns (block, comment lines)."""
@@ -119,7 +114,7 @@ def starter_spec(csv_path: Path, label: str) -> tuple[str, str]:
     metric = "balanced_accuracy" if task == "classification" else "rmse"
     metric_note = ("accuracy that weighs every class equally, robust to unbalanced classes"
                    if task == "classification" else "root mean squared error, in the units of the target")
-    signal = _signal_block(df, numeric, findings, label)
+    signal = _signal_block(df, numeric, findings)
     data_lines = [f'data "{csv_path.name}" {{  # the CSV, relative to this file',
                   f"  label {_quote(label)}  # the column to predict"]
     if signal is None:  # a feature table: columns a model must not learn from are ignored, and why

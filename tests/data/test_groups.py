@@ -1,13 +1,12 @@
 """`data { group subject }` on a feature table: the holdout is whole groups and the search's
 cross-validation keeps every group on one side, as the signal block does for recordings."""
-import json
 import shutil
 import subprocess
 
 import numpy as np
 import pandas as pd
 
-from conftest import ROOT, tinyc_exe
+from conftest import ROOT, build_spec, tinyc_exe
 from tinyc.data.prepare import group_split
 from tinyc.passes.search import fold_indices
 
@@ -16,12 +15,8 @@ LONG = ROOT / "examples" / "basic_motions" / "data.csv"  # recording, sample, 6 
 
 def test_a_grouped_build_holds_out_whole_recordings(tmp_path):
     shutil.copy(LONG, tmp_path / "imu.csv")
-    (tmp_path / "s.tml").write_text('model m\ndata "imu.csv" { label activity; group recording; ignore sample }\n'
-                                    'task classification\ntarget cortex-m4\n')
-    r = subprocess.run([tinyc_exe(), "build", "s.tml", "-o", "out", "--trials", "4"], cwd=tmp_path,
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    rep = json.loads((tmp_path / "out" / "report.json").read_text())
+    r, rep = build_spec(tmp_path, 'model m\ndata "imu.csv" { label activity; group recording; ignore sample }\n'
+                                  'task classification\ntarget cortex-m4\n', "--trials", "4")
     g = rep["data"]["group"]
     assert g["column"] == "recording" and g["train_groups"] + g["holdout_groups"] == 80 and g["holdout_groups"] >= 16
     assert "recording" not in [f["name"] for f in rep["data"]["features"]] and rep["data_checks"] == []
@@ -61,11 +56,7 @@ def test_a_holdout_file_sharing_groups_is_a_data_check(tmp_path):
     last = df["recording"].isin(range(60, 80))
     df[~last].to_csv(tmp_path / "train.csv", index=False)
     df[last | df["recording"].isin([0, 1])].to_csv(tmp_path / "test.csv", index=False)  # two recordings twice
-    (tmp_path / "s.tml").write_text('model m\ndata "train.csv" { label activity; group recording; ignore sample; '
-                                    'holdout "test.csv" }\ntask classification\ntarget cortex-m4\n')
-    r = subprocess.run([tinyc_exe(), "build", "s.tml", "-o", "out", "--trials", "3"], cwd=tmp_path,
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
+    r, rep = build_spec(tmp_path, 'model m\ndata "train.csv" { label activity; group recording; ignore sample; '
+                                  'holdout "test.csv" }\ntask classification\ntarget cortex-m4\n', "--trials", "3")
     assert "warning: 2 of the 22 recording values of the holdout file are in the training file too" in r.stderr
-    rep = json.loads((tmp_path / "out" / "report.json").read_text())
     assert rep["data"]["group"] == {"column": "recording", "train_groups": 60, "holdout_groups": 22}

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import ROOT, tinyc_exe
+from conftest import ROOT, build_spec, tinyc_exe
 from tinyc.data.prepare import Dataset
 from tinyc.models import Problem
 from tinyc.passes import sample
@@ -27,13 +27,9 @@ def segments(rows: int, seed: int = 0) -> pd.DataFrame:
 
 def test_a_large_build_searches_a_sample_and_fits_on_every_row(tmp_path):
     segments(16_000).to_csv(tmp_path / "big.csv", index=False)
-    (tmp_path / "s.tml").write_text('model big\ndata "big.csv" { label target }\ntask classification\n'
-                                    'budget 30s\ntarget cortex-m4 { flash 16KB ram 4KB }\n'
-                                    'search { families tree, linear }\n')
-    r = subprocess.run([tinyc_exe(), "build", "s.tml", "-o", "out", "--trials", "6"], cwd=tmp_path,
-                       capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    rep = json.loads((tmp_path / "out" / "report.json").read_text())
+    _, rep = build_spec(tmp_path, 'model big\ndata "big.csv" { label target }\ntask classification\n'
+                                  'budget 30s\ntarget cortex-m4 { flash 16KB ram 4KB }\n'
+                                  'search { families tree, linear }\n', "--trials", "6")
     s = rep["search"]["sample"]
     assert s["search_rows"] == sample.SEARCH_ROWS and s["training_rows"] == 12_800
     assert s["final_fit_rows"] == 12_800 and "final_fit_note" not in s

@@ -22,7 +22,7 @@ import hashlib
 import numpy as np
 
 from .cgen import c_comment, c_float, c_string
-from ..models.anomaly import state_members
+from ..models.anomaly import state_members, state_words
 from .library import all_finite_source, banner
 
 MAGIC = 0x44414354  # "TCAD"
@@ -38,17 +38,13 @@ def state_size(det, learns: bool | None = None) -> int:
     learns = det.learns if learns is None else learns
     if not learns:
         return 4 * 4  # magic, tag, threshold, checksum
-    return 4 * (2 + _words(det, True) + 1)  # magic, tag, the state's members, checksum
+    return 4 * (2 + state_words(det, True) + 1)  # magic, tag, the state's members, checksum
 
 
 def state_ram(det, learns: bool | None = None) -> int:
     """Bytes of RAM the library keeps: the learned state, or the threshold alone."""
     learns = det.learns if learns is None else learns
-    return 4 * _words(det, True) + 4 if learns else 4  # (+ the "loaded" flag)
-
-
-def _words(det, learns: bool) -> int:
-    return sum(n for _, _, n in state_members(det, learns))
+    return 4 * state_words(det, True) + 4 if learns else 4  # (+ the "loaded" flag)
 
 
 def _diagonal(P: str, d: int, n_centres: str, centres: str, S: str) -> str:
@@ -241,7 +237,7 @@ static void {p}_ensure(void)
         reset = f"    {p}_s = {p}_baseline;\n    {p}_loaded = 1;"
         ensure = f"    {p}_ensure();\n"
         # (member of the state struct, whether it is a scalar, bytes)
-        fields = [(m, n == 1 and m in ("n", "threshold"), f"{4 * n}u") for m, _, n in members]
+        fields = [(m, m in ("n", "threshold"), f"{4 * n}u") for m, _, n in members]
     else:
         state = f"""/* the threshold: the one part of the detector that changes on the device */
 static float {p}_thr = {threshold};"""

@@ -58,6 +58,16 @@ def group_like(values: np.ndarray) -> int | None:
     return None
 
 
+def text_kind(values: np.ndarray) -> tuple[str, str] | None:
+    """("group_like", why) of a column of whole numbers or text whose every value occupies one
+    run of rows (a recording, session or subject id), else None."""
+    groups = group_like(values)
+    if groups is None:
+        return None
+    return "group_like", (f"is constant over runs of rows ({groups} values, one run each, "
+                          f"{len(values) // groups} rows on average: a recording, session or subject id)")
+
+
 def numeric_kind(x: np.ndarray) -> tuple[str, str] | None:
     """(kind, why) of a numeric column (file order, NaN allowed), or None when it looks like a
     measurement."""
@@ -71,11 +81,7 @@ def numeric_kind(x: np.ndarray) -> tuple[str, str] | None:
         if np.mean(steps == 1) >= 0.8 and np.all((steps == 1) | (steps < 0)):
             restarts = int(np.count_nonzero(steps < 0))
             return "counter", f"counts rows (steps of one{f', restarting {restarts} times' if restarts else ''})"
-        groups = group_like(x)
-        if groups is not None:
-            return "group_like", (f"is constant over runs of rows ({groups} values, one run each, "
-                                  f"{n // groups} rows on average: a recording, session or subject id)")
-        return None
+        return text_kind(x)
     up = steps[steps > 0]
     if len(up) >= 0.8 * len(steps) and np.all(steps != 0):
         step = float(np.median(up))
@@ -85,10 +91,12 @@ def numeric_kind(x: np.ndarray) -> tuple[str, str] | None:
 
 
 def column_findings(columns: dict[str, np.ndarray]) -> list[Finding]:
-    """The findings on feature columns given as arrays in file order (float for numbers)."""
+    """The findings on columns given as arrays in file order: float for numbers, str for text
+    (which can only be a group id)."""
     out = []
     for name, x in columns.items():
-        kind = numeric_kind(np.asarray(x, dtype=np.float64))
+        x = np.asarray(x)
+        kind = text_kind(x) if x.dtype.kind in "USO" else numeric_kind(x.astype(np.float64))
         if kind is not None:
             out.append(Finding(kind[0], name, kind[1]))
     return out

@@ -139,10 +139,7 @@ def load_table(path: Path, label: str | None, ignore: set[str], fmt: CsvFormat |
         if label is not None:
             labels.append(_labels(df[label], path, label, first))
         if group is not None:
-            empty = np.flatnonzero(df[group].isna().to_numpy())
-            if len(empty):
-                raise DataError(f"{path}: group column '{group}' is empty at row {first + int(empty[0]) + 2}")
-            groups.append(df[group].str.strip().to_numpy(dtype=str))
+            groups.append(_text(df[group], path, f"group column '{group}'", first))
         rows = first + len(df)
     if rows == 0:
         raise DataError(f"{path}: the file has a header but no data rows")
@@ -170,11 +167,17 @@ def _release_freed_memory() -> None:
         pass
 
 
-def _labels(col, path: Path, label: str, first: int) -> np.ndarray:
+def _text(col, path: Path, what: str, first: int) -> np.ndarray:
+    """A text column's values, stripped; an empty cell is an error (``what``: "label column 'y'")."""
     empty = np.flatnonzero(col.isna().to_numpy())
     if len(empty):
-        raise DataError(f"{path}: label column '{label}' is empty at row {first + int(empty[0]) + 2}")
+        raise DataError(f"{path}: {what} is empty at row {first + int(empty[0]) + 2}")
+    return col.str.strip().to_numpy(dtype=str)
+
+
+def _labels(col, path: Path, label: str, first: int) -> np.ndarray:
+    values = _text(col, path, f"label column '{label}'", first)
     nul = np.flatnonzero(col.str.contains("\x00", regex=False).to_numpy(dtype=bool))
     if len(nul):  # C strings (the generated label table) end at a NUL
         raise DataError(f"{path}: label column '{label}' holds a NUL character at row {first + int(nul[0]) + 2}")
-    return col.str.strip().to_numpy(dtype=str)
+    return values

@@ -180,25 +180,21 @@ def prepare(task: Task, label: str | None, train: Table, holdout: Table | None, 
     y_all = _encode(train, task, classes, label, normal)
     X_all = train.X
     g_all = train.groups
-    if holdout is None and g_all is not None:  # whole groups on each side
-        tr, ho = group_split(g_all, holdout_percent, seed)
+    if holdout is None:
+        tr, ho = (group_split(g_all, holdout_percent, seed) if g_all is not None  # whole groups on each side
+                  else split_indices(y_all, holdout_percent, seed, stratify=task != Task.regression))
         X_tr, y_tr, X_ho, y_ho = X_all[tr], y_all[tr], X_all[ho], y_all[ho]
-        g_tr, g_ho = g_all[tr], g_all[ho]
-        overlap = shared_rows(X_tr, y_tr, X_ho, y_ho)
-    elif holdout is None:
-        tr, ho = split_indices(y_all, holdout_percent, seed, stratify=task != Task.regression)
-        X_tr, y_tr, X_ho, y_ho = X_all[tr], y_all[tr], X_all[ho], y_all[ho]
-        g_tr, g_ho = None, None
-        overlap = shared_rows(X_tr, y_tr, X_ho, y_ho)  # rows the file holds twice, one on each side
+        g_tr, g_ho = (g_all[tr], g_all[ho]) if g_all is not None else (None, None)
     else:
         X_tr, y_tr = X_all, y_all
         X_ho, y_ho = holdout.X, _encode(holdout, task, classes, label, normal)
         g_tr, g_ho = g_all, holdout.groups
-        overlap = shared_rows(X_tr, y_tr, X_ho, y_ho)
-        if overlap == len(X_ho):
-            raise DataError(f"{holdout.path}: all {overlap} rows of the holdout file are rows of the training file; "
-                            f"a holdout must hold rows the model never saw (or drop the file for a percentage, "
-                            f"holdout 20%)")
+    # holdout rows that are training rows too: rows the file holds twice, or a holdout file sharing them
+    overlap = shared_rows(X_tr, y_tr, X_ho, y_ho)
+    if holdout is not None and overlap == len(X_ho):
+        raise DataError(f"{holdout.path}: all {overlap} rows of the holdout file are rows of the training file; "
+                        f"a holdout must hold rows the model never saw (or drop the file for a percentage, "
+                        f"holdout 20%)")
     if task == Task.anomaly and not (y_tr == 0).any():
         raise DataError(f"{train.path}: the training part has no normal rows (label 0); an anomaly detector "
                         f"learns from normal data")

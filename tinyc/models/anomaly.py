@@ -371,9 +371,14 @@ def state_members(det: Detector, learns: bool) -> list[tuple[str, str, int]]:
     return out
 
 
+def state_words(det: Detector, learns: bool) -> int:
+    """The 4-byte words of the state struct (state_members)."""
+    return sum(n for _, _, n in state_members(det, learns))
+
+
 def baseline_bytes(det: Detector) -> int:
     """The const baseline in flash (the state struct, plus the Cholesky factor or the trees)."""
-    state = 4 * sum(n for _, _, n in state_members(det, det.learns_on_device))
+    state = 4 * state_words(det, det.learns_on_device)
     if det.kind == "iforest":
         from . import treeutil
 

@@ -168,19 +168,23 @@ class NothingFits(Exception):
 _W: dict = {}
 
 
-def _init_worker(X, y, problem, metric, folds, seed, targets, quant, groups=None):
+def quiet_child() -> None:
+    """In a process the build forks to train models (a pool worker, the final fit): the parent
+    handles Ctrl-C, SIGTERM and SIGHUP and stops its children (with SIGTERM), so a child ignores
+    the terminal's SIGINT and dies quietly on SIGTERM/SIGHUP, no traceback; no library warnings."""
     import signal
 
-    from threadpoolctl import threadpool_limits
-
-    # the driver handles Ctrl-C, SIGTERM and SIGHUP and stops the pool (which sends SIGTERM):
-    # a worker ignores the terminal's SIGINT and dies quietly on SIGTERM/SIGHUP, no traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for s in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(s, signal.SIG_DFL)
-
-    threadpool_limits(1)  # one core per worker: the pool is the parallelism
     warnings.simplefilter("ignore")
+
+
+def _init_worker(X, y, problem, metric, folds, seed, targets, quant, groups=None):
+    from threadpoolctl import threadpool_limits
+
+    quiet_child()
+    threadpool_limits(1)  # one core per worker: the pool is the parallelism
     _W.update(X=X, y=y, problem=problem, metric=metric, folds=folds, seed=seed, targets=targets, quant=quant,
               groups=groups)
 

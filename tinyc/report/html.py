@@ -329,15 +329,15 @@ def _targets_section(rep: dict, name: str) -> str:
             f"float y;\nif ({name}_predict_value(x, &y) == {name.upper()}_OK) {{\n    /* use y */\n}}")
     P = name.upper()
     if rep.get("signal"):  # raw samples in: the library computes the window features
-        verdict = {"classification": f"int32_t cls;\n        if ({name}_predict_window(&cls) == {P}_OK) {{\n"
-                                     f"            /* {name}_class_label(cls) */\n        }}",
-                   "regression": f"float y;\n        if ({name}_predict_window_value(&y) == {P}_OK) {{\n"
-                                 f"            /* use y */\n        }}",
-                   "anomaly": f"int32_t anomaly;\n        if ({name}_predict_window(&anomaly) == {P}_OK && anomaly) "
-                              f"{{\n            /* raise the alarm */\n        }}"}[rep["task"]]
+        verdict = {"classification": f"int32_t cls;\n    if ({name}_predict_window(&cls) == {P}_OK) {{\n"
+                                     f"        /* {name}_class_label(cls) */\n    }}",
+                   "regression": f"float y;\n    if ({name}_predict_window_value(&y) == {P}_OK) {{\n"
+                                 f"        /* use y */\n    }}",
+                   "anomaly": f"int32_t anomaly;\n    if ({name}_predict_window(&anomaly) == {P}_OK && anomaly) "
+                              f"{{\n        /* raise the alarm */\n    }}"}[rep["task"]]
         snippet = (f"float sample[{P}_N_CHANNELS]; /* one reading of every channel, in the order of the spec */\n"
                    f"int32_t ready;\n/* at {P}_SAMPLE_RATE_HZ, from the sensor's interrupt or FIFO: */\n"
-                   f"if ({name}_push_sample(sample, &ready) == {P}_OK && ready) {{\n    {{\n        {verdict}\n    }}\n}}")
+                   f"if ({name}_push_sample(sample, &ready) == {P}_OK && ready) {{\n    {verdict}\n}}")
     else:
         snippet = (f"float x[{P}_N_FEATURES]; /* features in the order of {name}_feature_names */\n{call}")
     if rep["task"] == "anomaly" and (rep.get("anomaly") or {}).get("learn") in ("on_device", "both"):

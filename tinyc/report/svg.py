@@ -55,6 +55,13 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> tuple[list[float], int]:
     return ticks, max(0, -math.floor(math.log10(step) + 1e-9))
 
 
+def _value_axis(values: list[float], n: int = 5) -> tuple[list[float], int, float]:
+    """The ticks of a bar chart's value axis from 0, their decimals, and the axis's end."""
+    top = max(values + [1e-12])
+    ticks, decimals = nice_ticks(0, top, n)
+    return ticks, decimals, max(ticks[-1], top)
+
+
 def _label(v: float, decimals: int) -> str:
     return f"{v:.{decimals}f}"
 
@@ -69,8 +76,7 @@ def _num(v: float) -> str:
 def bars(labels: list[str], values: list[float], xlabel: str = "", ylabel: str = "", title: str = "",
          color: str = ACCENT) -> str:
     n = max(len(values), 1)
-    ticks, decimals = nice_ticks(0, max(values + [1e-12]))
-    hi = max(ticks[-1], max(values + [1e-12]))
+    ticks, decimals, hi = _value_axis(values)
     x0, y0, x1, y1 = PAD_L, PAD_T, W - PAD_R, H - PAD_B
     bw = (x1 - x0) / n
     out = _axes(x0, y0, x1, y1, xlabel, ylabel)
@@ -101,8 +107,7 @@ def hbars(labels: list[str], values: list[float], xlabel: str = "", title: str =
     row, left, right, top = 20, 200, 60, 8
     n = max(len(values), 1)
     h = top + row * n + 40
-    ticks, decimals = nice_ticks(0, max(values + [1e-12]), 4)
-    hi = max(ticks[-1], max(values + [1e-12]))
+    ticks, decimals, hi = _value_axis(values, 4)
     x0, x1 = left, W - right
     out = [f'<line x1="{x0}" y1="{top}" x2="{x0}" y2="{top + row * n}" stroke="{MUTED}"/>']
     for t in ticks:
