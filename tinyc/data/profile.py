@@ -21,8 +21,8 @@ def _slices(ds: Dataset):
 
 
 def _moments(ds: Dataset):
-    """Row count, column means, the centred cross-product matrix and, per class, row counts and
-    column sums (class indices; regression: the target's sum, sum of squares and cross-products)."""
+    """Column means, the centred cross-product matrix and, per class, row counts and column sums
+    (classification), or the target's centred cross-products with the columns and with itself."""
     n = len(ds.y_train) + len(ds.y_holdout)
     mean = (ds.X_train.sum(axis=0) + ds.X_holdout.sum(axis=0)) / n
     k = ds.X_train.shape[1]
@@ -41,7 +41,7 @@ def _moments(ds: Dataset):
             d = y - y_mean
             xy += C.T @ d
             yy += d @ d
-    return n, mean, cross, per_class, counts, xy, yy
+    return mean, cross, per_class, counts, xy, yy
 
 
 def _corr(cross: np.ndarray) -> np.ndarray:
@@ -65,7 +65,7 @@ def profile(ds: Dataset, rows_loaded: int, columns_loaded: int, bytes_loaded: in
             "max": float(q[4]), "distinct": int(len(np.unique(col))),
             "imputed": int(ds.imputed.get(name, 0)),
         })
-    n, mean, cross, per_class, counts, xy, yy = _moments(ds)
+    mean, cross, per_class, counts, xy, yy = _moments(ds)
     corr = _corr(cross)
     pairs = []
     for i in range(len(names)):
