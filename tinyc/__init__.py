@@ -1,7 +1,16 @@
 """tinyc: a compiler for tiny machine-learning models."""
-from importlib.metadata import PackageNotFoundError, version as _version
 
-try:
-    __version__ = _version("tinyc")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+
+def __getattr__(name: str):
+    # The version is looked up only when asked for: reading the installed metadata costs
+    # tens of milliseconds, and `tinyc check` must start fast enough for every save.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            v = version("tinyc")
+        except PackageNotFoundError:  # running from a source tree that is not installed
+            v = "0.0.0+unknown"
+        globals()["__version__"] = v
+        return v
+    raise AttributeError(f"module 'tinyc' has no attribute {name!r}")

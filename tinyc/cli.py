@@ -307,9 +307,9 @@ def cmd_targets(args) -> int:
 
 
 def cmd_schema(args) -> int:
-    from .spec.ir import Spec
+    from .spec.ir import json_schema
 
-    text = json.dumps(Spec.model_json_schema(), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
     else:
@@ -368,13 +368,24 @@ COMMANDS = {
 }
 
 
-def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+class _Version(argparse.Action):
+    """--version, looked up only when asked for (reading the metadata is slow for `check`)."""
 
+    def __init__(self, option_strings, dest, **kw):
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from . import __version__
+
+        print(f"tinyc {__version__}")
+        parser.exit()
+
+
+def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tinyc", description="Compile a tiny ML model spec (.tml) into C libraries "
                                 "for microcontrollers.", epilog="`tinyc COMMAND --help` describes a command, "
                                 "with examples.")
-    p.add_argument("--version", action="version", version=f"tinyc {__version__}")
+    p.add_argument("--version", action=_Version)
     p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

@@ -1,4 +1,5 @@
 """Every IR node points back at the text it came from."""
+import dataclasses
 from pathlib import Path
 
 from tinyc.spec import parse
@@ -10,8 +11,8 @@ SRC = (Path(__file__).parent / "ok" / "full.tml").read_text()
 def _nodes(obj):
     if isinstance(obj, Node):
         yield obj
-        for name in type(obj).model_fields:
-            yield from _nodes(getattr(obj, name))
+        for f in dataclasses.fields(obj):
+            yield from _nodes(getattr(obj, f.name))
     elif isinstance(obj, list):
         for x in obj:
             yield from _nodes(x)

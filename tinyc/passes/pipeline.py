@@ -25,7 +25,7 @@ from ..metrics import GREATER_IS_BETTER
 from ..models import Model, Problem
 from ..output import OutputPlan, atomic_dir, claim, write_json, written_files
 from ..spec import Resolved
-from ..spec.ir import IR_VERSION, ParamValue, Task
+from ..spec.ir import IR_VERSION, ParamValue, Task, to_json
 from ..spec.vocab import FAMILIES
 from ..codegen.library import Provenance
 from .emit import LICENSE_TEXT, build_predict_tool, emit_all, output_readme, write_holdout, write_predictions
@@ -576,7 +576,7 @@ def _write_build(r: Resolved, spec_path: Path, plan: OutputPlan, model, ds: Data
                                  f"limit (estimate {report['targets'][name]['flash']} B); a tinyc cost-model bug")
         (tmp / "README.md").write_text(output_readme(report, s.model.value), encoding="utf-8")
         (tmp / "LICENSE").write_text(LICENSE_TEXT, encoding="utf-8")
-        spec_json = s.model_dump(mode="json")
+        spec_json = to_json(s)
         write_json(tmp / "spec.resolved.json", {"tinyc_version": __version__, "ir_version": IR_VERSION,
                                                  "spec": spec_json})
         write_json(tmp / "report.json", report)

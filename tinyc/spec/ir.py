@@ -5,26 +5,35 @@ Every node keeps the span of the source it came from, so that any later check
 in the spec. Values the user did not write (defaults filled in by the resolver)
 have ``span = None``.
 
-The IR is plain data: pydantic models, no behaviour beyond small accessors.
-``tinyc schema`` prints the JSON Schema generated from these classes.
+The IR is plain data: frozen standard-library dataclasses with keyword
+fields, no behaviour beyond small accessors. They are dataclasses rather than
+pydantic models so that ``tinyc check`` starts fast enough to run on every save
+(pydantic's import and model set-up took half of its start-up); the resolver,
+not the classes, validates values. ``tinyc schema`` still prints the JSON
+Schema pydantic derives from these classes (imported only there).
 """
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Generic, Literal, TypeVar, Union
-
-from pydantic import BaseModel, ConfigDict, Field
 
 IR_VERSION = 1
 
 T = TypeVar("T")
 
 
-class Span(BaseModel):
+# Every IR class: immutable, keyword-only fields (a subclass adds required fields
+# after the base's optional span), and no unknown fields in the JSON Schema.
+_node = dataclass(frozen=True, kw_only=True)
+_FORBID = {"extra": "forbid"}  # read by pydantic for the JSON Schema (additionalProperties false)
+
+
+@_node
+class Span:
     """A region of a source file. Lines and columns start at 1; ``start`` and
     ``end`` are character offsets (end exclusive)."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     line: int
     column: int
@@ -34,12 +43,14 @@ class Span(BaseModel):
     end: int
 
 
-class Node(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+@_node
+class Node:
+    __pydantic_config__ = _FORBID
 
     span: Span | None = None
 
 
+@_node
 class Located(Node, Generic[T]):
     """A single value with the place it was written."""
 
@@ -87,6 +98,7 @@ class MissingPolicy(str, Enum):
     error = "error"  # refuse the data
 
 
+@_node
 class Quantity(Node):
     """A number with its unit, as written (``32KB``) and normalised
     (``value`` in bytes, seconds, Hz or percent; ``unit`` canonical)."""
@@ -95,7 +107,12 @@ class Quantity(Node):
     value: float
     unit: str
 
+    def __post_init__(self):
+        if type(self.value) is not float:  # an int from a default: kept a float, as written values are
+            object.__setattr__(self, "value", float(self.value))
 
+
+@_node
 class Holdout(Node):
     """Either a share of the data (``percent``, unit ``%``) or a separate CSV file."""
 
@@ -103,10 +120,11 @@ class Holdout(Node):
     path: str | None = None
 
 
+@_node
 class DataSource(Node):
     path: Located[str]
     label: Located[str] | None = None
-    ignore: list[Located[str]] = Field(default_factory=list)
+    ignore: list[Located[str]] = field(default_factory=list)
     ignore_span: Span | None = None
     holdout: Holdout | None = None
     missing: Located[MissingPolicy] | None = None
@@ -116,6 +134,7 @@ class DataSource(Node):
     group: Located[str] | None = None
 
 
+@_node
 class Target(Node):
     name: Located[str]
     flash: Quantity | None = None
@@ -123,10 +142,12 @@ class Target(Node):
     clock: Quantity | None = None
 
 
+@_node
 class Scalar(Node):
     value: Union[int, float, str]
 
 
+@_node
 class ParamValue(Node):
     """A fixed value (``max_depth 4``), a range (``max_depth 2..8``) or a
     choice (``hidden 8, 16, 32``)."""
@@ -135,21 +156,24 @@ class ParamValue(Node):
     values: list[Scalar]
 
 
+@_node
 class Param(Node):
     name: Located[str]
     value: ParamValue
 
 
+@_node
 class FamilyConfig(Node):
     family: Located[str]
-    params: list[Param] = Field(default_factory=list)
+    params: list[Param] = field(default_factory=list)
 
 
+@_node
 class Search(Node):
     families: list[Located[str]] | None = None
     families_span: Span | None = None
     trials: Located[int] | None = None  # most candidates to try (the search is reproducible when it ends here)
-    configs: list[FamilyConfig] = Field(default_factory=list)
+    configs: list[FamilyConfig] = field(default_factory=list)
 
 
 class Layout(str, Enum):
@@ -157,6 +181,7 @@ class Layout(str, Enum):
     wide = "wide"  # one CSV row per window: columns c0, c1, ... per channel c
 
 
+@_node
 class Magnitude(Node):
     """A derived channel: the Euclidean norm of some channels (e.g. the accelerometer's axes)."""
 
@@ -164,12 +189,13 @@ class Magnitude(Node):
     channels: list[Located[str]]
 
 
+@_node
 class Signal(Node):
     """A signal front end: raw samples (one CSV row each) cut into windows whose
     features the model sees. ``window`` and ``hop`` are a time (unit s) or a number
     of samples (unit ``samples``)."""
 
-    channels: list[Located[str]] = Field(default_factory=list)
+    channels: list[Located[str]] = field(default_factory=list)
     channels_span: Span | None = None
     group: Located[str] | None = None  # rows of one recording: windows never cross recordings
     time: Located[str] | None = None  # timestamps (seconds), checked against the rate
@@ -179,12 +205,13 @@ class Signal(Node):
     features: list[Located[str]] | None = None
     features_span: Span | None = None
     bands: Located[int] | None = None
-    magnitudes: list[Magnitude] = Field(default_factory=list)
+    magnitudes: list[Magnitude] = field(default_factory=list)
     layout: Located[Layout] | None = None
     highpass: Quantity | None = None  # first-order IIR filters on every raw channel (Hz)
     lowpass: Quantity | None = None
 
 
+@_node
 class Spec(Node):
     """A whole spec file. Optional fields are None when the statement is absent;
     :func:`tinyc.spec.resolve.resolve` fills defaults and checks the values."""
@@ -200,7 +227,7 @@ class Spec(Node):
     quantize: Located[Quantization] | None = None
     # quantize auto within N%: the metric loss allowed for an integer model
     quantize_tolerance: Quantity | None = None
-    targets: list[Target] = Field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
     search: Search | None = None
     # task anomaly only: the false-alarm rate the threshold is set for, and where it learns
     false_alarms: Quantity | None = None
@@ -208,11 +235,29 @@ class Spec(Node):
     signal: Signal | None = None
 
 
+def to_json(obj):
+    """The IR as JSON-ready data (dicts in field order, enums as their values)."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_json(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, list):
+        return [to_json(v) for v in obj]
+    return obj
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a spec's IR, as pydantic derives it from the classes."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Spec).json_schema()
+
+
 def strip_spans(obj):
     """The IR as plain data without any span or file: two specs that mean the
     same thing compare equal after this, wherever they were written."""
-    if isinstance(obj, BaseModel):
-        obj = obj.model_dump(mode="json")
+    if dataclasses.is_dataclass(obj):
+        obj = to_json(obj)
     if isinstance(obj, dict):
         return {
             k: strip_spans(v)

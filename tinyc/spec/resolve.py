@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import targets as target_registry
@@ -187,7 +187,7 @@ class _Checker:
             self.error("E0203", "the signal block gives no sample rate", sig.span, hint="e.g. rate 50Hz")
             return sig
         if sig.window is None and wide_len is not None:  # a row is a window
-            sig = sig.model_copy(update={"window": Quantity(text=str(wide_len), value=float(wide_len),
+            sig = replace(sig, **{"window": Quantity(text=str(wide_len), value=float(wide_len),
                                                             unit="samples")})
         if sig.window is None:
             self.error("E0203", "the signal block gives no window length", sig.span,
@@ -220,7 +220,7 @@ class _Checker:
             self.error("E0111", f"{bands} bands need a window of at least {2 * bands} samples; this one has {window}",
                        sig.bands.span if sig.bands else sig.window.span, hint=f"use bands {window // 2} or fewer")
         samples = lambda n: Quantity(text=str(n), value=float(n), unit="samples")  # noqa: E731
-        return sig.model_copy(update={
+        return replace(sig, **{
             "window": samples(window), "hop": samples(hop),
             "bands": Located[int](value=bands, span=sig.bands.span if sig.bands else None),
             "features": sig.features or [Located[str](value=b) for b in BLOCKS],
@@ -272,7 +272,7 @@ class _Checker:
                                hint=f"the {name} has {_size_text(caps.max_flash)} of program memory and "
                                     f"{_size_text(caps.max_ram)} of data RAM")
             clock = t.clock or Quantity(text=f"{caps.clock_hz / 1e6:g}MHz", value=caps.clock_hz, unit="MHz")
-            out.append(t.model_copy(update={"flash": flash, "ram": ram, "clock": clock}))
+            out.append(replace(t, **{"flash": flash, "ram": ram, "clock": clock}))
         return out
 
     # ---------------------------------------------------------------------
@@ -332,7 +332,7 @@ class _Checker:
                 except DataError as e:
                     self.error("E0303", str(e).replace(str(holdout_path), f"holdout file '{holdout.path}'"),
                                holdout.span)
-        resolved = d.model_copy(update={
+        resolved = replace(d, **{
             "holdout": holdout,
             "missing": d.missing or Located[MissingPolicy](value=vocab.DEFAULT_MISSING),
         })
@@ -448,7 +448,7 @@ class _Checker:
         if self.diags:
             raise SpecError(sorted(self.diags, key=sort_key), file=self.spec.file)
         s = self.spec
-        spec = s.model_copy(update={
+        spec = replace(s, **{
             "metric": metric,
             "budget": s.budget or Quantity(text=f"{vocab.DEFAULT_BUDGET_SECONDS:g}s",
                                            value=vocab.DEFAULT_BUDGET_SECONDS, unit="s"),

@@ -60,14 +60,14 @@ def _keywords(names) -> list[str]:
 
 
 # Spans are built for every node of the tree: from the parser's own integers, without
-# validation (model_construct), so that checking stays fast on large specs
+# validation, so that checking stays fast on large specs
 def span_of_token(tok: Token) -> Span:
-    return Span.model_construct(line=tok.line, column=tok.column, end_line=tok.end_line, end_column=tok.end_column,
+    return Span(line=tok.line, column=tok.column, end_line=tok.end_line, end_column=tok.end_column,
                 start=tok.start_pos, end=tok.end_pos)
 
 
 def span_of_meta(meta) -> Span:
-    return Span.model_construct(line=meta.line, column=meta.column, end_line=meta.end_line, end_column=meta.end_column,
+    return Span(line=meta.line, column=meta.column, end_line=meta.end_line, end_column=meta.end_column,
                 start=meta.start_pos, end=meta.end_pos)
 
 
