@@ -1,4 +1,4 @@
-"""Columns a model must not learn from, found from their values alone.
+"""Columns a model must not learn from, found from their values alone, and the data checks of a build.
 
 A model that reads a row id, a sample counter or the id of a recording learns the id, not the
 sensor: on a holdout that shares recordings with training it scores perfectly and is useless on
@@ -123,11 +123,34 @@ def imbalance(classes, y: np.ndarray, metric: str) -> dict | None:
                        f"'{classes[large]}' ({counts[large]}): {advice}"}
 
 
-def dataset_checks(findings: list[Finding], ds, group: str | None, holdout_file: bool, metric: str) -> list[dict]:
+def leak_check(ds, findings: list[Finding], seed: int) -> dict | None:
+    """A data check when one feature alone predicts the label almost perfectly and no other comes
+    close (tinyc.data.leakage), among the features not already found to be ids."""
+    from .leakage import find_leak
+
+    if ds.task.value not in ("classification", "regression"):
+        return None
+    keep = [j for j, name in enumerate(ds.feature_names) if name not in {f.column for f in findings}]
+    leak = find_leak([ds.feature_names[j] for j in keep], ds.X_train[:, keep], ds.y_train,
+                     ds.n_classes if ds.task.value == "classification" else 0, ds.groups_train, seed)
+    if leak is None:
+        return None
+    return {"check": "leak", "feature": leak.column,
+            "message": f"feature '{leak.column}' alone predicts the label almost perfectly ({leak.measure} "
+                       f"{leak.score:.2f} from it alone, out of fold; the next best feature, '{leak.runner_up}', "
+                       f"{leak.runner_up_score:.2f}): likely leakage, a value derived from the label or known only "
+                       f"after the outcome; unless the device measures it, list it under `ignore`"}
+
+
+def dataset_checks(findings: list[Finding], ds, group: str | None, holdout_file: bool, metric: str,
+                   seed: int = 0) -> list[dict]:
     """Every data check of a tabular build, as report.json's ``data_checks`` lists them and the
-    build output warns of them: the features that look like ids (``findings``), holdout rows that
-    are training rows too, groups on both sides of a holdout file, a rare class."""
+    build output warns of them: the features that look like ids (``findings``), one feature that
+    alone predicts the label, holdout rows that are training rows too, groups on both sides of a
+    holdout file, a rare class."""
     checks = [f.as_dict() for f in findings]
+    leak = leak_check(ds, findings, seed)
+    checks += [leak] if leak else []
     if ds.holdout_overlap:
         remedy = "remove them from the holdout file" if holdout_file else "drop the duplicated rows from the data"
         checks.append({"check": "holdout_overlap", "feature": None,
@@ -144,8 +167,21 @@ def dataset_checks(findings: list[Finding], ds, group: str | None, holdout_file:
     return checks
 
 
-def distrust(columns) -> str:
-    """The sentence that replaces praise of the holdout score when features look like ids."""
-    names = ", ".join(f"'{c}'" for c in columns)
-    return (f"the features include {names}, which look like ids or counters, not measurements: a model can learn "
-            f"them instead of the data, so the holdout score is not to be trusted; list them under `ignore`")
+def distrust(checks: list[dict]) -> str | None:
+    """The sentence that replaces praise of the holdout score when features look like ids or a
+    leak (the data checks that name a feature), or None when none does."""
+    def names(cs):
+        return ", ".join(f"'{c['feature']}'" for c in cs)
+
+    ids = [c for c in checks if c["feature"] and c["check"] != "leak"]
+    leaks = [c for c in checks if c["check"] == "leak"]
+    said = []
+    if ids:
+        said.append(f"the features include {names(ids)}, which look like ids or counters, not measurements")
+    if leaks:
+        said.append(f"{names(leaks)} alone predicts the label almost perfectly (likely leakage)")
+    if not said:
+        return None
+    them = "them" if len(ids) + len(leaks) > 1 else "it"
+    return (f"{'; '.join(said)}: a model can learn {them} instead of the data, so the holdout score is not to be "
+            f"trusted; list {them} under `ignore`")

@@ -154,9 +154,7 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
                f"useful model of these features; raise the flash/RAM limits, or give it more training rows")
     if ds.holdout_overlap:
         gap = f"{overlap_warning(ds)}; {gap}"
-    suspects = [c["feature"] for c in prof.get("data_checks", []) if c["feature"]]
-    if suspects:  # a leaky-looking result is never praised
-        gap = distrust(suspects)
+    gap = distrust(prof.get("data_checks", [])) or gap  # a leaky-looking result is never praised
     targets = {}
     for t in cfg.targets:
         c = fit.costs[t.name]
@@ -377,7 +375,7 @@ def dataset(r: Resolved):
     group = s.data.group.value if s.data.group is not None else None
     if group is not None:
         prof["group"] = {"column": group, "train_groups": ds.group_counts[0], "holdout_groups": ds.group_counts[1]}
-    prof["data_checks"] = dataset_checks(findings, ds, group, holdout is not None, s.metric.value.value)
+    prof["data_checks"] = dataset_checks(findings, ds, group, holdout is not None, s.metric.value.value, s.seed.value)
     return ds, prof, None, None
 
 
