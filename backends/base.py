@@ -5,9 +5,10 @@ library folder for a model. It subclasses the closest existing backend and
 overrides only what differs (``CortexM33Backend(CortexM4Backend)``), so
 adding a target is one small file.
 
-The default ``emit`` writes the portable C99 library (tinyc.codegen.library)
-with build glue: ``include/<model>.h``, ``src/<model>.c``, a
-``CMakeLists.txt`` and a Makefile fragment ``<model>.mk``.
+The default ``emit`` writes the portable C99 library (tinyc.codegen.library),
+``src/<model>.h`` and ``src/<model>.c``, with the build-system packages the
+backend lists in ``packages`` (see ``packages.py``: CMake, Make, Arduino,
+PlatformIO, Zephyr) and a README saying how to use each.
 """
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ class EmitRequest:
     provenance: object  # tinyc.codegen.library.Provenance
     flash: int  # estimated bytes on this target
     ram: int
+    # a holdout row and what the model predicts for it (the Arduino example runs it), or None
+    example: tuple[tuple[float, ...], str] | None = None
 
 
 class Backend:
@@ -54,6 +57,8 @@ class Backend:
     # compiler flags selecting the core (what the CMake/Make glue passes)
     cflags: ClassVar[tuple[str, ...]] = ()
     compiler: ClassVar[str] = "cc"
+    # build-system packages of the folder (packages.py); "toolchain": a CMake toolchain file
+    packages: ClassVar[tuple[str, ...]] = ("cmake", "make")
 
     def __repr__(self) -> str:
         return f"<backend {self.name}>"
@@ -70,12 +75,8 @@ class Backend:
     def emit(self, req: EmitRequest, out_dir: Path) -> list[Path]:
         """Write the library folder for this target; returns the files written."""
         lib = self.library(req)
-        files = {
-            f"include/{lib.header_name}": lib.header,
-            f"src/{lib.source_name}": lib.source,
-            "CMakeLists.txt": self.cmake(req),
-            f"{req.name}.mk": self.makefile(req),
-        }
+        files = {f"src/{lib.header_name}": lib.header, f"src/{lib.source_name}": lib.source}
+        files.update(self.package_files(req))
         files.update(self.extra_files(req, lib))
         written = []
         for rel, text in sorted(files.items()):
@@ -85,32 +86,28 @@ class Backend:
             written.append(path)
         return written
 
+    def package_files(self, req: EmitRequest) -> dict[str, str]:
+        """The build-system glue of ``packages``, and the README on using it."""
+        from . import packages as pk
+
+        p = req.name
+        files = {"README.md": pk.readme(req, self, self.packages)}
+        if "cmake" in self.packages:
+            files["CMakeLists.txt"] = pk.cmake(req, self)
+        if "toolchain" in self.packages:
+            files[f"toolchain-{self.name}.cmake"] = pk.toolchain_file(self)
+        if "make" in self.packages:
+            files[f"{p}.mk"] = pk.makefile(req, self)
+        if "arduino" in self.packages:
+            files["library.properties"] = pk.library_properties(req, self)
+            files[f"examples/{p}/{p}.ino"] = pk.arduino_sketch(req)
+        if "platformio" in self.packages:
+            files["library.json"] = pk.library_json(req, self)
+            files.setdefault(f"examples/{p}/{p}.ino", pk.arduino_sketch(req))
+        if "zephyr" in self.packages:
+            files.update(pk.zephyr_files(req))
+        return files
+
     def extra_files(self, req: EmitRequest, lib) -> dict[str, str]:
+        """Files of this backend beyond the library and its packages (they win over both)."""
         return {}
-
-    def cmake(self, req: EmitRequest) -> str:
-        p = req.name
-        flags = " ".join(self.cflags)
-        return f"""# CMake glue for the tinyc model '{p}' ({self.name}). Use it with
-#   add_subdirectory(<this folder>) and target_link_libraries(<your target> {p})
-cmake_minimum_required(VERSION 3.13)
-project({p} C)
-add_library({p} STATIC src/{p}.c)
-target_include_directories({p} PUBLIC include)
-set_target_properties({p} PROPERTIES C_STANDARD 99 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
-# -ffp-contract=off: no fused multiply-add, so results match tinyc's reference model bit for bit
-target_compile_options({p} PRIVATE -Wall -Wextra -ffp-contract=off{(' ' + flags) if flags else ''})
-"""
-
-    def makefile(self, req: EmitRequest) -> str:
-        p = req.name
-        P = p.upper()
-        return f"""# Makefile fragment for the tinyc model '{p}' ({self.name}). In your Makefile:
-#   {P}_DIR := path/to/this/folder
-#   include $({P}_DIR)/{p}.mk
-#   CFLAGS += $({P}_CFLAGS)   and add $({P}_SRCS) to your sources
-{P}_DIR ?= $(dir $(lastword $(MAKEFILE_LIST)))
-{P}_SRCS := $({P}_DIR)src/{p}.c
-{P}_CFLAGS := -I$({P}_DIR)include -std=c99 -ffp-contract=off{(' ' + ' '.join(self.cflags)) if self.cflags else ''}
-{P}_LDLIBS :=
-"""

@@ -29,7 +29,7 @@ class HostBackend(Backend):
         import subprocess
 
         p = next((folder / "src").glob("*.c")).stem
-        cmd = [cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-I", str(folder / "include"),
+        cmd = [cc, "-std=c99", "-O2", "-Wall", "-Wextra", "-I", str(folder / "src"),
                str(folder / "src" / f"{p}.c"), str(folder / "tools" / "predict.c"), "-o", str(out), "-lm"]
         subprocess.run(cmd, check=True, capture_output=True, text=True)
         return out

@@ -305,7 +305,7 @@ SIZE = reisc-size
 ISPU_GEN = ispu_gen
 CFLAGS = {' '.join(self.cflags)} -Os -std=c99 -specs=nano.specs -ffunction-sections -fdata-sections -Wl,--gc-sections
 SRC = $(ISPU_UTILS)/crt0.S ../src/main.c ../src/{p}.c
-INCS = -I../include -I../src -I$(ISPU_UTILS)
+INCS = -I../src -I$(ISPU_UTILS)
 
 bin/ispu: $(SRC)
 \tmkdir -p bin

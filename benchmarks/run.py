@@ -240,7 +240,7 @@ def main(budget: float) -> None:
             figures, accs = {}, []
             for target in TARGETS:
                 folder = tmp / "out" / target
-                r = measure("tinyc", target, X, [folder / "src" / f"{name}.c"], [folder / "include"],
+                r = measure("tinyc", target, X, [folder / "src" / f"{name}.c"], [folder / "src"],
                             f'#include "{name}.h"',
                             f"    int32_t c = -1;\n    (void){name}_predict(x, &c);\n    return c;")
                 figures[target] = (r["flash"], r["ram"], r["instructions"])

@@ -29,7 +29,7 @@ def run(folder: Path, model: str, driver_source: str, defines=()) -> list[str]:
     """Compile the project in ``folder`` with ``driver_source`` and run it: its output lines."""
     (folder / "driver.c").write_text(driver_source)
     exe = folder / "ispu_host"
-    r = subprocess.run([*STRICT, *defines, "-I", str(folder / "include"), "-I", str(folder / "src"),
+    r = subprocess.run([*STRICT, *defines, "-I", str(folder / "src"),
                         str(folder / "src" / "main.c"), str(folder / "src" / f"{model}.c"), str(folder / "driver.c"),
                         "-o", str(exe), "-lm"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

@@ -41,7 +41,7 @@ def test_spec_can_use_the_plugin_target(plugin_site, tmp_path):
                     'target cortex-m7 { flash 16KB ram 4KB }\n')
     r = run(plugin_site, "build", spec, "-o", tmp_path / "out", "--trials", "3")
     assert r.returncode == 0, r.stderr
-    assert (tmp_path / "out" / "cortex-m7" / "include" / "m.h").exists()
+    assert (tmp_path / "out" / "cortex-m7" / "src" / "m.h").exists()
     assert "-mcpu=cortex-m7" in (tmp_path / "out" / "cortex-m7" / "m.mk").read_text()
     # without the plugin installed the same spec is an unknown target
     r = subprocess.run([tinyc_exe(), "check", str(spec)], capture_output=True, text=True)

@@ -34,4 +34,4 @@ def test_the_quick_start_runs_as_written(tmp_path):
         r = subprocess.run([tinyc_exe(), *args], cwd=tmp_path, capture_output=True, text=True)
         assert r.returncode == 0, (command, r.stderr)
     assert (tmp_path / "build" / "data" / "report.html").exists()
-    assert (tmp_path / "build" / "data" / "cortex-m4" / "include" / "data.h").exists()
+    assert (tmp_path / "build" / "data" / "cortex-m4" / "src" / "data.h").exists()

@@ -74,12 +74,12 @@ def test_data_strings_are_escaped_everywhere(tmp_path):
     md = (tmp_path / "out" / "report.md").read_text()
     assert "<b>sky" not in md and "&lt;b&gt;sky&lt;/b&gt; &amp; \"blue\"" in md
     # the C still compiles and keeps the names as data
-    header_c = (tmp_path / "out" / "host" / "include" / "m.h").read_text()
+    header_c = (tmp_path / "out" / "host" / "src" / "m.h").read_text()
     assert "* / x & y" in header_c
     if shutil.which("cc"):
         lib = tmp_path / "out" / "host"
         r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", "-I",
-                            str(lib / "include"), str(lib / "src" / "m.c"), "-o", str(tmp_path / "m.o")],
+                            str(lib / "src"), str(lib / "src" / "m.c"), "-o", str(tmp_path / "m.o")],
                            capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
         assert '"<script>alert(1)</script> & \\"quoted\\""' in (lib / "src" / "m.c").read_text()

@@ -185,7 +185,7 @@ def run_host(folder: Path, name: str, X: np.ndarray, classification: bool, cc: s
         (tmp / "main.c").write_text(driver or driver_source(name, X, classification))
         (tmp / "shim.c").write_text(HOST_SHIM)
         exe = tmp / "run"
-        cmd = [cc, *STRICT, "-O2", *extra_flags, "-I", str(folder / "include"), str(folder / "src" / f"{name}.c"),
+        cmd = [cc, *STRICT, "-O2", *extra_flags, "-I", str(folder / "src"), str(folder / "src" / f"{name}.c"),
                str(tmp / "main.c"), str(tmp / "shim.c"), "-o", str(exe), "-lm"]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
@@ -282,7 +282,7 @@ def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, ta
     (out / "main.c").write_text(driver or driver_source(name, X, classification))
     elf = out / "image.elf"
     cmd = [GCC, *board.cflags, *STRICT, *defines, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
-           str(folder / "include"), str(startup_obj), str(folder / "src" / f"{name}.c"), str(out / "main.c"),
+           str(folder / "src"), str(startup_obj), str(folder / "src" / f"{name}.c"), str(out / "main.c"),
            *IMAGE_LINK_FLAGS, "-T", str(ld), "-o", str(elf)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:

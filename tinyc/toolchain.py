@@ -174,7 +174,7 @@ def model_call(folder: Path, name: str, types: dict | None = None, integer: bool
     ``<name>_predict_value`` of a regressor; with ``integer``, the integer scores
     ``<name>_scores_q`` of an integer model on codes ``x[]``. Read off the emitted header."""
     types = types or {"fn": f"{name}_scores"}
-    header = (folder / "include" / f"{name}.h").read_text()
+    header = (folder / "src" / f"{name}.h").read_text()
     if not integer and f"{name}_status {name}_predict(const float *x" in header:
         return f"{{\n        int32_t c = 0;\n        (void){name}_predict(x, &c);\n        tinyc_class = c;\n    }}\n    (void)s;"
     if not integer and f"{name}_status {name}_predict_value(const float *x" in header:
@@ -196,7 +196,7 @@ def measure(folder: Path, name: str, cflags: tuple[str, ...],
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         common = [GCC, *cflags, *STRICT, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
-                  str(folder / "include")]
+                  str(folder / "src")]
         link = ["-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,tinyc_entry", "--specs=nosys.specs"]
         sizes, lib = [], []
         variants = ((("with", anomaly), ("without", "(void)x;\n    tinyc_out = s;\n    tinyc_flag = flag;\n    tinyc_blob[0] = 0u;"))
@@ -227,7 +227,7 @@ def measure(folder: Path, name: str, cflags: tuple[str, ...],
 def compile_strict(folder: Path, name: str, cflags: tuple[str, ...]) -> None:
     """Compile the library alone with the strict flags; raises with the compiler's output."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [GCC, *cflags, *STRICT, "-Os", "-I", str(folder / "include"), "-c",
+        cmd = [GCC, *cflags, *STRICT, "-Os", "-I", str(folder / "src"), "-c",
                str(folder / "src" / f"{name}.c"), "-o", str(Path(tmp) / "m.o")]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
@@ -241,7 +241,7 @@ def stack_depth(folder: Path, name: str, cflags: tuple[str, ...]) -> tuple[int, 
     folder = Path(folder).resolve()  # GCC runs in the temporary folder
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        cmd = [GCC, *cflags, *STRICT, "-Os", "-fcallgraph-info=su", "-I", str(folder / "include"), "-c",
+        cmd = [GCC, *cflags, *STRICT, "-Os", "-fcallgraph-info=su", "-I", str(folder / "src"), "-c",
                str(folder / "src" / f"{name}.c"), "-o", str(tmp / "m.o")]
         r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
         if r.returncode != 0:

@@ -131,9 +131,8 @@ def _rows(X):
 
 def _build(tmp: Path, det, learn_rows, test_rows, threshold):
     header, source = c_anomaly.generate(det, "m", [f"x{i}" for i in range(det.n_features)], PROV)
-    (tmp / "include").mkdir(parents=True)
-    (tmp / "src").mkdir()
-    (tmp / "include" / "m.h").write_text(header)
+    (tmp / "src").mkdir(parents=True)
+    (tmp / "src" / "m.h").write_text(header)
     (tmp / "src" / "m.c").write_text(source)
     return MAIN.format(n_learn=len(learn_rows), learn=_rows(learn_rows), n_test=len(test_rows),
                        test=_rows(test_rows), threshold=repr(float(threshold)))
@@ -206,9 +205,8 @@ def _emitted_detector(kind, k, learns, folder):
     det = A.fit_iforest(X[normal][:500], *k, seed=0) if kind == "iforest" else A.fit(kind, X[normal][:500], k=k)
     det.threshold, det.on_device = 1.0, learns
     header, source = c_anomaly.generate(det, "m", [f"x{i}" for i in range(det.n_features)], PROV, learns)
-    (folder / "include").mkdir()
     (folder / "src").mkdir()
-    (folder / "include" / "m.h").write_text(header)
+    (folder / "src" / "m.h").write_text(header)
     (folder / "src" / "m.c").write_text(source)
     return det, X, test
 
@@ -253,6 +251,6 @@ def test_cppcheck_finds_nothing_in_any_detector(kind, k, learns, tmp_path):
     style, performance and portability checks (the isolation forest's had unassignedVariable)."""
     _emitted_detector(kind, k, learns, tmp_path)
     r = subprocess.run(["cppcheck", "--std=c99", "--enable=warning,style,performance,portability",
-                        "--error-exitcode=1", "--quiet", "-I", str(tmp_path / "include"), str(tmp_path / "src")],
+                        "--error-exitcode=1", "--quiet", "-I", str(tmp_path / "src"), str(tmp_path / "src")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

@@ -69,7 +69,7 @@ def test_ispu_project_on_real_imu_samples(family, params, quant, tmp_path):
     req = EmitRequest(model, "m", AXES, tuple(labels), Provenance("t", "imu.tml", "0" * 64, "0" * 64, "id"), 0, 0)
     files = IspuBackend().emit(req, tmp_path)
     names = {f.relative_to(tmp_path).as_posix() for f in files}
-    assert {"src/main.c", "src/m.c", "include/m.h", "conf.txt", "meta.txt", "make/Makefile"} <= names
+    assert {"src/main.c", "src/m.c", "src/m.h", "conf.txt", "meta.txt", "make/Makefile"} <= names
     conf = (tmp_path / "conf.txt").read_text()
     assert "algo 0 enable" in conf and "acc_fs 8" in conf and "gyr_fs 2000" in conf
     assert "output class int16 DOUT_00" in (tmp_path / "meta.txt").read_text()

@@ -122,7 +122,7 @@ def _routines_linked(tmp: Path, folder: Path, backend, entry: str) -> list[str]:
                    f'        q[i] = tinyc_q[i];\n    }}\n    (void){entry}(q, &c);\n    tinyc_out = c;\n}}\n')
     elf = tmp / "only.elf"
     subprocess.run([toolchain.GCC, *backend.cflags, *toolchain.STRICT, "-Os", "-ffunction-sections",
-                    "-fdata-sections", "-I", str(folder / "include"), str(drv), str(folder / "src" / "m.c"),
+                    "-fdata-sections", "-I", str(folder / "src"), str(drv), str(folder / "src" / "m.c"),
                     "-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,tinyc_entry", "--specs=nosys.specs",
                     "-o", str(elf)], check=True, capture_output=True, text=True)
     out = subprocess.run([toolchain.NM, "--defined-only", str(elf)], check=True, capture_output=True,
@@ -140,7 +140,7 @@ def test_quantization_costs_at_most_two_points_of_accuracy(case):
 
 def _disassembly(folder: Path, cflags: tuple[str, ...], tmp: Path) -> str:
     obj = tmp / "m.o"
-    subprocess.run([toolchain.GCC, *cflags, *toolchain.STRICT, "-Os", "-I", str(folder / "include"), "-c",
+    subprocess.run([toolchain.GCC, *cflags, *toolchain.STRICT, "-Os", "-I", str(folder / "src"), "-c",
                     str(folder / "src" / "m.c"), "-o", str(obj)], check=True, capture_output=True, text=True)
     return subprocess.run([toolchain.GCC.replace("gcc", "objdump"), "-d", str(obj)], check=True,
                           capture_output=True, text=True).stdout
@@ -177,7 +177,7 @@ def test_features_with_equal_ranges_share_one_stored_map(case, emitted):
     assert index is not None and len(table["in_l"]) < 0.6 * n_codes, (len(table["in_l"]), n_codes)
     for key in MAP_KEYS:  # each code keeps its own map
         assert np.array_equal(table[key][index], case.model.arrays[key])
-    header = (emitted[case.name] / "include" / "m.h").read_text()
+    header = (emitted[case.name] / "src" / "m.h").read_text()
     assert f"extern const uint8_t m_input_map[{n_codes}];" in header
     assert f"extern const int32_t m_input_l[{len(table['in_l'])}];" in header
     per_code = FAMILY_REGISTRY[case.model.family].cost(case.model, target("cortex-m4").caps, case.model.quant)

@@ -58,6 +58,6 @@ def test_sanitized_run_on_real_and_hostile_rows(case, emitted):
 def test_cppcheck_finds_nothing(case, emitted):
     folder = emitted[case.name]
     r = subprocess.run(["cppcheck", "--std=c99", "--enable=warning,style,performance,portability",
-                        "--error-exitcode=1", "--quiet", "-I", str(folder / "include"), str(folder / "src"),
+                        "--error-exitcode=1", "--quiet", "-I", str(folder / "src"), str(folder / "src"),
                         str(folder / "tools")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr

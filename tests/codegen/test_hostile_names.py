@@ -62,10 +62,10 @@ def test_any_label_and_column_name_compiles_and_round_trips(tmp_path, features, 
     exe = tmp_path / "run"
     for sources in ([folder / "src" / "m.c", tmp_path / "main.c"], [folder / "src" / "m.c", folder / "tools" /
                                                                     "predict.c"]):
-        r = subprocess.run(["cc", *STRICT, "-I", str(folder / "include"), *map(str, sources), "-o", str(exe), "-lm"],
+        r = subprocess.run(["cc", *STRICT, "-I", str(folder / "src"), *map(str, sources), "-o", str(exe), "-lm"],
                            capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
-    r = subprocess.run(["cc", *STRICT, "-I", str(folder / "include"), str(folder / "src" / "m.c"),
+    r = subprocess.run(["cc", *STRICT, "-I", str(folder / "src"), str(folder / "src" / "m.c"),
                         str(tmp_path / "main.c"), "-o", str(exe)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     out = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split()

@@ -51,7 +51,7 @@ def test_ecg_example_reports_auc_and_holds_the_false_alarm_rate(ecg_build):
 
 def test_ecg_library_learns_and_matches_the_golden_detector(ecg_build):
     result, out = ecg_build
-    header = (out / "cortex-m4" / "include" / "ecg.h").read_text()
+    header = (out / "cortex-m4" / "src" / "ecg.h").read_text()
     assert "#define ECG_LEARNS 1" in header and "ecg_learn(const float *x)" in header
     doc = json.loads((out / "artifacts" / "model.json").read_text())
     det = A.Detector.from_json(doc["detector"])
@@ -101,7 +101,7 @@ def test_learn_on_device_ships_an_empty_baseline(tmp_path):
     assert result.model.n == 0 and result.model.learns_on_device
     # evaluated as the device learns it: the golden learn() over the normal training rows
     assert rep["model"]["metrics"]["holdout"]["auc"] > 0.6
-    assert "#define DET_LEARNS 1" in (tmp_path / "out" / "cortex-m4" / "include" / "det.h").read_text()
+    assert "#define DET_LEARNS 1" in (tmp_path / "out" / "cortex-m4" / "src" / "det.h").read_text()
     with pytest.raises(VerifyError, match="ships empty"):
         verify(tmp_path / "out", on_line=lambda s: None)
 

@@ -85,7 +85,7 @@ def test_auto_gives_a_core_with_fpu_the_float32_form_where_it_is_smaller(tmp_pat
         assert abs(m4["flash"] - m4["measured"]["flash"]) <= max(0.1 * m4["measured"]["flash"], 256)
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["targets"]["cortex-m4"]["quantization"] == "float32"
-    assert "wine_input_t" not in (tmp_path / "out" / "cortex-m4" / "include" / "wine.h").read_text()
+    assert "wine_input_t" not in (tmp_path / "out" / "cortex-m4" / "src" / "wine.h").read_text()
     if shutil.which("cc") is None:
         pytest.skip("no host C compiler (cc)")
     X = np.loadtxt(tmp_path / "out" / "artifacts" / "holdout.csv", delimiter=",", skiprows=1,

@@ -43,7 +43,7 @@ def test_windows_are_split_by_recording_and_the_model_is_accurate(activity):
     if t["measured"]["flash"] is not None:  # linked: push_sample + predict_window + the model
         assert abs(t["flash"] - t["measured"]["flash"]) <= 0.1 * t["measured"]["flash"]
         assert t["measured"]["ram"] <= t["ram"]
-    header = (out / "cortex-m4" / "include" / "activity.h").read_text()
+    header = (out / "cortex-m4" / "src" / "activity.h").read_text()
     assert "activity_push_sample(const float *sample, int32_t *ready)" in header
     assert "#define ACTIVITY_N_CHANNELS 6" in header and "#define ACTIVITY_WINDOW 30u" in header
 
@@ -179,7 +179,7 @@ def test_one_recording_is_split_in_time_and_builds_are_reproducible(tmp_path):
     assert sig["recordings"] == {"train": 1, "holdout": 1}
     # reproducible: the same spec, data and seed give byte-identical C (block selection included)
     build(load(p), p, tmp_path / "again")
-    for f in ("cortex-m4/src/m.c", "cortex-m4/include/m.h"):
+    for f in ("cortex-m4/src/m.c", "cortex-m4/src/m.h"):
         assert (tmp_path / "out" / f).read_bytes() == (tmp_path / "again" / f).read_bytes()
     # 400 samples, cut at 300: training windows end by 300 (14 of them), holdout ones start at 300 (4)
     assert sig["windows"] == {"train": 14, "holdout": 4}
@@ -316,7 +316,7 @@ def test_feature_groups_that_do_not_pay_are_dropped_within_the_tolerance(activit
     if blocks:
         assert blocks[-1]["cv_after"] >= blocks[0]["cv_before"] - 0.01 - 1e-9
     fe = result.model.frontend
-    header = (out / "cortex-m4" / "include" / "activity.h").read_text()
+    header = (out / "cortex-m4" / "src" / "activity.h").read_text()
     assert f"#define ACTIVITY_SIGNAL_RAM_BYTES {c_signal.ram_bytes(fe)}u" in header
     source = (out / "cortex-m4" / "src" / "activity.c").read_text()
     assert f"static float activity_ring[{len(fe.needs())}][30];" in source
@@ -361,7 +361,7 @@ def test_anomaly_detector_on_raw_samples(tmp_path):
     assert rep["task"] == "anomaly" and rep["signal"]["recordings"] == {"train": 60, "holdout": 20}
     assert rep["anomaly"]["labelled_anomalies"]["holdout"] > 0
     assert rep["model"]["metrics"]["holdout"]["auc"] >= 0.9
-    header = (tmp_path / "out" / "cortex-m4" / "include" / "monitor.h").read_text()
+    header = (tmp_path / "out" / "cortex-m4" / "src" / "monitor.h").read_text()
     assert "monitor_learn_window(void)" in header and "monitor_push_sample(" in header
     for name in ("cortex-m4", "cortex-m0plus"):
         t = rep["targets"][name]

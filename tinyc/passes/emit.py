@@ -55,11 +55,26 @@ def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path, per
         backend = target_registry.get(target_name)
         m, pv = (per_target or {}).get(target_name, (model, prov))
         req = EmitRequest(model=m, name=name, features=tuple(ds.feature_names), classes=tuple(ds.classes),
-                          provenance=pv, flash=cost.flash, ram=cost.ram)
+                          provenance=pv, flash=cost.flash, ram=cost.ram, example=example_row(m, ds))
         files = backend.emit(req, out / target_name)
         notes[target_name] = {"files": sorted(str(f.relative_to(out)) for f in files),
                               "measured": _measure(backend, req, out / target_name)}
     return notes
+
+
+def example_row(model, ds) -> tuple[tuple[float, ...], str] | None:
+    """The first holdout row as float32 values and what ``model`` predicts for it (a label, or a
+    value), for the examples the packages carry; None for a signal model (its rows are windows,
+    not the raw samples its library takes) or without holdout rows."""
+    if getattr(model, "frontend", None) is not None or len(ds.X_holdout) == 0:
+        return None
+    row = ds.X_holdout[:1].astype(np.float32)
+    pred = model.predict(row)[0]
+    if ds.task == Task.regression:
+        shown = _csv_number(float(pred))
+    else:
+        shown = f'"{ds.classes[int(pred)]}"'
+    return tuple(float(v) for v in row[0]), shown
 
 
 def measured_flash(model, ds, name: str, prov: Provenance, costs: dict) -> dict[str, int]:
@@ -162,9 +177,10 @@ def output_readme(report: dict, name: str) -> str:
 ## Use it in three steps
 
 1. Copy the folder of your target (e.g. `{next(iter(report['targets']))}/`) into your firmware project.
-2. Add `include/` to the include path and `src/{name}.c` to the sources — or use
-   `CMakeLists.txt` (`add_subdirectory`) or `{name}.mk` (Makefile fragment); Arm folders
-   are also Arduino libraries (`library.properties`).
+2. Add `src/` to the include path and `src/{name}.c` to the sources — or use the folder's
+   `CMakeLists.txt` (`add_subdirectory`) or `{name}.mk` (Makefile fragment); Arm folders are
+   also Arduino and PlatformIO libraries (with an example sketch) and a Zephyr module. The
+   folder's `README.md` says how, in a line each.
 3. {step3}
 
 ```c
@@ -182,7 +198,9 @@ def output_readme(report: dict, name: str) -> str:
 
 ## Files
 
-- `<target>/include/{name}.h`, `<target>/src/{name}.c`: the library for each target
+- `<target>/src/{name}.h`, `<target>/src/{name}.c`: the library for each target, with its
+  build glue (`CMakeLists.txt`, `{name}.mk`; for Arm also `toolchain-<target>.cmake`,
+  `library.properties`, `library.json`, `examples/{name}/{name}.ino`, `zephyr/`)
 - `artifacts/model.json`: the model as arrays{'' if anomaly else '; `artifacts/model.onnx`: its float form as ONNX'};
   `artifacts/predict`: desktop tool
   (`artifacts/predict --csv artifacts/holdout.csv`); `artifacts/holdout.csv` and
