@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from tinyc.spec import SpecError, parse
 from tinyc.spec.fmt import fmt
 from tinyc.spec.ir import strip_spans
-from tinyc.spec.vocab import FAMILIES, METRICS_FOR_TASK
+from tinyc.spec.vocab import FAMILIES, METRICS_FOR_TASK, SENSOR_UNITS
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -107,6 +107,20 @@ def spec_text(draw):
                     params.append([pname, draw(word)])
             items.append(draw(block([fam], params)))
         stmts.append(draw(block(["search"], draw(st.permutations(items)))))
+    if draw(st.booleans()):  # a signal block with sensor units (the formatter's laws hold for any names)
+        chans = draw(st.lists(name, min_size=1, max_size=3))
+        unit = st.sampled_from(list(SENSOR_UNITS))
+        items = [["channels", ", ".join(chans)], ["rate", draw(positive) + "Hz"]]
+        for _ in range(draw(st.integers(0, 2))):
+            items.append(["units", ", ".join(draw(st.lists(name, min_size=1, max_size=2))) + ":", draw(unit)])
+        for _ in range(draw(st.integers(0, 2))):
+            u = draw(unit)
+            amount = draw(positive) + (u if u.isalpha() and draw(st.booleans()) else " " + u)
+            items.append(["device", ", ".join(draw(st.lists(name, min_size=1, max_size=2))) + ":", "int16",
+                          draw(st.sampled_from(["scale", "full_scale"])), amount])
+        if draw(st.booleans()):
+            items.append(["resample", "from", draw(positive) + "Hz"])
+        stmts.append(draw(block(["signal"], draw(st.permutations(items)))))
     tokens = []
     for s in draw(st.permutations(stmts)):
         tokens += s + semi(draw)

@@ -61,7 +61,8 @@ CODES: dict[str, str] = {
     "E0102": "Unknown statement: the word at the start of a statement is not a keyword\n"
     "allowed there. Top-level keywords: model, data, task, metric, budget, seed,\n"
     "quantize, target, search, signal, false_alarms, learn. Inside `signal { }`: channels,\n"
-    "group, time, rate, window, hop, highpass, lowpass, magnitude, features, bands.\n"
+    "group, time, rate, window, hop, highpass, lowpass, magnitude, features, bands,\n"
+    "units, device, resample.\n"
     "Inside `data { }`: label, ignore, holdout, missing, normal.\n"
     "Inside `target NAME { }`: flash, ram, clock.",
     "E0103": "Unterminated string: a string starts with '\"' and must end with '\"' on the\nsame line.",
@@ -72,7 +73,9 @@ CODES: dict[str, str] = {
     "E0106": "Unexpected character: this character cannot start any token of the spec\nlanguage.",
     "E0110": "Wrong or missing unit. Sizes take B, KB, KiB, MB or MiB (KB = KiB = 1024\n"
     "bytes, as in MCU datasheets); times take ms, s, m or h; clocks take Hz, kHz,\n"
-    "MHz; a holdout share takes %.",
+    "MHz; a holdout share takes %. Sensor channels (`units`, `device`): m/s2, g, mg\n"
+    "(acceleration); rad/s, mrad/s, dps, mdps (angular rate); T, mT, uT, gauss, mgauss\n"
+    "(magnetic field).",
     "E0111": "Value out of range: the number is not allowed here (a budget must be\n"
     "positive, a holdout percentage must be between 0 and 100, a seed must be a\n"
     "non-negative integer below 2**32).",
@@ -94,6 +97,10 @@ CODES: dict[str, str] = {
     "E0207": "Statement does not fit the task: `false_alarms`, `learn` and the data block's\n"
     "`normal` configure an anomaly detector and apply to `task anomaly` only; the data\n"
     "block's `group` is for feature tables (with a signal block, the group goes in it).",
+    "E0208": "Units do not fit: a device delivers a channel in a unit of another quantity\n"
+    "than the training data's (e.g. dps, an angular rate, for a channel the data holds\n"
+    "in m/s2, an acceleration), a device reading is given for a channel whose training\n"
+    "unit is not (`units ax: m/s2`), or the readings mix types.",
     "E0301": "Data file not found: the path is relative to the directory of the spec file.",
     "E0302": "Column not found: a column named in the spec is not in the CSV header.",
     "E0303": "Data file cannot be used: it is empty, has no header, or has a column\n"

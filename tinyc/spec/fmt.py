@@ -52,6 +52,13 @@ def _num(v) -> str:
     return repr(v)  # a float stays a float when read back: 1000.0, 0.1, 1e-05
 
 
+def _amount(v: float, unit: str) -> str:
+    """A device scale's number and unit: ``8g``, ``0.061mg``; apart when the unit is not letters
+    only (``0.5 m/s2``), which the number's own unit suffix could not hold."""
+    text = repr(v)[:-2] if repr(v).endswith(".0") else repr(v)
+    return f"{text}{unit}" if unit.isalpha() else f"{text} {unit}"
+
+
 def _qty(q: Quantity) -> str:
     return q.text
 
@@ -160,6 +167,13 @@ class _Printer:
             inner.append((sig.bands, f"bands {sig.bands.value}"))
         for m in sig.magnitudes:
             inner.append((m, f"magnitude {_name(m.name.value)}: " + ", ".join(_name(c.value) for c in m.channels)))
+        for u in sig.units:
+            inner.append((u, "units " + ", ".join(_name(c.value) for c in u.channels) + f": {u.unit.value}"))
+        for d in sig.device:
+            inner.append((d, "device " + ", ".join(_name(c.value) for c in d.channels)
+                          + f": {d.type.value} {d.kind} {_amount(d.amount.value, d.unit.value)}"))
+        if sig.resample_from is not None:
+            inner.append((sig.resample_from, f"resample from {_qty(sig.resample_from)}"))
         self.block("signal", depth, sig,
                    lambda dd: [self.leaf(text, dd, n) for n, text in sorted(inner, key=lambda x: _pos(x[0]))])
 

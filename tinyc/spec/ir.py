@@ -190,6 +190,27 @@ class Magnitude(Node):
 
 
 @_node
+class ChannelUnits(Node):
+    """``units acc_x, acc_y: m/s2``: the channels' units in the training data."""
+
+    channels: list[Located[str]]
+    unit: Located[str]
+
+
+@_node
+class DeviceFormat(Node):
+    """``device acc_x, acc_y: int16 full_scale 8g``: how a device delivers the channels, as raw
+    counts (``type``), each worth ``amount`` ``unit`` (``scale``) or ``amount`` ``unit`` / 2^15
+    (``full_scale``, the ± range of a signed 16-bit reading)."""
+
+    channels: list[Located[str]]
+    type: Located[str]
+    kind: Literal["scale", "full_scale"]
+    amount: Located[float]
+    unit: Located[str]
+
+
+@_node
 class Signal(Node):
     """A signal front end: raw samples (one CSV row each) cut into windows whose
     features the model sees. ``window`` and ``hop`` are a time (unit s) or a number
@@ -209,6 +230,9 @@ class Signal(Node):
     layout: Located[Layout] | None = None
     highpass: Quantity | None = None  # first-order IIR filters on every raw channel (Hz)
     lowpass: Quantity | None = None
+    units: list[ChannelUnits] = field(default_factory=list)  # the training data's units, per channel
+    device: list[DeviceFormat] = field(default_factory=list)  # raw readings of the device, per channel
+    resample_from: Quantity | None = None  # the device's sample rate, when it is not `rate` (Hz)
 
 
 @_node

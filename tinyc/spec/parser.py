@@ -21,7 +21,8 @@ from . import vocab
 from .diagnostics import Diagnostic, Note, SpecError, sort_key, suggestion
 from .syntax import parse_tree, span_of_meta, span_of_token
 from .ir import (
-    DataSource, FamilyConfig, Holdout, Layout, Learn, Located, Magnitude, Metric, MissingPolicy, Param, ParamValue,
+    ChannelUnits, DataSource, DeviceFormat, FamilyConfig, Holdout, Layout, Learn, Located, Magnitude, Metric,
+    MissingPolicy, Param, ParamValue,
     Quantity, Quantization, Scalar, Search, Signal, Span, Spec, Target, Task,
 )
 
@@ -227,11 +228,11 @@ class _Builder(Transformer):
     def signal_stmt(self, meta, children):
         fields: dict = {}
         spans: dict[str, Span] = {}
-        magnitudes = []
+        repeated: dict[str, list] = {"magnitude": [], "units": [], "device": []}  # statements that may repeat
         for key, span, value in children:
-            if key == "magnitude":
+            if key in repeated:
                 if value is not None:
-                    magnitudes.append(value)
+                    repeated[key].append(value)
                 continue
             if key in spans:
                 self._duplicate(f"'{key}' in signal", span, spans[key])
@@ -243,7 +244,8 @@ class _Builder(Transformer):
                 fields[key], fields[f"{key}_span"] = value
             else:
                 fields[key] = value
-        return ("signal", span_of_meta(meta), Signal(magnitudes=magnitudes, span=span_of_meta(meta), **fields))
+        return ("signal", span_of_meta(meta), Signal(magnitudes=repeated["magnitude"], units=repeated["units"],
+                                                     device=repeated["device"], span=span_of_meta(meta), **fields))
 
     @v_args(meta=True)
     def channels_stmt(self, meta, children):
@@ -313,6 +315,59 @@ class _Builder(Transformer):
     def magnitude_stmt(self, meta, children):
         return ("magnitude", span_of_meta(meta), Magnitude(name=children[0], channels=children[1:],
                                                              span=span_of_meta(meta)))
+
+    @v_args(meta=True)
+    def units_stmt(self, meta, children):
+        *channels, unit = children
+        return ("units", span_of_meta(meta), ChannelUnits(channels=channels, unit=self._unit(unit),
+                                                          span=span_of_meta(meta)))
+
+    def _unit(self, tok: Token) -> Located[str]:
+        return Located[str](value=str(tok), span=span_of_token(tok))
+
+    @v_args(meta=True)
+    def device_stmt(self, meta, children):
+        *channels, typ, scale = children
+        if scale is None:
+            return ("device", span_of_meta(meta), None)
+        kind, amount, unit = scale
+        return ("device", span_of_meta(meta), DeviceFormat(channels=channels, type=typ, kind=kind, amount=amount,
+                                                           unit=unit, span=span_of_meta(meta)))
+
+    def _device_scale(self, kind: str, children):
+        """(kind, amount, unit) of ``scale 0.061 mg``, ``scale 0.061mg`` or ``full_scale 8g``."""
+        tok = children[0]
+        number, suffix = _split_quantity(tok)
+        span = span_of_token(tok)
+        if len(children) > 1 and suffix:
+            self.error("E0110", f"'{tok}' already has a unit, then '{children[1]}' follows",
+                       span_of_token(children[1]), hint=f"write {kind} {number} {children[1]}")
+            return None
+        if len(children) > 1:
+            unit = self._unit(children[1])
+        elif suffix:
+            unit = Located[str](value=suffix, span=span)
+        else:
+            self.error("E0110", f"{kind} '{tok}' needs a unit", span,
+                       hint=f"e.g. {kind} {'0.061 mg' if kind == 'scale' else '8g'} (one count, or the ± range)")
+            return None
+        value = float(number)
+        if not (math.isfinite(value) and value > 0):
+            self.error("E0111", f"{kind} must be a positive number, got '{tok}'", span, hint=f"e.g. {kind} 8g")
+            return None
+        return kind, Located[float](value=value, span=span), unit
+
+    def scale(self, children):
+        return self._device_scale("scale", children)
+
+    def full_scale(self, children):
+        return self._device_scale("full_scale", children)
+
+    @v_args(meta=True)
+    def resample_stmt(self, meta, children):
+        return ("resample_from", span_of_meta(meta),
+                self._positive(children[0], vocab.CLOCK_UNITS, "sample rate", "Hz", "device sample rate",
+                               hint="e.g. resample from 12.5Hz", most=vocab.MOST["rate"]))
 
     # -- targets -------------------------------------------------------------
     @v_args(meta=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import targets as target_registry
 from ..data.header import CsvFormat, DataError, sniff
-from . import vocab
+from . import units, vocab
 from .diagnostics import Diagnostic, Note, SpecError, did_you_mean, sort_key, suggestion
 from .ir import (
     DataSource, Holdout, Layout, Learn, Located, Metric, MissingPolicy, Quantity, Quantization, Scalar, Signal, Spec,
@@ -179,6 +179,7 @@ class _Checker:
                                hint=suggestion(loc.value, channels, "channels"))
             if m.name.value in channels:
                 self.error("E0202", f"magnitude name '{m.name.value}' is already a channel", m.name.span)
+        units.check(self, sig, channels)
         for loc in sig.features or []:
             if loc.value not in BLOCKS:
                 self.error("E0112", f"unknown signal feature '{loc.value}'", loc.span,

@@ -47,6 +47,8 @@ def _expected_words(names) -> list[str]:
             out.append('a "quoted string"')
         elif n == "QUANTITY":
             out.append("a number")
+        elif n == "UNIT":
+            out.append("a unit")
     return sorted(set(out), key=lambda w: (not w[0].isalpha(), w))
 
 
@@ -184,6 +186,9 @@ def _token_error(err: UnexpectedToken, source: str) -> Diagnostic:
         if missing is not None:
             return missing
     keys = _keywords(err.expected)
+    # a word lexed as a sensor unit (UNIT, which also matches words) where no unit is allowed is a word
+    if tok.type == "UNIT" and "UNIT" not in err.expected and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", str(tok)):
+        tok = Token("WORD", str(tok), tok.start_pos, tok.line, tok.column, tok.end_line, tok.end_column, tok.end_pos)
     if tok.type == "WORD" and keys and "WORD" not in err.expected:
         spaced = _spaced_unit(source, tok.start_pos, str(tok))
         if spaced is not None:

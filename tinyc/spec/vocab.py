@@ -39,6 +39,20 @@ TIME_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 SIZE_UNITS = {"B": 1, "KB": 1024, "KiB": 1024, "MB": 1024**2, "MiB": 1024**2}
 CLOCK_UNITS = {"Hz": 1.0, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9}
 
+# Units of sensor channels (`units`, `device` in a signal block): quantity, and the value of one unit
+# in the quantity's SI unit (m/s², rad/s, T). Conversions go through the SI value.
+_DEG = 3.141592653589793 / 180.0
+SENSOR_UNITS: dict[str, tuple[str, float]] = {
+    "m/s2": ("acceleration", 1.0), "m/s^2": ("acceleration", 1.0),
+    "g": ("acceleration", 9.80665), "mg": ("acceleration", 9.80665e-3),
+    "rad/s": ("angular rate", 1.0), "mrad/s": ("angular rate", 1e-3),
+    "dps": ("angular rate", _DEG), "deg/s": ("angular rate", _DEG), "mdps": ("angular rate", _DEG * 1e-3),
+    "T": ("magnetic field", 1.0), "mT": ("magnetic field", 1e-3), "uT": ("magnetic field", 1e-6),
+    "gauss": ("magnetic field", 1e-4), "mgauss": ("magnetic field", 1e-7),
+}
+# raw reading types a device may deliver, and the count of a full-scale reading (2^15 for int16)
+DEVICE_TYPES: dict[str, int] = {"int16": 32768}
+
 # the largest value a spec may give (checked at `tinyc check`, the bound in the message): a month
 # of search, 4 GB of memory (a 32-bit address space), a 10 GHz clock, a 1 MHz sample rate, an
 # hour or a million samples in a window or hop
