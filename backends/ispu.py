@@ -9,10 +9,18 @@ enabled), ``meta.txt`` (what the output registers hold), and a Makefile for
 ST's ISPU toolchain (reisc-gcc; the start-up files come from ST's ISPU
 template). Register addresses follow the ISPU's published register map.
 
-Features whose names identify a sensor axis (``acc_x``, ``ax``, ``gyr_z``,
-``gz``…) are read from the raw-data registers and scaled to g and dps;
-any other feature is asked from ``tinyc_user_feature(i)``, which the user
-provides (the signal front end, when the spec has one, will fill these).
+A signal model reads the sensor as the spec declares it (``units`` and
+``device`` in the signal block): the accelerometer's and the gyroscope's
+channels, in the order of their ``device`` statement, are the registers' X, Y
+and Z; their full scales and the output data rate (the model's rate, or the
+``resample from`` rate) go into ``conf.txt``, and ``push_raw`` converts the raw
+counts to the training data's units. A spec that does not declare them, asks
+for a full scale or rate the sensor does not have, or a channel it does not
+measure, is refused at ``tinyc check`` (E0209).
+
+A tabular model's features whose names identify a sensor axis (``acc_x``,
+``ax``, ``gyr_z``, ``gz``…) are read from the raw-data registers and scaled to
+g and dps; any other feature is asked from ``tinyc_user_feature(i)``.
 
 ``-DTINYC_ISPU_HOST`` compiles the same project on a desktop against a
 register array instead of the sensor's address space, which is how the tests
@@ -24,10 +32,17 @@ import re
 
 from .base import Backend, Caps, EmitRequest
 
-ACC_FS_G = 8  # conf.txt full scales; the raw→unit scales below must match them
+ACC_FS_G = 8  # conf.txt full scales of a tabular model; the raw→unit scales below must match them
 GYR_FS_DPS = 2000
 ACC_SCALE = 0.000244  # g per LSB at ±8 g
 GYR_SCALE = 0.070  # dps per LSB at ±2000 dps
+
+# what the sensor can do (LSM6DSO16IS / ISM330IS datasheets): output data rates and full scales
+ODRS_HZ = (12.5, 26.0, 52.0, 104.0, 208.0, 416.0, 833.0, 1667.0, 3333.0, 6667.0)
+RATE_TOLERANCE = 0.02  # a declared rate within 2% of an ODR runs at that ODR
+FULL_SCALES = {"acceleration": ("g", 9.80665, (2, 4, 8, 16)),
+               "angular rate": ("dps", 3.141592653589793 / 180.0, (125, 250, 500, 1000, 2000))}
+REGISTER = {"acceleration": "ARAW", "angular rate": "GRAW"}
 
 # feature name → raw-data register (case-insensitive full match)
 AXIS_PATTERNS = [
@@ -68,6 +83,35 @@ extern volatile uint8_t STOP_CLOCK; /* provided by ST's ISPU linker script */
 """
 
 
+def nearest_odr(rate_hz: float) -> float | None:
+    """The sensor's output data rate within RATE_TOLERANCE of ``rate_hz``, or None."""
+    best = min(ODRS_HZ, key=lambda o: abs(o - rate_hz))
+    return best if abs(best / rate_hz - 1) <= RATE_TOLERANCE else None
+
+
+def channel_registers(fe) -> list[str]:
+    """The raw-data register of each channel of a signal model: its quantity's register, the axis
+    of its place in its `device` statement."""
+    dev = fe.device
+    return [f"{REGISTER[dev.quantity(c)]}_{'XYZ'[dev.axes[c]]}" for c in range(len(fe.channels))]
+
+
+def sensor_setup(req: EmitRequest) -> tuple[float, int, int]:
+    """(output data rate in Hz, accelerometer full scale in g, gyroscope full scale in dps) of the
+    sensor: a signal model's from its declared device (checked at resolve), a tabular model's the
+    fixed set-up its register scales assume."""
+    fe = getattr(req.model, "frontend", None)
+    if fe is None or fe.device is None:
+        return 26.0, ACC_FS_G, GYR_FS_DPS
+    dev = fe.device
+    fs = {"acceleration": ACC_FS_G, "angular rate": GYR_FS_DPS}
+    for c in range(len(fe.channels)):
+        unit, si, allowed = FULL_SCALES[dev.quantity(c)]
+        value = dev.full_scale_si(c) / si
+        fs[dev.quantity(c)] = min(allowed, key=lambda a: abs(a - value))
+    return nearest_odr(dev.device_rate_hz or fe.rate_hz), fs["acceleration"], fs["angular rate"]
+
+
 def sensor_source(feature: str) -> tuple[str, float] | None:
     """The raw-data register and scale of a feature named after a sensor axis.
 
@@ -91,11 +135,50 @@ class IspuBackend(Backend):
     compiler = "reisc-gcc"
     cflags = ("-mcpu=reiscl", "-mfp32-format=ieee")
 
+    # -- what the sensor can read (checked when a spec is resolved) --------
+    def check_signal(self, sig) -> list[tuple[str, object, str]]:
+        """(message, span, hint) of each way the signal block asks what the sensor cannot do."""
+        from tinyc.spec import units as spec_units
+        from tinyc.spec.vocab import SENSOR_UNITS
+
+        if not sig.device:
+            return [("the ISPU reads the sensor's registers itself, but the signal block does not say how the "
+                     "sensor delivers its channels", sig.span,
+                     "declare it, e.g. units acc_x, acc_y, acc_z: m/s2 and device acc_x, acc_y, acc_z: int16 "
+                     "full_scale 8g")]
+        out = []
+        per_quantity: dict[str, list[str]] = {}
+        for d in sig.device:
+            quantity = SENSOR_UNITS.get(d.unit.value, (None,))[0]
+            if quantity not in FULL_SCALES:
+                out.append((f"the sensor measures acceleration and angular rate, not {quantity or d.unit.value}",
+                            d.unit.span, "declare only accelerometer and gyroscope channels for target ispu"))
+                continue
+            per_quantity.setdefault(quantity, []).extend(loc.value for loc in d.channels)
+            unit, si, allowed = FULL_SCALES[quantity]
+            fs = spec_units.scale(d, unit) * 32768  # the ± range of an int16 reading, in g or dps
+            if not any(abs(fs / a - 1) <= 0.005 for a in allowed):
+                out.append((f"the sensor's {quantity} full scales are ±{', ±'.join(map(str, allowed))} {unit}; "
+                            f"this reading is ±{fs:.4g} {unit}", d.amount.span,
+                            f"e.g. full_scale {next((a for a in allowed if a >= fs), allowed[-1])}{unit}"))
+        for quantity, chans in per_quantity.items():
+            if len(chans) > 3:
+                out.append((f"the sensor has three {quantity} axes; the device statements give {len(chans)} channels",
+                            sig.device[0].span, "one channel per axis, X, Y, Z in the order written"))
+        rate = sig.resample_from or sig.rate
+        if rate is not None and nearest_odr(rate.value) is None:
+            above = next((o for o in ODRS_HZ if o >= rate.value), ODRS_HZ[-1])
+            out.append((f"the sensor samples at {', '.join(f'{o:g}' for o in ODRS_HZ)} Hz, none within "
+                        f"{RATE_TOLERANCE:.0%} of {rate.text}", rate.span,
+                        f"run the sensor at {above:g} Hz and let the library resample: resample from {above:g}Hz"
+                        if sig.resample_from is None else f"e.g. resample from {above:g}Hz"))
+        return out
+
     def extra_files(self, req: EmitRequest, lib) -> dict[str, str]:
         return {
             "src/tinyc_ispu.h": self._registers_header(),
             "src/main.c": self._main(req),
-            "conf.txt": self._conf(),
+            "conf.txt": self._conf(req),
             "meta.txt": self._meta(req),
             "make/Makefile": self._makefile(req),
             "README.md": self._readme(req),
@@ -144,8 +227,13 @@ class IspuBackend(Backend):
         reads = []
         user = False
         fe = getattr(req.model, "frontend", None)
-        inputs = fe.channels if fe is not None else req.features
-        for i, f in enumerate(inputs):
+        if fe is not None and fe.device is None:
+            raise ValueError("an ISPU project of a signal model needs the device's readings declared "
+                             "(units and device in the signal block)")
+        if fe is not None:  # the channels as the spec declares them: raw counts into push_raw
+            for i, (reg, f) in enumerate(zip(channel_registers(fe), fe.channels)):
+                reads.append(f"    raw[{i}] = TINYC_REG(int16_t, TINYC_ISPU_{reg}); /* {c_comment(f)} */")
+        for i, f in enumerate(req.features if fe is None else ()):
             src = sensor_source(f)
             if src is None:
                 reads.append(f"    x[{i}] = tinyc_user_feature({i}u); /* {c_comment(f)} */")
@@ -172,7 +260,7 @@ class IspuBackend(Backend):
             write = f"""    {{
         int32_t ready = 0, cls = -1;
         float y = 0.0f;
-        {p}_status st = {p}_push_sample(x, &ready);
+        {p}_status st = {p}_push_raw(raw, &ready);
         if (st != {P}_OK || !ready) {{
             return; /* no new result: the interrupt is not raised */
         }}
@@ -238,7 +326,7 @@ void TINYC_SIGNAL algo_00_init(void)
 
 void TINYC_SIGNAL algo_00(void)
 {{
-    float x[{P + '_N_CHANNELS' if fe is not None else P + '_N_FEATURES'}];
+    {f'int16_t raw[{P}_N_CHANNELS];' if fe is not None else f'float x[{P}_N_FEATURES];'}
 {chr(10).join(reads)}
 {write}
     tinyc_int_status |= 0x1u; /* algorithm 0 has a new result */
@@ -269,15 +357,16 @@ int main(void)
 #endif
 """
 
-    def _conf(self) -> str:
-        return f"""acc_odr 26
-acc_fs {ACC_FS_G}
+    def _conf(self, req: EmitRequest) -> str:
+        odr, acc_fs, gyr_fs = sensor_setup(req)
+        return f"""acc_odr {odr:g}
+acc_fs {acc_fs}
 acc_mode high_performance
-gyr_odr 26
-gyr_fs {GYR_FS_DPS}
+gyr_odr {odr:g}
+gyr_fs {gyr_fs}
 gyr_mode high_performance
 
-ispu_irq_rate 26
+ispu_irq_rate {odr:g}
 ispu_int1 enable
 ispu_latch disable
 
@@ -322,26 +411,36 @@ clean:
 """
 
     def _readme(self, req: EmitRequest) -> str:
-        sources = []
-        for i, f in enumerate(req.features):
-            src = sensor_source(f)
-            sources.append(f"| {i} | `{f}` | " + (f"`{src[0]}` × {src[1]}" if src else "`tinyc_user_feature()`") + " |")
+        fe = getattr(req.model, "frontend", None)
+        odr, acc_fs, gyr_fs = sensor_setup(req)
+        if fe is not None:
+            dev = fe.device
+            rows = [f"| {i} | `{c}` | `{reg}` | {dev.device_units[i]} | × {dev.scales[i]:.7g} → {dev.units[i]} |"
+                    for i, (c, reg) in enumerate(zip(fe.channels, channel_registers(fe)))]
+            resample = (f" The library resamples the {odr:g} Hz readings to the model's {fe.rate_hz:g} Hz."
+                        if dev.resamples else "")
+            inputs = ("Channels (read every sample by `push_raw`, which converts them to the training data's "
+                      f"units):{resample}\n\n| # | channel | register | reading | conversion |\n|---|---|---|---|---|\n"
+                      + "\n".join(rows))
+        else:
+            sources = []
+            for i, f in enumerate(req.features):
+                src = sensor_source(f)
+                sources.append(f"| {i} | `{f}` | " + (f"`{src[0]}` × {src[1]}" if src else "`tinyc_user_feature()`")
+                               + " |")
+            inputs = "Feature sources:\n\n| # | feature | source |\n|---|---|---|\n" + "\n".join(sources)
         outs = "\n".join(f"| `DOUT_{w:02d}` | {n} | {t} | {d} |" for n, t, w, d in self._outputs(req))
         return f"""# ISPU project for the tinyc model '{req.name}'
 
 Build with ST's ISPU toolchain: `cd make && make ISPU_UTILS=<ST template>/ispu_utils`. The result
 (`bin/ispu.ucf` / `bin/ispu.h`) is loaded into the sensor by the host MCU as ST describes.
 
-Sensor set-up is in `conf.txt` (accelerometer ±{ACC_FS_G} g and gyroscope ±{GYR_FS_DPS} dps at 26 Hz; the
-scales in `src/main.c` assume these full scales). Outputs (also in `meta.txt`):
+Sensor set-up is in `conf.txt`: accelerometer ±{acc_fs} g and gyroscope ±{gyr_fs} dps at {odr:g} Hz.
+Outputs (also in `meta.txt`):
 
 | register | output | type | meaning |
 |---|---|---|---|
 {outs}
 
-Feature sources:
-
-| # | feature | source |
-|---|---|---|
-{chr(10).join(sources)}
+{inputs}
 """

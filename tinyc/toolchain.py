@@ -84,6 +84,7 @@ void tinyc_entry(void)
 SIGNAL_DRIVER = """#include <stdint.h>
 #include "{p}.h"
 volatile float tinyc_in[{P}_N_CHANNELS];
+volatile int16_t tinyc_raw[{P}_N_CHANNELS];
 volatile int32_t tinyc_out;
 volatile float tinyc_value;
 void tinyc_entry(void);
@@ -103,16 +104,21 @@ void tinyc_entry(void)
 """
 
 
-def signal_calls(name: str, classification: bool, detector_learns: bool = False) -> str:
-    """What firmware with a signal front end calls: push a sample, predict when a window is ready
-    (an anomaly detector that learns on the device also learns the window and saves its state)."""
+def signal_calls(name: str, classification: bool, detector_learns: bool = False, raw: bool = False) -> str:
+    """What firmware with a signal front end calls: push a sample (``raw``: a device reading, through
+    push_raw), predict when a window is ready (an anomaly detector that learns on the device also
+    learns the window and saves its state)."""
     predict = f"(void){name}_predict_window(&cls);" if classification else \
         f"(void){name}_predict_window_value(&value);"
     if detector_learns:
         predict += (f"\n        (void){name}_learn_window();\n        {{\n            static uint8_t blob[{name.upper()}"
                     f"_STATE_SIZE];\n            (void){name}_save(blob, sizeof blob);\n            (void){name}_restore("
                     f"blob, sizeof blob);\n        }}")
-    return f"(void){name}_push_sample(x, &ready);\n    if (ready) {{\n        {predict}\n    }}"
+    push = f"(void){name}_push_sample(x, &ready);"
+    if raw:
+        push = (f"{{\n        int16_t r[{name.upper()}_N_CHANNELS];\n        for (i = 0; i < {name.upper()}_N_CHANNELS; ++i) {{\n"
+                f"            r[i] = tinyc_raw[i];\n        }}\n        (void)x;\n        (void){name}_push_raw(r, &ready);\n    }}")
+    return f"{push}\n    if (ready) {{\n        {predict}\n    }}"
 
 
 def firmware_calls(name: str, model) -> dict:
@@ -124,7 +130,8 @@ def firmware_calls(name: str, model) -> dict:
     detector = model.task == Task.anomaly
     learns = detector and model.learns_on_device
     if getattr(model, "frontend", None) is not None:
-        return {"signal": signal_calls(name, model.task != Task.regression, learns), "anomaly": None}
+        raw = model.frontend.device is not None
+        return {"signal": signal_calls(name, model.task != Task.regression, learns, raw), "anomaly": None}
     return {"signal": None, "anomaly": anomaly_calls(name, learns) if detector else None}
 
 

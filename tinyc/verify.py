@@ -88,11 +88,15 @@ def frontend_of(doc: dict):
     if doc.get("frontend") is None:
         return None
     from .signal import FrontEnd
+    from .signal.device import DeviceInput
 
     def tuples(v):
         return tuple(tuples(x) for x in v) if isinstance(v, list) else v
 
-    return FrontEnd(**{k: tuples(v) for k, v in doc["frontend"].items()})
+    fields = {k: tuples(v) for k, v in doc["frontend"].items()}
+    if fields.get("device") is not None:
+        fields["device"] = DeviceInput(**fields["device"])
+    return FrontEnd(**fields)
 
 
 def mismatches(run, golden_cls, golden_scores, classification: bool) -> int:

@@ -65,32 +65,45 @@ def _holdout_recordings(result):
 
 @pytest.mark.skipif(shutil.which("cc") is None, reason="no host C compiler (cc)")
 def test_ispu_project_classifies_raw_register_samples_like_the_python_model(activity, tmp_path):
-    from tinyc_backends.ispu import ACC_SCALE, GYR_SCALE
-
+    """The spec declares the sensor: ±4 g and ±2000 dps int16 counts at 12.5 Hz for data in m/s² and
+    rad/s at 10 Hz. Holdout recordings as the sensor would deliver them (resampled to 12.5 Hz,
+    converted to counts) go through the ISPU project's registers: every window's class is the
+    Python model's on the same readings, and nearly always its class on the original data."""
     result, out = activity
     fe = result.model.frontend
+    dev = fe.device
+    assert (dev.device_rate_hz, dev.num, dev.den) == (12.5, 5, 4)
+    conf = (out / "ispu" / "conf.txt").read_text()
+    assert "acc_odr 12.5\n" in conf and "acc_fs 4\n" in conf and "gyr_fs 2000\n" in conf
+    assert "ispu_irq_rate 12.5\n" in conf
     picked = _holdout_recordings(result)[:6]
-    # raw int16 register values; the front end sees value * scale, as algo_00 computes it
-    scale = np.array([ACC_SCALE] * 3 + [GYR_SCALE] * 3, dtype=np.float32)
-    G, RAD2DEG = 9.80665, 57.29577951308232
-    raws, expect = [], []
-    for g, x, _ in picked:
-        units = x.astype(np.float64) / np.array([G] * 3 + [1 / RAD2DEG] * 3)
-        raw = np.clip(np.round(units / scale), -32768, 32767).astype(np.int16)
+    raws, expect, original = [], [], []
+    for g, x, feats in picked:
+        raw = dev.readings(x)  # what the sensor's registers hold, sample by sample
         raws.append(raw)
-        feats = F.compute(fe, F.windows(fe, raw.astype(np.float32) * scale))
-        expect.append(result.model.predict(feats))
+        expect.append(result.model.predict(F.compute(fe, F.windows(fe, dev.samples(raw)))))
+        original.append(result.model.predict(feats)[:len(expect[-1])])
     ispu = out / "ispu"
     shutil.copytree(ispu, tmp_path / "ispu")
     got = np.array([int(v) for v in ispu_host.run(tmp_path / "ispu", "activity",
-                                                  window_driver(np.concatenate(raws), len(raws[0])))])
+                                                  window_driver(np.concatenate(raws), starts(raws)))])
     assert np.array_equal(got, np.concatenate(expect))  # one class per completed window, as in Python
+    assert np.mean(np.concatenate(original) == np.concatenate([e[:len(o)] for e, o in zip(expect, original)])) >= 0.9
 
 
-def window_driver(raw_rows, recording_length: int) -> str:
-    """ISPU host driver: a new recording (front end reset) every ``recording_length`` samples;
-    prints the class (or anomaly flag) of every window completed with status ok."""
-    return ispu_host.driver("activity", raw_rows, before=f"""        if (i % {recording_length}u == 0u) {{
+def starts(raws) -> list[int]:
+    return [int(v) for v in np.cumsum([0] + [len(r) for r in raws[:-1]])]
+
+
+def window_driver(raw_rows, recording_starts) -> str:
+    """ISPU host driver: a new recording (front end reset) at each of ``recording_starts`` (or every
+    ``recording_starts`` samples, when a number); prints the class (or anomaly flag) of every window
+    completed with status ok."""
+    if isinstance(recording_starts, int):
+        new = f"i % {recording_starts}u == 0u"
+    else:
+        new = " || ".join(f"i == {s}u" for s in recording_starts)
+    return ispu_host.driver("activity", raw_rows, before=f"""        if ({new}) {{
             activity_signal_reset(); /* a new recording */
         }}
         TINYC_REG(int16_t, TINYC_ISPU_DOUT(1)) = -99;
@@ -98,6 +111,7 @@ def window_driver(raw_rows, recording_length: int) -> str:
             printf("%d\\n", TINYC_REG(int16_t, TINYC_ISPU_DOUT(0)));
         }
 """)
+
 
 BASE = """model m
 data "{data}" {{ label activity }}
@@ -163,7 +177,8 @@ def test_report_json_and_model_json_describe_the_front_end(activity):
     html = (out / "report.html").read_text()
     assert "<h3>Signal front end</h3>" in html and "features used" in html
     readme = (out / "README.md").read_text()  # integration: raw samples in, one at a time
-    assert "activity_push_sample(sample, &ready) == ACTIVITY_OK && ready && activity_predict_window(&cls)" in readme
+    assert "activity_push_raw(raw, &ready) == ACTIVITY_OK && ready && activity_predict_window(&cls)" in readme
+    assert "acc_x: int16 full_scale 4g" in readme and "resamples to 10 Hz" in readme
     assert "Signal front end: " in (out / "report.md").read_text()
 
 
@@ -392,8 +407,13 @@ def test_ispu_project_of_a_detector_on_raw_samples_compiles_and_flags(tmp_path):
     from tinyc_backends.base import EmitRequest
     from tinyc_backends.ispu import IspuBackend
 
+    from tinyc.signal.device import DeviceInput
+
     axes = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
-    fe = FrontEnd(axes, 26.0, 26, 13, blocks=("mean", "std", "p2p"), bands=4)
+    dev = DeviceInput("int16", (float(np.float32(8 / 32768 * 9.80665)),) * 3 + (float(np.float32(0.07 * np.pi / 180)),) * 3,
+                      ("m/s2",) * 3 + ("rad/s",) * 3, ("full_scale 8g",) * 3 + ("scale 70mdps",) * 3,
+                      axes=(0, 1, 2, 0, 1, 2))
+    fe = FrontEnd(axes, 26.0, 26, 13, blocks=("mean", "std", "p2p"), bands=4, device=dev)
     d = pd.read_csv(ROOT / "examples" / "basic_motions" / "data.csv")
     x = d[list(axes)].to_numpy(np.float32)[:400]
     det = A.fit("gaussian", F.compute(fe, F.windows(fe, x)))

@@ -18,15 +18,18 @@ from __future__ import annotations
 
 from ..signal.features import tables
 from ..signal.frontend import TIME, FrontEnd
+from . import c_device
 from .cgen import c_array, c_comment, c_float
 
 
 def ram_bytes(fe: FrontEnd) -> int:
-    """Static RAM of the front end (ring, window, deviations, spectrum, features, counters)."""
+    """Static RAM of the front end (ring, window, deviations, spectrum, features, counters, and the
+    previous reading when raw readings are resampled)."""
     spectral = bool(fe.spectral_channels())
     n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
+    device = c_device.ram_bytes(fe.device, len(fe.channels)) if fe.device is not None else 0
     return 4 * (len(fe.needs()) * fe.window + 2 * fe.window + (fe.n_bins if spectral else 0)
-                + len(fe.outputs()) + n_filters * len(fe.channels)) + 8
+                + len(fe.outputs()) + n_filters * len(fe.channels)) + 8 + device
 
 
 # soft-float routines an anomaly detector links on ARMv6-M that the front end's figures above
@@ -53,7 +56,8 @@ def flash_bytes(fe: FrontEnd, caps, model_soft_float: frozenset = frozenset({"ba
         extra = sum(table[part] for part in ("base", "mul") if part not in model_soft_float)
     n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
     n_mags = sum(1 for c in fe.needs() if c >= len(fe.channels))
-    return (code["base"] + (code["spectrum"] if spectral else 0) + code["magnitude"] * n_mags
+    device = c_device.flash_bytes(fe.device, len(fe.channels), isa) if fe.device is not None else 0
+    return (device + code["base"] + (code["spectrum"] if spectral else 0) + code["magnitude"] * n_mags
             + code["filter"] * n_filters
             + code["output"] * len(fe.outputs()) + code["channel"] * len(fe.needs())
             + code["spectral"] * len(fe.spectral_channels()) + tables_bytes + extra)
@@ -200,7 +204,7 @@ def header(fe: FrontEnd, p: str, classification: bool, detector_learns: bool | N
 {entry}
 /* forget every sample pushed */
 void {p}_signal_reset(void);
-"""
+""" + (c_device.header(fe.device, p, fe.channels) if fe.device is not None else "")
 
 
 def source(fe: FrontEnd, p: str, classification: bool, detector_learns: bool | None = None) -> str:
@@ -232,14 +236,14 @@ static uint16_t {p}_head = 0;
 static uint16_t {p}_filled = 0;
 static uint16_t {p}_since = 0;
 static uint8_t {p}_started = 0;
-
+{c_device.state(fe.device, p) if fe.device is not None else ""}
 void {p}_signal_reset(void)
 {{
     {p}_head = 0;
     {p}_filled = 0;
     {p}_since = 0;
     {p}_started = 0;
-}}""")
+{c_device.reset(fe.device, p) if fe.device is not None else ""}}}""")
     mags = []
     for m, (name, idx) in enumerate(fe.magnitudes):
         if len(fe.channels) + m not in slots:
@@ -432,4 +436,6 @@ static void {p}_spectrum(const float *d, float *sp)
 }}
 
 {entry}""")
+    if fe.device is not None:
+        parts.append(c_device.source(fe.device, p))
     return "\n\n".join(parts) + "\n"

@@ -162,8 +162,19 @@ def output_readme(report: dict, name: str) -> str:
                  f"{name}_predict_window(&cls)")
         step3 = (f"Push each raw sample as `float sample[{P}_N_CHANNELS]` ({', '.join(sig['channels'])}) "
                  f"at {sig['rate_hz']:g} Hz; a window of {sig['window']} samples completes every {sig['hop']}:")
+        push = f"{name}_push_sample(sample, &ready)"
+        if sig.get("device"):
+            dev = sig["device"]
+            readings = ", ".join(f"{c}: {d['reading']}" for c, d in dev["channels"].items())
+            step3 = (f"Push each raw reading of the device as `int16_t raw[{P}_N_CHANNELS]` ({readings}) "
+                     f"at {dev['rate_hz']:g} Hz; `{name}_push_raw` converts them to the training data's units"
+                     f"{' and resamples to ' + format(sig['rate_hz'], 'g') + ' Hz' if dev['resampled'] else ''}; "
+                     f"a window of {sig['window']} samples completes every {sig['hop']}:")
+            push = f"{name}_push_raw(raw, &ready)"
+        elif sig.get("units_notice"):
+            step3 += f" ({sig['units_notice']})"
         call = (f"int32_t ready = 0, cls = -1;\nfloat y = 0.0f;\n"
-                f"if ({name}_push_sample(sample, &ready) == {P}_OK && ready && {entry} == {P}_OK) {{\n"
+                f"if ({push} == {P}_OK && ready && {entry} == {P}_OK) {{\n"
                 f"    /* {'y' if report['task'] == 'regression' else 'cls'}: the last window's result */\n}}")
 
     def fmt(v):

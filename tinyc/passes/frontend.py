@@ -24,6 +24,7 @@ def signal_dataset(r: Resolved):
     recording. Returns (dataset, front end, the report's signal section, data profile)."""
     from ..signal import FrontEnd
     from ..signal import data as sd
+    from ..signal import device
 
     from ..spec.ir import Layout
     from ..spec.resolve import wide_columns
@@ -39,7 +40,8 @@ def signal_dataset(r: Resolved):
                   group=sig.group.value if sig.group else None,
                   highpass_hz=sig.highpass.value if sig.highpass else None,
                   lowpass_hz=sig.lowpass.value if sig.lowpass else None,
-                  wide_columns=tuple(wide_columns(c, r.csv.columns) for c in channels) if wide else None)
+                  wide_columns=tuple(wide_columns(c, r.csv.columns) for c in channels) if wide else None,
+                  device=device.from_spec(sig))
     label = s.data.label.value if s.data.label else None
     normal = tuple(x.value for x in s.data.normal) if s.data.normal else None
     time = sig.time.value if sig.time else None
@@ -78,6 +80,8 @@ def signal_dataset(r: Resolved):
                    int(train_t.X.nbytes + hold_t.X.nbytes))
     report = _signal_report(fe, channels, samples, rec_counts, ds)
     report["layout"] = "long"
+    if fe.device is not None:  # values the device cannot read
+        prof["data_checks"] = device.range_checks(fe.device, fe.channels, np.concatenate([x.samples for x in recs]))
     return ds, fe, report, prof
 
 
@@ -87,7 +91,29 @@ def _signal_report(fe, channels, samples: int, recordings: dict, ds: Dataset) ->
             "rate_hz": fe.rate_hz, "window": fe.window, "hop": fe.hop, "blocks": list(fe.blocks), "bands": fe.bands,
             "samples": samples, "recordings": recordings,
             "windows": {"train": len(ds.X_train), "holdout": len(ds.X_holdout)},
-            "window_label": "the label of the window's last sample" if fe.wide_columns is None else "the row's label"}
+            "window_label": "the label of the window's last sample" if fe.wide_columns is None else "the row's label",
+            "device": _device_report(fe), "units_notice": units_notice(fe)}
+
+
+def units_notice(fe) -> str | None:
+    """The one line a build says when the spec does not declare how the device delivers the
+    channels: the library then takes samples in the training data's units and rate."""
+    if fe.device is not None:
+        return None
+    return (f"push_sample takes samples in the training data's units and at its rate ({fe.rate_hz:g} Hz): convert "
+            f"the device's readings to those first, or declare them (units and device in the signal block) to "
+            f"get push_raw, which does")
+
+
+def _device_report(fe) -> dict | None:
+    """How the device delivers the channels (`device` statements), or None: push_sample then takes
+    samples in the training data's units, which the build says."""
+    dev = fe.device
+    if dev is None:
+        return None
+    return {"type": dev.type, "rate_hz": dev.device_rate_hz or fe.rate_hz, "resampled": dev.resamples,
+            "channels": {c: {"training_unit": u, "reading": f"{dev.type} {d}", "scale": sc}
+                         for c, u, d, sc in zip(fe.channels, dev.units, dev.device_units, dev.scales)}}
 
 
 def drop_unsplit_features(res: SearchResult, ds: Dataset) -> tuple[SearchResult, Dataset, list[str]]:

@@ -335,15 +335,23 @@ def _targets_section(rep: dict, name: str) -> str:
                                  f"        /* use y */\n    }}",
                    "anomaly": f"int32_t anomaly;\n    if ({name}_predict_window(&anomaly) == {P}_OK && anomaly) "
                               f"{{\n        /* raise the alarm */\n    }}"}[rep["task"]]
-        snippet = (f"float sample[{P}_N_CHANNELS]; /* one reading of every channel, in the order of the spec */\n"
-                   f"int32_t ready;\n/* at {P}_SAMPLE_RATE_HZ, from the sensor's interrupt or FIFO: */\n"
-                   f"if ({name}_push_sample(sample, &ready) == {P}_OK && ready) {{\n    {verdict}\n}}")
+        dev = rep["signal"].get("device")
+        if dev:  # the device's raw counts: push_raw converts (and resamples) them
+            snippet = (f"int16_t raw[{P}_N_CHANNELS]; /* one raw reading of every channel, in the order of the spec */\n"
+                       f"int32_t ready;\n/* at {dev['rate_hz']:g} Hz, from the sensor's interrupt or FIFO: */\n"
+                       f"if ({name}_push_raw(raw, &ready) == {P}_OK && ready) {{\n    {verdict}\n}}")
+        else:
+            snippet = (f"float sample[{P}_N_CHANNELS]; /* one reading of every channel, in the order of the spec */\n"
+                       f"int32_t ready;\n/* at {P}_SAMPLE_RATE_HZ, from the sensor's interrupt or FIFO: */\n"
+                       f"if ({name}_push_sample(sample, &ready) == {P}_OK && ready) {{\n    {verdict}\n}}")
     else:
         snippet = (f"float x[{P}_N_FEATURES]; /* features in the order of {name}_feature_names */\n{call}")
     if rep["task"] == "anomaly" and (rep.get("anomaly") or {}).get("learn") in ("on_device", "both"):
         snippet += (f"\n/* learning on the device: {name}_learn(x) (or {name}_learn_window()) on normal data; "
                     f"{name}_save(buf, {P}_STATE_SIZE) to keep what it learned, {name}_restore after a reset */")
-    out.append(f"<h3>Integration</h3><pre>#include \"{_e(name)}.h\"\n\n{_e(snippet)}</pre></section>")
+    notice = (rep.get("signal") or {}).get("units_notice")
+    out.append(f"<h3>Integration</h3>{f'<p>{_e(notice)}</p>' if notice else ''}"
+               f"<pre>#include \"{_e(name)}.h\"\n\n{_e(snippet)}</pre></section>")
     return "".join(out)
 
 

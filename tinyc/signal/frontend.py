@@ -33,6 +33,8 @@ class FrontEnd:
     wide_columns: tuple[tuple[str, ...], ...] | None = None
     # the features the model uses (None: all); the C computes only those
     used: tuple[str, ...] | None = field(default=None)
+    # how a device delivers the channels (`units`/`device` in the spec): push_raw converts them
+    device: "DeviceInput | None" = None
 
     @property
     def all_channels(self) -> tuple[str, ...]:

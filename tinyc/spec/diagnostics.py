@@ -101,6 +101,10 @@ CODES: dict[str, str] = {
     "than the training data's (e.g. dps, an angular rate, for a channel the data holds\n"
     "in m/s2, an acceleration), a device reading is given for a channel whose training\n"
     "unit is not (`units ax: m/s2`), or the readings mix types.",
+    "E0209": "The target cannot read the signal as declared: a target that reads its sensor\n"
+    "itself (the ISPU) needs `units` and `device` statements for every channel, full\n"
+    "scales and a sample rate the sensor has (or `resample from` one it has), and\n"
+    "channels it measures (acceleration, angular rate).",
     "E0301": "Data file not found: the path is relative to the directory of the spec file.",
     "E0302": "Column not found: a column named in the spec is not in the CSV header.",
     "E0303": "Data file cannot be used: it is empty, has no header, or has a column\n"

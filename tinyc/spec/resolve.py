@@ -276,6 +276,16 @@ class _Checker:
             out.append(replace(t, **{"flash": flash, "ram": ram, "clock": clock}))
         return out
 
+    def target_signal(self, tgts: list[Target], sig: Signal | None) -> None:
+        """What targets that read sensors themselves (the ISPU) say of the signal block."""
+        if sig is None or self.diags:
+            return
+        for t in tgts:
+            check = getattr(target_registry.get(t.name.value), "check_signal", None)
+            for message, span, hint in (check(sig) if check else []):
+                self.error("E0209", f"target {t.name.value}: {message}", span, hint=hint,
+                           notes=[Note(f"target {t.name.value} declared here", t.name.span)] if t.name.span else ())
+
     # ---------------------------------------------------------------------
     def _file(self, written: str, span, what: str) -> Path | None:
         path = (self.spec_dir / written)
@@ -445,6 +455,7 @@ class _Checker:
         tgts = self.targets()
         data, data_path, holdout_path, fmt = self.data()
         signal = self.signal(fmt)
+        self.target_signal(tgts, signal)
         self.search()
         if self.diags:
             raise SpecError(sorted(self.diags, key=sort_key), file=self.spec.file)

@@ -87,6 +87,10 @@ def check(resolver, sig: Signal, channels: list[str]) -> None:
             resolver.error("E0203", "resample applies to the device's raw readings, and no `device` statement "
                                     "gives them", sig.resample_from.span,
                            hint="add e.g. device ax, ay, az: int16 full_scale 8g")
+        elif sig.rate is not None and sig.resample_from.value < sig.rate.value:
+            resolver.error("E0111", f"the device rate {sig.resample_from.text} is below the model's rate "
+                                    f"{sig.rate.text}: resampling makes no new information",
+                           sig.resample_from.span, hint="train at the device's rate, or run the device faster")
         elif sig.rate is not None and resample_ratio(sig) is None:
             resolver.error("E0111", f"the device rate {sig.resample_from.text} and the model's rate {sig.rate.text} "
                                     f"are not in a simple ratio (p/q with q ≤ {MAX_RESAMPLE_DENOMINATOR})",
