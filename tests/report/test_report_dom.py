@@ -74,10 +74,11 @@ def test_no_placeholder_and_nice_numbers(report):
 def test_integration_snippet_fits_the_model_and_host_has_no_raw_limits(report):
     task, out = report
     html = (out / "report.html").read_text()
-    snippet = re.search(r"<h3>Integration</h3><pre>(.*?)</pre>", html, re.S).group(1)
+    notice, snippet = re.search(r"<h3>Integration</h3>(?:<p>(.*?)</p>)?<pre>(.*?)</pre>", html, re.S).groups()
     rep = json.loads((out / "report.json").read_text())
-    if rep.get("signal"):
+    if rep.get("signal"):  # no device declared: samples in the training data's units, which it says
         assert "m_push_sample(sample, &amp;ready)" in snippet and "N_FEATURES" not in snippet
+        assert "push_sample takes samples in the training data&#x27;s units" in notice
     else:
         assert "float x[M_N_FEATURES]" in snippet
     if task == "anomaly":
