@@ -46,6 +46,9 @@ class EmitRequest:
     ram: int
     # a holdout row and what the model predicts for it (the Arduino example runs it), or None
     example: tuple[tuple[float, ...], str] | None = None
+    # the data's label and time columns (the desktop predictor reads files laid out like the data)
+    label_column: str | None = None
+    time_column: str | None = None
 
 
 class Backend:

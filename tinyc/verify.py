@@ -114,7 +114,8 @@ def mismatches(run, golden_cls, golden_scores, classification: bool) -> int:
 def load_holdout(build: Path, features: list[str]) -> np.ndarray:
     import pandas as pd
 
-    df = pd.read_csv(build / "artifacts" / "holdout.csv")
+    windows = build / "artifacts" / "holdout_windows.csv"  # a signal model's holdout.csv holds raw samples
+    df = pd.read_csv(windows if windows.exists() else build / "artifacts" / "holdout.csv")
     return df[features].to_numpy(dtype=np.float32)
 
 

@@ -5,6 +5,7 @@ import string
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tinyc.codegen.cgen import C_KEYWORDS, RESERVED_FILE_NAMES
 from tinyc.spec import SpecError, parse
 from tinyc.spec.fmt import fmt
 from tinyc.spec.ir import strip_spans
@@ -14,7 +15,7 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 word = st.from_regex(r"[A-Za-z_][A-Za-z0-9_\-]{0,10}", fullmatch=True).filter(lambda w: w not in ("families", "trials"))
 ident = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,10}", fullmatch=True).filter(
-    lambda w: w not in {"int", "if", "for", "while", "return", "do", "else", "auto", "char"})
+    lambda w: w not in C_KEYWORDS and w.lower() not in RESERVED_FILE_NAMES)
 quoted = st.text(alphabet=string.ascii_letters + string.digits + " ./_-#{};,", min_size=1, max_size=12).map(
     lambda s: f'"{s}"')
 name = st.one_of(word, quoted)

@@ -16,6 +16,16 @@ _Generic _Noreturn _Static_assert _Thread_local
 """.split())
 
 
+# Headers a generated <model>.h must not shadow (the library's folder is on the include path, and
+# case-insensitive file systems fold Math.h onto math.h): the C standard library's, glibc's and
+# newlib's features.h, and POSIX's most common; and main (main.c is the firmware's own file).
+RESERVED_FILE_NAMES = frozenset("""
+assert complex ctype errno fenv float inttypes iso646 limits locale math setjmp signal stdalign stdarg
+stdatomic stdbool stddef stdint stdio stdlib stdnoreturn string tgmath threads time uchar wchar wctype
+features alloca unistd fcntl strings malloc endian main
+""".split())
+
+
 # the C test that a float's bits (in a uint32_t ``u``) are NaN or infinite: exponent all ones
 NON_FINITE_BITS = "(u & 0x7F800000u) == 0x7F800000u"
 

@@ -34,6 +34,9 @@ class Dataset:
     groups_train: np.ndarray | None = None  # the group of each training row (`data { group }`): CV keeps groups whole
     group_counts: tuple[int, int] = (0, 0)  # groups in the training part and in the holdout
     groups_shared: int = 0  # groups on both sides (a holdout file can share them)
+    # signal data: the holdout's raw samples as the data holds them (columns, rows of text), which
+    # the desktop predictor reads like the training data; None for feature tables
+    raw_holdout: tuple[tuple[str, ...], list[tuple[str, ...]]] | None = None
 
     @property
     def n_classes(self) -> int:

@@ -20,9 +20,18 @@ def _csv_number(v: float) -> str:
 
 def write_holdout(ds, path: Path, predictions: np.ndarray | None = None) -> None:
     """Holdout features as float32 decimals (the shortest that reads back exactly by strtod + a
-    cast to float), with the label; names and labels quoted as CSV needs."""
+    cast to float), with the label; names and labels quoted as CSV needs. Signal data: ``path``
+    gets the raw samples laid out like the data (what the predict tool reads, as it reads the
+    data), and ``holdout_windows.csv`` beside it the window features."""
     import csv
 
+    if ds.raw_holdout is not None:
+        columns, rows = ds.raw_holdout
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(columns)
+            w.writerows(rows)
+        path = path.with_name("holdout_windows.csv")
     X = ds.X_holdout.astype(np.float32)
     if ds.task == Task.classification:
         labels = [ds.classes[int(c)] for c in ds.y_holdout]
@@ -45,9 +54,11 @@ def write_predictions(model, ds, path: Path, pred: np.ndarray | None = None) -> 
     path.write_text("prediction\n" + "\n".join(rows) + "\n", encoding="utf-8")
 
 
-def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path, per_target: dict | None = None) -> dict:
+def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path, per_target: dict | None = None,
+             columns: tuple[str | None, str | None] = (None, None)) -> dict:
     """Emit every target into ``out/<target>/`` (``per_target``: {target: (model, provenance)}
-    where a target gets another form of the model); returns per-target notes for the report."""
+    where a target gets another form of the model; ``columns``: the data's label and time
+    columns); returns per-target notes for the report."""
     from tinyc_backends.base import EmitRequest
 
     notes = {}
@@ -55,7 +66,8 @@ def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path, per
         backend = target_registry.get(target_name)
         m, pv = (per_target or {}).get(target_name, (model, prov))
         req = EmitRequest(model=m, name=name, features=tuple(ds.feature_names), classes=tuple(ds.classes),
-                          provenance=pv, flash=cost.flash, ram=cost.ram, example=example_row(m, ds))
+                          provenance=pv, flash=cost.flash, ram=cost.ram, example=example_row(m, ds),
+                          label_column=columns[0], time_column=columns[1])
         files = backend.emit(req, out / target_name)
         notes[target_name] = {"files": sorted(str(f.relative_to(out)) for f in files),
                               "measured": _measure(backend, req, out / target_name)}
@@ -101,8 +113,10 @@ def _measure(backend, req, folder: Path) -> dict:
             "tool": "arm-none-eabi-gcc -Os, --gc-sections, arm-none-eabi-size"}
 
 
-def build_predict_tool(model, ds, name: str, prov: Provenance, out: Path) -> str | None:
-    """Emit the host library into a scratch folder and compile ``artifacts/predict``.
+def build_predict_tool(model, ds, name: str, prov: Provenance, out: Path,
+                       columns: tuple[str | None, str | None] = (None, None)) -> str | None:
+    """Emit the host library into a scratch folder and compile ``artifacts/predict``
+    (``columns``: the data's label and time columns, which it reads by name).
     Returns None on success, else why the tool was not built."""
     from tinyc_backends.base import EmitRequest
     from tinyc_backends.host import HostBackend
@@ -114,7 +128,8 @@ def build_predict_tool(model, ds, name: str, prov: Provenance, out: Path) -> str
     backend = HostBackend()
     if not host_dir.exists():
         host_dir = out / "artifacts" / ".host"
-        backend.emit(EmitRequest(model, name, tuple(ds.feature_names), tuple(ds.classes), prov, 0, 0), host_dir)
+        backend.emit(EmitRequest(model, name, tuple(ds.feature_names), tuple(ds.classes), prov, 0, 0,
+                                 label_column=columns[0], time_column=columns[1]), host_dir)
     try:
         backend.build_predict(host_dir, out / "artifacts" / "predict", cc)
     finally:

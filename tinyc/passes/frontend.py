@@ -4,6 +4,8 @@ and the features a tree model never splits on dropped (the emitted front end
 computes exactly the features the model uses)."""
 from __future__ import annotations
 
+from dataclasses import replace as dataclass_replace
+
 import numpy as np
 
 from ..data.prepare import Dataset, prepare
@@ -75,6 +77,8 @@ def signal_dataset(r: Resolved):
         train_t, hold_t = sd.as_tables(r.data_path, wt, names, tr), sd.as_tables(r.data_path, wt, names, ho)
         rec_counts = {"train": len(np.unique(wt.recording[tr])), "holdout": len(np.unique(wt.recording[ho]))}
     ds = prepare(s.task.value, label, train_t, hold_t, None, s.data.missing.value, s.seed.value, normal)
+    held = hrecs if r.holdout_path is not None else _held_out(recs, wt, ho, fe, s.data.holdout.percent.value)
+    ds = dataclass_replace(ds, raw_holdout=raw_rows(fe, held, label))
     samples = sum(len(x.samples) for x in recs)
     prof = profile(ds, len(train_t.X) + len(hold_t.X), len(ds.feature_names) + 1,
                    int(train_t.X.nbytes + hold_t.X.nbytes))
@@ -83,6 +87,32 @@ def signal_dataset(r: Resolved):
     if fe.device is not None:  # values the device cannot read
         prof["data_checks"] = device.range_checks(fe.device, fe.channels, np.concatenate([x.samples for x in recs]))
     return ds, fe, report, prof
+
+
+def _held_out(recs, wt, ho: np.ndarray, fe, percent: float):
+    """The holdout's recordings (whole ones), or the tail of the one recording it was cut from."""
+    if len(recs) >= 2:
+        keep = set(np.unique(wt.recording[ho]).tolist())
+        return [r for i, r in enumerate(recs) if i in keep]
+    from ..signal.data import Recording
+    from ..signal.features import window_starts
+
+    r = recs[0]
+    cut = int(round(len(r.samples) * (1 - percent / 100.0)))
+    first = int(next(s for s in window_starts(len(r.samples), fe) if s >= cut))  # the first holdout window's
+    return [Recording(r.key, r.samples[first:], r.labels[first:] if r.labels is not None else None)]
+
+
+def raw_rows(fe, recs, label: str | None) -> tuple[tuple[str, ...], list[tuple[str, ...]]]:
+    """Recordings as CSV rows laid out like the data: the group column (when the data has one), the
+    channels (float32 values in their shortest exact decimal form), the label."""
+    columns = (*((fe.group,) if fe.group else ()), *fe.channels, *((label,) if label else ()))
+    rows = []
+    for r in recs:
+        for i, x in enumerate(r.samples):
+            rows.append((*((r.key,) if fe.group else ()), *map(str, x),
+                         *((str(r.labels[i]),) if label and r.labels is not None else ())))
+    return columns, rows
 
 
 def _signal_report(fe, channels, samples: int, recordings: dict, ds: Dataset) -> dict:

@@ -552,14 +552,16 @@ def _write_build(r: Resolved, spec_path: Path, plan: OutputPlan, model, ds: Data
     # artifacts/predict is the host target's library when the spec has one (its form may be
     # float32 where the build's is integer): holdout_predictions.csv is that form's
     host = (per_target or {}).get("host", (model, prov))[0] if "host" in costs else model
+    columns = (s.data.label.value if s.data.label else None,
+               s.signal.time.value if s.signal is not None and s.signal.time else None)
     with atomic_dir(plan) as tmp:
-        emitted = emit_all(model, ds, s.model.value, prov, costs, tmp, per_target)
+        emitted = emit_all(model, ds, s.model.value, prov, costs, tmp, per_target, columns)
         (tmp / "artifacts").mkdir()
         write_holdout(ds, tmp / "artifacts" / "holdout.csv")
         write_predictions(golden or host, ds, tmp / "artifacts" / "holdout_predictions.csv",
                           holdout_pred if (golden or host) is model else None)
         try:
-            why_not = build_predict_tool(model, ds, s.model.value, prov, tmp)
+            why_not = build_predict_tool(model, ds, s.model.value, prov, tmp, columns)
         except subprocess.CalledProcessError as e:
             raise BuildError(f"the generated C did not compile on this machine (a tinyc bug): {e.stderr}") from None
         report["artifacts"] = {"predict": "artifacts/predict" if why_not is None else None,

@@ -82,7 +82,9 @@ CODES: dict[str, str] = {
     "E0112": "Unknown value: the word is not one of the values this statement accepts.",
     "E0113": "Invalid model name: the model name prefixes every symbol of the generated\n"
     "C library, so it must be a C identifier (letters, digits, '_', not starting with\n"
-    "a digit) and not a C keyword.",
+    "a digit) and not a C keyword; and it names the library's files <name>.h and\n"
+    "<name>.c, so it may not be a system header's name (math, time, string, features, ...)\n"
+    "or main.",
     "E0201": "Unknown target: no backend with this name is installed. `tinyc targets`\n"
     "lists the installed ones; third-party packages add more through the\n"
     "`tinyc.backends` entry-point group.",

@@ -525,7 +525,7 @@ class _Builder(Transformer):
 
 
 def _check_model_name(spec: Spec, builder: _Builder) -> None:
-    from ..codegen.cgen import C_KEYWORDS, suggest_identifier
+    from ..codegen.cgen import C_KEYWORDS, RESERVED_FILE_NAMES, suggest_identifier
 
     if spec.model is None:
         return
@@ -533,6 +533,11 @@ def _check_model_name(spec: Spec, builder: _Builder) -> None:
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) or name in C_KEYWORDS:
         builder.error("E0113", f"model name '{name}' is not a valid C identifier", spec.model.span,
                       hint=f"the name prefixes every generated C symbol; try '{suggest_identifier(name)}'")
+    elif name.lower() in RESERVED_FILE_NAMES:
+        builder.error("E0113", f"model name '{name}' would name the library's files {name}.h and {name}.c, which "
+                               f"shadow the system's <{name.lower()}.h>" if name.lower() != "main" else
+                      f"model name '{name}' would name the library's source {name}.c, the firmware's own main file",
+                      spec.model.span, hint=f"choose another name, e.g. {name}_model")
 
 
 def normalize(source: str) -> str:
