@@ -49,6 +49,8 @@ class EmitRequest:
     # the data's label and time columns (the desktop predictor reads files laid out like the data)
     label_column: str | None = None
     time_column: str | None = None
+    # the spec's package block (version, author, maintainer, url) for the library manifests
+    package: dict | None = None
 
 
 class Backend:

@@ -130,9 +130,10 @@ def cmd_build(args) -> int:
         sink.close()
     for check in result.report.get("data_checks", []):
         print(f"warning: {check['message']}", file=sys.stderr)
-    notice = (result.report.get("signal") or {}).get("units_notice")
-    if notice:
-        print(f"note: {notice}", file=sys.stderr)
+    notes = [n for n in [(result.report.get("signal") or {}).get("units_notice"), *result.report.get("notes", [])]
+             if n]
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     if args.verify:
         status = _run_verify(out, quiet=args.quiet or args.json)
         if status != EXIT_OK:
@@ -142,7 +143,7 @@ def cmd_build(args) -> int:
         _emit({"event": "built", "output": str(out), "model": result.report["model"]["description"],
                "holdout": result.report["model"]["metrics"]["holdout"],
                "warnings": [c["message"] for c in result.report.get("data_checks", [])],
-               "notes": [notice] if notice else []})
+               "notes": notes})
     elif not args.quiet:
         _print_summary(result, out)
     return EXIT_OK

@@ -232,3 +232,29 @@ def test_platformio_manifest_passes_platformio_validation(builds, tmp_path):
         for example in checked["examples"]:
             for f in example["files"]:
                 assert (folder / example["base"] / f).is_file()
+
+
+def test_the_spec_package_block_fills_the_manifests_and_its_absence_is_noted(tmp_path, sklearn_data):
+    text = (ROOT / "specs" / "wine.tml").read_text().replace('data "data/wine.csv"', f'data "{sklearn_data}/wine.csv"')
+    (tmp_path / "plain.tml").write_text(text)
+    (tmp_path / "named.tml").write_text(text + '\npackage {\n  version "2.1.0"\n  author "Jane Doe <jane@example.com>"\n'
+                                        '  url "https://example.com/wine"\n}\n')
+    runs = {}
+    for name in ("plain", "named"):
+        runs[name] = subprocess.run([tinyc_exe(), "build", f"{name}.tml", "-o", name, "--trials", "2"], cwd=tmp_path,
+                                    capture_output=True, text=True)
+        assert runs[name].returncode == 0, runs[name].stderr
+    assert "note: the Arduino and PlatformIO manifests have no version, author, url from the spec" in runs["plain"].stderr
+    assert "manifests" not in runs["named"].stderr
+    props = dict(line.split("=", 1) for line in (tmp_path / "named" / "cortex-m4" / "library.properties")
+                 .read_text().splitlines())
+    assert (props["version"], props["author"], props["maintainer"], props["url"]) == (
+        "2.1.0", "Jane Doe <jane@example.com>", "Jane Doe <jane@example.com>", "https://example.com/wine")
+    manifest = json.loads((tmp_path / "named" / "cortex-m4" / "library.json").read_text())
+    assert manifest["authors"] == [{"name": "Jane Doe", "email": "jane@example.com", "maintainer": True}]
+    assert manifest["homepage"] == "https://example.com/wine" and manifest["version"] == "2.1.0"
+    parser = pytest.importorskip("platformio.package.manifest.parser")
+    from platformio.package.manifest.schema import ManifestSchema
+
+    ManifestSchema().load_manifest(parser.ManifestParserFactory.new(
+        json.dumps(manifest), parser.ManifestFileType.LIBRARY_JSON).as_dict())

@@ -122,6 +122,9 @@ def spec_text(draw):
         if draw(st.booleans()):
             items.append(["resample", "from", draw(positive) + "Hz"])
         stmts.append(draw(block(["signal"], draw(st.permutations(items)))))
+    if draw(st.booleans()):
+        items = [[key, draw(quoted)] for key in ("version", "author", "maintainer", "url") if draw(st.booleans())]
+        stmts.append(draw(block(["package"], draw(st.permutations(items)))))
     tokens = []
     for s in draw(st.permutations(stmts)):
         tokens += s + semi(draw)

@@ -55,10 +55,10 @@ def write_predictions(model, ds, path: Path, pred: np.ndarray | None = None) -> 
 
 
 def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path, per_target: dict | None = None,
-             columns: tuple[str | None, str | None] = (None, None)) -> dict:
+             columns: tuple[str | None, str | None] = (None, None), package: dict | None = None) -> dict:
     """Emit every target into ``out/<target>/`` (``per_target``: {target: (model, provenance)}
     where a target gets another form of the model; ``columns``: the data's label and time
-    columns); returns per-target notes for the report."""
+    columns; ``package``: the spec's package block); returns per-target notes for the report."""
     from tinyc_backends.base import EmitRequest
 
     notes = {}
@@ -67,7 +67,7 @@ def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path, per
         m, pv = (per_target or {}).get(target_name, (model, prov))
         req = EmitRequest(model=m, name=name, features=tuple(ds.feature_names), classes=tuple(ds.classes),
                           provenance=pv, flash=cost.flash, ram=cost.ram, example=example_row(m, ds),
-                          label_column=columns[0], time_column=columns[1])
+                          label_column=columns[0], time_column=columns[1], package=package)
         files = backend.emit(req, out / target_name)
         notes[target_name] = {"files": sorted(str(f.relative_to(out)) for f in files),
                               "measured": _measure(backend, req, out / target_name)}

@@ -555,7 +555,10 @@ def _write_build(r: Resolved, spec_path: Path, plan: OutputPlan, model, ds: Data
     columns = (s.data.label.value if s.data.label else None,
                s.signal.time.value if s.signal is not None and s.signal.time else None)
     with atomic_dir(plan) as tmp:
-        emitted = emit_all(model, ds, s.model.value, prov, costs, tmp, per_target, columns)
+        package = ({k: v.value for k in ("version", "author", "maintainer", "url") if (v := getattr(s.package, k))}
+                   if s.package is not None else None)
+        report["notes"] = _package_notes(costs, package)
+        emitted = emit_all(model, ds, s.model.value, prov, costs, tmp, per_target, columns, package)
         (tmp / "artifacts").mkdir()
         write_holdout(ds, tmp / "artifacts" / "holdout.csv")
         write_predictions(golden or host, ds, tmp / "artifacts" / "holdout_predictions.csv",
@@ -612,6 +615,16 @@ def _write_onnx(float_model, emitted_mode: str, ds: Dataset, name: str, out: Pat
     (out / "artifacts" / "model.onnx").write_bytes(to_onnx(float_model, ds.feature_names, name))
     note = None if emitted_mode == "float32" else f"the float32 form of the {emitted_mode} model the C implements"
     return {"onnx": "artifacts/model.onnx", "onnx_note": note}
+
+
+def _package_notes(costs: dict, package: dict | None) -> list[str]:
+    """What a build says when its library manifests (Arduino, PlatformIO) lack the spec's package
+    fields."""
+    from tinyc_backends.packages import missing_package_note
+
+    manifests = any({"arduino", "platformio"} & set(getattr(target_registry.get(t), "packages", ())) for t in costs)
+    note = missing_package_note(package) if manifests else None
+    return [note] if note else []
 
 
 def write_reports(folder: Path, report: dict, spec_text: str, spec_json: dict) -> None:

@@ -149,7 +149,7 @@ def suggestion(word: str, choices: Sequence[str], what: str = "") -> str:
     listing = ", ".join(_short(c) for c in choices[:LISTED]) + (
         f" and {len(choices) - LISTED} more" if len(choices) > LISTED else "")
     if best is not None:
-        return f"did you mean '{best}'?" + (f" ({what}: {listing})" if what and len(choices) <= 12 else "")
+        return f"did you mean '{best}'?" + (f" ({what}: {listing})" if what and len(choices) <= 16 else "")
     return f"expected one of: {listing}" if not what else f"{what}: {listing}"
 
 

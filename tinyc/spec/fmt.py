@@ -99,6 +99,8 @@ class _Printer:
             stmts.append((spec.search, lambda d: self.search(spec.search, d)))
         if spec.signal is not None:
             stmts.append((spec.signal, lambda d: self.signal(spec.signal, d)))
+        if spec.package is not None:
+            stmts.append((spec.package, lambda d: self.package(spec.package, d)))
         for _, emit in sorted(stmts, key=lambda s: _pos(s[0])):
             emit(0)
 
@@ -175,6 +177,12 @@ class _Printer:
         if sig.resample_from is not None:
             inner.append((sig.resample_from, f"resample from {_qty(sig.resample_from)}"))
         self.block("signal", depth, sig,
+                   lambda dd: [self.leaf(text, dd, n) for n, text in sorted(inner, key=lambda x: _pos(x[0]))])
+
+    def package(self, pk, depth):
+        inner = [(loc, f'{k} "{loc.value}"') for k in ("version", "author", "maintainer", "url")
+                 if (loc := getattr(pk, k)) is not None]
+        self.block("package", depth, pk,
                    lambda dd: [self.leaf(text, dd, n) for n, text in sorted(inner, key=lambda x: _pos(x[0]))])
 
     def search(self, s: Search, depth):

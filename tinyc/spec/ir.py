@@ -236,6 +236,16 @@ class Signal(Node):
 
 
 @_node
+class Package(Node):
+    """What the library's Arduino and PlatformIO manifests say about it."""
+
+    version: Located[str] | None = None  # semantic version, e.g. 1.2.0
+    author: Located[str] | None = None  # "Name <email>"
+    maintainer: Located[str] | None = None  # default: the author
+    url: Located[str] | None = None
+
+
+@_node
 class Spec(Node):
     """A whole spec file. Optional fields are None when the statement is absent;
     :func:`tinyc.spec.resolve.resolve` fills defaults and checks the values."""
@@ -257,6 +267,7 @@ class Spec(Node):
     false_alarms: Quantity | None = None
     learn: Located[Learn] | None = None
     signal: Signal | None = None
+    package: Package | None = None
 
 
 def to_json(obj):

@@ -22,7 +22,7 @@ from .diagnostics import Diagnostic, Note, SpecError, sort_key, suggestion
 from .syntax import parse_tree, span_of_meta, span_of_token
 from .ir import (
     ChannelUnits, DataSource, DeviceFormat, FamilyConfig, Holdout, Layout, Learn, Located, Magnitude, Metric,
-    MissingPolicy, Param, ParamValue,
+    MissingPolicy, Package, Param, ParamValue,
     Quantity, Quantization, Scalar, Search, Signal, Span, Spec, Target, Task,
 )
 
@@ -368,6 +368,28 @@ class _Builder(Transformer):
         return ("resample_from", span_of_meta(meta),
                 self._positive(children[0], vocab.CLOCK_UNITS, "sample rate", "Hz", "device sample rate",
                                hint="e.g. resample from 12.5Hz", most=vocab.MOST["rate"]))
+
+    # -- package ---------------------------------------------------------------
+    @v_args(meta=True)
+    def package_stmt(self, meta, children):
+        fields = self._collect(children, "package")
+        return ("package", span_of_meta(meta), Package(span=span_of_meta(meta), **fields))
+
+    @v_args(meta=True)
+    def version_stmt(self, meta, children):
+        return ("version", span_of_meta(meta), children[0])
+
+    @v_args(meta=True)
+    def author_stmt(self, meta, children):
+        return ("author", span_of_meta(meta), children[0])
+
+    @v_args(meta=True)
+    def maintainer_stmt(self, meta, children):
+        return ("maintainer", span_of_meta(meta), children[0])
+
+    @v_args(meta=True)
+    def url_stmt(self, meta, children):
+        return ("url", span_of_meta(meta), children[0])
 
     # -- targets -------------------------------------------------------------
     @v_args(meta=True)

@@ -276,6 +276,23 @@ class _Checker:
             out.append(replace(t, **{"flash": flash, "ram": ram, "clock": clock}))
         return out
 
+    def package(self) -> None:
+        """The library manifests' fields: a semantic version, a web address, no empty text."""
+        pk = self.spec.package
+        if pk is None:
+            return
+        if pk.version is not None and not re.fullmatch(r"\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?",
+                                                        pk.version.value):
+            self.error("E0111", f"version \"{pk.version.value}\" is not a semantic version", pk.version.span,
+                       hint='MAJOR.MINOR.PATCH, e.g. version "1.2.0" (Arduino and PlatformIO require it)')
+        if pk.url is not None and not re.fullmatch(r"https?://\S+", pk.url.value):
+            self.error("E0111", f"url \"{pk.url.value}\" is not a web address", pk.url.span,
+                       hint='e.g. url "https://github.com/you/model"')
+        for key in ("author", "maintainer"):
+            loc = getattr(pk, key)
+            if loc is not None and not loc.value.strip():
+                self.error("E0111", f"{key} is empty", loc.span, hint=f'e.g. {key} "Jane Doe <jane@example.com>"')
+
     def target_signal(self, tgts: list[Target], sig: Signal | None) -> None:
         """What targets that read sensors themselves (the ISPU) say of the signal block."""
         if sig is None or self.diags:
@@ -456,6 +473,7 @@ class _Checker:
         data, data_path, holdout_path, fmt = self.data()
         signal = self.signal(fmt)
         self.target_signal(tgts, signal)
+        self.package()
         self.search()
         if self.diags:
             raise SpecError(sorted(self.diags, key=sort_key), file=self.spec.file)
