@@ -258,3 +258,31 @@ def test_the_spec_package_block_fills_the_manifests_and_its_absence_is_noted(tmp
 
     ManifestSchema().load_manifest(parser.ManifestParserFactory.new(
         json.dumps(manifest), parser.ManifestFileType.LIBRARY_JSON).as_dict())
+
+
+ARDUINO_BUILDER = shutil.which("arduino-builder")
+ARDUINO_HARDWARE = Path("/usr/share/arduino/hardware")
+
+
+@pytest.mark.skipif(ARDUINO_BUILDER is None or not ARDUINO_HARDWARE.is_dir(),
+                    reason="apt-get install --no-install-recommends arduino-builder arduino-core-avr")
+@pytest.mark.parametrize("kind", ["classification", "regression", "anomaly", "signal"])
+def test_the_arduino_builder_finds_compiles_and_links_the_library_and_its_example(kind, builds, tmp_path):
+    """Arduino's own build engine (Debian's arduino-builder with its AVR core, for an Uno): it
+    finds the library from the sketch's #include, compiles it and the example, and links them.
+    (Debian's AVR core needs DECIMAL_DIG defined for its own WString.cpp; no Arm core is packaged.)"""
+    out = builds[kind]
+    name = _name(out)
+    lib = _arduino_layout(out / "cortex-m4", name, tmp_path / "sketchbook")
+    sketch = tmp_path / name
+    shutil.copytree(lib / "examples" / name, sketch)
+    (tmp_path / "build").mkdir()
+    r = subprocess.run([ARDUINO_BUILDER, "-compile", "-hardware", str(ARDUINO_HARDWARE), "-hardware",
+                        "/usr/share/arduino-builder", "-tools", "/usr/bin", "-libraries", str(tmp_path / "sketchbook" /
+                                                                                              "libraries"),
+                        "-fqbn", "arduino:avr:uno", "-prefs", "compiler.cpp.extra_flags=-DDECIMAL_DIG=9",
+                        "-build-path", str(tmp_path / "build"), str(sketch / f"{name}.ino")],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (tmp_path / "build" / "libraries" / name / f"{name}.c.o").exists()  # found through the #include
+    assert "Sketch uses" in r.stdout and (tmp_path / "build" / f"{name}.ino.hex").exists()

@@ -15,10 +15,10 @@ from .cgen import c_array, c_comment, c_float
 # reading (convert; on cores without FPU the int-to-float routine), and the interpolation with its
 # counters (resample); tables of 4 bytes per channel and per fraction come on top. Measured with
 # arm-none-eabi-gcc 12 -Os, --gc-sections, next to the 6-channel activity model (push_raw against
-# push_sample: Cortex-M4 104 and 288 B, Cortex-M0+ 260 and 428 B, each matched exactly); the
-# Cortex-M3 (no FPU) takes the M0+'s figures (the same soft-float routine).
+# push_sample, without and with resampling: Cortex-M4 104 and 288 B, Cortex-M3 116 and 308 B,
+# Cortex-M0+ 260 and 428 B; each matched exactly by these figures).
 FLASH = {"thumb2": {"convert": 80, "resample": 170},
-         "thumb2_soft": {"convert": 236, "resample": 152},
+         "thumb2_soft": {"convert": 92, "resample": 176},
          "thumb1": {"convert": 236, "resample": 152}}
 STATE_BYTES = 8  # position, fraction numerator, started flag (the previous reading: 4 per channel)
 
