@@ -55,6 +55,7 @@ def predict_source(req: EmitRequest) -> str:
                                 f"            value = (double)v;\n        }}"}.get(
             task, f"        {{\n            int32_t c32 = -1;\n            (void){p}_predict_window(&c32);\n"
                   f"            cls = (int)c32;\n        }}")
+        decide = "\n".join("    " + line for line in decide.split("\n"))  # inside the result's block
         wide = fe.wide_columns is not None
         cols = fe.wide_columns if wide else tuple((c,) for c in fe.channels)
         body = (body.replace("@WIDE@", "1" if wide else "0")

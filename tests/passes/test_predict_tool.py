@@ -60,6 +60,27 @@ def test_a_signal_model_reads_the_training_csv_itself(activity):
     assert rows[-1]["accuracy"] >= rep["model"]["metrics"]["holdout"]["accuracy"] - 0.02
 
 
+def test_layout_wide_and_time_stamps(tmp_path):
+    """ECG200 beats, a window per row (layout wide): one prediction per row of the raw holdout; the
+    IMU fixture with a time column: each window placed at its first sample's time."""
+    out = tmp_path / "beats"
+    rep = _build(ROOT / "examples" / "ecg200" / "beats.tml", out)
+    r = _predict(out, out / "artifacts" / "holdout.csv")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.split("\n")[:-1]
+    expected = (out / "artifacts" / "holdout_predictions.csv").read_text().split("\n")[1:-1]
+    assert lines[0] == "row,prediction" and [line.split(",")[1] for line in lines[1:]] == expected
+    assert f"accuracy {rep['model']['metrics']['holdout']['accuracy']:.4f}" in r.stderr
+    spec = tmp_path / "timed.tml"
+    spec.write_text(f'model m\ndata "{ROOT / "tests" / "fixtures" / "imu_long.csv"}" {{ label activity }}\n'
+                    'task classification\nsignal {\n  channels ax, ay, az\n  time t\n  rate 10Hz\n  window 32\n'
+                    '  hop 0.5s\n}\ntarget cortex-m4\n')
+    _build(spec, tmp_path / "timed")
+    r = _predict(tmp_path / "timed", ROOT / "tests" / "fixtures" / "imu_long.csv")
+    lines = r.stdout.split("\n")[:-1]
+    assert lines[0] == "start_time,prediction" and [line.split(",")[0] for line in lines[1:4]] == ["0.0", "0.5", "1.0"]
+
+
 def test_feature_rows_print_the_metric_of_the_report(tmp_path, sklearn_data):
     out = tmp_path / "wine"
     rep = _build(ROOT / "specs" / "wine.tml", out)

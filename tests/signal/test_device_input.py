@@ -160,7 +160,7 @@ def test_without_a_declaration_the_build_says_in_one_line_which_units_the_device
     spec = SPEC.format(data=DATA, resample="").split("  units")[0] + "}\ntask classification\ntarget cortex-m4\n"
     r = _cli_build(tmp_path, spec)
     assert r.returncode == 0, r.stderr
-    notes = [line for line in r.stderr.splitlines() if line.startswith("note: ")]
+    notes = [line for line in r.stderr.splitlines() if line.startswith("note: push_sample")]
     assert len(notes) == 1 and "push_sample takes samples in the training data's units and at its rate (10 Hz)" \
         in notes[0]
     assert "declare them (units and device in the signal block)" in (tmp_path / "out" / "report.html").read_text()

@@ -57,6 +57,8 @@ def signal_dataset(r: Resolved):
             hwt = sd.read_wide(r.holdout_path, fe, label, fmt.delimiter, fmt.decimal)
             hold_t = sd.as_tables(r.holdout_path, hwt, names, np.arange(len(hwt.X)))
         ds = prepare(s.task.value, label, train_t, hold_t, percent, s.data.missing.value, s.seed.value, normal)
+        ds = dataclass_replace(ds, raw_holdout=_wide_rows(fe, hwt if r.holdout_path is not None else wt, ds, label,
+                                                          whole=r.holdout_path is not None))
         prof = profile(ds, len(wt.X) + (len(hold_t.X) if hold_t else 0), len(ds.feature_names) + 1,
                        int(wt.X.nbytes))
         report = _signal_report(fe, channels, len(wt.X) * fe.window, {"train": len(ds.X_train),
@@ -87,6 +89,20 @@ def signal_dataset(r: Resolved):
     if fe.device is not None:  # values the device cannot read
         prof["data_checks"] = device.range_checks(fe.device, fe.channels, np.concatenate([x.samples for x in recs]))
     return ds, fe, report, prof
+
+
+def _wide_rows(fe, wt, ds: Dataset, label: str | None, whole: bool):
+    """Layout wide: the holdout's rows as the data holds them (every sample column, the label):
+    a holdout file's rows, or the data's rows whose features are the holdout's."""
+    if whole:
+        idx = np.arange(len(wt.X))
+    else:  # prepare shuffled the rows: find each holdout row by its features (a row's, exactly)
+        where = {row.tobytes(): i for i, row in enumerate(wt.X.astype(np.float32))}
+        idx = np.array([where[row.tobytes()] for row in ds.X_holdout.astype(np.float32)], dtype=np.int64)
+    columns = (*(c for group in fe.wide_columns for c in group), *((label,) if label else ()))
+    rows = [(*(str(wt.samples[i, k, c]) for c, group in enumerate(fe.wide_columns) for k in range(len(group))),
+             *((str(wt.y_raw[i]),) if label and wt.y_raw is not None else ())) for i in idx]
+    return columns, rows
 
 
 def _held_out(recs, wt, ho: np.ndarray, fe, percent: float):

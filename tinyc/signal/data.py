@@ -33,6 +33,7 @@ class WindowTable:
     y_raw: np.ndarray | None  # (windows,) str
     recording: np.ndarray  # (windows,) index into recordings
     recordings: tuple[str, ...]
+    samples: np.ndarray | None = None  # layout wide: each row's raw samples (windows, window, channels)
 
 
 def read(path: Path, fe: FrontEnd, label: str | None, time: str | None, sep: str = ",",
@@ -122,7 +123,7 @@ def read_wide(path: Path, fe: FrontEnd, label: str | None, sep: str = ",", decim
         if len(empty):
             raise DataError(f"{path}: label column '{label}' is empty at row {int(empty[0]) + 2}")
     full = with_magnitudes(fe, W.reshape(-1, len(fe.channels))).reshape(len(df), fe.window, -1)
-    return WindowTable(compute(fe, full), y, np.arange(len(df)), tuple(str(i) for i in range(len(df))))
+    return WindowTable(compute(fe, full), y, np.arange(len(df)), tuple(str(i) for i in range(len(df))), W)
 
 
 def table(fe: FrontEnd, recs: list[Recording]) -> WindowTable:
