@@ -141,6 +141,8 @@ def test_header_and_report_say_what_the_device_delivers(resampled):
     header = (out / "cortex-m4" / "src" / "act.h").read_text()
     assert "act_push_raw(const int16_t *raw, int32_t *ready)" in header
     assert "resampled to ACT_SAMPLE_RATE_HZ" in header and "12.5 Hz" in header
+    assert "int16 at 12.5 Hz, resampled to 10 Hz by linear interpolation; acc_x: int16 full_scale 4g" in (
+        out / "report.html").read_text()
     sig = result.report["signal"]
     assert sig["device"]["rate_hz"] == 12.5 and sig["device"]["channels"]["acc_x"] == {
         "training_unit": "m/s2", "reading": "int16 full_scale 4g", "scale": pytest.approx(4 / 32768 * 9.80665)}

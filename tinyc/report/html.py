@@ -228,6 +228,12 @@ def _signal_html(sig: dict) -> str:
             ["windows (training / holdout)", _e(f"{sig['windows']['train']} / {sig['windows']['holdout']}")],
             ["window label", _e(sig["window_label"])],
             ["features used", _e(", ".join(sig.get("features_used", [])))]]
+    dev = sig.get("device")
+    if dev:  # the device's readings, as the spec declares them (push_raw)
+        rate = (f"{dev['rate_hz']:g} Hz, resampled to {sig['rate_hz']:g} Hz by linear interpolation"
+                if dev["resampled"] else f"{dev['rate_hz']:g} Hz")
+        rows.append(["device readings", _e(f"{dev['type']} at {rate}; " + "; ".join(
+            f"{c}: {d['reading']}, × {d['scale']:.6g} → {d['training_unit']}" for c, d in dev["channels"].items()))])
     out = ["<h3>Signal front end</h3>", _table(["", ""], rows)]
     blocks = sig.get("blocks_dropped") or []
     if blocks:

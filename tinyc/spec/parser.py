@@ -35,6 +35,16 @@ def _split_quantity(tok: Token) -> tuple[str, str]:
     return m.group(1), m.group(2)
 
 
+def _value_stmt(key: str):
+    """A transformer method for ``key VALUE``: (key, span, the value as parsed)."""
+    @v_args(meta=True)
+    def method(self, meta, children):
+        return (key, span_of_meta(meta), children[0])
+
+    method.__name__ = f"{key}_stmt"
+    return method
+
+
 def _canonical_unit(unit: str, units: dict) -> str | None:
     if unit in units:
         return unit
@@ -192,9 +202,7 @@ class _Builder(Transformer):
     def data_body(self, children):
         return children
 
-    @v_args(meta=True)
-    def label_stmt(self, meta, children):
-        return ("label", span_of_meta(meta), children[0])
+    label_stmt = _value_stmt("label")
 
     @v_args(meta=True)
     def ignore_stmt(self, meta, children):
@@ -251,13 +259,8 @@ class _Builder(Transformer):
     def channels_stmt(self, meta, children):
         return ("channels", span_of_meta(meta), (children, span_of_meta(meta)))
 
-    @v_args(meta=True)
-    def group_stmt(self, meta, children):
-        return ("group", span_of_meta(meta), children[0])
-
-    @v_args(meta=True)
-    def time_stmt(self, meta, children):
-        return ("time", span_of_meta(meta), children[0])
+    group_stmt = _value_stmt("group")
+    time_stmt = _value_stmt("time")
 
     @v_args(meta=True)
     def rate_stmt(self, meta, children):
@@ -375,21 +378,10 @@ class _Builder(Transformer):
         fields = self._collect(children, "package")
         return ("package", span_of_meta(meta), Package(span=span_of_meta(meta), **fields))
 
-    @v_args(meta=True)
-    def version_stmt(self, meta, children):
-        return ("version", span_of_meta(meta), children[0])
-
-    @v_args(meta=True)
-    def author_stmt(self, meta, children):
-        return ("author", span_of_meta(meta), children[0])
-
-    @v_args(meta=True)
-    def maintainer_stmt(self, meta, children):
-        return ("maintainer", span_of_meta(meta), children[0])
-
-    @v_args(meta=True)
-    def url_stmt(self, meta, children):
-        return ("url", span_of_meta(meta), children[0])
+    version_stmt = _value_stmt("version")
+    author_stmt = _value_stmt("author")
+    maintainer_stmt = _value_stmt("maintainer")
+    url_stmt = _value_stmt("url")
 
     # -- targets -------------------------------------------------------------
     @v_args(meta=True)
