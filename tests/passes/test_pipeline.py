@@ -1,5 +1,6 @@
 """`tinyc build` end to end, in process: what lands in the output folder."""
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -258,3 +259,21 @@ def test_the_budget_is_the_whole_builds_wall_time(tmp_path):
     budget = next(e for e in map(json.loads, r.stdout.splitlines()) if e["event"] == "budget")
     assert budget["search"] < 10 and budget["link_allowance"] > 0
     assert wall <= 10 * 1.1 + budget["link_allowance"], (wall, budget)
+
+
+def test_the_spec_clock_sets_the_latency(tmp_path):
+    """clock 16MHz against clock 64MHz: the same model, a latency 4 times longer, at the clock the
+    report names."""
+    from tinyc.passes.pipeline import build
+    from tinyc.spec import load
+
+    shutil.copy(ROOT / "tests" / "fixtures" / "stackloss.csv", tmp_path / "s.csv")
+    reps = {}
+    for mhz in (16, 64):
+        spec = tmp_path / f"c{mhz}.tml"
+        spec.write_text(f'model m\ndata "s.csv" {{ label target }}\ntask regression\nseed 1\n'
+                        f'target cortex-m4 {{ clock {mhz}MHz }}\n')
+        reps[mhz] = build(load(spec), spec, tmp_path / f"out{mhz}", trials=2).report["targets"]["cortex-m4"]
+    assert reps[16]["clock_hz"] == 16e6 and reps[64]["clock_hz"] == 64e6
+    assert reps[16]["cycles"] == reps[64]["cycles"] > 0
+    assert reps[16]["latency_us"] == pytest.approx(4 * reps[64]["latency_us"], rel=1e-3)

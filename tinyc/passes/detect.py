@@ -321,8 +321,8 @@ def anomaly_report(found: Detection, ds, cfg, prof: dict, model_name: str, seed:
     targets = {}
     for t in cfg.targets:
         c = found.chosen.costs[t.name]
-        targets[t.name] = {**c.as_dict(), "flash_limit": t.flash, "ram_limit": t.ram, "clock_hz": t.caps.clock_hz,
-                           "latency_us": round(c.cycles / t.caps.clock_hz * 1e6, 3), "estimated": True}
+        targets[t.name] = {**c.as_dict(), "flash_limit": t.flash, "ram_limit": t.ram, "clock_hz": t.hz,
+                           "latency_us": round(c.cycles / t.hz * 1e6, 3), "estimated": True}
     cm = confusion(ev, ds.X_holdout, ds.y_holdout)
     per_class = []
     for i, lab in enumerate(ds.classes):

@@ -118,7 +118,8 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
                              f"integer form; add one of linear, tree, forest, gbt, mlp or use quantize auto")
         families = integer
     budgets = tuple(TargetBudget(t.name.value, target_registry.get(t.name.value).caps, int(t.flash.value),
-                                 int(t.ram.value)) for t in s.targets)
+                                 int(t.ram.value), clock_hz=t.clock.value if t.clock is not None else None)
+                    for t in s.targets)
     return SearchConfig(metric=s.metric.value, budget_s=s.budget.value, seed=s.seed.value,
                         quant=quant, families=families, fixed=fixed, targets=budgets,
                         max_trials=trials or max_trials, workers=workers)
@@ -159,8 +160,8 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
     for t in cfg.targets:
         c = fit.costs[t.name]
         targets[t.name] = {**c.as_dict(), "flash_limit": t.flash, "ram_limit": t.ram,
-                           "clock_hz": t.caps.clock_hz,
-                           "latency_us": round(c.cycles / t.caps.clock_hz * 1e6, 3), "estimated": True}
+                           "clock_hz": t.hz,
+                           "latency_us": round(c.cycles / t.hz * 1e6, 3), "estimated": True}
     report = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "tinyc_version": __version__,

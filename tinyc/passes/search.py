@@ -56,6 +56,12 @@ class TargetBudget:
     flash: int
     ram: int
     frontend: Any = None
+    clock_hz: float | None = None  # the spec's clock (default: the core's typical clock), for latency
+
+    @property
+    def hz(self) -> float:
+        """The clock latency figures use: the spec's, else the core's typical clock."""
+        return self.clock_hz or self.caps.clock_hz
 
     def charge(self, cost: Cost, family: str, task: Task, quant: str, features=None) -> Cost:
         """What the target must hold for a ``family`` model of ``cost``: with a front end, the
