@@ -91,6 +91,23 @@ def test_explain():
     r = run("explain", "e0201")
     assert r.returncode == 0 and r.stdout.startswith("E0201: Unknown target")
     assert run("explain", "E9999").returncode == 2
+    # build errors have codes too, and `explain` knows them
+    for code, start in (("E0401", "Data cannot be used"), ("E0501", "The build cannot go on"),
+                        ("E0601", "The output folder is not tinyc's"), ("E0701", "Verification")):
+        r = run("explain", code)
+        assert r.returncode == 0 and r.stdout.startswith(f"{code}: {start}"), r.stdout
+
+
+def test_every_user_facing_error_is_a_tinyc_error_with_an_explained_code():
+    from tinyc.data.header import DataError
+    from tinyc.errors import CODES, TinycError
+    from tinyc.output import OutputError
+    from tinyc.passes.detect import DetectError
+    from tinyc.passes.pipeline import BuildError
+    from tinyc.verify import VerifyError
+
+    for cls in (DataError, OutputError, DetectError, BuildError, VerifyError):
+        assert issubclass(cls, TinycError) and cls.code in CODES, cls
 
 
 def test_build_writes_resolved_ir_report_and_manifest(tmp_path, sklearn_data):
@@ -243,6 +260,7 @@ def test_json_on_every_command_success_and_failure(tmp_path, sklearn_data):
     (tmp_path / "s.tml").write_text('model m\ndata "d.csv" { label target }\ntask classification\ntarget host\n')
     r = run("build", tmp_path / "s.tml", "--json", "-o", tmp_path / "o")
     assert r.returncode == 1 and lines(r)[-1]["kind"] == "data" and "not numeric" in lines(r)[-1]["message"]
+    assert lines(r)[-1]["code"] == "E0401" and "error[E0401]: " in r.stderr
     r = run("fmt", "--json", "-", stdin="model   m\n")
     assert lines(r) == [{"event": "formatted", "file": "<stdin>", "canonical": False, "changed": False,
                          "text": "model m\n"}]

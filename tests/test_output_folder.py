@@ -36,7 +36,7 @@ def test_build_into_the_spec_folder_is_refused_even_with_force(project):
     for out, extra in ((project, ()), (".", ()), (project, ("--force",))):
         r = run("build", "s.tml", "-o", out, "--trials", "2", *extra, cwd=project)
         assert r.returncode == 1 and "Traceback" not in r.stderr
-        assert "error: output folder" in r.stderr and "choose a new folder such as build/" in r.stderr
+        assert "error[E0601]: output folder" in r.stderr and "choose a new folder such as build/" in r.stderr
         assert snapshot(project) == before
         assert not list(project.glob(".*partial*"))
 

@@ -39,9 +39,14 @@ def _report_spec_error(e) -> int:
 
 
 def _fail(kind: str, error, status: int = EXIT_BUILD) -> int:
-    """A one-line error on stderr (and, with --json, as an object on stdout)."""
-    print(f"error: {error}", file=sys.stderr)
-    _emit({"event": "error", "kind": kind, "message": str(error)})
+    """A one-line error on stderr, with its code and hint when it is a TinycError (and, with --json,
+    as an object on stdout)."""
+    code, hint = getattr(error, "code", None), getattr(error, "hint", None)
+    print(f"error[{code}]: {error}" if code else f"error: {error}", file=sys.stderr)
+    if hint:
+        print(f"  help: {hint}", file=sys.stderr)
+    _emit({"event": "error", "kind": getattr(error, "kind", kind), "code": code, "message": str(error),
+           "hint": hint})
     return status
 
 
@@ -114,18 +119,17 @@ def cmd_build(args) -> int:
     except SpecError as e:
         return _report_spec_error(e)
     from . import progress
-    from .data.header import DataError
-    from .output import OutputError
-    from .passes.pipeline import BuildError, build
+    from .errors import TinycError
+    from .passes.pipeline import build
 
     out = Path(args.output) if args.output else Path("build") / r.spec.model.value
     sink = progress.make("json" if args.json else "quiet" if args.quiet else "live", r.spec.metric.value.value)
     try:
         result = build(r, Path(args.spec), out, on_event=sink, trials=args.trials, workers=args.workers,
                        force=args.force)
-    except (DataError, BuildError, OutputError) as e:
+    except TinycError as e:
         sink.close()
-        return _fail({DataError: "data", OutputError: "output"}.get(type(e), "build"), e)
+        return _fail(e.kind, e)
     finally:
         sink.close()
     for check in result.report.get("data_checks", []):
@@ -323,8 +327,10 @@ def cmd_schema(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from .spec.diagnostics import CODES
+    from .errors import CODES as BUILD_CODES
+    from .spec.diagnostics import CODES as SPEC_CODES
 
+    CODES = {**SPEC_CODES, **BUILD_CODES}
     code = args.code.upper()
     if code not in CODES:
         return _fail("usage", f"no such error code '{args.code}'; codes: {', '.join(sorted(CODES))}", EXIT_SPEC)

@@ -25,14 +25,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import TinycError
+
 # what a build writes at its top level besides one folder per target (legacy manifests list no files)
 TOP_LEVEL = frozenset({"manifest.json", "report.json", "report.html", "report.md", "README.md", "LICENSE",
                        "spec.tml", "spec.resolved.json", "artifacts"})
 _SWAP_SIGNALS = {signal.SIGINT, signal.SIGTERM} | ({signal.SIGHUP} if hasattr(signal, "SIGHUP") else set())
 
 
-class OutputError(Exception):
+class OutputError(TinycError):
     """The output folder is not tinyc's to write; the message says why and what to do."""
+
+    code, kind = "E0601", "output"
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,16 @@ import numpy as np
 
 from . import emulator, toolchain
 from . import targets as target_registry
+from .errors import TinycError
 from .models import Model
 from .output import write_json
 from .spec.ir import Task
 
 
-class VerifyError(Exception):
+class VerifyError(TinycError):
     """Verification could not run or found a mismatch; the message says which."""
+
+    code, kind = "E0701", "verify"
 
 
 @dataclass(frozen=True)

@@ -10,12 +10,16 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import TinycError
+
 DELIMITERS = ",;\t|"
 SNIFF_BYTES = 64 * 1024
 
 
-class DataError(Exception):
+class DataError(TinycError):
     """The data cannot be used; the message is one line that says why."""
+
+    code, kind = "E0401", "data"
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import TinycError
 from ..models import anomaly as A
 from ..spec.ir import Learn, Task
 from ..spec.vocab import DEFAULT_FALSE_ALARMS_PERCENT
@@ -34,8 +35,10 @@ DEFAULT_K = (2, 4, 8, 16)
 DEFAULT_IFOREST = ((10, 64), (25, 64), (25, 128), (50, 128))  # (trees, samples per tree)
 
 
-class DetectError(Exception):
+class DetectError(TinycError):
     """No detector can be built; the message says why in one line."""
+
+    code = "E0502"
 
 
 @dataclass

@@ -21,6 +21,7 @@ from ..data.header import DataError
 from ..data.load import Table, load_table
 from ..data.prepare import Dataset, cv_folds, prepare
 from ..data.profile import profile
+from ..errors import TinycError
 from ..metrics import GREATER_IS_BETTER
 from ..models import Model, Problem
 from ..output import OutputPlan, atomic_dir, claim, write_json, written_files
@@ -40,8 +41,10 @@ MANIFEST_SCHEMA_VERSION = 1
 REPORT_SCHEMA_VERSION = 1
 
 
-class BuildError(Exception):
+class BuildError(TinycError):
     """The build cannot go on; the message says why in one line."""
+
+    code = "E0501"
 
 
 def sha256_file(path: Path) -> str:

@@ -1,0 +1,49 @@
+"""The errors tinyc reports to its user beyond the spec's own diagnostics (tinyc.spec.diagnostics):
+one base class, each kind with a code that `tinyc explain` explains, a one-line message, an optional
+hint, and the exit status the CLI gives it.
+
+    error[E0401]: data.csv: channel 'ax' at row 7 holds 'n/a'; a signal needs a number for every sample
+
+Control flow inside a pass (a candidate that does not fit, a form that does not quantize) uses its
+own exceptions; what reaches the user is one of these.
+"""
+from __future__ import annotations
+
+EXIT_BUILD = 1
+
+
+class TinycError(Exception):
+    """A failure the user can act on: ``str(error)`` is the one-line message."""
+
+    code = "E0500"
+    kind = "build"
+    status = EXIT_BUILD
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+    def as_dict(self) -> dict:
+        return {"code": self.code, "kind": self.kind, "message": str(self), "hint": self.hint}
+
+
+# what `tinyc explain` prints for each code (the spec's codes are in tinyc.spec.diagnostics.CODES)
+CODES = {
+    "E0401": "Data cannot be used: the CSV (or a holdout file) is unreadable, has a column that is not\n"
+    "numbers where numbers are needed, a value out of float32's range, too few rows for the\n"
+    "holdout and the cross-validation, or, for a signal, a missing sample, a recording shorter\n"
+    "than a window or time stamps that do not match the rate. The message names the file, the\n"
+    "row and the column.",
+    "E0501": "The build cannot go on: no candidate model fits every target's flash and RAM, the\n"
+    "quantization asked for is impossible, or the generated library would exceed a limit. The\n"
+    "message says which target and by how much; raise the limit, allow more families, or\n"
+    "ask for fewer features.",
+    "E0502": "No anomaly detector can be built: too few normal rows, a detector asked to learn on\n"
+    "the device that cannot, or none fits every target.",
+    "E0601": "The output folder is not tinyc's to write: it holds files tinyc did not write, is the\n"
+    "spec's or the data's folder, the current folder or above it, or your home folder. tinyc\n"
+    "writes only into a new or empty folder or an earlier build of its own (--force keeps\n"
+    "your files there).",
+    "E0701": "Verification could not run or found a mismatch: a build folder without its report or\n"
+    "model, a toolchain or emulator missing, or the C library disagreeing with the model.",
+}
