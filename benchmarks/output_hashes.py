@@ -56,14 +56,24 @@ def digest(folder: Path) -> dict[str, str]:
 
 
 def build_all(work: Path, on_spec=lambda name: None) -> dict[str, dict[str, str]]:
+    """Build every spec (as a user does, from the repository's folder with relative paths: the
+    resolved spec names its file as given, so absolute paths would tie the digests to a checkout)."""
+    import os
+
     from tinyc.passes.pipeline import build
     from tinyc.spec import load
 
     found = {}
-    for spec in specs():
-        on_spec(spec.stem)
-        build(load(spec), spec, work / spec.stem, trials=TRIALS, workers=1)
-        found[spec.stem] = digest(work / spec.stem)
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for spec in specs():
+            on_spec(spec.stem)
+            rel = spec.relative_to(ROOT)
+            build(load(rel), rel, work / spec.stem, trials=TRIALS, workers=1)
+            found[spec.stem] = digest(work / spec.stem)
+    finally:
+        os.chdir(here)
     return found
 
 

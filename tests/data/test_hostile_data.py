@@ -31,7 +31,7 @@ def wine(tmp_path, sklearn_data):
 def _one_line_failure(r, folder, message):
     assert r.returncode == 1, r.stdout + r.stderr
     assert "Traceback" not in r.stderr and "internal error" not in r.stderr
-    err = [ln for ln in r.stderr.splitlines() if ln.startswith("error:")]
+    err = [ln for ln in r.stderr.splitlines() if ln.startswith("error[E0401]: ")]  # a data error, with its code
     assert len(err) == 1 and message in err[0], r.stderr
     assert not (folder / "out").exists()
 

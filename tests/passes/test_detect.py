@@ -190,10 +190,10 @@ def test_candidates_follow_the_spec_and_the_learning_mode():
 
 
 def test_build_summary_and_reports_say_how_the_detector_flags_and_learns(ecg_build, capsys):
-    from tinyc.cli import _print_summary
+    from tinyc.summary import print_summary
 
     result, out = ecg_build
-    _print_summary(result, out)
+    print_summary(result, out)
     text = capsys.readouterr().out
     assert "flags    score > " in text and "false alarms on the held-out normal rows: " in text
     assert "learn    both: fitted on 1330 normal rows" in text

@@ -129,7 +129,7 @@ def test_flash_limit_below_first_choice_gets_a_smaller_model_with_steps(tmp_path
     """The fixed 13-32-3 MLP needs ~1.5 KB as int8; with 1200 B the fitting pass
     narrows it until it fits, and says so."""
     from tinyc import toolchain
-    from tinyc.cli import quantization_lines
+    from tinyc.summary import quantization_lines
 
     spec = tmp_path / "s.tml"
     spec.write_text(TIGHT.format(data=sklearn_data / "wine.csv", quant="int8", flash="1200B"))
@@ -209,7 +209,7 @@ def test_a_constant_model_is_flagged(tmp_path, sklearn_data):
     flash limit or a handful of rows does the same) predicts one class for every row: the build
     says so plainly, in the report and the output, instead of explaining the holdout score as
     overfitting."""
-    from tinyc.cli import quantization_lines
+    from tinyc.summary import quantization_lines
 
     spec = tmp_path / "s.tml"
     spec.write_text(f'model m\ndata "{sklearn_data / "wine.csv"}" {{ label cultivar; holdout 20% }}\n'

@@ -74,6 +74,16 @@ def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path, per
     return notes
 
 
+def package_notes(costs: dict, package: dict | None) -> list[str]:
+    """What a build says when its library manifests (Arduino, PlatformIO) lack the spec's package
+    fields."""
+    from tinyc_backends.packages import missing_package_note
+
+    manifests = any({"arduino", "platformio"} & set(getattr(target_registry.get(t), "packages", ())) for t in costs)
+    note = missing_package_note(package) if manifests else None
+    return [note] if note else []
+
+
 def example_row(model, ds) -> tuple[tuple[float, ...], str] | None:
     """The first holdout row as float32 values and what ``model`` predicts for it (a label, or a
     value), for the examples the packages carry; None for a signal model (its rows are windows,

@@ -29,7 +29,8 @@ from ..spec import Resolved
 from ..spec.ir import IR_VERSION, ParamValue, Task, to_json
 from ..spec.vocab import FAMILIES
 from ..codegen.library import Provenance
-from .emit import LICENSE_TEXT, build_predict_tool, emit_all, output_readme, write_holdout, write_predictions
+from .emit import (LICENSE_TEXT, build_predict_tool, emit_all, output_readme, package_notes, write_holdout,
+                   write_predictions)
 from .evaluate import evaluate_model, explain_gap, permutation_importance
 from .fit import DoesNotFit, FitResult, fit_memory
 from .quantize import QuantizationFailed, choose
@@ -561,7 +562,7 @@ def _write_build(r: Resolved, spec_path: Path, plan: OutputPlan, model, ds: Data
     with atomic_dir(plan) as tmp:
         package = ({k: v.value for k in ("version", "author", "maintainer", "url") if (v := getattr(s.package, k))}
                    if s.package is not None else None)
-        report["notes"] = _package_notes(costs, package)
+        report["notes"] = package_notes(costs, package)
         emitted = emit_all(model, ds, s.model.value, prov, costs, tmp, per_target, columns, package)
         (tmp / "artifacts").mkdir()
         write_holdout(ds, tmp / "artifacts" / "holdout.csv")
@@ -619,16 +620,6 @@ def _write_onnx(float_model, emitted_mode: str, ds: Dataset, name: str, out: Pat
     (out / "artifacts" / "model.onnx").write_bytes(to_onnx(float_model, ds.feature_names, name))
     note = None if emitted_mode == "float32" else f"the float32 form of the {emitted_mode} model the C implements"
     return {"onnx": "artifacts/model.onnx", "onnx_note": note}
-
-
-def _package_notes(costs: dict, package: dict | None) -> list[str]:
-    """What a build says when its library manifests (Arduino, PlatformIO) lack the spec's package
-    fields."""
-    from tinyc_backends.packages import missing_package_note
-
-    manifests = any({"arduino", "platformio"} & set(getattr(target_registry.get(t), "packages", ())) for t in costs)
-    note = missing_package_note(package) if manifests else None
-    return [note] if note else []
 
 
 def write_reports(folder: Path, report: dict, spec_text: str, spec_json: dict) -> None:

@@ -19,31 +19,15 @@ from lark.exceptions import VisitError
 
 from . import vocab
 from .diagnostics import Diagnostic, Note, SpecError, sort_key, suggestion
-from .syntax import parse_tree, span_of_meta, span_of_token
+from .signal_syntax import SignalStatements
+from .syntax import parse_tree, span_of_meta, span_of_token, split_quantity, value_stmt
 from .ir import (
-    ChannelUnits, DataSource, DeviceFormat, FamilyConfig, Holdout, Layout, Learn, Located, Magnitude, Metric,
-    MissingPolicy, Package, Param, ParamValue,
-    Quantity, Quantization, Scalar, Search, Signal, Span, Spec, Target, Task,
+    DataSource, FamilyConfig, Holdout, Learn, Located, Metric, MissingPolicy, Package, Param, ParamValue, Quantity,
+    Quantization, Scalar, Search, Span, Spec, Target, Task,
 )
 
 # ---------------------------------------------------------------------------
 # Tree → IR
-
-def _split_quantity(tok: Token) -> tuple[str, str]:
-    m = re.fullmatch(r"([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)([A-Za-z%]*)", str(tok))
-    assert m is not None
-    return m.group(1), m.group(2)
-
-
-def _value_stmt(key: str):
-    """A transformer method for ``key VALUE``: (key, span, the value as parsed)."""
-    @v_args(meta=True)
-    def method(self, meta, children):
-        return (key, span_of_meta(meta), children[0])
-
-    method.__name__ = f"{key}_stmt"
-    return method
-
 
 def _canonical_unit(unit: str, units: dict) -> str | None:
     if unit in units:
@@ -52,7 +36,7 @@ def _canonical_unit(unit: str, units: dict) -> str | None:
     return lowered.get(unit.lower())
 
 
-class _Builder(Transformer):
+class _Builder(SignalStatements, Transformer):
     """Builds IR nodes. Value errors are collected in ``self.diags``; the node
     concerned is then left out so that building can go on."""
 
@@ -76,7 +60,7 @@ class _Builder(Transformer):
     string = name
 
     def _quantity(self, tok: Token, units: dict, what: str, example: str) -> Quantity | None:
-        number, unit = _split_quantity(tok)
+        number, unit = split_quantity(tok)
         span = span_of_token(tok)
         if not unit:
             self.error("E0110", f"missing {what} unit in '{tok}'", span,
@@ -105,7 +89,7 @@ class _Builder(Transformer):
             self.error("E0111", f"{subject} must be positive, got {q.text}", q.span, hint=hint)
             return None
         if q is not None and most is not None:
-            n, u = _split_quantity(most)
+            n, u = split_quantity(most)
             if q.value > float(n) * units[u]:
                 self.error("E0111", f"{subject} must be at most {most}, got {q.text}", q.span, hint=hint)
                 return None
@@ -202,7 +186,7 @@ class _Builder(Transformer):
     def data_body(self, children):
         return children
 
-    label_stmt = _value_stmt("label")
+    label_stmt = value_stmt("label")
 
     @v_args(meta=True)
     def ignore_stmt(self, meta, children):
@@ -231,157 +215,16 @@ class _Builder(Transformer):
             return ("holdout", span, None)
         return ("holdout", span, Holdout(percent=q, span=q.span))
 
-    # -- signal front end ----------------------------------------------------
-    @v_args(meta=True)
-    def signal_stmt(self, meta, children):
-        fields: dict = {}
-        spans: dict[str, Span] = {}
-        repeated: dict[str, list] = {"magnitude": [], "units": [], "device": []}  # statements that may repeat
-        for key, span, value in children:
-            if key in repeated:
-                if value is not None:
-                    repeated[key].append(value)
-                continue
-            if key in spans:
-                self._duplicate(f"'{key}' in signal", span, spans[key])
-                continue
-            spans[key] = span
-            if value is None:
-                continue
-            if key in ("channels", "features"):
-                fields[key], fields[f"{key}_span"] = value
-            else:
-                fields[key] = value
-        return ("signal", span_of_meta(meta), Signal(magnitudes=repeated["magnitude"], units=repeated["units"],
-                                                     device=repeated["device"], span=span_of_meta(meta), **fields))
-
-    @v_args(meta=True)
-    def channels_stmt(self, meta, children):
-        return ("channels", span_of_meta(meta), (children, span_of_meta(meta)))
-
-    group_stmt = _value_stmt("group")
-    time_stmt = _value_stmt("time")
-
-    @v_args(meta=True)
-    def rate_stmt(self, meta, children):
-        return ("rate", span_of_meta(meta),
-                self._positive(children[0], vocab.CLOCK_UNITS, "sample rate", "Hz", "sample rate",
-                               hint="e.g. rate 50Hz", most=vocab.MOST["rate"]))
-
-    def _span_or_samples(self, meta, children, key):
-        tok = children[0]
-        number, unit = _split_quantity(tok)
-        if not unit:  # a number of samples
-            span = span_of_token(tok)
-            if not re.fullmatch(r"\+?\d+", number) or not 1 <= int(number) <= vocab.MOST_SAMPLES:
-                self.error("E0111", f"{key} in samples must be a whole number from 1 to {vocab.MOST_SAMPLES}, "
-                                    f"got '{tok}'", span,
-                           hint=f"e.g. {key} 64 (samples) or {key} 2s")
-                return (key, span_of_meta(meta), None)
-            return (key, span_of_meta(meta), Quantity(text=number, value=float(number), unit="samples", span=span))
-        return (key, span_of_meta(meta), self._positive(tok, vocab.TIME_UNITS, "time", "s", key,
-                                                        most=vocab.MOST["span"]))
-
-    @v_args(meta=True)
-    def window_stmt(self, meta, children):
-        return self._span_or_samples(meta, children, "window")
-
-    @v_args(meta=True)
-    def hop_stmt(self, meta, children):
-        return self._span_or_samples(meta, children, "hop")
-
-    @v_args(meta=True)
-    def features_stmt(self, meta, children):
-        return ("features", span_of_meta(meta), (children, span_of_meta(meta)))
-
-    @v_args(meta=True)
-    def bands_stmt(self, meta, children):
-        return ("bands", span_of_meta(meta), self._whole(children[0], "bands", 1, 64, "e.g. bands 8"))
-
-    @v_args(meta=True)
-    def layout_stmt(self, meta, children):
-        return ("layout", span_of_meta(meta), self._enum(children[0], Layout, "signal layout"))
-
-    def _cutoff(self, meta, children, key):
-        return (key, span_of_meta(meta), self._positive(children[0], vocab.CLOCK_UNITS, "frequency", "Hz",
-                                                        f"{key} cut-off", hint=f"e.g. {key} 0.5Hz"))
-
-    @v_args(meta=True)
-    def highpass_stmt(self, meta, children):
-        return self._cutoff(meta, children, "highpass")
-
-    @v_args(meta=True)
-    def lowpass_stmt(self, meta, children):
-        return self._cutoff(meta, children, "lowpass")
-
-    @v_args(meta=True)
-    def magnitude_stmt(self, meta, children):
-        return ("magnitude", span_of_meta(meta), Magnitude(name=children[0], channels=children[1:],
-                                                             span=span_of_meta(meta)))
-
-    @v_args(meta=True)
-    def units_stmt(self, meta, children):
-        *channels, unit = children
-        return ("units", span_of_meta(meta), ChannelUnits(channels=channels, unit=self._unit(unit),
-                                                          span=span_of_meta(meta)))
-
-    def _unit(self, tok: Token) -> Located[str]:
-        return Located[str](value=str(tok), span=span_of_token(tok))
-
-    @v_args(meta=True)
-    def device_stmt(self, meta, children):
-        *channels, typ, scale = children
-        if scale is None:
-            return ("device", span_of_meta(meta), None)
-        kind, amount, unit = scale
-        return ("device", span_of_meta(meta), DeviceFormat(channels=channels, type=typ, kind=kind, amount=amount,
-                                                           unit=unit, span=span_of_meta(meta)))
-
-    def _device_scale(self, kind: str, children):
-        """(kind, amount, unit) of ``scale 0.061 mg``, ``scale 0.061mg`` or ``full_scale 8g``."""
-        tok = children[0]
-        number, suffix = _split_quantity(tok)
-        span = span_of_token(tok)
-        if len(children) > 1 and suffix:
-            self.error("E0110", f"'{tok}' already has a unit, then '{children[1]}' follows",
-                       span_of_token(children[1]), hint=f"write {kind} {number} {children[1]}")
-            return None
-        if len(children) > 1:
-            unit = self._unit(children[1])
-        elif suffix:
-            unit = Located[str](value=suffix, span=span)
-        else:
-            self.error("E0110", f"{kind} '{tok}' needs a unit", span,
-                       hint=f"e.g. {kind} {'0.061 mg' if kind == 'scale' else '8g'} (one count, or the ± range)")
-            return None
-        value = float(number)
-        if not (math.isfinite(value) and value > 0):
-            self.error("E0111", f"{kind} must be a positive number, got '{tok}'", span, hint=f"e.g. {kind} 8g")
-            return None
-        return kind, Located[float](value=value, span=span), unit
-
-    def scale(self, children):
-        return self._device_scale("scale", children)
-
-    def full_scale(self, children):
-        return self._device_scale("full_scale", children)
-
-    @v_args(meta=True)
-    def resample_stmt(self, meta, children):
-        return ("resample_from", span_of_meta(meta),
-                self._positive(children[0], vocab.CLOCK_UNITS, "sample rate", "Hz", "device sample rate",
-                               hint="e.g. resample from 12.5Hz", most=vocab.MOST["rate"]))
-
     # -- package ---------------------------------------------------------------
     @v_args(meta=True)
     def package_stmt(self, meta, children):
         fields = self._collect(children, "package")
         return ("package", span_of_meta(meta), Package(span=span_of_meta(meta), **fields))
 
-    version_stmt = _value_stmt("version")
-    author_stmt = _value_stmt("author")
-    maintainer_stmt = _value_stmt("maintainer")
-    url_stmt = _value_stmt("url")
+    version_stmt = value_stmt("version")
+    author_stmt = value_stmt("author")
+    maintainer_stmt = value_stmt("maintainer")
+    url_stmt = value_stmt("url")
 
     # -- targets -------------------------------------------------------------
     @v_args(meta=True)
@@ -473,7 +316,7 @@ class _Builder(Transformer):
 
     def number(self, children):
         (tok,) = children
-        number, unit = _split_quantity(tok)
+        number, unit = split_quantity(tok)
         span = span_of_token(tok)
         if unit:
             self.error("E0110", f"hyperparameters take plain numbers, found unit '{unit}' in '{tok}'", span,

@@ -12,7 +12,7 @@ import functools
 import re
 from importlib import resources
 
-from lark import Lark, Token
+from lark import Lark, Token, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from . import vocab
@@ -59,6 +59,23 @@ def _expected_text(names) -> str:
 
 def _keywords(names) -> list[str]:
     return [w for w in _expected_words(names) if re.fullmatch(r"[a-z_]+", w)]
+
+
+def split_quantity(tok: Token) -> tuple[str, str]:
+    """The number and the unit of a QUANTITY token (``32KB`` → ``("32", "KB")``)."""
+    m = re.fullmatch(r"([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)([A-Za-z%]*)", str(tok))
+    assert m is not None
+    return m.group(1), m.group(2)
+
+
+def value_stmt(key: str):
+    """A transformer method for ``key VALUE``: (key, span, the value as parsed)."""
+    @v_args(meta=True)
+    def method(self, meta, children):
+        return (key, span_of_meta(meta), children[0])
+
+    method.__name__ = f"{key}_stmt"
+    return method
 
 
 # Spans are built for every node of the tree: from the parser's own integers, without

@@ -1,0 +1,83 @@
+"""What `tinyc build` prints when it is done: the chosen model, its scores, what quantization and
+memory fitting decided, and each target's flash, RAM and latency against its limits."""
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def quantization_lines(rep: dict) -> list[str]:
+    """What quantization chose and what memory fitting cut, for the build output."""
+    q = rep.get("quantization") or {}
+    metric = rep["metric"]
+    cmp = {c["mode"]: c for c in q.get("emitted_comparison", [])}
+    lines = []
+    if q.get("effective") and q["effective"] != "float32" and "float32" in cmp:
+        f, i = cmp["float32"], cmp[q["effective"]]
+        lines.append(f"quant    {q['effective']} (requested {q['requested']}): holdout {metric} "
+                     f"{i['holdout']:.4f} vs {f['holdout']:.4f} float32")
+    else:
+        why = ""
+        cands = {c["mode"]: c for c in q.get("candidates", [])}
+        smaller = [m for m in ("int8", "int16") if m in cands and cands[m].get("flash") and cands[m]["loss"] is not None
+                   and cands[m]["loss"] <= (q.get("tolerance_percent") or 0) + 1e-9]
+        if q.get("requested") == "auto" and smaller and cands["float32"].get("flash"):
+            m = smaller[0]
+            why = (f": smaller than {m} ({max(cands['float32']['flash'].values())} B vs "
+                   f"{max(cands[m]['flash'].values())} B)")
+        lines.append(f"quant    float32 (requested {q.get('requested')}){why}")
+    other = {t: m for t, m in (q.get("per_target") or {}).items() if m != q.get("effective")}
+    if other:
+        lines.append(f"         float32 on {', '.join(other)}: smaller on that core than {q['effective']}, and exact")
+    if (rep.get("model") or {}).get("constant"):
+        lines.append(f"warning  {rep['model']['gap_explanation']}")
+    fit = rep.get("fitting") or {}
+    for st in fit.get("steps", []):
+        lines.append(f"shrink   {st['step']}. {st['action']}: {st['target']} flash {st['flash_before']} → "
+                     f"{st['flash_after']} B, RAM {st['ram_before']} → {st['ram_after']} B, {metric} "
+                     f"{st['metric_before']:.4f} → {st['metric_after']:.4f}")
+    return lines
+
+
+def print_summary(result, out: Path) -> None:
+    """The end-of-build summary: chosen model, holdout metric, per-target flash/RAM bars, report path."""
+    from rich.console import Console
+    from rich.progress_bar import ProgressBar
+    from rich.table import Table
+
+    rep = result.report
+    m = rep["model"]
+    metric = rep["metric"]
+    console = Console(highlight=False, soft_wrap=True)  # long paths stay on one line (logs, tests)
+    console.print(f"built {rep['model_name']} → {out}/")
+    console.print(f"  model    {m['description']}")
+    def fmt(v):
+        return "—" if v is None else f"{v:.4f}"
+
+    console.print(f"  {metric:<8} train {fmt(m['metrics']['train'][metric])}  holdout "
+                  f"{fmt(m['metrics']['holdout'][metric])}  ({m['gap_explanation']})")
+    a = rep.get("anomaly")
+    if a:
+        fa = a["false_alarm_rate_holdout"]
+        console.print(f"  flags    score > {a['threshold']:.6g} ({a['threshold_rule']}); false alarms on the "
+                      f"held-out normal rows: {'—' if fa is None else f'{fa * 100:.2f}%'}")
+        console.print(f"  learn    {a['learn']}: {a['shipped']}")
+    for line in quantization_lines(rep):
+        console.print(f"  {line}")
+    table = Table(box=None, padding=(0, 1), show_header=True, header_style="bold")
+    for col in ("target", "flash B (linked)", "", "RAM B", "", "latency"):
+        table.add_column(col, no_wrap=True)
+    for name, t in rep["targets"].items():
+        measured = t.get("measured", {}).get("flash")
+        us = t["latency_us"]
+        if name == "host":  # no limits or clock of a desktop to show
+            table.add_row(name, f"{t['flash']} (no limit)", "", f"{t['ram']} (no limit)", "", "n/a")
+            continue
+        table.add_row(name, f"{t['flash']}/{t['flash_limit']}" + (f" ({measured})" if measured is not None else ""),
+                      ProgressBar(total=t["flash_limit"], completed=min(t["flash"], t["flash_limit"]), width=8),
+                      f"{t['ram']}/{t['ram_limit']}",
+                      ProgressBar(total=t["ram_limit"], completed=min(t["ram"], t["ram_limit"]), width=8),
+                      f"~{us:.0f} µs" if us >= 10 else f"~{us:.2g} µs")
+    console.print(table)
+    console.print(f"  report   {out}/report.html  (summary: {out}/report.md)")
+    if rep.get("artifacts", {}).get("predict"):
+        console.print(f"  try it   {out}/artifacts/predict --csv {out}/artifacts/holdout.csv")
