@@ -279,3 +279,16 @@ def test_every_command_has_a_description_and_an_example():
         assert r.returncode == 0
         assert "example:\n  tinyc " + cmd in r.stdout, cmd
         assert r.stdout.split("\n\n")[1].strip(), cmd  # a description under the usage
+
+
+def test_a_build_folder_from_a_newer_tinyc_is_refused_with_the_reason(tmp_path, sklearn_data):
+    out = tmp_path / "wine"
+    assert run("build", "specs/wine.tml", "-o", out, "--trials", "2").returncode == 0
+    rep = json.loads((out / "report.json").read_text())
+    rep["schema_version"] = 2
+    (out / "report.json").write_text(json.dumps(rep))
+    for cmd in ("report", "verify"):
+        r = run(cmd, out)
+        assert r.returncode == 1 and "Traceback" not in r.stderr
+        assert f"error[E0702]: {out}/report.json has schema version 2; this tinyc" in r.stderr, r.stderr
+        assert "help: use the tinyc that built it" in r.stderr

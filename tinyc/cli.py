@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from .errors import TinycError
+
 EXIT_OK, EXIT_BUILD, EXIT_SPEC = 0, 1, 2
 
 
@@ -119,7 +121,6 @@ def cmd_build(args) -> int:
     except SpecError as e:
         return _report_spec_error(e)
     from . import progress
-    from .errors import TinycError
     from .passes.pipeline import build
 
     out = Path(args.output) if args.output else Path("build") / r.spec.model.value
@@ -156,12 +157,9 @@ def cmd_build(args) -> int:
 
 
 def _run_verify(build: Path, quiet: bool = False) -> int:
-    from .verify import VerifyError, verify
+    from .verify import verify
 
-    try:
-        results = verify(build, on_line=(lambda line: None) if quiet else (lambda line: print(line, file=sys.stderr)))
-    except VerifyError as e:
-        return _fail("verify", e)
+    results = verify(build, on_line=(lambda line: None) if quiet else (lambda line: print(line, file=sys.stderr)))
     _emit({"event": "verified", "build": str(build), "targets": {t: r.as_dict() for t, r in results.items()}})
     return EXIT_OK
 
@@ -174,9 +172,10 @@ def cmd_verify(args) -> int:
 
 
 def _rerender(build: Path) -> None:
+    from .artifacts import read_report
     from .passes.pipeline import write_reports
 
-    report = json.loads((build / "report.json").read_text(encoding="utf-8"))
+    report = read_report(build)
     spec_text = (build / "spec.tml").read_text(encoding="utf-8") if (build / "spec.tml").exists() else ""
     resolved = json.loads((build / "spec.resolved.json").read_text(encoding="utf-8"))
     write_reports(build, report, spec_text, resolved["spec"])
@@ -184,8 +183,6 @@ def _rerender(build: Path) -> None:
 
 def cmd_report(args) -> int:
     build = Path(args.build)
-    if not (build / "report.json").exists():
-        return _fail("input", f"{build} has no report.json; run `tinyc build` first")
     _rerender(build)
     if _JSON:
         _emit({"event": "rendered", "files": [str(build / "report.html"), str(build / "report.md")]})
@@ -429,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except TinycError as e:  # a failure the user can act on: its code, message and hint
+        return _fail(e.kind, e, e.status)
     except BrokenPipeError:  # the reader went away (`tinyc fmt --check ... | head`): stop quietly
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout at exit

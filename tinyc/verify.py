@@ -18,6 +18,7 @@ import numpy as np
 
 from . import emulator, toolchain
 from . import targets as target_registry
+from .artifacts import read_manifest, read_report
 from .errors import TinycError
 from .models import Model
 from .output import write_json
@@ -127,8 +128,7 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
     for need in ("manifest.json", "report.json", "artifacts/model.json", "artifacts/holdout.csv"):
         if not (build / need).exists():
             raise VerifyError(f"{build} is not a tinyc build folder (no {need}); run `tinyc build` first")
-    report = json.loads((build / "report.json").read_text())
-    manifest = json.loads((build / "manifest.json").read_text())
+    report, manifest = read_report(build), read_manifest(build)
     name = manifest["model"]
     model, doc = load_model(build)
     X = load_holdout(build, doc["features"])

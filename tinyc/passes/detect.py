@@ -316,7 +316,7 @@ def anomaly_report(found: Detection, ds, cfg, prof: dict, model_name: str, seed:
     the sections every report has, in their anomaly form, and the ``anomaly`` section."""
     from .. import __version__
     from .evaluate import explain_gap
-    from .pipeline import REPORT_SCHEMA_VERSION
+    from ..artifacts import REPORT_SCHEMA_VERSION
 
     det, ev = found.detector, found.evaluated
     scores = {"train": evaluate(ev, ds.X_train, ds.y_train), "holdout": evaluate(ev, ds.X_holdout, ds.y_holdout)}

@@ -21,6 +21,7 @@ from ..data.header import DataError
 from ..data.load import Table, load_table
 from ..data.prepare import Dataset, cv_folds, prepare
 from ..data.profile import profile
+from ..artifacts import MANIFEST_SCHEMA_VERSION, REPORT_SCHEMA_VERSION
 from ..errors import TinycError
 from ..metrics import GREATER_IS_BETTER
 from ..models import Model, Problem
@@ -38,8 +39,6 @@ from .sample import (evaluation_seconds, link_allowance, refit_on_all_rows, sear
                      small_search_budget)
 from .search import DEFAULT_TRIALS, SearchConfig, SearchResult, TargetBudget, search, shared_frontend
 
-MANIFEST_SCHEMA_VERSION = 1
-REPORT_SCHEMA_VERSION = 1
 
 
 class BuildError(TinycError):
