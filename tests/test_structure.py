@@ -24,7 +24,7 @@ KNOWN_LARGE_MODULES = {
     "tinyc/cli.py": 449, "tinyc/spec/parser.py": 452, "tinyc/passes/pipeline.py": 636,
 }
 KNOWN_LONG_GENERATORS = {
-    ("c_anomaly.py", "generate"): 379, ("c_quant.py", "_dense"): 123, ("c_signal.py", "source"): 232,
+    ("c_anomaly.py", "generate"): 323, ("c_quant.py", "_dense"): 123, ("c_signal.py", "source"): 232,
     ("c_trees.py", "emit"): 115, ("library.py", "generate"): 127, ("library.py", "integer_api_source"): 96,
 }
 

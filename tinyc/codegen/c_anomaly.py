@@ -69,19 +69,10 @@ def _diagonal(P: str, d: int, n_centres: str, centres: str, S: str) -> str:
     }}"""
 
 
-def generate(det, name: str, features, prov, learns: bool | None = None) -> tuple[str, str]:
-    """(header, source) of the detector library ``name``. ``learns`` False ships a
-    detector that does not learn on the device: its state stays in flash and only
-    the threshold is in RAM (and in a saved blob)."""
-    p, P = name, name.upper()
-    learns = det.learns if learns is None else (learns and det.learns)
-    d, k = det.n_features, max(len(det.counts), 1)
-    kmeans = det.kind == "kmeans"
-    full = det.kind == "gaussian_full"
-    iforest = det.kind == "iforest"
-    members = state_members(det, learns)
-    S = f"{p}_s" if learns else f"{p}_baseline"  # the state scoring reads
-    THR = f"{p}_s.threshold" if learns else f"{p}_thr"
+def _header(det, p: str, features, prov, learns: bool) -> str:
+    """``<p>.h``: the detector's API and its figures."""
+    P, d = p.upper(), det.n_features
+    kmeans, iforest = det.kind == "kmeans", det.kind == "iforest"
     score_doc = ("how easily x is isolated from the normal data: c(psi) / mean path length (~1 typical, larger = "
                  "more anomalous)" if iforest else
                  "how far x is from the learned normal data (0 = the mean; ~1 = one standard deviation per feature)")
@@ -139,6 +130,23 @@ void {p}_set_threshold(float threshold);
 
 #endif /* {P}_H */
 """
+    return header
+
+
+def generate(det, name: str, features, prov, learns: bool | None = None) -> tuple[str, str]:
+    """(header, source) of the detector library ``name``. ``learns`` False ships a
+    detector that does not learn on the device: its state stays in flash and only
+    the threshold is in RAM (and in a saved blob)."""
+    p, P = name, name.upper()
+    learns = det.learns if learns is None else (learns and det.learns)
+    d, k = det.n_features, max(len(det.counts), 1)
+    kmeans = det.kind == "kmeans"
+    full = det.kind == "gaussian_full"
+    iforest = det.kind == "iforest"
+    members = state_members(det, learns)
+    S = f"{p}_s" if learns else f"{p}_baseline"  # the state scoring reads
+    THR = f"{p}_s.threshold" if learns else f"{p}_thr"
+    header = _header(det, p, features, prov, learns)
     centers = det.centers if kmeans else np.zeros((1, d), dtype=np.float32)
     counts = det.counts if kmeans else np.zeros(1, dtype=np.uint32)
     nearest = f"""
