@@ -98,6 +98,9 @@ def _signal_block(df, numeric: dict, findings: dict) -> tuple[str, list[str]] | 
         lines.append("  rate 50Hz  # EDIT: your sensors' sample rate (no time column to measure it from)")
     lines += [f"  window {window}  # samples ({int(per_group)} per {group} on average)",
               f"  hop {window // 2}",
+              "  # say the channels' units in the data, e.g. units " + ", ".join(_quote(c) for c in channels[:2])
+              + ": m/s2 (or g, rad/s, dps, uT, ...),",
+              "  # and how the sensor delivers them (device, docs/spec.md): the library then takes its raw counts",
               "}"]
     notes = [f"# '{c}' {f.why}: not a channel" for c, f in findings.items()
              if c != group and f.check in ("counter", "id_like", "time") and c not in times]
