@@ -12,99 +12,15 @@ API added to the model's library (prefix ``<p>``):
 
 Memory: the ring buffer (channels x window floats), a window and its deviations
 (2 x window floats), the power spectrum (window/2 floats) when a spectral feature
-is used, and the cos/sin tables (2 x window floats, const).
+is used, and the cos/sin tables (2 x window floats, const); tinyc.signal.cost counts them.
 """
 from __future__ import annotations
 
+from ..signal.cost import flash_bytes, instructions, ops, ram_bytes  # noqa: F401  (the front end's costs)
 from ..signal.features import tables
 from ..signal.frontend import TIME, FrontEnd
 from . import c_device
 from .cgen import c_array, c_comment, c_float
-
-
-def ram_bytes(fe: FrontEnd) -> int:
-    """Static RAM of the front end (ring, window, deviations, spectrum, features, counters, and the
-    previous reading when raw readings are resampled)."""
-    spectral = bool(fe.spectral_channels())
-    n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
-    device = c_device.ram_bytes(fe.device, len(fe.channels)) if fe.device is not None else 0
-    return 4 * (len(fe.needs()) * fe.window + 2 * fe.window + (fe.n_bins if spectral else 0)
-                + len(fe.outputs()) + n_filters * len(fe.channels)) + 8 + device
-
-
-# soft-float routines an anomaly detector links on ARMv6-M that the front end's figures above
-# also count (division, subtraction, comparisons; measured next to each detector kind)
-DETECTOR_OVERLAP_THUMB1 = {"gaussian": 1250, "kmeans": 1250, "iforest": 370}
-
-
-def flash_bytes(fe: FrontEnd, caps, model_soft_float: frozenset = frozenset({"base", "mul"}),
-                detector: str | None = None) -> int:
-    """Code and tables of the front end on a core (calibrated with arm-none-eabi-size next to a
-    float linear model). On a core without FPU, the soft-float add, compare and multiply are
-    counted when the model does not link them already (``model_soft_float``, see
-    Family.soft_float_parts: vote trees and integer classifiers link none); next to an
-    anomaly detector (``detector``: its family) on ARMv6-M, the routines both use count once."""
-    from ..models.base import SOFT_FLOAT_BYTES, instruction_set
-
-    spectral = bool(fe.spectral_channels())
-    tables_bytes = 4 * (2 * fe.window + fe.n_bins + 1) if spectral else 0
-    isa = instruction_set(caps)
-    code = CODE[isa]
-    extra = -DETECTOR_OVERLAP_THUMB1[detector] if detector is not None and isa == "thumb1" else 0
-    if detector is None and caps.fpu == "none":
-        table = SOFT_FLOAT_BYTES["thumb1" if isa == "thumb1" else "thumb2"]
-        extra = sum(table[part] for part in ("base", "mul") if part not in model_soft_float)
-    n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
-    n_mags = sum(1 for c in fe.needs() if c >= len(fe.channels))
-    device = c_device.flash_bytes(fe.device, len(fe.channels), isa) if fe.device is not None else 0
-    return (device + code["base"] + (code["spectrum"] if spectral else 0) + code["magnitude"] * n_mags
-            + code["filter"] * n_filters
-            + code["output"] * len(fe.outputs()) + code["channel"] * len(fe.needs())
-            + code["spectral"] * len(fe.spectral_channels()) + tables_bytes + extra)
-
-
-# measured (arm-none-eabi-gcc 12 -Os; least squares over eight front ends, all within 7%): push_sample,
-# window_features, the statistics and the square root (base), the DFT with bands/centroid/
-# dominant (spectrum), one magnitude channel, one output stored, one channel's window copied and
-# summarised (channel) and transformed (spectral), one filter stage; soft-float division and
-# subtraction included on cores without FPU
-CODE = {"thumb2": {"base": 572, "spectrum": 403, "magnitude": 0, "output": 7, "channel": 35, "spectral": 0,
-                   "filter": 97},  # with an FPU: its square root instruction
-        "thumb2_soft": {"base": 880, "spectrum": 470, "magnitude": 0, "output": 7, "channel": 41, "spectral": 0,
-                        "filter": 129},
-        "thumb1": {"base": 2579, "spectrum": 218, "magnitude": 0, "output": 10, "channel": 0, "spectral": 0,
-                   "filter": 173}}
-
-
-# Instructions of one window beyond the model's prediction (its hop of push_sample calls and
-# predict_window's features), per unit of work, by instruction set; fitted (non-negative
-# least squares) to qemu's counts of eight front ends (2-6 channels, windows of 16-64,
-# time-only to all blocks, magnitudes, filters): all within 5%. Units: sample = a channel of a
-# pushed sample, filter = a filter stage on it, mag = a magnitude (its square root) of a pushed
-# sample, stat = a window sample of a channel the model reads (copy and statistics), dft = a
-# window sample x spectrum bin of a spectral channel (the DFT), output = a feature stored
-FRONTEND_INSTRUCTIONS = {
-    "thumb1": {"call": 12475, "sample": 0, "filter": 346, "mag": 2716, "stat": 1198, "dft": 412, "output": 0},
-    "thumb2_soft": {"call": 221, "sample": 0, "filter": 231, "mag": 1444, "stat": 769, "dft": 193, "output": 0},
-    "thumb2": {"call": 184, "sample": 20.6, "filter": 22.7, "mag": 5.1, "stat": 60.3, "dft": 16.6, "output": 18.2},
-}
-
-
-def instructions(fe: FrontEnd, caps) -> int:
-    """Estimated instructions the front end adds per window on a core (see FRONTEND_INSTRUCTIONS)."""
-    from ..models.base import count, instruction_set
-
-    n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
-    n_mags = sum(1 for c in fe.needs() if c >= len(fe.channels))
-    return count(FRONTEND_INSTRUCTIONS[instruction_set(caps)], sample=fe.hop * len(fe.channels),
-                 filter=fe.hop * len(fe.channels) * n_filters,
-                 mag=fe.hop * n_mags, stat=fe.window * len(fe.needs()),
-                 dft=fe.window * fe.n_bins * len(fe.spectral_channels()), output=len(fe.outputs()))
-
-
-def ops(fe: FrontEnd) -> int:
-    """Multiply-accumulates per window: statistics and, for spectral channels, the DFT."""
-    return len(fe.needs()) * 6 * fe.window + len(fe.spectral_channels()) * 2 * fe.window * fe.n_bins
 
 
 def sqrt_source(p: str) -> str:
@@ -207,43 +123,10 @@ void {p}_signal_reset(void);
 """ + (c_device.header(fe.device, p, fe.channels) if fe.device is not None else "")
 
 
-def source(fe: FrontEnd, p: str, classification: bool, detector_learns: bool | None = None) -> str:
+def _push_sample(fe: FrontEnd, p: str, slots: dict, filters) -> str:
+    """``<p>_push_sample``: filter a sample, store the channels the features read (and the
+    magnitudes) in the ring, and say when a window is complete."""
     P = p.upper()
-    n, k = fe.window, fe.n_bins
-    spectral = fe.spectral_channels()
-    tab = tables(fe)
-    parts = [f"/* ---- signal front end ({c_comment(fe.describe())}) ---- */", sqrt_source(p)]
-    if spectral:
-        parts += [c_array("float", f"{p}_cos", tab["cos"], per_line=6),
-                  c_array("float", f"{p}_sin", tab["sin"], per_line=6),
-                  "/* frequency (Hz) of spectrum bin k */\n" + c_array("float", f"{p}_freq", tab["freq"], per_line=6)]
-    # the ring buffer holds only the channels the model's features come from (slot per channel)
-    slots = {c: i for i, c in enumerate(sorted(fe.needs()))}
-    n_all = len(slots)
-    filters = fe.filters()
-    for kind, b, a, zi in filters:
-        parts.append(f"/* first-order {kind} (Butterworth, bilinear): y = b0*x + z; z = b1*x - a1*y */\n"
-                     f"static const float {p}_{kind}_b[2] = {{{c_float(b[0])}, {c_float(b[1])}}};\n"
-                     f"static const float {p}_{kind}_a1 = {c_float(a[1])};\n"
-                     f"static const float {p}_{kind}_zi = {c_float(zi[0])}; /* steady state per unit input */\n"
-                     f"static float {p}_{kind}_z[{len(fe.channels)}];")
-    parts.append(f"""static float {p}_ring[{n_all}][{n}];
-static float {p}_w[{n}];
-static float {p}_d[{n}];{f'''
-static float {p}_power[{k}];''' if spectral else ''}
-static float {p}_feat[{P}_N_FEATURES];
-static uint16_t {p}_head = 0;
-static uint16_t {p}_filled = 0;
-static uint16_t {p}_since = 0;
-static uint8_t {p}_started = 0;
-{c_device.state(fe.device, p) if fe.device is not None else ""}
-void {p}_signal_reset(void)
-{{
-    {p}_head = 0;
-    {p}_filled = 0;
-    {p}_since = 0;
-    {p}_started = 0;
-{c_device.reset(fe.device, p) if fe.device is not None else ""}}}""")
     mags = []
     for m, (name, idx) in enumerate(fe.magnitudes):
         if len(fe.channels) + m not in slots:
@@ -270,7 +153,7 @@ void {p}_signal_reset(void)
         v_decl, filtered = "    const float *v = sample;\n", ""
     stores = "".join(f"    {p}_ring[{slots[c]}][{p}_head] = v[{c}]; /* {c_comment(fe.channels[c])} */\n"
                      for c in range(len(fe.channels)) if c in slots)
-    parts.append(f"""{p}_status {p}_push_sample(const float *sample, int32_t *ready)
+    return f"""{p}_status {p}_push_sample(const float *sample, int32_t *ready)
 {{
 {v_decl}    if (sample == 0 || ready == 0) {{
         return {P}_ERR_NULL;
@@ -294,9 +177,13 @@ void {p}_signal_reset(void)
         *ready = 1;
     }}
     return {P}_OK;
-}}
+}}"""
 
-/* time-domain statistics of w (oldest first); d receives w - mean */
+
+def _stats(p: str, n: int) -> str:
+    """``<p>_stats``: the time-domain statistics of a window (oldest sample first)."""
+    P = p.upper()
+    return f"""/* time-domain statistics of w (oldest first); d receives w - mean */
 static void {p}_stats(const float *w, float *st, float *d)
 {{
     float s1 = 0.0f, s2 = 0.0f, mn = w[0], mx = w[0];
@@ -339,7 +226,47 @@ static void {p}_stats(const float *w, float *st, float *d)
     st[7] = (var > 0.0f) ? (m4 / {c_float(n)}) / (var * var) - 3.0f : 0.0f;
     st[8] = cross;
     st[9] = zero;
-}}""")
+}}"""
+
+
+def source(fe: FrontEnd, p: str, classification: bool, detector_learns: bool | None = None) -> str:
+    P = p.upper()
+    n, k = fe.window, fe.n_bins
+    spectral = fe.spectral_channels()
+    tab = tables(fe)
+    parts = [f"/* ---- signal front end ({c_comment(fe.describe())}) ---- */", sqrt_source(p)]
+    if spectral:
+        parts += [c_array("float", f"{p}_cos", tab["cos"], per_line=6),
+                  c_array("float", f"{p}_sin", tab["sin"], per_line=6),
+                  "/* frequency (Hz) of spectrum bin k */\n" + c_array("float", f"{p}_freq", tab["freq"], per_line=6)]
+    # the ring buffer holds only the channels the model's features come from (slot per channel)
+    slots = {c: i for i, c in enumerate(sorted(fe.needs()))}
+    n_all = len(slots)
+    filters = fe.filters()
+    for kind, b, a, zi in filters:
+        parts.append(f"/* first-order {kind} (Butterworth, bilinear): y = b0*x + z; z = b1*x - a1*y */\n"
+                     f"static const float {p}_{kind}_b[2] = {{{c_float(b[0])}, {c_float(b[1])}}};\n"
+                     f"static const float {p}_{kind}_a1 = {c_float(a[1])};\n"
+                     f"static const float {p}_{kind}_zi = {c_float(zi[0])}; /* steady state per unit input */\n"
+                     f"static float {p}_{kind}_z[{len(fe.channels)}];")
+    parts.append(f"""static float {p}_ring[{n_all}][{n}];
+static float {p}_w[{n}];
+static float {p}_d[{n}];{f'''
+static float {p}_power[{k}];''' if spectral else ''}
+static float {p}_feat[{P}_N_FEATURES];
+static uint16_t {p}_head = 0;
+static uint16_t {p}_filled = 0;
+static uint16_t {p}_since = 0;
+static uint8_t {p}_started = 0;
+{c_device.state(fe.device, p) if fe.device is not None else ""}
+void {p}_signal_reset(void)
+{{
+    {p}_head = 0;
+    {p}_filled = 0;
+    {p}_since = 0;
+    {p}_started = 0;
+{c_device.reset(fe.device, p) if fe.device is not None else ""}}}""")
+    parts.append(_push_sample(fe, p, slots, filters) + "\n\n" + _stats(p, n))
     if spectral:
         bands = "\n".join(
             f"    e = 0.0f;\n    for (j = {lo - 1}; j < {hi - 1}; ++j) {{\n        e += {p}_power[j];\n    }}\n"

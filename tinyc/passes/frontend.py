@@ -185,8 +185,8 @@ def frontend_cost(fe, caps, family: str | None, task: Task = Task.classification
     """The front end's flash, RAM and operations next to a model of ``family`` in ``quant``
     (None: beside a model that links no soft-float of its own, so the front end links all it
     needs; "*": beside one that links all of it)."""
-    from ..codegen import c_signal
     from ..models import FAMILY_REGISTRY
+    from ..signal import cost as fe_cost
 
     if family == "*":
         parts = frozenset({"base", "mul"})
@@ -194,8 +194,8 @@ def frontend_cost(fe, caps, family: str | None, task: Task = Task.classification
         fam = FAMILY_REGISTRY.get(family) if family else None
         parts = fam.soft_float_parts(task, quant) if fam else frozenset()
     detector = family if family in ("gaussian", "kmeans", "iforest") else None
-    return {"flash": c_signal.flash_bytes(fe, caps, parts, detector), "ram": c_signal.ram_bytes(fe),
-            "ops": c_signal.ops(fe), "instructions": c_signal.instructions(fe, caps)}
+    return {"flash": fe_cost.flash_bytes(fe, caps, parts, detector), "ram": fe_cost.ram_bytes(fe),
+            "ops": fe_cost.ops(fe), "instructions": fe_cost.instructions(fe, caps)}
 
 
 def one_feature_costs(fe, caps, family: str | None) -> list[dict]:
@@ -285,7 +285,7 @@ def prune_blocks(res: SearchResult, ds: Dataset, fe, cfg: SearchConfig, metric, 
     groups)."""
     from dataclasses import replace
 
-    from ..codegen.c_signal import ops as fe_ops
+    from ..signal.cost import ops as fe_ops
     from ..models import FAMILY_REGISTRY, Problem
     from .quantize import loss
     from .search import evaluate
