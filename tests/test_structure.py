@@ -19,7 +19,7 @@ KNOWN_CYCLES = {
 # module: its lines at most
 KNOWN_LARGE_MODULES = {
     "tinyc/passes/search.py": 431, "tinyc/spec/resolve.py": 512,
-    "tinyc/cli.py": 449, "tinyc/spec/parser.py": 452, "tinyc/passes/pipeline.py": 636,
+    "tinyc/cli.py": 449, "tinyc/spec/parser.py": 452, "tinyc/passes/pipeline.py": 630,
 }
 KNOWN_LONG_GENERATORS = {
     ("c_anomaly.py", "generate"): 323, ("c_quant.py", "_dense"): 123, ("c_signal.py", "source"): 137,

@@ -18,6 +18,14 @@ class ArtifactError(TinycError):
     code, kind = "E0702", "input"
 
 
+def target_figures(targets, costs: dict) -> dict:
+    """report.json's ``targets``: each target's estimated cost against its limits, and the latency
+    at its clock (the spec's, else the core's)."""
+    return {t.name: {**costs[t.name].as_dict(), "flash_limit": t.flash, "ram_limit": t.ram, "clock_hz": t.hz,
+                     "latency_us": round(costs[t.name].cycles / t.hz * 1e6, 3), "estimated": True}
+            for t in targets}
+
+
 def read(build: Path, name: str, supported: int) -> dict:
     path = Path(build) / name
     if not path.is_file():

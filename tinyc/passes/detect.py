@@ -316,16 +316,12 @@ def anomaly_report(found: Detection, ds, cfg, prof: dict, model_name: str, seed:
     the sections every report has, in their anomaly form, and the ``anomaly`` section."""
     from .. import __version__
     from .evaluate import explain_gap
-    from ..artifacts import REPORT_SCHEMA_VERSION
+    from ..artifacts import REPORT_SCHEMA_VERSION, target_figures
 
     det, ev = found.detector, found.evaluated
     scores = {"train": evaluate(ev, ds.X_train, ds.y_train), "holdout": evaluate(ev, ds.X_holdout, ds.y_holdout)}
     train_m, hold_m = scores["train"][metric], scores["holdout"][metric]
-    targets = {}
-    for t in cfg.targets:
-        c = found.chosen.costs[t.name]
-        targets[t.name] = {**c.as_dict(), "flash_limit": t.flash, "ram_limit": t.ram, "clock_hz": t.hz,
-                           "latency_us": round(c.cycles / t.hz * 1e6, 3), "estimated": True}
+    targets = target_figures(cfg.targets, found.chosen.costs)
     cm = confusion(ev, ds.X_holdout, ds.y_holdout)
     per_class = []
     for i, lab in enumerate(ds.classes):

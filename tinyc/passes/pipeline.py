@@ -21,7 +21,7 @@ from ..data.header import DataError
 from ..data.load import Table, load_table
 from ..data.prepare import Dataset, cv_folds, prepare
 from ..data.profile import profile
-from ..artifacts import MANIFEST_SCHEMA_VERSION, REPORT_SCHEMA_VERSION
+from ..artifacts import MANIFEST_SCHEMA_VERSION, REPORT_SCHEMA_VERSION, target_figures
 from ..errors import TinycError
 from ..metrics import GREATER_IS_BETTER
 from ..models import Model, Problem
@@ -159,12 +159,7 @@ def _report(r: Resolved, ds: Dataset, prof: dict, res: SearchResult, cfg: Search
     if ds.holdout_overlap:
         gap = f"{overlap_warning(ds)}; {gap}"
     gap = distrust(prof.get("data_checks", [])) or gap  # a leaky-looking result is never praised
-    targets = {}
-    for t in cfg.targets:
-        c = fit.costs[t.name]
-        targets[t.name] = {**c.as_dict(), "flash_limit": t.flash, "ram_limit": t.ram,
-                           "clock_hz": t.hz,
-                           "latency_us": round(c.cycles / t.hz * 1e6, 3), "estimated": True}
+    targets = target_figures(cfg.targets, fit.costs)
     report = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "tinyc_version": __version__,
