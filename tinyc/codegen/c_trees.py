@@ -111,24 +111,10 @@ def _kinds(model, integer: bool):
     return x_t, thr_t, tb, pad, value_t, vb
 
 
-def emit(model, p: str, integer: bool = False) -> tuple[str, str, int]:
-    """(definitions, body of the scores function, scratch elements). The body reads
-    ``x`` (float model) or ``q`` (integer model) and writes ``scores`` (``votes``
-    when :func:`integer_votes`)."""
-    a = model.arrays
-    x_t, thr_t, tb, pad, leaf_t, lb = _kinds(model, integer)
-    xs = "q" if integer else "x"
-    keys = not integer
-    if keys:  # thresholds (and the heap layout's padding) as int32 keys, compared with the key of the input
-        a = {**a, "threshold": float_keys(a["threshold"])}
-        thr_t, pad = "int32_t", float_keys([pad])[0]
-
-    def read(feature: str) -> str:
-        return f"{p}_key({xs}[{feature}])" if keys else f"{xs}[{feature}]"
-    payload = treeutil.vote_payload(model)  # vote trees: the child references hold the classes
-    layout, d = treeutil.choose_layout(model.n_features, a, tb, lb, payload)
+def _walker(a: dict, p: str, layout: str, d: int, payload, x_t: str, xs: str, thr_t: str, pad, read):
+    """The arrays of the trees in ``layout`` and ``<p>_leaf``, the walk from a root to its leaf:
+    (definitions, the C expression of tree t's leaf, the leaf values in the layout's order)."""
     folded = payload is not None and layout != "heap"
-    n_trees = len(a["roots"])
     if layout == "heap":
         feature, threshold, leaf_index = treeutil.to_heap(a, d, pad)
         ni, nl = 2**d - 1, 2**d
@@ -185,6 +171,28 @@ static int32_t {p}_leaf(uint32_t t, const {x_t} *{xs})
     return -node - 1;
 }}""")
         reach = f"{p}_leaf({p}_roots[t], {xs})"
+    return defs, reach, leaves
+
+
+def emit(model, p: str, integer: bool = False) -> tuple[str, str, int]:
+    """(definitions, body of the scores function, scratch elements). The body reads
+    ``x`` (float model) or ``q`` (integer model) and writes ``scores`` (``votes``
+    when :func:`integer_votes`)."""
+    a = model.arrays
+    x_t, thr_t, tb, pad, leaf_t, lb = _kinds(model, integer)
+    xs = "q" if integer else "x"
+    keys = not integer
+    if keys:  # thresholds (and the heap layout's padding) as int32 keys, compared with the key of the input
+        a = {**a, "threshold": float_keys(a["threshold"])}
+        thr_t, pad = "int32_t", float_keys([pad])[0]
+
+    def read(feature: str) -> str:
+        return f"{p}_key({xs}[{feature}])" if keys else f"{xs}[{feature}]"
+    payload = treeutil.vote_payload(model)  # vote trees: the child references hold the classes
+    layout, d = treeutil.choose_layout(model.n_features, a, tb, lb, payload)
+    folded = payload is not None and layout != "heap"
+    n_trees = len(a["roots"])
+    defs, reach, leaves = _walker(a, p, layout, d, payload, x_t, xs, thr_t, pad, read)
     if keys:
         defs.insert(0, key_source(p))
     zero = "0" if integer else "0.0f"
