@@ -106,7 +106,7 @@ def sensor_setup(req: EmitRequest) -> tuple[float, int, int]:
     dev = fe.device
     fs = {"acceleration": ACC_FS_G, "angular rate": GYR_FS_DPS}
     for c in range(len(fe.channels)):
-        unit, si, allowed = FULL_SCALES[dev.quantity(c)]
+        _, si, allowed = FULL_SCALES[dev.quantity(c)]
         value = dev.full_scale_si(c) / si
         fs[dev.quantity(c)] = min(allowed, key=lambda a: abs(a - value))
     return nearest_odr(dev.device_rate_hz or fe.rate_hz), fs["acceleration"], fs["angular rate"]

@@ -17,6 +17,9 @@ Every file is a pure function of the request: the same build writes the same byt
 from __future__ import annotations
 
 import json
+import re
+
+import numpy as np
 
 from tinyc.codegen.cgen import c_comment
 
@@ -157,8 +160,6 @@ def library_json(req, backend) -> str:
 
 def _person(text: str, maintainer: bool) -> dict:
     """A PlatformIO author entry of "Name <email>" (or a name alone)."""
-    import re
-
     m = re.fullmatch(r"\s*(.*?)\s*<([^<>]+)>\s*", text)
     entry = {"name": m.group(1), "email": m.group(2)} if m else {"name": text.strip()}
     return {**entry, "maintainer": maintainer}
@@ -216,8 +217,6 @@ def readme(req, backend, packages) -> str:
 
 def _number(v: float) -> str:
     """A float32 as the shortest C literal that reads back exactly."""
-    import numpy as np
-
     return np.format_float_positional(np.float32(v), unique=True, trim="0") + "f"
 
 

@@ -125,12 +125,9 @@ def cmd_build(args) -> int:
 
     out = Path(args.output) if args.output else Path("build") / r.spec.model.value
     sink = progress.make("json" if args.json else "quiet" if args.quiet else "live", r.spec.metric.value.value)
-    try:
+    try:  # a TinycError reaches main, which reports it once the progress display is closed
         result = build(r, Path(args.spec), out, on_event=sink, trials=args.trials, workers=args.workers,
                        force=args.force)
-    except TinycError as e:
-        sink.close()
-        return _fail(e.kind, e)
     finally:
         sink.close()
     for check in result.report.get("data_checks", []):
@@ -192,7 +189,6 @@ def cmd_report(args) -> int:
 
 
 def cmd_init(args) -> int:
-    from .data.header import DataError
     from .init import init
 
     label = args.label
@@ -203,7 +199,7 @@ def cmd_init(args) -> int:
         return _fail("usage", "say which column to predict: tinyc init DATA.csv --label COLUMN", EXIT_SPEC)
     try:
         out = init(Path(args.csv), label, args.force)
-    except (DataError, FileExistsError) as e:
+    except FileExistsError as e:  # (a DataError reaches main)
         return _fail("data", e)
     if _JSON:
         _emit({"event": "written", "spec": str(out)})

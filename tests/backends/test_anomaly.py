@@ -14,6 +14,7 @@ from sklearn.metrics import roc_auc_score
 from conftest import ROOT
 from tinyc import emulator
 from tinyc.codegen import c_anomaly
+from tinyc.models import anomaly_cost
 from tinyc.codegen.library import Provenance
 from tinyc.models import anomaly as A
 
@@ -223,7 +224,7 @@ def test_cost_estimate_is_within_ten_percent_of_the_linked_size(kind, k, learns,
         est = A.cost(det, backend.caps)
         m = toolchain.measure(tmp_path, "m", backend.cflags, anomaly=toolchain.anomaly_calls("m", learns))
         assert abs(est.flash - m.flash) <= max(0.1 * m.flash, 128), (core, est.flash, m.flash)
-        assert m.ram == c_anomaly.state_ram(det, learns), core  # static RAM: exactly the state (or threshold)
+        assert m.ram == anomaly_cost.state_ram(det, learns), core  # static RAM: exactly the state (or threshold)
         if not learns:  # (a learning detector copies its state blocks with memcpy on purpose)
             assert not set(m.library_symbols) & set(toolchain.MEMORY_ROUTINES), (core, m.library_symbols)
 

@@ -194,9 +194,9 @@ int main(void)
 ], ids=["time-only", "all-blocks-filtered", "next-to-int8"])
 def test_front_end_cost_is_within_ten_percent_of_the_linked_size(front, quant, tmp_path):
     """What push_sample + predict_window add to an image beyond the model's own scores, linked
-    with arm-none-eabi-gcc -Os, against c_signal's estimate; static RAM exactly."""
+    with arm-none-eabi-gcc -Os, against tinyc.signal.cost's estimate; static RAM exactly."""
     from tinyc import targets, toolchain
-    from tinyc.codegen import c_signal
+    from tinyc.signal import cost as fe_cost
 
     if not toolchain.available():
         pytest.skip(toolchain.INSTALL_HINT)
@@ -214,10 +214,10 @@ def test_front_end_cost_is_within_ten_percent_of_the_linked_size(front, quant, t
         alone = toolchain.measure(tmp_path, "m", backend.cflags)
         both = toolchain.measure(tmp_path, "m", backend.cflags, signal=toolchain.signal_calls("m", True))
         measured = both.flash - alone.flash
-        estimate = c_signal.flash_bytes(front, backend.caps, FAMILY_REGISTRY["linear"].soft_float_parts(
+        estimate = fe_cost.flash_bytes(front, backend.caps, FAMILY_REGISTRY["linear"].soft_float_parts(
             model.task, model.quant))
         assert abs(estimate - measured) <= 0.1 * measured, (core, estimate, measured)
-        assert both.ram - alone.ram == c_signal.ram_bytes(front), core
+        assert both.ram - alone.ram == fe_cost.ram_bytes(front), core
         assert not set(both.library_symbols) & set(toolchain.MEMORY_ROUTINES), (core, both.library_symbols)
 
 
@@ -242,9 +242,9 @@ PREDICT_CALL = "{\n        int32_t c = 0;\n        (void)m_predict(x, &c);\n    
 ], ids=["time-only", "spectral-magnitude-filtered"])
 def test_front_end_instructions_per_window_are_within_a_quarter_of_the_counted(front, tmp_path):
     """The latency estimate of a signal build: what a window costs beyond the model (its hop
-    of pushed samples and the features), as c_signal estimates it, against qemu's count."""
+    of pushed samples and the features), as tinyc.signal.cost estimates it, against qemu's count."""
     from tinyc import targets
-    from tinyc.codegen import c_signal
+    from tinyc.signal import cost as fe_cost
 
     rec = recordings()[::10]
     X = np.concatenate([compute(front, windows(front, x)) for x, _ in rec])
@@ -263,5 +263,5 @@ def test_front_end_instructions_per_window_are_within_a_quarter_of_the_counted(f
         total = emulator.instructions_per_inference(tmp_path, "m", rows, core, call=WINDOW_CALL) * len(rows)
         model_only = emulator.instructions_per_inference(tmp_path, "m", rows, core, call=PREDICT_CALL)
         counted = (total - model_only * windows_run) / windows_run
-        est = c_signal.instructions(front, targets.get(core).caps)
+        est = fe_cost.instructions(front, targets.get(core).caps)
         assert abs(est - counted) <= 0.25 * counted, (core, est, counted)

@@ -319,7 +319,7 @@ def test_feature_groups_that_do_not_pay_are_dropped_within_the_tolerance(activit
     cross-validated accuracy within the spec's 1-point tolerance of the model with every
     feature; its features are not computed by the emitted front end, whose ring buffer holds
     only the channels still used."""
-    from tinyc.codegen import c_signal
+    from tinyc.signal import cost as fe_cost
 
     result, out = activity
     sig = result.report["signal"]
@@ -332,7 +332,7 @@ def test_feature_groups_that_do_not_pay_are_dropped_within_the_tolerance(activit
         assert blocks[-1]["cv_after"] >= blocks[0]["cv_before"] - 0.01 - 1e-9
     fe = result.model.frontend
     header = (out / "cortex-m4" / "src" / "activity.h").read_text()
-    assert f"#define ACTIVITY_SIGNAL_RAM_BYTES {c_signal.ram_bytes(fe)}u" in header
+    assert f"#define ACTIVITY_SIGNAL_RAM_BYTES {fe_cost.ram_bytes(fe)}u" in header
     source = (out / "cortex-m4" / "src" / "activity.c").read_text()
     assert f"static float activity_ring[{len(fe.needs())}][30];" in source
 

@@ -23,7 +23,6 @@ import numpy as np
 
 from ..models.anomaly_cost import state_members
 from .c_anomaly_api import header as api_header
-from .c_anomaly_api import state_ram, state_size  # noqa: F401  (both part of this module's API)
 from .cgen import c_float, c_string
 from .library import all_finite_source, banner
 

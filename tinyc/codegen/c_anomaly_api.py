@@ -1,8 +1,8 @@
 """The API of a detector library (:mod:`tinyc.codegen.c_anomaly`): its header, and the size of its
-saved state (its RAM is tinyc.models.anomaly_cost.state_ram, which the cost model uses too)."""
+saved state (its RAM is tinyc.models.anomaly_cost.state_ram, which the cost model uses)."""
 from __future__ import annotations
 
-from ..models.anomaly_cost import state_ram, state_words  # noqa: F401  (state_ram: re-exported)
+from ..models.anomaly_cost import state_words
 from .cgen import c_comment
 from .library import banner
 

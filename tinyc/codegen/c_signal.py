@@ -16,7 +16,7 @@ is used, and the cos/sin tables (2 x window floats, const); tinyc.signal.cost co
 """
 from __future__ import annotations
 
-from ..signal.cost import flash_bytes, instructions, ops, ram_bytes  # noqa: F401  (the front end's costs)
+from ..signal.cost import ram_bytes
 from ..signal.features import tables
 from ..signal.frontend import TIME, FrontEnd
 from . import c_device

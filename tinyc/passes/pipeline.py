@@ -16,12 +16,12 @@ import numpy as np
 
 from .. import __version__
 from .. import targets as target_registry
+from ..artifacts import MANIFEST_SCHEMA_VERSION, REPORT_SCHEMA_VERSION, target_figures
 from ..data.checks import dataset_checks, distrust, table_findings
 from ..data.header import DataError
 from ..data.load import Table, load_table
 from ..data.prepare import Dataset, cv_folds, prepare
 from ..data.profile import profile
-from ..artifacts import MANIFEST_SCHEMA_VERSION, REPORT_SCHEMA_VERSION, target_figures
 from ..errors import TinycError
 from ..metrics import GREATER_IS_BETTER
 from ..models import Model, Problem
@@ -38,7 +38,6 @@ from .quantize import QuantizationFailed, choose
 from .sample import (evaluation_seconds, link_allowance, refit_on_all_rows, search_budget, search_sample,
                      small_search_budget)
 from .search import DEFAULT_TRIALS, SearchConfig, SearchResult, TargetBudget, search, shared_frontend
-
 
 
 class BuildError(TinycError):

@@ -45,7 +45,8 @@ class DeviceInput:
         # outputs k whose right neighbour i+1 has arrived: floor(k*num/den) + 1 <= n - 1
         k = np.arange(0, max(0, ((n - 1) * self.den + self.num - 1) // self.num) + 1, dtype=np.int64)
         i = (k * self.num) // self.den
-        k, i = k[i + 1 <= n - 1], i[i + 1 <= n - 1]
+        arrived = i + 1 <= n - 1
+        k, i = k[arrived], i[arrived]
         f = self.fracs()[(k * self.num) % self.den][:, None]
         a, b = x[i], x[i + 1]
         return (a + (b - a) * f).astype(np.float32)
@@ -56,7 +57,7 @@ class DeviceInput:
         the scale and rounded. What a test feeds the device to exercise ``push_raw``."""
         x = np.asarray(samples, dtype=np.float64)
         if self.resamples:
-            t_model = np.arange(len(x)) * self.num  # positions in units of 1/den device samples... scaled
+            t_model = np.arange(len(x)) * self.num  # positions, in 1/den of a device sample
             n_dev = (len(x) - 1) * self.num // self.den + 1
             t_dev = np.arange(n_dev) * self.den
             x = np.stack([np.interp(t_dev, t_model, x[:, c]) for c in range(x.shape[1])], axis=1)
@@ -79,17 +80,15 @@ class DeviceInput:
         return f"{self.type} readings{rate}"
 
 
-def from_spec(sig, per_count: dict[str, float] | None = None) -> DeviceInput | None:
-    """The device input a resolved signal block declares (None without `device` statements).
-    ``per_count``: a backend's datasheet value of one count per channel (in the device's unit),
-    which replaces the full-scale rule for those channels."""
+def from_spec(sig) -> DeviceInput | None:
+    """The device input a resolved signal block declares (None without `device` statements)."""
     from ..spec import units
 
     if not sig.device:
         return None
     formats, trained = units.device_formats(sig), units.training_units(sig)
     channels = [c.value for c in sig.channels]
-    scales = tuple(float(np.float32(units.scale(formats[c], trained[c], (per_count or {}).get(c)))) for c in channels)
+    scales = tuple(float(np.float32(units.scale(formats[c], trained[c]))) for c in channels)
     ratio = units.resample_ratio(sig)
     declared = tuple(f"{formats[c].kind} {formats[c].amount.value:g}{formats[c].unit.value}" for c in channels)
     axes = tuple([loc.value for loc in formats[c].channels].index(c) for c in channels)

@@ -60,10 +60,11 @@ CODES: dict[str, str] = {
     "    task classification\n    budget 30s\n    target cortex-m4 { flash 32KB ram 8KB }",
     "E0102": "Unknown statement: the word at the start of a statement is not a keyword\n"
     "allowed there. Top-level keywords: model, data, task, metric, budget, seed,\n"
-    "quantize, target, search, signal, false_alarms, learn. Inside `signal { }`: channels,\n"
-    "group, time, rate, window, hop, highpass, lowpass, magnitude, features, bands,\n"
-    "units, device, resample.\n"
-    "Inside `data { }`: label, ignore, holdout, missing, normal.\n"
+    "quantize, target, search, signal, false_alarms, learn, package. Inside `signal { }`:\n"
+    "channels, group, time, rate, window, hop, highpass, lowpass, magnitude, features,\n"
+    "bands, units, device, resample.\n"
+    "Inside `data { }`: label, ignore, holdout, missing, normal, group.\n"
+    "Inside `package { }`: version, author, maintainer, url.\n"
     "Inside `target NAME { }`: flash, ram, clock.",
     "E0103": "Unterminated string: a string starts with '\"' and must end with '\"' on the\nsame line.",
     "E0104": "Bad number: numbers are written as 42, 0.5 or 1e-3, optionally followed\n"

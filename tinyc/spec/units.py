@@ -47,11 +47,11 @@ def check(resolver, sig: Signal, channels: list[str]) -> None:
     seen: set[str] = set()
     types = set()
     for d in sig.device:
-        if d.type.value not in vocab.DEVICE_TYPES:
-            resolver.error("E0112", f"unknown device reading type '{d.type.value}'", d.type.span,
-                           hint=suggestion(d.type.value, list(vocab.DEVICE_TYPES), "reading types"))
         if d.type.value in vocab.DEVICE_TYPES:
             types.add(d.type.value)
+        else:
+            resolver.error("E0112", f"unknown device reading type '{d.type.value}'", d.type.span,
+                           hint=suggestion(d.type.value, list(vocab.DEVICE_TYPES), "reading types"))
         known = _unit_ok(resolver, d.unit)
         for loc in d.channels:
             if loc.value not in channels:
@@ -76,12 +76,11 @@ def check(resolver, sig: Signal, channels: list[str]) -> None:
     if len(types) > 1:
         resolver.error("E0208", f"the device readings mix types ({', '.join(sorted(types))}); push_raw takes one",
                        sig.device[1].type.span, hint="declare every channel with the same type")
-    if sig.device and seen != set(channels):
-        missing = [c for c in channels if c not in seen]
-        if missing:
-            resolver.error("E0203", f"the device readings of {', '.join(repr(c) for c in missing)} are not given: "
-                                    f"push_raw takes every channel", sig.device[0].span,
-                           hint=f"add e.g. device {', '.join(missing)}: int16 full_scale 8g")
+    missing = [c for c in channels if c not in seen] if sig.device else []
+    if missing:
+        resolver.error("E0203", f"the device readings of {', '.join(repr(c) for c in missing)} are not given: "
+                                f"push_raw takes every channel", sig.device[0].span,
+                       hint=f"add e.g. device {', '.join(missing)}: int16 full_scale 8g")
     if sig.resample_from is not None:
         if not sig.device:
             resolver.error("E0203", "resample applies to the device's raw readings, and no `device` statement "
@@ -117,12 +116,10 @@ def device_formats(sig: Signal) -> dict[str, DeviceFormat]:
     return {loc.value: d for d in sig.device for loc in d.channels}
 
 
-def scale(d: DeviceFormat, training_unit: str, per_count: float | None = None) -> float:
-    """Training units per raw count of a channel the device delivers as ``d``. ``per_count`` (a
-    backend's datasheet sensitivity: one count in ``d.unit``) overrides the full-scale rule."""
+def scale(d: DeviceFormat, training_unit: str) -> float:
+    """Training units (or any unit of the same quantity) per raw count of a channel the device
+    delivers as ``d``."""
     ratio = vocab.SENSOR_UNITS[d.unit.value][1] / vocab.SENSOR_UNITS[training_unit][1]
     if d.kind == "scale":
         return d.amount.value * ratio
-    if per_count is not None:
-        return per_count * ratio
     return d.amount.value / vocab.DEVICE_TYPES[d.type.value] * ratio
