@@ -130,7 +130,8 @@ def leak_check(ds, findings: list[Finding], seed: int) -> dict | None:
 
     if ds.task.value not in ("classification", "regression"):
         return None
-    keep = [j for j, name in enumerate(ds.feature_names) if name not in {f.column for f in findings}]
+    flagged = {f.column for f in findings}
+    keep = [j for j, name in enumerate(ds.feature_names) if name not in flagged]
     leak = find_leak([ds.feature_names[j] for j in keep], ds.X_train[:, keep], ds.y_train,
                      ds.n_classes if ds.task.value == "classification" else 0, ds.groups_train, seed)
     if leak is None:
