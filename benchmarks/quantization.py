@@ -32,7 +32,7 @@ from tinyc import toolchain  # noqa: E402
 from tinyc.codegen.library import Provenance  # noqa: E402
 from tinyc.data.prepare import prepare  # noqa: E402
 from tinyc.models import FAMILY_REGISTRY, Problem  # noqa: E402
-from tinyc.passes.pipeline import load_data  # noqa: E402
+from tinyc.passes.load import load_data  # noqa: E402
 from tinyc.quant import quantize  # noqa: E402
 from tinyc.spec import load  # noqa: E402
 from tinyc.targets import get  # noqa: E402

@@ -206,6 +206,12 @@ def test_build_json_progress_is_machine_readable(tmp_path):
     r = run("build", spec, "-o", tmp_path / "out", "--json", "--trials", "4")
     assert r.returncode == 0, r.stderr
     events = [json.loads(line) for line in r.stdout.splitlines()]
+    # each pass of the pipeline says when it ends and how long it took, in the pipeline's order
+    passes = [e for e in events if e["event"] == "pass"]
+    assert [e["name"] for e in passes] == ["load", "search", "quantize", "fit", "refit", "linked", "forms",
+                                           "evaluate", "emit", "check-linked", "artifacts", "report", "write"]
+    assert all(e["seconds"] >= 0 for e in passes)
+    events = [e for e in events if e["event"] != "pass"]
     kinds = [e["event"] for e in events]
     assert kinds[:2] == ["budget", "start"] and kinds.count("trial") == 4 and kinds[-1] == "built"
     # after the search: the quantization decision, then any shrinking steps

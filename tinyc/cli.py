@@ -170,7 +170,7 @@ def cmd_verify(args) -> int:
 
 def _rerender(build: Path) -> None:
     from .artifacts import read_report
-    from .passes.pipeline import write_reports
+    from .passes.write import write_reports
 
     report = read_report(build)
     spec_text = (build / "spec.tml").read_text(encoding="utf-8") if (build / "spec.tml").exists() else ""

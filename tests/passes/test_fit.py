@@ -5,10 +5,10 @@ import pytest
 from sklearn import datasets
 from sklearn.model_selection import train_test_split
 
+from tinyc.budget import TargetBudget
 from tinyc.data.prepare import Dataset
 from tinyc.models import FAMILY_REGISTRY, Problem
 from tinyc.passes.fit import DoesNotFit, fit_memory
-from tinyc.passes.search import TargetBudget
 from tinyc.spec.ir import Metric, Task
 from tinyc_backends.cortex_m4 import CortexM4Backend
 
@@ -91,7 +91,7 @@ def test_beside_a_front_end_dropping_features_drops_their_front_end_work():
     """With a signal front end the fitting pass costs model and front end together: a feature
     dropped is no longer computed either, so dropping features shrinks both (here the last
     spectral feature takes the DFT, its tables and code with it)."""
-    from tinyc.passes.frontend import frontend_cost
+    from tinyc.budget import frontend_cost
 
     fe, ds = _window_features()
     prob = Problem(Task.classification, len(ds.feature_names), 2)

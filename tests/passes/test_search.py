@@ -8,7 +8,8 @@ from sklearn import datasets
 from sklearn.model_selection import train_test_split
 
 from tinyc.models import Problem
-from tinyc.passes.search import NothingFits, SearchConfig, TargetBudget, search
+from tinyc.budget import TargetBudget
+from tinyc.passes.search import NothingFits, SearchConfig, search
 from tinyc.spec.ir import Metric, Task
 from tinyc_backends.cortex_m0 import CortexM0PlusBackend
 from tinyc_backends.cortex_m4 import CortexM4Backend

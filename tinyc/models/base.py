@@ -69,9 +69,6 @@ class Cost:
     cycles: int  # estimated cycles per inference on the core
     instructions: int = 0  # estimated instructions per inference (what `tinyc verify` counts)
 
-    def fits(self, flash: int, ram: int) -> bool:
-        return self.flash <= flash and self.ram <= ram
-
     def as_dict(self) -> dict:
         return {"flash": self.flash, "weights": self.weights, "code": self.code, "ram": self.ram,
                 "ops": self.ops, "instructions": self.instructions, "cycles": self.cycles}

@@ -220,14 +220,14 @@ def detect(X_train: np.ndarray, y_train: np.ndarray, targets, metric: str, learn
         shape = A.shape(kind, N.shape[1], k) if kind != "iforest" else train(kind, k, N, learn, seed)
         shape.on_device = learn != Learn.offline
         costs = {t.name: t.charge(A.cost(shape, t.caps), kind, Task.anomaly, "float32") for t in targets}
-        fits = all(costs[t.name].fits(t.flash, t.ram) for t in targets)
+        fits = all(t.fits(costs[t.name]) for t in targets)
         value, note = None, ""
         if fits:
             oof, anom = out_of_fold(kind, k, N, An, learn, seed)
             scored[i] = (oof, anom)
             value = rank_metric(metric, oof, anom)
         else:
-            over = [t.name for t in targets if not costs[t.name].fits(t.flash, t.ram)]
+            over = [t.name for t in targets if not t.fits(costs[t.name])]
             note = "over the limits of " + ", ".join(over)
         trial = Trial(i, kind, k, costs, fits, value, time.perf_counter() - t0, note)
         trials.append(trial)
@@ -284,80 +284,3 @@ def detect(X_train: np.ndarray, y_train: np.ndarray, targets, metric: str, learn
     chosen.costs = {t.name: A.cost(shipped, t.caps) for t in targets}
     return Detection(shipped, evaluated, trials, chosen, rule, ranked_by, time.perf_counter() - start, stopped_by)
 
-
-def evaluate(det: A.Detector, X: np.ndarray, y: np.ndarray) -> dict:
-    """auc, f1, precision, recall at the threshold, and the false-alarm rate on the normal rows."""
-    s = det.scores(X).astype(np.float64)
-    flag = s > det.threshold
-    normal, anomalous = y == 0, y == 1
-    out: dict = {"auc": None, "f1": None, "precision": None, "recall": None,
-                 "false_alarm_rate": float(np.mean(flag[normal])) if normal.any() else None}
-    if anomalous.any() and normal.any():
-        from sklearn.metrics import roc_auc_score
-
-        out["auc"] = float(roc_auc_score(y, s))
-    if anomalous.any():
-        tp = float(np.sum(flag & anomalous))
-        out["recall"] = tp / float(anomalous.sum())
-        out["precision"] = tp / float(flag.sum()) if flag.any() else 0.0
-        p, r = out["precision"], out["recall"]
-        out["f1"] = 2 * p * r / (p + r) if p + r else 0.0
-    return out
-
-
-def confusion(det: A.Detector, X: np.ndarray, y: np.ndarray) -> list[list[int]]:
-    flag = det.predict(X)
-    return [[int(np.sum((y == t) & (flag == p))) for p in (0, 1)] for t in (0, 1)]
-
-
-def anomaly_report(found: Detection, ds, cfg, prof: dict, model_name: str, seed: int, requested_quant: str,
-                   learn: str, rate: float | None, metric: str) -> dict:
-    """report.json of an anomaly build (before provenance hashes and artifacts are added):
-    the sections every report has, in their anomaly form, and the ``anomaly`` section."""
-    from .. import __version__
-    from .evaluate import explain_gap
-    from ..artifacts import REPORT_SCHEMA_VERSION, target_figures
-
-    det, ev = found.detector, found.evaluated
-    scores = {"train": evaluate(ev, ds.X_train, ds.y_train), "holdout": evaluate(ev, ds.X_holdout, ds.y_holdout)}
-    train_m, hold_m = scores["train"][metric], scores["holdout"][metric]
-    targets = target_figures(cfg.targets, found.chosen.costs)
-    cm = confusion(ev, ds.X_holdout, ds.y_holdout)
-    per_class = []
-    for i, lab in enumerate(ds.classes):
-        tp, pred, support = cm[i][i], cm[0][i] + cm[1][i], sum(cm[i])
-        prec, rec = (tp / pred if pred else 0.0), (tp / support if support else 0.0)
-        per_class.append({"label": lab, "precision": prec, "recall": rec,
-                          "f1": 2 * prec * rec / (prec + rec) if prec + rec else 0.0, "support": support})
-    gap = ("no labelled anomalies on both sides: the metric cannot be compared" if train_m is None or hold_m is None
-           else explain_gap(metric, train_m, hold_m, True))
-    finished = np.cumsum([t.seconds for t in found.trials])
-    board = [t.row(float(f)) for t, f in zip(found.trials, finished)]
-    report = {
-        "schema_version": REPORT_SCHEMA_VERSION, "tinyc_version": __version__, "model_name": model_name,
-        "task": "anomaly", "metric": metric, "provenance": {"seed": seed},
-        "quantization": {"requested": requested_quant, "effective": "float32", "candidates": [],
-                         "emitted_comparison": [],
-                         "note": "anomaly detectors are emitted in float32 (their state keeps learning on the device)"},
-        "fitting": {"steps": [], "first_choice_fit": True, "features_kept": len(ds.feature_names),
-                    "features_dropped": []},
-        "data": prof,
-        "search": {"budget_s": cfg.budget_s, "elapsed_s": round(found.elapsed, 3), "stopped_by": found.stopped_by,
-                   "max_trials": len(found.trials), "folds": FOLDS, "families": list(cfg.families),
-                   "leaderboard": board, "history": [], "ranked_by": found.ranked_by},
-        "model": {
-            "family": det.family, "params": det.params, "description": ev.size_summary(), "quantization": "float32",
-            "validation_metric": found.chosen.metric, "chosen_trial": found.chosen.trial, "importance": [],
-            "metrics": scores, "gap_explanation": gap,
-            "confusion": {"labels": list(ds.classes), "holdout": cm}, "per_class": per_class,
-        },
-        "anomaly": {
-            "threshold": ev.threshold, "threshold_rule": found.threshold_rule,
-            "false_alarms_declared": rate, "false_alarm_rate_holdout": scores["holdout"]["false_alarm_rate"],
-            "learn": learn, "shipped": "empty (learned on the device)" if det.n == 0 else
-            f"fitted on {det.n} normal rows", "normal_training_rows": int(np.sum(ds.y_train == 0)),
-            "labelled_anomalies": {"train": int(np.sum(ds.y_train == 1)), "holdout": int(np.sum(ds.y_holdout == 1))},
-        },
-        "targets": targets,
-    }
-    return report

@@ -98,3 +98,88 @@ def explain_gap(metric: str, train: float, holdout: float, greater_is_better: bo
                 f"model never saw")
     return (f"holdout {metric} is much worse than on the training rows: the model fits its training data "
             f"closely (overfitting) or the holdout differs from it; more data or a smaller model may help")
+
+
+def run(ctx, formed):
+    """The evaluate pass: the emitted model scored on the training rows and the holdout, and the
+    report's sections about the search, the quantization, the fitting and the model."""
+    from ..data.checks import distrust
+    from ..metrics import GREATER_IS_BETTER
+    from .context import Evaluated
+
+    fitted = formed.fitted
+    searched = fitted.quantized.searched
+    prep, res, fit, ds = searched.prepared, searched.result, formed.fit, formed.ds
+    cfg, model, metric = prep.declared, fit.model, ctx.metric
+    scores = evaluate_model(model, ds, ctx.seed)
+    holdout_pred = scores.pop("holdout_pred")
+    seen = np.concatenate([scores.pop("train_pred"), holdout_pred])
+    train_m, hold_m = scores["train"][metric.value], scores["holdout"][metric.value]
+    gap = explain_gap(metric.value, train_m, hold_m, GREATER_IS_BETTER[metric])
+    constant = is_constant(model, ds, seen)
+    if constant:
+        what = "class" if ds.task == Task.classification else "value"
+        gap = (f"the model predicts the same {what} for every row (a constant): the limits leave no room for a "
+               f"useful model of these features; raise the flash/RAM limits, or give it more training rows")
+    if ds.holdout_overlap:
+        gap = f"{overlap_warning(ds)}; {gap}"
+    gap = distrust(prep.checks) or gap  # a leaky-looking result is never praised
+    sections = {
+        "quantization": formed.quantization,
+        "fitting": {"steps": fit.steps, "first_choice_fit": not fit.steps and res.best_candidate.fits,
+                    "features_kept": len(fit.columns), "features_dropped": list(formed.dropped)},
+        "search": {
+            "budget_s": cfg.budget_s, "elapsed_s": round(res.elapsed, 3), "stopped_by": res.stopped_by,
+            "max_trials": cfg.max_trials, "folds": res.folds, "families": list(cfg.families),
+            "leaderboard": [c.row() for c in res.leaderboard],
+            "history": [{"elapsed": round(t, 4), "best": v} for t, v in res.history],
+            "sample": fitted.sample_record,
+        },
+        "model": {
+            "family": model.family, "params": fit.params, "description": model.size_summary(),
+            "quantization": model.quant,
+            "validation_metric": res.best_candidate.metric,
+            "chosen_trial": res.best_candidate.trial,
+            "importance": permutation_importance(model, ds, metric, ctx.seed),
+            "metrics": {"train": scores["train"], "holdout": scores["holdout"]},
+            "gap_explanation": gap,
+            "constant": constant,
+            **{k: v for k, v in scores.items() if k not in ("train", "holdout")},
+        },
+    }
+    # per form emitted, its golden model (artifacts/model.json, model_<form>.json)
+    docs = {q: model_json(m, ds) for q, m in {m.quant: m for m in (model, *formed.forms.values())}.items()}
+    host = formed.forms.get("host", model)  # artifacts/predict's form, when the spec has a host target
+    return Evaluated(prep, ds, model, formed.forms, fit.costs, docs, sections, formed.signal,
+                     {t: {"quantization": m.quant} for t, m in formed.forms.items()},
+                     {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)},
+                     golden=host, holdout_pred=holdout_pred if host is model else None, predict_form=host.quant,
+                     float_model=fit.float_model, search=res)
+
+
+def is_constant(model, ds, seen: np.ndarray | None = None) -> bool:
+    """Whether the model gives every training and holdout row the same prediction (``seen``:
+    predictions already made on some of them, which settle it when they differ)."""
+    if seen is not None and len(seen) > 1 and not np.all(seen == seen[0]):
+        return False
+    X = np.concatenate([ds.X_train, ds.X_holdout]) if len(ds.X_holdout) else ds.X_train
+    pred = model.predict(X)
+    return bool(len(pred) > 1 and np.all(pred == pred[0]))
+
+
+def overlap_warning(ds) -> str:
+    return (f"{ds.holdout_overlap} of the {len(ds.y_holdout)} holdout rows are also training rows (rows the data "
+            f"holds twice, or a holdout file sharing rows), so the holdout score is optimistic")
+
+
+def model_json(model, ds) -> dict:
+    """artifacts/model.json: the golden model as arrays, with its features, classes and front end."""
+    from dataclasses import asdict
+
+    fe = {"frontend": asdict(model.frontend)} if getattr(model, "frontend", None) is not None else {}
+    return {**fe,
+        "family": model.family, "task": model.task.value, "params": model.params,
+        "features": list(ds.feature_names), "classes": list(ds.classes), "qinfo": model.qinfo,
+        "arrays": {k: {"dtype": str(v.dtype), "shape": list(v.shape), "data": v.ravel().tolist()}
+                   for k, v in sorted(model.arrays.items())},
+    }

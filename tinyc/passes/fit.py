@@ -28,10 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..budget import excess, shared_frontend
 from ..models import FAMILY_REGISTRY, Cost, Model, Problem
 from ..quant import quantize
 from .quantize import metric_of
-from .search import shared_frontend
 
 MAX_STEPS = 60
 SHRINK = 0.75  # each step keeps about three quarters of what it cuts
@@ -53,7 +53,7 @@ class State:
 
     def excess(self, targets) -> float:
         """How far over budget the tightest target is (<= 1 when everything fits)."""
-        return max(max(self.costs[t.name].flash / t.flash, self.costs[t.name].ram / t.ram) for t in targets)
+        return excess(self.costs, targets)
 
 
 @dataclass
@@ -142,7 +142,7 @@ def _least_useful(st: State, ds, metric, seed: int) -> list[int]:
 
 
 def _worst(st: State, targets):
-    return max(targets, key=lambda t: max(st.costs[t.name].flash / t.flash, st.costs[t.name].ram / t.ram))
+    return max(targets, key=lambda t: t.excess(st.costs[t.name]))
 
 
 def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed: int,
@@ -189,3 +189,19 @@ def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed:
                          f"{mode}, {len(st.columns)} features, after {len(steps)} shrinking steps) "
                          + "; ".join(parts))
     return FitResult(st.emitted, st.model, st.params, st.columns, st.costs, steps)
+
+
+
+def run(ctx, quantized):
+    """The pass: the chosen model in its chosen form, shrunk to fit every target."""
+    from .context import BuildError, Fitted
+
+    searched = quantized.searched
+    res = searched.result
+    try:
+        fit = fit_memory(res.best, res.best_candidate.params, quantized.choice.mode, searched.ds,
+                         searched.prepared.config.targets, ctx.metric, ctx.seed,
+                         on_step=lambda st: ctx.emit("shrink", **st))
+    except DoesNotFit as e:
+        raise BuildError(str(e)) from None
+    return Fitted(quantized, fit, None)

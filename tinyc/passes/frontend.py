@@ -8,12 +8,11 @@ from dataclasses import replace as dataclass_replace
 
 import numpy as np
 
+from ..budget import frontend_cost, plus
 from ..data.prepare import Dataset, prepare
 from ..data.profile import profile
-from ..models.base import cycles
 from ..spec import Resolved
 from ..spec.ir import Task
-from .fit import FitResult
 from .search import SearchConfig, SearchResult
 
 
@@ -181,38 +180,6 @@ def drop_unsplit_features(res: SearchResult, ds: Dataset) -> tuple[SearchResult,
     return replace(res, best=slim), ds.select(used), unused
 
 
-def frontend_cost(fe, caps, family: str | None, task: Task = Task.classification, quant: str = "float32"):
-    """The front end's flash, RAM and operations next to a model of ``family`` in ``quant``
-    (None: beside a model that links no soft-float of its own, so the front end links all it
-    needs; "*": beside one that links all of it)."""
-    from ..models import FAMILY_REGISTRY
-    from ..signal import cost as fe_cost
-
-    if family == "*":
-        parts = frozenset({"base", "mul"})
-    else:
-        fam = FAMILY_REGISTRY.get(family) if family else None
-        parts = fam.soft_float_parts(task, quant) if fam else frozenset()
-    detector = family if family in ("gaussian", "kmeans", "iforest") else None
-    return {"flash": fe_cost.flash_bytes(fe, caps, parts, detector), "ram": fe_cost.ram_bytes(fe),
-            "ops": fe_cost.ops(fe), "instructions": fe_cost.instructions(fe, caps)}
-
-
-def one_feature_costs(fe, caps, family: str | None) -> list[dict]:
-    """:func:`frontend_cost` of the front end computing each of its features alone: the
-    smallest the fitting pass can reduce it to."""
-    return [frontend_cost(fe.with_used([n]), caps, family) for n in fe.outputs()]
-
-
-def plus(cost, f: dict):
-    """A model's Cost plus the front end's (:func:`frontend_cost`) next to it."""
-    from ..models.base import Cost
-
-    return Cost(flash=cost.flash + f["flash"], weights=cost.weights, code=cost.code + f["flash"],
-                ram=cost.ram + f["ram"], ops=cost.ops + f["ops"], cycles=cost.cycles + cycles(f["instructions"]),
-                instructions=cost.instructions + f["instructions"])
-
-
 def share_targets(cfg: SearchConfig, fe) -> SearchConfig:
     """The targets holding the front end (every feature it may compute) beside the model: each
     candidate's cost then includes it (TargetBudget.charge), and the fitting pass may drop
@@ -221,37 +188,11 @@ def share_targets(cfg: SearchConfig, fe) -> SearchConfig:
     from dataclasses import replace
 
     for t in cfg.targets:
-        c = min(one_feature_costs(fe, t.caps, None), key=lambda c: (c["flash"] / t.flash + c["ram"] / t.ram))
-        if c["flash"] >= t.flash or c["ram"] >= t.ram:
+        c = t.no_room_for(fe)
+        if c is not None:
             raise FrontEndError(f"{t.name}: the signal front end alone needs at least {c['flash']} B flash and "
                                 f"{c['ram']} B RAM (one feature; limits {t.flash} and {t.ram}); shorten the window")
     return replace(cfg, targets=tuple(replace(t, frontend=fe) for t in cfg.targets))
-
-
-def add_frontend_costs(costs: dict, fe, targets, family: str, task: Task = Task.classification,
-                       quant: str = "float32") -> tuple[dict, dict]:
-    """Per target: the model's cost plus the front end's, and the front end's alone (next to
-    a ``family`` model of ``task`` in ``quant``)."""
-    out, fe_costs = {}, {}
-    for t in targets:
-        f = frontend_cost(fe, t.caps, family, task, quant)
-        fe_costs[t.name] = f
-        out[t.name] = plus(costs[t.name], f)
-    return out, fe_costs
-
-
-def with_frontend(fit: FitResult, fe, cfg: SearchConfig) -> FitResult:
-    """The fitted model with its front end (computing exactly the model's features) attached,
-    and its cost per target: the model's plus that front end's."""
-    from dataclasses import replace
-
-    from ..models import FAMILY_REGISTRY
-
-    m = fit.model
-    m.frontend = fe
-    model_only = {t.name: FAMILY_REGISTRY[m.family].cost(m, t.caps, m.quant) for t in cfg.targets}
-    costs, fe_costs = add_frontend_costs(model_only, fe, cfg.targets, m.family, m.task, m.quant)
-    return replace(fit, costs=costs, frontend_costs=fe_costs)
 
 
 def feature_groups(fe, names) -> list[tuple[str, list[int]]]:

@@ -95,3 +95,32 @@ def choose(model: Model, requested: str, tolerance: float, ds, metric: Metric, s
         chosen = min(within, key=lambda m: (max(flash[m].values()), order[m]))
     return Choice(chosen, {"requested": requested, "tolerance_percent": tolerance, "chosen": chosen,
                            "decided_on": "training rows (calibration data)", "candidates": rows})
+
+
+def run(ctx, searched):
+    """The pass: the form of the searched model, sized on the declared targets."""
+    from .context import BuildError, Quantized
+
+    ds = searched.ds
+    try:
+        choice = choose(searched.result.best, ctx.spec.quantize.value.value, ctx.spec.quantize_tolerance.value, ds,
+                        ctx.metric, size_of=flash_per_target(searched.prepared.config.targets, list(ds.feature_names)))
+    except QuantizationFailed as e:
+        raise BuildError(str(e)) from None
+    ctx.emit("quantize", requested=choice.record["requested"], chosen=choice.mode,
+             candidates=choice.record["candidates"])
+    return Quantized(searched, choice)
+
+
+def flash_per_target(targets, names):
+    """{target: estimated flash} of a model form (float or integer) on features ``names``, for
+    quantize auto; with a signal front end, of both (on a core without FPU a float model shares
+    the soft-float routines the front end needs, an integer one does not)."""
+    from ..models import FAMILY_REGISTRY
+
+    def size_of(model) -> dict[str, int]:
+        fam = FAMILY_REGISTRY[model.family]
+        return {t.name: t.charge(fam.cost(model, t.caps, model.quant), model.family, model.task, model.quant,
+                                 names).flash for t in targets}
+
+    return size_of

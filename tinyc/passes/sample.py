@@ -175,3 +175,16 @@ def _fit_child(send, family, params, X, y, problem, seed) -> None:
     quiet_child()
     send.send(FAMILY_REGISTRY[family].fit(params, X, y, problem, seed))
     send.close()
+
+
+def run(ctx, fitted):
+    """The refit pass, on large data: the fitted model trained again on every training row in the
+    time the budget leaves (:func:`refit_on_all_rows`); the report records what happened."""
+    searched = fitted.quantized.searched
+    prep, ds = searched.prepared, searched.ds
+    if prep.sample is None:
+        return fitted
+    full = prep.full.select([prep.full.feature_names.index(n) for n in ds.feature_names])
+    fit, record = refit_on_all_rows(fitted.fit, full, ds, fitted.quantized.choice.mode, prep.config.targets,
+                                    ctx.metric, ctx.seed, ctx.started + prep.config.budget_s)
+    return replace(fitted, fit=fit, sample_record=record)

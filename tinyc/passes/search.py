@@ -26,10 +26,11 @@ import os
 import time
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
+from ..budget import TargetBudget, excess, fits_all
 from ..data.prepare import cv_folds
 from ..metrics import GREATER_IS_BETTER, score, worst
 from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
@@ -39,62 +40,6 @@ DEFAULT_TRIALS = 100
 # candidates proposed per round, whatever the number of cores, so that the
 # sequence the sampler sees (and so the result) is the same on every machine
 BATCH = 4
-
-
-ROOM_FLOOR = 256  # bytes of flash (a quarter of it RAM) below which a model has no room to speak of
-
-
-@dataclass(frozen=True)
-class TargetBudget:
-    """A declared target: its core and the flash and RAM the spec allows. With a signal
-    front end (``frontend``, a tinyc.signal.FrontEnd computing every feature the model may
-    use) the library holds both, so every cost compared with the limits is the model's plus
-    the front end's next to it (:meth:`charge`)."""
-
-    name: str
-    caps: Any
-    flash: int
-    ram: int
-    frontend: Any = None
-    clock_hz: float | None = None  # the spec's clock (default: the core's typical clock), for latency
-
-    @property
-    def hz(self) -> float:
-        """The clock latency figures use: the spec's, else the core's typical clock."""
-        return self.clock_hz or self.caps.clock_hz
-
-    def charge(self, cost: Cost, family: str, task: Task, quant: str, features=None) -> Cost:
-        """What the target must hold for a ``family`` model of ``cost``: with a front end, the
-        model plus the front end computing ``features`` (names; by default all it computes).
-        On a core without FPU they share libgcc's soft-float routines, counted once."""
-        if self.frontend is None:
-            return cost
-        from .frontend import frontend_cost, plus
-
-        fe = self.frontend if features is None else self.frontend.with_used(features)
-        return plus(cost, frontend_cost(fe, self.caps, family, task, quant))
-
-    def model_room(self) -> tuple[int, int]:
-        """Flash and RAM left for a model beside the front end (next to a model that links every
-        soft-float routine it needs), which bounds the search space (trees' leaf caps): beside
-        the whole front end, or when that leaves next to nothing, beside the smallest (one
-        feature), so that candidates are still trained and costed and the fitting pass can drop
-        front-end work until one fits."""
-        if self.frontend is None:
-            return self.flash, self.ram
-        from .frontend import frontend_cost, one_feature_costs
-
-        f = frontend_cost(self.frontend, self.caps, "*")
-        if self.flash - f["flash"] >= ROOM_FLOOR and self.ram - f["ram"] >= ROOM_FLOOR // 4:
-            return self.flash - f["flash"], self.ram - f["ram"]
-        fs = one_feature_costs(self.frontend, self.caps, "*")
-        return self.flash - min(f["flash"] for f in fs), self.ram - min(f["ram"] for f in fs)
-
-    def describe(self, cost: Cost) -> str:
-        """``<name> needs F B flash (limit L) and R B RAM (limit M)`` for a message."""
-        beside = " with the signal front end" if self.frontend is not None else ""
-        return (f"{self.name} needs {cost.flash} B flash (limit {self.flash}) and {cost.ram} B RAM "
-                f"(limit {self.ram}){beside}")
 
 
 @dataclass(frozen=True)
@@ -164,8 +109,7 @@ class NothingFits(Exception):
         costed = [c for c in self.board if c.costs and c.status != "failed"]
         if not costed:
             return None
-        return min(costed, key=lambda c: (max(max(c.costs[t.name].flash / t.flash, c.costs[t.name].ram / t.ram)
-                                                  for t in targets), c.trial))
+        return min(costed, key=lambda c: (excess(c.costs, targets), c.trial))
 
 
 # ---------------------------------------------------------------------------
@@ -280,9 +224,8 @@ def _limits(cfg: SearchConfig, task: Task) -> Limits:
 def _set_constraints(trial, costs: dict[str, Cost], cfg: SearchConfig) -> None:
     """Feasible when every value is <= 0: the relative excess over each budget."""
     for t in cfg.targets:
-        c = costs[t.name]
-        trial.set_constraint(f"{t.name}.flash", (c.flash - t.flash) / t.flash)
-        trial.set_constraint(f"{t.name}.ram", (c.ram - t.ram) / t.ram)
+        for limit, value in t.relative_excess(costs[t.name]).items():
+            trial.set_constraint(f"{t.name}.{limit}", value)
 
 
 def search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
@@ -337,8 +280,7 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                 estimates = {t.name: _charged(t, FAMILY_REGISTRY[family].estimate(params, problem, t.caps, cfg.quant),
                                               family, problem.task, cfg.quant)
                              for t in cfg.targets}
-                if all(e is not None for e in estimates.values()) and not all(
-                        e.fits(t.flash, t.ram) for t, e in zip(cfg.targets, estimates.values())):
+                if all(e is not None for e in estimates.values()) and not fits_all(estimates, cfg.targets):
                     cand.status, cand.costs = "too big", estimates
                     batch.append((trial, cand, None))
                 else:
@@ -362,7 +304,7 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                     else:
                         _, cand.metric, model, cand.costs, cand.seconds = result
                         cand.status = "ok"
-                        cand.fits = all(cand.costs[t.name].fits(t.flash, t.ram) for t in cfg.targets)
+                        cand.fits = fits_all(cand.costs, cfg.targets)
                         if not cand.fits:
                             cand.status = "too big"
                         elif best is None or _better(cfg.metric, cand, best[0]):
@@ -390,11 +332,6 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     if best is None:
         raise NothingFits(_nothing_fits_message(board, cfg), board, stopped_by, elapsed, folds)
     return SearchResult(best[1], best[0], board, history, stopped_by, elapsed, folds)
-
-
-def shared_frontend(targets):
-    """The signal front end the targets hold beside the model (the same on every one), or None."""
-    return next((t.frontend for t in targets if t.frontend is not None), None)
 
 
 def _charged(t: TargetBudget, cost: Cost | None, family: str, task: Task, quant: str) -> Cost | None:
@@ -425,7 +362,7 @@ def _nothing_fits_message(board: list[Candidate], cfg: SearchConfig) -> str:
     if not costed:
         reasons = sorted({c.status + (f" ({c.note})" if c.note else "") for c in board})
         return f"no candidate could be evaluated in the budget ({len(board)} tried: {'; '.join(reasons) or 'none'})"
-    smallest = min(costed, key=lambda c: max(c.costs[t.name].flash / t.flash for t in cfg.targets))
+    smallest = min(costed, key=lambda c: max(t.flash_share(c.costs[t.name]) for t in cfg.targets))
     parts = [t.describe(smallest.costs[t.name]) for t in cfg.targets]
     return (f"no model fits every target; the smallest found ({smallest.family}) "
             + "; ".join(parts) + f" — after {len(board)} candidates")

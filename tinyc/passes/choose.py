@@ -1,0 +1,65 @@
+"""The model-choosing pass of classification and regression: the search (tinyc.passes.search)
+in the time the budget leaves after loading, then, beside a signal front end, the pruning of
+front-end work that does not pay for itself and of features no tree splits on. (Task anomaly
+chooses its model in the detection pass, tinyc.passes.anomaly.)"""
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from ..models import FAMILY_REGISTRY, Problem
+from ..spec.ir import Task
+from .context import BuildContext, BuildError, Prepared, Searched
+from .sample import evaluation_seconds, link_allowance, search_budget, small_search_budget
+from .search import NothingFits, SearchConfig, SearchResult, search
+
+
+def run(ctx: BuildContext, prep: Prepared) -> Searched:
+    ds, cfg = prep.ds, prep.config
+    problem = Problem(ctx.spec.task.value, len(ds.feature_names), ds.n_classes)
+    y = ds.y_train if ctx.spec.task.value == Task.classification else ds.y_train.astype(np.float64)
+    budgeted = _budgeted(ctx, prep)
+    try:
+        res = search(ds.X_train, y, problem, budgeted, ctx.progress, ds.groups_train)
+    except NothingFits as e:
+        res = first_choice(e, cfg, ds.X_train, y, problem, ctx.seed)
+    if prep.frontend is None:
+        return Searched(prep, res, ds, (), ())
+    from .frontend import drop_unsplit_features, prune_blocks
+
+    res, ds, blocks = prune_blocks(res, ds, prep.frontend, cfg, ctx.metric, ctx.spec.quantize_tolerance.value,
+                                   on_step=lambda st: ctx.emit("block", **st))
+    unused = [f for b in blocks for f in b["features"]]
+    res, ds, unsplit = drop_unsplit_features(res, ds)
+    return Searched(prep, res, ds, tuple(unused + unsplit), tuple(blocks))
+
+
+def _budgeted(ctx: BuildContext, prep: Prepared) -> SearchConfig:
+    """The budget is the whole build's: the search gets what loading left less the time to write
+    the output (and, on large data, to refit and evaluate the chosen model); linking is the
+    allowance beyond."""
+    cfg, full = prep.config, prep.full
+    spent = time.monotonic() - ctx.started
+    if prep.sample:
+        out = replace(cfg, budget_s=search_budget(cfg.budget_s, spent, len(full.y_train) + len(full.y_holdout)),
+                      finish_by=ctx.started + cfg.budget_s, keep_for=lambda m: evaluation_seconds(m, full))
+    else:
+        out = replace(cfg, budget_s=small_search_budget(cfg.budget_s, spent))
+    ctx.emit("budget", budget=cfg.budget_s, loading=round(spent, 3), search=round(out.budget_s, 3),
+             link_allowance=round(link_allowance(cfg.targets), 3))
+    return out
+
+
+def first_choice(e: NothingFits, cfg: SearchConfig, X, y, problem: Problem, seed: int) -> SearchResult:
+    """When no candidate fits, the one closest to fitting, trained on all training rows,
+    is handed to the memory-fitting pass."""
+    cand = e.closest(cfg.targets)
+    if cand is None:
+        raise BuildError(str(e))
+    try:
+        model = FAMILY_REGISTRY[cand.family].fit(cand.params, X, y, problem, seed)
+    except Exception:
+        raise BuildError(str(e)) from None
+    return SearchResult(model, cand, e.board, [], e.stopped_by, e.elapsed, e.folds)
