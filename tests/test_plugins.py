@@ -1,6 +1,6 @@
-"""Third-party backends: installed as packages, found through the
-`tinyc.backends` entry-point group, usable from a spec; a broken one breaks
-only its own target."""
+"""Third-party backends and model families: installed as packages, found through the
+`tinyc.backends` and `tinyc.families` entry-point groups, usable from a spec; a broken one
+breaks only its own target."""
 import os
 import shutil
 import subprocess
@@ -14,7 +14,8 @@ from conftest import ROOT, tinyc_exe
 @pytest.fixture(scope="module")
 def plugin_site(tmp_path_factory):
     site = tmp_path_factory.mktemp("site")
-    for pkg in (ROOT / "examples" / "plugin_backend", ROOT / "tests" / "plugins" / "broken_backend"):
+    for pkg in (ROOT / "examples" / "plugin_backend", ROOT / "examples" / "plugin_family",
+                ROOT / "tests" / "plugins" / "broken_backend"):
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
                         "--target", str(site), str(pkg)], check=True, capture_output=True)
     return site
@@ -50,3 +51,37 @@ def test_spec_can_use_the_plugin_target(plugin_site, tmp_path):
     spec.write_text('model m\ndata "d.csv" { label target }\ntask classification\ntarget broken-target\n')
     r = run(plugin_site, "check", spec)
     assert r.returncode == 2 and "installed but its backend does not load" in r.stderr
+
+
+def test_a_family_from_another_package_is_searched_emitted_and_verified(plugin_site, tmp_path):
+    """examples/plugin_family registers boosted decision stumps; a spec naming the family gets
+    it searched, fitted to the target, emitted as C and verified bit for bit, with no edit to
+    tinyc."""
+    import json
+
+    shutil.copy(ROOT / "tests" / "fixtures" / "segments_head.csv", tmp_path / "d.csv")
+    spec = tmp_path / "s.tml"
+    spec.write_text('model m\ndata "d.csv" { label target }\ntask classification\n'
+                    'target cortex-m0plus { flash 8KB ram 2KB }\ntarget host\n'
+                    'search { families stumps trials 8 }\n')
+    r = run(plugin_site, "build", spec, "-o", "out", "--verify", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["model"]["family"] == "stumps"
+    assert len([c for c in report["search"]["leaderboard"] if c["status"] == "ok"]) >= 2
+    assert report["model"]["metrics"]["holdout"]["accuracy"] > 0.4  # 7 classes (12 holdout rows): chance is 0.14
+    assert report["artifacts"]["onnx"] is None and "no ONNX form" in report["artifacts"]["onnx_note"]
+    src = (tmp_path / "out" / "cortex-m0plus" / "src" / "m.c").read_text()
+    assert "m_stump_threshold" in src
+    t = report["targets"]["cortex-m0plus"]
+    assert t["measured"]["flash"] is not None and t["measured"]["flash"] <= 8192
+    assert "parity" in r.stderr and "mismatch" not in r.stderr.lower()
+    # the desktop predictor agrees with the golden model's predictions
+    pred = subprocess.run([str(tmp_path / "out" / "artifacts" / "predict"), "--csv", "out/artifacts/holdout.csv"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert pred.returncode == 0, pred.stderr
+    golden = (tmp_path / "out" / "artifacts" / "holdout_predictions.csv").read_text().split()[1:]
+    assert pred.stdout.split() == golden
+    # without the plugin the family is unknown, with its name in the message
+    r = subprocess.run([tinyc_exe(), "check", str(spec)], capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown model family 'stumps'" in r.stderr

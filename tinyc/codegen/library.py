@@ -39,6 +39,15 @@ EMITTERS = {
 VOTES = {"tree", "forest"}
 
 
+def _kernel(model):
+    """The float32 kernel emitter of ``model``'s family (a third-party family's own)."""
+    if model.family in EMITTERS:
+        return EMITTERS[model.family]
+    from ..models import FAMILY_REGISTRY
+
+    return FAMILY_REGISTRY[model.family].c_kernel
+
+
 @dataclass(frozen=True)
 class Provenance:
     """What the generated files say about where they came from."""
@@ -177,7 +186,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
         scratch_elems = len(columns(model)) + max(kernel_elems, 1)
         scratch_bytes = scratch_elems * (1 if model.quant == "int8" else 2)
     else:
-        defs, body, scratch_floats = EMITTERS[model.family](model, p)
+        defs, body, scratch_floats = _kernel(model)(model, p)
         scratch_floats_decl = max(scratch_floats, 1)
         scratch_bytes = 4 * scratch_floats_decl
 

@@ -184,6 +184,11 @@ class Family:
     # the family has no integer form and is always costed and emitted in float32
     int_code_bytes: ClassVar[int | None] = None
     int_kind: ClassVar[str] = "trees"
+    # a third-party family's hyperparameters and bounds (a spec.vocab.FamilySpec) for the spec
+    # checker; the built-in ones' are in spec.vocab.FAMILIES, which `tinyc check` reads without
+    # importing any model code
+    spec: ClassVar[object] = None
+    onnx_form: ClassVar[bool] = False  # whether tinyc.onnx_export writes the float form
 
     def space(self, trial, problem: Problem, limits: Limits, fixed: dict) -> dict:
         raise NotImplementedError
@@ -202,6 +207,12 @@ class Family:
 
     def describe(self, model: Model) -> str:
         return self.name
+
+    def c_kernel(self, model: Model, prefix: str) -> tuple[str, str, int]:
+        """The float32 C of a third-party family: (definitions of its const arrays, the body that
+        fills ``float scores[]`` from ``const float x[]``, the floats of scratch it needs). The
+        built-in families' kernels are in tinyc.codegen.library.EMITTERS."""
+        raise NotImplementedError(f"the {self.name} family has no C kernel")
 
     # -- shared cost helpers ---------------------------------------------
     def float_ops_for(self, task: Task) -> frozenset[str]:
@@ -362,28 +373,22 @@ def input_bytes(n_features: int, quant: str) -> int:
     return 4 * n_features + (0 if quant == "float32" else VALUE_BYTES[quant] * n_features)
 
 
-def suggest(trial, fixed: dict, family: str, name: str, kind: str, low, high, log: bool = False, choices=None):
-    """Draw one hyperparameter, honouring what the spec fixed or bounded.
+class _Registry(dict):
+    """Family name → Family. The built-in families register when their modules are imported
+    (tinyc.models); an installed package's family (the ``tinyc.families`` entry-point group)
+    when it is first asked for: the spec checker has already refused a spec naming one that
+    does not load (tinyc.spec.vocab)."""
 
-    ``fixed[name]`` is ("fixed", v), ("range", lo, hi) or ("choice", [v...])."""
-    key = f"{family}.{name}"
-    rule = fixed.get(name)
-    if rule is not None:
-        if rule[0] == "fixed":
-            return rule[1]
-        if rule[0] == "choice":
-            return trial.suggest_categorical(key, list(rule[1]))
-        low, high = rule[1], rule[2]
-        if low == high:
-            return low
-    if kind == "int":
-        return trial.suggest_int(key, int(low), int(high), log=log)
-    if kind == "float":
-        return trial.suggest_float(key, float(low), float(high), log=log)
-    return trial.suggest_categorical(key, list(choices))
+    def __missing__(self, name: str) -> Family:
+        from importlib.metadata import entry_points
+
+        for ep in entry_points(group="tinyc.families", name=name):
+            self[name] = ep.load()()
+            return self[name]
+        raise KeyError(name)
 
 
-FAMILY_REGISTRY: dict[str, Family] = {}
+FAMILY_REGISTRY: dict[str, Family] = _Registry()
 
 
 def register(cls):

@@ -8,11 +8,13 @@ import numpy as np
 
 from ..spec.ir import Task
 from .base import input_map_bytes, STACK_BYTES, VALUE_BYTES, Cost, Family, Model, Problem, cycles, \
-    effective_quant, input_bytes, instructions, register, standardize, suggest
+    effective_quant, input_bytes, instructions, register, standardize
+from .space import suggest
 
 
 @register
 class CentroidFamily(Family):
+    onnx_form = True
     name = "centroid"
     tasks = (Task.classification,)
     code_bytes = (195, 225)

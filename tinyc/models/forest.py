@@ -6,7 +6,8 @@ import numpy as np
 
 from ..spec.ir import Task
 from . import treeutil
-from .base import Model, Problem, register, suggest
+from .base import Model, Problem, register
+from .space import suggest
 from .tree import VoteTreeFamily, leaf_payload_bytes
 
 

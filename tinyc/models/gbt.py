@@ -8,11 +8,13 @@ import numpy as np
 
 from ..spec.ir import Task
 from . import treeutil
-from .base import VALUE_BYTES, Family, Model, Problem, register, suggest
+from .base import VALUE_BYTES, Family, Model, Problem, register
+from .space import suggest
 
 
 @register
 class GbtFamily(Family):
+    onnx_form = True
     name = "gbt"
     tasks = (Task.classification, Task.regression)
     code_bytes = (300, 340)

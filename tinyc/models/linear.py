@@ -6,12 +6,14 @@ import warnings
 import numpy as np
 
 from ..spec.ir import Task
-from .base import Family, Model, Problem, register, standardize, suggest
+from .base import Family, Model, Problem, register, standardize
+from .space import suggest
 from .dense import fold_standardization, forward, layers_cost
 
 
 @register
 class LinearFamily(Family):
+    onnx_form = True
     name = "linear"
     tasks = (Task.classification, Task.regression)
     code_bytes = (150, 170)

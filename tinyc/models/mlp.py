@@ -6,7 +6,8 @@ import warnings
 import numpy as np
 
 from ..spec.ir import Task
-from .base import Family, Model, Problem, register, standardize, suggest
+from .base import Family, Model, Problem, register, standardize
+from .space import suggest
 from .dense import fold_standardization, forward, layers_cost
 
 
@@ -53,6 +54,7 @@ def prune_dead_units(model: Model, lo: np.ndarray, hi: np.ndarray) -> list[int]:
 
 @register
 class MlpFamily(Family):
+    onnx_form = True
     name = "mlp"
     tasks = (Task.classification, Task.regression)
     code_bytes = (300, 340)

@@ -6,7 +6,8 @@ import numpy as np
 
 from ..spec.ir import Task
 from . import treeutil
-from .base import VALUE_BYTES, Family, Model, Problem, index_bytes, register, suggest
+from .base import VALUE_BYTES, Family, Model, Problem, index_bytes, register
+from .space import suggest
 
 
 def leaf_payload_bytes(problem_or_model, quant: str) -> int:
@@ -20,6 +21,8 @@ class VoteTreeFamily(Family):
     """Tree and forest: their float C compares thresholds as integer keys and counts
     classification votes in integers (codegen.c_trees), so only a regression's leaf sum
     is floating-point arithmetic."""
+
+    onnx_form = True
 
     def compares_floats(self, task) -> bool:
         return False  # thresholds are compared as integer keys (codegen.c_trees), votes are integers

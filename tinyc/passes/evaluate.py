@@ -105,6 +105,7 @@ def run(ctx, formed):
     report's sections about the search, the quantization, the fitting and the model."""
     from ..data.checks import distrust
     from ..metrics import GREATER_IS_BETTER
+    from ..models import FAMILY_REGISTRY
     from .context import Evaluated
 
     fitted = formed.fitted
@@ -154,7 +155,8 @@ def run(ctx, formed):
                      {t: {"quantization": m.quant} for t, m in formed.forms.items()},
                      {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)},
                      golden=host, holdout_pred=holdout_pred if host is model else None, predict_form=host.quant,
-                     float_model=fit.float_model, search=res)
+                     float_model=fit.float_model if FAMILY_REGISTRY[model.family].onnx_form else None,
+                     no_onnx=f"the {model.family} family has no ONNX form", search=res)
 
 
 def is_constant(model, ds, seen: np.ndarray | None = None) -> bool:

@@ -49,7 +49,7 @@ class SearchConfig:
     seed: int
     quant: str
     families: tuple[str, ...]
-    fixed: dict[str, dict[str, tuple]]  # family -> param -> rule (see models.base.suggest)
+    fixed: dict[str, dict[str, tuple]]  # family -> param -> rule (see models.space.suggest)
     targets: tuple[TargetBudget, ...]
     max_trials: int = DEFAULT_TRIALS
     workers: int = 0  # 0: one per core

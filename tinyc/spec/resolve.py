@@ -407,10 +407,10 @@ class _Checker:
         names = list(vocab.FAMILIES)
         listed = set()
         for fam in s.families or []:
-            spec = vocab.FAMILIES.get(fam.value)
+            spec = vocab.family(fam.value)
             if spec is None:
-                self.error("E0206", f"unknown model family '{fam.value}'", fam.span,
-                           hint=suggestion(fam.value, names, "families"))
+                self.error("E0206", vocab.family_load_error(fam.value) or f"unknown model family '{fam.value}'",
+                           fam.span, hint=suggestion(fam.value, names, "families"))
             elif task is not None and task not in spec.tasks:
                 self.error("E0206", f"model family '{fam.value}' does not do {task.value}", fam.span,
                            hint=f"families for {task.value}: "
@@ -418,10 +418,10 @@ class _Checker:
             listed.add(fam.value)
         for cfg in s.configs:
             fam = cfg.family.value
-            spec = vocab.FAMILIES.get(fam)
+            spec = vocab.family(fam)
             if spec is None:
-                self.error("E0206", f"unknown model family '{fam}'", cfg.family.span,
-                           hint=suggestion(fam, names, "families"))
+                self.error("E0206", vocab.family_load_error(fam) or f"unknown model family '{fam}'",
+                           cfg.family.span, hint=suggestion(fam, names, "families"))
                 continue
             if s.families is not None and fam not in listed:
                 self.error("E0206", f"settings for family '{fam}', which the families list leaves out",

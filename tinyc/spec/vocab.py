@@ -125,6 +125,48 @@ FAMILIES: dict[str, FamilySpec] = {
     )
 }
 
+FAMILY_GROUP = "tinyc.families"  # the entry-point group of model families (third-party ones too)
+
+
+def family(name: str) -> FamilySpec | None:
+    """A model family's hyperparameters and bounds: a built-in's from :data:`FAMILIES` (no
+    model code imported), an installed third-party family's from its class (``spec``)."""
+    return FAMILIES.get(name) or third_party_families().get(name)
+
+
+def third_party_families() -> dict[str, FamilySpec]:
+    """The families installed packages register in the ``tinyc.families`` entry-point group
+    (loaded only when a spec names a family tinyc does not have built in); one that fails to
+    load is left out, and :func:`family_load_error` says why."""
+    return {n: f for n, f in _third_party().items() if isinstance(f, FamilySpec)}
+
+
+def family_load_error(name: str) -> str | None:
+    found = _third_party().get(name)
+    return found if isinstance(found, str) else None
+
+
+def _third_party() -> dict[str, FamilySpec | str]:
+    global _LOADED
+    if _LOADED is None:
+        from importlib.metadata import entry_points
+
+        _LOADED = {}
+        for ep in sorted(entry_points(group=FAMILY_GROUP), key=lambda e: e.name):
+            if ep.name in FAMILIES:
+                continue
+            try:
+                spec = ep.load().spec
+                if not isinstance(spec, FamilySpec) or spec.name != ep.name:
+                    raise TypeError(f"its class's `spec` must be a FamilySpec named '{ep.name}'")
+                _LOADED[ep.name] = spec
+            except Exception as e:  # a broken plugin breaks only its own family
+                _LOADED[ep.name] = f"family '{ep.name}' is installed but does not load: {type(e).__name__}: {e}"
+    return _LOADED
+
+
+_LOADED: dict[str, FamilySpec | str] | None = None
+
 # Spellings people write for units we spell differently, for did-you-mean hints.
 UNIT_ALIASES = {
     "sec": "s", "secs": "s", "second": "s", "seconds": "s", "mins": "m", "minute": "m", "minutes": "m",
