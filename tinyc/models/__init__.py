@@ -2,3 +2,5 @@
 from . import centroid, forest, gbt, linear, mlp, tree  # noqa: F401  (registers the families)
 from .base import FAMILY_REGISTRY, Cost, Family, Limits, Model, Problem
 
+
+__all__ = ["FAMILY_REGISTRY", "Cost", "Family", "Limits", "Model", "Problem"]
