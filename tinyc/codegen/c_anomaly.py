@@ -23,6 +23,7 @@ import numpy as np
 
 from ..models.anomaly_cost import state_members
 from .c_anomaly_api import header as api_header
+from .c_anomaly_state import Names, restore_source, save_source, state_source, state_struct
 from .cgen import c_float, c_string
 from .library import all_finite_source, banner
 
@@ -59,79 +60,67 @@ def generate(det, name: str, features, prov, learns: bool | None = None) -> tupl
     """(header, source) of the detector library ``name``. ``learns`` False ships a
     detector that does not learn on the device: its state stays in flash and only
     the threshold is in RAM (and in a saved blob)."""
-    p, P = name, name.upper()
     learns = det.learns if learns is None else (learns and det.learns)
-    d, k = det.n_features, max(len(det.counts), 1)
-    kmeans = det.kind == "kmeans"
-    full = det.kind == "gaussian_full"
-    iforest = det.kind == "iforest"
-    members = state_members(det, learns)
-    S = f"{p}_s" if learns else f"{p}_baseline"  # the state scoring reads
-    THR = f"{p}_s.threshold" if learns else f"{p}_thr"
+    n = Names(name, det.n_features, max(len(det.counts), 1), det.kind, learns)
+    p, P = n.p, n.P
     header = api_header(det, p, features, prov, learns)
-    centers = det.centers if kmeans else np.zeros((1, d), dtype=np.float32)
-    counts = det.counts if kmeans else np.zeros(1, dtype=np.uint32)
-    nearest = f"""
-static uint16_t {p}_nearest(const float *x)
-{{
-    uint16_t c, j, best = 0;
-    float best_d = 0.0f;
-    for (c = 0; c < {P}_N_CENTERS; ++c) {{
-        float acc = 0.0f;
-        for (j = 0; j < {d}; ++j) {{
-            float diff = x[j] - {p}_s.centers[c][j];
-            acc = acc + diff * diff;
-        }}
-        if (c == 0 || acc < best_d) {{
-            best = c;
-            best_d = acc;
-        }}
-    }}
-    return best;
-}}
-""" if kmeans and learns else ""
-    learn_centres = f"""
-    {{
-        uint16_t c, seeded = 0;
-        for (c = 0; c < {P}_N_CENTERS; ++c) {{
-            seeded = (uint16_t)(seeded + ({p}_s.counts[c] > 0u ? 1u : 0u));
-        }}
-        c = (seeded < {P}_N_CENTERS) ? seeded : {p}_nearest(x);
-        for (j = 0; j < {d}; ++j) {{
-            if (seeded < {P}_N_CENTERS) {{
-                {p}_s.centers[c][j] = x[j];
-            }} else {{
-                {p}_s.centers[c][j] = {p}_s.centers[c][j] + (x[j] - {p}_s.centers[c][j]) / (float)({p}_s.counts[c] + 1u);
-            }}
-        }}
-        {p}_s.counts[c] += 1u;
-    }}""" if kmeans else ""
-    ready = (f"{S}.n >= 2u && {S}.counts[{P}_N_CENTERS - 1] > 0u" if kmeans else
-             "1" if full or iforest else f"{S}.n >= 2u")
-    chol = (f"\n/* upper Cholesky factor of the inverse covariance, row by row (j >= i) */\n"
-            f"static const float {p}_chol[{len(det.chol)}] = {{{', '.join(c_float(v) for v in det.chol)}}};\n"
-            if full else "")
-    learn_body = (f"    return {P}_ERR_OFFLINE;" if not learns else f"""    uint16_t j;
-    {p}_ensure();
-    {p}_s.n += 1u;
-    for (j = 0; j < {d}; ++j) {{
-        float delta = x[j] - {p}_s.mean[j];
-        {p}_s.mean[j] = {p}_s.mean[j] + delta / (float){p}_s.n;
-        {p}_s.m2[j] = {p}_s.m2[j] + delta * (x[j] - {p}_s.mean[j]);
-    }}{learn_centres}
-    return {P}_OK;""")
+    members = state_members(det, learns)
+    threshold = c_float(det.threshold) if np.isfinite(det.threshold) else "FLT_MAX"
+    defs, decls, distance, finish = _distance(n, det)
+    fields = ([(m, m in ("n", "threshold"), f"{4 * size}u") for m, _, size in members] if learns
+              else [("thr", True, "4u")])
+    names = ",\n".join(f"    {c_string(f)}" for f in features)
+    source = f"""{banner(prov, f"{p}.c: the {det.kind} anomaly detector '{p}'")}#include "{p}.h"
+
+#include <float.h>
+#include <string.h>
+
+#define {P}_MAGIC {MAGIC}u
+#define {P}_TAG {_model_tag(prov.model_id)}u
+#define {P}_VAR_FLOOR {c_float(1e-6)}
+
+{state_struct(n, det, members, threshold)}{defs}
+{state_source(n, members, threshold)}
+
+const char *const {p}_feature_names[{P}_N_FEATURES] = {{
+{names}
+}};
+
+{_status_str(n)}
+
+{all_finite_source(p)}
+{_nearest(n)}
+{_score(n, decls, distance, finish)}
+
+{_is_anomaly(n)}
+
+{_learn(n)}
+
+{_accessors(n)}
+
+{save_source(n, fields)}
+
+{restore_source(n, fields)}
+"""
+    return header, source
+
+
+def _distance(n: Names, det) -> tuple[str, str, str, str]:
+    """(definitions, declarations, the distance computation, the score from it) of the detector's kind."""
+    p, P, S, d = n.p, n.P, n.S, n.d
     finish = f"    *score = best * {c_float(np.float32(1.0 / d))};"
-    tree_defs = ""
-    if iforest:
+    if n.kind == "iforest":
         from . import c_trees
 
         tree_defs, body, _ = c_trees.emit(det.forest(), f"{p}_tree")  # {p}_threshold is the API's
-        tree_defs = f"\n/* the isolation trees; a leaf holds its path length, depth + c(leaf size) */\n{tree_defs}\n"
-        distance = body
-        finish = (f"    /* c(psi) / mean path length: ~1 for typical samples, larger when isolated quickly */\n"
-                  f"    *score = (scores[0] > 0.0f) ? {c_float(det.c_psi)} / scores[0] : FLT_MAX;")
-    elif full:
-        distance = f"""    {{
+        return (f"\n/* the isolation trees; a leaf holds its path length, depth + c(leaf size) */\n{tree_defs}\n",
+                "    float scores[1];", body,
+                f"    /* c(psi) / mean path length: ~1 for typical samples, larger when isolated quickly */\n"
+                f"    *score = (scores[0] > 0.0f) ? {c_float(det.c_psi)} / scores[0] : FLT_MAX;")
+    if n.kind == "gaussian_full":
+        chol = (f"\n/* upper Cholesky factor of the inverse covariance, row by row (j >= i) */\n"
+                f"static const float {p}_chol[{len(det.chol)}] = {{{', '.join(c_float(v) for v in det.chol)}}};\n")
+        return chol, "    float best = FLT_MAX;", f"""    {{
         uint32_t k = 0;
         uint16_t i, j;
         float acc = 0.0f;
@@ -144,98 +133,15 @@ static uint16_t {p}_nearest(const float *x)
             acc += z * z;
         }}
         best = acc;
-    }}"""
-    else:
-        distance = _diagonal(P, d, f"{P}_N_CENTERS" if kmeans else "1",
-                             f"{S}.centers[c]" if kmeans else f"{S}.mean", S)
-    decls = ("    float scores[1];" if iforest else "    float best = FLT_MAX;" if full else
-             f"    float w[{d}];\n    float best = FLT_MAX;\n    float denom;\n    uint16_t c, j;")
-    threshold = c_float(det.threshold) if np.isfinite(det.threshold) else "FLT_MAX"
-    if learns:
-        zeros = {"n": "0u", "threshold": "0.0f", "mean": "{0.0f}", "m2": "{0.0f}", "centers": "{{0.0f}}",
-                 "counts": "{0u}"}
-        state = f"""static {p}_state_t {p}_s = {{{", ".join(zeros[m] for m, _, _ in members)}}};
-static int {p}_loaded = 0;
+    }}""", finish
+    kmeans = n.kind == "kmeans"
+    distance = _diagonal(P, d, f"{P}_N_CENTERS" if kmeans else "1", f"{S}.centers[c]" if kmeans else f"{S}.mean", S)
+    return "", f"    float w[{d}];\n    float best = FLT_MAX;\n    float denom;\n    uint16_t c, j;", distance, finish
 
-static void {p}_ensure(void)
-{{
-    if (!{p}_loaded) {{
-        {p}_s = {p}_baseline;
-        {p}_loaded = 1;
-    }}
-}}"""
-        reset = f"    {p}_s = {p}_baseline;\n    {p}_loaded = 1;"
-        ensure = f"    {p}_ensure();\n"
-        # (member of the state struct, whether it is a scalar, bytes)
-        fields = [(m, m in ("n", "threshold"), f"{4 * n}u") for m, _, n in members]
-    else:
-        state = f"""/* the threshold: the one part of the detector that changes on the device */
-static float {p}_thr = {threshold};"""
-        reset = f"    {p}_thr = {p}_baseline.threshold;"
-        ensure = ""
-        fields = [("thr", True, "4u")]
 
-    def copies(cursor: str, prefix: str, save: bool) -> str:
-        out = []
-        for j, (member, scalar, n) in enumerate(fields):
-            var = ("&" if scalar else "") + prefix + member
-            args = f"o, {var}" if save else f"{var}, i"
-            out.append(f"    memcpy({args}, {n});\n")
-            if save or j < len(fields) - 1:
-                out.append(f"    {cursor} += {n[:-1]};\n")
-        return "".join(out)
-
-    save_fields = copies("o", f"{p}_s." if learns else f"{p}_", True)
-    restore_fields = copies("i", "s." if learns else "", False)
-    restore_decl = f"    {p}_state_t s;\n" if learns else "    float thr;\n"
-    restore_apply = (f"    {p}_ensure();\n    s = {p}_s;\n" if learns else "")
-    restore_commit = f"    {p}_s = s;\n" if learns else f"    {p}_thr = thr;\n"
-    names = ",\n".join(f"    {c_string(f)}" for f in features)
-    shipped = f"/* the baseline shipped in flash{f'; {p}_reset() copies it into the learned state' if learns else ''} */"
-    if iforest:  # the trees are the model; the state is the sample count and the threshold
-        struct = f"""typedef struct {{
-    uint32_t n;
-    float threshold;
-}} {p}_state_t;
-
-{shipped}
-static const {p}_state_t {p}_baseline = {{{int(det.n)}u, {threshold}}};
-"""
-    else:
-        dims = {"mean": f"[{d}]", "m2": f"[{d}]", "centers": f"[{k}][{d}]", "counts": f"[{k}]", "n": "",
-                "threshold": ""}
-        values = {"n": f"{int(det.n)}u", "threshold": threshold,
-                  "mean": "{" + ", ".join(c_float(v) for v in det.mean) + "}",
-                  "m2": "{" + ", ".join(c_float(v) for v in det.m2) + "}",
-                  "centers": "{" + ", ".join("{" + ", ".join(c_float(v) for v in row) + "}" for row in centers) + "}",
-                  "counts": "{" + ", ".join(f"{int(v)}u" for v in counts) + "}"}
-        body = "".join(f"    {t} {m}{dims[m]};\n" for m, t, _ in members)
-        struct = f"""typedef struct {{
-{body}}} {p}_state_t;
-
-{shipped}
-static const {p}_state_t {p}_baseline = {{
-    {values["n"]}, {values["threshold"]},
-""" + ",\n".join(f"    {values[m]}" for m, _, _ in members[2:]) + """
-};
-"""
-    source = f"""{banner(prov, f"{p}.c: the {det.kind} anomaly detector '{p}'")}#include "{p}.h"
-
-#include <float.h>
-#include <string.h>
-
-#define {P}_MAGIC {MAGIC}u
-#define {P}_TAG {_model_tag(prov.model_id)}u
-#define {P}_VAR_FLOOR {c_float(1e-6)}
-
-{struct}{chol}{tree_defs}
-{state}
-
-const char *const {p}_feature_names[{P}_N_FEATURES] = {{
-{names}
-}};
-
-const char *{p}_status_str({p}_status status)
+def _status_str(n: Names) -> str:
+    p, P = n.p, n.P
+    return f"""const char *{p}_status_str({p}_status status)
 {{
     switch (status) {{
     case {P}_OK: return "ok";
@@ -246,11 +152,40 @@ const char *{p}_status_str({p}_status status)
     case {P}_ERR_OFFLINE: return "this detector does not learn on the device";
     }}
     return "unknown status";
-}}
+}}"""
 
-{all_finite_source(p)}
-{nearest}
-{p}_status {p}_score(const float *x, float *score)
+
+def _nearest(n: Names) -> str:
+    """A learning k-means detector's nearest centre (for its update)."""
+    if not (n.kind == "kmeans" and n.learns):
+        return ""
+    p, P = n.p, n.P
+    return f"""
+static uint16_t {p}_nearest(const float *x)
+{{
+    uint16_t c, j, best = 0;
+    float best_d = 0.0f;
+    for (c = 0; c < {P}_N_CENTERS; ++c) {{
+        float acc = 0.0f;
+        for (j = 0; j < {n.d}; ++j) {{
+            float diff = x[j] - {p}_s.centers[c][j];
+            acc = acc + diff * diff;
+        }}
+        if (c == 0 || acc < best_d) {{
+            best = c;
+            best_d = acc;
+        }}
+    }}
+    return best;
+}}
+"""
+
+
+def _score(n: Names, decls: str, distance: str, finish: str) -> str:
+    p, P, S = n.p, n.P, n.S
+    ready = (f"{S}.n >= 2u && {S}.counts[{P}_N_CENTERS - 1] > 0u" if n.kind == "kmeans" else
+             "1" if n.kind in ("gaussian_full", "iforest") else f"{S}.n >= 2u")
+    return f"""{p}_status {p}_score(const float *x, float *score)
 {{
 {decls}
     if (x == 0 || score == 0) {{
@@ -259,15 +194,19 @@ const char *{p}_status_str({p}_status status)
     if (!{p}_all_finite(x, {P}_N_FEATURES)) {{
         return {P}_ERR_INPUT;
     }}
-{ensure}    if (!({ready})) {{
+{n.ensure}    if (!({ready})) {{
         return {P}_ERR_NOT_READY;
     }}
 {distance}
 {finish}
     return {P}_OK;
-}}
+}}"""
 
-{p}_status {p}_is_anomaly(const float *x, int32_t *flag, float *score)
+
+def _is_anomaly(n: Names) -> str:
+    """The flag at the threshold, and the classifier-shaped entry points on top of it."""
+    p, P = n.p, n.P
+    return f"""{p}_status {p}_is_anomaly(const float *x, int32_t *flag, float *score)
 {{
     float s = 0.0f;
     {p}_status st;
@@ -278,7 +217,7 @@ const char *{p}_status_str({p}_status status)
     if (st != {P}_OK) {{
         return st;
     }}
-    *flag = (s > {THR}) ? 1 : 0;
+    *flag = (s > {n.THR}) ? 1 : 0;
     if (score != 0) {{
         *score = s;
     }}
@@ -293,9 +232,41 @@ const char *{p}_status_str({p}_status status)
 {p}_status {p}_predict(const float *x, int32_t *anomaly)
 {{
     return {p}_is_anomaly(x, anomaly, 0);
-}}
+}}"""
 
-{p}_status {p}_learn(const float *x)
+
+def _learn(n: Names) -> str:
+    """One sample into the baseline: Welford's running mean and variance, and k-means' centres."""
+    p, P, d = n.p, n.P, n.d
+    if not n.learns:
+        body = f"    return {P}_ERR_OFFLINE;"
+    else:
+        centres = f"""
+    {{
+        uint16_t c, seeded = 0;
+        for (c = 0; c < {P}_N_CENTERS; ++c) {{
+            seeded = (uint16_t)(seeded + ({p}_s.counts[c] > 0u ? 1u : 0u));
+        }}
+        c = (seeded < {P}_N_CENTERS) ? seeded : {p}_nearest(x);
+        for (j = 0; j < {d}; ++j) {{
+            if (seeded < {P}_N_CENTERS) {{
+                {p}_s.centers[c][j] = x[j];
+            }} else {{
+                {p}_s.centers[c][j] = {p}_s.centers[c][j] + (x[j] - {p}_s.centers[c][j]) / (float)({p}_s.counts[c] + 1u);
+            }}
+        }}
+        {p}_s.counts[c] += 1u;
+    }}""" if n.kind == "kmeans" else ""
+        body = f"""    uint16_t j;
+    {p}_ensure();
+    {p}_s.n += 1u;
+    for (j = 0; j < {d}; ++j) {{
+        float delta = x[j] - {p}_s.mean[j];
+        {p}_s.mean[j] = {p}_s.mean[j] + delta / (float){p}_s.n;
+        {p}_s.m2[j] = {p}_s.m2[j] + delta * (x[j] - {p}_s.mean[j]);
+    }}{centres}
+    return {P}_OK;"""
+    return f"""{p}_status {p}_learn(const float *x)
 {{
     if (x == 0) {{
         return {P}_ERR_NULL;
@@ -303,10 +274,15 @@ const char *{p}_status_str({p}_status status)
     if (!{p}_all_finite(x, {P}_N_FEATURES)) {{
         return {P}_ERR_INPUT;
     }}
-{learn_body}
-}}
+{body}
+}}"""
 
-void {p}_reset(void)
+
+def _accessors(n: Names) -> str:
+    """reset, samples_learned, threshold and set_threshold."""
+    p, S, THR, ensure = n.p, n.S, n.THR, n.ensure
+    reset = f"    {p}_s = {p}_baseline;\n    {p}_loaded = 1;" if n.learns else f"    {p}_thr = {p}_baseline.threshold;"
+    return f"""void {p}_reset(void)
 {{
 {reset}
 }}
@@ -324,60 +300,7 @@ float {p}_threshold(void)
 void {p}_set_threshold(float threshold)
 {{
 {ensure}    {THR} = threshold;
-}}
-
-/* FNV-1a over the blob's bytes */
-static uint32_t {p}_checksum(const uint8_t *buf, uint32_t n)
-{{
-    uint32_t h = 2166136261u;
-    uint32_t i;
-    for (i = 0; i < n; ++i) {{
-        h = (h ^ buf[i]) * 16777619u;
-    }}
-    return h;
-}}
-
-{p}_status {p}_save(uint8_t *buf, uint32_t size)
-{{
-    uint32_t head[2];
-    uint32_t sum;
-    uint8_t *o = buf;
-    if (buf == 0) {{
-        return {P}_ERR_NULL;
-    }}
-    if (size < {P}_STATE_SIZE) {{
-        return {P}_ERR_STATE;
-    }}
-{ensure}    head[0] = {P}_MAGIC;
-    head[1] = {P}_TAG;
-    memcpy(o, head, sizeof head);
-    o += sizeof head;
-{save_fields}    sum = {p}_checksum(buf, (uint32_t)(o - buf));
-    memcpy(o, &sum, 4u);
-    return {P}_OK;
-}}
-
-{p}_status {p}_restore(const uint8_t *buf, uint32_t size)
-{{
-    uint32_t head[2];
-    uint32_t sum;
-    const uint8_t *i = buf;
-{restore_decl}    if (buf == 0) {{
-        return {P}_ERR_NULL;
-    }}
-    if (size < {P}_STATE_SIZE) {{
-        return {P}_ERR_STATE;
-    }}
-    memcpy(head, i, sizeof head);
-    memcpy(&sum, buf + {P}_STATE_SIZE - 4u, 4u);
-    if (head[0] != {P}_MAGIC || head[1] != {P}_TAG || sum != {p}_checksum(buf, {P}_STATE_SIZE - 4u)) {{
-        return {P}_ERR_STATE;
-    }}
-{restore_apply}    i += sizeof head;
-{restore_fields}{restore_commit}    return {P}_OK;
-}}
-"""
-    return header, source
+}}"""
 
 
 def library(det, name: str, features, prov):

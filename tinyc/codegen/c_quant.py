@@ -113,23 +113,49 @@ def emit(model, p: str) -> tuple[str, str, int]:
 
 
 def _dense(model, p: str) -> tuple[str, str, int]:
-    P = p.upper()
-    mode = model.qinfo["mode"]
-    qmin, qmax = RANGES[mode]
-    qt = qtype(mode)
-    acct = "int32_t" if mode == "int8" else "int64_t"
-    mt = "int16_t" if mode == "int8" else "int32_t"  # requantization multipliers
-    rt = "int32_t" if mode == "int8" else "int64_t"  # a requantized accumulator (int8: requant32)
-    act = model.qinfo["activation"]
-    n = n_layers(model)
-    a = model.arrays
-    defs = [floor_shift(p)]
+    mode, n, a = model.qinfo["mode"], n_layers(model), model.arrays
+    qt, acct, mt, _ = _dense_types(mode)
+    defs = [_simd_guard(p.upper()), floor_shift(p)]
     for i in range(n):
         defs.append(c_array(qt, f"{p}_W{i}", a[f"W{i}"].ravel(), per_line=16))
         defs.append(c_array(acct, f"{p}_B{i}", a[f"B{i}"], per_line=8))
         defs.append(c_array(mt, f"{p}_M{i}", a[f"M{i}"], per_line=8))
         defs.append(c_array("uint8_t", f"{p}_S{i}", a[f"S{i}"], per_line=16))
-    if n > 1 and act == "tanh":
+    if n > 1:
+        defs += _activation(p, mode, model.qinfo["activation"])
+    defs.append(_neuron(p, mode))
+    widest = max([a[f"W{i}"].shape[0] for i in range(n - 1)], default=0)
+    defs.append(_layer_table(model, p, mode))
+    return "\n\n".join(defs), _dense_body(p, mode, n, widest), 2 * widest
+
+
+def _dense_types(mode: str) -> tuple[str, str, str, str]:
+    """The C types of a dense model's codes, accumulators, requantization multipliers and
+    requantized accumulators (int8: 32-bit arithmetic; int16: 64-bit)."""
+    if mode == "int8":
+        return qtype(mode), "int32_t", "int16_t", "int32_t"
+    return qtype(mode), "int64_t", "int32_t", "int64_t"
+
+
+def _simd_guard(P: str) -> str:
+    return f"""/* Cores with the Arm DSP extension (Cortex-M4, Cortex-M33 built with it) take the
+ * dual multiply-accumulate path (ACLE intrinsics); define {P}_NO_SIMD to force the
+ * portable loop. Both add the same integers: the results are identical. */
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !defined({P}_NO_SIMD)
+#include <arm_acle.h>
+#include <string.h>
+#define {P}_SIMD 1
+#else
+#define {P}_SIMD 0
+#endif"""
+
+
+def _activation(p: str, mode: str, act: str) -> list[str]:
+    """The hidden activation of a requantized accumulator: ReLU's clamp, or tanh by its table."""
+    qmin, qmax = RANGES[mode]
+    qt, _, _, rt = _dense_types(mode)
+    defs = []
+    if act == "tanh":
         defs.append(c_array("int16_t", f"{p}_tanh_table", tanh_table(), per_line=12))
         to_mode = "y" if mode == "int16" else "(y + 128) >> 8 > 127 ? 127 : (y + 128) >> 8"
         activate = f"""    int32_t u = (int32_t)(r < -32768 ? -32768 : (r > 32767 ? 32767 : r));
@@ -141,12 +167,19 @@ def _dense(model, p: str) -> tuple[str, str, int]:
     else:
         activate = f"""    r += {qmin};
     return ({qt})(r < {qmin} ? {qmin} : (r > {qmax} ? {qmax} : r));"""
-    if n > 1:
-        defs.append(f"""/* the hidden activation ({act}) of a requantized accumulator */
+    defs.append(f"""/* the hidden activation ({act}) of a requantized accumulator */
 static {qt} {p}_activate({rt} r)
 {{
 {activate}
 }}""")
+    return defs
+
+
+def _neuron(p: str, mode: str) -> str:
+    """One neuron: the dot product (the DSP extension's dual multiply-accumulates where the core
+    has them), then the requantization by M / 2^S."""
+    P = p.upper()
+    qt, acct, _, rt = _dense_types(mode)
     if mode == "int8":
         simd = """        int32_t wv, xv;
         memcpy(&wv, w + i, 4);
@@ -155,23 +188,6 @@ static {qt} {p}_activate({rt} r)
         acc = __smlad(__sxtb16(wv), __sxtb16(xv), acc);
         acc = __smlad(__sxtb16((int32_t)((uint32_t)wv >> 8)), __sxtb16((int32_t)((uint32_t)xv >> 8)), acc);"""
         step = 4
-    else:
-        simd = """        int32_t wv, xv;
-        memcpy(&wv, w + i, 4);
-        memcpy(&xv, in + i, 4);
-        acc = __smlald(wv, xv, acc);  /* two 16x16 products into the 64-bit accumulator */"""
-        step = 2
-    defs.insert(0, f"""/* Cores with the Arm DSP extension (Cortex-M4, Cortex-M33 built with it) take the
- * dual multiply-accumulate path (ACLE intrinsics); define {P}_NO_SIMD to force the
- * portable loop. Both add the same integers: the results are identical. */
-#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP && !defined({P}_NO_SIMD)
-#include <arm_acle.h>
-#include <string.h>
-#define {P}_SIMD 1
-#else
-#define {P}_SIMD 0
-#endif""")
-    if mode == "int8":
         requant = f"""    if (s < {SPLIT_SHIFT}) {{  /* a gain of 1/2 or more (hidden layers only): beyond 2^16 the
                      * activation saturates whatever the exact value */
         acc = acc < -65536 ? -65536 : (acc > 65535 ? 65535 : acc);
@@ -181,9 +197,14 @@ static {qt} {p}_activate({rt} r)
     acc = {P}_FLOOR_SHIFT(acc, 16) * m * 2 + (int32_t)((((uint32_t)acc & 0xFFFFu) * (uint32_t)m) >> 15);
     return {P}_FLOOR_SHIFT(acc + ((int32_t)1 << (s - {SPLIT_SHIFT})), s - 15);"""
     else:
+        simd = """        int32_t wv, xv;
+        memcpy(&wv, w + i, 4);
+        memcpy(&xv, in + i, 4);
+        acc = __smlald(wv, xv, acc);  /* two 16x16 products into the 64-bit accumulator */"""
+        step = 2
         requant = f"    return {P}_FLOOR_SHIFT((int64_t)acc * m + ((int64_t)1 << (s - 1)), s);"
     bits = "32" if mode == "int8" else "64"
-    defs.append(f"""/* one neuron: B + sum W[i] * in[i], requantized by M / 2^S ({bits}-bit arithmetic) */
+    return f"""/* one neuron: B + sum W[i] * in[i], requantized by M / 2^S ({bits}-bit arithmetic) */
 static {rt} {p}_neuron(const {qt} *in, uint16_t n_in, const {qt} *w, {acct} acc, int32_t m, uint8_t s)
 {{
     uint16_t i = 0;
@@ -196,13 +217,17 @@ static {rt} {p}_neuron(const {qt} *in, uint16_t n_in, const {qt} *w, {acct} acc,
         acc += ({acct})((int32_t)w[i] * in[i]);
     }}
 {requant}
-}}""")
-    widest = max([a[f"W{i}"].shape[0] for i in range(n - 1)], default=0)
-    # one loop over a table of layers: the same code for any depth (GCC would otherwise
-    # specialise an inlined copy of the kernel for every layer)
+}}"""
+
+
+def _layer_table(model, p: str, mode: str) -> str:
+    """One loop over a table of layers: the same code for any depth (GCC would otherwise
+    specialise an inlined copy of the kernel for every layer)."""
+    qt, acct, mt, _ = _dense_types(mode)
+    n, a = n_layers(model), model.arrays
     rows = ",\n    ".join(f"{{{p}_W{i}, {p}_B{i}, {p}_M{i}, {p}_S{i}, {a[f'W{i}'].shape[1]}, {a[f'W{i}'].shape[0]}}}"
                           for i in range(n))
-    defs.append(f"""typedef struct {{
+    return f"""typedef struct {{
     const {qt} *W;
     const {acct} *B;
     const {mt} *M;
@@ -213,28 +238,40 @@ static {rt} {p}_neuron(const {qt} *in, uint16_t n_in, const {qt} *w, {acct} acc,
 
 static const {p}_layer_t {p}_layers[{n}] = {{
     {rows}
-}};""")
+}};"""
+
+
+def _dense_body(p: str, mode: str, n: int, widest: int) -> str:
+    """The layers in turn, ping-ponging between the two halves of the scratch; the last layer's
+    outputs are the scores."""
+    qt, _, _, rt = _dense_types(mode)
     score = "r" if mode == "int8" else "(int32_t)(r < INT32_MIN ? INT32_MIN : (r > INT32_MAX ? INT32_MAX : r))"
-    store = f"""            if (l + 1 < {n}) {{
-                dst[o] = {p}_activate(r);
-            }} else {{
-                scores[o] = {score};
-            }}""" if n > 1 else f"""            scores[o] = {score};"""
-    body = f"""    const {qt} *src = q;
+    if n == 1:
+        return f"""    const {qt} *src = q;
+    (void)scratch;
+    uint16_t l, o;
+    for (l = 0; l < {n}; ++l) {{
+        const {p}_layer_t *L = &{p}_layers[l];
+        for (o = 0; o < L->n_out; ++o) {{
+            {rt} r = {p}_neuron(src, L->n_in, L->W + (uint32_t)o * L->n_in, L->B[o], L->M[o], L->S[o]);
+            scores[o] = {score};
+        }}
+    }}"""
+    return f"""    const {qt} *src = q;
     uint16_t l, o;
     for (l = 0; l < {n}; ++l) {{
         const {p}_layer_t *L = &{p}_layers[l];
         {qt} *dst = scratch + (l % 2u) * {widest}u;
         for (o = 0; o < L->n_out; ++o) {{
             {rt} r = {p}_neuron(src, L->n_in, L->W + (uint32_t)o * L->n_in, L->B[o], L->M[o], L->S[o]);
-{store}
+            if (l + 1 < {n}) {{
+                dst[o] = {p}_activate(r);
+            }} else {{
+                scores[o] = {score};
+            }}
         }}
         src = dst;
     }}"""
-    if n == 1:
-        body = body.replace(f"        {qt} *dst = scratch + (l % 2u) * {widest}u;\n", "").replace(
-            "        src = dst;\n", "").replace(f"    const {qt} *src = q;\n", "    const " + qt + " *src = q;\n    (void)scratch;\n")
-    return "\n\n".join(defs), body, 2 * widest
 
 
 def _trees(model, p: str) -> tuple[str, str, int]:

@@ -230,29 +230,41 @@ static void {p}_stats(const float *w, float *st, float *d)
 
 
 def source(fe: FrontEnd, p: str, classification: bool, detector_learns: bool | None = None) -> str:
-    P = p.upper()
-    n, k = fe.window, fe.n_bins
     spectral = fe.spectral_channels()
-    tab = tables(fe)
+    slots = {c: i for i, c in enumerate(sorted(fe.needs()))}  # the ring buffer holds only the channels used
+    filters = fe.filters()
     parts = [f"/* ---- signal front end ({c_comment(fe.describe())}) ---- */", sqrt_source(p)]
     if spectral:
+        tab = tables(fe)
         parts += [c_array("float", f"{p}_cos", tab["cos"], per_line=6),
                   c_array("float", f"{p}_sin", tab["sin"], per_line=6),
                   "/* frequency (Hz) of spectrum bin k */\n" + c_array("float", f"{p}_freq", tab["freq"], per_line=6)]
-    # the ring buffer holds only the channels the model's features come from (slot per channel)
-    slots = {c: i for i, c in enumerate(sorted(fe.needs()))}
-    n_all = len(slots)
-    filters = fe.filters()
-    for kind, b, a, zi in filters:
-        parts.append(f"/* first-order {kind} (Butterworth, bilinear): y = b0*x + z; z = b1*x - a1*y */\n"
-                     f"static const float {p}_{kind}_b[2] = {{{c_float(b[0])}, {c_float(b[1])}}};\n"
-                     f"static const float {p}_{kind}_a1 = {c_float(a[1])};\n"
-                     f"static const float {p}_{kind}_zi = {c_float(zi[0])}; /* steady state per unit input */\n"
-                     f"static float {p}_{kind}_z[{len(fe.channels)}];")
-    parts.append(f"""static float {p}_ring[{n_all}][{n}];
+    parts += [_filter_source(p, kind, b, a, zi, len(fe.channels)) for kind, b, a, zi in filters]
+    parts.append(_state_source(fe, p, len(slots), bool(spectral)))
+    parts.append(_push_sample(fe, p, slots, filters) + "\n\n" + _stats(p, fe.window))
+    if spectral:
+        parts.append(_spectrum_source(fe, p))
+    parts.append(_window_features_source(fe, p, slots) + "\n\n" + _window_entries(p, classification, detector_learns))
+    if fe.device is not None:
+        parts.append(c_device.source(fe.device, p))
+    return "\n\n".join(parts) + "\n"
+
+
+def _filter_source(p: str, kind: str, b, a, zi, channels: int) -> str:
+    return (f"/* first-order {kind} (Butterworth, bilinear): y = b0*x + z; z = b1*x - a1*y */\n"
+            f"static const float {p}_{kind}_b[2] = {{{c_float(b[0])}, {c_float(b[1])}}};\n"
+            f"static const float {p}_{kind}_a1 = {c_float(a[1])};\n"
+            f"static const float {p}_{kind}_zi = {c_float(zi[0])}; /* steady state per unit input */\n"
+            f"static float {p}_{kind}_z[{channels}];")
+
+
+def _state_source(fe: FrontEnd, p: str, n_slots: int, spectral: bool) -> str:
+    """The ring buffer, the window's scratch and the position state, and signal_reset."""
+    n, P = fe.window, p.upper()
+    return f"""static float {p}_ring[{n_slots}][{n}];
 static float {p}_w[{n}];
 static float {p}_d[{n}];{f'''
-static float {p}_power[{k}];''' if spectral else ''}
+static float {p}_power[{fe.n_bins}];''' if spectral else ''}
 static float {p}_feat[{P}_N_FEATURES];
 static uint16_t {p}_head = 0;
 static uint16_t {p}_filled = 0;
@@ -265,13 +277,16 @@ void {p}_signal_reset(void)
     {p}_filled = 0;
     {p}_since = 0;
     {p}_started = 0;
-{c_device.reset(fe.device, p) if fe.device is not None else ""}}}""")
-    parts.append(_push_sample(fe, p, slots, filters) + "\n\n" + _stats(p, n))
-    if spectral:
-        bands = "\n".join(
-            f"    e = 0.0f;\n    for (j = {lo - 1}; j < {hi - 1}; ++j) {{\n        e += {p}_power[j];\n    }}\n"
-            f"    sp[{b}] = e * {c_float(1.0 / (n * n))};" for b, (lo, hi) in enumerate(fe.band_edges()))
-        parts.append(f"""/* power spectrum of d (bins 1..{k}) by a direct DFT; bands, centroid, dominant frequency */
+{c_device.reset(fe.device, p) if fe.device is not None else ""}}}"""
+
+
+def _spectrum_source(fe: FrontEnd, p: str) -> str:
+    """The power spectrum by a direct DFT, then the bands, the centroid and the dominant frequency."""
+    P, n, k = p.upper(), fe.window, fe.n_bins
+    bands = "\n".join(
+        f"    e = 0.0f;\n    for (j = {lo - 1}; j < {hi - 1}; ++j) {{\n        e += {p}_power[j];\n    }}\n"
+        f"    sp[{b}] = e * {c_float(1.0 / (n * n))};" for b, (lo, hi) in enumerate(fe.band_edges()))
+    return f"""/* power spectrum of d (bins 1..{k}) by a direct DFT; bands, centroid, dominant frequency */
 static void {p}_spectrum(const float *d, float *sp)
 {{
     float total = 0.0f, num = 0.0f, e;
@@ -301,8 +316,13 @@ static void {p}_spectrum(const float *d, float *sp)
         }}
     }}
     sp[{fe.bands + 1}] = {p}_freq[best + 1u];
-}}""")
-    # per channel: copy its window oldest first, compute, pick the outputs
+}}"""
+
+
+def _window_features_source(fe: FrontEnd, p: str, slots: dict) -> str:
+    """window_features: per channel, its window oldest first, its statistics (and spectrum), the
+    model's features picked from them."""
+    P, spectral = p.upper(), fe.spectral_channels()
     spec_index = {f"band{b}": b for b in range(fe.bands)}
     spec_index.update({"centroid": fe.bands, "dominant": fe.bands + 1})
     outputs = fe.outputs()
@@ -322,33 +342,7 @@ static void {p}_spectrum(const float *d, float *sp)
                 lines.append(f"    features[{j}] = {src};")
         blocks.append("\n".join(lines))
     sp_decl = f"\n    float sp[{fe.bands + 2}];" if spectral else ""
-    entry = (f"""{p}_status {p}_predict_window(int32_t *class_index)
-{{
-    {p}_status st = {p}_window_features({p}_feat);
-    if (st != {P}_OK) {{
-        return st;
-    }}
-    return {p}_predict({p}_feat, class_index);
-}}""" if classification else f"""{p}_status {p}_predict_window_value(float *value)
-{{
-    {p}_status st = {p}_window_features({p}_feat);
-    if (st != {P}_OK) {{
-        return st;
-    }}
-    return {p}_predict_value({p}_feat, value);
-}}""")
-    if detector_learns:
-        entry += f"""
-
-{p}_status {p}_learn_window(void)
-{{
-    {p}_status st = {p}_window_features({p}_feat);
-    if (st != {P}_OK) {{
-        return st;
-    }}
-    return {p}_learn({p}_feat);
-}}"""
-    parts.append(f"""{p}_status {p}_window_features(float *features)
+    return f"""{p}_status {p}_window_features(float *features)
 {{
     float st[{len(TIME)}];{sp_decl}
     uint16_t i;
@@ -360,9 +354,22 @@ static void {p}_spectrum(const float *d, float *sp)
     }}
 {chr(10).join(blocks)}
     return {P}_OK;
-}}
+}}"""
 
-{entry}""")
-    if fe.device is not None:
-        parts.append(c_device.source(fe.device, p))
-    return "\n\n".join(parts) + "\n"
+
+def _window_entries(p: str, classification: bool, detector_learns: bool | None) -> str:
+    """predict_window (or predict_window_value), and learn_window for a detector that learns."""
+    P = p.upper()
+    call, entry, out = (("predict", "predict_window", "int32_t *class_index") if classification else
+                        ("predict_value", "predict_window_value", "float *value"))
+    entries = [(entry, out, f"{call}({p}_feat, {out.split('*')[1]})")]
+    if detector_learns:
+        entries.append(("learn_window", "void", f"learn({p}_feat)"))
+    return "\n\n".join(f"""{p}_status {p}_{name}({args})
+{{
+    {p}_status st = {p}_window_features({p}_feat);
+    if (st != {P}_OK) {{
+        return st;
+    }}
+    return {p}_{call_};
+}}""" for name, args, call_ in entries)
