@@ -26,7 +26,7 @@ DATASETS = {"wine": "cultivar", "breast_cancer": "diagnosis", "digits": "digit"}
 
 def forest_flash(rf, n_features: int) -> int:
     from tinyc.models import treeutil
-    from tinyc.models.base import index_bytes
+    from tinyc.models.costs import index_bytes
 
     nodes = sum(int((t.tree_.children_left != -1).sum()) for t in rf.estimators_)
     leaves = sum(int((t.tree_.children_left == -1).sum()) for t in rf.estimators_)

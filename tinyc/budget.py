@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .models.base import Cost, cycles
+from .models.base import Cost
+from .models.costs import cycles
 from .spec.ir import Task
 
 ROOM_FLOOR = 256  # bytes of flash (a quarter of it RAM) below which a model has no room to speak of

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .models import treeutil
+
 OPSET = 17
 ML_OPSET = 3
 
@@ -21,19 +23,14 @@ ML_OPSET = 3
 def to_onnx(model, features, name: str) -> bytes:
     from onnx import TensorProto, helper
 
-    d = model.n_features
-    from .codegen.library import n_outputs
+    from .models.base import FAMILY_REGISTRY
 
-    k = n_outputs(model)
+    d = model.n_features
+    k = int(model.scores(np.zeros((1, d), dtype=np.float32)).shape[1])
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [None, d])
     y = helper.make_tensor_value_info("scores", TensorProto.FLOAT, [None, k])
     nodes, inits = [], []
-    if model.family in ("linear", "mlp"):
-        _dense(model, nodes, inits)
-    elif model.family == "centroid":
-        _centroid(model, nodes, inits)
-    else:
-        _trees(model, nodes)
+    FAMILY_REGISTRY[model.family].onnx_graph(model, nodes, inits)
     graph = helper.make_graph(nodes, name, [x], [y], inits,
                               doc_string="features: " + ", ".join(features))
     opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid("ai.onnx.ml", ML_OPSET)]
@@ -49,7 +46,7 @@ def _const(inits, name: str, value) -> str:
     return name
 
 
-def _dense(model, nodes, inits) -> None:
+def dense(model, nodes, inits) -> None:
     from onnx import helper
 
     n = len([key for key in model.arrays if key.startswith("W")])
@@ -67,7 +64,7 @@ def _dense(model, nodes, inits) -> None:
             src = f"h{i}"
 
 
-def _centroid(model, nodes, inits) -> None:
+def centroid(model, nodes, inits) -> None:
     from onnx import helper
 
     a = model.arrays
@@ -82,13 +79,13 @@ def _centroid(model, nodes, inits) -> None:
     ]
 
 
-def _trees(model, nodes) -> None:
+def trees(model, nodes) -> None:
     """One TreeEnsembleRegressor: every tree's nodes with local ids, leaves carrying
     their contribution to each output."""
     from onnx import helper
 
     a = model.arrays
-    votes = model.family in ("tree", "forest") and model.classes
+    votes = treeutil.votes(model)
     k = model.classes if votes else (len(a["init"]) if "init" in a else 1)
     att = {key: [] for key in ("nodes_treeids", "nodes_nodeids", "nodes_featureids", "nodes_modes", "nodes_values",
                                "nodes_truenodeids", "nodes_falsenodeids", "target_treeids", "target_nodeids",
@@ -129,8 +126,8 @@ def _trees(model, nodes) -> None:
                 att["target_ids"].append(int(a["tree_output"][t]) if "tree_output" in a else 0)
                 att["target_weights"].append(float(leaf))
     extra = {}
-    if model.family == "gbt":
+    if treeutil.boosted(model):
         extra["base_values"] = [float(v) for v in a["init"]]
-    aggregate = "AVERAGE" if (model.family in ("tree", "forest") and not votes) else "SUM"
+    aggregate = "SUM" if votes or treeutil.boosted(model) else "AVERAGE"
     nodes.append(helper.make_node("TreeEnsembleRegressor", ["x"], ["scores"], domain="ai.onnx.ml", n_targets=k,
                                   aggregate_function=aggregate, post_transform="NONE", **att, **extra))

@@ -7,7 +7,7 @@ from sklearn.model_selection import train_test_split
 
 from tinyc.codegen.library import Provenance
 from tinyc.models import FAMILY_REGISTRY, Problem
-from tinyc.quant import QUANTIZABLE, quantize
+from tinyc.quant import quantize
 from tinyc.spec.ir import Task
 
 PARAMS = {
@@ -70,7 +70,7 @@ def _cases():
             # integer forms, calibrated on the training rows: int8 of every quantizable model,
             # int16 of the cancer ones and of the diabetes MLPs (int64 accumulators, regression)
             for mode in ("int8", "int16"):
-                if family in QUANTIZABLE and (mode == "int8" or ds_name == "cancer" or
+                if FAMILY_REGISTRY[family].int_code_bytes is not None and (mode == "int8" or ds_name == "cancer" or
                                               (ds_name == "diabetes" and family == "mlp")):
                     out.append(Case(ds_name, f"{variant}_{mode}", quantize(model, mode, Xtr), Xte, yte, feats,
                                     classes))

@@ -135,7 +135,7 @@ def test_costs_grow_with_size_and_shrink_with_quantization(wine):
     fam = FAMILY_REGISTRY["forest"]
     small = fam.fit({**PARAMS["forest"], "n_estimators": 3}, Xtr, ytr, prob, seed=0)
     big = fam.fit({**PARAMS["forest"], "n_estimators": 12}, Xtr, ytr, prob, seed=0)
-    from tinyc.models.base import INPUT_MAP_BYTES
+    from tinyc.models.costs import INPUT_MAP_BYTES
 
     input_map = INPUT_MAP_BYTES * 13  # an integer model's per-feature input map, whatever its size
     assert fam.cost(big, M4, "int8").weights - input_map > 3 * (fam.cost(small, M4, "int8").weights - input_map)

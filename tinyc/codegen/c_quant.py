@@ -11,7 +11,6 @@ from __future__ import annotations
 from ..quant.dense import TANH_STEP_SHIFT, n_layers, tanh_table
 from ..quant.fixedpoint import RANGES, SPLIT_SHIFT
 from ..quant.inputs import d_max, reads_every_feature, stored_maps
-from . import c_trees
 from .cgen import NON_FINITE_BITS, c_array, float_bits, int_type
 
 
@@ -105,14 +104,13 @@ static int {p}_encode(const float *x, {p}_input_t *q)
 
 
 def emit(model, p: str) -> tuple[str, str, int]:
-    if model.family in ("linear", "mlp"):
-        return _dense(model, p)
-    if model.family == "centroid":
-        return _centroid(model, p)
-    return _trees(model, p)
+    """The integer model's kernel: its family's (tinyc.models.forms)."""
+    from ..models.base import FAMILY_REGISTRY
+
+    return FAMILY_REGISTRY[model.family].c_kernel_q(model, p)
 
 
-def _dense(model, p: str) -> tuple[str, str, int]:
+def dense(model, p: str) -> tuple[str, str, int]:
     mode, n, a = model.qinfo["mode"], n_layers(model), model.arrays
     qt, acct, mt, _ = _dense_types(mode)
     defs = [_simd_guard(p.upper()), floor_shift(p)]
@@ -274,11 +272,7 @@ def _dense_body(p: str, mode: str, n: int, widest: int) -> str:
     }}"""
 
 
-def _trees(model, p: str) -> tuple[str, str, int]:
-    return c_trees.emit(model, p, integer=True)
-
-
-def _centroid(model, p: str) -> tuple[str, str, int]:
+def centroid(model, p: str) -> tuple[str, str, int]:
     """score_c = K[c] - requant(min(sum_j U[c][j] * (q[j] - C[c][j])^2, cap), M[c], S[c])."""
     from ..quant.centroid import ACC_CAP
 

@@ -54,7 +54,7 @@ def key_source(p: str) -> str:
 def integer_votes(model, integer: bool) -> bool:
     """Whether the body counts votes into ``int32_t *votes`` (a float vote tree; its
     library converts them to float scores only in ``<p>_scores``)."""
-    return not integer and model.family in ("tree", "forest") and bool(model.classes)
+    return not integer and treeutil.votes(model)
 
 
 def tree_arrays(a: dict, p: str, threshold_type: str, child_t: str | None = None) -> list[str]:
@@ -96,7 +96,7 @@ def _kinds(model, integer: bool):
     """(input type, threshold type, threshold bytes, padding threshold, leaf payload type, leaf bytes)."""
     from ..quant.fixedpoint import RANGES
 
-    votes = model.family in ("tree", "forest") and model.classes
+    votes = treeutil.votes(model)
     if integer:
         mode = model.qinfo["mode"]
         qt = "int8_t" if mode == "int8" else "int16_t"
@@ -197,7 +197,7 @@ def emit(model, p: str, integer: bool = False) -> tuple[str, str, int]:
         defs.insert(0, key_source(p))
     zero = "0" if integer else "0.0f"
     pre = "    (void)scratch;\n" if integer else ""
-    if model.family in ("tree", "forest") and model.classes:
+    if treeutil.votes(model):
         if not folded:
             defs.insert(-1, c_array(leaf_t, f"{p}_leaf_class", leaves, per_line=16))
         vote = reach if folded else f"{p}_leaf_class[{reach}]"
@@ -207,7 +207,7 @@ def emit(model, p: str, integer: bool = False) -> tuple[str, str, int]:
     for (t = 0; t < {n_trees}; ++t) {{
         {out}[{vote}] += 1;
     }}"""
-    elif model.family in ("tree", "forest"):
+    elif not treeutil.boosted(model):
         defs.insert(-1, c_array(leaf_t, f"{p}_leaf_value", leaves, per_line=6 if leaf_t == "float" else 16))
         acc_t = "int32_t" if integer else "float"
         final = "scores[0] = acc;" if integer else f"scores[0] = acc * {c_float(np.float32(1.0 / n_trees))};"

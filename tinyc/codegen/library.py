@@ -21,32 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..models.base import FAMILY_REGISTRY
 from ..quant.inputs import reads_every_feature
 from ..spec.ir import Task
-from . import c_centroid, c_dense, c_quant, c_signal, c_trees
+from . import c_quant, c_signal, c_trees
 from .cgen import NON_FINITE_BITS, c_comment, c_string, float_bits
 from .entry_points import float_api_source, integer_api_header, integer_api_source
-
-EMITTERS = {
-    "linear": c_dense.emit,
-    "mlp": c_dense.emit,
-    "tree": c_trees.emit,
-    "forest": c_trees.emit,
-    "gbt": c_trees.emit,
-    "centroid": c_centroid.emit,
-}
-
-VOTES = {"tree", "forest"}
-
-
-def _kernel(model):
-    """The float32 kernel emitter of ``model``'s family (a third-party family's own)."""
-    if model.family in EMITTERS:
-        return EMITTERS[model.family]
-    from ..models import FAMILY_REGISTRY
-
-    return FAMILY_REGISTRY[model.family].c_kernel
-
 
 @dataclass(frozen=True)
 class Provenance:
@@ -186,7 +166,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
         scratch_elems = len(columns(model)) + max(kernel_elems, 1)
         scratch_bytes = scratch_elems * (1 if model.quant == "int8" else 2)
     else:
-        defs, body, scratch_floats = _kernel(model)(model, p)
+        defs, body, scratch_floats = FAMILY_REGISTRY[model.family].c_kernel(model, p)
         scratch_floats_decl = max(scratch_floats, 1)
         scratch_bytes = 4 * scratch_floats_decl
 
@@ -240,12 +220,4 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
 
 
 def _scores_doc(model, k: int) -> str:
-    if model.task != Task.classification:
-        return "scores[0] is the predicted value"
-    if model.family in VOTES:
-        return f"scores[c] = trees voting for class c ({k} outputs)"
-    if k == 1:
-        return "scores[0] > 0 means class 1, else class 0 (1 output)"
-    if model.family == "centroid":
-        return f"scores[c] = log-likelihood-like score of class c, highest wins ({k} outputs)"
-    return f"scores[c] = logit of class c, highest wins ({k} outputs)"
+    return FAMILY_REGISTRY[model.family].scores_doc(model, k)

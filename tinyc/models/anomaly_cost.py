@@ -17,7 +17,7 @@ CODE_BYTES = {
     ("thumb2_soft", True): {"gaussian": 2568, "kmeans": 2900},
 }
 # Instructions of one score (`_predict`, counted under qemu), per unit of work, by
-# instruction set; fitted like the model families' (models.base.INSTRUCTIONS) to 21
+# instruction set; fitted like the model families' (models.costs.INSTRUCTIONS) to 21
 # detectors on the ECG data (every kind, 8-32 features, 2-6 centres, 4-24 trees, learning
 # or not): all within 8% of their counts. Units: check = a feature tested for NaN/inf,
 # div = a feature's 1/variance, term = a centre x feature distance term, mac = a term of
@@ -75,7 +75,8 @@ def baseline_bytes(det) -> int:
 def cost(det, caps):
     """Flash, RAM, operations and cycles of one score on a core (tinyc.models.Cost)."""
     from . import treeutil
-    from .base import STACK_BYTES, Cost, count, cycles, instruction_set
+    from .base import Cost
+    from .costs import STACK_BYTES, count, cycles, instruction_set
 
     learns = det.learns_on_device
     isa = instruction_set(caps)

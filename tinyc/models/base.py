@@ -24,12 +24,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..spec.ir import Task
+from .costs import CLASS_ENTRY_BYTES, INT_SOFT_BYTES, INT_VALUE_SOFT_BYTES, SOFT_FLOAT_BYTES, \
+    VOTE_ENTRY_BYTES
 
-# Bytes of one stored value per quantization mode ("auto" is costed as its
-# smallest candidate, int8; the quantize pass may choose wider and the
-# memory-fitting pass then guarantees the fit).
-VALUE_BYTES = {"float32": 4, "int16": 2, "int8": 1, "auto": 1}
-STACK_BYTES = 64  # call frame of the predict function and its callees
 
 
 @dataclass(frozen=True)
@@ -96,10 +93,8 @@ class Model:
 
     def scores(self, X: np.ndarray) -> np.ndarray:
         """Raw outputs, shape (rows, outputs), float32, as the C computes them."""
-        if self.qinfo:
-            from .. import quant
-
-            return quant.scores(self, X)
+        if self.qinfo:  # float entry point: codes, integer scores, (float)score * score_scale in float32
+            return self.scores_q(self.encode(X)).astype(np.float32) * np.float32(self.qinfo["score_scale"])
         return FAMILY_REGISTRY[self.family].scores(self, np.asarray(X, dtype=np.float32))
 
     def encode(self, X: np.ndarray) -> np.ndarray:
@@ -110,9 +105,7 @@ class Model:
 
     def scores_q(self, Q: np.ndarray) -> np.ndarray:
         """Integer scores from integer input codes (integer models only)."""
-        from .. import quant
-
-        return quant.scores_q(self, Q)
+        return FAMILY_REGISTRY[self.family].scores_q(self, Q)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Class indices (classification) or values (regression). Integer
@@ -127,9 +120,7 @@ class Model:
         """(``predict(X)``, ``scores(X)``), bit for bit, from one pass over the rows (an integer
         model's integer scores give both)."""
         if self.qinfo:
-            from .. import quant
-
-            q = quant.scores_q(self, self.encode(X))
+            q = self.scores_q(self.encode(X))
             s = q.astype(np.float32) * np.float32(self.qinfo["score_scale"])
             basis = q.astype(np.float64) if self.task == Task.classification else s
         else:
@@ -148,15 +139,6 @@ def decide(s: np.ndarray, task: Task, classes: int, votes: bool) -> np.ndarray:
     if s.shape[1] == 1 and not votes:
         return (s[:, 0] > 0).astype(np.int64)
     return np.argmax(s, axis=1).astype(np.int64)
-
-
-def index_bytes(n: int) -> int:
-    """Narrowest unsigned type that holds 0..n-1.
-
-    >>> index_bytes(200), index_bytes(300), index_bytes(70000)
-    (1, 2, 4)
-    """
-    return 1 if n <= 256 else 2 if n <= 65536 else 4
 
 
 def standardize(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -189,6 +171,7 @@ class Family:
     # importing any model code
     spec: ClassVar[object] = None
     onnx_form: ClassVar[bool] = False  # whether tinyc.onnx_export writes the float form
+    score_name: ClassVar[str] = "logit"  # what a classifier's score of a class is (the header says)
 
     def space(self, trial, problem: Problem, limits: Limits, fixed: dict) -> dict:
         raise NotImplementedError
@@ -208,11 +191,49 @@ class Family:
     def describe(self, model: Model) -> str:
         return self.name
 
+    # -- the model's other forms (tinyc.models.forms implements them per layout) ----------
     def c_kernel(self, model: Model, prefix: str) -> tuple[str, str, int]:
-        """The float32 C of a third-party family: (definitions of its const arrays, the body that
-        fills ``float scores[]`` from ``const float x[]``, the floats of scratch it needs). The
-        built-in families' kernels are in tinyc.codegen.library.EMITTERS."""
+        """The float32 C: (definitions of its const arrays, the body that fills ``float
+        scores[]`` from ``const float *x``, the floats of scratch it needs)."""
         raise NotImplementedError(f"the {self.name} family has no C kernel")
+
+    def quantize(self, model: Model, mode: str, X: np.ndarray) -> Model:
+        """The integer form in ``mode`` calibrated on ``X`` (see tinyc.quant)."""
+        from ..quant.fixedpoint import NotQuantizable
+
+        raise NotQuantizable(f"the {self.name} family has no integer form")
+
+    def scores_q(self, model: Model, Q: np.ndarray) -> np.ndarray:
+        """An integer model's integer scores (int64 holding int32) from its input codes."""
+        raise NotImplementedError(f"the {self.name} family has no integer form")
+
+    def c_kernel_q(self, model: Model, prefix: str) -> tuple[str, str, int]:
+        """The integer model's C: (definitions, the body filling ``int32_t scores[]`` from the
+        codes ``q``, the code elements of scratch it needs)."""
+        raise NotImplementedError(f"the {self.name} family has no integer form")
+
+    def onnx_graph(self, model: Model, nodes: list, inits: list) -> None:
+        """The float model's ONNX nodes and initializers (when ``onnx_form``), from ``x`` to ``scores``."""
+        raise NotImplementedError(f"the {self.name} family has no ONNX form")
+
+    def shrink_steps(self, model: Model, params: dict, X, y, problem: Problem, seed: int):
+        """(description, smaller params) of each way the memory-fitting pass may shrink the model
+        beyond dropping features."""
+        return iter(())
+
+    def without_unsplit_features(self, model: Model):
+        """(the model on the features it reads, their indices) when it ignores some, else None."""
+        return None
+
+    def scores_doc(self, model: Model, k: int) -> str:
+        """What ``scores[]`` holds, for the generated header."""
+        if model.task != Task.classification:
+            return "scores[0] is the predicted value"
+        if self.vote_scores:
+            return f"scores[c] = trees voting for class c ({k} outputs)"
+        if k == 1:
+            return "scores[0] > 0 means class 1, else class 0 (1 output)"
+        return f"scores[c] = {self.score_name} of class c, highest wins ({k} outputs)"
 
     # -- shared cost helpers ---------------------------------------------
     def float_ops_for(self, task: Task) -> frozenset[str]:
@@ -256,135 +277,18 @@ class Family:
         return base
 
 
-# libgcc's soft-float routines as linked by arm-none-eabi-gcc 12 with --gc-sections
-# (measured): add and compare ("base"; "cmp" of it is compare alone), multiply and
-# subtract add more; ARMv6-M (Thumb-1) gets the generic C versions, Thumb-2 cores the
-# smaller assembly ones
-SOFT_FLOAT_BYTES = {"thumb1": {"base": 1256, "cmp": 418, "mul": 630, "sub": 800},
-                    "thumb2": {"base": 770, "cmp": 340, "mul": 420, "sub": 0}}
-# a float classifier's prediction entry point beyond its scores (measured)
-CLASS_ENTRY_BYTES = {"thumb1": 130, "thumb2": 50}
-# a float vote tree's prediction (integer votes and argmax, the float scores path not
-# linked) against the code_bytes baseline, which counts that path (measured)
-VOTE_ENTRY_BYTES = {"thumb1": -50, "thumb2": -20}
-# what an integer model's prediction takes from libgcc without FPU (measured): the
-# input encoder, the trees and the int8 dense kernel use 32-bit integers only; on
-# Thumb-1 the int16 dense kernel and the centroid kernel call the 64-bit multiply and
-# shifts. A regressor's float value adds int32-to-float and a float multiply
-INT_SOFT_BYTES = {"thumb1": {"trees": 0, "dense": {"int8": 0, "int16": 144}, "centroid": 120},
-                  "thumb2": {"trees": 0, "dense": 0, "centroid": 0}}
-INT_VALUE_SOFT_BYTES = {"thumb1": 848, "thumb2": 900}
-# an integer model's per-feature input map (scale, offset, multiplier: tinyc.quant.inputs)
-INPUT_MAP_BYTES = 8
-
-
-# an integer tree model that encodes only the features its splits use stores their column
-# ids and checks every feature for NaN/infinity in a loop of its own (the encoder checks
-# what it reads otherwise): measured, Thumb-1 and Thumb-2 alike within a few bytes
-FINITE_LOOP_BYTES = 24
-
-
-def column_index_bytes(n_features: int, n_used: int) -> int:
-    """What encoding only ``n_used`` of ``n_features`` features costs beyond their maps."""
-    return index_bytes(n_features) * n_used + FINITE_LOOP_BYTES
-
-
-def input_map_bytes(model, n_codes: int) -> int:
-    """Flash of an integer model's input maps: what it stores (codes with equal
-    maps share one entry), or one map per code for a float model costed as integer
-    (or no model yet: an estimate from hyperparameters)."""
-    if model is None or not model.qinfo:
-        return INPUT_MAP_BYTES * n_codes
-    from ..quant.inputs import stored_map_bytes
-
-    return stored_map_bytes(model)
-# a float MLP's own tanh (tinyc.models.dense.tanh32) between its layers, measured: Thumb-2 with FPU;
-# without FPU with the soft-float division, subtraction and int/float conversions it adds
-TANH_BYTES = {"fpu": 170, "soft_thumb1": 2000, "soft_thumb2": 615}
-
-
-# Instructions one prediction executes (the `_predict` call, as `tinyc verify` counts them
-# under qemu), per unit of work, by instruction set and mode. Fitted (non-negative least
-# squares on relative error) to the counts of every model case of the tests on the
-# Cortex-M0+ (Thumb-1, soft-float), M3 (Thumb-2, soft-float) and M4 (Thumb-2, FPU, DSP);
-# int16 shares int8's encoder and tree walk. Units: check = a feature tested for NaN/inf,
-# code = a feature encoded (integer models), mac = a weight, neuron = an output of a
-# layer (bias, requantization, activation), tanh = a tanh neuron, node = a comparison on
-# the expected path, vote / add = a tree's vote or its leaf value added, class = an
-# output, term = a centroid's class x feature term. A float tanh neuron (tinyc's own tanh)
-# depends on its input (|x| >= 9 returns at once): the mean over the tanh cases.
-_INT8_THUMB1 = {"call": 215, "check": 6, "code": 52, "mac": 17.6, "neuron": 67, "tanh": 48, "node": 22,
-                "vote": 7.4, "add": 0, "class": 0, "term": 120}
-_INT8_THUMB2 = {"call": 46, "check": 7.2, "code": 37, "mac": 5.3, "neuron": 48, "tanh": 29, "node": 13.3,
-                "vote": 13.7, "add": 0, "class": 3.1, "term": 22}
-INSTRUCTIONS = {
-    ("thumb1", "float32"): {"call": 0, "check": 10.7, "code": 0, "mac": 89, "neuron": 1150, "tanh": 3500,
-                            "node": 13.3, "vote": 38, "add": 120, "class": 26, "term": 410},
-    ("thumb2_soft", "float32"): {"call": 0, "check": 8.9, "code": 0, "mac": 42, "neuron": 560, "tanh": 1700,
-                                 "node": 13.7, "vote": 23, "add": 69, "class": 0, "term": 190},
-    ("thumb2", "float32"): {"call": 0, "check": 7.4, "code": 0, "mac": 4.3, "neuron": 26, "tanh": 47,
-                            "node": 17.2, "vote": 13.9, "add": 15.4, "class": 6.4, "term": 9.7},
-    ("thumb1", "int8"): _INT8_THUMB1,
-    ("thumb2", "int8"): _INT8_THUMB2,
-    # 64-bit accumulators: on Thumb-1 a call to the long multiply per weight
-    ("thumb1", "int16"): {**_INT8_THUMB1, "mac": 17.5, "neuron": 291, "tanh": 43, "term": 114},
-    ("thumb2", "int16"): {**_INT8_THUMB2, "mac": 5.2, "neuron": 70, "tanh": 8.6, "term": 20},
-}
-# Cycles per instruction, for the latency estimate: loads, stores and taken branches take
-# two cycles on these cores, most other instructions one (an assumption; qemu counts
-# instructions, not cycles, so only the instruction count is checked against the real code)
-CYCLES_PER_INSTRUCTION = 1.25
-
-
-def instruction_set(caps) -> str:
-    return "thumb1" if caps.arch == "armv6-m" else "thumb2_soft" if caps.fpu == "none" else "thumb2"
-
-
-def instructions(caps, quant: str, **units: float) -> int:
-    """Estimated instructions of one prediction: ``units`` counts the work (see
-    INSTRUCTIONS: check, code, mac, neuron, tanh, node, vote, add, class, term)."""
-    isa = instruction_set(caps)
-    if quant != "float32" and isa == "thumb2_soft":
-        isa = "thumb2"  # integer code does not care about the FPU
-    return count(INSTRUCTIONS[(isa, quant)], **units)
-
-
-def count(per_unit: dict, **units: float) -> int:
-    """Instructions of a call: its fixed part plus each unit of work at its cost."""
-    return int(round(per_unit["call"] + sum(per_unit[k] * v for k, v in units.items())))
-
-
-def cycles(n_instructions: int) -> int:
-    """The latency estimate's cycles for an instruction count (CYCLES_PER_INSTRUCTION)."""
-    return int(round(n_instructions * CYCLES_PER_INSTRUCTION))
-
-
-def effective_quant(family: "Family", quant: str) -> str:
-    """The mode a family is really emitted in: "auto" is costed as int8; a family
-    without integer form stays float32."""
-    if quant == "float32" or family.int_code_bytes is None:
-        return "float32"
-    return "int8" if quant == "auto" else quant
-
-
-def input_bytes(n_features: int, quant: str) -> int:
-    """The feature vector the caller passes (float API: 4 bytes each) plus its
-    quantized copy in integer modes."""
-    return 4 * n_features + (0 if quant == "float32" else VALUE_BYTES[quant] * n_features)
-
-
 class _Registry(dict):
-    """Family name → Family. The built-in families register when their modules are imported
-    (tinyc.models); an installed package's family (the ``tinyc.families`` entry-point group)
-    when it is first asked for: the spec checker has already refused a spec naming one that
-    does not load (tinyc.spec.vocab)."""
+    """Family name → Family, from the ``tinyc.families`` entry-point group (tinyc's own families
+    and installed packages' alike), each loaded when first asked for; importing tinyc.models
+    registers the built-in ones at once. The spec checker has already refused a spec naming a
+    family that does not load (tinyc.spec.vocab)."""
 
     def __missing__(self, name: str) -> Family:
         from importlib.metadata import entry_points
 
         for ep in entry_points(group="tinyc.families", name=name):
-            self[name] = ep.load()()
-            return self[name]
+            cls = ep.load()  # a built-in family's module registers itself as it is imported
+            return self[name] if name in self else self.setdefault(name, cls())
         raise KeyError(name)
 
 

@@ -7,19 +7,18 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from .base import input_map_bytes, STACK_BYTES, VALUE_BYTES, Cost, Family, Model, Problem, cycles, \
-    effective_quant, input_bytes, instructions, register, standardize
+from .base import Cost, Family, Model, Problem, register, standardize
+from .costs import STACK_BYTES, VALUE_BYTES, cycles, effective_quant, input_bytes, input_map_bytes, instructions
+from .forms import CentroidForm
 from .space import suggest
 
 
 @register
-class CentroidFamily(Family):
-    onnx_form = True
+class CentroidFamily(CentroidForm, Family):
     name = "centroid"
     tasks = (Task.classification,)
     code_bytes = (195, 225)
     int_code_bytes = 590
-    int_kind = "centroid"
     float_ops = frozenset({"mul", "sub"})
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from .base import STACK_BYTES, TANH_BYTES, VALUE_BYTES, Cost, cycles, effective_quant, instructions, \
-    input_bytes, input_map_bytes
+from .base import Cost
+from .costs import STACK_BYTES, TANH_BYTES, VALUE_BYTES, cycles, effective_quant, input_bytes, input_map_bytes, \
+    instructions
 
 
 def fold_standardization(W: np.ndarray, b: np.ndarray, mu: np.ndarray, sd: np.ndarray):

@@ -18,7 +18,6 @@ class ForestFamily(VoteTreeFamily):
     vote_scores = True
     code_bytes = (250, 285)
     int_code_bytes = 435
-    int_kind = "trees"
     float_ops = frozenset({"mul"})
 
     def float_ops_for(self, task):

@@ -8,18 +8,20 @@ import numpy as np
 
 from ..spec.ir import Task
 from . import treeutil
-from .base import VALUE_BYTES, Family, Model, Problem, register
+from .base import Family, Model, Problem, register
+from .costs import VALUE_BYTES
+from .forms import TreeForm
 from .space import suggest
 
 
 @register
-class GbtFamily(Family):
-    onnx_form = True
+class GbtFamily(TreeForm, Family):
+    boosted = True
+    members = "boosting stages"
     name = "gbt"
     tasks = (Task.classification, Task.regression)
     code_bytes = (300, 340)
     int_code_bytes = 435
-    int_kind = "trees"
 
     def compares_floats(self, task) -> bool:
         return task == Task.classification  # thresholds are integer keys; the class is a float compare

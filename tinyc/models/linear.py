@@ -7,18 +7,17 @@ import numpy as np
 
 from ..spec.ir import Task
 from .base import Family, Model, Problem, register, standardize
+from .forms import DenseForm
 from .space import suggest
 from .dense import fold_standardization, forward, layers_cost
 
 
 @register
-class LinearFamily(Family):
-    onnx_form = True
+class LinearFamily(DenseForm, Family):
     name = "linear"
     tasks = (Task.classification, Task.regression)
     code_bytes = (150, 170)
     int_code_bytes = 400
-    int_kind = "dense"
     float_ops = frozenset({"mul"})
 
     def compares_floats(self, task) -> bool:

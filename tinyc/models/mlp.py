@@ -7,6 +7,7 @@ import numpy as np
 
 from ..spec.ir import Task
 from .base import Family, Model, Problem, register, standardize
+from .forms import DenseForm
 from .space import suggest
 from .dense import fold_standardization, forward, layers_cost
 
@@ -53,13 +54,11 @@ def prune_dead_units(model: Model, lo: np.ndarray, hi: np.ndarray) -> list[int]:
 
 
 @register
-class MlpFamily(Family):
-    onnx_form = True
+class MlpFamily(DenseForm, Family):
     name = "mlp"
     tasks = (Task.classification, Task.regression)
     code_bytes = (300, 340)
     int_code_bytes = 665
-    int_kind = "dense"
     float_ops = frozenset({"mul"})
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:

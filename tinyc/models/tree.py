@@ -6,7 +6,9 @@ import numpy as np
 
 from ..spec.ir import Task
 from . import treeutil
-from .base import VALUE_BYTES, Family, Model, Problem, index_bytes, register
+from .base import Family, Model, Problem, register
+from .costs import VALUE_BYTES, index_bytes
+from .forms import SHRINK, TreeForm
 from .space import suggest
 
 
@@ -17,12 +19,10 @@ def leaf_payload_bytes(problem_or_model, quant: str) -> int:
     return index_bytes(classes) if classes else VALUE_BYTES[quant]
 
 
-class VoteTreeFamily(Family):
+class VoteTreeFamily(TreeForm, Family):
     """Tree and forest: their float C compares thresholds as integer keys and counts
     classification votes in integers (codegen.c_trees), so only a regression's leaf sum
     is floating-point arithmetic."""
-
-    onnx_form = True
 
     def compares_floats(self, task) -> bool:
         return False  # thresholds are compared as integer keys (codegen.c_trees), votes are integers
@@ -38,7 +38,6 @@ class TreeFamily(VoteTreeFamily):
     vote_scores = True
     code_bytes = (210, 240)
     int_code_bytes = 370
-    int_kind = "trees"
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         cap = treeutil.leaf_cap(limits.weight_budget(self), 1, problem.n_features, limits.quant,
@@ -78,6 +77,16 @@ class TreeFamily(VoteTreeFamily):
 
     def cost(self, model: Model, caps, quant: str):
         return treeutil.ensemble_cost(self, model, caps, quant, leaf_payload_bytes(model, quant), scratch=0)
+
+    def shrink_steps(self, model: Model, params: dict, X, y, problem: Problem, seed: int):
+        """Minimal cost-complexity pruning to about three quarters of the leaves."""
+        leaves = treeutil.leaves_per_tree(model)
+        if leaves > 2:
+            keep = max(2, int(leaves * SHRINK))
+            alpha = self.prune_alpha(params, X, y, problem, seed, keep)
+            if alpha is not None:
+                yield (f"prune the tree (cost-complexity, alpha {alpha:.3g}) to at most {keep} leaves",
+                       {**params, "ccp_alpha": alpha})
 
     def prune_alpha(self, params: dict, X, y, problem: Problem, seed: int, keep: int) -> float | None:
         """The smallest cost-complexity pruning alpha (minimal cost-complexity pruning,

@@ -9,10 +9,13 @@ thresholds and features in float32 as the C compares them.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from .base import FINITE_LOOP_BYTES, STACK_BYTES, VALUE_BYTES, Cost, column_index_bytes, cycles, \
-    effective_quant, index_bytes, input_bytes, input_map_bytes, instructions
+from .base import FAMILY_REGISTRY, Cost
+from .costs import FINITE_LOOP_BYTES, STACK_BYTES, VALUE_BYTES, column_index_bytes, cycles, effective_quant, \
+    index_bytes, input_bytes, input_map_bytes, instructions
 
 
 def float32_floor(values: np.ndarray) -> np.ndarray:
@@ -364,3 +367,17 @@ def leaf_cap(budget: int, n_trees: int, n_features: int, quant: str, leaf_bytes:
     per_tree = budget / max(n_trees, 1)
     node = node_bytes(n_features, 256, 256, quant)  # assume 1-byte children, checked after training
     return int((per_tree + node) // (node + leaf_bytes))
+
+
+def leaves_per_tree(model) -> int:
+    return max(2, math.ceil(len(model.arrays["leaf"]) / max(len(model.arrays["roots"]), 1)))
+
+
+def votes(model) -> bool:
+    """Whether a tree ensemble's classifier counts class votes (its leaves name classes)."""
+    return bool(FAMILY_REGISTRY[model.family].vote_scores and model.classes)
+
+
+def boosted(model) -> bool:
+    """Whether a tree ensemble adds each boosting stage's leaf to its output's base score."""
+    return bool(getattr(FAMILY_REGISTRY[model.family], "boosted", False))

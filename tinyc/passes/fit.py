@@ -23,7 +23,6 @@ helps any more the pass fails naming the smallest size it reached.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,7 +33,6 @@ from ..quant import quantize
 from .quantize import metric_of
 
 MAX_STEPS = 60
-SHRINK = 0.75  # each step keeps about three quarters of what it cuts
 
 
 class DoesNotFit(Exception):
@@ -82,36 +80,14 @@ def _refit(st: State, params: dict, columns: list[int], ds, seed: int) -> Model:
     return FAMILY_REGISTRY[st.family].fit(params, ds.X_train[:, columns], ds.y_train, prob, seed)
 
 
-def _n_leaves_per_tree(model: Model) -> int:
-    return max(2, math.ceil(len(model.arrays["leaf"]) / max(len(model.arrays["roots"]), 1)))
-
-
 def _options(st: State, ds, metric, seed: int, fe=None):
     """(description, params, columns) of each shrinking step that applies (``fe``: a signal
     front end on the targets, whose feature groups can go as a whole)."""
-    p = st.params
-    if st.family == "tree":
-        leaves = _n_leaves_per_tree(st.model)
-        if leaves > 2:
-            keep = max(2, int(leaves * SHRINK))
-            cols = st.columns
-            prob = Problem(ds.task, len(cols), ds.n_classes)
-            alpha = FAMILY_REGISTRY["tree"].prune_alpha(p, ds.X_train[:, cols], ds.y_train, prob, seed, keep)
-            if alpha is not None:
-                yield (f"prune the tree (cost-complexity, alpha {alpha:.3g}) to at most {keep} leaves",
-                       {**p, "ccp_alpha": alpha}, cols)
-    if st.family in ("forest", "gbt"):
-        leaves = _n_leaves_per_tree(st.model)
-        if leaves > 2:
-            keep = max(2, int(leaves * SHRINK))
-            yield f"prune trees to at most {keep} leaves (best-first)", {**p, "max_leaves": keep}, st.columns
-    if st.family in ("forest", "gbt") and p["n_estimators"] > 1:
-        keep = max(1, int(p["n_estimators"] * SHRINK))
-        unit = "trees" if st.family == "forest" else "boosting stages"
-        yield f"drop ensemble members: {p['n_estimators']} → {keep} {unit}", {**p, "n_estimators": keep}, st.columns
-    if st.family == "mlp" and p["hidden"] > 1:
-        keep = max(1, int(p["hidden"] * SHRINK))
-        yield f"narrow hidden layers: {p['hidden']} → {keep} units (retrained)", {**p, "hidden": keep}, st.columns
+    p, cols = st.params, st.columns
+    prob = Problem(ds.task, len(cols), ds.n_classes)
+    for what, smaller in FAMILY_REGISTRY[st.family].shrink_steps(st.model, p, ds.X_train[:, cols], ds.y_train,
+                                                                   prob, seed):
+        yield what, smaller, cols
     if len(st.columns) > 1:
         drop = _least_useful(st, ds, metric, seed)
         names = ", ".join(ds.feature_names[j] for j in drop)

@@ -162,22 +162,18 @@ def _device_report(fe) -> dict | None:
 
 
 def drop_unsplit_features(res: SearchResult, ds: Dataset) -> tuple[SearchResult, Dataset, list[str]]:
-    """For a tree model: the dataset without the features no tree splits on, and the model
-    with its feature indices renumbered (its predictions are unchanged)."""
+    """The dataset without the features the model never reads (a tree ensemble's unsplit
+    features), and the model renumbered to the rest (its predictions are unchanged)."""
     from dataclasses import replace
 
-    model = res.best
-    if model.family not in ("tree", "forest", "gbt") or model.qinfo is not None:
+    from ..models import FAMILY_REGISTRY
+
+    slim = FAMILY_REGISTRY[res.best.family].without_unsplit_features(res.best)
+    if slim is None:
         return res, ds, []
-    used = sorted({int(f) for f in model.arrays["feature"]})
-    if len(used) == model.n_features or not used:
-        return res, ds, []
-    index = np.full(model.n_features, -1, dtype=np.int32)
-    index[used] = np.arange(len(used), dtype=np.int32)
-    arrays = {**model.arrays, "feature": index[model.arrays["feature"]].astype(np.int32)}
-    slim = replace(model, arrays=arrays, n_features=len(used))
+    model, used = slim
     unused = [n for j, n in enumerate(ds.feature_names) if j not in set(used)]
-    return replace(res, best=slim), ds.select(used), unused
+    return replace(res, best=model), ds.select(used), unused
 
 
 def share_targets(cfg: SearchConfig, fe) -> SearchConfig:

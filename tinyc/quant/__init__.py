@@ -25,53 +25,18 @@ import numpy as np
 from .fixedpoint import NotQuantizable
 
 INTEGER_MODES = ("int8", "int16")
-QUANTIZABLE = {"linear", "mlp", "tree", "forest", "gbt", "centroid"}
 
 
 def quantize(model, mode: str, X: np.ndarray):
-    """The integer form of ``model`` in ``mode`` ("int8" or "int16"), calibrated on ``X``."""
+    """The integer form of ``model`` in ``mode`` ("int8" or "int16"), calibrated on ``X``: its
+    family's (tinyc.models.forms; a family without one raises NotQuantizable)."""
+    from ..models.base import FAMILY_REGISTRY
+
     if mode not in INTEGER_MODES:
         raise ValueError(mode)
     if model.qinfo:
         raise ValueError("the model is already an integer model")
-    if model.family not in QUANTIZABLE:
-        raise NotQuantizable(f"the {model.family} family has no integer form")
-    X = np.asarray(X, dtype=np.float32)
-    if model.family in ("linear", "mlp"):
-        from . import dense
-
-        return dense.quantize(model, mode, X)
-    if model.family == "centroid":
-        from . import centroid
-
-        return centroid.quantize(model, mode, X)
-    from . import trees
-
-    return trees.quantize(model, mode, X)
+    return FAMILY_REGISTRY[model.family].quantize(model, mode, np.asarray(X, dtype=np.float32))
 
 
-def scores_q(model, Q: np.ndarray) -> np.ndarray:
-    """Integer scores (int64 array holding int32 values) from integer input codes."""
-    if model.family in ("linear", "mlp"):
-        from . import dense
-
-        return dense.scores_q(model, Q)
-    if model.family == "centroid":
-        from . import centroid
-
-        return centroid.scores_q(model, Q)
-    from . import trees
-
-    return trees.scores_q(model, Q)
-
-
-def scores(model, X: np.ndarray) -> np.ndarray:
-    """Float scores as the float entry point computes them: codes → integer
-    scores → ``(float)score * score_scale`` in float32."""
-    from .inputs import encode
-
-    q = scores_q(model, encode(model, X))
-    return q.astype(np.float32) * np.float32(model.qinfo["score_scale"])
-
-
-__all__ = ["INTEGER_MODES", "QUANTIZABLE", "NotQuantizable", "quantize", "scores", "scores_q"]
+__all__ = ["INTEGER_MODES", "NotQuantizable", "quantize"]

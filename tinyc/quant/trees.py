@@ -13,7 +13,7 @@ import numpy as np
 
 from ..models import treeutil
 from .fixedpoint import RANGES, check_range, round_half_away
-from ..models.base import column_index_bytes
+from ..models.costs import column_index_bytes
 from .inputs import codes, fit_map, map_bytes, maps_of, take
 
 INT32_MAX = 2**31 - 1
@@ -52,7 +52,7 @@ def quantize(model, mode: str, X: np.ndarray):
     arrays["feature"] = feat
     for k in ("left", "right", "roots"):
         arrays[k] = a[k].copy()
-    votes = model.family in ("tree", "forest") and model.classes
+    votes = treeutil.votes(model)
     qinfo = {"mode": mode, "input_rounding": "floor"}
     if votes:
         arrays["leaf"] = a["leaf"].copy()
@@ -65,7 +65,7 @@ def quantize(model, mode: str, X: np.ndarray):
         lq = round_half_away(leaf / s)
         arrays["leaf"] = lq.astype(np.int8 if mode == "int8" else np.int16)
         n_trees = len(a["roots"])
-        if model.family == "gbt":
+        if treeutil.boosted(model):
             iq = round_half_away(init / s)
             arrays["init"] = iq.astype(np.int32)
             arrays["tree_output"] = a["tree_output"].copy()
@@ -86,12 +86,12 @@ def scores_q(model, Q: np.ndarray) -> np.ndarray:
             "right": a["right"], "roots": a["roots"]}
     leaves = treeutil.leaf_index(walk, Q)
     rows = np.arange(Q.shape[0])
-    if model.family in ("tree", "forest") and model.classes:
+    if treeutil.votes(model):
         out = np.zeros((Q.shape[0], model.classes), dtype=np.int64)
         for j in range(leaves.shape[1]):
             out[rows, a["leaf"][leaves[:, j]]] += 1
         return out
-    if model.family == "gbt":
+    if treeutil.boosted(model):
         out = np.tile(a["init"].astype(np.int64), (Q.shape[0], 1))
         for j in range(leaves.shape[1]):
             out[rows, a["tree_output"][j]] += a["leaf"][leaves[:, j]].astype(np.int64)

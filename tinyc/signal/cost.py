@@ -29,7 +29,7 @@ def flash_bytes(fe: FrontEnd, caps, model_soft_float: frozenset = frozenset({"ba
     counted when the model does not link them already (``model_soft_float``, see
     Family.soft_float_parts: vote trees and integer classifiers link none); next to an
     anomaly detector (``detector``: its family) on ARMv6-M, the routines both use count once."""
-    from ..models.base import SOFT_FLOAT_BYTES, instruction_set
+    from ..models.costs import SOFT_FLOAT_BYTES, instruction_set
 
     spectral = bool(fe.spectral_channels())
     tables_bytes = 4 * (2 * fe.window + fe.n_bins + 1) if spectral else 0
@@ -77,7 +77,7 @@ FRONTEND_INSTRUCTIONS = {
 
 def instructions(fe: FrontEnd, caps) -> int:
     """Estimated instructions the front end adds per window on a core (see FRONTEND_INSTRUCTIONS)."""
-    from ..models.base import count, instruction_set
+    from ..models.costs import count, instruction_set
 
     n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
     n_mags = sum(1 for c in fe.needs() if c >= len(fe.channels))

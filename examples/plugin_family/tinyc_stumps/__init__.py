@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from tinyc.codegen.cgen import c_array
-from tinyc.models.base import STACK_BYTES, Cost, Family, Model, Problem, cycles, input_bytes, instructions
+from tinyc.models.base import Cost, Family, Model, Problem
+from tinyc.models.costs import STACK_BYTES, cycles, input_bytes, instructions
 from tinyc.models.space import suggest
 from tinyc.spec.ir import Task
 from tinyc.spec.vocab import FamilySpec, ParamSpec
