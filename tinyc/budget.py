@@ -13,7 +13,7 @@ from typing import Any
 
 from .models.base import Cost
 from .models.costs import cycles
-from .spec.ir import Task
+from .spec.ir import Quantization, Task
 
 ROOM_FLOOR = 256  # bytes of flash (a quarter of it RAM) below which a model has no room to speak of
 # the cost model is within ~10% of the linker, or 256 B for small models (tested): an estimate above
@@ -76,7 +76,7 @@ class TargetBudget:
         """This budget with a flash limit of at most ``flash``."""
         return replace(self, flash=min(self.flash, flash))
 
-    def charge(self, cost: Cost, family: str, task: Task, quant: str, features=None) -> Cost:
+    def charge(self, cost: Cost, family: str, task: Task, quant: Quantization, features=None) -> Cost:
         """What the target must hold for a ``family`` model of ``cost``: with a front end, the
         model plus the front end computing ``features`` (names; by default all it computes).
         On a core without FPU they share libgcc's soft-float routines, counted once."""
@@ -126,7 +126,8 @@ def shared_frontend(targets):
     return next((t.frontend for t in targets if t.frontend is not None), None)
 
 
-def frontend_cost(fe, caps, family: str | None, task: Task = Task.classification, quant: str = "float32") -> dict:
+def frontend_cost(fe, caps, family: str | None, task: Task = Task.classification,
+                  quant: Quantization = Quantization.float32) -> dict:
     """The front end's flash, RAM and operations next to a model of ``family`` in ``quant``
     (None: beside a model that links no soft-float of its own, so the front end links all it
     needs; "*": beside one that links all of it)."""
@@ -157,7 +158,7 @@ def plus(cost: Cost, f: dict) -> Cost:
 
 
 def with_frontend_costs(costs: dict[str, Cost], fe, targets, family: str, task: Task = Task.classification,
-                        quant: str = "float32") -> tuple[dict[str, Cost], dict[str, dict]]:
+                        quant: Quantization = Quantization.float32) -> tuple[dict[str, Cost], dict[str, dict]]:
     """Per target: the model's cost plus the front end's, and the front end's alone (next to
     a ``family`` model of ``task`` in ``quant``)."""
     out, fe_costs = {}, {}

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..spec.ir import Task
+from ..spec.ir import Quantization, Task
 from .anomaly_cost import cost  # noqa: F401  (a detector's cost, as A.cost, like the families' costs)
 
 VAR_FLOOR = np.float32(1e-6)  # variance floor: a constant feature does not divide by zero
@@ -70,7 +70,7 @@ class Detector:
 
     task = Task.anomaly
     qinfo = None
-    quant = "float32"
+    quant = Quantization.float32
 
     @property
     def learns(self) -> bool:

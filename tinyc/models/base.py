@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..spec.ir import Task
+from ..spec.ir import Quantization, Task
 from .costs import CLASS_ENTRY_BYTES, INT_SOFT_BYTES, INT_VALUE_SOFT_BYTES, SOFT_FLOAT_BYTES, \
     VOTE_ENTRY_BYTES
 
@@ -88,8 +88,8 @@ class Model:
     frontend: Any = None
 
     @property
-    def quant(self) -> str:
-        return self.qinfo["mode"] if self.qinfo else "float32"
+    def quant(self) -> Quantization:
+        return Quantization(self.qinfo["mode"]) if self.qinfo else Quantization.float32
 
     def scores(self, X: np.ndarray) -> np.ndarray:
         """Raw outputs, shape (rows, outputs), float32, as the C computes them."""
@@ -251,13 +251,13 @@ class Family:
     def soft_float_parts(self, task: Task, quant: str) -> frozenset[str]:
         """The soft-float routines (SOFT_FLOAT_BYTES: "base" = add and compare, "mul",
         "sub") this family's prediction links on a core without FPU, in ``quant``."""
-        if quant == "float32" or self.int_code_bytes is None:
+        if quant == Quantization.float32 or self.int_code_bytes is None:
             return (frozenset({"base"}) | self.float_ops_for(task)) if self.soft_float(task) else frozenset()
         return frozenset({"mul"}) if task == Task.regression else frozenset()  # the float value's scale
 
     def code_size(self, caps, quant: str, task: Task = Task.classification) -> int:
         isa = "thumb1" if caps.arch == "armv6-m" else "thumb2"
-        if quant != "float32" and self.int_code_bytes is not None:
+        if quant != Quantization.float32 and self.int_code_bytes is not None:
             base = self.int_code_bytes
             if caps.fpu == "none":
                 soft = INT_SOFT_BYTES[isa][self.int_kind]
@@ -269,7 +269,7 @@ class Family:
         base = thumb1 if isa == "thumb1" else thumb2
         if task == Task.classification:  # predict: the argmax over the scores, the class index
             base += CLASS_ENTRY_BYTES[isa] if self.soft_float(task) else VOTE_ENTRY_BYTES[isa]
-        if quant == "float32" and caps.fpu == "none" and self.soft_float(task):
+        if quant == Quantization.float32 and caps.fpu == "none" and self.soft_float(task):
             table = SOFT_FLOAT_BYTES[isa]
             base += table["base"] + sum(table[op] for op in self.float_ops_for(task))
             if not self.compares_floats(task):

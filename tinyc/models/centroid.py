@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..spec.ir import Task
+from ..spec.ir import Quantization, Task
 from .base import Cost, Family, Model, Problem, register, standardize
 from .costs import STACK_BYTES, VALUE_BYTES, cycles, effective_quant, input_bytes, input_map_bytes, instructions
 from .forms import CentroidForm
@@ -63,14 +63,14 @@ class CentroidFamily(CentroidForm, Family):
     def _cost(self, k: int, d: int, shared: bool, caps, quant: str, model: Model | None = None) -> Cost:
         quant = effective_quant(self, quant)
         vb = VALUE_BYTES[quant]
-        if quant == "float32":
+        if quant == Quantization.float32:
             weights = k * d * vb + (d if shared else k * d) * vb + k * 4
         else:  # centre codes, int16 weights, int32 constants, int16 multiplier + shift, input map
             weights = k * d * vb + (d if shared else k * d) * 2 + k * (4 + 3) + input_map_bytes(model, d)
         code = self.code_size(caps, quant)
         ops = 2 * k * d
         ram = input_bytes(d, quant) + 4 * k + STACK_BYTES
-        work = {"check" if quant == "float32" else "code": d, "term": k * d, "class": k}
+        work = {"check" if quant == Quantization.float32 else "code": d, "term": k * d, "class": k}
         n = instructions(caps, quant, **work)
         return Cost(weights + code, weights, code, ram, ops, cycles(n), n)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import math
 
+from ..spec.ir import Quantization
+
 # Bytes of one stored value per quantization mode ("auto" is costed as its
 # smallest candidate, int8; the quantize pass may choose wider and the
 # memory-fitting pass then guarantees the fit).
@@ -105,11 +107,11 @@ def instruction_set(caps) -> str:
     return "thumb1" if caps.arch == "armv6-m" else "thumb2_soft" if caps.fpu == "none" else "thumb2"
 
 
-def instructions(caps, quant: str, **units: float) -> int:
+def instructions(caps, quant: Quantization, **units: float) -> int:
     """Estimated instructions of one prediction: ``units`` counts the work (see
     INSTRUCTIONS: check, code, mac, neuron, tanh, node, vote, add, class, term)."""
     isa = instruction_set(caps)
-    if quant != "float32" and isa == "thumb2_soft":
+    if quant != Quantization.float32 and isa == "thumb2_soft":
         isa = "thumb2"  # integer code does not care about the FPU
     return count(INSTRUCTIONS[(isa, quant)], **units)
 
@@ -124,15 +126,16 @@ def cycles(n_instructions: int) -> int:
     return int(round(n_instructions * CYCLES_PER_INSTRUCTION))
 
 
-def effective_quant(family: "Family", quant: str) -> str:
-    """The mode a family is really emitted in: "auto" is costed as int8; a family
-    without integer form stays float32."""
-    if quant == "float32" or family.int_code_bytes is None:
-        return "float32"
-    return "int8" if quant == "auto" else quant
+def effective_quant(family, quant: Quantization) -> Quantization:
+    """The form a family's estimate is costed in: "auto" as int8 (the quantization pass may choose
+    wider, and the memory-fitting pass then makes the chosen form fit); a family without an
+    integer form in float32."""
+    if quant == Quantization.float32 or family.int_code_bytes is None:
+        return Quantization.float32
+    return Quantization.int8 if quant == Quantization.auto else Quantization(quant)
 
 
-def input_bytes(n_features: int, quant: str) -> int:
+def input_bytes(n_features: int, quant: Quantization) -> int:
     """The feature vector the caller passes (float API: 4 bytes each) plus its
     quantized copy in integer modes."""
-    return 4 * n_features + (0 if quant == "float32" else VALUE_BYTES[quant] * n_features)
+    return 4 * n_features + (0 if quant == Quantization.float32 else VALUE_BYTES[quant] * n_features)

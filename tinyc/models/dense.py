@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..spec.ir import Task
+from ..spec.ir import Quantization, Task
 from .base import Cost
 from .costs import STACK_BYTES, TANH_BYTES, VALUE_BYTES, cycles, effective_quant, input_bytes, input_map_bytes, \
     instructions
@@ -79,10 +79,10 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
         macs += n_in * n_out
         # weights + biases (int16 mode: int64); integer modes add a per-output
         # multiplier (int16 / int32) and shift byte
-        weights += n_in * n_out * vb + n_out * (8 if quant == "int16" else 4) + \
-            {"float32": 0, "int8": 3, "int16": 5}[quant] * n_out
+        weights += n_in * n_out * vb + n_out * (8 if quant == Quantization.int16 else 4) + \
+            {Quantization.float32: 0, Quantization.int8: 3, Quantization.int16: 5}[quant] * n_out
     code = family.code_size(caps, quant, task)
-    if quant != "float32":
+    if quant != Quantization.float32:
         weights += input_map_bytes(model, sizes[0])
         if activation == "tanh" and len(sizes) > 2:
             weights += 257 * 2  # the interpolated tanh table
@@ -90,9 +90,9 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
         code += TANH_BYTES["fpu" if caps.fpu != "none" else
                             "soft_thumb1" if caps.arch == "armv6-m" else "soft_thumb2"]
     widest = max(sizes[1:]) if len(sizes) > 1 else 1
-    act_bytes = 4 if quant == "float32" else vb
+    act_bytes = 4 if quant == Quantization.float32 else vb
     ram = input_bytes(sizes[0], quant) + 2 * widest * act_bytes + STACK_BYTES
-    work = {"check" if quant == "float32" else "code": sizes[0], "mac": macs, "neuron": sum(sizes[1:]),
+    work = {"check" if quant == Quantization.float32 else "code": sizes[0], "mac": macs, "neuron": sum(sizes[1:]),
             "tanh": sum(sizes[1:-1]) if activation == "tanh" else 0, "class": sizes[-1]}
     n = instructions(caps, quant, **work)
     return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=macs, cycles=cycles(n), instructions=n)

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ..spec.ir import Quantization
 from .base import FAMILY_REGISTRY, Cost
 from .costs import FINITE_LOOP_BYTES, STACK_BYTES, VALUE_BYTES, column_index_bytes, cycles, effective_quant, \
     index_bytes, input_bytes, input_map_bytes, instructions
@@ -295,7 +296,7 @@ def to_heap(arrays: dict[str, np.ndarray], d: int, pad_threshold) -> tuple[np.nd
 def node_bytes(n_features: int, n_internal: int, n_leaves: int, quant: str) -> int:
     """Bytes of one internal node: feature id, threshold, two child references."""
     child = index_bytes(2 * max(n_internal, n_leaves))
-    threshold = 4 if quant == "float32" else VALUE_BYTES[quant] if quant != "auto" else 1
+    threshold = 4 if quant == Quantization.float32 else VALUE_BYTES[quant] if quant != Quantization.auto else 1
     return index_bytes(n_features) + threshold + 2 * child
 
 
@@ -308,11 +309,11 @@ def vote_payload(model) -> np.ndarray | None:
 def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int, extra_ops: int = 0) -> Cost:
     quant = effective_quant(family, quant)
     a = model.arrays
-    threshold = 4 if quant == "float32" else VALUE_BYTES[quant]
+    threshold = 4 if quant == Quantization.float32 else VALUE_BYTES[quant]
     sizes = layout_bytes(model.n_features, a, threshold, leaf_bytes, vote_payload(model))
     weights = smallest_layout(sizes)[1]
     extra_code = 0
-    if quant != "float32":  # the input map of the features the trees split on (and their column ids)
+    if quant != Quantization.float32:  # the input map of the features the trees split on (and their column ids)
         if model.qinfo:  # as quantized: codes for the columns in_cols, or for every feature
             used = len(a["in_cols"]) if "in_cols" in a else model.n_features
         else:  # as quant.trees will choose
@@ -332,7 +333,7 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int
     work = {"node": n_trees * sizes["depth"] if heap else expected_walk(a),
             "vote" if vote_payload(model) is not None else "add": n_trees,
             "class": model.classes or 1}
-    if quant == "float32":
+    if quant == Quantization.float32:
         work["check"] = model.n_features
     else:
         work["code"] = used

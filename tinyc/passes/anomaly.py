@@ -10,6 +10,7 @@ import numpy as np
 
 from ..budget import with_frontend_costs
 from ..models import anomaly as A
+from ..spec.ir import Quantization
 from .context import BuildContext, BuildError, Evaluated, Prepared
 from .detect import FOLDS, DetectError, Detection, detect
 from .evaluate import explain_gap
@@ -35,7 +36,7 @@ def run(ctx: BuildContext, prep: Prepared) -> Evaluated:
     doc = {"family": det.family, "task": "anomaly", "params": det.params, "features": list(ds.feature_names),
            "classes": list(ds.classes), "detector": det.to_json(), "evaluated": ev.to_json(),
            **({"frontend": asdict(det.frontend)} if det.frontend is not None else {})}
-    sections = anomaly_sections(found, costs, ds, prep.declared, s.quantize.value.value, learn.value, rate, metric)
+    sections = anomaly_sections(found, costs, ds, prep.declared, s.quantize.value, learn.value, rate, metric)
     return Evaluated(prep, ds, det, {t.name: det for t in prep.declared.targets}, costs, {det.quant: doc},
                      sections, signal, {t.name: {} for t in prep.declared.targets},
                      {"stopped_by": found.stopped_by, "trials": len(found.trials)},
@@ -68,7 +69,7 @@ def confusion(det: A.Detector, X: np.ndarray, y: np.ndarray) -> list[list[int]]:
     return [[int(np.sum((y == t) & (flag == p))) for p in (0, 1)] for t in (0, 1)]
 
 
-def anomaly_sections(found: Detection, costs: dict, ds, cfg, requested_quant: str, learn: str,
+def anomaly_sections(found: Detection, costs: dict, ds, cfg, requested_quant: Quantization, learn: str,
                      rate: float | None, metric: str) -> dict:
     """report.json's sections about an anomaly detector: how it was chosen (the chosen trial's
     row showing ``costs``, what the shipped detector costs beside its front end), what it scores,
@@ -89,7 +90,7 @@ def anomaly_sections(found: Detection, costs: dict, ds, cfg, requested_quant: st
     board = [(replace(t, costs=costs) if t is found.chosen else t).row(float(f))
              for t, f in zip(found.trials, finished)]
     return {
-        "quantization": {"requested": requested_quant, "effective": "float32", "candidates": [],
+        "quantization": {"requested": requested_quant, "effective": Quantization.float32, "candidates": [],
                          "emitted_comparison": [],
                          "note": "anomaly detectors are emitted in float32 (their state keeps learning on the device)"},
         "fitting": {"steps": [], "first_choice_fit": True, "features_kept": len(ds.feature_names),
@@ -98,7 +99,7 @@ def anomaly_sections(found: Detection, costs: dict, ds, cfg, requested_quant: st
                    "max_trials": len(found.trials), "folds": FOLDS, "families": list(cfg.families),
                    "leaderboard": board, "history": [], "ranked_by": found.ranked_by},
         "model": {
-            "family": det.family, "params": det.params, "description": ev.size_summary(), "quantization": "float32",
+            "family": det.family, "params": det.params, "description": ev.size_summary(), "quantization": Quantization.float32,
             "validation_metric": found.chosen.metric, "chosen_trial": found.chosen.trial, "importance": [],
             "metrics": scores, "gap_explanation": gap,
             "confusion": {"labels": list(ds.classes), "holdout": cm}, "per_class": per_class,

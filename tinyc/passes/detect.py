@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import TinycError
 from ..models import anomaly as A
-from ..spec.ir import Learn, Task
+from ..spec.ir import Learn, Quantization, Task
 from ..spec.vocab import DEFAULT_FALSE_ALARMS_PERCENT
 
 FOLDS = 4
@@ -219,7 +219,7 @@ def detect(X_train: np.ndarray, y_train: np.ndarray, targets, metric: str, learn
             continue
         shape = A.shape(kind, N.shape[1], k) if kind != "iforest" else train(kind, k, N, learn, seed)
         shape.on_device = learn != Learn.offline
-        costs = {t.name: t.charge(A.cost(shape, t.caps), kind, Task.anomaly, "float32") for t in targets}
+        costs = {t.name: t.charge(A.cost(shape, t.caps), kind, Task.anomaly, Quantization.float32) for t in targets}
         fits = all(t.fits(costs[t.name]) for t in targets)
         value, note = None, ""
         if fits:

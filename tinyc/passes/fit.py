@@ -30,6 +30,7 @@ import numpy as np
 from ..budget import excess, shared_frontend
 from ..models import FAMILY_REGISTRY, Cost, Model, Problem
 from ..quant import quantize
+from ..spec.ir import Quantization
 from .quantize import metric_of
 
 MAX_STEPS = 60
@@ -67,7 +68,7 @@ class FitResult:
 
 def _state(family, params, columns, model, mode, ds, targets, metric) -> State:
     X = ds.X_train[:, columns]
-    emitted = model if mode == "float32" else quantize(model, mode, X)
+    emitted = model if mode == Quantization.float32 else quantize(model, mode, X)
     names = [ds.feature_names[j] for j in columns]  # a front end computes only the features kept
     costs = {t.name: t.charge(FAMILY_REGISTRY[family].cost(emitted, t.caps, mode), family, ds.task, mode, names)
              for t in targets}

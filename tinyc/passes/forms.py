@@ -2,30 +2,32 @@
 
 The model keeps exactly the features it uses (its signal front end computes only those, and
 its cost per target counts both); under ``quantize auto`` a target where the float32 form of the
-same model is smaller gets that form. The report's quantization record says what was chosen,
-what the forms scored, and which target got which form.
+same model is smaller gets that form (tinyc.passes.quantize decides the forms). The report's
+quantization record says what was chosen, what the forms scored, and which target got which
+form.
 """
 from __future__ import annotations
 
 from dataclasses import replace
 
 from ..budget import with_frontend_costs
-from ..models import FAMILY_REGISTRY, Model
+from ..models import FAMILY_REGISTRY
+from ..spec.ir import Quantization
 from .context import BuildContext, Fitted, Formed
 from .fit import FitResult
-from .quantize import choose
+from .quantize import choose, per_target
 
 
 def run(ctx: BuildContext, fitted: Fitted) -> Formed:
     searched, choice, fit = fitted.quantized.searched, fitted.quantized.choice, fitted.fit
     prep, ds = searched.prepared, searched.ds
     record = {**choice.record, "effective": choice.mode}
-    if fit.steps and choice.mode != "float32":  # float vs quantized of the model actually emitted
+    if fit.steps and choice.mode != Quantization.float32:  # float vs quantized of the model actually emitted
         after = choose(fit.float_model, choice.mode, ctx.spec.quantize_tolerance.value, ds.select(fit.columns),
                        ctx.metric)
         record["emitted_comparison"] = after.record["candidates"]
     else:
-        record["emitted_comparison"] = [c for c in choice.record["candidates"] if c["mode"] in ("float32", choice.mode)]
+        record["emitted_comparison"] = [c for c in choice.record["candidates"] if c["mode"] in (Quantization.float32, choice.mode)]
     if prep.sample:  # the report, the holdout and the artifacts cover every row
         ds = prep.full.select([prep.full.feature_names.index(n) for n in ds.feature_names])
     dropped = [*searched.unused, *(n for j, n in enumerate(ds.feature_names) if j not in fit.columns)]
@@ -35,8 +37,8 @@ def run(ctx: BuildContext, fitted: Fitted) -> Formed:
     if fe is not None:
         fit = with_frontend(fit, fe, targets)
     forms = {t.name: fit.model for t in targets}
-    if ctx.spec.quantize.value.value == "auto":
-        fit, forms = float_where_smaller(fit, targets, fe)
+    if ctx.spec.quantize.value == Quantization.auto:
+        fit, forms = per_target(fit, targets, fe)
     signal = None
     if prep.signal is not None:
         signal = {**prep.signal, "blocks_dropped": list(searched.blocks_dropped),
@@ -54,29 +56,3 @@ def with_frontend(fit: FitResult, fe, targets) -> FitResult:
     model_only = {t.name: FAMILY_REGISTRY[m.family].cost(m, t.caps, m.quant) for t in targets}
     costs, fe_costs = with_frontend_costs(model_only, fe, targets, m.family, m.task, m.quant)
     return replace(fit, costs=costs, frontend_costs=fe_costs)
-
-
-def float_where_smaller(fit: FitResult, targets, fe=None) -> tuple[FitResult, dict[str, Model]]:
-    """``quantize auto`` per target: the integer form was chosen for the largest target, but
-    on a core where the float32 form of the same fitted model is smaller (an FPU makes float
-    arithmetic cheap; the integer form adds its input encoder) and fits with the estimate's
-    margin, that target gets float32 — exact, so no accuracy is traded for it. Returns the fit
-    with those targets' costs and the model emitted per target."""
-    forms = {t.name: fit.model for t in targets}
-    if fit.model.quant == "float32":
-        return fit, forms
-    fam = FAMILY_REGISTRY[fit.model.family]
-    float_model = fit.float_model
-    float_model.frontend = getattr(fit.model, "frontend", None)
-    costs, fe_costs = dict(fit.costs), dict(fit.frontend_costs)
-    for t in targets:
-        c = {t.name: fam.cost(float_model, t.caps, "float32")}
-        f = None
-        if fe is not None:
-            c, f = with_frontend_costs(c, fe, (t,), float_model.family, float_model.task, "float32")
-        c = c[t.name]
-        if c.flash < costs[t.name].flash and t.fits_with_margin(c):
-            forms[t.name], costs[t.name] = float_model, c
-            if f is not None:
-                fe_costs[t.name] = f[t.name]
-    return replace(fit, costs=costs, frontend_costs=fe_costs), forms

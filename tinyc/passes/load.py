@@ -102,7 +102,7 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
 
     s = r.spec
     task = s.task.value
-    quant = s.quantize.value.value
+    quant = s.quantize.value
     families = tuple(f for f, spec in FAMILIES.items() if task in spec.tasks)
     fixed: dict[str, dict[str, tuple]] = {}
     max_trials = DEFAULT_TRIALS
@@ -113,7 +113,7 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
             fixed[cfg.family.value] = {p.name.value: _rule(p.value) for p in cfg.params}
         if s.search.trials is not None:
             max_trials = s.search.trials.value
-    if quant in ("int8", "int16") and task != Task.anomaly:  # families without an integer form cannot be emitted in this mode
+    if quant.integer and task != Task.anomaly:  # families without an integer form cannot be emitted in this mode
         integer = tuple(f for f in families if FAMILY_REGISTRY[f].int_code_bytes is not None)
         if not integer:
             raise BuildError(f"quantize {quant}: none of the families searched ({', '.join(families)}) has an "

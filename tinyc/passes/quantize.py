@@ -1,4 +1,6 @@
-"""The quantization pass: float32, int16 or int8 for the model the search chose.
+"""The quantization pass: float32, int16 or int8 for the model the search chose; and the one
+place a model's form is decided: for the build (:func:`choose`) and per target
+(:func:`per_target`).
 
 ``quantize int8`` / ``int16`` / ``float32`` take that mode. ``quantize auto``
 takes the smallest representation — in flash on the declared targets, when the
@@ -14,17 +16,18 @@ quantization cost.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..budget import with_frontend_costs
 from ..metrics import GREATER_IS_BETTER, score
-from ..models import Model
-from ..quant import INTEGER_MODES, NotQuantizable, quantize
-from ..spec.ir import Metric
+from ..models import FAMILY_REGISTRY, Model
+from ..quant import NotQuantizable, quantize
+from ..spec.ir import Metric, Quantization
 
 RELATIVE = {Metric.rmse, Metric.mae}  # tolerance relative to the float value
-ORDER = ("int8", "int16")
+ORDER = (Quantization.int8, Quantization.int16)
 
 
 class QuantizationFailed(Exception):
@@ -49,24 +52,24 @@ def loss(metric: Metric, reference: float, value: float) -> float:
 
 @dataclass
 class Choice:
-    mode: str
+    mode: Quantization
     record: dict
 
 
-def choose(model: Model, requested: str, tolerance: float, ds, metric: Metric, size_of=None) -> Choice:
+def choose(model: Model, requested: Quantization, tolerance: float, ds, metric: Metric, size_of=None) -> Choice:
     """Pick the mode for ``model`` (a float model trained on ``ds.X_train``). ``size_of(m)``
     gives the flash of a model form per target ({target: bytes}); with it, ``auto`` takes
     the form within tolerance whose largest flash over the targets is smallest (ties: the
     narrower integer form)."""
     k = ds.n_classes
     ref_train = metric_of(model, ds.X_train, ds.y_train, metric, k)
-    rows = [{"mode": "float32", "train": ref_train,
+    rows = [{"mode": Quantization.float32, "train": ref_train,
              "holdout": metric_of(model, ds.X_holdout, ds.y_holdout, metric, k), "loss": 0.0, "note": None}]
     if size_of is not None:
         rows[0]["flash"] = size_of(model)
-    within = {"float32": model}
-    modes = ORDER if requested == "auto" else (requested,) if requested in INTEGER_MODES else ()
-    chosen = "float32" if requested in ("auto", "float32") else None
+    within = {Quantization.float32: model}
+    modes = ORDER if requested == Quantization.auto else (requested,) if requested.integer else ()
+    chosen = Quantization.float32 if requested in (Quantization.auto, Quantization.float32) else None
     for mode in modes:
         try:
             q = quantize(model, mode, ds.X_train)
@@ -84,14 +87,14 @@ def choose(model: Model, requested: str, tolerance: float, ds, metric: Metric, s
             rows[-1]["flash"] = size_of(q)
         if requested == mode:
             chosen = mode
-        elif requested == "auto" and lost <= tolerance + 1e-9:
+        elif requested == Quantization.auto and lost <= tolerance + 1e-9:
             within[mode] = q
-            if size_of is None and chosen == "float32":
+            if size_of is None and chosen == Quantization.float32:
                 chosen = mode
                 break
-    if requested == "auto" and size_of is not None:
+    if requested == Quantization.auto and size_of is not None:
         flash = {r["mode"]: r["flash"] for r in rows if "flash" in r}
-        order = {m: i for i, m in enumerate(ORDER + ("float32",))}
+        order = {m: i for i, m in enumerate(ORDER + (Quantization.float32,))}
         chosen = min(within, key=lambda m: (max(flash[m].values()), order[m]))
     return Choice(chosen, {"requested": requested, "tolerance_percent": tolerance, "chosen": chosen,
                            "decided_on": "training rows (calibration data)", "candidates": rows})
@@ -103,7 +106,7 @@ def run(ctx, searched):
 
     ds = searched.ds
     try:
-        choice = choose(searched.result.best, ctx.spec.quantize.value.value, ctx.spec.quantize_tolerance.value, ds,
+        choice = choose(searched.result.best, ctx.spec.quantize.value, ctx.spec.quantize_tolerance.value, ds,
                         ctx.metric, size_of=flash_per_target(searched.prepared.config.targets, list(ds.feature_names)))
     except QuantizationFailed as e:
         raise BuildError(str(e)) from None
@@ -116,11 +119,35 @@ def flash_per_target(targets, names):
     """{target: estimated flash} of a model form (float or integer) on features ``names``, for
     quantize auto; with a signal front end, of both (on a core without FPU a float model shares
     the soft-float routines the front end needs, an integer one does not)."""
-    from ..models import FAMILY_REGISTRY
-
     def size_of(model) -> dict[str, int]:
         fam = FAMILY_REGISTRY[model.family]
         return {t.name: t.charge(fam.cost(model, t.caps, model.quant), model.family, model.task, model.quant,
                                  names).flash for t in targets}
 
     return size_of
+
+
+def per_target(fit, targets, fe=None) -> tuple:
+    """``quantize auto`` per target: the integer form was chosen for the largest target, but
+    on a core where the float32 form of the same fitted model is smaller (an FPU makes float
+    arithmetic cheap; the integer form adds its input encoder) and fits with the estimate's
+    margin, that target gets float32 — exact, so no accuracy is traded for it. Returns the fit
+    with those targets' costs and the model emitted per target."""
+    forms = {t.name: fit.model for t in targets}
+    if fit.model.quant == Quantization.float32:
+        return fit, forms
+    fam = FAMILY_REGISTRY[fit.model.family]
+    float_model = fit.float_model
+    float_model.frontend = getattr(fit.model, "frontend", None)
+    costs, fe_costs = dict(fit.costs), dict(fit.frontend_costs)
+    for t in targets:
+        c = {t.name: fam.cost(float_model, t.caps, Quantization.float32)}
+        f = None
+        if fe is not None:
+            c, f = with_frontend_costs(c, fe, (t,), float_model.family, float_model.task, Quantization.float32)
+        c = c[t.name]
+        if c.flash < costs[t.name].flash and t.fits_with_margin(c):
+            forms[t.name], costs[t.name] = float_model, c
+            if f is not None:
+                fe_costs[t.name] = f[t.name]
+    return replace(fit, costs=costs, frontend_costs=fe_costs), forms

@@ -34,7 +34,7 @@ from ..budget import TargetBudget, excess, fits_all
 from ..data.prepare import cv_folds
 from ..metrics import GREATER_IS_BETTER, score, worst
 from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
-from ..spec.ir import Metric, Task
+from ..spec.ir import Metric, Quantization, Task
 
 DEFAULT_TRIALS = 100
 # candidates proposed per round, whatever the number of cores, so that the
@@ -47,7 +47,7 @@ class SearchConfig:
     metric: Metric
     budget_s: float
     seed: int
-    quant: str
+    quant: Quantization
     families: tuple[str, ...]
     fixed: dict[str, dict[str, tuple]]  # family -> param -> rule (see models.space.suggest)
     targets: tuple[TargetBudget, ...]

@@ -19,7 +19,7 @@ from .. import __version__
 from ..artifacts import MANIFEST_SCHEMA_VERSION
 from ..codegen.library import Provenance
 from ..output import write_json, written_files
-from ..spec.ir import IR_VERSION, to_json
+from ..spec.ir import IR_VERSION, Quantization, to_json
 from .context import BuildContext, BuildError, Emitted, Evaluated, Packaged, Reported
 from .emit import (LICENSE_TEXT, build_predict_tool, emit_all, output_readme, package_notes, write_holdout,
                    write_predictions)
@@ -57,7 +57,7 @@ def artifacts(ctx: BuildContext, em: Emitted) -> Packaged:
         from ..onnx_export import to_onnx
 
         (tmp / "artifacts" / "model.onnx").write_bytes(to_onnx(ev.float_model, ev.ds.feature_names, ctx.name))
-        note = None if ev.model.quant == "float32" else f"the float32 form of the {ev.model.quant} model the C implements"
+        note = None if ev.model.quant == Quantization.float32 else f"the float32 form of the {ev.model.quant} model the C implements"
         record.update({"onnx": "artifacts/model.onnx", "onnx_note": note})
     return Packaged(em, record)
 

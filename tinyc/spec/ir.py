@@ -74,10 +74,24 @@ class Metric(str, Enum):
 
 
 class Quantization(str, Enum):
+    """The numeric form of a model: what the spec asks for (``auto`` lets the quantization pass
+    choose), then what each model and each target's library is, down to the C. A member is its
+    value wherever it is printed or written (JSON, C, messages)."""
+
     float32 = "float32"
     int16 = "int16"
     int8 = "int8"
     auto = "auto"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    @property
+    def integer(self) -> bool:
+        return self in (Quantization.int8, Quantization.int16)
 
 
 class Learn(str, Enum):
