@@ -298,3 +298,12 @@ def test_a_build_folder_from_a_newer_tinyc_is_refused_with_the_reason(tmp_path, 
         assert r.returncode == 1 and "Traceback" not in r.stderr
         assert f"error[E0702]: {out}/report.json has schema version 2; this tinyc" in r.stderr, r.stderr
         assert "help: use the tinyc that built it" in r.stderr
+    # a report.json of this version that does not match its schema: the field named, no traceback
+    rep["schema_version"] = 1
+    del rep["targets"]["cortex-m4"]["flash_limit"]
+    (out / "report.json").write_text(json.dumps(rep))
+    for cmd in ("report", "verify"):
+        r = run(cmd, out)
+        assert r.returncode == 1 and "Traceback" not in r.stderr
+        assert (f"error[E0702]: {out}/report.json does not match the schema of version 1: "
+                f"targets.cortex-m4.flash_limit: field required") in r.stderr, r.stderr

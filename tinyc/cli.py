@@ -169,10 +169,10 @@ def cmd_verify(args) -> int:
 
 
 def _rerender(build: Path) -> None:
-    from .artifacts import read_report
+    from .artifacts import as_json, read_report
     from .passes.write import write_reports
 
-    report = read_report(build)
+    report = as_json(read_report(build))
     spec_text = (build / "spec.tml").read_text(encoding="utf-8") if (build / "spec.tml").exists() else ""
     resolved = json.loads((build / "spec.resolved.json").read_text(encoding="utf-8"))
     write_reports(build, report, spec_text, resolved["spec"])

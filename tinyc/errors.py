@@ -46,7 +46,8 @@ CODES = {
     "your files there).",
     "E0701": "Verification could not run or found a mismatch: a build folder without its report or\n"
     "model, a toolchain or emulator missing, or the C library disagreeing with the model.",
-    "E0702": "A build folder's report.json or manifest.json is missing, unreadable, or written by a\n"
-    "newer tinyc (its schema_version is above what this one reads): use the tinyc that built it\n"
-    "(manifest.json names its version) or rebuild the folder.",
+    "E0702": "A build folder's report.json or manifest.json is missing, unreadable, does not match\n"
+    "its schema (tinyc.artifacts; the message names the field), or was written by a newer tinyc\n"
+    "(its schema_version is above what this one reads): use the tinyc that built it (manifest.json\n"
+    "names its version) or rebuild the folder.",
 }

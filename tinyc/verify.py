@@ -18,10 +18,9 @@ import numpy as np
 
 from . import emulator, toolchain
 from . import targets as target_registry
-from .artifacts import read_manifest, read_report
+from .artifacts import read_manifest, read_report, write_manifest, write_report
 from .errors import TinycError
 from .models import Model
-from .output import write_json
 from .spec.ir import Task
 
 
@@ -129,7 +128,7 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
         if not (build / need).exists():
             raise VerifyError(f"{build} is not a tinyc build folder (no {need}); run `tinyc build` first")
     report, manifest = read_report(build), read_manifest(build)
-    name = manifest["model"]
+    name = manifest.model
     model, doc = load_model(build)
     X = load_holdout(build, doc["features"])
     classification = model.task != Task.regression  # a detector's predict is its 0/1 flag
@@ -143,8 +142,7 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
     def golden_of(target: str):
         """The model a target's library implements (quantize auto may give a target float32), and
         its predictions and scores on the holdout rows, computed once per form."""
-        form = report["targets"][target].get("quantization", main_form) if model.task != Task.anomaly \
-            else main_form
+        form = (report.targets[target].quantization or main_form) if model.task != Task.anomaly else main_form
         if form not in goldens:
             m = model if form == main_form else load_model(build, form)[0]
             scores = m.scores(X)
@@ -152,7 +150,7 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
         return goldens[form]
 
     results: dict[str, TargetResult] = {}
-    arm = [t for t in report["targets"] if getattr(target_registry.get(t), "compiler", "") == toolchain.GCC]
+    arm = [t for t in report.targets if getattr(target_registry.get(t), "compiler", "") == toolchain.GCC]
     if not arm:
         on_line("verify: the build has no Arm target; nothing to run on an emulator")
     for target in arm:
@@ -184,13 +182,13 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
                 f"{r.instructions:>9.0f} instr/inference{window}  parity {'ok' if r.parity else 'FAILED'} "
                 f"({r.rows - r.mismatches}/{r.rows} rows)"
                 + (f"  incl. {r.library_bytes} B library code" if r.library_bytes else ""))
-    report["verify"] = {t: r.as_dict() for t, r in results.items()}
-    manifest["verify"] = {t: {"flash": r.flash, "ram": r.ram, "stack": r.stack, "instructions_per_inference":
+    report = report.model_copy(update={"verify": {t: r.as_dict() for t, r in results.items()}})
+    manifest = manifest.model_copy(update={"verify": {t: {"flash": r.flash, "ram": r.ram, "stack": r.stack, "instructions_per_inference":
                               round(r.instructions, 1), "parity": r.parity,
                               **({"instructions_per_window": round(r.instructions_per_window, 1)}
-                                 if r.instructions_per_window is not None else {})} for t, r in results.items()}
-    write_json(build / "report.json", report)
-    write_json(build / "manifest.json", manifest)
+                                 if r.instructions_per_window is not None else {})} for t, r in results.items()}})
+    write_report(build, report)
+    write_manifest(build, manifest)
     failed = [t for t, r in results.items() if not r.parity]
     if failed:
         raise VerifyError(f"parity broken on {', '.join(failed)}: the emulated C disagrees with the Python model "

@@ -180,4 +180,4 @@ class Packaged:
 @dataclass(frozen=True)
 class Reported:
     packaged: Packaged
-    report: dict
+    report: Any  # tinyc.artifacts.Report

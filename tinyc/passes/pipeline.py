@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..artifacts import as_json
 from ..output import atomic_dir, claim
 from ..spec import Resolved
 from ..spec.ir import Task
@@ -71,4 +72,4 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         staged = ctx.staging(folder)
         for p in writing:
             stage = p(staged, stage)
-    return BuildResult(out_dir, evaluated.ds, evaluated.search, stage.report, evaluated.model)
+    return BuildResult(out_dir, evaluated.ds, evaluated.search, as_json(stage.report), evaluated.model)

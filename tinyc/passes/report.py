@@ -4,7 +4,7 @@ their limits and the linked sizes, the artifacts)."""
 from __future__ import annotations
 
 from .. import __version__
-from ..artifacts import REPORT_SCHEMA_VERSION, target_figures
+from ..artifacts import REPORT_SCHEMA_VERSION, Report, target_figures
 from .context import BuildContext, Packaged, Reported
 
 
@@ -32,4 +32,4 @@ def run(ctx: BuildContext, pk: Packaged) -> Reported:
     }
     if ev.signal is not None:
         report["signal"] = ev.signal
-    return Reported(pk, report)
+    return Reported(pk, Report.model_validate(report))

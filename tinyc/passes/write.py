@@ -16,7 +16,7 @@ import subprocess
 from pathlib import Path
 
 from .. import __version__
-from ..artifacts import MANIFEST_SCHEMA_VERSION
+from ..artifacts import MANIFEST_SCHEMA_VERSION, Manifest, as_json, write_manifest, write_report
 from ..codegen.library import Provenance
 from ..output import write_json, written_files
 from ..spec.ir import IR_VERSION, Quantization, to_json
@@ -63,13 +63,14 @@ def artifacts(ctx: BuildContext, em: Emitted) -> Packaged:
 
 
 def write(ctx: BuildContext, rep: Reported) -> Reported:
-    r, s, tmp, report = ctx.resolved, ctx.spec, ctx.folder, rep.report
+    r, s, tmp = ctx.resolved, ctx.spec, ctx.folder
     em = rep.packaged.emitted
+    report = as_json(rep.report)
     (tmp / "README.md").write_text(output_readme(report, ctx.name), encoding="utf-8")
     (tmp / "LICENSE").write_text(LICENSE_TEXT, encoding="utf-8")
     spec_json = to_json(s)
     write_json(tmp / "spec.resolved.json", {"tinyc_version": __version__, "ir_version": IR_VERSION, "spec": spec_json})
-    write_json(tmp / "report.json", report)
+    write_report(tmp, rep.report)
     spec_text = ctx.spec_path.read_text(encoding="utf-8")
     (tmp / "spec.tml").write_text(spec_text, encoding="utf-8")
     write_reports(tmp, report, spec_text, spec_json)
@@ -77,23 +78,22 @@ def write(ctx: BuildContext, rep: Reported) -> Reported:
     write_json(tmp / "artifacts" / "model.json", next(docs)[1])
     for form, doc in docs:
         write_json(tmp / "artifacts" / f"model_{form}.json", doc)
-    write_json(tmp / "manifest.json", {
-        "schema_version": MANIFEST_SCHEMA_VERSION,
-        "tinyc_version": __version__,
-        "model": ctx.name,
-        "spec": {"file": ctx.spec_path.name, "sha256": em.spec_sha256},
-        "data": {"file": s.data.path.value, "sha256": em.data_sha256},
-        "holdout": ({"file": s.data.holdout.path, "sha256": sha256_file(r.holdout_path)}
-                    if r.holdout_path else None),
-        "seed": ctx.seed,
-        "search": em.evaluated.summary,
-        "model_id": report["provenance"]["model_id"],
-        "files": written_files(tmp) + ["manifest.json"],  # what tinyc owns when it rebuilds here
-        "targets": {name: {"flash": t["flash"], "ram": t["ram"], "measured_flash": t["measured"]["flash"],
-                           "measured_ram": t["measured"]["ram"],
-                           **({"quantization": t["quantization"]} if "quantization" in t else {})}
-                    for name, t in report["targets"].items()},
-    })
+    write_manifest(tmp, Manifest(
+        schema_version=MANIFEST_SCHEMA_VERSION,
+        tinyc_version=__version__,
+        model=ctx.name,
+        spec={"file": ctx.spec_path.name, "sha256": em.spec_sha256},
+        data={"file": s.data.path.value, "sha256": em.data_sha256},
+        holdout=({"file": s.data.holdout.path, "sha256": sha256_file(r.holdout_path)} if r.holdout_path else None),
+        seed=ctx.seed,
+        search=em.evaluated.summary,
+        model_id=rep.report.provenance.model_id,
+        files=written_files(tmp) + ["manifest.json"],  # what tinyc owns when it rebuilds here
+        targets={name: {"flash": t["flash"], "ram": t["ram"], "measured_flash": t["measured"]["flash"],
+                        "measured_ram": t["measured"]["ram"],
+                        **({"quantization": t["quantization"]} if "quantization" in t else {})}
+                 for name, t in report["targets"].items()},
+    ))
     return rep
 
 
