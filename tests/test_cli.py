@@ -103,11 +103,18 @@ def test_every_user_facing_error_is_a_tinyc_error_with_an_explained_code():
     from tinyc.errors import CODES, TinycError
     from tinyc.output import OutputError
     from tinyc.passes.detect import DetectError
-    from tinyc.passes.pipeline import BuildError
+    from tinyc.errors import BuildError
+    from tinyc.passes.fit import DoesNotFit
+    from tinyc.passes.frontend import FrontEndError
+    from tinyc.passes.quantize import QuantizationFailed
+    from tinyc.passes.search import NothingFits
     from tinyc.verify import VerifyError
 
-    for cls in (DataError, OutputError, DetectError, BuildError, VerifyError):
+    classes = (DataError, OutputError, DetectError, BuildError, VerifyError, DoesNotFit, FrontEndError,
+               QuantizationFailed, NothingFits)
+    for cls in classes:
         assert issubclass(cls, TinycError) and cls.code in CODES, cls
+    assert len({cls.code for cls in classes}) == len(classes)  # each its own code
 
 
 def test_build_writes_resolved_ir_report_and_manifest(tmp_path, sklearn_data):
@@ -307,3 +314,18 @@ def test_a_build_folder_from_a_newer_tinyc_is_refused_with_the_reason(tmp_path, 
         assert r.returncode == 1 and "Traceback" not in r.stderr
         assert (f"error[E0702]: {out}/report.json does not match the schema of version 1: "
                 f"targets.cortex-m4.flash_limit: field required") in r.stderr, r.stderr
+
+
+def test_a_build_error_names_its_own_code_and_what_to_do(tmp_path):
+    """No model fits: the memory-fitting pass's own code (E0503, explained by tinyc explain), the
+    targets' needs and a hint; exit 1, nothing written."""
+    shutil.copy(ROOT / "tests" / "fixtures" / "segments_head.csv", tmp_path / "d.csv")
+    spec = tmp_path / "s.tml"
+    spec.write_text('model m\ndata "d.csv" { label target }\ntask classification\n'
+                    'target cortex-m0plus { flash 600B ram 64B }\nsearch { trials 4 }\n')
+    r = run("build", spec, "-o", tmp_path / "out")
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert "error[E0503]: no model fits every target: the smallest reached" in r.stderr
+    assert "(limit 64)" in r.stderr and "help: raise the flash/RAM limits" in r.stderr
+    assert not (tmp_path / "out").exists()
+    assert run("explain", "E0503").stdout.startswith("E0503: No model fits every target")

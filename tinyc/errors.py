@@ -4,8 +4,11 @@ hint, and the exit status the CLI gives it.
 
     error[E0401]: data.csv: channel 'ax' at row 7 holds 'n/a'; a signal needs a number for every sample
 
-Control flow inside a pass (a candidate that does not fit, a form that does not quantize) uses its
-own exceptions; what reaches the user is one of these.
+A build's errors are BuildErrors, each raised where it happens with its own code (the passes
+define them: DoesNotFit in tinyc.passes.fit, QuantizationFailed in .quantize, FrontEndError in
+.frontend, NothingFits in .search, DetectError in .detect); nothing re-wraps them. Control flow that
+never reaches the user (a model form that does not quantize while quantize auto tries forms) uses
+plain exceptions.
 """
 from __future__ import annotations
 
@@ -18,13 +21,20 @@ class TinycError(Exception):
     code = "E0500"
     kind = "build"
     status = EXIT_BUILD
+    default_hint: str | None = None  # what the user can do, when the raise site gives no better hint
 
     def __init__(self, message: str, hint: str | None = None):
         super().__init__(message)
-        self.hint = hint
+        self.hint = hint or self.default_hint
 
     def as_dict(self) -> dict:
         return {"code": self.code, "kind": self.kind, "message": str(self), "hint": self.hint}
+
+
+class BuildError(TinycError):
+    """The build cannot go on; the message says why in one line."""
+
+    code = "E0501"
 
 
 # what `tinyc explain` prints for each code (the spec's codes are in tinyc.spec.diagnostics.CODES)
@@ -40,6 +50,18 @@ CODES = {
     "ask for fewer features.",
     "E0502": "No anomaly detector can be built: too few normal rows, a detector asked to learn on\n"
     "the device that cannot, or none fits every target.",
+    "E0503": "No model fits every target: the memory-fitting pass shrank the best candidate (fewer\n"
+    "leaves, trees, units or features) until no step helped, and a target's flash or RAM is\n"
+    "still exceeded. The message names the smallest model reached and what each target needs;\n"
+    "raise the limits, drop a target, or give fewer features (or a shorter signal window).",
+    "E0504": "The quantization the spec asks for (quantize int8 or int16) is impossible for the model\n"
+    "chosen (its family has no such form, or its integer arithmetic would overflow); use\n"
+    "quantize auto or float32, or limit the search to families with an integer form.",
+    "E0505": "The signal front end alone (its ring buffer, window and tables, with one feature) does\n"
+    "not fit a target's flash or RAM, so no model can sit beside it; shorten the window, use\n"
+    "fewer channels, or raise the target's limits.",
+    "E0506": "The search could not evaluate any candidate: every one failed or the budget ran out\n"
+    "before one finished. The message lists why; give a larger budget, or check the data.",
     "E0601": "The output folder is not tinyc's to write: it holds files tinyc did not write, is the\n"
     "spec's or the data's folder, the current folder or above it, or your home folder. tinyc\n"
     "writes only into a new or empty folder or an earlier build of its own (--force keeps\n"

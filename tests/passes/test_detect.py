@@ -13,7 +13,8 @@ from conftest import ROOT
 from tinyc.data.header import DataError
 from tinyc.models import anomaly as A
 from tinyc.passes import detect as D
-from tinyc.passes.pipeline import BuildError, build
+from tinyc.errors import BuildError
+from tinyc.passes.pipeline import build
 from tinyc.spec import load
 from tinyc.spec.ir import Learn
 from tinyc.verify import VerifyError, verify

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import ROOT
-from tinyc.passes.pipeline import BuildError, build
+from tinyc.errors import BuildError
+from tinyc.passes.pipeline import build
 from tinyc.spec import load
 
 

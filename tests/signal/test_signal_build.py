@@ -12,7 +12,8 @@ import ispu_host
 from conftest import ROOT
 from tinyc import emulator
 from tinyc.data.header import DataError
-from tinyc.passes.pipeline import BuildError, build
+from tinyc.errors import BuildError
+from tinyc.passes.pipeline import build
 from tinyc.signal import features as F
 from tinyc.spec import load
 from tinyc.spec.diagnostics import SpecError

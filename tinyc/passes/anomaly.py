@@ -11,8 +11,8 @@ import numpy as np
 from ..budget import with_frontend_costs
 from ..models import anomaly as A
 from ..spec.ir import Quantization
-from .context import BuildContext, BuildError, Evaluated, Prepared
-from .detect import FOLDS, DetectError, Detection, detect
+from .context import BuildContext, Evaluated, Prepared
+from .detect import FOLDS, Detection, detect
 from .evaluate import explain_gap
 
 
@@ -21,11 +21,8 @@ def run(ctx: BuildContext, prep: Prepared) -> Evaluated:
     learn = s.learn.value
     rate = s.false_alarms.value / 100 if s.false_alarms is not None else None
     metric = ctx.metric.value
-    try:
-        found = detect(ds.X_train, ds.y_train, cfg.targets, metric, learn, rate, cfg.families, cfg.fixed,
-                       ctx.seed, cfg.budget_s, ctx.progress)
-    except DetectError as e:
-        raise BuildError(str(e)) from None
+    found = detect(ds.X_train, ds.y_train, cfg.targets, metric, learn, rate, cfg.families, cfg.fixed,
+                   ctx.seed, cfg.budget_s, ctx.progress)
     det, ev = found.detector, found.evaluated
     costs, signal = found.chosen.costs, None
     if prep.frontend is not None:  # the library computes the features from pushed samples

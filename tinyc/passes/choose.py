@@ -11,7 +11,7 @@ import numpy as np
 
 from ..models import FAMILY_REGISTRY, Problem
 from ..spec.ir import Task
-from .context import BuildContext, BuildError, Prepared, Searched
+from .context import BuildContext, Prepared, Searched
 from .sample import evaluation_seconds, link_allowance, search_budget, small_search_budget
 from .search import NothingFits, SearchConfig, SearchResult, search
 
@@ -57,9 +57,9 @@ def first_choice(e: NothingFits, cfg: SearchConfig, X, y, problem: Problem, seed
     is handed to the memory-fitting pass."""
     cand = e.closest(cfg.targets)
     if cand is None:
-        raise BuildError(str(e))
+        raise e
     try:
         model = FAMILY_REGISTRY[cand.family].fit(cand.params, X, y, problem, seed)
     except Exception:
-        raise BuildError(str(e)) from None
+        raise e from None
     return SearchResult(model, cand, e.board, [], e.stopped_by, e.elapsed, e.folds)

@@ -23,7 +23,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..errors import TinycError
 
 if TYPE_CHECKING:  # the values the stages hold (imported for annotations only: no cycle)
     import numpy as np
@@ -37,12 +36,6 @@ if TYPE_CHECKING:  # the values the stages hold (imported for annotations only: 
 # The passes' own values (SearchConfig, SearchResult: tinyc.passes.search; Choice: .quantize;
 # FitResult: .fit; Sample: .sample) are named in annotations only: the pass modules import this
 # one, so it imports none of them.
-
-
-class BuildError(TinycError):
-    """The build cannot go on; the message says why in one line."""
-
-    code = "E0501"
 
 
 @dataclass(frozen=True)

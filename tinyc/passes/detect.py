@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import TinycError
+from ..errors import BuildError
 from ..models import anomaly as A
 from ..spec.ir import Learn, Quantization, Task
 from ..spec.vocab import DEFAULT_FALSE_ALARMS_PERCENT
@@ -35,7 +35,7 @@ DEFAULT_K = (2, 4, 8, 16)
 DEFAULT_IFOREST = ((10, 64), (25, 64), (25, 128), (50, 128))  # (trees, samples per tree)
 
 
-class DetectError(TinycError):
+class DetectError(BuildError):
     """No detector can be built; the message says why in one line."""
 
     code = "E0502"

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..budget import excess, shared_frontend
+from ..errors import BuildError
 from ..models import FAMILY_REGISTRY, Cost, Model, Problem
 from ..quant import quantize
 from ..spec.ir import Quantization
@@ -36,8 +37,11 @@ from .quantize import metric_of
 MAX_STEPS = 60
 
 
-class DoesNotFit(Exception):
+class DoesNotFit(BuildError):
     """No shrinking step makes the model fit; the message names the smallest size reached."""
+
+    code = "E0503"
+    default_hint = "raise the flash/RAM limits, drop a target, or give fewer features"
 
 
 @dataclass
@@ -171,14 +175,10 @@ def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed:
 
 def run(ctx, quantized):
     """The pass: the chosen model in its chosen form, shrunk to fit every target."""
-    from .context import BuildError, Fitted
+    from .context import Fitted
 
     searched = quantized.searched
     res = searched.result
-    try:
-        fit = fit_memory(res.best, res.best_candidate.params, quantized.choice.mode, searched.ds,
-                         searched.prepared.config.targets, ctx.metric, ctx.seed,
-                         on_step=lambda st: ctx.emit("shrink", **st))
-    except DoesNotFit as e:
-        raise BuildError(str(e)) from None
+    fit = fit_memory(res.best, res.best_candidate.params, quantized.choice.mode, searched.ds,
+                     searched.prepared.config.targets, ctx.metric, ctx.seed, on_step=lambda st: ctx.emit("shrink", **st))
     return Fitted(quantized, fit, None)

@@ -9,6 +9,7 @@ from dataclasses import replace as dataclass_replace
 import numpy as np
 
 from ..budget import frontend_cost, plus
+from ..errors import BuildError
 from ..data.prepare import Dataset, prepare
 from ..data.profile import profile
 from ..spec import Resolved
@@ -16,8 +17,11 @@ from ..spec.ir import Task
 from .search import SearchConfig, SearchResult
 
 
-class FrontEndError(Exception):
+class FrontEndError(BuildError):
     """The front end alone does not fit a target; the message says which and by how much."""
+
+    code = "E0505"
+    default_hint = "shorten the window, use fewer channels, or raise the target's limits"
 
 
 def signal_dataset(r: Resolved):

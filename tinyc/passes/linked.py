@@ -10,7 +10,8 @@ from dataclasses import replace
 from .. import __version__
 from ..budget import shared_frontend
 from ..codegen.library import Provenance
-from .context import BuildContext, BuildError, Emitted, Fitted
+from ..errors import BuildError
+from .context import BuildContext, Emitted, Fitted
 from .fit import DoesNotFit, fit_memory
 
 ROUNDS = 3
@@ -45,7 +46,7 @@ def run(ctx: BuildContext, fitted: Fitted) -> Fitted:
                               first_step=len(fit.steps) + 1)
         except DoesNotFit as e:
             name, linked = next(iter(over.items()))
-            raise BuildError(f"{name}: the linked library takes {linked} B of flash, over the {declared[name].flash} B "
+            raise DoesNotFit(f"{name}: the linked library takes {linked} B of flash, over the {declared[name].flash} B "
                              f"limit, and no smaller model was found ({e})") from None
         for st in more.steps:
             st["why"] = "linked size over the limit"

@@ -19,7 +19,8 @@ from ..data.profile import profile
 from ..spec import Resolved
 from ..spec.ir import ParamValue, Task
 from ..spec.vocab import FAMILIES
-from .context import BuildContext, BuildError, Prepared
+from .context import BuildContext, Prepared
+from .quantize import QuantizationFailed
 from .sample import search_sample
 from .search import DEFAULT_TRIALS, SearchConfig
 
@@ -116,7 +117,7 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
     if quant.integer and task != Task.anomaly:  # families without an integer form cannot be emitted in this mode
         integer = tuple(f for f in families if FAMILY_REGISTRY[f].int_code_bytes is not None)
         if not integer:
-            raise BuildError(f"quantize {quant}: none of the families searched ({', '.join(families)}) has an "
+            raise QuantizationFailed(f"quantize {quant}: none of the families searched ({', '.join(families)}) has an "
                              f"integer form; add one of linear, tree, forest, gbt, mlp or use quantize auto")
         families = integer
     budgets = tuple(TargetBudget(t.name.value, target_registry.get(t.name.value).caps, int(t.flash.value),
@@ -131,9 +132,6 @@ def model_targets(cfg: SearchConfig, fe, ds) -> SearchConfig:
     """The targets as the search and fitting see them: holding a signal front end beside the model."""
     if fe is None:
         return cfg
-    from .frontend import FrontEndError, share_targets
+    from .frontend import share_targets
 
-    try:
-        return share_targets(cfg, fe.with_used(ds.feature_names))
-    except FrontEndError as e:
-        raise BuildError(str(e)) from None
+    return share_targets(cfg, fe.with_used(ds.feature_names))

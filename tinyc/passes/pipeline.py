@@ -17,7 +17,7 @@ from ..output import atomic_dir, claim
 from ..spec import Resolved
 from ..spec.ir import Task
 from . import anomaly, choose, evaluate, fit, forms, linked, load, quantize, report, sample, write
-from .context import BuildContext, BuildError, Pass  # noqa: F401  (BuildError: what a build raises)
+from .context import BuildContext, Pass
 
 CHOOSE_MODEL = (
     Pass("search", choose.run),  # candidates trained and costed; beside a front end, its work pruned
@@ -60,7 +60,7 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     """Run the pipeline for a resolved spec and write ``out_dir`` atomically.
     Raises OutputError (before any work) when ``out_dir`` is not tinyc's to write (see
     tinyc.output.claim; ``force`` keeps user files in an earlier build's folder), DataError
-    for unusable data and BuildError when no model fits."""
+    for unusable data and a BuildError (tinyc.errors) when no model fits."""
     plan = claim(out_dir, (spec_path, r.data_path, r.holdout_path), force)
     ctx = BuildContext(r, spec_path, plan, on_event or (lambda e: None), trials, workers)
     choosing, writing = passes(r.spec.task.value)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..budget import with_frontend_costs
+from ..errors import BuildError
 from ..metrics import GREATER_IS_BETTER, score
 from ..models import FAMILY_REGISTRY, Model
 from ..quant import NotQuantizable, quantize
@@ -30,8 +31,10 @@ RELATIVE = {Metric.rmse, Metric.mae}  # tolerance relative to the float value
 ORDER = (Quantization.int8, Quantization.int16)
 
 
-class QuantizationFailed(Exception):
+class QuantizationFailed(BuildError):
     """An explicitly requested integer mode is impossible for the chosen model."""
+
+    code = "E0504"
 
 
 def metric_of(model: Model, X: np.ndarray, y: np.ndarray, metric: Metric, n_classes: int) -> float:
@@ -102,14 +105,11 @@ def choose(model: Model, requested: Quantization, tolerance: float, ds, metric: 
 
 def run(ctx, searched):
     """The pass: the form of the searched model, sized on the declared targets."""
-    from .context import BuildError, Quantized
+    from .context import Quantized
 
     ds = searched.ds
-    try:
-        choice = choose(searched.result.best, ctx.spec.quantize.value, ctx.spec.quantize_tolerance.value, ds,
-                        ctx.metric, size_of=flash_per_target(searched.prepared.config.targets, list(ds.feature_names)))
-    except QuantizationFailed as e:
-        raise BuildError(str(e)) from None
+    choice = choose(searched.result.best, ctx.spec.quantize.value, ctx.spec.quantize_tolerance.value, ds,
+                    ctx.metric, size_of=flash_per_target(searched.prepared.config.targets, list(ds.feature_names)))
     ctx.emit("quantize", requested=choice.record["requested"], chosen=choice.mode,
              candidates=choice.record["candidates"])
     return Quantized(searched, choice)

@@ -32,6 +32,7 @@ import numpy as np
 
 from ..budget import TargetBudget, excess, fits_all
 from ..data.prepare import cv_folds
+from ..errors import BuildError
 from ..metrics import GREATER_IS_BETTER, score, worst
 from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
 from ..spec.ir import Metric, Quantization, Task
@@ -95,10 +96,13 @@ class SearchResult:
     folds: int
 
 
-class NothingFits(Exception):
+class NothingFits(BuildError):
     """No candidate fits every target; the message names the smallest found.
     ``board`` and the other fields let the pipeline hand the candidate closest
-    to fitting to the memory-fitting pass."""
+    to fitting to the memory-fitting pass; it reaches the user only when no candidate could be
+    evaluated at all."""
+
+    code = "E0506"
 
     def __init__(self, message: str, board=(), stopped_by: str = "trials", elapsed: float = 0.0, folds: int = 0):
         super().__init__(message)

@@ -20,7 +20,8 @@ from ..artifacts import MANIFEST_SCHEMA_VERSION, Manifest, as_json, write_manife
 from ..codegen.library import Provenance
 from ..output import write_json, written_files
 from ..spec.ir import IR_VERSION, Quantization, to_json
-from .context import BuildContext, BuildError, Emitted, Evaluated, Packaged, Reported
+from ..errors import BuildError
+from .context import BuildContext, Emitted, Evaluated, Packaged, Reported
 from .emit import (LICENSE_TEXT, build_predict_tool, emit_all, output_readme, package_notes, write_holdout,
                    write_predictions)
 
