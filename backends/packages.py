@@ -230,8 +230,8 @@ def arduino_sketch(req) -> str:
     signal = getattr(req.model, "frontend", None) is not None
     n, what = (f"{P}_N_CHANNELS", "sample") if signal else (f"{P}_N_FEATURES", "row")
     if task == "anomaly":
-        result = ([f"    int32_t flag = 0;", f"    {p}_status st = {p}_predict_window(&flag);"] if signal else
-                  [f"    int32_t flag = 0;", "    float score = 0.0f;",
+        result = (["    int32_t flag = 0;", f"    {p}_status st = {p}_predict_window(&flag);"] if signal else
+                  ["    int32_t flag = 0;", "    float score = 0.0f;",
                    f"    {p}_status st = {p}_is_anomaly(x, &flag, &score);"])
         show = ['        Serial.println(flag ? "anomaly" : "normal");']
     elif task == "classification":

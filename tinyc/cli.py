@@ -6,7 +6,6 @@ Exit codes: 0 success, 1 build failure (bad data, nothing fits, toolchain),
 """
 from __future__ import annotations
 
-import argparse
 import difflib
 import json
 import os
@@ -258,124 +257,6 @@ def cmd_explain(args) -> int:
     return EXIT_OK
 
 
-# ---------------------------------------------------------------------------
-# what each command does and an example, for `tinyc COMMAND --help`
-COMMANDS = {
-    "check": ("parse and validate specs (fast; for editors and pre-commit hooks)",
-              "Parses each spec and checks it against its data file's header and the installed targets;\n"
-              "every problem is reported at once with file:line:col, a caret and a hint.",
-              "tinyc check specs/wine.tml\n  tinyc check --json specs/*.tml"),
-    "fmt": ("rewrite specs in canonical form",
-            "Normalises whitespace, indentation and units; keeps every comment and the statement order.",
-            "tinyc fmt specs/wine.tml\n  tinyc fmt --check specs/*.tml   # in CI: a diff and exit 1 if not canonical"),
-    "build": ("build a spec: check it, load the data, run the passes, write the output",
-              "Searches the model that fits every target, quantizes and fits it, and writes a C library per\n"
-              "target, a report and a manifest into the output folder (only a new, empty or earlier tinyc\n"
-              "build folder; see --force).",
-              "tinyc build specs/wine.tml\n  tinyc build specs/wine.tml -o build/wine --verify\n"
-              "  tinyc build specs/wine.tml --json > progress.jsonl"),
-    "verify": ("measure the Arm libraries of a build and run them under qemu against the Python model",
-               "Links each Arm target's library with arm-none-eabi-gcc (flash, RAM, stack), runs the holdout\n"
-               "rows under qemu and compares every prediction with the golden model, bit for bit.",
-               "tinyc verify build/wine"),
-    "report": ("re-render report.html and report.md of a build from its report.json",
-               "Renders the report again without retraining (e.g. after upgrading tinyc).",
-               "tinyc report build/wine"),
-    "init": ("write a commented starter spec next to a CSV file",
-             "Infers the task from the label column, leaves out columns a model must not learn from (text,\n"
-             "ids, counters, recording ids) and proposes a signal block for long-format sensor data.",
-             "tinyc init data/imu.csv --label activity"),
-    "targets": ("list backend targets, built-in and third-party",
-                "Every target installed through the tinyc.backends entry points, with its core and clock.",
-                "tinyc targets\n  tinyc targets --json"),
-    "schema": ("print the JSON Schema of the spec IR",
-               "The schema of spec.resolved.json, for tools that read the resolved spec.",
-               "tinyc schema -o spec.schema.json"),
-    "explain": ("explain an error code", "The long explanation of an error code from a diagnostic.",
-                "tinyc explain E0201"),
-}
-
-
-class _Version(argparse.Action):
-    """--version, looked up only when asked for (reading the metadata is slow for `check`)."""
-
-    def __init__(self, option_strings, dest, **kw):
-        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        from . import __version__
-
-        print(f"tinyc {__version__}")
-        parser.exit()
-
-
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="tinyc", description="Compile a tiny ML model spec (.tml) into C libraries "
-                                "for microcontrollers.", epilog="`tinyc COMMAND --help` describes a command, "
-                                "with examples.")
-    p.add_argument("--version", action=_Version)
-    p.add_argument("--debug", action="store_true", help="show Python tracebacks for internal errors")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
-
-    def command(name: str, func):
-        short, long, example = COMMANDS[name]
-        c = sub.add_parser(name, help=short, description=f"{short[0].upper()}{short[1:]}.\n\n{long}",
-                           epilog=f"example:\n  {example}", formatter_class=argparse.RawDescriptionHelpFormatter)
-        c.set_defaults(func=func)
-        return c
-
-    def json_flag(c, what: str = "results and errors as JSON lines on stdout"):
-        c.add_argument("--json", action="store_true", help=what)
-
-    c = command("check", cmd_check)
-    c.add_argument("specs", nargs="+", metavar="SPEC")
-    c.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-    json_flag(c)
-
-    f = command("fmt", cmd_fmt)
-    f.add_argument("specs", nargs="+", metavar="SPEC", help="spec files ('-' reads stdin, writes stdout)")
-    f.add_argument("--check", action="store_true", help="change nothing; print a diff and exit 1 if not canonical")
-    json_flag(f)
-
-    b = command("build", cmd_build)
-    b.add_argument("spec", metavar="SPEC")
-    b.add_argument("-o", "--output", metavar="DIR", help="output folder (default: build/<model>)")
-    b.add_argument("-q", "--quiet", action="store_true", help="print only errors")
-    json_flag(b, "progress, result and errors as JSON lines on stdout")
-    b.add_argument("--trials", type=int, metavar="N", help="most candidates to try (overrides the spec)")
-    b.add_argument("--workers", type=int, default=0, metavar="N", help="worker processes (default: one per core)")
-    b.add_argument("--verify", action="store_true", help="then run `tinyc verify` on the output")
-    b.add_argument("--force", action="store_true", help="rebuild into a folder that holds an earlier tinyc build "
-                   "and files tinyc did not write (they are kept)")
-
-    v = command("verify", cmd_verify)
-    v.add_argument("build", metavar="BUILD_DIR")
-    json_flag(v)
-
-    rp = command("report", cmd_report)
-    rp.add_argument("build", metavar="BUILD_DIR")
-    json_flag(rp)
-
-    i = command("init", cmd_init)
-    i.add_argument("csv", metavar="DATA.csv")
-    i.add_argument("--label", metavar="COLUMN", help="the column to predict")
-    i.add_argument("--target", metavar="COLUMN", help=argparse.SUPPRESS)  # the old name of --label
-    i.add_argument("--force", action="store_true", help="overwrite an existing spec")
-    json_flag(i)
-
-    t = command("targets", cmd_targets)
-    json_flag(t, "machine-readable output")
-
-    s = command("schema", cmd_schema)
-    s.add_argument("-o", "--output", metavar="FILE")
-
-    e = command("explain", cmd_explain)
-    e.add_argument("code")
-    json_flag(e)
-    return p
-
-
 class Terminated(KeyboardInterrupt):
     """SIGTERM or SIGHUP, raised in the main thread like Ctrl-C: partial output is removed on the way out."""
 
@@ -410,8 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     import signal
 
     global _JSON
-    parser = _parser()
-    args = parser.parse_args(argv)
+    from .cli_args import parser
+
+    handlers = {"check": cmd_check, "fmt": cmd_fmt, "build": cmd_build, "verify": cmd_verify, "report": cmd_report,
+                "init": cmd_init, "targets": cmd_targets, "schema": cmd_schema, "explain": cmd_explain}
+    args = parser(handlers).parse_args(argv)
     _JSON = bool(getattr(args, "json", False))
     before = _handle_termination()
     try:

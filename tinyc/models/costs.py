@@ -3,8 +3,6 @@ points, instructions per unit of work on each instruction set and numeric form, 
 that turn a family's units of work into bytes, instructions and cycles (see Family.cost)."""
 from __future__ import annotations
 
-import math
-
 from ..spec.ir import Quantization
 
 # Bytes of one stored value per quantization mode ("auto" is costed as its

@@ -8,7 +8,6 @@ from dataclasses import replace as dataclass_replace
 
 import numpy as np
 
-from ..budget import frontend_cost, plus
 from ..errors import BuildError
 from ..data.prepare import Dataset, prepare
 from ..data.profile import profile
@@ -32,7 +31,7 @@ def signal_dataset(r: Resolved):
     from ..signal import device
 
     from ..spec.ir import Layout
-    from ..spec.resolve import wide_columns
+    from ..spec.columns import wide_columns
 
     s = r.spec
     sig = s.signal

@@ -16,12 +16,12 @@ from pathlib import Path
 
 from .. import targets as target_registry
 from ..data.header import CsvFormat, DataError, sniff
-from . import units, vocab
+from . import vocab
+from .columns import column_hint
 from .diagnostics import Diagnostic, Note, SpecError, did_you_mean, sort_key, suggestion
-from .ir import (
-    DataSource, Holdout, Layout, Learn, Located, Metric, MissingPolicy, Quantity, Quantization, Scalar, Signal, Spec,
-    Target, Task,
-)
+from .ir import DataSource, Holdout, Learn, Located, Metric, MissingPolicy, Quantity, Quantization, Spec, Target, Task
+from .resolve_search import SearchChecks
+from .resolve_signal import SignalChecks
 
 
 @dataclass(frozen=True)
@@ -31,30 +31,6 @@ class Resolved:
     data_path: Path
     holdout_path: Path | None
     csv: CsvFormat | None
-
-
-def column_hint(word: str, columns) -> str:
-    """The help line for a column that is not in the data file. The file's header is listed only
-    when it has two or more columns: a file that is not a CSV (a password file, a key) has one,
-    and its first line is not echoed."""
-    if len(columns) < 2:
-        return "the file's first line holds a single column name (not shown): is it a CSV file with a header row?"
-    return suggestion(word, list(columns), "columns")
-
-
-def wide_columns(channel: str, columns) -> tuple[str, ...]:
-    """The sample columns of a channel in layout wide, in sample order: ``<channel><n>``
-    or ``<channel>_<n>``.
-
-    >>> wide_columns("t", ["t0002", "t0000", "t0001", "target"])
-    ('t0000', 't0001', 't0002')
-    """
-    found = []
-    for c in columns:
-        m = re.fullmatch(re.escape(channel) + r"_?(\d+)", c)
-        if m:
-            found.append((int(m.group(1)), c))
-    return tuple(c for _, c in sorted(found))
 
 
 def _size_text(n: float) -> str:
@@ -74,7 +50,7 @@ def _default_size(n: int) -> Quantity:
     return Quantity(text=text, value=float(n), unit=text.lstrip("0123456789."))
 
 
-class _Checker:
+class _Checker(SignalChecks, SearchChecks):
     def __init__(self, spec: Spec, spec_dir: Path, invalid: set[str]):
         self.spec = spec
         self.spec_dir = spec_dir
@@ -132,116 +108,6 @@ class _Checker:
                            node.span, hint=f"remove the '{key}' statement, or write `task anomaly`",
                            notes=[Note("task given here", s.task.span)] if s.task.span else ())
 
-    def signal(self, fmt: CsvFormat | None) -> Signal | None:
-        """The signal block checked against the CSV header, with its defaults filled in."""
-        from ..signal.frontend import BLOCKS, DEFAULT_BANDS
-
-        sig = self.spec.signal
-        if sig is None:
-            return None
-        cols = list(fmt.columns) if fmt is not None else None
-        if not sig.channels:
-            self.error("E0203", "the signal block names no channels", sig.span,
-                       hint="list the sample columns, e.g. channels ax, ay, az")
-        wide = sig.layout is not None and sig.layout.value == Layout.wide
-        wide_len = None
-        if wide:
-            for key in ("group", "time", "hop", "highpass", "lowpass"):
-                node = getattr(sig, key)
-                if node is not None:
-                    self.error("E0111", f"'{key}' does not apply to layout wide: each row is one window on its own",
-                               node.span, hint=f"remove '{key}', or give one sample per row (layout long)")
-            lengths = {}
-            for loc in sig.channels:
-                found = wide_columns(loc.value, cols) if cols is not None else ()
-                lengths[loc.value] = len(found)
-                if cols is not None and not found:
-                    self.error("E0302", f"no columns {loc.value}0, {loc.value}1, ... for channel '{loc.value}' "
-                                        f"(layout wide)", loc.span,
-                               hint="name a channel by the prefix of its sample columns; "
-                                    + suggestion(loc.value, sorted({re.sub(r"_?\d+$", "", c) for c in cols}),
-                                                 "column prefixes"))
-            if len({n for n in lengths.values() if n}) > 1:
-                self.error("E0111", "the channels have different numbers of sample columns: "
-                           + ", ".join(f"{c} {n}" for c, n in lengths.items()), sig.channels_span)
-            wide_len = max(lengths.values(), default=0) or None
-        named = [*([] if wide else sig.channels), *([sig.group] if sig.group else []),
-                 *([sig.time] if sig.time else [])]
-        for loc in named:
-            if cols is not None and loc.value not in cols:
-                self.error("E0302", f"column '{loc.value}' is not in the data file", loc.span,
-                           hint=column_hint(loc.value, cols))
-        channels = [c.value for c in sig.channels]
-        for m in sig.magnitudes:
-            for loc in m.channels:
-                if loc.value not in channels:
-                    self.error("E0302", f"magnitude of '{loc.value}', which is not a channel", loc.span,
-                               hint=suggestion(loc.value, channels, "channels"))
-            if m.name.value in channels:
-                self.error("E0202", f"magnitude name '{m.name.value}' is already a channel", m.name.span)
-        units.check(self, sig, channels)
-        for loc in sig.features or []:
-            if loc.value not in BLOCKS:
-                self.error("E0112", f"unknown signal feature '{loc.value}'", loc.span,
-                           hint=suggestion(loc.value, list(BLOCKS), "signal features"))
-        if sig.rate is None:
-            self.error("E0203", "the signal block gives no sample rate", sig.span, hint="e.g. rate 50Hz")
-            return sig
-        if sig.window is None and wide_len is not None:  # a row is a window
-            sig = replace(sig, **{"window": Quantity(text=str(wide_len), value=float(wide_len),
-                                                            unit="samples")})
-        if sig.window is None:
-            self.error("E0203", "the signal block gives no window length", sig.span,
-                       hint="e.g. window 2s (or a number of samples: window 128)")
-            return sig
-        rate = sig.rate.value
-        for q in (sig.highpass, sig.lowpass):
-            if q is not None and q.value >= rate / 2:
-                self.error("E0111", f"cut-off {q.text} is not below half the sample rate ({rate / 2:g} Hz)", q.span,
-                           hint="a digital filter's cut-off must be below the Nyquist frequency")
-        if sig.highpass is not None and sig.lowpass is not None and sig.highpass.value >= sig.lowpass.value:
-            self.error("E0111", f"highpass {sig.highpass.text} is not below lowpass {sig.lowpass.text}",
-                       sig.highpass.span, hint="together they pass the band between the two cut-offs")
-        window = self._samples(sig.window, rate, "window")
-        hop = self._samples(sig.hop, rate, "hop") if sig.hop is not None else None
-        if window is None or (sig.hop is not None and hop is None):
-            return sig
-        if window < 2:
-            self.error("E0111", f"a window of {window} sample is too short for any feature", sig.window.span,
-                       hint="use at least 2 samples (8 or more for spectral features)")
-            return sig
-        if wide_len is not None and window != wide_len:
-            self.error("E0111", f"window {sig.window.text} is {window} samples, but the rows hold {wide_len} "
-                                f"(layout wide: a row is one window)", sig.window.span,
-                       hint="drop the window statement: it follows from the columns")
-            return sig
-        hop = window if wide else hop if hop is not None else max(1, window // 2)
-        bands = sig.bands.value if sig.bands is not None else min(DEFAULT_BANDS, window // 2)
-        if bands > window // 2:
-            self.error("E0111", f"{bands} bands need a window of at least {2 * bands} samples; this one has {window}",
-                       sig.bands.span if sig.bands else sig.window.span, hint=f"use bands {window // 2} or fewer")
-        samples = lambda n: Quantity(text=str(n), value=float(n), unit="samples")  # noqa: E731
-        return replace(sig, **{
-            "window": samples(window), "hop": samples(hop),
-            "bands": Located[int](value=bands, span=sig.bands.span if sig.bands else None),
-            "features": sig.features or [Located[str](value=b) for b in BLOCKS],
-        })
-
-    def _samples(self, q: Quantity, rate: float, what: str) -> int | None:
-        """A window or hop in samples: a count as written, or a time times the rate."""
-        if q.unit == "samples":
-            return int(q.value)
-        n = q.value * rate
-        if abs(n - round(n)) > 1e-6 * max(1.0, n) or round(n) < 1:
-            self.error("E0111", f"{what} {q.text} is {n:g} samples at {rate:g} Hz, not a whole number", q.span,
-                       hint=f"use a multiple of {1 / rate:g}s, or give samples: {what} {max(1, round(n))}")
-            return None
-        if round(n) > vocab.MOST_SAMPLES:
-            self.error("E0111", f"{what} {q.text} is {n:g} samples at {rate:g} Hz, more than the "
-                                f"{vocab.MOST_SAMPLES} a window or hop may hold", q.span)
-            return None
-        return int(round(n))
-
     def targets(self) -> list[Target]:
         out = []
         seen: dict[str, Target] = {}
@@ -292,16 +158,6 @@ class _Checker:
             loc = getattr(pk, key)
             if loc is not None and not loc.value.strip():
                 self.error("E0111", f"{key} is empty", loc.span, hint=f'e.g. {key} "Jane Doe <jane@example.com>"')
-
-    def target_signal(self, tgts: list[Target], sig: Signal | None) -> None:
-        """What targets that read sensors themselves (the ISPU) say of the signal block."""
-        if sig is None or self.diags:
-            return
-        for t in tgts:
-            check = getattr(target_registry.get(t.name.value), "check_signal", None)
-            for message, span, hint in (check(sig) if check else []):
-                self.error("E0209", f"target {t.name.value}: {message}", span, hint=hint,
-                           notes=[Note(f"target {t.name.value} declared here", t.name.span)] if t.name.span else ())
 
     # ---------------------------------------------------------------------
     def _file(self, written: str, span, what: str) -> Path | None:
@@ -398,73 +254,6 @@ class _Checker:
             self.error("E0303", "no feature columns are left once the label and ignored columns are removed",
                        d.ignore_span or d.path.span)
 
-    # ---------------------------------------------------------------------
-    def search(self):
-        s = self.spec.search
-        if s is None:
-            return
-        task = self.spec.task.value if self.spec.task else None
-        names = list(vocab.FAMILIES)
-        listed = set()
-        for fam in s.families or []:
-            spec = vocab.family(fam.value)
-            if spec is None:
-                self.error("E0206", vocab.family_load_error(fam.value) or f"unknown model family '{fam.value}'",
-                           fam.span, hint=suggestion(fam.value, names, "families"))
-            elif task is not None and task not in spec.tasks:
-                self.error("E0206", f"model family '{fam.value}' does not do {task.value}", fam.span,
-                           hint=f"families for {task.value}: "
-                                + ", ".join(n for n, f in vocab.FAMILIES.items() if task in f.tasks))
-            listed.add(fam.value)
-        for cfg in s.configs:
-            fam = cfg.family.value
-            spec = vocab.family(fam)
-            if spec is None:
-                self.error("E0206", vocab.family_load_error(fam) or f"unknown model family '{fam}'",
-                           cfg.family.span, hint=suggestion(fam, names, "families"))
-                continue
-            if s.families is not None and fam not in listed:
-                self.error("E0206", f"settings for family '{fam}', which the families list leaves out",
-                           cfg.family.span, hint=f"add '{fam}' to the families list or remove this block",
-                           notes=[Note("families listed here", s.families_span)])
-            for p in cfg.params:
-                self._param(fam, spec, p)
-
-    def _param(self, fam, spec, p):
-        ps = spec.params.get(p.name.value)
-        if ps is None:
-            self.error("E0206", f"family '{fam}' has no hyperparameter '{p.name.value}'", p.name.span,
-                       hint=suggestion(p.name.value, list(spec.params), "hyperparameters"))
-            return
-        v = p.value
-        if ps.kind == "choice":
-            if v.kind == "range":
-                self.error("E0206", f"'{p.name.value}' takes one of {', '.join(ps.choices)}, not a range", v.span)
-                return
-            for sc in v.values:
-                if sc.value not in ps.choices:
-                    self.error("E0206", f"'{sc.value}' is not a value of '{p.name.value}'", sc.span,
-                               hint=suggestion(str(sc.value), list(ps.choices), "values"))
-            return
-        for sc in v.values:
-            if not self._number_ok(p.name.value, ps, sc):
-                return
-        if v.kind == "range" and v.values[0].value > v.values[1].value:
-            self.error("E0206", f"range {v.values[0].value}..{v.values[1].value} is empty (low end above high end)",
-                       v.span, hint=f"write {v.values[1].value}..{v.values[0].value}")
-
-    def _number_ok(self, name: str, ps, sc: Scalar) -> bool:
-        val = sc.value
-        if isinstance(val, str) or (ps.kind == "int" and not isinstance(val, int)):
-            kind = "a whole number" if ps.kind == "int" else "a number"
-            self.error("E0206", f"'{name}' takes {kind}, got '{val}'", sc.span)
-            return False
-        if not ps.low <= val <= ps.high:
-            self.error("E0206", f"'{name}' must be between {ps.low:g} and {ps.high:g}, got {val}", sc.span)
-            return False
-        return True
-
-    # ---------------------------------------------------------------------
     def run(self) -> Resolved:
         self.required()
         metric = self.metric()
