@@ -102,7 +102,7 @@ def test_every_user_facing_error_is_a_tinyc_error_with_an_explained_code():
     from tinyc.data.header import DataError
     from tinyc.errors import CODES, TinycError
     from tinyc.output import OutputError
-    from tinyc.passes.detect import DetectError
+    from tinyc.errors import DetectError
     from tinyc.errors import BuildError
     from tinyc.passes.fit import DoesNotFit
     from tinyc.passes.frontend import FrontEndError

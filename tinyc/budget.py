@@ -134,12 +134,12 @@ def frontend_cost(fe, caps, family: str | None, task: Task = Task.classification
     from .models import FAMILY_REGISTRY
     from .signal import cost as fe_cost
 
+    fam = FAMILY_REGISTRY.get(family) if family and family != "*" else None
+    detector = family if getattr(fam, "detector", False) else None  # an anomaly detector's family
     if family == "*":
         parts = frozenset({"base", "mul"})
     else:
-        fam = FAMILY_REGISTRY.get(family) if family else None
-        parts = fam.soft_float_parts(task, quant) if fam else frozenset()
-    detector = family if family in ("gaussian", "kmeans", "iforest") else None
+        parts = fam.soft_float_parts(task, quant) if fam is not None and detector is None else frozenset()
     return {"flash": fe_cost.flash_bytes(fe, caps, parts, detector), "ram": fe_cost.ram_bytes(fe),
             "ops": fe_cost.ops(fe), "instructions": fe_cost.instructions(fe, caps)}
 

@@ -6,7 +6,8 @@ hint, and the exit status the CLI gives it.
 
 A build's errors are BuildErrors, each raised where it happens with its own code (the passes
 define them: DoesNotFit in tinyc.passes.fit, QuantizationFailed in .quantize, FrontEndError in
-.frontend, NothingFits in .search, DetectError in .detect); nothing re-wraps them. Control flow that
+.frontend, NothingFits in .search; DetectError, raised by the detection pass and the detector
+families, is here); nothing re-wraps them. Control flow that
 never reaches the user (a model form that does not quantize while quantize auto tries forms) uses
 plain exceptions.
 """
@@ -35,6 +36,12 @@ class BuildError(TinycError):
     """The build cannot go on; the message says why in one line."""
 
     code = "E0501"
+
+
+class DetectError(BuildError):
+    """No detector can be built (task anomaly); the message says why in one line."""
+
+    code = "E0502"
 
 
 # what `tinyc explain` prints for each code (the spec's codes are in tinyc.spec.diagnostics.CODES)

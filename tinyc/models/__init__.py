@@ -1,5 +1,5 @@
 """Model families: one module each, registered by name."""
-from . import centroid, forest, gbt, linear, mlp, tree  # noqa: F401  (registers the families)
+from . import centroid, detectors, forest, gbt, linear, mlp, tree  # noqa: F401  (registers the families)
 from .base import FAMILY_REGISTRY, Cost, Family, Limits, Model, Problem
 
 

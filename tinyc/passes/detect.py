@@ -25,20 +25,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import BuildError
+from ..errors import DetectError
+from ..models import FAMILY_REGISTRY
 from ..models import anomaly as A
 from ..spec.ir import Learn, Quantization, Task
-from ..spec.vocab import DEFAULT_FALSE_ALARMS_PERCENT
+from ..spec.vocab import DEFAULT_FALSE_ALARMS_PERCENT, FAMILIES
 
 FOLDS = 4
-DEFAULT_K = (2, 4, 8, 16)
-DEFAULT_IFOREST = ((10, 64), (25, 64), (25, 128), (50, 128))  # (trees, samples per tree)
-
-
-class DetectError(BuildError):
-    """No detector can be built; the message says why in one line."""
-
-    code = "E0502"
 
 
 @dataclass
@@ -79,58 +72,17 @@ class Detection:
     stopped_by: str
 
 
-def _values(rule, default) -> tuple[int, ...]:
-    """The integer values a spec rule allows: fixed, a choice, or a range (its ends and the defaults inside)."""
-    if rule is None:
-        return tuple(default)
-    if rule[0] == "fixed":
-        return (int(rule[1]),)
-    if rule[0] == "choice":
-        return tuple(int(v) for v in rule[1])
-    lo, hi = int(rule[1]), int(rule[2])
-    return tuple(sorted({lo, hi, *(v for v in default if lo <= v <= hi)}))
-
-
 def candidates(families: tuple[str, ...], fixed: dict, learn: Learn) -> list[tuple[str, int | tuple[int, int]]]:
-    """(kind, k) of every detector to try, in a fixed order (k: centres, or (trees, samples))."""
-    out: list[tuple[str, int]] = []
-    if "gaussian" in families:
-        rule = fixed.get("gaussian", {}).get("covariance")
-        cov = ("diagonal", "full") if rule is None else (rule[1],) if rule[0] == "fixed" else tuple(rule[1])
-        for c in cov:
-            if c == "full" and learn != Learn.offline:
-                if rule is not None:
-                    raise DetectError(f"gaussian {{ covariance full }} is fitted offline only; it cannot "
-                                      f"`learn {learn.value}` (use covariance diagonal, or learn offline)")
-                continue
-            out.append(("gaussian_full" if c == "full" else "gaussian", 1))
-    if "kmeans" in families:
-        out.extend(("kmeans", k) for k in _values(fixed.get("kmeans", {}).get("k"), DEFAULT_K))
-    if "iforest" in families:
-        rules = fixed.get("iforest", {})
-        if learn != Learn.offline:
-            if "iforest" in fixed or families == ("iforest",):
-                raise DetectError(f"an isolation forest is fitted offline only; it cannot `learn {learn.value}` "
-                                  f"(use gaussian or kmeans, or learn offline)")
-            return out
-        if not rules:
-            pairs = DEFAULT_IFOREST
-        else:
-            trees = _values(rules.get("n_estimators"), sorted({n for n, _ in DEFAULT_IFOREST}))
-            samples = _values(rules.get("max_samples"), sorted({m for _, m in DEFAULT_IFOREST}))
-            pairs = tuple((n, m) for n in trees for m in samples)
-        out.extend(("iforest", pair) for pair in pairs)
-    return out
+    """(kind, size) of every detector to try, family by family in the vocabulary's order, as each
+    detector family proposes them for the spec's settings (tinyc.models.detectors)."""
+    order = list(FAMILIES)
+    ranked = sorted(families, key=lambda f: order.index(f) if f in order else len(order))
+    return [c for f in ranked for c in FAMILY_REGISTRY[f].candidates(fixed.get(f), learn, families == (f,))]
 
 
-def train(kind: str, k: int, X: np.ndarray, learn: Learn, seed: int) -> A.Detector:
-    """The detector as it will be evaluated: fitted offline, or learned sample by
-    sample from the reset state (``learn on_device``)."""
-    if kind == "iforest":
-        return A.fit_iforest(X, k[0], k[1], seed)
-    if learn == Learn.on_device:
-        return A.learn(A.empty(kind, X.shape[1], k), X)
-    return A.fit(kind, X, k=k, seed=seed)
+def train(kind: str, k, X: np.ndarray, learn: Learn, seed: int) -> A.Detector:
+    """The detector as it will be evaluated (its family's training)."""
+    return FAMILY_REGISTRY[A.family_of(kind)].train(kind, k, X, learn, seed)
 
 
 def _folds(n: int, seed: int) -> list[np.ndarray]:
@@ -215,9 +167,10 @@ def detect(X_train: np.ndarray, y_train: np.ndarray, targets, metric: str, learn
         if t0 - start > budget_s and any(t.fits for t in trials):
             stopped_by = "budget"
             break
-        if kind == "kmeans" and k > len(N) // FOLDS:
+        family = FAMILY_REGISTRY[A.family_of(kind)]
+        if not family.usable(kind, k, len(N) // FOLDS):
             continue
-        shape = A.shape(kind, N.shape[1], k) if kind != "iforest" else train(kind, k, N, learn, seed)
+        shape = family.sized(kind, k, N, learn, seed)
         shape.on_device = learn != Learn.offline
         costs = {t.name: t.charge(A.cost(shape, t.caps), kind, Task.anomaly, Quantization.float32) for t in targets}
         fits = all(t.fits(costs[t.name]) for t in targets)
