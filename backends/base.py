@@ -12,6 +12,7 @@ PlatformIO, Zephyr) and a README saying how to use each.
 """
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -31,6 +32,37 @@ class Caps:
     max_flash: int | None = None  # what the device has at most, when fixed by the silicon
     max_ram: int | None = None
     arch: str = ""  # e.g. armv7e-m
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """A target's cross compiler and the tools beside it (tinyc.toolchain links and measures with
+    them): the compiler, ``size`` and ``nm``, what to install when they are missing, and the link
+    flags of a bare-metal image that brings no start-up files of its own."""
+
+    gcc: str
+    size: str
+    nm: str
+    install: str
+    link: tuple[str, ...] = ()
+
+    def available(self) -> bool:
+        return all(shutil.which(tool) is not None for tool in (self.gcc, self.size, self.nm))
+
+
+@dataclass(frozen=True)
+class Emulator:
+    """How tinyc.emulator runs a target's bare-metal image: the qemu binary and machine, where
+    its flash and RAM are (origin, length), and what to install when qemu is missing."""
+
+    qemu: str
+    machine: str
+    flash: tuple[int, int]
+    ram: tuple[int, int]
+    install: str
+
+    def available(self) -> bool:
+        return shutil.which(self.qemu) is not None
 
 
 @dataclass(frozen=True)
@@ -59,6 +91,10 @@ class Backend:
     name: ClassVar[str] = ""
     description: ClassVar[str] = ""
     caps: ClassVar[Caps]
+    # the cross toolchain that builds and measures the library, and the emulator that runs it
+    # (None: the library is measured and emulated nowhere here)
+    toolchain: ClassVar[Toolchain | None] = None
+    emulator: ClassVar[Emulator | None] = None
     # compiler flags selecting the core (what the CMake/Make glue passes)
     cflags: ClassVar[tuple[str, ...]] = ()
     compiler: ClassVar[str] = "cc"

@@ -36,6 +36,7 @@ from tinyc.passes.load import load_data  # noqa: E402
 from tinyc.quant import quantize  # noqa: E402
 from tinyc.spec import load  # noqa: E402
 from tinyc.targets import get  # noqa: E402
+from tinyc_backends.arm import ARM_TOOLCHAIN
 
 SPECS = ["specs/wine.tml", "specs/breast_cancer.tml", "specs/digits.tml", "examples/image_segments/segments.tml",
          "examples/basic_motions/features.tml"]
@@ -60,12 +61,12 @@ def flash(model, ds, tmp: Path, target: str, integer: bool = False) -> tuple[int
     from tinyc_backends.base import EmitRequest
 
     backend = get(target)
-    if not toolchain.available():
+    if not ARM_TOOLCHAIN.available():
         est = FAMILY_REGISTRY[model.family].cost(model, backend.caps, model.quant).flash
         return (None if integer else est), "estimate"
     folder = tmp / f"{model.family}_{model.quant}_{target}"
     backend.emit(EmitRequest(model, "m", ds.feature_names, ds.classes, PROV, 0, 0), folder)
-    return toolchain.measure(folder, "m", backend.cflags, integer=integer).flash, "linked"
+    return toolchain.measure(folder, "m", backend, integer=integer).flash, "linked"
 
 
 def main() -> int:
@@ -124,9 +125,9 @@ def main() -> int:
 def toolchain_version() -> str:
     import subprocess
 
-    if not toolchain.available():
+    if not ARM_TOOLCHAIN.available():
         return "no Arm toolchain: cost-model estimates"
-    out = subprocess.run([toolchain.GCC, "--version"], capture_output=True, text=True).stdout
+    out = subprocess.run([ARM_TOOLCHAIN.gcc, "--version"], capture_output=True, text=True).stdout
     return out.splitlines()[0]
 
 

@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from common import classification_spec  # noqa: E402
 
 from tinyc import emulator  # noqa: E402
-from tinyc.toolchain import GCC, SIZE  # noqa: E402
+from tinyc import targets as registry  # noqa: E402
+from tinyc_backends.arm import ARM_TOOLCHAIN  # noqa: E402
 
 DRIVER = """#include <stdint.h>
 #include <string.h>
@@ -78,14 +79,14 @@ int main(void)
 def build(tmp: Path, target: str, sources: list[Path], includes: list[Path], driver: str, defines: list[str],
           tag: str) -> Path:
     """A bare-metal image of the tool's C (compiled as GNU C, as the tools' users would) with tinyc's board files."""
-    board = emulator.BOARDS[target]
+    backend = registry.get(target)
     work = tmp / tag
     ld, startup_obj = emulator.board_files(work, target)
     (work / "main.c").write_text(driver)
     elf = work / "image.elf"
-    cmd = [GCC, *board.cflags, "-std=gnu99", "-Os", "-ffunction-sections", "-fdata-sections", *defines,
+    cmd = [backend.toolchain.gcc, *backend.cflags, "-std=gnu99", "-Os", "-ffunction-sections", "-fdata-sections", *defines,
            *(f"-I{i}" for i in includes), str(startup_obj), str(work / "main.c"), *map(str, sources),
-           *emulator.IMAGE_LINK_FLAGS, "-T", str(ld), "-o", str(elf), "-lm"]
+           *backend.toolchain.link, "-T", str(ld), "-o", str(elf), "-lm"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"{tag}: {r.stderr[-3000:]}")
@@ -94,7 +95,7 @@ def build(tmp: Path, target: str, sources: list[Path], includes: list[Path], dri
 
 def sizes_of(elf: Path) -> tuple[int, int]:
     """(flash, ram) of an image: text + data, data + bss."""
-    out = subprocess.run([SIZE, "-B", str(elf)], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([ARM_TOOLCHAIN.size, "-B", str(elf)], check=True, capture_output=True, text=True).stdout
     text, data, bss = (int(v) for v in out.splitlines()[1].split()[:3])
     return text + data, data + bss
 
@@ -213,8 +214,8 @@ def environment() -> list[str]:
     return [f"- tinyc {__version__}, scikit-learn {sklearn.__version__}, emlearn "
             f"{getattr(emlearn, '__version__', (Path(emlearn.includedir) / 'VERSION.txt').read_text().strip())}, "
             f"m2cgen {m2cgen.__version__}, Python {platform.python_version()}",
-            f"- {version([GCC, '--version'])}",
-            f"- {version([emulator.QEMU, '--version'])}",
+            f"- {version([ARM_TOOLCHAIN.gcc, '--version'])}",
+            f"- {version([registry.get('cortex-m4').emulator.qemu, '--version'])}",
             "- flags: `-Os -ffunction-sections -fdata-sections -Wl,--gc-sections -nostartfiles`, cortex-m4: "
             "`-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16`, cortex-m0plus: "
             "`-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft`",

@@ -44,6 +44,10 @@ def test_spec_can_use_the_plugin_target(plugin_site, tmp_path):
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "out" / "cortex-m7" / "src" / "m.h").exists()
     assert "-mcpu=cortex-m7" in (tmp_path / "out" / "cortex-m7" / "m.mk").read_text()
+    # the plugin declares its qemu board (MPS2 AN500, a Cortex-M7): verify runs the library there
+    r = run(plugin_site, "verify", tmp_path / "out")
+    assert r.returncode == 0, r.stderr
+    assert "cortex-m7      mps2-an500" in r.stderr and "parity ok (12/12 rows)" in r.stderr
     # without the plugin installed the same spec is an unknown target
     r = subprocess.run([tinyc_exe(), "check", str(spec)], capture_output=True, text=True)
     assert r.returncode == 2 and "unknown target 'cortex-m7'" in r.stderr

@@ -88,8 +88,8 @@ def test_flash_figure_is_stable_across_runs(build):
     from tinyc.targets import get
 
     backend = get("cortex-m4")
-    a = toolchain.measure(build / "cortex-m4", "wine", backend.cflags)
-    b = toolchain.measure(build / "cortex-m4", "wine", backend.cflags)
+    a = toolchain.measure(build / "cortex-m4", "wine", backend)
+    b = toolchain.measure(build / "cortex-m4", "wine", backend)
     assert a == b and a.flash > 0
 
 

@@ -1,5 +1,7 @@
 """Run an emitted library over real rows: on the host, and on an emulated
-Cortex-M core under qemu (bare metal, semihosting), with the same driver.
+core under qemu (bare metal, semihosting), with the same driver. The board (qemu machine,
+memory map) and the toolchain are the ones the target's backend declares (``backend.emulator``,
+``backend.toolchain``; tinyc_backends.arm for the Cortex-M boards).
 
 The driver prints, per row, the predicted class (0 for regression) and every
 score as the hex of its float32 bits, so two runs can be compared bit for
@@ -17,33 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from .codegen.cgen import c_array
-from .toolchain import GCC, STRICT, model_call
+from .toolchain import STRICT, model_call
 
-QEMU = "qemu-system-arm"
-QEMU_HINT = "install the emulator: apt-get install qemu-system-arm"
+def _backend(target: str):
+    from . import targets
 
+    return targets.get(target)
 
-@dataclass(frozen=True)
-class Board:
-    machine: str  # qemu -M
-    cflags: tuple[str, ...]
-    flash: tuple[int, int]  # origin, length
-    ram: tuple[int, int]
-
-
-BOARDS = {
-    "cortex-m0": Board("microbit", ("-mcpu=cortex-m0", "-mthumb", "-mfloat-abi=soft"),
-                       (0x0, 256 * 1024), (0x20000000, 16 * 1024)),
-    # the micro:bit's nRF51 is a Cortex-M0; ARMv6-M code built for the M0+ runs on it unchanged
-    "cortex-m0plus": Board("microbit", ("-mcpu=cortex-m0plus", "-mthumb", "-mfloat-abi=soft"),
-                           (0x0, 256 * 1024), (0x20000000, 16 * 1024)),
-    "cortex-m3": Board("mps2-an385", ("-mcpu=cortex-m3", "-mthumb", "-mfloat-abi=soft"),
-                       (0x0, 4 * 1024 * 1024), (0x20000000, 64 * 1024)),
-    "cortex-m4": Board("mps2-an386", ("-mcpu=cortex-m4", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"),
-                       (0x0, 4 * 1024 * 1024), (0x20000000, 64 * 1024)),
-    "cortex-m33": Board("mps2-an505", ("-mcpu=cortex-m33", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"),
-                        (0x10000000, 4 * 1024 * 1024), (0x38000000, 64 * 1024)),
-}
 
 LINKER_SCRIPT = """MEMORY {{
   FLASH (rx) : ORIGIN = {fo:#x}, LENGTH = {fl:#x}
@@ -199,12 +181,13 @@ def run_host(folder: Path, name: str, X: np.ndarray, classification: bool, cc: s
 
 def available(target: str) -> str | None:
     """None when ``target`` can be emulated here, else what to install."""
-    if target not in BOARDS:
-        return f"no qemu board for target '{target}'"
-    if shutil.which(GCC) is None:
-        return "install the Arm toolchain: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi"
-    if shutil.which(QEMU) is None:
-        return QEMU_HINT
+    backend = _backend(target)
+    if backend.emulator is None or backend.toolchain is None:
+        return f"no emulator is declared for target '{target}'"
+    if not backend.toolchain.available():
+        return backend.toolchain.install
+    if not backend.emulator.available():
+        return backend.emulator.install
     return None
 
 
@@ -240,7 +223,8 @@ def _rows_array(X: np.ndarray) -> str:
 
 def board_files(out: Path, target: str) -> tuple[Path, Path]:
     """The board's linker script and compiled start-up object, written into ``out``."""
-    board = BOARDS[target]
+    backend = _backend(target)
+    board = backend.emulator
     out.mkdir(parents=True, exist_ok=True)
     ld = out / "board.ld"
     ld.write_text(LINKER_SCRIPT.format(fo=board.flash[0], fl=board.flash[1], ro=board.ram[0], rl=board.ram[1]))
@@ -248,14 +232,11 @@ def board_files(out: Path, target: str) -> tuple[Path, Path]:
     # the start-up code needs inline assembly and a vector table of function pointers:
     # GNU C, compiled on its own (the library and the driver are compiled strictly)
     startup_obj = out / "startup.o"
-    r = subprocess.run([GCC, *board.cflags, "-std=gnu99", "-Wall", "-Os", "-c", str(out / "startup.c"), "-o",
+    r = subprocess.run([backend.toolchain.gcc, *backend.cflags, "-std=gnu99", "-Wall", "-Os", "-c", str(out / "startup.c"), "-o",
                         str(startup_obj)], capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"compiling the {target} start-up code failed:\n{r.stderr}")
     return ld, startup_obj
-
-
-IMAGE_LINK_FLAGS = ("-nostartfiles", "-Wl,--gc-sections", "--specs=nosys.specs")
 
 
 def unavailable(where: str) -> str | None:
@@ -277,13 +258,13 @@ def run(where: str, folder: Path, name: str, X: np.ndarray, classification: bool
 
 def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, target: str, out: Path,
                 driver: str | None = None, defines: tuple[str, ...] = ()) -> Path:
-    board = BOARDS[target]
+    backend = _backend(target)
     ld, startup_obj = board_files(out, target)
     (out / "main.c").write_text(driver or driver_source(name, X, classification))
     elf = out / "image.elf"
-    cmd = [GCC, *board.cflags, *STRICT, *defines, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
+    cmd = [backend.toolchain.gcc, *backend.cflags, *STRICT, *defines, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
            str(folder / "src"), str(startup_obj), str(folder / "src" / f"{name}.c"), str(out / "main.c"),
-           *IMAGE_LINK_FLAGS, "-T", str(ld), "-o", str(elf)]
+           *backend.toolchain.link, "-T", str(ld), "-o", str(elf)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"linking the {target} image failed:\n{r.stderr}")
@@ -293,9 +274,9 @@ def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, ta
 def run_qemu(elf: Path, target: str, timeout: float = 120.0, plugin: Path | None = None) -> RunResult:
     """Run the image; semihosting output is captured through a file chardev
     (qemu would otherwise mix it into its own stderr)."""
-    board = BOARDS[target]
+    board = _backend(target).emulator
     out = elf.with_suffix(".out")
-    cmd = [QEMU, "-M", board.machine, "-display", "none", "-monitor", "none", "-serial", "null",
+    cmd = [board.qemu, "-M", board.machine, "-display", "none", "-monitor", "none", "-serial", "null",
            "-chardev", f"file,id=semihost,path={out}",
            "-semihosting-config", "enable=on,target=native,chardev=semihost", "-kernel", str(elf)]
     if plugin is not None:

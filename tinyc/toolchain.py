@@ -1,32 +1,31 @@
-"""The Arm cross toolchain, measured: how much flash and RAM the inference
-entry point of an emitted library really takes on a core.
+"""A target's cross toolchain, measured: how much flash and RAM the inference entry point of an
+emitted library really takes on a core. The toolchain (compiler, size, nm, link flags) is the one
+the target's backend declares (``backend.toolchain``, e.g. tinyc_backends.arm.ARM_TOOLCHAIN).
 
 The library is linked twice with ``--gc-sections`` into a bare image whose
 entry calls the model (and once into the same image without the call); the
-difference of ``arm-none-eabi-size`` figures is what the model costs,
+difference of the ``size`` tool's figures is what the model costs,
 library code it pulls in (soft-float, libm) included. Symbols from libgcc /
 libm are listed separately.
 """
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-GCC = "arm-none-eabi-gcc"
-SIZE = "arm-none-eabi-size"
-NM = "arm-none-eabi-nm"
-INSTALL_HINT = ("install the Arm toolchain: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi "
-                "binutils-arm-none-eabi")
-
 STRICT = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic")
 
 
-def available() -> bool:
-    return shutil.which(GCC) is not None and shutil.which(SIZE) is not None
+def measurable(backend) -> str | None:
+    """None when ``backend``'s libraries can be linked and measured here, else why not (what to
+    install, or that the target declares no toolchain)."""
+    tc = getattr(backend, "toolchain", None)
+    if tc is None:
+        return f"no cross toolchain is declared for {backend.name}"
+    return None if tc.available() else tc.install
 
 
 @dataclass(frozen=True)
@@ -145,8 +144,8 @@ def anomaly_calls(name: str, learns: bool) -> str:
     return call
 
 
-def _size(elf: Path) -> tuple[int, int, int]:
-    out = subprocess.run([SIZE, "-B", str(elf)], check=True, capture_output=True, text=True).stdout
+def _size(tc, elf: Path) -> tuple[int, int, int]:
+    out = subprocess.run([tc.size, "-B", str(elf)], check=True, capture_output=True, text=True).stdout
     text, data, bss = (int(v) for v in out.splitlines()[1].split()[:3])
     return text, data, bss
 
@@ -166,8 +165,8 @@ def _library_bytes(map_file: Path) -> int:
 MEMORY_ROUTINES = ("memcpy", "memmove", "memset")
 
 
-def _library_symbols(elf: Path) -> tuple[str, ...]:
-    out = subprocess.run([NM, "--defined-only", str(elf)], check=True, capture_output=True, text=True).stdout
+def _library_symbols(tc, elf: Path) -> tuple[str, ...]:
+    out = subprocess.run([tc.nm, "--defined-only", str(elf)], check=True, capture_output=True, text=True).stdout
     names = {line.split()[-1] for line in out.splitlines() if line.strip()}
     return tuple(sorted(n for n in names if n.startswith(("__aeabi_", "__arm_", "__gnu_", "tanhf", "expf",
                                                           "__ieee", "__kernel")) or re.fullmatch(r"__\w+[sd]f\d", n)
@@ -189,9 +188,9 @@ def model_call(folder: Path, name: str, types: dict | None = None, integer: bool
     return f"(void){types['fn']}(x, s);\n    tinyc_out = s[0];"
 
 
-def measure(folder: Path, name: str, cflags: tuple[str, ...],
+def measure(folder: Path, name: str, backend,
             integer: bool = False, anomaly: str | None = None, signal: str | None = None) -> Measured:
-    """Compile ``folder/src/<name>.c`` strictly (-Werror -pedantic, -Os) and measure
+    """Compile ``folder/src/<name>.c`` for ``backend``'s core with its toolchain strictly (-Werror -pedantic, -Os) and measure
     what a prediction adds to an image (``<name>_predict`` of a classifier,
     ``<name>_predict_value`` of a regressor; ``integer``: the integer-code entry point
     ``<name>_scores_q`` of an integer model; ``anomaly``:
@@ -202,9 +201,10 @@ def measure(folder: Path, name: str, cflags: tuple[str, ...],
              else dict(xt="float", st="float", n=f"{P}_N_FEATURES", fn=f"{name}_scores", zero="0.0f"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        common = [GCC, *cflags, *STRICT, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
+        tc = backend.toolchain
+        common = [tc.gcc, *backend.cflags, *STRICT, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
                   str(folder / "src")]
-        link = ["-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,tinyc_entry", "--specs=nosys.specs"]
+        link = [*tc.link, "-Wl,-e,tinyc_entry"]
         sizes, lib = [], []
         variants = ((("with", anomaly), ("without", "(void)x;\n    tinyc_out = s;\n    tinyc_flag = flag;\n    tinyc_blob[0] = 0u;"))
                     if anomaly is not None else
@@ -221,38 +221,40 @@ def measure(folder: Path, name: str, cflags: tuple[str, ...],
                    f"-Wl,-Map={tmp / (variant + '.map')}"]
             r = subprocess.run(cmd, capture_output=True, text=True)
             if r.returncode != 0:
-                raise RuntimeError(f"{GCC} failed for {folder}:\n{r.stderr}")
-            sizes.append(_size(elf))
+                raise RuntimeError(f"{tc.gcc} failed for {folder}:\n{r.stderr}")
+            sizes.append(_size(tc, elf))
             lib.append(_library_bytes(tmp / f"{variant}.map"))
             if variant == "with":
-                symbols = _library_symbols(elf)
+                symbols = _library_symbols(tc, elf)
         (t1, d1, b1), (t0, d0, b0) = sizes
         return Measured(flash=(t1 + d1) - (t0 + d0), ram=(d1 + b1) - (d0 + b0), library_symbols=symbols,
                         library_bytes=lib[0] - lib[1])
 
 
-def compile_strict(folder: Path, name: str, cflags: tuple[str, ...]) -> None:
+def compile_strict(folder: Path, name: str, backend) -> None:
     """Compile the library alone with the strict flags; raises with the compiler's output."""
+    gcc = backend.toolchain.gcc
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [GCC, *cflags, *STRICT, "-Os", "-I", str(folder / "src"), "-c",
+        cmd = [gcc, *backend.cflags, *STRICT, "-Os", "-I", str(folder / "src"), "-c",
                str(folder / "src" / f"{name}.c"), "-o", str(Path(tmp) / "m.o")]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
-            raise RuntimeError(f"{GCC} failed for {folder}:\n{r.stderr}")
+            raise RuntimeError(f"{gcc} failed for {folder}:\n{r.stderr}")
 
 
-def stack_depth(folder: Path, name: str, cflags: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
+def stack_depth(folder: Path, name: str, backend) -> tuple[int, tuple[str, ...]]:
     """Deepest stack of the prediction entry point, from GCC's call-graph and
     stack-usage output (-fcallgraph-info=su). Returns (bytes, calls that leave the
     library, e.g. tanhf, whose own stack is not included)."""
     folder = Path(folder).resolve()  # GCC runs in the temporary folder
+    gcc = backend.toolchain.gcc
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        cmd = [GCC, *cflags, *STRICT, "-Os", "-fcallgraph-info=su", "-I", str(folder / "src"), "-c",
+        cmd = [gcc, *backend.cflags, *STRICT, "-Os", "-fcallgraph-info=su", "-I", str(folder / "src"), "-c",
                str(folder / "src" / f"{name}.c"), "-o", str(tmp / "m.o")]
         r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
         if r.returncode != 0:
-            raise RuntimeError(f"{GCC} failed for {folder}:\n{r.stderr}")
+            raise RuntimeError(f"{gcc} failed for {folder}:\n{r.stderr}")
         text = next(tmp.glob("*.ci")).read_text()
     frames: dict[str, int] = {}
     for title, label in re.findall(r'node: \{ title: "([^"]+)" label: "([^"]+)"', text):

@@ -150,10 +150,10 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
         return goldens[form]
 
     results: dict[str, TargetResult] = {}
-    arm = [t for t in report.targets if getattr(target_registry.get(t), "compiler", "") == toolchain.GCC]
-    if not arm:
-        on_line("verify: the build has no Arm target; nothing to run on an emulator")
-    for target in arm:
+    emulated = [t for t in report.targets if target_registry.get(t).emulator is not None]
+    if not emulated:
+        on_line("verify: the build has no target with an emulator; nothing to run")
+    for target in emulated:
         why = emulator.available(target)
         if why:
             raise VerifyError(f"cannot verify {target}: {why}")
@@ -163,16 +163,16 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
         try:
             # what firmware calls (with a front end: push_sample, predict_window, the model)
             calls = toolchain.firmware_calls(name, emitted)
-            measured = toolchain.measure(folder, name, backend.cflags, **calls)
+            measured = toolchain.measure(folder, name, backend, **calls)
             per_window = None if calls["signal"] is None else emulator.instructions_per_window(
                 folder, name, target, emitted.frontend, WINDOW_CALL.format(calls=calls["signal"].replace("\n", "\n    ")))
             run = emulator.run_emulated(folder, name, X, classification, target)
             insns = emulator.instructions_per_inference(folder, name, X, target)
-            stack, external = toolchain.stack_depth(folder, name, backend.cflags)
+            stack, external = toolchain.stack_depth(folder, name, backend)
         except RuntimeError as e:  # the library no longer builds or runs: report, not crash
             raise VerifyError(f"{target}: {e}") from None
         bad = mismatches(run, golden_cls, golden_scores, classification)
-        results[target] = TargetResult(target, emulator.BOARDS[target].machine, len(X), measured.flash,
+        results[target] = TargetResult(target, backend.emulator.machine, len(X), measured.flash,
                                        measured.ram, measured.soft_float, measured.library_symbols,
                                        measured.library_bytes, insns,
                                        bad == 0, bad, stack, external, per_window)

@@ -17,6 +17,7 @@ from tinyc.codegen import c_anomaly
 from tinyc.models import anomaly_cost
 from tinyc.codegen.library import Provenance
 from tinyc.models import anomaly as A
+from tinyc_backends.arm import ARM_TOOLCHAIN
 
 PROV = Provenance("test", "ecg.tml", "0" * 64, "1" * 64, "ecgmodel")
 
@@ -216,13 +217,13 @@ def _emitted_detector(kind, k, learns, folder):
 def test_cost_estimate_is_within_ten_percent_of_the_linked_size(kind, k, learns, tmp_path):
     from tinyc import targets, toolchain
 
-    if not toolchain.available():
-        pytest.skip(toolchain.INSTALL_HINT)
+    if not ARM_TOOLCHAIN.available():
+        pytest.skip(ARM_TOOLCHAIN.install)
     det, _, _ = _emitted_detector(kind, k, learns, tmp_path)
     for core in ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m33"):
         backend = targets.get(core)
         est = A.cost(det, backend.caps)
-        m = toolchain.measure(tmp_path, "m", backend.cflags, anomaly=toolchain.anomaly_calls("m", learns))
+        m = toolchain.measure(tmp_path, "m", backend, anomaly=toolchain.anomaly_calls("m", learns))
         assert abs(est.flash - m.flash) <= max(0.1 * m.flash, 128), (core, est.flash, m.flash)
         assert m.ram == anomaly_cost.state_ram(det, learns), core  # static RAM: exactly the state (or threshold)
         if not learns:  # (a learning detector copies its state blocks with memcpy on purpose)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, tinyc_exe
-from tinyc import toolchain
+from tinyc_backends.arm import ARM_TOOLCHAIN
 
 SHIM = ROOT / "tests" / "fixtures" / "arduino"
-needs_arm = pytest.mark.skipif(not toolchain.available(), reason=toolchain.INSTALL_HINT)
+needs_arm = pytest.mark.skipif(not ARM_TOOLCHAIN.available(), reason=ARM_TOOLCHAIN.install)
 needs_cmake = pytest.mark.skipif(shutil.which("cmake") is None,
                                  reason="cmake not found: apt-get install --no-install-recommends cmake")
 needs_gxx = pytest.mark.skipif(shutil.which("g++") is None,
@@ -93,9 +93,9 @@ def test_arduino_library_compiles_for_cortex_m0plus_and_m4(kind, builds, tmp_pat
         work.mkdir()
         lib = _arduino_layout(out / target, name, work / "sketchbook")
         assert not (lib / "include").exists()  # Arduino would not see it
-        objs = _compile_arduino(lib, name, toolchain.GCC, "arm-none-eabi-g++", CFLAGS[target], work)
+        objs = _compile_arduino(lib, name, ARM_TOOLCHAIN.gcc, "arm-none-eabi-g++", CFLAGS[target], work)
         exe = work / "sketch.elf"
-        r = subprocess.run([toolchain.GCC, *CFLAGS[target], "--specs=nosys.specs", *map(str, objs),
+        r = subprocess.run([ARM_TOOLCHAIN.gcc, *CFLAGS[target], "--specs=nosys.specs", *map(str, objs),
                             "-o", str(exe), "-lm"], capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
 

@@ -9,6 +9,7 @@ import pytest
 from model_cases import CASES, emitted  # noqa: F401  (emitted is a fixture)
 from tinyc import emulator, toolchain
 from tinyc.targets import get
+from tinyc_backends.arm import ARM_TOOLCHAIN
 
 IDS = [c.name for c in CASES]
 INTEGER = [c for c in CASES if c.model.qinfo]
@@ -40,19 +41,19 @@ INTEGER_ARM = ["cortex-m0plus", "cortex-m4", "cortex-m33"]
 @pytest.mark.parametrize("case,target", [(c, t) for c in CASES for t in (INTEGER_ARM if c.model.qinfo else ARM)],
                          ids=[f"{c.name}-{t}" for c in CASES for t in (INTEGER_ARM if c.model.qinfo else ARM)])
 def test_arm_builds_are_clean_and_cost_estimate_holds(case, target, tmp_path):
-    if not toolchain.available():
-        pytest.skip(toolchain.INSTALL_HINT)
+    if not ARM_TOOLCHAIN.available():
+        pytest.skip(ARM_TOOLCHAIN.install)
     backend = get(target)
     fam = case.model.family
     from tinyc.models import FAMILY_REGISTRY
 
     cost = FAMILY_REGISTRY[fam].cost(case.model, backend.caps, case.model.quant)
     backend.emit(case.request(cost.flash, cost.ram), tmp_path)
-    toolchain.compile_strict(tmp_path, "m", backend.cflags)  # -Wall -Wextra -Werror -pedantic -std=c99 -Os
-    measured = toolchain.measure(tmp_path, "m", backend.cflags)
+    toolchain.compile_strict(tmp_path, "m", backend)  # -Wall -Wextra -Werror -pedantic -std=c99 -Os
+    measured = toolchain.measure(tmp_path, "m", backend)
     assert abs(cost.flash - measured.flash) <= max(0.10 * measured.flash, 256), (cost.flash, measured.flash)
     if target == "cortex-m0plus":  # RAM: the caller's float features, the library's static data and buffers
-        stack, external = toolchain.stack_depth(tmp_path, "m", backend.cflags)  # and the deepest stack (GCC)
+        stack, external = toolchain.stack_depth(tmp_path, "m", backend)  # and the deepest stack (GCC)
         ram = 4 * case.model.n_features + measured.ram + stack
         assert not external and abs(cost.ram - ram) <= max(0.10 * ram, 256), (cost.ram, measured.ram, stack, external)
     # without FPU a float model needs soft-float, except a vote tree (its thresholds compared as

@@ -12,6 +12,7 @@ import pytest
 from model_cases import CASES, emitted  # noqa: F401  (emitted is a fixture)
 from tinyc import emulator, toolchain
 from tinyc.targets import get
+from tinyc_backends.arm import ARM_TOOLCHAIN
 
 INTEGER = [c for c in CASES if c.model.qinfo]
 
@@ -88,7 +89,7 @@ def test_int8_cortex_m0plus_links_no_soft_float_and_matches(case, emitted, tmp_p
     # through the float entry point, the encoder is integer arithmetic too: a classifier's
     # predict (float features -> class) links none either; a regressor's float value needs
     # int32-to-float and a multiply (so the check can fail)
-    via_float = toolchain.measure(folder, "m", backend.cflags)
+    via_float = toolchain.measure(folder, "m", backend)
     assert via_float.soft_float == (not case.classification), via_float.library_symbols
     if case.classification and case.model.family != "centroid":  # nothing from any library, memcpy included
         assert via_float.library_bytes == 0, via_float.library_symbols
@@ -121,11 +122,11 @@ def _routines_linked(tmp: Path, folder: Path, backend, entry: str) -> list[str]:
                    f'    int32_t c = 0;\n    unsigned i;\n    for (i = 0; i < M_N_CODES; ++i) {{\n'
                    f'        q[i] = tinyc_q[i];\n    }}\n    (void){entry}(q, &c);\n    tinyc_out = c;\n}}\n')
     elf = tmp / "only.elf"
-    subprocess.run([toolchain.GCC, *backend.cflags, *toolchain.STRICT, "-Os", "-ffunction-sections",
+    subprocess.run([ARM_TOOLCHAIN.gcc, *backend.cflags, *toolchain.STRICT, "-Os", "-ffunction-sections",
                     "-fdata-sections", "-I", str(folder / "src"), str(drv), str(folder / "src" / "m.c"),
                     "-nostartfiles", "-Wl,--gc-sections", "-Wl,-e,tinyc_entry", "--specs=nosys.specs",
                     "-o", str(elf)], check=True, capture_output=True, text=True)
-    out = subprocess.run([toolchain.NM, "--defined-only", str(elf)], check=True, capture_output=True,
+    out = subprocess.run([ARM_TOOLCHAIN.nm, "--defined-only", str(elf)], check=True, capture_output=True,
                          text=True).stdout
     return sorted(line.split()[-1] for line in out.splitlines() if line.split()[-1].startswith("__"))
 
@@ -140,9 +141,9 @@ def test_quantization_costs_at_most_two_points_of_accuracy(case):
 
 def _disassembly(folder: Path, cflags: tuple[str, ...], tmp: Path) -> str:
     obj = tmp / "m.o"
-    subprocess.run([toolchain.GCC, *cflags, *toolchain.STRICT, "-Os", "-I", str(folder / "src"), "-c",
+    subprocess.run([ARM_TOOLCHAIN.gcc, *cflags, *toolchain.STRICT, "-Os", "-I", str(folder / "src"), "-c",
                     str(folder / "src" / "m.c"), "-o", str(obj)], check=True, capture_output=True, text=True)
-    return subprocess.run([toolchain.GCC.replace("gcc", "objdump"), "-d", str(obj)], check=True,
+    return subprocess.run([ARM_TOOLCHAIN.gcc.replace("gcc", "objdump"), "-d", str(obj)], check=True,
                           capture_output=True, text=True).stdout
 
 
@@ -152,8 +153,8 @@ def test_dsp_cores_use_dual_multiply_accumulate(case, emitted, tmp_path):
     """M4 and M33 compile the SIMD loop (SMLAD for int8, SMLALD for int16); an M33
     without the DSP extension and the M0+ compile the portable one. Parity of both
     paths with the golden model is checked under qemu in test_parity."""
-    if not toolchain.available():
-        pytest.skip(toolchain.INSTALL_HINT)
+    if not ARM_TOOLCHAIN.available():
+        pytest.skip(ARM_TOOLCHAIN.install)
     insn = "smlad" if case.variant.endswith("int8") else "smlald"
     folder = emitted[case.name]
     for cflags, expected in ((get("cortex-m4").cflags, True), (get("cortex-m33").cflags, True),

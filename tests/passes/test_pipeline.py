@@ -9,6 +9,7 @@ from conftest import ROOT
 from tinyc.errors import BuildError
 from tinyc.passes.pipeline import build
 from tinyc.spec import load
+from tinyc_backends.arm import ARM_TOOLCHAIN
 
 
 @pytest.fixture(scope="module")
@@ -129,7 +130,6 @@ search {{ families mlp; trials 4; mlp {{ hidden 32; layers 1; activation relu }}
 def test_flash_limit_below_first_choice_gets_a_smaller_model_with_steps(tmp_path, sklearn_data):
     """The fixed 13-32-3 MLP needs ~1.5 KB as int8; with 1200 B the fitting pass
     narrows it until it fits, and says so."""
-    from tinyc import toolchain
     from tinyc.summary import quantization_lines
 
     spec = tmp_path / "s.tml"
@@ -143,7 +143,7 @@ def test_flash_limit_below_first_choice_gets_a_smaller_model_with_steps(tmp_path
         assert st["flash_after"] < st["flash_before"] and st["target"] == "cortex-m4"
     t = rep["targets"]["cortex-m4"]
     assert t["flash"] <= 1200 and t["ram"] <= 1024
-    if toolchain.available():
+    if ARM_TOOLCHAIN.available():
         assert t["measured"]["flash"] <= 1200  # the linked library, not just the estimate
     assert rep["model"]["metrics"]["holdout"]["balanced_accuracy"] >= 0.9  # still a good model
     lines = quantization_lines(rep)
@@ -189,7 +189,7 @@ def test_a_linked_size_over_the_limit_shrinks_again(tmp_path, sklearn_data, monk
     assert [st["step"] for st in steps] == list(range(1, len(steps) + 1))
 
 
-@pytest.mark.skipif(not __import__("tinyc.toolchain").toolchain.available(), reason="needs arm-none-eabi-gcc")
+@pytest.mark.skipif(not ARM_TOOLCHAIN.available(), reason="needs arm-none-eabi-gcc")
 def test_a_small_model_under_the_estimate_margin_is_linked_before_it_ships(tmp_path, sklearn_data):
     """For a model of a few hundred bytes the estimate's error is bounded in bytes (256), not in
     percent: the 39-weight int16 linear model is estimated at 525 B on a Cortex-M4 and links to

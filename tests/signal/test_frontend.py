@@ -18,6 +18,7 @@ from tinyc.signal.features import compute, window_starts, windows
 from tinyc.spec.ir import Task
 from tinyc_backends.base import EmitRequest
 from tinyc_backends.host import HostBackend
+from tinyc_backends.arm import ARM_TOOLCHAIN
 
 AXES = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
 FE = FrontEnd(AXES, 10.0, window=32, hop=12, bands=4, magnitudes=(("acc", (0, 1, 2)),), group="recording")
@@ -198,8 +199,8 @@ def test_front_end_cost_is_within_ten_percent_of_the_linked_size(front, quant, t
     from tinyc import targets, toolchain
     from tinyc.signal import cost as fe_cost
 
-    if not toolchain.available():
-        pytest.skip(toolchain.INSTALL_HINT)
+    if not ARM_TOOLCHAIN.available():
+        pytest.skip(ARM_TOOLCHAIN.install)
     rec = recordings()[::10]
     X = np.concatenate([compute(front, windows(front, x)) for x, _ in rec])
     model = FAMILY_REGISTRY["linear"].fit({"c": 1.0}, X.astype(np.float64), np.arange(len(X)) % 2,
@@ -211,8 +212,8 @@ def test_front_end_cost_is_within_ten_percent_of_the_linked_size(front, quant, t
                                    Provenance("t", "s.tml", "0" * 64, "0" * 64, "id"), 0, 0), tmp_path)
     for core in ("cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m33"):
         backend = targets.get(core)
-        alone = toolchain.measure(tmp_path, "m", backend.cflags)
-        both = toolchain.measure(tmp_path, "m", backend.cflags, signal=toolchain.signal_calls("m", True))
+        alone = toolchain.measure(tmp_path, "m", backend)
+        both = toolchain.measure(tmp_path, "m", backend, signal=toolchain.signal_calls("m", True))
         measured = both.flash - alone.flash
         estimate = fe_cost.flash_bytes(front, backend.caps, FAMILY_REGISTRY["linear"].soft_float_parts(
             model.task, model.quant))

@@ -113,14 +113,14 @@ def _measure(backend, req, folder: Path) -> dict:
     """arm-none-eabi-size figures of the inference entry point, when the toolchain is here."""
     from .. import toolchain
 
-    if getattr(backend, "compiler", "cc") != toolchain.GCC:
-        return {"flash": None, "ram": None, "note": "measured only for Arm targets"}
-    if not toolchain.available():
-        return {"flash": None, "ram": None, "note": toolchain.INSTALL_HINT}
-    m = toolchain.measure(folder, req.name, backend.cflags, **toolchain.firmware_calls(req.name, req.model))
+    if backend.toolchain is None:
+        return {"flash": None, "ram": None, "note": "measured only for targets with a cross toolchain"}
+    if not backend.toolchain.available():
+        return {"flash": None, "ram": None, "note": backend.toolchain.install}
+    m = toolchain.measure(folder, req.name, backend, **toolchain.firmware_calls(req.name, req.model))
     return {"flash": m.flash, "ram": m.ram, "soft_float": m.soft_float, "library_symbols": list(m.library_symbols),
             "library_bytes": m.library_bytes,
-            "tool": "arm-none-eabi-gcc -Os, --gc-sections, arm-none-eabi-size"}
+            "tool": f"{backend.toolchain.gcc} -Os, --gc-sections, {backend.toolchain.size}"}
 
 
 def build_predict_tool(model, ds, name: str, prov: Provenance, out: Path,

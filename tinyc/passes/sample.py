@@ -105,12 +105,12 @@ def small_search_budget(budget_s: float, spent_s: float) -> float:
 
 
 def link_allowance(targets) -> float:
-    """Seconds linking adds beyond the budget: LINK_SECONDS per Arm target and the predict tool."""
-    from .. import toolchain
+    """Seconds linking adds beyond the budget: LINK_SECONDS per target with a cross toolchain and
+    the predict tool."""
     from .. import targets as registry
 
-    arm = sum(1 for t in targets if getattr(registry.get(t.name), "compiler", "") == toolchain.GCC)
-    return LINK_SECONDS * (arm + 1)
+    linked = sum(1 for t in targets if registry.get(t.name).toolchain is not None)
+    return LINK_SECONDS * (linked + 1)
 
 
 def search_budget(budget_s: float, spent_s: float, rows: int) -> float:

@@ -3,6 +3,7 @@ with a double-precision FPU and a faster clock, so it subclasses the M4
 backend and overrides only what differs."""
 from dataclasses import replace
 
+from tinyc_backends.arm import qemu_board
 from tinyc_backends.cortex_m4 import CortexM4Backend
 
 
@@ -12,3 +13,5 @@ class CortexM7Backend(CortexM4Backend):
     caps = replace(CortexM4Backend.caps, fpu="double", clock_hz=216e6, default_flash=1024 * 1024,
                    default_ram=256 * 1024, arch="armv7e-m")
     cflags = ("-mcpu=cortex-m7", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv5-d16")
+    # qemu's MPS2 board with a Cortex-M7 (AN500): `tinyc verify` runs the library there
+    emulator = qemu_board("mps2-an500", (0x0, 4 * 1024 * 1024), (0x20000000, 64 * 1024))
