@@ -37,14 +37,21 @@ class Caps:
 @dataclass(frozen=True)
 class Toolchain:
     """A target's cross compiler and the tools beside it (tinyc.toolchain links and measures with
-    them): the compiler, ``size`` and ``nm``, what to install when they are missing, and the link
-    flags of a bare-metal image that brings no start-up files of its own."""
+    them): the compiler, ``size`` and ``nm``, what to install when they are missing, flags every
+    compile needs (e.g. the C library's specs), and the link flags of a bare-metal image that
+    brings no start-up files of its own."""
 
     gcc: str
     size: str
     nm: str
     install: str
     link: tuple[str, ...] = ()
+    compile: tuple[str, ...] = ()
+
+    def compile_flags(self, link: tuple[str, ...] | list[str] = ()) -> list[str]:
+        """The compile flags, less those ``link`` holds already (one command compiling and
+        linking must not give a specs file twice)."""
+        return [f for f in self.compile if f not in link]
 
     def available(self) -> bool:
         return all(shutil.which(tool) is not None for tool in (self.gcc, self.size, self.nm))
@@ -53,13 +60,26 @@ class Toolchain:
 @dataclass(frozen=True)
 class Emulator:
     """How tinyc.emulator runs a target's bare-metal image: the qemu binary and machine, where
-    its flash and RAM are (origin, length), and what to install when qemu is missing."""
+    its flash and RAM are (origin, length), what to install when qemu is missing; the start-up
+    code compiled into the image (a file of tinyc/runtime), whether tinyc writes the image's
+    linker script from the memory map (else ``link`` places it, its {flash}/{flash_size}/{ram}/
+    {ram_size} filled in), the image's link flags, flags for the driver alone, and more qemu
+    arguments."""
 
     qemu: str
     machine: str
     flash: tuple[int, int]
     ram: tuple[int, int]
     install: str
+    runtime: str = "baremetal.c"
+    linker_script: bool = True
+    link: tuple[str, ...] = ("-nostartfiles", "-Wl,--gc-sections", "--specs=nosys.specs")
+    driver_flags: tuple[str, ...] = ()
+    args: tuple[str, ...] = ()
+
+    def link_flags(self) -> list[str]:
+        where = {"flash": self.flash[0], "flash_size": self.flash[1], "ram": self.ram[0], "ram_size": self.ram[1]}
+        return [flag.format(**where) for flag in self.link]
 
     def available(self) -> bool:
         return shutil.which(self.qemu) is not None

@@ -81,12 +81,12 @@ def build(tmp: Path, target: str, sources: list[Path], includes: list[Path], dri
     """A bare-metal image of the tool's C (compiled as GNU C, as the tools' users would) with tinyc's board files."""
     backend = registry.get(target)
     work = tmp / tag
-    ld, startup_obj = emulator.board_files(work, target)
+    link, startup_obj = emulator.board_files(work, target)
     (work / "main.c").write_text(driver)
     elf = work / "image.elf"
     cmd = [backend.toolchain.gcc, *backend.cflags, "-std=gnu99", "-Os", "-ffunction-sections", "-fdata-sections", *defines,
            *(f"-I{i}" for i in includes), str(startup_obj), str(work / "main.c"), *map(str, sources),
-           *backend.toolchain.link, "-T", str(ld), "-o", str(elf), "-lm"]
+           *link, "-o", str(elf), "-lm"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"{tag}: {r.stderr[-3000:]}")

@@ -221,22 +221,27 @@ def _rows_array(X: np.ndarray) -> str:
     return c_array("uint32_t", "tinyc_rows", bits.ravel(), fmt=lambda v: f"0x{int(v):08x}u", per_line=6)
 
 
-def board_files(out: Path, target: str) -> tuple[Path, Path]:
-    """The board's linker script and compiled start-up object, written into ``out``."""
+def board_files(out: Path, target: str) -> tuple[list[str], Path]:
+    """The board's image link flags (with the linker script tinyc writes for it, when it does)
+    and its compiled start-up object, written into ``out``."""
     backend = _backend(target)
     board = backend.emulator
     out.mkdir(parents=True, exist_ok=True)
-    ld = out / "board.ld"
-    ld.write_text(LINKER_SCRIPT.format(fo=board.flash[0], fl=board.flash[1], ro=board.ram[0], rl=board.ram[1]))
-    (out / "startup.c").write_text(resources.files("tinyc.runtime").joinpath("baremetal.c").read_text())
+    link = board.link_flags()
+    if board.linker_script:
+        ld = out / "board.ld"
+        ld.write_text(LINKER_SCRIPT.format(fo=board.flash[0], fl=board.flash[1], ro=board.ram[0], rl=board.ram[1]))
+        link += ["-T", str(ld)]
+    (out / "startup.c").write_text(resources.files("tinyc.runtime").joinpath(board.runtime).read_text())
     # the start-up code needs inline assembly and a vector table of function pointers:
     # GNU C, compiled on its own (the library and the driver are compiled strictly)
     startup_obj = out / "startup.o"
-    r = subprocess.run([backend.toolchain.gcc, *backend.cflags, "-std=gnu99", "-Wall", "-Os", "-c", str(out / "startup.c"), "-o",
+    r = subprocess.run([backend.toolchain.gcc, *backend.cflags, *backend.toolchain.compile, "-std=gnu99", "-Wall", "-Os", "-c",
+                        str(out / "startup.c"), "-o",
                         str(startup_obj)], capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"compiling the {target} start-up code failed:\n{r.stderr}")
-    return ld, startup_obj
+    return link, startup_obj
 
 
 def unavailable(where: str) -> str | None:
@@ -259,12 +264,12 @@ def run(where: str, folder: Path, name: str, X: np.ndarray, classification: bool
 def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, target: str, out: Path,
                 driver: str | None = None, defines: tuple[str, ...] = ()) -> Path:
     backend = _backend(target)
-    ld, startup_obj = board_files(out, target)
+    link, startup_obj = board_files(out, target)
     (out / "main.c").write_text(driver or driver_source(name, X, classification))
     elf = out / "image.elf"
-    cmd = [backend.toolchain.gcc, *backend.cflags, *STRICT, *defines, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
+    cmd = [backend.toolchain.gcc, *backend.cflags, *backend.toolchain.compile_flags(link), *STRICT, *defines, *backend.emulator.driver_flags, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
            str(folder / "src"), str(startup_obj), str(folder / "src" / f"{name}.c"), str(out / "main.c"),
-           *backend.toolchain.link, "-T", str(ld), "-o", str(elf)]
+           *link, "-o", str(elf)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"linking the {target} image failed:\n{r.stderr}")
@@ -276,7 +281,7 @@ def run_qemu(elf: Path, target: str, timeout: float = 120.0, plugin: Path | None
     (qemu would otherwise mix it into its own stderr)."""
     board = _backend(target).emulator
     out = elf.with_suffix(".out")
-    cmd = [board.qemu, "-M", board.machine, "-display", "none", "-monitor", "none", "-serial", "null",
+    cmd = [board.qemu, "-M", board.machine, *board.args, "-display", "none", "-monitor", "none", "-serial", "null",
            "-chardev", f"file,id=semihost,path={out}",
            "-semihosting-config", "enable=on,target=native,chardev=semihost", "-kernel", str(elf)]
     if plugin is not None:

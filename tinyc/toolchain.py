@@ -202,9 +202,9 @@ def measure(folder: Path, name: str, backend,
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         tc = backend.toolchain
-        common = [tc.gcc, *backend.cflags, *STRICT, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
-                  str(folder / "src")]
         link = [*tc.link, "-Wl,-e,tinyc_entry"]
+        common = [tc.gcc, *backend.cflags, *tc.compile_flags(link), *STRICT, "-Os", "-ffunction-sections",
+                  "-fdata-sections", "-I", str(folder / "src")]
         sizes, lib = [], []
         variants = ((("with", anomaly), ("without", "(void)x;\n    tinyc_out = s;\n    tinyc_flag = flag;\n    tinyc_blob[0] = 0u;"))
                     if anomaly is not None else
@@ -235,7 +235,7 @@ def compile_strict(folder: Path, name: str, backend) -> None:
     """Compile the library alone with the strict flags; raises with the compiler's output."""
     gcc = backend.toolchain.gcc
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [gcc, *backend.cflags, *STRICT, "-Os", "-I", str(folder / "src"), "-c",
+        cmd = [gcc, *backend.cflags, *backend.toolchain.compile, *STRICT, "-Os", "-I", str(folder / "src"), "-c",
                str(folder / "src" / f"{name}.c"), "-o", str(Path(tmp) / "m.o")]
         r = subprocess.run(cmd, capture_output=True, text=True)
         if r.returncode != 0:
@@ -250,7 +250,7 @@ def stack_depth(folder: Path, name: str, backend) -> tuple[int, tuple[str, ...]]
     gcc = backend.toolchain.gcc
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        cmd = [gcc, *backend.cflags, *STRICT, "-Os", "-fcallgraph-info=su", "-I", str(folder / "src"), "-c",
+        cmd = [gcc, *backend.cflags, *backend.toolchain.compile, *STRICT, "-Os", "-fcallgraph-info=su", "-I", str(folder / "src"), "-c",
                str(folder / "src" / f"{name}.c"), "-o", str(tmp / "m.o")]
         r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp)
         if r.returncode != 0:
