@@ -115,6 +115,9 @@ class Backend:
     # (None: the library is measured and emulated nowhere here)
     toolchain: ClassVar[Toolchain | None] = None
     emulator: ClassVar[Emulator | None] = None
+    # why the cost estimates are not fitted to this core (the report says so beside them), or
+    # None when they are (the built-in Arm cores, checked against the linker and qemu)
+    uncalibrated: ClassVar[str | None] = None
     # compiler flags selecting the core (what the CMake/Make glue passes)
     cflags: ClassVar[tuple[str, ...]] = ()
     compiler: ClassVar[str] = "cc"

@@ -134,6 +134,8 @@ class IspuBackend(Backend):
                 max_flash=32 * 1024, max_ram=8 * 1024, arch="ispu")
     compiler = "reisc-gcc"
     cflags = ("-mcpu=reiscl", "-mfp32-format=ieee")
+    uncalibrated = ("costed with the Cortex-M4's tables at the ISPU's clock: the ISPU's toolchain and an "
+                    "emulator are not available here to measure it")
 
     # -- what the sensor can read (checked when a spec is resolved) --------
     def check_signal(self, sig) -> list[tuple[str, object, str]]:

@@ -34,3 +34,5 @@ class Riscv32imcBackend(Backend):
     compiler = RISCV_TOOLCHAIN.gcc
     toolchain = RISCV_TOOLCHAIN
     emulator = Emulator(**VIRT, args=("-bios", "none"))
+    uncalibrated = ("costed with the tables of a Cortex-M without FPU: no RV32 profile is fitted yet; the "
+                    "linked size and the instructions counted under qemu are measured")

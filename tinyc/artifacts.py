@@ -28,10 +28,17 @@ class ArtifactError(TinycError):
 
 def target_figures(targets, costs: dict) -> dict:
     """report.json's ``targets``: each target's estimated cost against its limits, and the latency
-    at its clock (the spec's, else the core's)."""
-    return {t.name: {**costs[t.name].as_dict(), "flash_limit": t.flash, "ram_limit": t.ram, "clock_hz": t.hz,
-                     "latency_us": round(costs[t.name].cycles / t.hz * 1e6, 3), "estimated": True}
-            for t in targets}
+    at its clock (the spec's, else the core's); ``uncalibrated``: why, when the estimates are not
+    fitted to the core."""
+    from . import targets as registry
+
+    out = {}
+    for t in targets:
+        reason = getattr(registry.get(t.name), "uncalibrated", None)
+        out[t.name] = {**costs[t.name].as_dict(), "flash_limit": t.flash, "ram_limit": t.ram, "clock_hz": t.hz,
+                       "latency_us": round(costs[t.name].cycles / t.hz * 1e6, 3), "estimated": True,
+                       **({"uncalibrated": reason} if reason else {})}
+    return out
 
 
 class _Doc(BaseModel):
@@ -58,6 +65,7 @@ class TargetFigures(_Doc):
     files: list[str] = []
     measured: dict = {}
     quantization: Optional[str] = None  # the form emitted there (classification, regression)
+    uncalibrated: Optional[str] = None  # why the estimates are not fitted to this core
 
 
 class Report(_Doc):

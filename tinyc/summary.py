@@ -76,8 +76,11 @@ def print_summary(result, out: Path) -> None:
                       ProgressBar(total=t["flash_limit"], completed=min(t["flash"], t["flash_limit"]), width=8),
                       f"{t['ram']}/{t['ram_limit']}",
                       ProgressBar(total=t["ram_limit"], completed=min(t["ram"], t["ram_limit"]), width=8),
-                      f"~{us:.0f} µs" if us >= 10 else f"~{us:.2g} µs")
+                      (f"~{us:.0f} µs" if us >= 10 else f"~{us:.2g} µs") + (" *" if t.get("uncalibrated") else ""))
     console.print(table)
+    for name, t in rep["targets"].items():
+        if t.get("uncalibrated"):
+            console.print(f"  * {name}: estimates uncalibrated ({t['uncalibrated']})")
     console.print(f"  report   {out}/report.html  (summary: {out}/report.md)")
     if rep.get("artifacts", {}).get("predict"):
         console.print(f"  try it   {out}/artifacts/predict --csv {out}/artifacts/holdout.csv")

@@ -319,8 +319,10 @@ def _targets_section(rep: dict, name: str) -> str:
                  svg.budget_bar(c["ram"], c["ram_limit"], f"RAM {c['ram']} / {c['ram_limit']} B (estimate)"),
                  f"<p>{_e(c['ops'])} operations, about {_e(c.get('instructions', '—'))} instructions per "
                  f"{_work(rep, t, c)}, {c['latency_us']:g} µs at "
-                 f"{c['clock_hz'] / 1e6:g} MHz (estimate)"
-                 + (f"; linked with arm-none-eabi-gcc -Os: <b>{_e(measured)} B</b> flash" if measured else "")
+                 f"{c['clock_hz'] / 1e6:g} MHz "
+                 + (f"(estimated, uncalibrated: {_e(c['uncalibrated'])})" if c.get("uncalibrated") else "(estimate)")
+                 + (f"; linked with {_e(c['measured'].get('tool', 'the cross compiler'))}: <b>{_e(measured)} B</b> flash"
+                    if measured else "")
                  + (f"; under qemu ({_e(v['board'])}): <b>{v['instructions_per_inference']:.0f}</b> instructions "
                     f"per inference"
                     + (f" and <b>{v['instructions_per_window']:.0f}</b> per window" if "instructions_per_window" in v

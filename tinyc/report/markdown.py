@@ -44,6 +44,8 @@ def render(rep: dict) -> str:
                      f"{linked if linked is not None else '—'} | {c['ram']} | "
                      f"{c['flash_limit']} / {c['ram_limit']} | {c['ops']} | {c.get('instructions', '—')} | "
                      f"{round(v.get('instructions_per_window', v['instructions_per_inference'])) if v else '—'} |")
+    lines += [f"\n{md(t)}: estimated (uncalibrated): {md(c['uncalibrated'])}."
+              for t, c in rep["targets"].items() if c.get("uncalibrated")]
     if "confusion" in m:
         labels = m["confusion"]["labels"]
         lines += ["", "Confusion on the holdout (rows: true class, columns: predicted):", "",
