@@ -265,7 +265,7 @@ def test_json_on_every_command_success_and_failure(tmp_path, sklearn_data):
     assert err["kind"] == "spec" and err["errors"][0] == {
         "code": "E0201", "severity": "error", "line": 4, "column": 8, "message": "unknown target 'cortex-m5'",
         "hint": "did you mean 'cortex-m4'? (known targets: cortex-m0, cortex-m0plus, cortex-m3, cortex-m33, "
-                "cortex-m4, host, ispu, riscv32imc)"}
+                "cortex-m4, host, ispu, riscv32ec, riscv32imc)"}
     r = run("build", BAD / "several_errors.tml", "--json", "-o", tmp_path / "o")
     (err,) = lines(r)
     assert r.returncode == 2 and err["event"] == "error" and len(err["errors"]) == 4

@@ -1,5 +1,5 @@
 """The generated C computes what the Python model computes: on the host
-(gcc), and on emulated Cortex-M cores (arm-none-eabi-gcc + qemu), over at
+(gcc), and on emulated Cortex-M and RISC-V cores (their cross compilers + qemu), over at
 least 100 real rows per model, for every family."""
 import shutil
 
@@ -70,9 +70,12 @@ def test_arm_builds_are_clean_and_cost_estimate_holds(case, target, tmp_path):
 EMULATED = ([c for c in CASES if c.dataset in ("cancer", "diabetes") and not c.model.qinfo] +
             [c for c in CASES if c.dataset == "wine" and c.variant in ("mlp_tanh", "forest")])
 # integer models: the portable loop on Thumb-1, the DSP (SIMD) loop on the M4 and M33
-EMULATED_PAIRS = [(c, t) for c in EMULATED for t in ARM] + \
+# RISC-V: soft-float on RV32IMC, and everything in software on RV32EC (no multiply unit)
+RISCV = ["riscv32imc", "riscv32ec"]
+EMULATED_PAIRS = [(c, t) for c in EMULATED for t in ARM + RISCV] + \
     [(c, t) for c in INTEGER if c.dataset in ("cancer", "diabetes")
-     for t in (("cortex-m0plus", "cortex-m4", "cortex-m33") if c.variant.endswith("int8") else ("cortex-m4",))]
+     for t in (("cortex-m0plus", "cortex-m4", "cortex-m33", *RISCV) if c.variant.endswith("int8")
+               else ("cortex-m4", "riscv32imc"))]
 
 
 @pytest.mark.parametrize("case,target", EMULATED_PAIRS, ids=[f"{c.name}-{t}" for c, t in EMULATED_PAIRS])

@@ -1,4 +1,4 @@
-"""The RISC-V RV32IMC target as a user meets it: a spec naming it builds (the library linked and
+"""The RISC-V targets as a user meets them (RV32IMC; RV32EC below): a spec naming it builds (the library linked and
 measured with riscv64-unknown-elf-gcc and picolibc) and `tinyc verify` runs the holdout rows
 under qemu-system-riscv32, every prediction equal to the Python model's."""
 import json
@@ -34,3 +34,24 @@ def test_a_spec_with_riscv32imc_builds_and_verifies_under_qemu(tmp_path):
     assert "riscv32imc: estimated (uncalibrated)" in (tmp_path / "build" / "m" / "report.md").read_text()
     # the library compiles strictly for the core, as the folder's Makefile fragment says
     assert "-march=rv32imc -mabi=ilp32" in (tmp_path / "build" / "m" / "riscv32imc" / "m.mk").read_text()
+
+
+def test_riscv32ec_runs_the_model_without_a_multiply_unit(tmp_path):
+    """RV32EC (CH32V003 class): 16 registers, multiplies and float in software; the same
+    predictions under qemu with a CPU that has only the E and C extensions."""
+    why = emulator.available("riscv32ec")
+    if why:
+        pytest.skip(why)
+    shutil.copy(ROOT / "tests" / "fixtures" / "segments_head.csv", tmp_path / "d.csv")
+    (tmp_path / "s.tml").write_text('model m\ndata "d.csv" { label target }\ntask classification\n'
+                                    'target riscv32ec { flash 8KB ram 1KB }\nsearch { trials 6 }\n')
+    r = subprocess.run([tinyc_exe(), "build", "s.tml", "-o", "build/m", "--verify"], capture_output=True,
+                       text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "riscv32ec      virt" in r.stderr and "parity ok (12/12 rows)" in r.stderr
+    assert "-march=rv32ec -mabi=ilp32e" in (tmp_path / "build" / "m" / "riscv32ec" / "m.mk").read_text()
+    # a limit above what the part has is refused when the spec is checked
+    (tmp_path / "s.tml").write_text('model m\ndata "d.csv" { label target }\ntask classification\n'
+                                    'target riscv32ec { flash 32KB ram 1KB }\n')
+    r = subprocess.run([tinyc_exe(), "check", "s.tml"], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 2 and "flash 32KB is more than riscv32ec has (16KB)" in r.stderr, r.stderr
