@@ -242,6 +242,18 @@ def cmd_schema(args) -> int:
     return EXIT_OK
 
 
+def cmd_calibrate(args) -> int:
+    from .calibrate import calibrate, write
+
+    profile = calibrate(args.target, on_line=lambda line: print(line, file=sys.stderr))
+    out = Path(args.out) if args.out else Path(f"{profile['arch']}.json")
+    write(profile, out)
+    for form, err in profile["fit_error"].items():
+        print(f"{form:<8} {err['models']:>3} models  relative error median {err['median']:.1%}, worst {err['worst']:.1%}")
+    print(f"profile written to {out}")
+    return EXIT_OK
+
+
 def cmd_explain(args) -> int:
     from .errors import CODES as BUILD_CODES
     from .spec.diagnostics import CODES as SPEC_CODES
@@ -294,7 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     from .cli_args import parser
 
     handlers = {"check": cmd_check, "fmt": cmd_fmt, "build": cmd_build, "verify": cmd_verify, "report": cmd_report,
-                "init": cmd_init, "targets": cmd_targets, "schema": cmd_schema, "explain": cmd_explain}
+                "init": cmd_init, "targets": cmd_targets, "schema": cmd_schema, "explain": cmd_explain,
+                "calibrate": cmd_calibrate}
     args = parser(handlers).parse_args(argv)
     _JSON = bool(getattr(args, "json", False))
     before = _handle_termination()

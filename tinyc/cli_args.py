@@ -37,6 +37,12 @@ COMMANDS = {
     "schema": ("print the JSON Schema of the spec IR",
                "The schema of spec.resolved.json, for tools that read the resolved spec.",
                "tinyc schema -o spec.schema.json"),
+    "calibrate": ("fit a target's instruction profile from counts under its emulator",
+                  "Emits a fixed, seeded corpus of models (every family, float32 and integer forms) for the\n"
+                  "target, counts each prediction's instructions under its emulator and fits the cost model's\n"
+                  "per-unit instructions by non-negative least squares; prints each form's fit error and\n"
+                  "writes the profile (put it in the backend's profiles/<arch>.json).",
+                  "tinyc calibrate riscv32imc --out backends/profiles/rv32imc.json"),
     "explain": ("explain an error code", "The long explanation of an error code from a diagnostic.",
                 "tinyc explain E0201"),
 }
@@ -116,6 +122,10 @@ def parser(handlers: dict[str, Callable]) -> argparse.ArgumentParser:
 
     s = command("schema")
     s.add_argument("-o", "--output", metavar="FILE")
+
+    cal = command("calibrate")
+    cal.add_argument("target", metavar="TARGET")
+    cal.add_argument("-o", "--out", metavar="FILE", help="where to write the profile (default: <arch>.json)")
 
     e = command("explain")
     e.add_argument("code")

@@ -3,6 +3,10 @@ points, instructions per unit of work on each instruction set and numeric form, 
 that turn a family's units of work into bytes, instructions and cycles (see Family.cost)."""
 from __future__ import annotations
 
+import json
+from contextlib import contextmanager
+from functools import lru_cache
+
 from ..spec.ir import Quantization
 
 # Bytes of one stored value per quantization mode ("auto" is costed as its
@@ -107,7 +111,14 @@ def instruction_set(caps) -> str:
 
 def instructions(caps, quant: Quantization, **units: float) -> int:
     """Estimated instructions of one prediction: ``units`` counts the work (see
-    INSTRUCTIONS: check, code, mac, neuron, tanh, node, vote, add, class, term)."""
+    INSTRUCTIONS: check, code, mac, neuron, tanh, node, vote, add, class, term). A core with a
+    calibrated profile (``tinyc calibrate``; tinyc_backends/profiles/<arch>.json) uses its
+    table for the form, else the Thumb tables below."""
+    if _RECORDING is not None:
+        _RECORDING.append((Quantization(quant), dict(units)))
+    table = profile_table(caps.arch, Quantization(quant))
+    if table is not None:
+        return int(round(table["call"] + sum(table.get(k, 0.0) * v for k, v in units.items())))
     isa = instruction_set(caps)
     if quant != Quantization.float32 and isa == "thumb2_soft":
         isa = "thumb2"  # integer code does not care about the FPU
@@ -137,3 +148,37 @@ def input_bytes(n_features: int, quant: Quantization) -> int:
     """The feature vector the caller passes (float API: 4 bytes each) plus its
     quantized copy in integer modes."""
     return 4 * n_features + (0 if quant == Quantization.float32 else VALUE_BYTES[quant] * n_features)
+
+
+# -- calibrated profiles --------------------------------------------------------------------
+
+_RECORDING: list | None = None
+
+
+@contextmanager
+def recorded():
+    """Within the block, every instructions() call appends (form, units) to the yielded list (what
+    `tinyc calibrate` relates to the emulator's counts)."""
+    global _RECORDING
+    previous, _RECORDING = _RECORDING, []
+    try:
+        yield _RECORDING
+    finally:
+        _RECORDING = previous
+
+
+@lru_cache(maxsize=None)
+def profile(arch: str) -> dict | None:
+    """The calibrated profile of a core (tinyc_backends/profiles/<arch>.json), or None."""
+    try:
+        from importlib import resources
+
+        text = resources.files("tinyc_backends").joinpath("profiles", f"{arch}.json").read_text(encoding="utf-8")
+    except (FileNotFoundError, ModuleNotFoundError, OSError):
+        return None
+    return json.loads(text)
+
+
+def profile_table(arch: str, quant: Quantization) -> dict | None:
+    p = profile(arch) if arch else None
+    return (p or {}).get("instructions", {}).get(str(quant))

@@ -1,0 +1,45 @@
+"""`tinyc calibrate`: per-unit instructions fitted from emulator counts, reproducibly."""
+import json
+import subprocess
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, tinyc_exe
+from tinyc import emulator
+from tinyc.calibrate import fit
+from tinyc.models.costs import instructions, profile
+
+
+def test_the_fit_recovers_known_per_unit_costs():
+    rng = np.random.default_rng(0)
+    truth = {"call": 40.0, "mac": 5.5, "neuron": 30.0, "class": 7.0}
+    rows = []
+    for _ in range(12):
+        units = {"mac": int(rng.integers(10, 500)), "neuron": int(rng.integers(1, 40)), "class": int(rng.integers(1, 8))}
+        rows.append((units, truth["call"] + sum(truth[k] * v for k, v in units.items())))
+    table, err = fit(rows)
+    assert table == pytest.approx(truth, abs=0.01) and err["worst"] < 1e-6
+
+
+def test_a_core_with_a_profile_is_costed_from_it():
+    from tinyc import targets
+
+    caps = targets.get("riscv32imc").caps
+    table = profile("rv32imc")["instructions"]["int8"]
+    units = {"code": 13, "mac": 39, "neuron": 3, "tanh": 0, "class": 3}
+    assert instructions(caps, "int8", **units) == round(table["call"] + sum(table[k] * v for k, v in units.items()))
+    assert profile("armv7e-m") is None  # the Arm cores keep the built-in tables
+
+
+@pytest.mark.skipif(emulator.available("riscv32imc") is not None, reason=str(emulator.available("riscv32imc")))
+def test_calibrating_riscv32imc_reproduces_the_shipped_profile(tmp_path):
+    out = tmp_path / "p.json"
+    r = subprocess.run([tinyc_exe(), "calibrate", "riscv32imc", "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "int8      18 models" in r.stdout and f"profile written to {out}" in r.stdout
+    new, shipped = json.loads(out.read_text()), json.loads((ROOT / "backends" / "profiles" / "rv32imc.json").read_text())
+    if new["toolchain"] != shipped["toolchain"]:
+        pytest.skip(f"profile fitted with {shipped['toolchain']}; this machine has {new['toolchain']}")
+    assert out.read_text() == (ROOT / "backends" / "profiles" / "rv32imc.json").read_text()
+    assert all(e["median"] < 0.05 for e in new["fit_error"].values()), new["fit_error"]

@@ -1,0 +1,144 @@
+"""`tinyc calibrate TARGET`: fit a target's instruction profile from what its emulator counts.
+
+A fixed, seeded corpus of models (every family, a few sizes, float32 and the integer forms, on
+data sets scikit-learn ships) is emitted for the target, each model's prediction is counted
+under the target's emulator, and the cost model's units of work for each model (the ``work`` a
+family's cost reports: features checked or encoded, multiply-accumulates, neurons, tree nodes,
+votes, centroid terms, classes) are related to those counts by non-negative least squares, one
+table per numeric form: instructions = call + sum(per-unit instructions x units). The result is
+a profile file (JSON) with the tables, the toolchain it was fitted with, and each form's fit
+error; ``tinyc_backends/profiles/<arch>.json`` is where the cost model looks for a core's
+profile (tinyc.models.costs.instructions). Running it twice gives the same file.
+
+This first version fits instructions per prediction; code bytes, the signal front end's and the
+detectors' tables still come from the built-in Thumb tables.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .spec.ir import Quantization, Task
+
+# the corpus: (data set, family, params); every family, two sizes where size changes the code path
+CORPUS = (
+    ("wine", "linear", {"c": 1.0}),
+    ("diabetes", "linear", {"c": 1.0}),
+    ("wine", "tree", {"max_depth": 3, "min_samples_leaf": 2, "max_leaves": 8}),
+    ("cancer", "tree", {"max_depth": 6, "min_samples_leaf": 2, "max_leaves": 40}),
+    ("diabetes", "tree", {"max_depth": 5, "min_samples_leaf": 4, "max_leaves": 24}),
+    ("wine", "forest", {"n_estimators": 4, "max_depth": 4, "max_features": 0.5, "max_leaves": 12}),
+    ("cancer", "forest", {"n_estimators": 10, "max_depth": 6, "max_features": 0.5, "max_leaves": 40}),
+    ("diabetes", "forest", {"n_estimators": 6, "max_depth": 5, "max_features": 0.5, "max_leaves": 20}),
+    ("wine", "gbt", {"n_estimators": 10, "max_depth": 2, "learning_rate": 0.3, "max_leaves": 4}),
+    ("cancer", "gbt", {"n_estimators": 30, "max_depth": 3, "learning_rate": 0.3, "max_leaves": 8}),
+    ("diabetes", "gbt", {"n_estimators": 20, "max_depth": 2, "learning_rate": 0.3, "max_leaves": 4}),
+    ("wine", "mlp", {"layers": 1, "hidden": 8, "alpha": 1e-2, "activation": "relu"}),
+    ("cancer", "mlp", {"layers": 2, "hidden": 16, "alpha": 1e-2, "activation": "relu"}),
+    ("diabetes", "mlp", {"layers": 1, "hidden": 12, "alpha": 1e-2, "activation": "relu"}),
+    ("wine", "mlp", {"layers": 1, "hidden": 10, "alpha": 1e-2, "activation": "tanh"}),
+    ("cancer", "mlp", {"layers": 2, "hidden": 8, "alpha": 1e-2, "activation": "tanh"}),
+    ("wine", "centroid", {"kind": "nearest"}),
+    ("cancer", "centroid", {"kind": "gaussian"}),
+)
+FORMS = (Quantization.float32, Quantization.int8, Quantization.int16)
+ROWS = 8  # rows counted per model (the count is per prediction: (N rows - 0 rows) / N)
+
+
+def _data(name: str):
+    from sklearn import datasets
+
+    loader, task = {"wine": (datasets.load_wine, Task.classification),
+                    "cancer": (datasets.load_breast_cancer, Task.classification),
+                    "diabetes": (datasets.load_diabetes, Task.regression)}[name]
+    d = loader()
+    X = d.data.astype(np.float32)
+    return X, d.target, task
+
+
+def corpus(seed: int = 0):
+    """(label, model) of every corpus model in every form it has, and the rows it is counted on."""
+    from .models import FAMILY_REGISTRY, Problem
+    from .quant import NotQuantizable, quantize
+
+    for ds, family, params in CORPUS:
+        X, y, task = _data(ds)
+        k = len(np.unique(y)) if task == Task.classification else 0
+        model = FAMILY_REGISTRY[family].fit(params, X, y if task == Task.classification else y.astype(np.float64),
+                                            Problem(task, X.shape[1], k), seed)
+        for form in FORMS:
+            try:
+                m = model if form == Quantization.float32 else quantize(model, form, X)
+            except NotQuantizable:
+                continue
+            yield f"{ds}/{family}/{'-'.join(f'{v}' for v in params.values())}/{form}", m, X[:ROWS]
+
+
+def units_of(model, caps) -> tuple[Quantization, dict]:
+    """The units of work the cost model counts for one prediction of ``model`` on ``caps``."""
+    from .models import FAMILY_REGISTRY
+    from .models.costs import recorded
+
+    with recorded() as calls:
+        FAMILY_REGISTRY[model.family].cost(model, caps, model.quant)
+    quant, units = calls[-1]
+    return quant, units
+
+
+def fit(rows: list[tuple[dict, float]]) -> tuple[dict, dict]:
+    """Per-unit instructions (``call`` the intercept) by non-negative least squares, and the fit's
+    relative errors (median and worst, over the rows)."""
+    from scipy.optimize import nnls
+
+    keys = sorted({k for units, _ in rows for k in units})
+    A = np.array([[1.0] + [units.get(k, 0.0) for k in keys] for units, _ in rows])
+    b = np.array([count for _, count in rows])
+    coef, _ = nnls(A, b)
+    table = {"call": round(float(coef[0]), 2), **{k: round(float(c), 2) for k, c in zip(keys, coef[1:])}}
+    pred = A @ np.array([table["call"]] + [table[k] for k in keys])
+    rel = np.abs(pred - b) / np.maximum(b, 1.0)
+    return table, {"median": round(float(np.median(rel)), 4), "worst": round(float(rel.max()), 4), "models": len(rows)}
+
+
+def calibrate(target: str, on_line=print) -> dict:
+    """Count the corpus on ``target``'s emulator and fit its profile (see the module docstring)."""
+    from . import emulator
+    from . import targets as registry
+    from .codegen.library import Provenance
+    from .errors import TinycError
+
+    why = emulator.available(target)
+    if why:
+        raise TinycError(f"cannot calibrate {target}: {why}", hint="calibration counts instructions under the "
+                                                                   "target's emulator")
+    backend = registry.get(target)
+    from tinyc_backends.base import EmitRequest
+
+    prov = Provenance("calibrate", "corpus", "0" * 64, "0" * 64, "calibrate")
+    by_form: dict[str, list] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (label, model, X) in enumerate(corpus()):
+            folder = Path(tmp) / f"m{i}"
+            features = tuple(f"f{j}" for j in range(model.n_features))
+            classes = tuple(f"c{j}" for j in range(model.classes))
+            backend.emit(EmitRequest(model, "m", features, classes, prov, 0, 0), folder)
+            counted = emulator.instructions_per_inference(folder, "m", X, target)
+            quant, units = units_of(model, backend.caps)
+            by_form.setdefault(str(quant), []).append((units, counted))
+            on_line(f"{label:<48} {counted:>10.1f} instructions")
+    tables, errors = {}, {}
+    for form, rows in sorted(by_form.items()):
+        tables[form], errors[form] = fit(rows)
+    version = subprocess.run([backend.toolchain.gcc, "--version"], capture_output=True, text=True).stdout
+    return {"target": target, "arch": backend.caps.arch, "toolchain": version.splitlines()[0] if version else "",
+            "emulator": f"{backend.emulator.qemu} -M {backend.emulator.machine}",
+            "instructions": tables, "fit_error": errors}
+
+
+def write(profile: dict, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(profile, indent=2, sort_keys=True) + "\n", encoding="utf-8")
