@@ -32,6 +32,9 @@ class Caps:
     max_flash: int | None = None  # what the device has at most, when fixed by the silicon
     max_ram: int | None = None
     arch: str = ""  # e.g. armv7e-m
+    # the core's calibrated cost profile (`tinyc calibrate`): a JSON file's path; by default
+    # tinyc_backends/profiles/<arch>.json when it exists, else the built-in Thumb tables
+    profile: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 
 from ..spec.ir import Quantization
 
@@ -112,11 +113,11 @@ def instruction_set(caps) -> str:
 def instructions(caps, quant: Quantization, **units: float) -> int:
     """Estimated instructions of one prediction: ``units`` counts the work (see
     INSTRUCTIONS: check, code, mac, neuron, tanh, node, vote, add, class, term). A core with a
-    calibrated profile (``tinyc calibrate``; tinyc_backends/profiles/<arch>.json) uses its
-    table for the form, else the Thumb tables below."""
+    calibrated profile (``tinyc calibrate``; Caps.profile, or tinyc_backends/profiles/<arch>.json)
+    uses its table for the form, else the Thumb tables below."""
     if _RECORDING is not None:
         _RECORDING.append((Quantization(quant), dict(units)))
-    table = profile_table(caps.arch, Quantization(quant))
+    table = profile_table(caps, Quantization(quant))
     if table is not None:
         return int(round(table["call"] + sum(table.get(k, 0.0) * v for k, v in units.items())))
     isa = instruction_set(caps)
@@ -168,9 +169,12 @@ def recorded():
 
 
 @lru_cache(maxsize=None)
-def profile(arch: str) -> dict | None:
-    """The calibrated profile of a core (tinyc_backends/profiles/<arch>.json), or None."""
+def profile(arch: str, path: str | None = None) -> dict | None:
+    """A core's calibrated profile: the file at ``path``, else tinyc_backends/profiles/<arch>.json,
+    or None."""
     try:
+        if path is not None:
+            return json.loads(Path(path).read_text(encoding="utf-8"))
         from importlib import resources
 
         text = resources.files("tinyc_backends").joinpath("profiles", f"{arch}.json").read_text(encoding="utf-8")
@@ -179,6 +183,6 @@ def profile(arch: str) -> dict | None:
     return json.loads(text)
 
 
-def profile_table(arch: str, quant: Quantization) -> dict | None:
-    p = profile(arch) if arch else None
+def profile_table(caps, quant: Quantization) -> dict | None:
+    p = profile(caps.arch, getattr(caps, "profile", None)) if caps.arch else None
     return (p or {}).get("instructions", {}).get(str(quant))
