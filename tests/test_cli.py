@@ -77,6 +77,12 @@ def test_targets_lists_builtin_backends_with_package():
     rows = json.loads(run("targets", "--json").stdout)
     m0 = next(r for r in rows if r["name"] == "cortex-m0")
     assert m0["caps"]["fpu"] == "none" and m0["caps"]["hw_divide"] is False and m0["error"] is None
+    # each target's tools here and its cost profile
+    assert m0["profile"] == "built-in tables" and m0["toolchain"] in ("found", "missing")
+    rv = next(r for r in rows if r["name"] == "riscv32imc")
+    assert rv["profile"].startswith("calibrated (instructions; median error float32 1.2%")
+    ispu = next(r for r in rows if r["name"] == "ispu")
+    assert ispu["toolchain"] == ispu["emulator"] == "none" and "uncalibrated" in ispu["profile"]
 
 
 def test_schema_is_a_json_schema_of_the_ir(tmp_path):

@@ -216,7 +216,8 @@ def cmd_targets(args) -> int:
         for name, e in sorted(reg.items()):
             caps = e.backend.caps.__dict__ if e.backend is not None else None
             rows.append({"name": name, "package": e.package, "version": e.version,
-                         "description": getattr(e.backend, "description", None), "caps": caps, "error": e.error})
+                         "description": getattr(e.backend, "description", None), "caps": caps, "error": e.error,
+                         **(_tools(e.backend) if e.backend is not None else {})})
         print(json.dumps(rows, indent=2))
         return EXIT_OK
     width = max((len(n) for n in reg), default=6)
@@ -226,9 +227,29 @@ def cmd_targets(args) -> int:
             continue
         c = e.backend.caps
         fpu = {"none": "no FPU", "single": "FPU sp", "double": "FPU dp"}[c.fpu]
+        t = _tools(e.backend)
+        tools = (f"toolchain {t['toolchain']}, emulator {t['emulator']}, profile {t['profile']}"
+                 if name != "host" else "the host's cc")
         print(f"{name:<{width}}  {e.package} {e.version}  [{fpu}{', DSP' if c.dsp else ''}, "
-              f"{c.clock_hz / 1e6:g} MHz]  {e.backend.description}")
+              f"{c.clock_hz / 1e6:g} MHz]  {e.backend.description}\n{'':<{width}}  {tools}")
     return EXIT_OK
+
+
+def _tools(backend) -> dict:
+    """What ``tinyc targets`` says of a target's tools here: its toolchain and emulator found,
+    missing or none, and its cost profile (calibrated, with the fit's median error, or not)."""
+    from .models.costs import profile
+
+    def state(tool) -> str:
+        return "none" if tool is None else "found" if tool.available() else "missing"
+
+    p = profile(backend.caps.arch, backend.caps.profile) if backend.caps.arch else None
+    if p is not None:
+        errors = ", ".join(f"{form} {e['median']:.1%}" for form, e in sorted(p["fit_error"].items()))
+        prof = f"calibrated (instructions; median error {errors})"
+    else:
+        prof = "built-in tables" + (f" (uncalibrated: {backend.uncalibrated})" if backend.uncalibrated else "")
+    return {"toolchain": state(backend.toolchain), "emulator": state(backend.emulator), "profile": prof}
 
 
 def cmd_schema(args) -> int:
