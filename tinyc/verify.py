@@ -1,8 +1,9 @@
 """`tinyc verify BUILD_DIR`: the emitted libraries, measured on the real cross
 toolchain and run on emulated cores against the Python model.
 
-For every Arm target of a build: flash and RAM of the inference entry point as
-linked (`arm-none-eabi-size`, library code such as soft-float listed), the
+For every target of a build that declares a toolchain and an emulator (the Arm and RISC-V
+cores): flash and RAM of the inference entry point as linked (the toolchain's `size`, library
+code such as soft-float listed), the
 holdout rows run in a bare-metal image under qemu with the predictions checked
 against the golden model, and guest instructions per inference counted by a
 qemu plugin (qemu emulates no cycle counter: instructions are the latency
