@@ -15,14 +15,21 @@ pytestmark = pytest.mark.skipif(WHY is not None, reason=f"{WHY} (apt-get install
                                                         f"picolibc-riscv64-unknown-elf qemu-system-misc)")
 
 
-def test_a_spec_with_riscv32imc_builds_and_verifies_under_qemu(tmp_path):
+def build_and_verify(tmp_path, target: str, limits: str):
+    """`tinyc build s.tml -o build/m --verify` of the image-segments sample for ``target``, as a user
+    runs it from the spec's folder."""
     shutil.copy(ROOT / "tests" / "fixtures" / "segments_head.csv", tmp_path / "d.csv")
     (tmp_path / "s.tml").write_text('model m\ndata "d.csv" { label target }\ntask classification\n'
-                                    'target riscv32imc { flash 8KB ram 2KB }\nsearch { trials 6 }\n')
+                                    f'target {target} {{ {limits} }}\nsearch {{ trials 6 }}\n')
     r = subprocess.run([tinyc_exe(), "build", "s.tml", "-o", "build/m", "--verify"], capture_output=True,
                        text=True, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert "riscv32imc     virt" in r.stderr and "parity ok (12/12 rows)" in r.stderr
+    assert f"{target:<14} virt" in r.stderr and "parity ok (12/12 rows)" in r.stderr
+    return r
+
+
+def test_a_spec_with_riscv32imc_builds_and_verifies_under_qemu(tmp_path):
+    r = build_and_verify(tmp_path, "riscv32imc", "flash 8KB ram 2KB")
     report = json.loads((tmp_path / "build" / "m" / "report.json").read_text())
     t = report["targets"]["riscv32imc"]
     linked = t["measured"]["flash"]
@@ -42,13 +49,7 @@ def test_riscv32ec_runs_the_model_without_a_multiply_unit(tmp_path):
     why = emulator.available("riscv32ec")
     if why:
         pytest.skip(why)
-    shutil.copy(ROOT / "tests" / "fixtures" / "segments_head.csv", tmp_path / "d.csv")
-    (tmp_path / "s.tml").write_text('model m\ndata "d.csv" { label target }\ntask classification\n'
-                                    'target riscv32ec { flash 8KB ram 1KB }\nsearch { trials 6 }\n')
-    r = subprocess.run([tinyc_exe(), "build", "s.tml", "-o", "build/m", "--verify"], capture_output=True,
-                       text=True, cwd=tmp_path)
-    assert r.returncode == 0, r.stderr
-    assert "riscv32ec      virt" in r.stderr and "parity ok (12/12 rows)" in r.stderr
+    build_and_verify(tmp_path, "riscv32ec", "flash 8KB ram 1KB")
     assert "-march=rv32ec -mabi=ilp32e" in (tmp_path / "build" / "m" / "riscv32ec" / "m.mk").read_text()
     # a limit above what the part has is refused when the spec is checked
     (tmp_path / "s.tml").write_text('model m\ndata "d.csv" { label target }\ntask classification\n'
