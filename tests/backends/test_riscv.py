@@ -56,3 +56,17 @@ def test_riscv32ec_runs_the_model_without_a_multiply_unit(tmp_path):
                                     'target riscv32ec { flash 32KB ram 1KB }\n')
     r = subprocess.run([tinyc_exe(), "check", "s.tml"], capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 2 and "flash 32KB is more than riscv32ec has (16KB)" in r.stderr, r.stderr
+
+
+def test_an_uncalibrated_core_is_fitted_against_its_linked_size(tmp_path, sklearn_data):
+    """RV32IMC's code bytes are borrowed from a Cortex-M (a float MLP's soft-float is larger on
+    RV32): the build links its library whatever the estimate and shrinks the model until the
+    linked size fits, instead of failing at the final check."""
+    spec = tmp_path / "s.tml"
+    spec.write_text(f'model wine\ndata "{sklearn_data / "wine.csv"}" {{ label cultivar; holdout 20% }}\n'
+                    'task classification\nmetric accuracy\nseed 42\nquantize float32\n'
+                    'target riscv32imc { flash 3KB ram 2KB }\nsearch { families mlp trials 8 }\n')
+    r = subprocess.run([tinyc_exe(), "build", str(spec), "-o", str(tmp_path / "out")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    t = json.loads((tmp_path / "out" / "report.json").read_text())["targets"]["riscv32imc"]
+    assert t["flash"] < 0.75 * t["measured"]["flash"] <= 0.75 * 3072  # the estimate far below what links

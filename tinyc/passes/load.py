@@ -120,12 +120,19 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
             raise QuantizationFailed(f"quantize {quant}: none of the families searched ({', '.join(families)}) has an "
                              f"integer form; add one of linear, tree, forest, gbt, mlp or use quantize auto")
         families = integer
-    budgets = tuple(TargetBudget(t.name.value, target_registry.get(t.name.value).caps, int(t.flash.value),
-                                 int(t.ram.value), clock_hz=t.clock.value if t.clock is not None else None)
-                    for t in s.targets)
+    budgets = tuple(_budget(t) for t in s.targets)
     return SearchConfig(metric=s.metric.value, budget_s=s.budget.value, seed=s.seed.value,
                         quant=quant, families=families, fixed=fixed, targets=budgets,
                         max_trials=trials or max_trials, workers=workers)
+
+
+def _budget(t) -> TargetBudget:
+    """A declared target's budget; one whose code bytes are not calibrated to its core and whose
+    toolchain is here gets its library linked and checked whatever the estimate."""
+    backend = target_registry.get(t.name.value)
+    return TargetBudget(t.name.value, backend.caps, int(t.flash.value), int(t.ram.value),
+                        clock_hz=t.clock.value if t.clock is not None else None,
+                        uncalibrated=bool(backend.uncalibrated) and backend.toolchain is not None)
 
 
 def model_targets(cfg: SearchConfig, fe, ds) -> SearchConfig:
