@@ -3,10 +3,10 @@ instructions, no FPU (float models link libgcc's soft-float). Built with Debian'
 riscv64-unknown-elf-gcc and picolibc; run under qemu-system-riscv32's `virt` machine, with
 picolibc's start-up code and semihosting for output and exit.
 
-Its instructions per prediction come from its calibrated profile (profiles/rv32imc.json, fitted
-by `tinyc calibrate riscv32imc`); its code bytes still from the Thumb-2-without-FPU tables (a
-Cortex-M3 is the closest Arm core), and the linked size, which the build measures, is what the
-limits are checked against."""
+Its instructions per prediction and its code bytes come from its calibrated profile
+(profiles/rv32imc.json, fitted by `tinyc calibrate riscv32imc`); a family, task and form the
+profile has no code bytes for falls back to the tables of a Cortex-M without FPU, and the build
+measures the linked size either way."""
 from __future__ import annotations
 
 from .base import Backend, Caps, Emulator, Toolchain
@@ -35,5 +35,4 @@ class Riscv32imcBackend(Backend):
     compiler = RISCV_TOOLCHAIN.gcc
     toolchain = RISCV_TOOLCHAIN
     emulator = Emulator(**VIRT, args=("-bios", "none"))
-    uncalibrated = ("code bytes costed with the tables of a Cortex-M without FPU (instructions come from its "
-                    "calibrated profile); the build measures the linked size")
+

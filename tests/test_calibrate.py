@@ -37,9 +37,11 @@ def test_calibrating_riscv32imc_reproduces_the_shipped_profile(tmp_path):
     out = tmp_path / "p.json"
     r = subprocess.run([tinyc_exe(), "calibrate", "riscv32imc", "--out", str(out)], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
-    assert "int8      18 models" in r.stdout and f"profile written to {out}" in r.stdout
+    assert "int8      18 models" in r.stdout and "code      57 models  flash" in r.stdout
+    assert f"profile written to {out}" in r.stdout
     new, shipped = json.loads(out.read_text()), json.loads((ROOT / "backends" / "profiles" / "rv32imc.json").read_text())
     if new["toolchain"] != shipped["toolchain"]:
         pytest.skip(f"profile fitted with {shipped['toolchain']}; this machine has {new['toolchain']}")
     assert out.read_text() == (ROOT / "backends" / "profiles" / "rv32imc.json").read_text()
     assert all(e["median"] < 0.05 for e in new["fit_error"].values()), new["fit_error"]
+    assert new["code_bytes_error"]["worst"] < 0.10, new["code_bytes_error"]

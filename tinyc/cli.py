@@ -246,7 +246,10 @@ def _tools(backend) -> dict:
     p = profile(backend.caps.arch, backend.caps.profile) if backend.caps.arch else None
     if p is not None:
         errors = ", ".join(f"{form} {e['median']:.1%}" for form, e in sorted(p["fit_error"].items()))
-        prof = f"calibrated (instructions; median error {errors})"
+        code = f"; code bytes {p['code_bytes_error']['median']:.1%}" if "code_bytes_error" in p else ""
+        prof = f"calibrated (median error of instructions {errors}{code})"
+        if backend.uncalibrated:
+            prof += f"; {backend.uncalibrated}"
     else:
         prof = "built-in tables" + (f" (uncalibrated: {backend.uncalibrated})" if backend.uncalibrated else "")
     return {"toolchain": state(backend.toolchain), "emulator": state(backend.emulator), "profile": prof}
@@ -269,8 +272,10 @@ def cmd_calibrate(args) -> int:
     profile = calibrate(args.target, on_line=lambda line: print(line, file=sys.stderr))
     out = Path(args.out) if args.out else Path(f"{profile['arch']}.json")
     write(profile, out)
-    for form, err in profile["fit_error"].items():
-        print(f"{form:<8} {err['models']:>3} models  relative error median {err['median']:.1%}, worst {err['worst']:.1%}")
+    for form, err in [*profile["fit_error"].items(), ("code", profile["code_bytes_error"])]:
+        what = "instructions" if form != "code" else "flash"
+        print(f"{form:<8} {err['models']:>3} models  {what}: relative error median {err['median']:.1%}, "
+              f"worst {err['worst']:.1%}")
     print(f"profile written to {out}")
     return EXIT_OK
 

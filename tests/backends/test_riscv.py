@@ -35,10 +35,8 @@ def test_a_spec_with_riscv32imc_builds_and_verifies_under_qemu(tmp_path):
     linked = t["measured"]["flash"]
     assert linked is not None and linked <= 8192 and "riscv64-unknown-elf-size" in t["measured"]["tool"]
     assert report["verify"]["riscv32imc"]["parity"] and report["verify"]["riscv32imc"]["instructions_per_inference"] > 0
-    # its estimates are not fitted to the core yet: report.json, the summary and report.md say so
-    assert "code bytes costed with the tables of a Cortex-M without FPU" in t["uncalibrated"]
-    assert "* riscv32imc: estimates uncalibrated" in r.stdout
-    assert "riscv32imc: estimated (uncalibrated)" in (tmp_path / "build" / "m" / "report.md").read_text()
+    # its profile is calibrated (instructions and code bytes): no 'uncalibrated' mark
+    assert "uncalibrated" not in t and "uncalibrated" not in r.stdout
     # the library compiles strictly for the core, as the folder's Makefile fragment says
     assert "-march=rv32imc -mabi=ilp32" in (tmp_path / "build" / "m" / "riscv32imc" / "m.mk").read_text()
 
@@ -58,10 +56,10 @@ def test_riscv32ec_runs_the_model_without_a_multiply_unit(tmp_path):
     assert r.returncode == 2 and "flash 32KB is more than riscv32ec has (16KB)" in r.stderr, r.stderr
 
 
-def test_an_uncalibrated_core_is_fitted_against_its_linked_size(tmp_path, sklearn_data):
-    """RV32IMC's code bytes are borrowed from a Cortex-M (a float MLP's soft-float is larger on
-    RV32): the build links its library whatever the estimate and shrinks the model until the
-    linked size fits, instead of failing at the final check."""
+def test_calibrated_code_bytes_hold_for_a_float_model_on_riscv32imc(tmp_path, sklearn_data):
+    """A float MLP's soft-float is larger on RV32 than on Thumb-2 (the borrowed tables estimated
+    1892 B for a library that links to 3296 B): with the profile's code bytes the estimate is
+    within 10% or 256 B of the linked size, the bound the Arm cores keep."""
     spec = tmp_path / "s.tml"
     spec.write_text(f'model wine\ndata "{sklearn_data / "wine.csv"}" {{ label cultivar; holdout 20% }}\n'
                     'task classification\nmetric accuracy\nseed 42\nquantize float32\n'
@@ -69,4 +67,11 @@ def test_an_uncalibrated_core_is_fitted_against_its_linked_size(tmp_path, sklear
     r = subprocess.run([tinyc_exe(), "build", str(spec), "-o", str(tmp_path / "out")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     t = json.loads((tmp_path / "out" / "report.json").read_text())["targets"]["riscv32imc"]
-    assert t["flash"] < 0.75 * t["measured"]["flash"] <= 0.75 * 3072  # the estimate far below what links
+    linked = t["measured"]["flash"]
+    assert linked <= 3072 and abs(t["flash"] - linked) <= max(0.10 * linked, 256), (t["flash"], linked)
+
+
+def test_riscv32ec_reports_its_loose_instruction_estimates(tmp_path):
+    r = build_and_verify(tmp_path, "riscv32ec", "flash 8KB ram 1KB")
+    assert "* riscv32ec: estimates uncalibrated (multiplies are libgcc calls" in r.stdout
+    assert "riscv32ec: estimated (uncalibrated)" in (tmp_path / "build" / "m" / "report.md").read_text()

@@ -152,6 +152,17 @@ def standardize(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class Family:
     """Base class of a model family (see the module docstring)."""
 
+    def __init_subclass__(cls, **kwargs):
+        """A family's ``cost`` and ``estimate`` take their code bytes from the core's calibrated
+        profile where it has them (tinyc.models.costs.calibrated_code); the weights stay the
+        family's own count."""
+        super().__init_subclass__(**kwargs)
+        if "cost" in cls.__dict__:
+            cls.cost = _calibrated(cls.__dict__["cost"], lambda model: (getattr(model, "task", None),
+                                                                       getattr(model, "params", None) or {}))
+        if "estimate" in cls.__dict__:
+            cls.estimate = _calibrated(cls.__dict__["estimate"], lambda params, problem: (problem.task, params))
+
     name: ClassVar[str]
     tasks: ClassVar[tuple[Task, ...]]
     vote_scores: ClassVar[bool] = False  # scores are vote counts (argmax even for 2 classes)
@@ -275,6 +286,25 @@ class Family:
             if not self.compares_floats(task):
                 base -= table["cmp"]
         return base
+
+
+def _calibrated(method, task_params):
+    """``method`` (a family's cost or estimate) with its code bytes from the core's profile."""
+    from functools import wraps
+
+    from .costs import calibrated_code
+
+    @wraps(method)
+    def costed(self, *args, **kwargs):
+        cost = method(self, *args, **kwargs)
+        caps, quant = args[-2:] if len(args) >= 2 else (kwargs.get("caps"), kwargs.get("quant"))
+        subject = args[:-2]
+        if cost is None or caps is None:
+            return cost
+        task, params = task_params(*subject)
+        return calibrated_code(cost, self, task, quant, params, caps)
+
+    return costed
 
 
 class _Registry(dict):

@@ -186,3 +186,25 @@ def profile(arch: str, path: str | None = None) -> dict | None:
 def profile_table(caps, quant: Quantization) -> dict | None:
     p = profile(caps.arch, getattr(caps, "profile", None)) if caps.arch else None
     return (p or {}).get("instructions", {}).get(str(quant))
+
+
+def code_key(family: str, task, quant, params: dict) -> str:
+    """The profile's key of a model's code bytes: family, task, form (and tanh, whose float routine
+    is code of its own)."""
+    tanh = ":tanh" if params.get("activation") == "tanh" else ""
+    return f"{family}:{getattr(task, 'value', task)}:{quant}{tanh}"
+
+
+def calibrated_code(cost, family, task, quant, params: dict, caps):
+    """``cost`` with its code bytes from the core's profile, when the profile has them for this
+    family, task and form; else ``cost`` as the built-in tables give it."""
+    p = profile(caps.arch, getattr(caps, "profile", None)) if getattr(caps, "arch", "") else None
+    table = (p or {}).get("code_bytes")
+    if not table or task is None or quant is None:
+        return cost
+    code = table.get(code_key(family.name, task, effective_quant(family, Quantization(quant)), params))
+    if code is None:
+        return cost
+    from dataclasses import replace
+
+    return replace(cost, code=code, flash=cost.weights + code)
