@@ -89,3 +89,13 @@ def test_a_family_from_another_package_is_searched_emitted_and_verified(plugin_s
     # without the plugin the family is unknown, with its name in the message
     r = subprocess.run([tinyc_exe(), "check", str(spec)], capture_output=True, text=True)
     assert r.returncode == 2 and "unknown model family 'stumps'" in r.stderr
+
+
+def test_the_plugin_target_passes_the_conformance_suite(plugin_site):
+    """tests/backends/test_conformance.py over the Cortex-M7 plugin's target, with the plugin installed."""
+    env = {**os.environ, "PYTHONPATH": str(plugin_site)}
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                        str(ROOT / "tests" / "backends" / "test_conformance.py"), "-k", "cortex-m7"],
+                       capture_output=True, text=True, env=env, cwd=ROOT)
+    assert r.returncode == 0, r.stdout[-3000:]
+    assert "3 passed" in r.stdout, r.stdout[-2000:]

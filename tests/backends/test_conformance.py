@@ -1,0 +1,62 @@
+"""Every registered backend (plugins installed in the environment included) against the same
+bar, on a few model cases (a float forest, an int8 MLP, a float boosted regressor):
+
+- it emits a library;
+- with a toolchain declared: the library compiles with the strict flags, and its flash estimate
+  is within 10% or 256 B of the linked size (unless the backend marks its estimates uncalibrated);
+- with an emulator declared: every holdout row's class and scores equal the golden model's, bit
+  for bit, and the instruction estimate is within 25% of the count (unless uncalibrated);
+- the host compiles and runs it with the host's C compiler.
+
+A check a target cannot run here is named in the skip message (or, when others ran, in the
+test's properties: `pytest -rA --junitxml` shows them)."""
+import shutil
+
+import numpy as np
+import pytest
+
+from model_cases import CASES
+from tinyc import emulator, targets, toolchain
+from tinyc.models import FAMILY_REGISTRY
+
+NAMES = ("wine_forest", "wine_mlp_int8", "diabetes_gbt")
+CONFORMANCE = [c for c in CASES if c.name in NAMES]
+TARGETS = targets.names()
+
+
+@pytest.mark.parametrize("case", CONFORMANCE, ids=[c.name for c in CONFORMANCE])
+@pytest.mark.parametrize("target", TARGETS)
+def test_backend_conformance(target, case, tmp_path, record_property):
+    backend = targets.get(target)
+    cost = FAMILY_REGISTRY[case.model.family].cost(case.model, backend.caps, case.model.quant)
+    files = backend.emit(case.request(cost.flash, cost.ram), tmp_path)
+    assert files and all(f.exists() and f.stat().st_size > 0 for f in files)
+    pred, scores = case.model.predict(case.X), case.model.scores(case.X).astype(np.float32)
+    if target == "host":
+        if shutil.which("cc") is None:
+            pytest.skip("no host C compiler (cc): emitted only")
+        run = emulator.run_host(tmp_path, "m", case.X, case.classification)
+    elif backend.toolchain is None:
+        pytest.skip(f"{target} declares no toolchain and no emulator: emitted only (not compiled, measured or run)")
+    else:
+        if not backend.toolchain.available():
+            pytest.skip(backend.toolchain.install)
+        skipped = []
+        toolchain.compile_strict(tmp_path, "m", backend)
+        linked = toolchain.measure(tmp_path, "m", backend).flash
+        if backend.uncalibrated:
+            skipped.append(f"estimate bounds (uncalibrated: {backend.uncalibrated})")
+        else:
+            assert abs(cost.flash - linked) <= max(0.10 * linked, 256), (cost.flash, linked)
+        why = emulator.available(target)
+        if why:
+            pytest.skip(f"parity and instructions: {why}")
+        run = emulator.run_emulated(tmp_path, "m", case.X, case.classification, target)
+        if not backend.uncalibrated:
+            counted = emulator.instructions_per_inference(tmp_path, "m", case.X[:8], target)
+            assert abs(cost.instructions - counted) <= 0.25 * counted, (cost.instructions, counted)
+        record_property("skipped_checks", "; ".join(skipped))
+    assert len(run.classes) == len(case.X) >= 100
+    if case.classification:
+        assert np.array_equal(run.classes, pred)
+    assert np.array_equal(run.scores.view(np.uint32), scores.view(np.uint32))
