@@ -9,12 +9,14 @@ bar, on a few model cases (a float forest, an int8 MLP, a float boosted regresso
 - the host compiles and runs it with the host's C compiler.
 
 A check a target cannot run here is named in the skip message (or, when others ran, in the
-test's properties: `pytest -rA --junitxml` shows them)."""
+test's properties: `pytest -rA --junitxml` shows them). The sources every built-in target emits
+for two small trees are kept as golden files under tests/golden/<target>/."""
 import shutil
 
 import numpy as np
 import pytest
 
+from conftest import ROOT, check_golden
 from model_cases import CASES
 from tinyc import emulator, targets, toolchain
 from tinyc.models import FAMILY_REGISTRY
@@ -60,3 +62,25 @@ def test_backend_conformance(target, case, tmp_path, record_property):
     if case.classification:
         assert np.array_equal(run.classes, pred)
     assert np.array_equal(run.scores.view(np.uint32), scores.view(np.uint32))
+
+
+GOLDEN = ROOT / "tests" / "golden"
+SMALL = [c for c in CASES if c.name in ("wine_tree", "cancer_tree_int8")]
+BUILTIN = [t for t in TARGETS if targets.registry()[t].package == "tinyc"]
+
+
+@pytest.mark.parametrize("case", SMALL, ids=[c.name for c in SMALL])
+@pytest.mark.parametrize("target", BUILTIN)
+def test_generated_sources_match_the_golden_ones(target, case, tmp_path, update_goldens):
+    """The sources each built-in target emits for two small trees (float and int8), kept under
+    tests/golden/<target>/<case>/ so that a change to the generated C shows in review
+    (`pytest --update-goldens` records a change; review the diff)."""
+    backend = targets.get(target)
+    cost = FAMILY_REGISTRY[case.model.family].cost(case.model, backend.caps, case.model.quant)
+    backend.emit(case.request(cost.flash, cost.ram), tmp_path)
+    sources = sorted((tmp_path / "src").iterdir())
+    assert sources
+    if update_goldens:
+        (GOLDEN / target / case.name).mkdir(parents=True, exist_ok=True)
+    for f in sources:
+        check_golden(GOLDEN / target / case.name / f.name, f.read_text(encoding="utf-8"), update_goldens)
