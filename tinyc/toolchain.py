@@ -19,15 +19,6 @@ from pathlib import Path
 STRICT = ("-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic")
 
 
-def measurable(backend) -> str | None:
-    """None when ``backend``'s libraries can be linked and measured here, else why not (what to
-    install, or that the target declares no toolchain)."""
-    tc = getattr(backend, "toolchain", None)
-    if tc is None:
-        return f"no cross toolchain is declared for {backend.name}"
-    return None if tc.available() else tc.install
-
-
 @dataclass(frozen=True)
 class Measured:
     flash: int  # text + data of the model's part of the image

@@ -158,10 +158,10 @@ class Family:
         family's own count."""
         super().__init_subclass__(**kwargs)
         if "cost" in cls.__dict__:
-            cls.cost = _calibrated(cls.__dict__["cost"], lambda model: (getattr(model, "task", None),
-                                                                       getattr(model, "params", None) or {}))
+            cls.cost = _calibrated(cls.__dict__["cost"], lambda a: (getattr(a["model"], "task", None),
+                                                                   getattr(a["model"], "params", None) or {}))
         if "estimate" in cls.__dict__:
-            cls.estimate = _calibrated(cls.__dict__["estimate"], lambda params, problem: (problem.task, params))
+            cls.estimate = _calibrated(cls.__dict__["estimate"], lambda a: (a["problem"].task, a["params"]))
 
     name: ClassVar[str]
     tasks: ClassVar[tuple[Task, ...]]
@@ -289,20 +289,25 @@ class Family:
 
 
 def _calibrated(method, task_params):
-    """``method`` (a family's cost or estimate) with its code bytes from the core's profile."""
+    """``method`` (a family's cost or estimate) with its code bytes from the core's profile;
+    ``task_params(arguments)`` gives the task and hyperparameters from its bound arguments."""
+    import inspect
     from functools import wraps
 
     from .costs import calibrated_code
 
+    signature = inspect.signature(method)
+
     @wraps(method)
     def costed(self, *args, **kwargs):
         cost = method(self, *args, **kwargs)
-        caps, quant = args[-2:] if len(args) >= 2 else (kwargs.get("caps"), kwargs.get("quant"))
-        subject = args[:-2]
-        if cost is None or caps is None:
+        if cost is None:
             return cost
-        task, params = task_params(*subject)
-        return calibrated_code(cost, self, task, quant, params, caps)
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        a = bound.arguments
+        task, params = task_params(a)
+        return calibrated_code(cost, self, task, a["quant"], params, a["caps"])
 
     return costed
 

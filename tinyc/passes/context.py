@@ -98,6 +98,10 @@ class Prepared:
     declared: SearchConfig  # the spec's search settings and targets
     config: SearchConfig  # the same, its targets holding the front end beside the model
 
+    def every_row(self, ds: Dataset) -> Dataset:
+        """Every row (the sample's source on large data), on the features of ``ds``."""
+        return self.full.select([self.full.feature_names.index(n) for n in ds.feature_names])
+
 
 @dataclass(frozen=True)
 class Searched:

@@ -29,7 +29,7 @@ def run(ctx: BuildContext, fitted: Fitted) -> Formed:
     else:
         record["emitted_comparison"] = [c for c in choice.record["candidates"] if c["mode"] in (Quantization.float32, choice.mode)]
     if prep.sample:  # the report, the holdout and the artifacts cover every row
-        ds = prep.full.select([prep.full.feature_names.index(n) for n in ds.feature_names])
+        ds = prep.every_row(ds)
     dropped = [*searched.unused, *(n for j, n in enumerate(ds.feature_names) if j not in fit.columns)]
     ds = ds.select(fit.columns) if dropped else ds
     targets = prep.declared.targets

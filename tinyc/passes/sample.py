@@ -184,7 +184,6 @@ def run(ctx, fitted):
     prep, ds = searched.prepared, searched.ds
     if prep.sample is None:
         return fitted
-    full = prep.full.select([prep.full.feature_names.index(n) for n in ds.feature_names])
-    fit, record = refit_on_all_rows(fitted.fit, full, ds, fitted.quantized.choice.mode, prep.config.targets,
+    fit, record = refit_on_all_rows(fitted.fit, prep.every_row(ds), ds, fitted.quantized.choice.mode, prep.config.targets,
                                     ctx.metric, ctx.seed, ctx.started + prep.config.budget_s)
     return replace(fitted, fit=fit, sample_record=record)
