@@ -267,8 +267,9 @@ def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, ta
     link, startup_obj = board_files(out, target)
     (out / "main.c").write_text(driver or driver_source(name, X, classification))
     elf = out / "image.elf"
-    cmd = [backend.toolchain.gcc, *backend.cflags, *backend.toolchain.compile_flags(link), *STRICT, *defines, *backend.emulator.driver_flags, "-Os", "-ffunction-sections", "-fdata-sections", "-I",
-           str(folder / "src"), str(startup_obj), str(folder / "src" / f"{name}.c"), str(out / "main.c"),
+    tc = backend.toolchain
+    cmd = [tc.gcc, *backend.cflags, *tc.compile_flags(link), *STRICT, *defines, *backend.emulator.driver_flags,
+           "-Os", "-ffunction-sections", "-fdata-sections", "-I", str(folder / "src"), str(startup_obj), str(folder / "src" / f"{name}.c"), str(out / "main.c"),
            *link, "-o", str(elf)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
