@@ -13,9 +13,11 @@ PlatformIO, Zephyr) and a README saying how to use each.
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar, Literal
+
+PROFILES = Path(__file__).parent / "profiles"
 
 
 @dataclass(frozen=True)
@@ -32,8 +34,8 @@ class Caps:
     max_flash: int | None = None  # what the device has at most, when fixed by the silicon
     max_ram: int | None = None
     arch: str = ""  # e.g. armv7e-m
-    # the core's calibrated cost profile (`tinyc calibrate`): a JSON file's path; by default
-    # tinyc_backends/profiles/<arch>.json when it exists, else the built-in Thumb tables
+    # the core's cost profile (tinyc.models.profile): a file of tinyc_backends/profiles/ by name,
+    # or a path; set from the backend's ``profile`` (see Backend.__init_subclass__)
     profile: str | None = None
 
 
@@ -121,11 +123,26 @@ class Backend:
     # why the cost estimates are not fitted to this core (the report says so beside them), or
     # None when they are (the built-in Arm cores, checked against the linker and qemu)
     uncalibrated: ClassVar[str | None] = None
+    # the cost profile (tinyc.models.profile): a name under profiles/ or a JSON file's path; by
+    # default profiles/<name>.json when it exists, else the profile of the backend subclassed
+    profile: ClassVar[str | None] = None
     # compiler flags selecting the core (what the CMake/Make glue passes)
     cflags: ClassVar[tuple[str, ...]] = ()
     compiler: ClassVar[str] = "cc"
     # build-system packages of the folder (packages.py); "toolchain": a CMake toolchain file
     packages: ClassVar[tuple[str, ...]] = ("cmake", "make")
+
+    def __init_subclass__(cls, **kwargs):
+        """Give the class's Caps its cost profile: the one it names, else the file named after the
+        target when there is one, else (a subclass) its parent's."""
+        super().__init_subclass__(**kwargs)
+        if not hasattr(cls, "caps"):
+            return
+        own = cls.__dict__.get("profile")
+        if own is None and cls.name and (PROFILES / f"{cls.name}.json").is_file():
+            own = cls.name
+        if own is not None and own != cls.caps.profile:
+            cls.caps = replace(cls.caps, profile=own)
 
     def __repr__(self) -> str:
         return f"<backend {self.name}>"

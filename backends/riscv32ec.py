@@ -3,7 +3,7 @@ instructions, no multiply/divide unit and no FPU (libgcc multiplies, divides and
 software), 16 KB of flash and 2 KB of RAM. Built with riscv64-unknown-elf-gcc for the ilp32e ABI
 and picolibc; run under qemu-system-riscv32's `virt` machine with a CPU that has only E and C.
 
-Its instructions per prediction and code bytes come from its calibrated profile (profiles/rv32ec.json,
+Its instructions per prediction and code bytes come from its calibrated profile (profiles/riscv32ec.json,
 `tinyc calibrate riscv32ec`). Multiplies are libgcc calls whose length depends on the operands,
 so instruction estimates are looser than on cores with a multiplier (the fit's worst error is
 73% for int8 models) and the report marks them uncalibrated."""

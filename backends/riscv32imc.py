@@ -4,8 +4,9 @@ riscv64-unknown-elf-gcc and picolibc; run under qemu-system-riscv32's `virt` mac
 picolibc's start-up code and semihosting for output and exit.
 
 Its instructions per prediction and its code bytes come from its calibrated profile
-(profiles/rv32imc.json, fitted by `tinyc calibrate riscv32imc`); a family, task and form the
-profile has no code bytes for falls back to the tables of a Cortex-M without FPU, and the build
+(profiles/riscv32imc.json, fitted by `tinyc calibrate riscv32imc`); a family, task and form the
+profile has no code bytes for, the signal front end and the detectors take the Cortex-M3's figures
+(its profile's base: an assumption, said in `tinyc targets`), and the build
 measures the linked size either way."""
 from __future__ import annotations
 

@@ -2,12 +2,13 @@
 `tinyc verify`: real cross toolchain, emulated cores, instruction counts.
 
 On the example data sets (scikit-learn's digits, wine and breast cancer, UCI
-image segments, BasicMotions features) tinyc builds its model for cortex-m4
-and cortex-m0plus; on the same train/holdout split the baselines are trained
+image segments, BasicMotions features) tinyc builds its model for cortex-m4,
+cortex-m0plus and riscv32imc; on the same train/holdout split the baselines are trained
 and converted: RandomForest (10 trees, depth 8), DecisionTree and MLP (one
 hidden layer of 16) with emlearn (float features), forest and logistic
 regression with m2cgen (double precision, as it generates). Every C file is
-compiled with arm-none-eabi-gcc -Os for the core, linked with --gc-sections
+compiled with the core's toolchain at -Os (arm-none-eabi-gcc; riscv64-unknown-elf-gcc
+with picolibc for RV32IMC), linked with --gc-sections
 (flash and RAM = what the predict call adds to an image), run over the holdout
 rows under qemu (accuracy is computed from what the C printed), and its guest
 instructions per inference are counted with tinyc's qemu plugin.
@@ -17,7 +18,7 @@ Prints the table and writes benchmarks/RESULTS.md (with the environment).
     .venv/bin/python benchmarks/run.py [BUDGET_SECONDS]      (or: make bench)
 
 Needs: pip install -e '.[bench]' (emlearn, m2cgen); apt-get install gcc-arm-none-eabi
-libnewlib-arm-none-eabi qemu-system-arm
+libnewlib-arm-none-eabi qemu-system-arm gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf qemu-system-misc
 """
 from __future__ import annotations
 
@@ -84,7 +85,8 @@ def build(tmp: Path, target: str, sources: list[Path], includes: list[Path], dri
     link, startup_obj = emulator.board_files(work, target)
     (work / "main.c").write_text(driver)
     elf = work / "image.elf"
-    cmd = [backend.toolchain.gcc, *backend.cflags, "-std=gnu99", "-Os", "-ffunction-sections", "-fdata-sections", *defines,
+    cmd = [backend.toolchain.gcc, *backend.cflags, *backend.toolchain.compile_flags(link), "-std=gnu99", "-Os",
+           "-ffunction-sections", "-fdata-sections", *defines, *backend.emulator.driver_flags,
            *(f"-I{i}" for i in includes), str(startup_obj), str(work / "main.c"), *map(str, sources),
            *link, "-o", str(elf), "-lm"]
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -93,9 +95,10 @@ def build(tmp: Path, target: str, sources: list[Path], includes: list[Path], dri
     return elf
 
 
-def sizes_of(elf: Path) -> tuple[int, int]:
+def sizes_of(elf: Path, target: str) -> tuple[int, int]:
     """(flash, ram) of an image: text + data, data + bss."""
-    out = subprocess.run([ARM_TOOLCHAIN.size, "-B", str(elf)], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([registry.get(target).toolchain.size, "-B", str(elf)], check=True, capture_output=True,
+                         text=True).stdout
     text, data, bss = (int(v) for v in out.splitlines()[1].split()[:3])
     return text + data, data + bss
 
@@ -119,7 +122,7 @@ def measure(tool: str, target: str, X: np.ndarray, sources, includes, include: s
             emulator.run_qemu(elf, target, plugin=plugin)
             counts.append(int(elf.with_suffix(".insns").read_text().split()[1]))
         out = emulator.run_qemu(printing, target).text
-        (f1, r1), (f0, r0) = sizes_of(with_model), sizes_of(without)
+        (f1, r1), (f0, r0) = sizes_of(with_model, target), sizes_of(without, target)
     pred = np.array([int(c) for c in out.split()])
     return {"flash": f1 - f0, "ram": r1 - r0, "instructions": (counts[0] - counts[1]) / len(X), "pred": pred}
 
@@ -131,8 +134,8 @@ DATASETS = {  # name: (csv, label column)
     "image_segments": ("examples/image_segments/data.csv", "target"),
     "basic_motions": ("examples/basic_motions/features.csv", "target"),
 }
-TARGETS = ("cortex-m4", "cortex-m0plus")
-SHORT = {"cortex-m4": "M4", "cortex-m0plus": "M0+"}
+TARGETS = ("cortex-m4", "cortex-m0plus", "riscv32imc")
+SHORT = {"cortex-m4": "M4", "cortex-m0plus": "M0+", "riscv32imc": "RV32IMC"}
 
 
 
@@ -215,11 +218,11 @@ def environment() -> list[str]:
             f"{getattr(emlearn, '__version__', (Path(emlearn.includedir) / 'VERSION.txt').read_text().strip())}, "
             f"m2cgen {m2cgen.__version__}, Python {platform.python_version()}",
             f"- {version([ARM_TOOLCHAIN.gcc, '--version'])}",
+            f"- {version([registry.get('riscv32imc').toolchain.gcc, '--version'])}, picolibc",
             f"- {version([registry.get('cortex-m4').emulator.qemu, '--version'])}",
-            "- flags: `-Os -ffunction-sections -fdata-sections -Wl,--gc-sections -nostartfiles`, cortex-m4: "
-            "`-mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16`, cortex-m0plus: "
-            "`-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft`",
-            "- flash/RAM: what the predict call adds to a bare-metal image (`arm-none-eabi-size`); "
+            "- flags: `-Os -ffunction-sections -fdata-sections -Wl,--gc-sections`, "
+            + ", ".join(f"{t}: `{' '.join(registry.get(t).cflags)}`" for t in TARGETS),
+            "- flash/RAM: what the predict call adds to a bare-metal image (the core's `size`); "
             "instructions: qemu TCG plugin, (count over N rows − count over 0 rows) / N",
             "- reproduce: `make bench` (or `.venv/bin/python benchmarks/run.py`)"]
 
@@ -273,12 +276,13 @@ def main(budget: float) -> None:
 
 
 def table(rows) -> list[str]:
-    head = ("| dataset | tool | model | accuracy | M4 flash | M4 RAM | M4 instr | M0+ flash | M0+ instr |",
-            "|---|---|---|---|---|---|---|---|---|")
+    head = ("| dataset | tool | model | accuracy | M4 flash | M4 RAM | M4 instr | M0+ flash | M0+ instr "
+            "| RV32IMC flash | RV32IMC instr |", "|---|---|---|---|---|---|---|---|---|---|---|")
     lines = list(head)
     for d, tool, model, acc, fig in rows:
-        m4, m0 = fig["cortex-m4"], fig["cortex-m0plus"]
-        lines.append(f"| {d} | {tool} | {model} | {acc:.4f} | {m4[0]} | {m4[1]} | {m4[2]:.0f} | {m0[0]} | {m0[2]:.0f} |")
+        m4, m0, rv = fig["cortex-m4"], fig["cortex-m0plus"], fig["riscv32imc"]
+        lines.append(f"| {d} | {tool} | {model} | {acc:.4f} | {m4[0]} | {m4[1]} | {m4[2]:.0f} | {m0[0]} | {m0[2]:.0f} "
+                     f"| {rv[0]} | {rv[2]:.0f} |")
     lines += ["", "tinyc against the most accurate baseline of each data set (targets: accuracy at most 0.5 points "
               "below it, at most 25% of its M4 flash, at most 50% of its M4 instructions):", "",
               "| dataset | best baseline | Δ accuracy (points) | flash ratio | instr ratio | met |", "|---|---|---|---|---|---|"]

@@ -78,10 +78,10 @@ def test_targets_lists_builtin_backends_with_package():
     m0 = next(r for r in rows if r["name"] == "cortex-m0")
     assert m0["caps"]["fpu"] == "none" and m0["caps"]["hw_divide"] is False and m0["error"] is None
     # each target's tools here and its cost profile
-    assert m0["profile"] == "built-in tables" and m0["toolchain"] in ("found", "missing")
+    assert m0["profile"] == "cortex-m0: the tables of cortex-m0plus" and m0["toolchain"] in ("found", "missing")
     rv = next(r for r in rows if r["name"] == "riscv32imc")
-    assert rv["profile"].startswith("calibrated (median error of instructions float32 1.2%")
-    assert "code bytes 0.1%" in rv["profile"]
+    assert rv["profile"].startswith("riscv32imc, calibrated (median error of instructions float32 1.2%")
+    assert "code bytes 0.1%)" in rv["profile"] and "uncalibrated" not in rv["profile"]
     ispu = next(r for r in rows if r["name"] == "ispu")
     assert ispu["toolchain"] == ispu["emulator"] == "none" and "uncalibrated" in ispu["profile"]
 
@@ -132,8 +132,8 @@ def test_build_writes_resolved_ir_report_and_manifest(tmp_path, sklearn_data):
     resolved = json.loads((out / "spec.resolved.json").read_text())
     spec = resolved["spec"]
     assert spec["model"]["value"] == "wine" and spec["metric"]["value"] == "accuracy"
-    assert [t["name"]["value"] for t in spec["targets"]] == ["cortex-m4", "cortex-m0plus", "host"]
-    host = spec["targets"][2]
+    assert [t["name"]["value"] for t in spec["targets"]] == ["cortex-m4", "cortex-m0plus", "riscv32imc", "host"]
+    host = spec["targets"][3]
     assert host["flash"]["span"] is None and host["flash"]["value"] == 64 * 1024 * 1024  # default from the backend
     report = json.loads((out / "report.json").read_text())
     assert report["data"]["rows"] == 178 and len(report["data"]["features"]) == 13

@@ -237,21 +237,29 @@ def cmd_targets(args) -> int:
 
 def _tools(backend) -> dict:
     """What ``tinyc targets`` says of a target's tools here: its toolchain and emulator found,
-    missing or none, and its cost profile (calibrated, with the fit's median error, or not)."""
-    from .models.costs import profile
+    missing or none, and its cost profile (which file, the fit's median errors where calibrated,
+    what it takes from a base profile, and why it is not calibrated when it is not)."""
+    from .models import profile
 
     def state(tool) -> str:
         return "none" if tool is None else "found" if tool.available() else "missing"
 
-    p = profile(backend.caps.arch, backend.caps.profile) if backend.caps.arch else None
-    if p is not None:
-        errors = ", ".join(f"{form} {e['median']:.1%}" for form, e in sorted(p["fit_error"].items()))
+    try:
+        p = profile.of(backend.caps)
+    except profile.ProfileError as e:
+        return {"toolchain": state(backend.toolchain), "emulator": state(backend.emulator), "profile": f"BROKEN: {e}"}
+    errors = [f"{form} {e['median']:.1%}" for form, e in sorted(p.get("fit_error", {}).items())
+              if "median" in e and form in ("float32", "int8", "int16")]
+    prof = p["name"]
+    if errors:
         code = f"; code bytes {p['code_bytes_error']['median']:.1%}" if "code_bytes_error" in p else ""
-        prof = f"calibrated (median error of instructions {errors}{code})"
-        if backend.uncalibrated:
-            prof += f"; {backend.uncalibrated}"
-    else:
-        prof = "built-in tables" + (f" (uncalibrated: {backend.uncalibrated})" if backend.uncalibrated else "")
+        prof += f", calibrated (median error of instructions {', '.join(errors)}{code})"
+    if set(p["inherited"]) == set(profile.TABLES):
+        prof += f": the tables of {p['base']}"
+    elif p["inherited"]:
+        prof += f"; {', '.join(p['inherited'][:-1])} and {p['inherited'][-1]} from {p['base']}"
+    if backend.uncalibrated:
+        prof += f"; uncalibrated: {backend.uncalibrated}"
     return {"toolchain": state(backend.toolchain), "emulator": state(backend.emulator), "profile": prof}
 
 
@@ -267,14 +275,14 @@ def cmd_schema(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from .calibrate import calibrate, write
+    from .calibration import calibrate, write
 
     profile = calibrate(args.target, on_line=lambda line: print(line, file=sys.stderr))
-    out = Path(args.out) if args.out else Path(f"{profile['arch']}.json")
+    out = Path(args.out) if args.out else Path(f"{profile['target']}.json")
     write(profile, out)
     for form, err in [*profile["fit_error"].items(), ("code", profile["code_bytes_error"])]:
-        what = "instructions" if form != "code" else "flash"
-        print(f"{form:<8} {err['models']:>3} models  {what}: relative error median {err['median']:.1%}, "
+        what = "flash" if form.endswith("code") else "instructions"
+        print(f"{form:<21} {err['models']:>3} models  {what}: relative error median {err['median']:.1%}, "
               f"worst {err['worst']:.1%}")
     print(f"profile written to {out}")
     return EXIT_OK

@@ -37,12 +37,13 @@ COMMANDS = {
     "schema": ("print the JSON Schema of the spec IR",
                "The schema of spec.resolved.json, for tools that read the resolved spec.",
                "tinyc schema -o spec.schema.json"),
-    "calibrate": ("fit a target's instruction profile from counts under its emulator",
-                  "Emits a fixed, seeded corpus of models (every family, float32 and integer forms) for the\n"
-                  "target, counts each prediction's instructions under its emulator and fits the cost model's\n"
-                  "per-unit instructions by non-negative least squares; prints each form's fit error and\n"
-                  "writes the profile (put it in the backend's profiles/<arch>.json).",
-                  "tinyc calibrate riscv32imc --out backends/profiles/rv32imc.json"),
+    "calibrate": ("fit a target's cost profile from its linker and its emulator",
+                  "Emits fixed, seeded corpora for the target (models of every family in float32 and integer\n"
+                  "forms, signal front ends, anomaly detectors), links each with the target's toolchain and\n"
+                  "counts its instructions under the target's emulator, and fits the profile's code bytes and\n"
+                  "per-unit instructions (non-negative least squares); prints each fit's error and writes the\n"
+                  "profile (ship it as the backend's profiles/<target>.json; $TINYC_PROFILE_PATH tries one).",
+                  "tinyc calibrate riscv32imc --out backends/profiles/riscv32imc.json"),
     "explain": ("explain an error code", "The long explanation of an error code from a diagnostic.",
                 "tinyc explain E0201"),
 }
@@ -125,7 +126,7 @@ def parser(handlers: dict[str, Callable]) -> argparse.ArgumentParser:
 
     cal = command("calibrate")
     cal.add_argument("target", metavar="TARGET")
-    cal.add_argument("-o", "--out", metavar="FILE", help="where to write the profile (default: <arch>.json)")
+    cal.add_argument("-o", "--out", metavar="FILE", help="where to write the profile (default: <target>.json)")
 
     e = command("explain")
     e.add_argument("code")

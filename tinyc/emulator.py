@@ -328,10 +328,13 @@ def instructions_per_window(folder: Path, name: str, target: str, fe, call: str)
     """Guest instructions per window of a library with a signal front end ``fe``: ``call``
     pushes one sample (and predicts when a window is ready) per row of a synthetic stream;
     two stream lengths, ``a`` and ``a + 4`` hops past the first window, differ by four hops of
-    pushed samples and four windows."""
+    pushed samples and four windows. With a device input, the rows are its raw readings (at its
+    own rate when it resamples) and ``call`` pushes them through push_raw."""
     counts = []
     for hops in (2, 6):
         X = synthetic_samples(fe.window + hops * fe.hop, len(fe.channels), fe.rate_hz)
+        if fe.device is not None:
+            X = fe.device.readings(X).astype(np.float32)
         counts.append(instructions_per_inference(folder, name, X, target, call=call,
                                                  width=f"{name.upper()}_N_CHANNELS") * len(X))
     return (counts[1] - counts[0]) / 4

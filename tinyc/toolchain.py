@@ -94,10 +94,11 @@ void tinyc_entry(void)
 """
 
 
-def signal_calls(name: str, classification: bool, detector_learns: bool = False, raw: bool = False) -> str:
-    """What firmware with a signal front end calls: push a sample (``raw``: a device reading, through
-    push_raw), predict when a window is ready (an anomaly detector that learns on the device also
-    learns the window and saves its state)."""
+def signal_calls(name: str, classification: bool, detector_learns: bool = False, raw: bool = False,
+                 raw_source: str = "tinyc_raw[k]") -> str:
+    """What firmware with a signal front end calls: push a sample (``raw``: a device reading of
+    ``raw_source``'s counts, through push_raw), predict when a window is ready (an anomaly detector
+    that learns on the device also learns the window and saves its state)."""
     predict = f"(void){name}_predict_window(&cls);" if classification else \
         f"(void){name}_predict_window_value(&value);"
     if detector_learns:
@@ -106,12 +107,13 @@ def signal_calls(name: str, classification: bool, detector_learns: bool = False,
                     f"blob, sizeof blob);\n        }}")
     push = f"(void){name}_push_sample(x, &ready);"
     if raw:
-        push = (f"{{\n        int16_t r[{name.upper()}_N_CHANNELS];\n        for (i = 0; i < {name.upper()}_N_CHANNELS; ++i) {{\n"
-                f"            r[i] = tinyc_raw[i];\n        }}\n        (void)x;\n        (void){name}_push_raw(r, &ready);\n    }}")
+        n = f"{name.upper()}_N_CHANNELS"
+        push = (f"{{\n        int16_t r[{n}];\n        unsigned k;\n        for (k = 0; k < {n}; ++k) {{\n"
+                f"            r[k] = {raw_source};\n        }}\n        (void)x;\n        (void){name}_push_raw(r, &ready);\n    }}")
     return f"{push}\n    if (ready) {{\n        {predict}\n    }}"
 
 
-def firmware_calls(name: str, model) -> dict:
+def firmware_calls(name: str, model, raw_source: str = "tinyc_raw[k]") -> dict:
     """The ``signal`` / ``anomaly`` arguments of :func:`measure` for what firmware calls of
     ``model``'s library: push_sample and predict_window with a signal front end, a detector's
     score and flag (learning too when it learns on the device), else the prediction."""
@@ -121,7 +123,7 @@ def firmware_calls(name: str, model) -> dict:
     learns = detector and model.learns_on_device
     if getattr(model, "frontend", None) is not None:
         raw = model.frontend.device is not None
-        return {"signal": signal_calls(name, model.task != Task.regression, learns, raw), "anomaly": None}
+        return {"signal": signal_calls(name, model.task != Task.regression, learns, raw, raw_source), "anomaly": None}
     return {"signal": None, "anomaly": anomaly_calls(name, learns) if detector else None}
 
 

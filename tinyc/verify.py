@@ -165,8 +165,10 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
             # what firmware calls (with a front end: push_sample, predict_window, the model)
             calls = toolchain.firmware_calls(name, emitted)
             measured = toolchain.measure(folder, name, backend, **calls)
-            per_window = None if calls["signal"] is None else emulator.instructions_per_window(
-                folder, name, target, emitted.frontend, WINDOW_CALL.format(calls=calls["signal"].replace("\n", "\n    ")))
+            # counted on a stream of rows (a device's raw counts held as floats, with a device input)
+            stream = toolchain.firmware_calls(name, emitted, raw_source="(int16_t)x[k]")["signal"]
+            per_window = None if stream is None else emulator.instructions_per_window(
+                folder, name, target, emitted.frontend, WINDOW_CALL.format(calls=stream.replace("\n", "\n    ")))
             run = emulator.run_emulated(folder, name, X, classification, target)
             insns = emulator.instructions_per_inference(folder, name, X, target)
             stack, external = toolchain.stack_depth(folder, name, backend)

@@ -75,3 +75,25 @@ def test_riscv32ec_reports_its_loose_instruction_estimates(tmp_path):
     r = build_and_verify(tmp_path, "riscv32ec", "flash 8KB ram 1KB")
     assert "* riscv32ec: estimates uncalibrated (multiplies are libgcc calls" in r.stdout
     assert "riscv32ec: estimated (uncalibrated)" in (tmp_path / "build" / "m" / "report.md").read_text()
+
+
+@pytest.mark.parametrize("folder,spec", [("specs", "wine.tml"), ("specs", "digits.tml"),
+                                         ("examples/basic_motions", "activity.tml")],
+                         ids=["wine", "digits", "activity"])
+def test_the_bundled_examples_build_for_riscv32imc_and_verify(folder, spec, tmp_path, sklearn_data):
+    """The examples name riscv32imc among their targets: built from their folder (fewer trials than
+    the spec's, to keep the suite short) and verified, every emulated target has parity on every
+    holdout row, its flash estimate within 10% or 256 B of the linked size and its instruction
+    estimate within 25% of qemu's count (per window with a signal front end)."""
+    out = tmp_path / "out"
+    r = subprocess.run([tinyc_exe(), "build", spec, "-o", str(out), "--verify", "--trials", "12"],
+                       capture_output=True, text=True, cwd=ROOT / folder)
+    assert r.returncode == 0, r.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert "riscv32imc" in report["verify"]
+    for target, v in report["verify"].items():
+        t = report["targets"][target]
+        assert v["parity"], target
+        assert abs(t["flash"] - v["flash"]) <= max(0.10 * v["flash"], 256), (target, t["flash"], v["flash"])
+        counted = v.get("instructions_per_window", v["instructions_per_inference"])
+        assert abs(t["instructions"] - counted) <= 0.25 * counted, (target, t["instructions"], counted)

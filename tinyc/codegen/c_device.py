@@ -11,20 +11,17 @@ from __future__ import annotations
 from ..signal.device import DeviceInput
 from .cgen import c_array, c_comment, c_float
 
-# Bytes of code beyond the front end, by instruction set: push_raw with the firmware's copy of a
-# reading (convert; on cores without FPU the int-to-float routine), and the interpolation with its
-# counters (resample); tables of 4 bytes per channel and per fraction come on top. Measured with
-# arm-none-eabi-gcc 12 -Os, --gc-sections, next to the 6-channel activity model (push_raw against
-# push_sample, without and with resampling: Cortex-M4 104 and 288 B, Cortex-M3 116 and 308 B,
-# Cortex-M0+ 260 and 428 B; each matched exactly by these figures).
-FLASH = {"thumb2": {"convert": 80, "resample": 170},
-         "thumb2_soft": {"convert": 92, "resample": 176},
-         "thumb1": {"convert": 236, "resample": 152}}
+# Bytes of code beyond the front end are the core's profile's (its ``device`` figures): push_raw
+# with the firmware's copy of a reading (convert; on cores without FPU the int-to-float routine),
+# and the interpolation with its counters (resample); tables of 4 bytes per channel and per
+# fraction come on top.
 STATE_BYTES = 8  # position, fraction numerator, started flag (the previous reading: 4 per channel)
 
 
-def flash_bytes(dev: DeviceInput, channels: int, isa: str = "thumb2") -> int:
-    code = FLASH[isa]
+def flash_bytes(dev: DeviceInput, channels: int, caps) -> int:
+    from ..models import profile
+
+    code = profile.table(caps, "device")
     return code["convert"] + 4 * channels + ((code["resample"] + 4 * dev.den) if dev.resamples else 0)
 
 

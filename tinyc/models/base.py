@@ -24,8 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..spec.ir import Quantization, Task
-from .costs import CLASS_ENTRY_BYTES, INT_SOFT_BYTES, INT_VALUE_SOFT_BYTES, SOFT_FLOAT_BYTES, \
-    VOTE_ENTRY_BYTES
+from . import profile
 
 
 
@@ -166,14 +165,15 @@ class Family:
     name: ClassVar[str]
     tasks: ClassVar[tuple[Task, ...]]
     vote_scores: ClassVar[bool] = False  # scores are vote counts (argmax even for 2 classes)
-    # code bytes of the inference routine, Thumb-2 (M3/M4/M33) and Thumb-1 (M0/M0+)
-    code_bytes: ClassVar[tuple[int, int]] = (200, 240)
+    # code bytes of the float inference routine on a core whose profile does not list the family
+    # (the built-in families' are in every profile's model_code.float)
+    code_bytes: ClassVar[int] = 220
     # float operations beyond compare and add that the inference needs ("mul", "sub"):
     # on a core without FPU each pulls its soft-float routine into flash
     float_ops: ClassVar[frozenset[str]] = frozenset()
     # integer (int8/int16) models: bytes of the kernel, the input encoder and the
     # entry points (within a few % on Thumb-1 and Thumb-2), and which libgcc set the
-    # float entry points pull in on a core without FPU (see INT_SOFT_BYTES); None:
+    # float entry points pull in on a core without FPU (a profile's model_code.int_soft); None:
     # the family has no integer form and is always costed and emitted in float32
     int_code_bytes: ClassVar[int | None] = None
     int_kind: ClassVar[str] = "trees"
@@ -260,28 +260,27 @@ class Family:
         return True
 
     def soft_float_parts(self, task: Task, quant: str) -> frozenset[str]:
-        """The soft-float routines (SOFT_FLOAT_BYTES: "base" = add and compare, "mul",
+        """The soft-float routines (a profile's model_code.soft_float: "base" = add and compare, "mul",
         "sub") this family's prediction links on a core without FPU, in ``quant``."""
         if quant == Quantization.float32 or self.int_code_bytes is None:
             return (frozenset({"base"}) | self.float_ops_for(task)) if self.soft_float(task) else frozenset()
         return frozenset({"mul"}) if task == Task.regression else frozenset()  # the float value's scale
 
     def code_size(self, caps, quant: str, task: Task = Task.classification) -> int:
-        isa = "thumb1" if caps.arch == "armv6-m" else "thumb2"
+        """Code bytes of the prediction on a core, from its profile's model_code figures."""
         if quant != Quantization.float32 and self.int_code_bytes is not None:
             base = self.int_code_bytes
             if caps.fpu == "none":
-                soft = INT_SOFT_BYTES[isa][self.int_kind]
+                soft = profile.table(caps, "model_code", "int_soft", self.int_kind)
                 base += soft[quant] if isinstance(soft, dict) else soft
                 if task == Task.regression:  # the float value: int32 to float, times the scale
-                    base += INT_VALUE_SOFT_BYTES[isa]
+                    base += profile.table(caps, "model_code", "int_value_soft")
             return base
-        thumb2, thumb1 = self.code_bytes
-        base = thumb1 if isa == "thumb1" else thumb2
+        base = profile.table(caps, "model_code", "float").get(self.name, self.code_bytes)
         if task == Task.classification:  # predict: the argmax over the scores, the class index
-            base += CLASS_ENTRY_BYTES[isa] if self.soft_float(task) else VOTE_ENTRY_BYTES[isa]
+            base += profile.table(caps, "model_code", "class_entry" if self.soft_float(task) else "vote_entry")
         if quant == Quantization.float32 and caps.fpu == "none" and self.soft_float(task):
-            table = SOFT_FLOAT_BYTES[isa]
+            table = profile.table(caps, "model_code", "soft_float")
             base += table["base"] + sum(table[op] for op in self.float_ops_for(task))
             if not self.compares_floats(task):
                 base -= table["cmp"]

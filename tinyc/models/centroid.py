@@ -17,7 +17,6 @@ from .space import suggest
 class CentroidFamily(CentroidForm, Family):
     name = "centroid"
     tasks = (Task.classification,)
-    code_bytes = (195, 225)
     int_code_bytes = 590
     float_ops = frozenset({"mul", "sub"})
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Quantization, Task
+from . import profile
 from .base import Cost
-from .costs import STACK_BYTES, TANH_BYTES, VALUE_BYTES, cycles, effective_quant, input_bytes, input_map_bytes, \
+from .costs import STACK_BYTES, VALUE_BYTES, cycles, effective_quant, input_bytes, input_map_bytes, \
     instructions
 
 
@@ -87,8 +88,7 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
         if activation == "tanh" and len(sizes) > 2:
             weights += 257 * 2  # the interpolated tanh table
     elif activation == "tanh" and len(sizes) > 2:
-        code += TANH_BYTES["fpu" if caps.fpu != "none" else
-                            "soft_thumb1" if caps.arch == "armv6-m" else "soft_thumb2"]
+        code += profile.table(caps, "model_code", "tanh")
     widest = max(sizes[1:]) if len(sizes) > 1 else 1
     act_bytes = 4 if quant == Quantization.float32 else vb
     ram = input_bytes(sizes[0], quant) + 2 * widest * act_bytes + STACK_BYTES

@@ -16,7 +16,6 @@ class ForestFamily(VoteTreeFamily):
     name = "forest"
     tasks = (Task.classification, Task.regression)
     vote_scores = True
-    code_bytes = (250, 285)
     int_code_bytes = 435
     float_ops = frozenset({"mul"})
 

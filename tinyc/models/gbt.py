@@ -20,7 +20,6 @@ class GbtFamily(TreeForm, Family):
     members = "boosting stages"
     name = "gbt"
     tasks = (Task.classification, Task.regression)
-    code_bytes = (300, 340)
     int_code_bytes = 435
 
     def compares_floats(self, task) -> bool:

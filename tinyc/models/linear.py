@@ -16,7 +16,6 @@ from .dense import fold_standardization, forward, layers_cost
 class LinearFamily(DenseForm, Family):
     name = "linear"
     tasks = (Task.classification, Task.regression)
-    code_bytes = (150, 170)
     int_code_bytes = 400
     float_ops = frozenset({"mul"})
 

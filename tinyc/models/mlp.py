@@ -57,7 +57,6 @@ def prune_dead_units(model: Model, lo: np.ndarray, hi: np.ndarray) -> list[int]:
 class MlpFamily(DenseForm, Family):
     name = "mlp"
     tasks = (Task.classification, Task.regression)
-    code_bytes = (300, 340)
     int_code_bytes = 665
     float_ops = frozenset({"mul"})
 

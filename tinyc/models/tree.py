@@ -36,7 +36,6 @@ class TreeFamily(VoteTreeFamily):
     name = "tree"
     tasks = (Task.classification, Task.regression)
     vote_scores = True
-    code_bytes = (210, 240)
     int_code_bytes = 370
 
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:

@@ -1,0 +1,77 @@
+"""`tinyc calibrate TARGET`: fit a target's cost profile from what its toolchain links and its
+emulator counts.
+
+Three fixed, seeded corpora are emitted for the target, linked with its toolchain and counted
+under its emulator: models of every family and form (calibration.models: the ``instructions``
+per unit of work of each form and the ``code_bytes`` of each family, task and form), signal
+front ends (calibration.signal: ``frontend``) and anomaly detectors (calibration.detectors:
+``detector``). Units of work are related to the counts by non-negative least squares
+(calibration.fit). The result is the target's profile (tinyc.models.profile) with those
+sections replaced, the toolchain and emulator it was fitted with, and each fit's error (median
+and worst relative error, and how many corpus entries); what calibration does not fit (the
+code-size model of families it has no code bytes for, the device input, the profile's base and
+source) is kept as the target's profile file has it. Running it twice gives the same file.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+
+def calibrate(target: str, on_line=print) -> dict:
+    """Measure the corpora on ``target`` and fit its profile (see the module docstring)."""
+    from .. import emulator
+    from .. import targets as registry
+    from ..errors import TinycError
+    from ..models import profile
+    from . import detectors, models, routines, signal
+
+    why = emulator.available(target)
+    if why:
+        raise TinycError(f"cannot calibrate {target}: {why}", hint="calibration counts instructions under the "
+                                                                   "target's emulator")
+    backend = registry.get(target)
+    with tempfile.TemporaryDirectory() as tmp:
+        fitted, errors = models.calibrate(backend, target, Path(tmp), on_line)
+        frontend, device, fe_errors = signal.calibrate(backend, target, Path(tmp), on_line)
+        model_code = dict(profile.of(backend.caps)["model_code"])
+        if backend.caps.fpu == "none":  # the soft-float routines a model or front end may pull in
+            model_code.update(routines.soft_float(backend, Path(tmp)))
+            on_line(f"soft-float routines: {model_code['soft_float']}, an integer model's float value "
+                    f"{model_code['int_value_soft']} B")
+        detector, det_errors = detectors.calibrate(backend, target, Path(tmp), on_line)
+    version = subprocess.run([backend.toolchain.gcc, "--version"], capture_output=True, text=True).stdout
+    kept = current(backend)
+    return {**kept, **fitted, "target": target, "source": source(target, kept, backend.caps.fpu == "none"),
+            "frontend": {**kept.get("frontend", {}), **frontend}, "device": device, "model_code": model_code,
+            "detector": detector, "fit_error": {**errors, **fe_errors, **det_errors},
+            "toolchain": version.splitlines()[0] if version else "",
+            "emulator": f"{backend.emulator.qemu} -M {backend.emulator.machine}"}
+
+
+def source(target: str, kept: dict, soft: bool) -> str:
+    """What the calibrated profile says of where its figures come from."""
+    said = f"`tinyc calibrate {target}`: instructions, code_bytes, frontend, device, detector"
+    said += " and model_code's soft-float figures; the rest of model_code" if soft else "; model_code"
+    said += (" (a float kernel per family, entry points, tanh, what integer kernels take from libgcc: the "
+             "figures for what code_bytes does not list)")
+    return said + (" as measured by hand before" if "model_code" in kept else
+                   f" from {kept['base']} (an assumption)" if kept.get("base") else "")
+
+
+def current(backend) -> dict:
+    """The target's profile file as it is (without its base's tables): what calibration keeps of
+    it (the sections it does not fit, its base, its source), or nothing."""
+    from ..models import profile
+
+    try:
+        return profile.read(profile.name_of(backend.caps)) if backend.caps.profile else {}
+    except profile.ProfileError:
+        return {}
+
+
+def write(profile: dict, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(profile, indent=2, sort_keys=True) + "\n", encoding="utf-8")

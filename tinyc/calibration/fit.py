@@ -1,0 +1,28 @@
+"""Non-negative least squares of per-unit costs, and medians of code bytes: how calibration turns
+measurements into a profile's tables."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def fit(rows: list[tuple[dict, float]]) -> tuple[dict, dict]:
+    """Per-unit instructions (``call`` the intercept) by non-negative least squares, and the fit's
+    relative errors (median and worst, over the rows)."""
+    from scipy.optimize import nnls
+
+    keys = sorted({k for units, _ in rows for k in units})
+    A = np.array([[1.0] + [units.get(k, 0.0) for k in keys] for units, _ in rows])
+    b = np.array([count for _, count in rows])
+    coef, _ = nnls(A, b)
+    table = {"call": round(float(coef[0]), 2), **{k: round(float(c), 2) for k, c in zip(keys, coef[1:])}}
+    pred = A @ np.array([table["call"]] + [table[k] for k in keys])
+    rel = np.abs(pred - b) / np.maximum(b, 1.0)
+    return table, {"median": round(float(np.median(rel)), 4), "worst": round(float(rel.max()), 4), "models": len(rows)}
+
+
+def fit_code(by_key: dict[str, list[tuple[int, int]]]) -> tuple[dict, dict]:
+    """Code bytes per family, task and form: the median of what each corpus model's linked flash
+    holds beyond its weights; and the relative error of weights + that median (median, worst)."""
+    table = {key: int(np.median([linked - weights for weights, linked in rows])) for key, rows in sorted(by_key.items())}
+    rel = [abs(weights + table[key] - linked) / linked for key, rows in by_key.items() for weights, linked in rows]
+    return table, {"median": round(float(np.median(rel)), 4), "worst": round(float(max(rel)), 4), "models": len(rel)}

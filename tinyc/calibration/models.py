@@ -1,0 +1,121 @@
+"""The model families' part of `tinyc calibrate`: a fixed, seeded corpus of models (every family, a
+few sizes, float32 and the integer forms, on data sets scikit-learn ships) is emitted for the
+target, each model's prediction is counted under the target's emulator, and the cost model's
+units of work for each model (the ``work`` a family's cost reports: features checked or encoded,
+multiply-accumulates, neurons, tree nodes, votes, centroid terms, classes) are related to those
+counts by non-negative least squares, one table per numeric form: instructions = call + sum(per-
+unit instructions x units). Each library is also linked, and what its image holds beyond the
+model's weights is the code bytes of its family, task and form (the median over the corpus)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..spec.ir import Quantization, Task
+
+# the corpus: (data set, family, params); every family, two sizes where size changes the code path
+CORPUS = (
+    ("wine", "linear", {"c": 1.0}),
+    ("diabetes", "linear", {"c": 1.0}),
+    ("wine", "tree", {"max_depth": 3, "min_samples_leaf": 2, "max_leaves": 8}),
+    ("cancer", "tree", {"max_depth": 6, "min_samples_leaf": 2, "max_leaves": 40}),
+    ("diabetes", "tree", {"max_depth": 5, "min_samples_leaf": 4, "max_leaves": 24}),
+    ("wine", "forest", {"n_estimators": 4, "max_depth": 4, "max_features": 0.5, "max_leaves": 12}),
+    ("cancer", "forest", {"n_estimators": 10, "max_depth": 6, "max_features": 0.5, "max_leaves": 40}),
+    ("diabetes", "forest", {"n_estimators": 6, "max_depth": 5, "max_features": 0.5, "max_leaves": 20}),
+    ("wine", "gbt", {"n_estimators": 10, "max_depth": 2, "learning_rate": 0.3, "max_leaves": 4}),
+    ("cancer", "gbt", {"n_estimators": 30, "max_depth": 3, "learning_rate": 0.3, "max_leaves": 8}),
+    ("diabetes", "gbt", {"n_estimators": 20, "max_depth": 2, "learning_rate": 0.3, "max_leaves": 4}),
+    ("wine", "mlp", {"layers": 1, "hidden": 8, "alpha": 1e-2, "activation": "relu"}),
+    ("cancer", "mlp", {"layers": 2, "hidden": 16, "alpha": 1e-2, "activation": "relu"}),
+    ("diabetes", "mlp", {"layers": 1, "hidden": 12, "alpha": 1e-2, "activation": "relu"}),
+    ("wine", "mlp", {"layers": 1, "hidden": 10, "alpha": 1e-2, "activation": "tanh"}),
+    ("cancer", "mlp", {"layers": 2, "hidden": 8, "alpha": 1e-2, "activation": "tanh"}),
+    ("wine", "centroid", {"kind": "nearest"}),
+    ("cancer", "centroid", {"kind": "gaussian"}),
+)
+# linked for their code bytes only: a float tanh's instructions depend on its inputs (it returns at
+# once for |x| >= 9), which a regressor on unscaled data reaches often; one such model in the
+# instruction fit spoils the float32 table for every other model
+CODE_ONLY = (
+    ("diabetes", "mlp", {"layers": 1, "hidden": 10, "alpha": 1e-2, "activation": "tanh"}),
+)
+FORMS = (Quantization.float32, Quantization.int8, Quantization.int16)
+ROWS = 8  # rows counted per model (the count is per prediction: (N rows - 0 rows) / N)
+
+
+def _data(name: str):
+    from sklearn import datasets
+
+    loader, task = {"wine": (datasets.load_wine, Task.classification),
+                    "cancer": (datasets.load_breast_cancer, Task.classification),
+                    "diabetes": (datasets.load_diabetes, Task.regression)}[name]
+    d = loader()
+    X = d.data.astype(np.float32)
+    return X, d.target, task
+
+
+def corpus(seed: int = 0, entries=CORPUS):
+    """(label, model) of every corpus model in every form it has, and the rows it is counted on."""
+    from ..models import FAMILY_REGISTRY, Problem
+    from ..quant import NotQuantizable, quantize
+
+    for ds, family, params in entries:
+        X, y, task = _data(ds)
+        k = len(np.unique(y)) if task == Task.classification else 0
+        model = FAMILY_REGISTRY[family].fit(params, X, y if task == Task.classification else y.astype(np.float64),
+                                            Problem(task, X.shape[1], k), seed)
+        for form in FORMS:
+            try:
+                m = model if form == Quantization.float32 else quantize(model, form, X)
+            except NotQuantizable:
+                continue
+            yield f"{ds}/{family}/{'-'.join(f'{v}' for v in params.values())}/{form}", m, X[:ROWS]
+
+
+def units_of(model, caps) -> tuple[Quantization, dict]:
+    """The units of work the cost model counts for one prediction of ``model`` on ``caps``."""
+    from ..models import FAMILY_REGISTRY
+    from ..models.costs import recorded
+
+    with recorded() as calls:
+        FAMILY_REGISTRY[model.family].cost(model, caps, model.quant)
+    quant, units = calls[-1]
+    return quant, units
+
+
+def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
+    """The profile's ``instructions`` and ``code_bytes`` sections and their fit errors, from the
+    corpus measured on ``target``."""
+    from tinyc_backends.base import EmitRequest
+
+    from .. import emulator, toolchain
+    from ..codegen.library import Provenance
+    from ..models import FAMILY_REGISTRY
+    from ..models.costs import code_key
+    from .fit import fit, fit_code
+
+    prov = Provenance("calibrate", "corpus", "0" * 64, "0" * 64, "calibrate")
+    by_form: dict[str, list] = {}
+    by_code: dict[str, list] = {}  # code key: [(weights, linked flash)]
+    models = [(m, True) for m in corpus()] + [(m, False) for m in corpus(entries=CODE_ONLY)]
+    for i, ((label, model, X), count) in enumerate(models):
+        folder = tmp / f"m{i}"
+        features = tuple(f"f{j}" for j in range(model.n_features))
+        classes = tuple(f"c{j}" for j in range(model.classes))
+        backend.emit(EmitRequest(model, "m", features, classes, prov, 0, 0), folder)
+        counted = emulator.instructions_per_inference(folder, "m", X, target) if count else float("nan")
+        if count:
+            quant, units = units_of(model, backend.caps)
+            by_form.setdefault(str(quant), []).append((units, counted))
+        linked = toolchain.measure(folder, "m", backend).flash
+        weights = FAMILY_REGISTRY[model.family].cost(model, backend.caps, model.quant).weights
+        by_code.setdefault(code_key(model.family, model.task, model.quant, model.params), []).append(
+            (weights, linked))
+        on_line(f"{label:<48} {counted:>10.1f} instructions {linked:>7} B linked")
+    tables, errors = {}, {}
+    for form, rows in sorted(by_form.items()):
+        tables[form], errors[form] = fit(rows)
+    code, code_errors = fit_code(by_code)
+    return {"instructions": tables, "code_bytes": code, "code_bytes_error": code_errors}, errors
