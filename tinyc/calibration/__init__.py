@@ -14,9 +14,11 @@ source) is kept as the target's profile file has it. Running it twice gives the 
 """
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 
@@ -32,7 +34,12 @@ def calibrate(target: str, on_line=print) -> dict:
     if why:
         raise TinycError(f"cannot calibrate {target}: {why}", hint="calibration counts instructions under the "
                                                                    "target's emulator")
-    backend = registry.get(target)
+    backend = copy.copy(registry.get(target))
+    kept = current(backend)
+    if not kept:  # a new target: measured against the default profile of its kind of core
+        kept = {"base": profile.DEFAULT[backend.caps.fpu]}
+        backend.caps = replace(backend.caps, profile=kept["base"])
+        on_line(f"{target} has no profile yet: the figures calibration does not fit come from {kept['base']}")
     with tempfile.TemporaryDirectory() as tmp:
         fitted, errors = models.calibrate(backend, target, Path(tmp), on_line)
         frontend, device, fe_errors = signal.calibrate(backend, target, Path(tmp), on_line)
@@ -43,7 +50,6 @@ def calibrate(target: str, on_line=print) -> dict:
                     f"{model_code['int_value_soft']} B")
         detector, det_errors = detectors.calibrate(backend, target, Path(tmp), on_line)
     version = subprocess.run([backend.toolchain.gcc, "--version"], capture_output=True, text=True).stdout
-    kept = current(backend)
     return {**kept, **fitted, "target": target, "source": source(target, kept, backend.caps.fpu == "none"),
             "frontend": {**kept.get("frontend", {}), **frontend}, "device": device, "model_code": model_code,
             "detector": detector, "fit_error": {**errors, **fe_errors, **det_errors},
@@ -57,8 +63,7 @@ def source(target: str, kept: dict, soft: bool) -> str:
     said += " and model_code's soft-float figures; the rest of model_code" if soft else "; model_code"
     said += (" (a float kernel per family, entry points, tanh, what integer kernels take from libgcc: the "
              "figures for what code_bytes does not list)")
-    return said + (" as measured by hand before" if "model_code" in kept else
-                   f" from {kept['base']} (an assumption)" if kept.get("base") else "")
+    return said + (f" from {kept['base']} (an assumption)" if kept.get("base") else " as measured by hand before")
 
 
 def current(backend) -> dict:

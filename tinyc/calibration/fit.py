@@ -6,14 +6,16 @@ import numpy as np
 
 
 def fit(rows: list[tuple[dict, float]]) -> tuple[dict, dict]:
-    """Per-unit instructions (``call`` the intercept) by non-negative least squares, and the fit's
+    """Per-unit instructions (``call`` the intercept) by non-negative least squares on relative error
+    (each row divided by its count, so a small model weighs as much as a large one), and the fit's
     relative errors (median and worst, over the rows)."""
     from scipy.optimize import nnls
 
     keys = sorted({k for units, _ in rows for k in units})
     A = np.array([[1.0] + [units.get(k, 0.0) for k in keys] for units, _ in rows])
     b = np.array([count for _, count in rows])
-    coef, _ = nnls(A, b)
+    weight = 1.0 / np.maximum(b, 1.0)
+    coef, _ = nnls(A * weight[:, None], b * weight)
     table = {"call": round(float(coef[0]), 2), **{k: round(float(c), 2) for k, c in zip(keys, coef[1:])}}
     pred = A @ np.array([table["call"]] + [table[k] for k in keys])
     rel = np.abs(pred - b) / np.maximum(b, 1.0)

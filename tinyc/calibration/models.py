@@ -34,6 +34,21 @@ CORPUS = (
     ("cancer", "mlp", {"layers": 2, "hidden": 8, "alpha": 1e-2, "activation": "tanh"}),
     ("wine", "centroid", {"kind": "nearest"}),
     ("cancer", "centroid", {"kind": "gaussian"}),
+    # more shapes: many classes and features (digits), one tree and many, deep and shallow
+    ("digits", "linear", {"c": 1.0}),
+    ("cancer", "linear", {"c": 0.1}),
+    ("wine", "tree", {"max_depth": 6, "min_samples_leaf": 1, "max_leaves": 16}),
+    ("digits", "tree", {"max_depth": 8, "min_samples_leaf": 2, "max_leaves": 64}),
+    ("digits", "forest", {"n_estimators": 5, "max_depth": 6, "max_features": 0.3, "max_leaves": 32}),
+    ("wine", "forest", {"n_estimators": 16, "max_depth": 3, "max_features": 0.5, "max_leaves": 8}),
+    ("diabetes", "forest", {"n_estimators": 16, "max_depth": 3, "max_features": 0.7, "max_leaves": 8}),
+    ("digits", "gbt", {"n_estimators": 4, "max_depth": 2, "learning_rate": 0.3, "max_leaves": 4}),
+    ("cancer", "gbt", {"n_estimators": 60, "max_depth": 1, "learning_rate": 0.3, "max_leaves": 2}),
+    ("diabetes", "gbt", {"n_estimators": 60, "max_depth": 3, "learning_rate": 0.1, "max_leaves": 8}),
+    ("digits", "mlp", {"layers": 1, "hidden": 16, "alpha": 1e-2, "activation": "relu"}),
+    ("wine", "mlp", {"layers": 2, "hidden": 6, "alpha": 1e-2, "activation": "relu"}),
+    ("digits", "centroid", {"kind": "nearest"}),
+    ("wine", "centroid", {"kind": "gaussian"}),
 )
 # linked for their code bytes only: a float tanh's instructions depend on its inputs (it returns at
 # once for |x| >= 9), which a regressor on unscaled data reaches often; one such model in the
@@ -49,6 +64,7 @@ def _data(name: str):
     from sklearn import datasets
 
     loader, task = {"wine": (datasets.load_wine, Task.classification),
+                    "digits": (datasets.load_digits, Task.classification),
                     "cancer": (datasets.load_breast_cancer, Task.classification),
                     "diabetes": (datasets.load_diabetes, Task.regression)}[name]
     d = loader()
@@ -111,7 +127,7 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
             by_form.setdefault(str(quant), []).append((units, counted))
         linked = toolchain.measure(folder, "m", backend).flash
         weights = FAMILY_REGISTRY[model.family].cost(model, backend.caps, model.quant).weights
-        by_code.setdefault(code_key(model.family, model.task, model.quant, model.params), []).append(
+        by_code.setdefault(code_key(model.family, model.task, model.quant, model.params, model.classes), []).append(
             (weights, linked))
         on_line(f"{label:<48} {counted:>10.1f} instructions {linked:>7} B linked")
     tables, errors = {}, {}

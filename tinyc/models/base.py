@@ -158,9 +158,11 @@ class Family:
         super().__init_subclass__(**kwargs)
         if "cost" in cls.__dict__:
             cls.cost = _calibrated(cls.__dict__["cost"], lambda a: (getattr(a["model"], "task", None),
-                                                                   getattr(a["model"], "params", None) or {}))
+                                                                   getattr(a["model"], "params", None) or {},
+                                                                   getattr(a["model"], "classes", 0)))
         if "estimate" in cls.__dict__:
-            cls.estimate = _calibrated(cls.__dict__["estimate"], lambda a: (a["problem"].task, a["params"]))
+            cls.estimate = _calibrated(cls.__dict__["estimate"], lambda a: (a["problem"].task, a["params"],
+                                                                           a["problem"].n_classes))
 
     name: ClassVar[str]
     tasks: ClassVar[tuple[Task, ...]]
@@ -289,7 +291,7 @@ class Family:
 
 def _calibrated(method, task_params):
     """``method`` (a family's cost or estimate) with its code bytes from the core's profile;
-    ``task_params(arguments)`` gives the task and hyperparameters from its bound arguments."""
+    ``task_params(arguments)`` gives the task, hyperparameters and classes from its bound arguments."""
     import inspect
     from functools import wraps
 
@@ -305,8 +307,8 @@ def _calibrated(method, task_params):
         bound = signature.bind(self, *args, **kwargs)
         bound.apply_defaults()
         a = bound.arguments
-        task, params = task_params(a)
-        return calibrated_code(cost, self, task, a["quant"], params, a["caps"])
+        task, params, classes = task_params(a)
+        return calibrated_code(cost, self, task, a["quant"], params, a["caps"], classes)
 
     return costed
 

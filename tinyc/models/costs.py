@@ -115,20 +115,24 @@ def recorded():
         _RECORDING = previous
 
 
-def code_key(family: str, task, quant, params: dict) -> str:
+def code_key(family: str, task, quant, params: dict, classes: int = 0) -> str:
     """The profile's key of a model's code bytes: family, task, form (and tanh, whose float routine
-    is code of its own)."""
+    is code of its own; and binary, whose single output takes less code than an argmax)."""
     tanh = ":tanh" if params.get("activation") == "tanh" else ""
-    return f"{family}:{getattr(task, 'value', task)}:{quant}{tanh}"
+    binary = ":binary" if classes == 2 and getattr(task, "value", task) == "classification" else ""
+    return f"{family}:{getattr(task, 'value', task)}:{quant}{tanh}{binary}"
 
 
-def calibrated_code(cost, family, task, quant, params: dict, caps):
+def calibrated_code(cost, family, task, quant, params: dict, caps, classes: int = 0):
     """``cost`` with its code bytes from the core's profile, when the profile has them for this
-    family, task and form; else ``cost`` as the built-in tables give it."""
+    family, task, form (and binary classifier, where it tells them apart); else ``cost`` as the
+    profile's code-size model gives it."""
     table = profile.of(caps).get("code_bytes")
     if not table or task is None or quant is None:
         return cost
-    code = table.get(code_key(family.name, task, effective_quant(family, Quantization(quant)), params))
+    form = effective_quant(family, Quantization(quant))
+    code = table.get(code_key(family.name, task, form, params, classes),
+                     table.get(code_key(family.name, task, form, params)))
     if code is None:
         return cost
     from dataclasses import replace
