@@ -3,10 +3,10 @@ instructions, no multiply/divide unit and no FPU (libgcc multiplies, divides and
 software), 16 KB of flash and 2 KB of RAM. Built with riscv64-unknown-elf-gcc for the ilp32e ABI
 and picolibc; run under qemu-system-riscv32's `virt` machine with a CPU that has only E and C.
 
-Its instructions per prediction and code bytes come from its calibrated profile (profiles/riscv32ec.json,
-`tinyc calibrate riscv32ec`). Multiplies are libgcc calls whose length depends on the operands,
-so instruction estimates are looser than on cores with a multiplier (the fit's worst error is
-73% for int8 models) and the report marks them uncalibrated."""
+Its costs come from its calibrated profile (profiles/riscv32ec.json, `tinyc calibrate riscv32ec`).
+Multiplies are libgcc calls whose length depends on the operands; fitted on relative error over
+the 32-model corpus, the instruction estimates of the test suite's 60 model cases are within 6%
+(median) and 31% (worst, a float linear model) of qemu's counts, as close as the Cortex-M0+'s."""
 from __future__ import annotations
 
 from .base import Caps, Emulator
@@ -23,5 +23,3 @@ class Riscv32ecBackend(Riscv32imcBackend):
     toolchain = RISCV_TOOLCHAIN
     emulator = Emulator(**VIRT, args=("-bios", "none", "-cpu", "rv32,e=true,i=false,m=false,a=false,f=false,d=false,"
                                       "h=false"))
-    uncalibrated = ("multiplies are libgcc calls whose length depends on the operands: the profile's "
-                    "instruction estimates are within 73% at worst (int8)")

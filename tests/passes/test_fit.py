@@ -23,8 +23,9 @@ def m4(flash: int) -> TargetBudget:
     return TargetBudget("cortex-m4", CortexM4Backend.caps, flash, 2048)
 
 
+# limits a little above each family's code on the M4 (an int8 tree's: 400 B), so the weights must shrink
 @pytest.mark.parametrize("family, params, flash, expect", [
-    ("tree", {"max_depth": 10, "min_samples_leaf": 1, "max_leaves": 64}, 430, "cost-complexity"),
+    ("tree", {"max_depth": 10, "min_samples_leaf": 1, "max_leaves": 64}, 460, "cost-complexity"),
     ("forest", {"n_estimators": 16, "max_depth": 8, "max_features": 0.5, "max_leaves": 64}, 900, None),
     ("gbt", {"n_estimators": 30, "max_depth": 3, "learning_rate": 0.3, "max_leaves": 8}, 1100, None),
     ("mlp", {"layers": 1, "hidden": 32, "alpha": 1e-2, "activation": "relu"}, 1100, "narrow hidden layers"),

@@ -7,7 +7,7 @@ backend names its profile in ``Caps.profile``. Sections:
 
 - ``instructions``: per numeric form (float32, int8, int16), instructions per unit of work of a
   model's prediction (tinyc.models.costs.instructions);
-- ``code_bytes``: code bytes per family:task:form[:tanh], fitted from linked images (calibrated
+- ``code_bytes``: code bytes per family:task:form[:tanh][:binary], fitted from linked images (calibrated
   targets; tinyc.models.costs.calibrated_code);
 - ``model_code``: the built-in code-size model (Family.code_size): a float kernel's bytes per
   family, the classifier's entry point, the soft-float routines a core without FPU links, tanh;
@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..errors import TinycError
 
-TABLES = ("instructions", "model_code", "frontend", "device", "detector")
+TABLES = ("instructions", "code_bytes", "model_code", "frontend", "device", "detector")
 # the profile a core gets when its backend names none (a plugin that declares new Caps)
 DEFAULT = {"none": "cortex-m3", "single": "cortex-m4", "double": "cortex-m4"}
 
