@@ -73,6 +73,8 @@ class RichProgress:
             self.close()
             self.console.print(f"search: {event['tried']} candidates in {event['elapsed']:.1f}s "
                                f"(stopped by {event['stopped_by']})")
+        elif event["event"] == "grow":
+            self.console.print(grow_line(event, self.metric))
 
     def close(self) -> None:
         if self.live is not None:
@@ -85,6 +87,11 @@ def budget_line(event: dict) -> str:
     return (f"budget: {event['budget']:.4g}s for the build: {event['loading']:.1f}s loading, "
             f"{event['search']:.1f}s search, the rest writing; linking adds up to "
             f"{event['link_allowance']:.1f}s")
+
+
+def grow_line(event: dict, metric: str) -> str:
+    """One accepted step of the growth pass."""
+    return f"grow: {event['family']}: {event['step']}: {metric} {event['metric']:.4f} at {event['flash']} B flash"
 
 
 def make(kind: str, metric: str):
@@ -115,6 +122,8 @@ class _Plain:
                 self.best[0] is not None else ""
             print(f"search: {event['tried']} candidates in {event['elapsed']:.1f}s "
                   f"(stopped by {event['stopped_by']}){best}", file=sys.stderr)
+        elif event["event"] == "grow":
+            print(grow_line(event, self.metric), file=sys.stderr)
 
     def close(self) -> None:
         pass

@@ -234,6 +234,11 @@ class Family:
         beyond dropping features."""
         return iter(())
 
+    def grow_steps(self, params: dict, problem: Problem, limits: Limits, fixed: dict):
+        """(description, larger params) of each way the growth pass may enlarge a candidate, within
+        the search space and what the spec's search block fixed or bounded (``fixed``)."""
+        return iter(())
+
     def without_unsplit_features(self, model: Model):
         """(the model on the features it reads, their indices) when it ignores some, else None."""
         return None

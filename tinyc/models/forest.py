@@ -7,7 +7,7 @@ import numpy as np
 from ..spec.ir import Task
 from . import treeutil
 from .base import Model, Problem, register
-from .space import suggest
+from .space import grown, suggest, upper
 from .tree import VoteTreeFamily, leaf_payload_bytes
 
 
@@ -32,6 +32,17 @@ class ForestFamily(VoteTreeFamily):
             "max_features": suggest(trial, fixed, self.name, "max_features", "float", 0.2, 1.0),
             "max_leaves": cap,
         }
+
+    def grow_steps(self, params: dict, problem: Problem, limits, fixed: dict):
+        """More trees (each with the leaves the flash then allows), or deeper ones."""
+        n = grown(params["n_estimators"], upper(fixed, "n_estimators", 32))
+        if n is not None:
+            cap = treeutil.leaf_cap(limits.weight_budget(self), n, problem.n_features, limits.quant,
+                                    leaf_payload_bytes(problem, limits.quant))
+            yield f"{params['n_estimators']} → {n} trees", {**params, "n_estimators": n, "max_leaves": cap}
+        depth = grown(params["max_depth"], upper(fixed, "max_depth", 12), 1.0)
+        if depth is not None:
+            yield f"depth {params['max_depth']} → {depth}", {**params, "max_depth": depth}
 
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
         from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor

@@ -11,7 +11,7 @@ from . import treeutil
 from .base import Family, Model, Problem, register
 from .costs import VALUE_BYTES
 from .forms import TreeForm
-from .space import suggest
+from .space import grown, suggest, upper
 
 
 @register
@@ -36,6 +36,17 @@ class GbtFamily(TreeForm, Family):
             "learning_rate": suggest(trial, fixed, self.name, "learning_rate", "float", 0.03, 0.5, log=True),
             "max_leaves": cap,
         }
+
+    def grow_steps(self, params: dict, problem: Problem, limits, fixed: dict):
+        """More boosting stages (each tree with the leaves the flash then allows), or deeper trees."""
+        n = grown(params["n_estimators"], upper(fixed, "n_estimators", 120))
+        if n is not None:
+            cap = treeutil.leaf_cap(limits.weight_budget(self), n * problem.n_outputs, problem.n_features,
+                                    limits.quant, VALUE_BYTES[limits.quant])
+            yield f"{params['n_estimators']} → {n} boosting stages", {**params, "n_estimators": n, "max_leaves": cap}
+        depth = grown(params["max_depth"], upper(fixed, "max_depth", 5), 1.0)
+        if depth is not None:
+            yield f"depth {params['max_depth']} → {depth}", {**params, "max_depth": depth}
 
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
         from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor

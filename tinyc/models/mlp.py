@@ -8,7 +8,7 @@ import numpy as np
 from ..spec.ir import Task
 from .base import Family, Model, Problem, register, standardize
 from .forms import DenseForm
-from .space import suggest
+from .space import grown, suggest, upper
 from .dense import fold_standardization, forward, layers_cost
 
 
@@ -70,6 +70,14 @@ class MlpFamily(DenseForm, Family):
             "activation": suggest(trial, fixed, self.name, "activation", "choice", None, None,
                                   choices=("relu", "tanh")),
         }
+
+    def grow_steps(self, params: dict, problem: Problem, limits, fixed: dict):
+        hidden = grown(params["hidden"], upper(fixed, "hidden", 64))
+        if hidden is not None:
+            yield f"hidden layers {params['hidden']} → {hidden} wide", {**params, "hidden": hidden}
+        layers = grown(params["layers"], upper(fixed, "layers", 2))
+        if layers is not None:
+            yield f"{params['layers']} → {layers} hidden layers", {**params, "layers": layers}
 
     def _sizes(self, params, problem: Problem) -> list[int]:
         return [problem.n_features] + [params["hidden"]] * params["layers"] + [problem.n_outputs]

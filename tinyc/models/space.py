@@ -22,3 +22,19 @@ def suggest(trial, fixed: dict, family: str, name: str, kind: str, low, high, lo
     if kind == "float":
         return trial.suggest_float(key, float(low), float(high), log=log)
     return trial.suggest_categorical(key, list(choices))
+
+
+def upper(fixed: dict, name: str, high):
+    """How large the growth pass may make a hyperparameter: the spec's bound, the search space's
+    ``high`` when the spec says nothing, or None when the spec fixed it or listed its values."""
+    rule = fixed.get(name)
+    if rule is None:
+        return high
+    return rule[2] if rule[0] == "range" else None
+
+
+def grown(value: int, high, factor: float = 1.5) -> int | None:
+    """``value`` grown by ``factor`` (at least by one), up to ``high``; None when it cannot grow."""
+    if high is None or value >= high:
+        return None
+    return int(min(high, max(value + 1, round(value * factor))))

@@ -9,7 +9,7 @@ from . import treeutil
 from .base import Family, Model, Problem, register
 from .costs import VALUE_BYTES, index_bytes
 from .forms import SHRINK, TreeForm
-from .space import suggest
+from .space import grown, suggest, upper
 
 
 def leaf_payload_bytes(problem_or_model, quant: str) -> int:
@@ -76,6 +76,19 @@ class TreeFamily(VoteTreeFamily):
 
     def cost(self, model: Model, caps, quant: str):
         return treeutil.ensemble_cost(self, model, caps, quant, leaf_payload_bytes(model, quant), scratch=0)
+
+    def grow_steps(self, params: dict, problem: Problem, limits, fixed: dict):
+        """A deeper tree, or smaller leaves (its leaf count stays capped by the flash)."""
+        if "ccp_alpha" in params:
+            return
+        depth = grown(params["max_depth"], upper(fixed, "max_depth", 12), 1.0)
+        if depth is not None:
+            yield f"depth {params['max_depth']} → {depth}", {**params, "max_depth": depth}
+        low = fixed.get("min_samples_leaf")
+        floor = 1 if low is None else low[1] if low[0] == "range" else None
+        if floor is not None and params["min_samples_leaf"] > floor:
+            leaf = max(floor, params["min_samples_leaf"] // 2)
+            yield f"leaves of {params['min_samples_leaf']} → {leaf} rows", {**params, "min_samples_leaf": leaf}
 
     def shrink_steps(self, model: Model, params: dict, X, y, problem: Problem, seed: int):
         """Minimal cost-complexity pruning to about three quarters of the leaves."""

@@ -1,5 +1,6 @@
 """The model-choosing pass of classification and regression: the search (tinyc.passes.search)
-in the time the budget leaves after loading, then, beside a signal front end, the pruning of
+in the time the budget leaves after loading, the growth of its best candidates into the room the
+targets leave (tinyc.passes.grow), then, beside a signal front end, the pruning of
 front-end work that does not pay for itself and of features no tree splits on. (Task anomaly
 chooses its model in the detection pass, tinyc.passes.anomaly.)"""
 from __future__ import annotations
@@ -12,8 +13,12 @@ import numpy as np
 from ..models import FAMILY_REGISTRY, Problem
 from ..spec.ir import Task
 from .context import BuildContext, Prepared, Searched
+from .grow import grow
 from .sample import evaluation_seconds, link_allowance, search_budget, small_search_budget
 from .search import NothingFits, SearchConfig, SearchResult, search
+
+
+SEARCH_SHARE = 0.8  # of the search's time when the growth pass follows
 
 
 def run(ctx: BuildContext, prep: Prepared) -> Searched:
@@ -21,10 +26,16 @@ def run(ctx: BuildContext, prep: Prepared) -> Searched:
     problem = Problem(ctx.spec.task.value, len(ds.feature_names), ds.n_classes)
     y = ds.y_train if ctx.spec.task.value == Task.classification else ds.y_train.astype(np.float64)
     budgeted = _budgeted(ctx, prep)
+    deadline = time.monotonic() + budgeted.budget_s
+    # growing the best candidates gets a share of the time when the search would use it all
+    share = replace(budgeted, budget_s=budgeted.budget_s * SEARCH_SHARE) if budgeted.grow else budgeted
     try:
-        res = search(ds.X_train, y, problem, budgeted, ctx.progress, ds.groups_train)
+        res = search(ds.X_train, y, problem, share, ctx.progress, ds.groups_train)
     except NothingFits as e:
         res = first_choice(e, cfg, ds.X_train, y, problem, ctx.seed)
+    if budgeted.keep_for is not None:  # large data: the grown model's refit and evaluation must fit too
+        deadline = min(deadline, budgeted.finish_by - budgeted.keep_for(res.best))
+    res = grow(res, ds.X_train, y, problem, budgeted, deadline, ctx.progress, ds.groups_train)
     if prep.frontend is None:
         return Searched(prep, res, ds, (), ())
     from .frontend import drop_unsplit_features, prune_blocks

@@ -134,6 +134,8 @@ def run(ctx, formed):
             "max_trials": cfg.max_trials, "folds": res.folds, "families": list(cfg.families),
             "leaderboard": [c.row() for c in res.leaderboard],
             "history": [{"elapsed": round(t, 4), "best": v} for t, v in res.history],
+            "grow": cfg.grow,
+            "growth": res.growth,
             "sample": fitted.sample_record,
         },
         "model": {

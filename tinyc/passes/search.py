@@ -59,6 +59,7 @@ class SearchConfig:
     # search ends early enough for the model it would hand over
     finish_by: float | None = None
     keep_for: Callable[[Model], float] | None = None
+    grow: bool = True  # grow the best candidates into the room the targets leave (tinyc.passes.grow)
 
 
 @dataclass
@@ -94,6 +95,7 @@ class SearchResult:
     stopped_by: str  # "trials" or "budget"
     elapsed: float
     folds: int
+    growth: list[dict] = field(default_factory=list)  # the growth pass's accepted steps (tinyc.passes.grow)
 
 
 class NothingFits(BuildError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from . import svg
+from . import growth, svg
 
 CSS = """
 body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2937;margin:0;background:#f9fafb}
@@ -162,7 +162,7 @@ def _search_section(rep: dict) -> str:
                f"{svg.scatter(history, (), None, 'seconds', metric, 'best so far', line=True)}</div>"
                if history else "")  # (the detector pass compares every detector at once: no curve)
             + f"<div><h3>Time per family</h3>{svg.bars(list(per_family), list(per_family.values()), 'family', 'seconds', 'time per family')}</div>"
-            f"</div><h3>Leaderboard</h3>"
+            f"</div>{growth.section(s, metric)}<h3>Leaderboard</h3>"
             f"{_table(['#', 'family', 'hyperparameters', metric, 'flash', 'RAM', 'ops', 's', 'status'], rows, 3)}"
             f"</section>")
 

@@ -73,6 +73,11 @@ def render(rep: dict) -> str:
     for c in fit[:5]:
         lines.append(f"| {c['trial']} | {md(c['family'])} | {_num(c['metric'])} | "
                      f"{max(t['flash'] for t in c['costs'].values())} |")
+    if s.get("growth"):
+        lines += ["", "Grown into the room the targets leave (cross-validated, every step fitting):", "",
+                  f"| family | step | {md(metric)} | flash |", "|---|---|---|---|"]
+        for st in s["growth"]:
+            lines.append(f"| {md(st['family'])} | {md(st['step'])} | {_num(st['metric'])} | {st['flash']} |")
     q = rep.get("quantization", {})
     lines += ["", f"Quantization: requested {md(q.get('requested'))}, emitted {md(q.get('effective'))}.", "",
               f"| mode | training {md(metric)} | holdout {md(metric)} | loss (points) |", "|---|---|---|---|"]

@@ -188,6 +188,7 @@ class Search(Node):
     families_span: Span | None = None
     trials: Located[int] | None = None  # most candidates to try (the search is reproducible when it ends here)
     configs: list[FamilyConfig] = field(default_factory=list)
+    grow: Located[bool] | None = None  # grow the best candidates into the room left (default on)
 
 
 class Layout(str, Enum):

@@ -7,7 +7,7 @@ import re
 
 from lark import v_args
 
-from .ir import FamilyConfig, Param, ParamValue, Scalar, Search, Span
+from .ir import FamilyConfig, Located, Param, ParamValue, Scalar, Search, Span
 from .syntax import span_of_meta, span_of_token, split_quantity
 
 
@@ -20,6 +20,7 @@ class SearchStatements:
         families = None
         families_span = None
         trials = None
+        grow = None
         configs: list[FamilyConfig] = []
         seen: dict[str, Span] = {}
         for item in children:
@@ -28,6 +29,12 @@ class SearchStatements:
                     self._duplicate("'trials'", item[1], trials.span)
                 elif item[2] is not None:
                     trials = item[2]
+                continue
+            if isinstance(item, tuple) and item[0] == "grow":
+                if grow is not None:
+                    self._duplicate("'grow'", item[1], grow.span)
+                elif item[2] is not None:
+                    grow = item[2]
                 continue
             if isinstance(item, FamilyConfig):
                 prev = seen.get(item.family.value)
@@ -44,11 +51,21 @@ class SearchStatements:
                 families, families_span = fams, span
         return ("search", span_of_meta(meta),
                 Search(families=families, families_span=families_span, trials=trials, configs=configs,
-                       span=span_of_meta(meta)))
+                       grow=grow, span=span_of_meta(meta)))
 
     @v_args(meta=True)
     def trials_stmt(self, meta, children):
         return ("trials", span_of_meta(meta), self._whole(children[0], "trials", 1, 1_000_000, "e.g. trials 50"))
+
+    @v_args(meta=True)
+    def grow_stmt(self, meta, children):
+        (word,) = children
+        if word.value not in ("on", "off"):
+            self.error("E0112", f"grow is 'on' or 'off', not '{word.value}'", word.span,
+                       hint="grow off keeps the search's best candidate as it is; grow on (the default) "
+                            "tries larger versions of the best ones while they fit and cross-validate better")
+            return ("grow", span_of_meta(meta), None)
+        return ("grow", span_of_meta(meta), Located(value=word.value == "on", span=span_of_meta(meta)))
 
     @v_args(meta=True)
     def families_stmt(self, meta, children):

@@ -1,0 +1,87 @@
+"""The growth pass: the best candidates grow into the room the targets leave, while they fit every
+target and cross-validate better; within the spec's bounds; switchable."""
+import subprocess
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from conftest import tinyc_exe
+from tinyc.budget import TargetBudget
+from tinyc.models import Problem
+from tinyc.passes.grow import grow
+from tinyc.passes.search import Candidate, SearchConfig, SearchResult, evaluate
+from tinyc.spec.ir import Metric, Quantization, Task
+from tinyc_backends.cortex_m4 import CortexM4Backend
+
+SMALL_MLP = {"layers": 1, "hidden": 3, "alpha": 1e-2, "activation": "relu"}
+
+
+def digits():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return d.data[:600].astype(np.float64), d.target[:600]
+
+
+def config(**kw) -> SearchConfig:
+    target = TargetBudget("cortex-m4", CortexM4Backend.caps, 4096, 4096)
+    return replace(SearchConfig(metric=Metric.accuracy, budget_s=60, seed=0, quant=Quantization.int8,
+                                families=("mlp",), fixed={}, targets=(target,), workers=2), **kw)
+
+
+def searched(cfg: SearchConfig, X, y, problem) -> SearchResult:
+    """A search that found only a small MLP (as TPE's random start often does)."""
+    metric, model, costs, seconds = evaluate("mlp", SMALL_MLP, X, y, problem, cfg.metric, 3, cfg.seed, cfg.targets,
+                                             cfg.quant)
+    cand = Candidate(0, "mlp", SMALL_MLP, "ok", metric, costs, True, seconds)
+    return SearchResult(model, cand, [cand], [], "trials", 1.0, 3)
+
+
+def test_the_best_candidate_grows_while_it_fits_and_validates_better():
+    X, y = digits()
+    problem = Problem(Task.classification, X.shape[1], 10)
+    cfg = config()
+    res = searched(cfg, X, y, problem)
+    grown = grow(res, X, y, problem, cfg, time.monotonic() + 120)
+    assert grown.growth, "a 3-wide MLP on digits has room to grow in 4 KB"
+    metrics = [res.best_candidate.metric] + [st["metric"] for st in grown.growth]
+    assert all(b > a for a, b in zip(metrics, metrics[1:])), metrics  # every accepted step validates better
+    assert all(st["flash"] <= 4096 for st in grown.growth)
+    assert grown.best_candidate.params["hidden"] > 3 and grown.best_candidate.metric == metrics[-1]
+    assert grown.best_candidate.fits and grown.best.params == grown.best_candidate.params
+    assert grown.best_candidate.flash > res.best_candidate.flash  # it used the room
+
+
+def test_growth_stays_within_the_spec_bounds_and_can_be_switched_off():
+    X, y = digits()
+    problem = Problem(Task.classification, X.shape[1], 10)
+    bounded = config(fixed={"mlp": {"hidden": ("range", 2, 4), "layers": ("fixed", 1)}})
+    res = searched(bounded, X, y, problem)
+    grown = grow(res, X, y, problem, bounded, time.monotonic() + 120)
+    assert all(st["params"]["hidden"] <= 4 and st["params"]["layers"] == 1 for st in grown.growth)
+    off = config(grow=False)
+    assert grow(res, X, y, problem, off, time.monotonic() + 120) is res
+
+
+def test_a_tight_flash_limit_keeps_the_model_as_it_is():
+    X, y = digits()
+    problem = Problem(Task.classification, X.shape[1], 10)
+    cfg = config()
+    res = searched(cfg, X, y, problem)
+    tight = config(targets=(TargetBudget("cortex-m4", CortexM4Backend.caps, res.best_candidate.flash + 8, 4096),))
+    grown = grow(res, X, y, problem, tight, time.monotonic() + 120)
+    assert not grown.growth and grown.best_candidate is res.best_candidate
+
+
+def test_grow_is_a_search_statement(tmp_path):
+    spec = tmp_path / "s.tml"
+    spec.write_text('model m\ndata "d.csv" { label y }\ntask classification\ntarget cortex-m4\n'
+                    "search {\n  grow   off\n}\n")
+    (tmp_path / "d.csv").write_text("a,y\n1,0\n2,1\n")
+    r = subprocess.run([tinyc_exe(), "fmt", "--check", str(spec)], capture_output=True, text=True)
+    assert "grow off" in r.stdout
+    spec.write_text('model m\ndata "d.csv" { label y }\ntask classification\ntarget cortex-m4\nsearch { grow maybe }\n')
+    r = subprocess.run([tinyc_exe(), "check", str(spec)], capture_output=True, text=True)
+    assert r.returncode == 2 and "s.tml:5:15" in r.stderr and "grow is 'on' or 'off', not 'maybe'" in r.stderr, r.stderr
