@@ -85,3 +85,26 @@ def test_grow_is_a_search_statement(tmp_path):
     spec.write_text('model m\ndata "d.csv" { label y }\ntask classification\ntarget cortex-m4\nsearch { grow maybe }\n')
     r = subprocess.run([tinyc_exe(), "check", str(spec)], capture_output=True, text=True)
     assert r.returncode == 2 and "s.tml:5:15" in r.stderr and "grow is 'on' or 'off', not 'maybe'" in r.stderr, r.stderr
+
+
+def test_the_holdout_rows_never_reach_the_search_or_the_growth(tmp_path, monkeypatch, sklearn_data):
+    """The rows the search and the growth pass train and validate on are training rows only: none of
+    the holdout's rows (compared by content) is among them."""
+    from tinyc.passes import choose
+    from tinyc.passes.pipeline import build
+    from tinyc.spec import load
+
+    seen = []
+    real_search, real_grow = choose.search, choose.grow
+    monkeypatch.setattr(choose, "search", lambda X, *a, **k: seen.append(("search", X.copy())) or real_search(X, *a, **k))
+    monkeypatch.setattr(choose, "grow", lambda res, X, *a, **k: seen.append(("grow", X.copy())) or real_grow(res, X, *a, **k))
+    spec = tmp_path / "s.tml"
+    spec.write_text(f'model m\ndata "{sklearn_data / "wine.csv"}" {{ label cultivar; holdout 25% }}\n'
+                    "task classification\ntarget cortex-m4 { flash 4KB ram 2KB }\nsearch { trials 8 }\n")
+    result = build(load(spec), spec, tmp_path / "out")
+    holdout = {r.tobytes() for r in np.asarray(result.dataset.X_holdout, dtype=np.float64)}
+    assert [what for what, _ in seen] == ["search", "grow"]
+    for what, X in seen:
+        assert X.shape[1] == len(result.dataset.feature_names)  # (no feature dropped: rows compare whole)
+        rows = {r.tobytes() for r in np.asarray(X, dtype=np.float64)}
+        assert len(X) + len(holdout) == 178 and not rows & holdout, what
