@@ -18,7 +18,6 @@ development and say so in the table's heading.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time

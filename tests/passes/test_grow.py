@@ -5,7 +5,6 @@ import time
 from dataclasses import replace
 
 import numpy as np
-import pytest
 
 from conftest import tinyc_exe
 from tinyc.budget import TargetBudget

@@ -19,22 +19,16 @@ class SearchStatements:
     def search_stmt(self, meta, children):
         families = None
         families_span = None
-        trials = None
-        grow = None
+        once: dict = {}  # statements that may appear once: trials, grow
         configs: list[FamilyConfig] = []
         seen: dict[str, Span] = {}
         for item in children:
-            if isinstance(item, tuple) and item[0] == "trials":
-                if trials is not None:
-                    self._duplicate("'trials'", item[1], trials.span)
-                elif item[2] is not None:
-                    trials = item[2]
-                continue
-            if isinstance(item, tuple) and item[0] == "grow":
-                if grow is not None:
-                    self._duplicate("'grow'", item[1], grow.span)
-                elif item[2] is not None:
-                    grow = item[2]
+            if isinstance(item, tuple) and item[0] in ("trials", "grow"):
+                key, span, value = item
+                if key in once:
+                    self._duplicate(f"'{key}'", span, once[key].span)
+                elif value is not None:
+                    once[key] = value
                 continue
             if isinstance(item, FamilyConfig):
                 prev = seen.get(item.family.value)
@@ -50,8 +44,8 @@ class SearchStatements:
                     continue
                 families, families_span = fams, span
         return ("search", span_of_meta(meta),
-                Search(families=families, families_span=families_span, trials=trials, configs=configs,
-                       grow=grow, span=span_of_meta(meta)))
+                Search(families=families, families_span=families_span, trials=once.get("trials"), configs=configs,
+                       grow=once.get("grow"), span=span_of_meta(meta)))
 
     @v_args(meta=True)
     def trials_stmt(self, meta, children):
