@@ -50,3 +50,11 @@ def test_calibrating_riscv32imc_reproduces_the_shipped_profile(tmp_path):
     assert out.read_text() == (ROOT / "backends" / "profiles" / "riscv32imc.json").read_text()
     assert all(e["median"] < 0.05 for e in new["fit_error"].values()), new["fit_error"]
     assert new["code_bytes_error"]["worst"] < 0.10, new["code_bytes_error"]
+
+
+def test_a_target_that_cannot_be_calibrated_is_a_clear_error():
+    r = subprocess.run([tinyc_exe(), "calibrate", "cortex-m5"], capture_output=True, text=True)
+    assert r.returncode == 1 and "unknown target 'cortex-m5'" in r.stderr and "did you mean 'cortex-m4'" in r.stderr
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+    r = subprocess.run([tinyc_exe(), "calibrate", "ispu"], capture_output=True, text=True)
+    assert r.returncode == 1 and "cannot calibrate ispu: no emulator is declared" in r.stderr

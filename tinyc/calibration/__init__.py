@@ -30,6 +30,12 @@ def calibrate(target: str, on_line=print) -> dict:
     from ..models import profile
     from . import detectors, models, routines, signal
 
+    if target not in registry.names():
+        from ..spec.diagnostics import did_you_mean
+
+        close = did_you_mean(target, registry.names())
+        raise TinycError(f"unknown target '{target}'", hint=(f"did you mean '{close}'? " if close else "")
+                         + "`tinyc targets` lists the installed ones")
     why = emulator.available(target)
     if why:
         raise TinycError(f"cannot calibrate {target}: {why}", hint="calibration counts instructions under the "
