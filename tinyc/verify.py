@@ -87,6 +87,17 @@ WINDOW_CALL = """{{
 }}"""
 
 
+def instructions_per_window(folder: Path, name: str, target: str, model) -> float | None:
+    """Instructions per window of a library with a signal front end, counted under ``target``'s
+    emulator on a stream of rows pushed as firmware pushes them (a device's raw counts through
+    push_raw, with a device input); None without a front end."""
+    stream = toolchain.firmware_calls(name, model, raw_source="(int16_t)x[k]")["signal"]
+    if stream is None:
+        return None
+    return emulator.instructions_per_window(folder, name, target, model.frontend,
+                                            WINDOW_CALL.format(calls=stream.replace("\n", "\n    ")))
+
+
 def frontend_of(doc: dict):
     """The signal front end of a model.json (None without one)."""
     if doc.get("frontend") is None:
@@ -165,10 +176,7 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
             # what firmware calls (with a front end: push_sample, predict_window, the model)
             calls = toolchain.firmware_calls(name, emitted)
             measured = toolchain.measure(folder, name, backend, **calls)
-            # counted on a stream of rows (a device's raw counts held as floats, with a device input)
-            stream = toolchain.firmware_calls(name, emitted, raw_source="(int16_t)x[k]")["signal"]
-            per_window = None if stream is None else emulator.instructions_per_window(
-                folder, name, target, emitted.frontend, WINDOW_CALL.format(calls=stream.replace("\n", "\n    ")))
+            per_window = instructions_per_window(folder, name, target, emitted)
             run = emulator.run_emulated(folder, name, X, classification, target)
             insns = emulator.instructions_per_inference(folder, name, X, target)
             stack, external = toolchain.stack_depth(folder, name, backend)

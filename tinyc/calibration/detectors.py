@@ -40,22 +40,17 @@ def detectors(seed: int = 0):
 def calibrate(backend, target: str, tmp: Path, on_line=print) -> tuple[dict, dict]:
     """The profile's ``detector`` section (code bytes by kind, scoring or learning; instructions
     per unit) with its fit errors, from the corpus measured on ``target``."""
-    from .. import emulator, toolchain
-    from .fit import fit
-    from ..codegen import c_anomaly
-    from ..codegen.library import Provenance
-    from ..models import anomaly_cost
+    from tinyc_backends.base import EmitRequest
 
-    prov = Provenance("calibrate", "corpus", "0" * 64, "0" * 64, "calibrate")
+    from .. import emulator, toolchain
+    from ..models import anomaly_cost
+    from .fit import PROV, fit
+
     code_rows: dict[tuple[str, str], list[tuple[int, int]]] = {}
     insn_rows = []
     for i, (label, det, X) in enumerate(detectors()):
         folder = tmp / f"det{i}"
-        header, source = c_anomaly.generate(det, "m", [f"x{j}" for j in range(det.n_features)], prov,
-                                            det.learns_on_device)
-        (folder / "src").mkdir(parents=True)
-        (folder / "src" / "m.h").write_text(header, encoding="utf-8")
-        (folder / "src" / "m.c").write_text(source, encoding="utf-8")
+        backend.emit(EmitRequest(det, "m", tuple(f"x{j}" for j in range(det.n_features)), (), PROV, 0, 0), folder)
         linked = toolchain.measure(folder, "m", backend,
                                    anomaly=toolchain.anomaly_calls("m", det.learns_on_device)).flash
         counted = emulator.instructions_per_inference(folder, "m", X, target)

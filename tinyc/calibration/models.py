@@ -107,12 +107,10 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
     from tinyc_backends.base import EmitRequest
 
     from .. import emulator, toolchain
-    from ..codegen.library import Provenance
     from ..models import FAMILY_REGISTRY
     from ..models.costs import code_key
-    from .fit import fit, fit_code
+    from .fit import PROV, fit, fit_code
 
-    prov = Provenance("calibrate", "corpus", "0" * 64, "0" * 64, "calibrate")
     by_form: dict[str, list] = {}
     by_code: dict[str, list] = {}  # code key: [(weights, linked flash)]
     models = [(m, True) for m in corpus()] + [(m, False) for m in corpus(entries=CODE_ONLY)]
@@ -120,7 +118,7 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
         folder = tmp / f"m{i}"
         features = tuple(f"f{j}" for j in range(model.n_features))
         classes = tuple(f"c{j}" for j in range(model.classes))
-        backend.emit(EmitRequest(model, "m", features, classes, prov, 0, 0), folder)
+        backend.emit(EmitRequest(model, "m", features, classes, PROV, 0, 0), folder)
         counted = emulator.instructions_per_inference(folder, "m", X, target) if count else float("nan")
         if count:
             quant, units = units_of(model, backend.caps)

@@ -59,14 +59,13 @@ def device(backend, folder: Path, fe, model) -> dict:
     from tinyc_backends.base import EmitRequest
 
     from .. import toolchain
-    from ..codegen.library import Provenance
+    from .fit import PROV
 
-    prov = Provenance("calibrate", "corpus", "0" * 64, "0" * 64, "calibrate")
     n = len(fe.channels)
     sizes = []
     for resample in (False, True):
         model.frontend = with_device(fe, resample)
-        backend.emit(EmitRequest(model, "m", fe.outputs(), ("a", "b"), prov, 0, 0), folder)
+        backend.emit(EmitRequest(model, "m", fe.outputs(), ("a", "b"), PROV, 0, 0), folder)
         pushed = toolchain.measure(folder, "m", backend, signal=toolchain.signal_calls("m", True)).flash
         raw = toolchain.measure(folder, "m", backend, signal=toolchain.signal_calls("m", True, raw=True)).flash
         sizes.append(raw - pushed)

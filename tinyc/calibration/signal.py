@@ -60,17 +60,14 @@ def measure(backend, target: str, folder: Path, fe: FrontEnd) -> tuple[int, floa
     from tinyc_backends.base import EmitRequest
 
     from .. import emulator, toolchain
-    from ..codegen.library import Provenance
-    from ..verify import WINDOW_CALL
+    from ..verify import instructions_per_window
+    from .fit import PROV
 
     model = _model(fe)
-    prov = Provenance("calibrate", "corpus", "0" * 64, "0" * 64, "calibrate")
-    backend.emit(EmitRequest(model, "m", fe.outputs(), ("a", "b"), prov, 0, 0), folder)
+    backend.emit(EmitRequest(model, "m", fe.outputs(), ("a", "b"), PROV, 0, 0), folder)
     alone = toolchain.measure(folder, "m", backend)
     both = toolchain.measure(folder, "m", backend, **toolchain.firmware_calls("m", model))
-    stream = toolchain.firmware_calls("m", model, raw_source="(int16_t)x[k]")["signal"]
-    per_window = emulator.instructions_per_window(folder, "m", target, fe,
-                                                  WINDOW_CALL.format(calls=stream.replace("\n", "\n    ")))
+    per_window = instructions_per_window(folder, "m", target, model)
     rows = np.zeros((STREAM_ROWS, model.n_features), dtype=np.float32)
     rows[:, :len(fe.channels)] = emulator.synthetic_samples(STREAM_ROWS, len(fe.channels), fe.rate_hz)
     model_only = emulator.instructions_per_inference(folder, "m", rows, target, call=PREDICT_CALL)

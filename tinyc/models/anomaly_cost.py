@@ -74,15 +74,15 @@ def cost(det, caps):
     learns = det.learns_on_device
     code = profile.table(caps, "detector", "code", "learn" if learns else "score", det.kind)
     weights = baseline_bytes(det)
-    d = det.n_features
+    units = work(det)
     ram = state_ram(det, learns) + STACK_BYTES
     if det.kind == "iforest":
         ops = treeutil.depth(det.trees)
     elif det.kind == "gaussian_full":
-        ops = d * (d + 1) // 2
+        ops = units["mac"]
     else:  # 1/variance per feature, then the weighted distance to each centre
-        ops = d * max(len(det.counts), 1)
-        ram += 4 * d
-    n = count(profile.table(caps, "detector", "instructions"), **work(det))
+        ops = units["term"]
+        ram += 4 * det.n_features
+    n = count(profile.table(caps, "detector", "instructions"), **units)
     return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops,
                 cycles=cycles(n), instructions=n)

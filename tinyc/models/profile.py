@@ -95,10 +95,3 @@ def table(caps, *keys: str):
         node = node[key]
     return node
 
-
-def exists(name: str) -> bool:
-    try:
-        read(name)
-    except ProfileError:
-        return False
-    return True

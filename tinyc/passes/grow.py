@@ -22,7 +22,7 @@ from functools import cmp_to_key
 
 from ..budget import fits_all
 from ..models import FAMILY_REGISTRY, Problem
-from .search import Candidate, SearchConfig, SearchResult, _better, _charged, _evaluate_in_worker, _limits, _pool
+from .search import Candidate, SearchConfig, SearchResult, _better, _evaluate_in_worker, _limits, _pool, too_big
 
 SEEDS = 3  # leading families grown, each from its best fitting candidate
 MAX_STEPS = 6  # accepted steps per family
@@ -84,9 +84,7 @@ def _step(pool, current: Candidate, problem: Problem, limits, cfg: SearchConfig,
     fam = FAMILY_REGISTRY[current.family]
     jobs = []
     for desc, params in fam.grow_steps(current.params, problem, limits, cfg.fixed.get(current.family, {})):
-        estimates = {t.name: _charged(t, fam.estimate(params, problem, t.caps, cfg.quant), current.family,
-                                      problem.task, cfg.quant) for t in cfg.targets}
-        if all(e is not None for e in estimates.values()) and not fits_all(estimates, cfg.targets):
+        if too_big(current.family, params, problem, cfg) is not None:
             continue  # too big before training
         if left[0] <= 0:
             break

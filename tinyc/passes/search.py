@@ -283,10 +283,8 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                 family = trial.suggest_categorical("family", families)
                 params = FAMILY_REGISTRY[family].space(trial, problem, limits, cfg.fixed.get(family, {}))
                 cand = Candidate(trial.number, family, params, "pending")
-                estimates = {t.name: _charged(t, FAMILY_REGISTRY[family].estimate(params, problem, t.caps, cfg.quant),
-                                              family, problem.task, cfg.quant)
-                             for t in cfg.targets}
-                if all(e is not None for e in estimates.values()) and not fits_all(estimates, cfg.targets):
+                estimates = too_big(family, params, problem, cfg)
+                if estimates is not None:
                     cand.status, cand.costs = "too big", estimates
                     batch.append((trial, cand, None))
                 else:
@@ -342,6 +340,15 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
 
 def _charged(t: TargetBudget, cost: Cost | None, family: str, task: Task, quant: str) -> Cost | None:
     return None if cost is None else t.charge(cost, family, task, quant)
+
+
+def too_big(family: str, params: dict, problem: Problem, cfg: SearchConfig) -> dict[str, Cost] | None:
+    """The estimates per target of a candidate whose size follows from its hyperparameters, when
+    they show it cannot fit every target (so it need not be trained); else None."""
+    estimates = {t.name: _charged(t, FAMILY_REGISTRY[family].estimate(params, problem, t.caps, cfg.quant), family,
+                                  problem.task, cfg.quant) for t in cfg.targets}
+    known = all(e is not None for e in estimates.values())
+    return estimates if known and not fits_all(estimates, cfg.targets) else None
 
 
 def _better(metric: Metric, a: Candidate, b: Candidate) -> bool:

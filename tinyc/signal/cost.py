@@ -61,11 +61,10 @@ def work(fe: FrontEnd) -> dict[str, int]:
     channel the model reads (copy and statistics), dft = a window sample x spectrum bin of a
     spectral channel (the DFT), output = a feature stored; with a device input, raw = a channel of a
     reading converted by push_raw, interp = a channel of a sample interpolated from readings."""
-    n_filters = sum(f is not None for f in (fe.highpass_hz, fe.lowpass_hz))
-    n_mags = sum(1 for c in fe.needs() if c >= len(fe.channels))
+    code = code_units(fe)
     dev, channels = fe.device, len(fe.channels)
-    return {"sample": fe.hop * channels, "filter": fe.hop * channels * n_filters,
-            "mag": fe.hop * n_mags, "stat": fe.window * len(fe.needs()),
+    return {"sample": fe.hop * channels, "filter": fe.hop * channels * code["filter"],
+            "mag": fe.hop * code["magnitude"], "stat": fe.window * len(fe.needs()),
             "dft": fe.window * fe.n_bins * len(fe.spectral_channels()), "output": len(fe.outputs()),
             "raw": fe.hop * channels * dev.num / dev.den if dev is not None else 0,
             "interp": fe.hop * channels if dev is not None and dev.resamples else 0}
