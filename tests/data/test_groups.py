@@ -8,7 +8,7 @@ import pandas as pd
 
 from conftest import ROOT, build_spec, tinyc_exe
 from tinyc.data.prepare import group_split
-from tinyc.passes.search import fold_indices
+from tinyc.passes.cv import fold_indices
 
 LONG = ROOT / "examples" / "basic_motions" / "data.csv"  # recording, sample, 6 IMU channels, activity
 

@@ -10,7 +10,8 @@ from conftest import tinyc_exe
 from tinyc.budget import TargetBudget
 from tinyc.models import Problem
 from tinyc.passes.grow import grow
-from tinyc.passes.search import Candidate, SearchConfig, SearchResult, evaluate
+from tinyc.passes.cv import evaluate
+from tinyc.passes.search import Candidate, SearchConfig, SearchResult
 from tinyc.spec.ir import Metric, Quantization, Task
 from tinyc_backends.cortex_m4 import CortexM4Backend
 
@@ -32,10 +33,9 @@ def config(**kw) -> SearchConfig:
 
 def searched(cfg: SearchConfig, X, y, problem) -> SearchResult:
     """A search that found only a small MLP (as TPE's random start often does)."""
-    metric, model, costs, seconds = evaluate("mlp", SMALL_MLP, X, y, problem, cfg.metric, 3, cfg.seed, cfg.targets,
-                                             cfg.quant)
-    cand = Candidate(0, "mlp", SMALL_MLP, "ok", metric, costs, True, seconds)
-    return SearchResult(model, cand, [cand], [], "trials", 1.0, 3)
+    ev = evaluate("mlp", SMALL_MLP, X, y, problem, cfg.metric, 3, cfg.seed, cfg.targets, cfg.quant)
+    cand = Candidate(0, "mlp", SMALL_MLP, "ok", ev.metric, ev.costs, True, ev.seconds, fold_scores=ev.fold_scores)
+    return SearchResult(ev.model, cand, [cand], [], "trials", 1.0, 3)
 
 
 def test_the_best_candidate_grows_while_it_fits_and_validates_better():

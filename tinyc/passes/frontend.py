@@ -228,7 +228,7 @@ def prune_blocks(res: SearchResult, ds: Dataset, fe, cfg: SearchConfig, metric, 
     from ..signal.cost import ops as fe_ops
     from ..models import FAMILY_REGISTRY, Problem
     from .quantize import loss
-    from .search import evaluate
+    from .cv import evaluate
 
     fam, params = res.best.family, res.best_candidate.params
     task = ds.task
@@ -237,7 +237,7 @@ def prune_blocks(res: SearchResult, ds: Dataset, fe, cfg: SearchConfig, metric, 
 
     def cv(cols):
         problem = Problem(task, len(cols), ds.n_classes)
-        return evaluate(fam, params, ds.X_train[:, cols], y, problem, metric, 3, cfg.seed, (), cfg.quant)[0]
+        return evaluate(fam, params, ds.X_train[:, cols], y, problem, metric, 3, cfg.seed, (), cfg.quant).metric
 
     def front(cols):
         return fe.with_used([names[j] for j in cols])

@@ -22,7 +22,8 @@ from functools import cmp_to_key
 
 from ..budget import fits_all
 from ..models import FAMILY_REGISTRY, Problem
-from .search import Candidate, SearchConfig, SearchResult, _better, _evaluate_in_worker, _limits, _pool, too_big
+from .cv import evaluate_in_worker
+from .search import Candidate, SearchConfig, SearchResult, _better, _limits, _pool, too_big
 
 SEEDS = 3  # leading families grown, each from its best fitting candidate
 MAX_STEPS = 6  # accepted steps per family
@@ -89,7 +90,7 @@ def _step(pool, current: Candidate, problem: Problem, limits, cfg: SearchConfig,
         if left[0] <= 0:
             break
         left[0] -= 1
-        jobs.append((desc, params, pool.apply_async(_evaluate_in_worker, (current.family, params))))
+        jobs.append((desc, params, pool.apply_async(evaluate_in_worker, (current.family, params))))
     chosen = None
     for desc, params, job in jobs:
         remaining = deadline - time.monotonic()
@@ -101,9 +102,10 @@ def _step(pool, current: Candidate, problem: Problem, limits, cfg: SearchConfig,
             return None
         if result[0] != "ok":
             continue
-        _, metric, model, costs, seconds = result
-        cand = Candidate(current.trial, current.family, params, "grown", metric, costs,
-                         fits_all(costs, cfg.targets), seconds)
+        ev = result[1]
+        model = ev.model
+        cand = Candidate(current.trial, current.family, params, "grown", ev.metric, ev.costs,
+                         fits_all(ev.costs, cfg.targets), ev.seconds, fold_scores=ev.fold_scores)
         if cand.fits and _better(cfg.metric, cand, current) and abs(cand.metric - current.metric) > 1e-9 and (
                 chosen is None or _better(cfg.metric, cand, chosen[1])):
             chosen = (desc, cand, model)

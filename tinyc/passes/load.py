@@ -107,10 +107,11 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
     families = tuple(f for f, spec in FAMILIES.items() if task in spec.tasks)
     fixed: dict[str, dict[str, tuple]] = {}
     max_trials = DEFAULT_TRIALS
-    grow = True
+    switches = {"grow": True, "prune": True}
     if s.search is not None:
-        if s.search.grow is not None:
-            grow = s.search.grow.value
+        for key in switches:
+            if getattr(s.search, key) is not None:
+                switches[key] = getattr(s.search, key).value
         if s.search.families is not None:
             families = tuple(f.value for f in s.search.families)
         for cfg in s.search.configs:
@@ -126,7 +127,7 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
     budgets = tuple(_budget(t) for t in s.targets)
     return SearchConfig(metric=s.metric.value, budget_s=s.budget.value, seed=s.seed.value,
                         quant=quant, families=families, fixed=fixed, targets=budgets,
-                        max_trials=trials or max_trials, workers=workers, grow=grow)
+                        max_trials=trials or max_trials, workers=workers, **switches)
 
 
 def _budget(t) -> TargetBudget:

@@ -26,7 +26,7 @@ from ..data.prepare import Dataset
 from ..models import FAMILY_REGISTRY, Problem
 from ..spec.ir import Task
 from .fit import FitResult, _state
-from .search import quiet_child
+from .cv import quiet_child
 
 SEARCH_ROWS = 10_000  # (models.mlp.EPOCH_ROWS keeps an MLP's final fit as long as one on this many)
 

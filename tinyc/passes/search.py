@@ -3,9 +3,11 @@
 Optuna's TPE sampler (seeded, multivariate, with constraints) proposes a
 model family and its hyperparameters; candidates are evaluated by k-fold
 cross-validation on the training part (never the holdout), each in a worker
-process, and each is also fitted on the whole training part so that the best
-model so far is always ready: when the deadline comes, running workers are
-stopped and the search ends with what it has.
+process (tinyc.passes.cv). Once there is a best candidate, a candidate clearly
+behind it stops after a fold or two (pruned), and only a candidate that matches
+or beats it is fitted on the whole training part, so that the best model so far
+is always ready: when the deadline comes, running workers are stopped and the
+search ends with what it has.
 
 Every candidate is costed in flash, RAM and operations for every declared
 target. Candidates whose shape is known before training (linear, MLP,
@@ -33,9 +35,10 @@ import numpy as np
 from ..budget import TargetBudget, excess, fits_all
 from ..data.prepare import cv_folds
 from ..errors import BuildError
-from ..metrics import GREATER_IS_BETTER, score, worst
+from ..metrics import GREATER_IS_BETTER, worst
 from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
 from ..spec.ir import Metric, Quantization, Task
+from .cv import Bar, evaluate_in_worker, init_worker
 
 DEFAULT_TRIALS = 100
 # candidates proposed per round, whatever the number of cores, so that the
@@ -60,6 +63,7 @@ class SearchConfig:
     finish_by: float | None = None
     keep_for: Callable[[Model], float] | None = None
     grow: bool = True  # grow the best candidates into the room the targets leave (tinyc.passes.grow)
+    prune: bool = True  # stop candidates clearly behind the best after a fold (tinyc.passes.cv)
 
 
 @dataclass
@@ -67,13 +71,16 @@ class Candidate:
     trial: int
     family: str
     params: dict
-    status: str  # "ok", "too big", "failed", "cut by budget"
-    metric: float | None = None
+    status: str  # "ok", "pruned", "too big", "failed", "cut by budget"
+    metric: float | None = None  # cross-validated; None when pruned (``partial``: its mean fold score)
     costs: dict[str, Cost] = field(default_factory=dict)
     fits: bool = False
     seconds: float = 0.0  # training time (folds + final fit)
     finished_at: float = 0.0  # seconds since the search started
     note: str = ""
+    fold_scores: list[float] = field(default_factory=list)
+    partial: float | None = None
+    full_fit: bool = True  # costed on the model trained on every training row (else on a fold's)
 
     @property
     def flash(self) -> int:
@@ -82,7 +89,8 @@ class Candidate:
     def row(self) -> dict:
         return {"trial": self.trial, "family": self.family, "params": self.params, "status": self.status,
                 "metric": self.metric, "fits": self.fits, "seconds": round(self.seconds, 4),
-                "finished_at": round(self.finished_at, 4), "note": self.note,
+                "finished_at": round(self.finished_at, 4), "note": self.note, "folds": len(self.fold_scores),
+                "partial": self.partial, "costed_on": "all rows" if self.full_fit else "one fold",
                 "costs": {t: c.as_dict() for t, c in sorted(self.costs.items())}}
 
 
@@ -119,98 +127,6 @@ class NothingFits(BuildError):
 
 
 # ---------------------------------------------------------------------------
-# Worker side
-
-_W: dict = {}
-
-
-def quiet_child() -> None:
-    """In a process the build forks to train models (a pool worker, the final fit): the parent
-    handles Ctrl-C, SIGTERM and SIGHUP and stops its children (with SIGTERM), so a child ignores
-    the terminal's SIGINT and dies quietly on SIGTERM/SIGHUP, no traceback; no library warnings."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for s in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(s, signal.SIG_DFL)
-    warnings.simplefilter("ignore")
-
-
-def _init_worker(X, y, problem, metric, folds, seed, targets, quant, groups=None):
-    from threadpoolctl import threadpool_limits
-
-    quiet_child()
-    threadpool_limits(1)  # one core per worker: the pool is the parallelism
-    _W.update(X=X, y=y, problem=problem, metric=metric, folds=folds, seed=seed, targets=targets, quant=quant,
-              groups=groups)
-
-
-def fold_indices(y: np.ndarray, folds: int, seed: int, classification: bool, groups: np.ndarray | None = None):
-    """(train, validation) row indices of each fold; with ``groups`` every group stays whole on
-    one side (stratified by class as far as the groups allow)."""
-    from sklearn.model_selection import KFold, ShuffleSplit, StratifiedKFold, StratifiedShuffleSplit
-
-    if groups is not None:
-        from sklearn.model_selection import GroupShuffleSplit, StratifiedGroupKFold
-
-        if folds == 1:
-            split = GroupShuffleSplit(n_splits=1, test_size=0.2, random_state=seed)
-        else:
-            split = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed) if classification \
-                else _shuffled_group_kfold(folds, seed)
-        return list(split.split(np.zeros(len(y)), y, groups))
-    if folds == 1:
-        split = (StratifiedShuffleSplit if classification else ShuffleSplit)(n_splits=1, test_size=0.2,
-                                                                             random_state=seed)
-    elif classification and np.bincount(y).min() >= folds:
-        split = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    else:
-        split = KFold(n_splits=folds, shuffle=True, random_state=seed)
-    return list(split.split(np.zeros(len(y)), y))
-
-
-def _shuffled_group_kfold(folds: int, seed: int):
-    """GroupKFold with the groups in a seeded order (regression: no classes to stratify)."""
-    from sklearn.model_selection import GroupKFold
-
-    class Shuffled:
-        def split(self, X, y, groups):
-            values = np.unique(groups)
-            rank = dict(zip(values, np.random.default_rng(seed).permutation(len(values))))
-            return GroupKFold(n_splits=folds).split(X, y, np.array([rank[g] for g in groups]))
-
-    return Shuffled()
-
-
-def evaluate(family: str, params: dict, X, y, problem: Problem, metric: Metric, folds: int, seed: int,
-             targets, quant: str, groups: np.ndarray | None = None) -> tuple[float, Model, dict[str, Cost], float]:
-    """Cross-validated metric, the model fitted on all rows, its cost per target, seconds."""
-    fam = FAMILY_REGISTRY[family]
-    t0 = time.perf_counter()
-    y_true, y_pred, y_score = [], [], []
-    for tr, va in fold_indices(y, folds, seed, problem.task == Task.classification, groups):
-        m = fam.fit(params, X[tr], y[tr], problem, seed)
-        s = m.scores(X[va])
-        y_true.append(y[va])
-        y_pred.append(m.predict(X[va]))
-        y_score.append(s)
-    value = score(metric, np.concatenate(y_true), np.concatenate(y_pred), np.concatenate(y_score),
-                  problem.n_classes)
-    model = fam.fit(params, X, y, problem, seed)
-    costs = {t.name: t.charge(fam.cost(model, t.caps, quant), family, problem.task, quant) for t in targets}
-    return value, model, costs, time.perf_counter() - t0
-
-
-def _evaluate_in_worker(family: str, params: dict):
-    w = _W
-    try:
-        return ("ok",) + evaluate(family, params, w["X"], w["y"], w["problem"], w["metric"], w["folds"],
-                                  w["seed"], w["targets"], w["quant"], w["groups"])
-    except Exception as e:  # a candidate that cannot be trained is a result, not a crash
-        return ("failed", f"{type(e).__name__}: {e}")
-
-
-# ---------------------------------------------------------------------------
 # Driver side
 
 def _pool(cfg: SearchConfig, X, y, problem, folds, groups=None):
@@ -219,7 +135,7 @@ def _pool(cfg: SearchConfig, X, y, problem, folds, groups=None):
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     workers = cfg.workers or max(1, min(os.cpu_count() or 1, 8))
-    return ctx.Pool(workers, initializer=_init_worker,
+    return ctx.Pool(workers, initializer=init_worker,
                     initargs=(X, y, problem, cfg.metric, folds, cfg.seed, cfg.targets, cfg.quant, groups)), workers
 
 
@@ -278,6 +194,9 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                 stopped_by = "budget"
                 break
             batch = []
+            # what this batch's candidates must beat: the best when the batch starts (not timing)
+            bar = Bar(best[0].metric, tuple(best[0].fold_scores), GREATER_IS_BETTER[cfg.metric]) \
+                if cfg.prune and best is not None and best[0].fold_scores else None
             for _ in range(min(BATCH, cfg.max_trials - len(board))):
                 trial = study.ask()
                 family = trial.suggest_categorical("family", families)
@@ -288,7 +207,7 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                     cand.status, cand.costs = "too big", estimates
                     batch.append((trial, cand, None))
                 else:
-                    batch.append((trial, cand, pool.apply_async(_evaluate_in_worker, (family, params))))
+                    batch.append((trial, cand, pool.apply_async(evaluate_in_worker, (family, params, bar))))
             cut = False
             for trial, cand, job in batch:
                 if job is not None:
@@ -306,12 +225,9 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                     if result[0] == "failed":
                         cand.status, cand.note = "failed", result[1]
                     else:
-                        _, cand.metric, model, cand.costs, cand.seconds = result
-                        cand.status = "ok"
-                        cand.fits = fits_all(cand.costs, cfg.targets)
-                        if not cand.fits:
-                            cand.status = "too big"
-                        elif best is None or _better(cfg.metric, cand, best[0]):
+                        model = _record(cand, result[1], cfg)
+                        if cand.status == "ok" and model is not None and (
+                                best is None or _better(cfg.metric, cand, best[0])):
                             best = (cand, model)
                             if cfg.keep_for is not None:
                                 deadline = min(deadline, cfg.finish_by - cfg.keep_for(model))
@@ -336,6 +252,20 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     if best is None:
         raise NothingFits(_nothing_fits_message(board, cfg), board, stopped_by, elapsed, folds)
     return SearchResult(best[1], best[0], board, history, stopped_by, elapsed, folds)
+
+
+def _record(cand: Candidate, ev, cfg: SearchConfig) -> Model | None:
+    """Fill ``cand`` from its evaluation (tinyc.passes.cv.Evaluation); the model trained on every
+    row, when it was."""
+    cand.metric, cand.costs, cand.seconds = ev.metric, ev.costs, ev.seconds
+    cand.fold_scores, cand.partial, cand.full_fit = ev.fold_scores, ev.partial, ev.full_fit
+    cand.fits = fits_all(cand.costs, cfg.targets)
+    if ev.pruned:
+        cand.status = "pruned"
+        cand.note = f"stopped after {ev.folds} fold{'s' if ev.folds > 1 else ''}: clearly behind the best"
+    else:
+        cand.status = "ok" if cand.fits else "too big"
+    return ev.model
 
 
 def _charged(t: TargetBudget, cost: Cost | None, family: str, task: Task, quant: str) -> Cost | None:
@@ -364,6 +294,11 @@ def _tell(study, trial, cand: Candidate, cfg: SearchConfig) -> None:
         study.tell(trial, state=optuna.trial.TrialState.FAIL)
         return
     _set_constraints(trial, cand.costs, cfg)
+    if cand.status == "pruned":  # the sampler ranks it by its last fold's running mean
+        for step in range(1, len(cand.fold_scores) + 1):
+            trial.report(float(np.mean(cand.fold_scores[:step])), step)
+        study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+        return
     value = cand.metric if cand.metric is not None else worst(cfg.metric)
     if not np.isfinite(value):
         value = -1e9 if GREATER_IS_BETTER[cfg.metric] else 1e9

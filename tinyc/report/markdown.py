@@ -68,7 +68,7 @@ def render(rep: dict) -> str:
               f"(stopped by {md(s['stopped_by'])}). Best five that fit:", "",
               f"| # | family | {md(metric)} | flash |", "|---|---|---|---|"]
     greater = metric not in ("rmse", "mae")
-    fit = sorted((c for c in s["leaderboard"] if c["fits"]),
+    fit = sorted((c for c in s["leaderboard"] if c["fits"] and c["metric"] is not None),
                  key=lambda c: (c["metric"] is None, -(c["metric"] or 0) if greater else (c["metric"] or 0)))
     for c in fit[:5]:
         lines.append(f"| {c['trial']} | {md(c['family'])} | {_num(c['metric'])} | "

@@ -194,8 +194,10 @@ class _Printer:
                                                      _Spanned(s.families_span))))
             if s.trials is not None:
                 entries.append((s.trials, lambda d3: self.leaf(f"trials {s.trials.value}", d3, s.trials)))
-            if s.grow is not None:
-                entries.append((s.grow, lambda d3: self.leaf(f"grow {'on' if s.grow.value else 'off'}", d3, s.grow)))
+            for key in ("grow", "prune"):
+                v = getattr(s, key)
+                if v is not None:
+                    entries.append((v, lambda d3, v=v, key=key: self.leaf(f"{key} {'on' if v.value else 'off'}", d3, v)))
             for cfg in s.configs:
                 entries.append((cfg, lambda d3, cfg=cfg: self.block(
                     cfg.family.value, d3, cfg,

@@ -189,6 +189,7 @@ class Search(Node):
     trials: Located[int] | None = None  # most candidates to try (the search is reproducible when it ends here)
     configs: list[FamilyConfig] = field(default_factory=list)
     grow: Located[bool] | None = None  # grow the best candidates into the room left (default on)
+    prune: Located[bool] | None = None  # stop candidates clearly behind the best early (default on)
 
 
 class Layout(str, Enum):

@@ -11,6 +11,15 @@ from .ir import FamilyConfig, Located, Param, ParamValue, Scalar, Search, Span
 from .syntax import span_of_meta, span_of_token, split_quantity
 
 
+# the search's techniques a spec turns on or off (each on by default), with the hint a wrong value gets
+SWITCHES = {
+    "grow": "grow off keeps the search's best candidate as it is; grow on (the default) tries larger "
+            "versions of the best ones while they fit and cross-validate better",
+    "prune": "prune off cross-validates every candidate on every fold; prune on (the default) stops a "
+             "candidate clearly behind the best after a fold or two",
+}
+
+
 class SearchStatements:
     """Transformer methods of the search block; the host class provides ``error``, ``_duplicate``
     and ``_whole``."""
@@ -19,11 +28,11 @@ class SearchStatements:
     def search_stmt(self, meta, children):
         families = None
         families_span = None
-        once: dict = {}  # statements that may appear once: trials, grow
+        once: dict = {}  # statements that may appear once: trials and the switches
         configs: list[FamilyConfig] = []
         seen: dict[str, Span] = {}
         for item in children:
-            if isinstance(item, tuple) and item[0] in ("trials", "grow"):
+            if isinstance(item, tuple) and item[0] in ("trials", *SWITCHES):
                 key, span, value = item
                 if key in once:
                     self._duplicate(f"'{key}'", span, once[key].span)
@@ -45,21 +54,20 @@ class SearchStatements:
                 families, families_span = fams, span
         return ("search", span_of_meta(meta),
                 Search(families=families, families_span=families_span, trials=once.get("trials"), configs=configs,
-                       grow=once.get("grow"), span=span_of_meta(meta)))
+                       grow=once.get("grow"), prune=once.get("prune"), span=span_of_meta(meta)))
 
     @v_args(meta=True)
     def trials_stmt(self, meta, children):
         return ("trials", span_of_meta(meta), self._whole(children[0], "trials", 1, 1_000_000, "e.g. trials 50"))
 
     @v_args(meta=True)
-    def grow_stmt(self, meta, children):
-        (word,) = children
+    def switch_stmt(self, meta, children):
+        name, word = children
+        key = str(name)
         if word.value not in ("on", "off"):
-            self.error("E0112", f"grow is 'on' or 'off', not '{word.value}'", word.span,
-                       hint="grow off keeps the search's best candidate as it is; grow on (the default) "
-                            "tries larger versions of the best ones while they fit and cross-validate better")
-            return ("grow", span_of_meta(meta), None)
-        return ("grow", span_of_meta(meta), Located(value=word.value == "on", span=span_of_meta(meta)))
+            self.error("E0112", f"{key} is 'on' or 'off', not '{word.value}'", word.span, hint=SWITCHES[key])
+            return (key, span_of_meta(meta), None)
+        return (key, span_of_meta(meta), Located(value=word.value == "on", span=span_of_meta(meta)))
 
     @v_args(meta=True)
     def families_stmt(self, meta, children):
