@@ -1,16 +1,23 @@
 """Accuracy per byte: tinyc at a few flash limits (one Cortex-M4 target) against the best
-unconstrained scikit-learn model on the same split, and, with --compare-grow, tinyc with its
-growth pass off (what growing the best candidates buys).
+unconstrained scikit-learn model on the same split and against emlearn's best model at the same
+flash; with --off, tinyc with one of its search techniques switched off (what each buys), and
+with --baseline, with all of them off (the search as it was before them).
 
 For each data set a spec is written with the limit, the budget and (optionally) a trial cap, and
 built by the pipeline exactly as `tinyc build` does; the holdout accuracy, the flash estimate of
-the shipped model and the candidates evaluated per minute come from its report. The unconstrained
-models (HistGradientBoosting, RandomForest(200), MLP(64), logistic regression; the best of them)
-are trained on the same training rows and scored on the same holdout rows, read back from the
-build's artifacts. Writes benchmarks/ACCURACY.md.
+the shipped model and the candidates evaluated come from its report (a candidate is evaluated
+when it was trained on at least one fold; "full" counts those cross-validated on every fold).
+The unconstrained models (HistGradientBoosting, RandomForest(200), MLP(64), logistic
+regression; the best of them) are trained on the same training rows and scored on the same
+holdout rows, read back from the build's load pass. emlearn's models (decision trees, random
+forests, MLPs over a grid of sizes) are trained on the same rows, emitted with emlearn, linked
+for the M4 with the same toolchain and measured (text + data over an image without the model);
+among those within the limit, the one with the best 5-fold cross-validated accuracy on the
+training rows is shown with its holdout accuracy (chosen as tinyc chooses, never on the
+holdout). Writes benchmarks/ACCURACY.md.
 
     .venv/bin/python benchmarks/accuracy_per_byte.py [--budget S] [--trials N] [--limits 2,4,8]
-        [--sets wine,digits,...] [--compare-grow]
+        [--sets wine,digits,...] [--off grow,prune,portfolio] [--baseline] [--no-emlearn]
 
 The issue's protocol is `budget 2m` without a trial cap on an idle machine; shorter runs are for
 development and say so in the table's heading.
@@ -18,6 +25,7 @@ development and say so in the table's heading.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -28,6 +36,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 # name: (csv, label column)
 SETS = {
@@ -42,33 +51,38 @@ SETS = {
 }
 
 
-def spec_text(name: str, csv: Path, label: str, flash_kb: int, budget: float, trials: int | None, grow: bool) -> str:
-    search = []
-    if trials:
-        search.append(f"trials {trials}")
-    if not grow:
-        search.append("grow off")
+SWITCHES = ("grow", "prune", "portfolio")
+
+
+def spec_text(name: str, csv: Path, label: str, flash_kb: int, budget: float, trials: int | None,
+              off: tuple[str, ...] = ()) -> str:
+    search = [f"trials {trials}"] if trials else []
+    search += [f"{k} off" for k in off]
     block = f"search {{ {'; '.join(search)} }}\n" if search else ""
     return (f'model {name}\ndata "{csv}" {{ label {label}; holdout 20% }}\ntask classification\nmetric accuracy\n'
             f"budget {budget:g}s\nseed 0\ntarget cortex-m4 {{ flash {flash_kb}KB; ram 8KB }}\n{block}")
 
 
-def tinyc(name: str, csv: Path, label: str, flash_kb: int, budget: float, trials: int | None, grow: bool) -> dict:
+def tinyc(name: str, csv: Path, label: str, flash_kb: int, budget: float, trials: int | None,
+          off: tuple[str, ...] = ()) -> dict:
     from tinyc.passes.pipeline import build
     from tinyc.spec import load
 
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / f"{name}.tml"
-        spec.write_text(spec_text(name, csv, label, flash_kb, budget, trials, grow))
+        spec.write_text(spec_text(name, csv, label, flash_kb, budget, trials, off))
         t0 = time.monotonic()
         result = build(load(spec), spec, Path(tmp) / "out")
         wall = time.monotonic() - t0
         rep = result.report
         s = rep["search"]
+        trained = [c for c in s["leaderboard"] if c.get("folds", 0) > 0]
+        full = [c for c in trained if c["metric"] is not None]
+        minutes = max(s["elapsed_s"], 1e-9) / 60
         ds = prepared(spec, Path(tmp) / "split").full  # every feature, the build's split
         return {"holdout": rep["model"]["metrics"]["holdout"]["accuracy"], "flash": rep["targets"]["cortex-m4"]["flash"],
-                "model": rep["model"]["description"], "candidates": len(s["leaderboard"]),
-                "per_min": 60 * len(s["leaderboard"]) / max(s["elapsed_s"], 1e-9), "grown": len(s.get("growth", [])),
+                "model": rep["model"]["description"], "evaluated": len(trained), "full": len(full),
+                "per_min": len(trained) / minutes, "stopped_by": s["stopped_by"], "grown": len(s.get("growth", [])),
                 "wall": wall, "split": (ds.X_train, ds.y_train, ds.X_holdout, ds.y_holdout)}
 
 
@@ -102,30 +116,124 @@ def unconstrained(split) -> tuple[str, float]:
     return best, scores[best]
 
 
+def emlearn_models(split) -> list[tuple[str, float, float, int]]:
+    """(model, cross-validated accuracy on the training rows, holdout accuracy, flash bytes on the
+    M4) of emlearn's models over a grid of sizes."""
+    old = np.geterr()
+    import emlearn  # (sets np.seterr(all="raise") at import: put back)
+    np.seterr(**old)
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.neural_network import MLPClassifier
+    from sklearn.tree import DecisionTreeClassifier
+
+    from run import build, sizes_of
+
+    X, y, Xh, yh = split
+    f = X.shape[1]
+    mu, sd = X.mean(axis=0), X.std(axis=0)
+    sd[sd == 0] = 1.0
+    grid = [(f"tree d{d}", DecisionTreeClassifier(max_depth=d, random_state=0)) for d in (3, 4, 5, 6, 8, 10, None)]
+    grid += [(f"forest {n}×d{d}", RandomForestClassifier(n, max_depth=d, random_state=0, n_jobs=1))
+             for n in (3, 5, 10, 20) for d in (4, 6, 8)]
+    grid += [(f"mlp {h}", MLPClassifier((h,), max_iter=2000, random_state=0)) for h in (4, 8, 16, 32)]
+    scale = (f"    static const float mu[] = {{{', '.join(f'{float(v)!r}f' for v in mu)}}};\n"
+             f"    static const float inv[] = {{{', '.join(f'{float(v)!r}f' for v in 1 / sd)}}};\n"
+             f"    float z[{f}];\n    int i;\n    for (i = 0; i < {f}; ++i) {{ z[i] = (x[i] - mu[i]) * inv[i]; }}\n")
+    driver = DRIVER_ONE.format(f=f)
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        empty = build(tmp, "cortex-m4", [], [], driver.format(include="", call="    return (int32_t)x[0];"),
+                      [], "none")
+        base, _ = sizes_of(empty, "cortex-m4")
+        for i, (name, est) in enumerate(grid):
+            mlp = name.startswith("mlp")
+            folds = StratifiedKFold(5, shuffle=True, random_state=0)
+            cv = float(np.mean(cross_val_score(est, (X - mu) / sd if mlp else X, y, cv=folds)))
+            est.fit((X - mu) / sd if mlp else X, y)
+            acc = float(np.mean(est.predict((Xh - mu) / sd if mlp else Xh) == yh))
+            work = tmp / f"m{i}"
+            work.mkdir()
+            cwd = os.getcwd()
+            os.chdir(work)  # emlearn compiles helper programs in ./tmp
+            try:
+                emlearn.convert(est, method="loadable" if mlp else "inline", dtype="float").save(
+                    file=str(work / "eml_model.h"), name="eml_model")
+            finally:
+                os.chdir(cwd)
+            call = scale + f"    return eml_net_predict(&eml_model, z, {f});" if mlp else \
+                f"    return eml_model_predict(x, {f});"
+            elf = build(work, "cortex-m4", [], [work, Path(emlearn.includedir)],
+                        driver.format(include='#include "eml_model.h"', call=call), [], "model")
+            out.append((name, cv, acc, sizes_of(elf, "cortex-m4")[0] - base))
+    return out
+
+
+# the whole program around one prediction: the row comes from a volatile array, the class goes to a sink
+DRIVER_ONE = """#include <stdint.h>
+{{include}}
+volatile float tinyc_row[{f}];
+volatile int32_t tinyc_sink;
+static int32_t predict_row(const float *x)
+{{{{
+{{call}}
+}}}}
+int main(void)
+{{{{
+    float x[{f}];
+    int i;
+    for (i = 0; i < {f}; ++i) {{{{ x[i] = tinyc_row[i]; }}}}
+    tinyc_sink = predict_row(x);
+    return 0;
+}}}}
+"""
+
+
+def best_within(models, limit: int):
+    """The model a user of emlearn would pick: the best cross-validated accuracy within the limit."""
+    fitting = [m for m in models if m[3] <= limit]
+    return max(fitting, key=lambda m: (m[1], -m[3])) if fitting else None
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--budget", type=float, default=120.0)
     ap.add_argument("--trials", type=int, default=None)
     ap.add_argument("--limits", default="2,4,8")
     ap.add_argument("--sets", default=",".join(SETS))
-    ap.add_argument("--compare-grow", action="store_true")
+    ap.add_argument("--off", default="", help="techniques to compare switched off, one build each: "
+                                              + ",".join(SWITCHES))
+    ap.add_argument("--baseline", action="store_true", help="also build with every technique off")
+    ap.add_argument("--no-emlearn", action="store_true")
     a = ap.parse_args(argv)
     limits = [int(v) for v in a.limits.split(",")]
-    head = ["data set", "flash limit", "tinyc model", "tinyc holdout", "flash used", "candidates/min"]
-    if a.compare_grow:
-        head += ["grow off: holdout", "flash used", "candidates/min"]
+    offs = [(k,) for k in a.off.split(",") if k] + ([SWITCHES] if a.baseline else [])
+    head = ["data set", "flash limit", "tinyc model", "tinyc holdout", "flash used", "evaluated (full)", "per min",
+            "stopped by"]
+    for off in offs:
+        what = "all off" if off == SWITCHES else f"{off[0]} off"
+        head += [f"{what}: holdout", "flash", "evaluated (full)", "per min"]
     head += ["best unconstrained", "its holdout", "Δ points"]
+    if not a.no_emlearn:
+        head += ["emlearn best within the limit", "its holdout", "its flash"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in a.sets.split(","):
         csv, label = SETS[name]
+        models = None
         for kb in limits:
-            on = tinyc(name, csv, label, kb, a.budget, a.trials, True)
-            row = [name, f"{kb} KB", on["model"], f"{on['holdout']:.4f}", str(on["flash"]), f"{on['per_min']:.0f}"]
-            if a.compare_grow:
-                off = tinyc(name, csv, label, kb, a.budget, a.trials, False)
-                row += [f"{off['holdout']:.4f}", str(off["flash"]), f"{off['per_min']:.0f}"]
+            on = tinyc(name, csv, label, kb, a.budget, a.trials)
+            row = [name, f"{kb} KB", on["model"], f"{on['holdout']:.4f}", str(on["flash"]),
+                   f"{on['evaluated']} ({on['full']})", f"{on['per_min']:.0f}", on["stopped_by"]]
+            for off in offs:
+                o = tinyc(name, csv, label, kb, a.budget, a.trials, off)
+                row += [f"{o['holdout']:.4f}", str(o["flash"]), f"{o['evaluated']} ({o['full']})", f"{o['per_min']:.0f}"]
             best, acc = unconstrained(on["split"])
             row += [best, f"{acc:.4f}", f"{100 * (on['holdout'] - acc):+.1f}"]
+            if not a.no_emlearn:
+                models = models if models is not None else emlearn_models(on["split"])
+                eml = best_within(models, kb * 1024)
+                row += [eml[0], f"{eml[2]:.4f}", str(eml[3])] if eml else ["none fits", "—", "—"]
             lines.append("| " + " | ".join(row) + " |")
             print(lines[-1], flush=True)
     how = f"budget {a.budget:g} s" + (f", at most {a.trials} candidates" if a.trials else "")

@@ -24,6 +24,9 @@ class CentroidFamily(CentroidForm, Family):
         return {"kind": suggest(trial, fixed, self.name, "kind", "choice", None, None,
                                 choices=("nearest", "gaussian"))}
 
+    def starts(self, problem: Problem, limits, fixed: dict, fits) -> list[dict]:
+        return [{"kind": "gaussian"}]
+
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
         k = problem.n_classes
         if params["kind"] == "nearest":

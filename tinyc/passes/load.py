@@ -22,7 +22,7 @@ from ..spec.vocab import FAMILIES
 from .context import BuildContext, Prepared
 from .quantize import QuantizationFailed
 from .sample import search_sample
-from .search import DEFAULT_TRIALS, SearchConfig
+from .search import SearchConfig, default_trials
 
 
 def run(ctx: BuildContext, _=None) -> Prepared:
@@ -106,8 +106,8 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
     quant = s.quantize.value
     families = tuple(f for f, spec in FAMILIES.items() if task in spec.tasks)
     fixed: dict[str, dict[str, tuple]] = {}
-    max_trials = DEFAULT_TRIALS
-    switches = {"grow": True, "prune": True}
+    max_trials = default_trials(s.budget.value)
+    switches = {"grow": True, "prune": True, "portfolio": True}
     if s.search is not None:
         for key in switches:
             if getattr(s.search, key) is not None:

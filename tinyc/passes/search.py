@@ -41,6 +41,12 @@ from ..spec.ir import Metric, Quantization, Task
 from .cv import Bar, evaluate_in_worker, init_worker
 
 DEFAULT_TRIALS = 100
+
+
+def default_trials(budget_s: float) -> int:
+    """The trial cap when the spec gives none: 100 a minute of budget (at least 100), so a longer
+    budget is spent searching rather than left unused once a fixed count is reached."""
+    return max(DEFAULT_TRIALS, round(DEFAULT_TRIALS * budget_s / 60.0))
 # candidates proposed per round, whatever the number of cores, so that the
 # sequence the sampler sees (and so the result) is the same on every machine
 BATCH = 4
@@ -64,6 +70,7 @@ class SearchConfig:
     keep_for: Callable[[Model], float] | None = None
     grow: bool = True  # grow the best candidates into the room the targets leave (tinyc.passes.grow)
     prune: bool = True  # stop candidates clearly behind the best after a fold (tinyc.passes.cv)
+    portfolio: bool = True  # first candidates sized to the limits (tinyc.passes.portfolio)
 
 
 @dataclass
@@ -181,6 +188,12 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     direction = "maximize" if GREATER_IS_BETTER[cfg.metric] else "minimize"
     study = optuna.create_study(direction=direction, sampler=sampler)
     limits = _limits(cfg, problem.task)
+    if cfg.portfolio:
+        from .portfolio import starts
+
+        for params in starts(families, problem, limits, cfg.fixed,
+                             lambda family, p: too_big(family, p, problem, cfg) is None):
+            study.enqueue_trial(params)
     pool, workers = _pool(cfg, X, y, problem, folds, groups)
     emit({"event": "start", "budget": cfg.budget_s, "workers": workers, "folds": folds, "families": families,
           "max_trials": cfg.max_trials})

@@ -190,6 +190,7 @@ class Search(Node):
     configs: list[FamilyConfig] = field(default_factory=list)
     grow: Located[bool] | None = None  # grow the best candidates into the room left (default on)
     prune: Located[bool] | None = None  # stop candidates clearly behind the best early (default on)
+    portfolio: Located[bool] | None = None  # first candidates sized to the limits (default on)
 
 
 class Layout(str, Enum):

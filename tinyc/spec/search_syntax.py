@@ -17,6 +17,8 @@ SWITCHES = {
             "versions of the best ones while they fit and cross-validate better",
     "prune": "prune off cross-validates every candidate on every fold; prune on (the default) stops a "
              "candidate clearly behind the best after a fold or two",
+    "portfolio": "portfolio off lets the sampler draw the first candidates at random; portfolio on (the "
+                 "default) starts with candidates of each family sized to the targets' limits",
 }
 
 
@@ -54,7 +56,8 @@ class SearchStatements:
                 families, families_span = fams, span
         return ("search", span_of_meta(meta),
                 Search(families=families, families_span=families_span, trials=once.get("trials"), configs=configs,
-                       grow=once.get("grow"), prune=once.get("prune"), span=span_of_meta(meta)))
+                       grow=once.get("grow"), prune=once.get("prune"),
+                       portfolio=once.get("portfolio"), span=span_of_meta(meta)))
 
     @v_args(meta=True)
     def trials_stmt(self, meta, children):

@@ -16,7 +16,7 @@ from lark import Lark, Token, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from . import vocab
-from .diagnostics import Diagnostic, Note, suggestion
+from .diagnostics import Diagnostic, Note, did_you_mean, suggestion
 from .ir import Span
 
 MAX_RECOVERIES = 20
@@ -214,9 +214,29 @@ def _token_error(err: UnexpectedToken, source: str) -> Diagnostic:
                           hint=suggestion(str(tok), keys, "expected"))
     if tok.type == "WORD" and "STRING" in err.expected:
         return _needs_quotes(source, tok.start_pos)
+    if tok.type in ("WORD", "QUANTITY") and "LBRACE" in err.expected:
+        misspelt = _misspelt_search_statement(source, tok.start_pos)
+        if misspelt is not None:
+            return misspelt
     what = {"QUANTITY": "number", "STRING": "string", "WORD": "name"}.get(tok.type, "")
     shown = f"{what} '{tok}'" if what else f"'{tok}'"
     return Diagnostic("E0101", f"unexpected {shown}", span_of_token(tok), hint=_expected_text(err.expected))
+
+
+SEARCH_STATEMENTS = ("families", "trials", "grow", "prune", "portfolio")
+
+
+def _misspelt_search_statement(source: str, pos: int) -> Diagnostic | None:
+    """`search { prun off }`: the word before ``pos`` read as a family block's name; when it is
+    close to a search statement, that is what was meant."""
+    before = re.search(r"([A-Za-z_][A-Za-z0-9_]*)[ \t]+$", source[:pos])
+    if before is None:
+        return None
+    word = before.group(1)
+    if did_you_mean(word, SEARCH_STATEMENTS) is None:
+        return None
+    return Diagnostic("E0102", f"unknown statement '{word}'", _span_at(source, before.start(1), len(word)),
+                      hint=suggestion(word, SEARCH_STATEMENTS, "search statements"))
 
 
 def _syntax_diagnostic(err: UnexpectedInput, source: str) -> Diagnostic:
