@@ -86,20 +86,33 @@ def test_grow_is_a_search_statement(tmp_path):
     assert r.returncode == 2 and "s.tml:5:15" in r.stderr and "grow is 'on' or 'off', not 'maybe'" in r.stderr, r.stderr
 
 
-def test_the_holdout_rows_never_reach_the_search_or_the_growth(tmp_path, monkeypatch, sklearn_data):
-    """The rows the search and the growth pass train and validate on are training rows only: none of
-    the holdout's rows (compared by content) is among them."""
+def test_the_holdout_rows_never_reach_the_search_the_growth_or_the_teacher(tmp_path, monkeypatch, sklearn_data):
+    """The rows the search and the growth pass train and validate on, and those every distillation
+    teacher is trained on (in the worker processes too), are training rows only: none of the
+    holdout's rows (compared by content) is among them."""
+    from tinyc.models import distill
     from tinyc.passes import choose
     from tinyc.passes.pipeline import build
     from tinyc.spec import load
 
     seen = []
     real_search, real_grow = choose.search, choose.grow
+    taught = tmp_path / "teacher_rows"  # (appended to by forked workers as well)
+    real_teacher = distill.teacher
+
+    def teacher(X, *a):
+        rows = np.ascontiguousarray(X, dtype=np.float64).tobytes()
+        with open(taught, "ab") as f:  # length-prefixed: one record per teacher
+            f.write(len(rows).to_bytes(8, "little") + rows)
+        return real_teacher(X, *a)
+
+    monkeypatch.setattr(distill, "teacher", teacher)
+    distill._CACHE.clear()
     monkeypatch.setattr(choose, "search", lambda X, *a, **k: seen.append(("search", X.copy())) or real_search(X, *a, **k))
     monkeypatch.setattr(choose, "grow", lambda res, X, *a, **k: seen.append(("grow", X.copy())) or real_grow(res, X, *a, **k))
     spec = tmp_path / "s.tml"
     spec.write_text(f'model m\ndata "{sklearn_data / "wine.csv"}" {{ label cultivar; holdout 25% }}\n'
-                    "task classification\ntarget cortex-m4 { flash 4KB ram 2KB }\nsearch { trials 8 }\n")
+                    "task classification\ntarget cortex-m4 { flash 4KB ram 2KB }\nsearch { trials 8; distill on }\n")
     result = build(load(spec), spec, tmp_path / "out")
     holdout = {r.tobytes() for r in np.asarray(result.dataset.X_holdout, dtype=np.float64)}
     assert [what for what, _ in seen] == ["search", "grow"]
@@ -107,3 +120,13 @@ def test_the_holdout_rows_never_reach_the_search_or_the_growth(tmp_path, monkeyp
         assert X.shape[1] == len(result.dataset.feature_names)  # (no feature dropped: rows compare whole)
         rows = {r.tobytes() for r in np.asarray(X, dtype=np.float64)}
         assert len(X) + len(holdout) == 178 and not rows & holdout, what
+    width = len(result.dataset.feature_names) * 8
+    data, sets = taught.read_bytes() if taught.exists() else b"", []
+    while data:
+        n = int.from_bytes(data[:8], "little")
+        sets.append(data[8:8 + n])
+        data = data[8 + n:]
+    assert sets, "the search tried distilled candidates (the portfolio's second starts)"
+    for blob in sets:
+        rows = {blob[i:i + width] for i in range(0, len(blob), width)}
+        assert not rows & holdout and len(rows) < 178 - len(holdout) + 1

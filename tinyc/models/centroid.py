@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Quantization, Task
+from . import distill
 from .base import Cost, Family, Model, Problem, register, standardize
 from .costs import STACK_BYTES, VALUE_BYTES, cycles, effective_quant, input_bytes, input_map_bytes, instructions
 from .forms import CentroidForm
@@ -28,6 +29,7 @@ class CentroidFamily(CentroidForm, Family):
         return [{"kind": "gaussian"}]
 
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
+        X, y = distill.rows(params, X, y, problem.task, seed)  # (the teacher's rows, when asked)
         k = problem.n_classes
         if params["kind"] == "nearest":
             _, sd = standardize(X)

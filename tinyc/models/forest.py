@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from . import treeutil
+from . import distill, treeutil
 from .base import Model, Problem, register
 from .space import grown, suggest, upper
 from .tree import VoteTreeFamily, leaf_payload_bytes
@@ -56,6 +56,7 @@ class ForestFamily(VoteTreeFamily):
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
         from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
+        X, y = distill.rows(params, X, y, problem.task, seed)  # (the teacher's rows, when asked)
         if params["max_leaves"] < 2:
             raise ValueError("no forest of this size fits the flash budget")
         kw = dict(n_estimators=params["n_estimators"], max_depth=params["max_depth"],

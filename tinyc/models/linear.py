@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from ..spec.ir import Task
+from . import distill
 from .base import Family, Model, Problem, register, standardize
 from .forms import DenseForm
 from .space import suggest
@@ -32,6 +33,7 @@ class LinearFamily(DenseForm, Family):
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression, Ridge
 
+        X, y = distill.rows(params, X, y, problem.task, seed)  # (the teacher's rows, when asked)
         mu, sd = standardize(X)
         Z = (X - mu) / sd
         if problem.task == Task.classification:

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from ..spec.ir import Task
+from . import distill
 from .base import Family, Model, Problem, register, standardize
 from .forms import DenseForm
 from .space import allowed, grown, suggest, upper
@@ -104,6 +105,7 @@ class MlpFamily(DenseForm, Family):
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.neural_network import MLPClassifier, MLPRegressor
 
+        X, y = distill.rows(params, X, y, problem.task, seed)  # (the teacher's rows, when asked)
         mu, sd = standardize(X)
         Z = (X - mu) / sd
         cls = MLPClassifier if problem.task == Task.classification else MLPRegressor

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from . import treeutil
+from . import distill, treeutil
 from .base import Family, Model, Problem, register
 from .costs import VALUE_BYTES, index_bytes
 from .forms import SHRINK, TreeForm
@@ -55,6 +55,7 @@ class TreeFamily(VoteTreeFamily):
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
         from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+        X, y = distill.rows(params, X, y, problem.task, seed)  # (the teacher's rows, when asked)
         if params["max_leaves"] < 2:
             raise ValueError("no tree fits the flash budget")
         kw = dict(max_depth=params["max_depth"], min_samples_leaf=params["min_samples_leaf"],

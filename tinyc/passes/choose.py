@@ -55,7 +55,8 @@ def _budgeted(ctx: BuildContext, prep: Prepared) -> SearchConfig:
     spent = time.monotonic() - ctx.started
     if prep.sample:
         out = replace(cfg, budget_s=search_budget(cfg.budget_s, spent, len(full.y_train) + len(full.y_holdout)),
-                      finish_by=ctx.started + cfg.budget_s, keep_for=lambda m: evaluation_seconds(m, full))
+                      finish_by=ctx.started + cfg.budget_s, keep_for=lambda m: evaluation_seconds(m, full),
+                      distill=False)  # (a teacher's rows add little to 10,000 real ones, and cost a refit's time)
     else:
         out = replace(cfg, budget_s=small_search_budget(cfg.budget_s, spent))
     ctx.emit("budget", budget=cfg.budget_s, loading=round(spent, 3), search=round(out.budget_s, 3),

@@ -16,9 +16,11 @@ from ..models.base import Limits
 ORDER = ("gbt", "forest", "mlp", "linear", "tree", "centroid")  # the first start of each, in this order
 
 
-def starts(families, problem: Problem, limits: Limits, fixed: dict, fits) -> list[dict]:
+def starts(families, problem: Problem, limits: Limits, fixed: dict, fits, distill: bool = False) -> list[dict]:
     """Optuna parameter dicts ("family" and "<family>.<name>") of the start portfolio;
-    ``fits(family, params)``: whether a candidate of known shape fits every target."""
+    ``fits(family, params)``: whether a candidate of known shape fits every target. With
+    ``distill``, a family's first start trains on its rows alone and the others on the teacher's
+    synthetic rows too (tinyc.models.distill), so cross-validation sees both early."""
     per_family = {}
     for family in families:
         fam = FAMILY_REGISTRY[family]
@@ -28,7 +30,8 @@ def starts(families, problem: Problem, limits: Limits, fixed: dict, fits) -> lis
     order = [f for f in ORDER if f in per_family] + [f for f in per_family if f not in ORDER]
     queue = []
     for rank in range(max((len(v) for v in per_family.values()), default=0)):
-        queue += [per_family[f][rank] for f in order if rank < len(per_family[f])]
+        queue += [{**per_family[f][rank], **({"distill": rank > 0} if distill else {})}
+                  for f in order if rank < len(per_family[f])]
     return queue
 
 

@@ -38,7 +38,7 @@ from ..errors import BuildError
 from ..metrics import GREATER_IS_BETTER, worst
 from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
 from ..spec.ir import Metric, Quantization, Task
-from .cv import Bar, evaluate_in_worker, init_worker
+from .cv import Bar, evaluate_in_worker, fold_indices, init_worker
 
 DEFAULT_TRIALS = 100
 
@@ -71,6 +71,7 @@ class SearchConfig:
     grow: bool = True  # grow the best candidates into the room the targets leave (tinyc.passes.grow)
     prune: bool = True  # stop candidates clearly behind the best after a fold (tinyc.passes.cv)
     portfolio: bool = True  # first candidates sized to the limits (tinyc.passes.portfolio)
+    distill: bool = False  # candidates may train on a teacher's synthetic rows too (tinyc.models.distill)
 
 
 @dataclass
@@ -192,8 +193,16 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
         from .portfolio import starts
 
         for params in starts(families, problem, limits, cfg.fixed,
-                             lambda family, p: too_big(family, p, problem, cfg) is None):
+                             lambda family, p: too_big(family, p, problem, cfg) is None, cfg.distill):
             study.enqueue_trial(params)
+    if cfg.distill:  # the teachers' rows of every fold, once, before the workers fork (they inherit them)
+        from ..models import distill
+
+        t0 = time.monotonic()
+        splits = fold_indices(y, folds, cfg.seed, problem.task == Task.classification, groups)
+        for tr in [tr for tr, _ in splits] + [np.arange(len(y))]:
+            distill.synthetic(X[tr], y[tr], problem.task, cfg.seed)
+        emit({"event": "teacher", "seconds": round(time.monotonic() - t0, 3), "sets": len(splits) + 1})
     pool, workers = _pool(cfg, X, y, problem, folds, groups)
     emit({"event": "start", "budget": cfg.budget_s, "workers": workers, "folds": folds, "families": families,
           "max_trials": cfg.max_trials})
@@ -214,6 +223,8 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                 trial = study.ask()
                 family = trial.suggest_categorical("family", families)
                 params = FAMILY_REGISTRY[family].space(trial, problem, limits, cfg.fixed.get(family, {}))
+                if cfg.distill:  # decided by cross-validation, like any hyperparameter
+                    params["distill"] = trial.suggest_categorical("distill", [False, True])
                 cand = Candidate(trial.number, family, params, "pending")
                 estimates = too_big(family, params, problem, cfg)
                 if estimates is not None:

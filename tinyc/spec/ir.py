@@ -191,6 +191,7 @@ class Search(Node):
     grow: Located[bool] | None = None  # grow the best candidates into the room left (default on)
     prune: Located[bool] | None = None  # stop candidates clearly behind the best early (default on)
     portfolio: Located[bool] | None = None  # first candidates sized to the limits (default on)
+    distill: Located[bool] | None = None  # candidates may learn from a teacher's synthetic rows (default off)
 
 
 class Layout(str, Enum):

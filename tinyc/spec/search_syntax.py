@@ -11,12 +11,14 @@ from .ir import FamilyConfig, Located, Param, ParamValue, Scalar, Search, Span
 from .syntax import span_of_meta, span_of_token, split_quantity
 
 
-# the search's techniques a spec turns on or off (each on by default), with the hint a wrong value gets
+# the search's techniques a spec turns on or off (on by default but distill), with the hint a wrong value gets
 SWITCHES = {
     "grow": "grow off keeps the search's best candidate as it is; grow on (the default) tries larger "
             "versions of the best ones while they fit and cross-validate better",
     "prune": "prune off cross-validates every candidate on every fold; prune on (the default) stops a "
              "candidate clearly behind the best after a fold or two",
+    "distill": "distill on lets the search also try training candidates on synthetic rows labelled by a "
+               "large teacher model; distill off (the default) trains them on the data's rows alone",
     "portfolio": "portfolio off lets the sampler draw the first candidates at random; portfolio on (the "
                  "default) starts with candidates of each family sized to the targets' limits",
 }
@@ -57,7 +59,7 @@ class SearchStatements:
         return ("search", span_of_meta(meta),
                 Search(families=families, families_span=families_span, trials=once.get("trials"), configs=configs,
                        grow=once.get("grow"), prune=once.get("prune"),
-                       portfolio=once.get("portfolio"), span=span_of_meta(meta)))
+                       portfolio=once.get("portfolio"), distill=once.get("distill"), span=span_of_meta(meta)))
 
     @v_args(meta=True)
     def trials_stmt(self, meta, children):
