@@ -179,6 +179,6 @@ def run(ctx, quantized):
 
     searched = quantized.searched
     res = searched.result
-    fit = fit_memory(res.best, res.best_candidate.params, quantized.choice.mode, searched.ds,
+    fit = fit_memory(quantized.choice.model or res.best, res.best_candidate.params, quantized.choice.mode, searched.ds,
                      searched.prepared.config.targets, ctx.metric, ctx.seed, on_step=lambda st: ctx.emit("shrink", **st))
     return Fitted(quantized, fit, None)

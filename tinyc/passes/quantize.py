@@ -57,13 +57,47 @@ def loss(metric: Metric, reference: float, value: float) -> float:
 class Choice:
     mode: Quantization
     record: dict
+    model: Model | None = None  # the float model the chosen integer form rounds, when fine-tuned for it
 
 
-def choose(model: Model, requested: Quantization, tolerance: float, ds, metric: Metric, size_of=None) -> Choice:
+QAT_FOLDS = 3
+
+
+def fine_tuned(model: Model, mode: Quantization, ds, metric: Metric, seed: int) -> tuple[Model | None, dict]:
+    """The MLP ``model`` fine-tuned for ``mode``'s rounding (tinyc.quant.qat) when cross-validation on
+    the training rows says its integer form then scores better than the plain one (each fold
+    fine-tuned on the other folds' rows); else None. With the record of the folds' scores."""
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    from ..quant.qat import finetune
+    from ..spec.ir import Task
+
+    X, y, k = ds.X_train, ds.y_train, ds.n_classes
+    classification = ds.task == Task.classification
+    split = (StratifiedKFold if classification and np.bincount(y).min() >= QAT_FOLDS else KFold)(
+        QAT_FOLDS, shuffle=True, random_state=seed)
+    plain, tuned = [], []
+    for tr, va in split.split(X, y):
+        try:
+            a = quantize(model, mode, X[tr])
+            b = quantize(finetune(model, mode, X[tr], y[tr], seed), mode, X[tr])
+        except NotQuantizable:
+            return None, {"applied": False, "note": "a fold's fine-tuned model had no integer form"}
+        plain.append(metric_of(a, X[va], y[va], metric, k))
+        tuned.append(metric_of(b, X[va], y[va], metric, k))
+    gain = -loss(metric, float(np.mean(plain)), float(np.mean(tuned)))
+    record = {"cv_plain": float(np.mean(plain)), "cv_fine_tuned": float(np.mean(tuned)), "folds": QAT_FOLDS,
+              "applied": gain > 1e-9}
+    return (finetune(model, mode, X, y, seed) if record["applied"] else None), record
+
+
+def choose(model: Model, requested: Quantization, tolerance: float, ds, metric: Metric, size_of=None,
+           qat: bool = False, seed: int = 0) -> Choice:
     """Pick the mode for ``model`` (a float model trained on ``ds.X_train``). ``size_of(m)``
     gives the flash of a model form per target ({target: bytes}); with it, ``auto`` takes
     the form within tolerance whose largest flash over the targets is smallest (ties: the
-    narrower integer form)."""
+    narrower integer form). With ``qat``, an MLP whose integer form loses on the training rows
+    is fine-tuned for it when cross-validation says that helps (:func:`fine_tuned`)."""
     k = ds.n_classes
     ref_train = metric_of(model, ds.X_train, ds.y_train, metric, k)
     rows = [{"mode": Quantization.float32, "train": ref_train,
@@ -71,6 +105,7 @@ def choose(model: Model, requested: Quantization, tolerance: float, ds, metric: 
     if size_of is not None:
         rows[0]["flash"] = size_of(model)
     within = {Quantization.float32: model}
+    tuned_for: dict = {}  # mode -> the fine-tuned float model its integer form rounds
     modes = ORDER if requested == Quantization.auto else (requested,) if requested.integer else ()
     chosen = Quantization.float32 if requested in (Quantization.auto, Quantization.float32) else None
     for mode in modes:
@@ -84,8 +119,24 @@ def choose(model: Model, requested: Quantization, tolerance: float, ds, metric: 
             continue
         train = metric_of(q, ds.X_train, ds.y_train, metric, k)
         lost = loss(metric, ref_train, train)
+        qat_record = None
+        if qat and model.family == "mlp" and lost > 1e-9:
+            tuned, qat_record = fine_tuned(model, mode, ds, metric, seed)
+            if tuned is not None:
+                try:
+                    q2 = quantize(tuned, mode, ds.X_train)
+                    train2 = metric_of(q2, ds.X_train, ds.y_train, metric, k)
+                except NotQuantizable as e:
+                    qat_record, train2 = {**qat_record, "applied": False, "note": str(e)}, None
+                if train2 is not None:
+                    qat_record = {**qat_record, "train_plain": train, "train_fine_tuned": train2}
+                if train2 is not None and loss(metric, ref_train, train2) < lost:
+                    q, train, lost, tuned_for[mode] = q2, train2, loss(metric, ref_train, train2), tuned
+                elif train2 is not None:
+                    qat_record = {**qat_record, "applied": False,
+                                  "note": "fine-tuned on every training row, its integer form scored lower there"}
         rows.append({"mode": mode, "train": train, "holdout": metric_of(q, ds.X_holdout, ds.y_holdout, metric, k),
-                     "loss": lost, "note": None})
+                     "loss": lost, "note": None, **({"qat": qat_record} if qat_record else {})})
         if size_of is not None:
             rows[-1]["flash"] = size_of(q)
         if requested == mode:
@@ -100,7 +151,8 @@ def choose(model: Model, requested: Quantization, tolerance: float, ds, metric: 
         order = {m: i for i, m in enumerate(ORDER + (Quantization.float32,))}
         chosen = min(within, key=lambda m: (max(flash[m].values()), order[m]))
     return Choice(chosen, {"requested": requested, "tolerance_percent": tolerance, "chosen": chosen,
-                           "decided_on": "training rows (calibration data)", "candidates": rows})
+                           "decided_on": "training rows (calibration data)", "candidates": rows},
+                  tuned_for.get(chosen))
 
 
 def run(ctx, searched):
@@ -109,7 +161,8 @@ def run(ctx, searched):
 
     ds = searched.ds
     choice = choose(searched.result.best, ctx.spec.quantize.value, ctx.spec.quantize_tolerance.value, ds,
-                    ctx.metric, size_of=flash_per_target(searched.prepared.config.targets, list(ds.feature_names)))
+                    ctx.metric, size_of=flash_per_target(searched.prepared.config.targets, list(ds.feature_names)),
+                    qat=searched.prepared.config.qat, seed=ctx.seed)
     ctx.emit("quantize", requested=choice.record["requested"], chosen=choice.mode,
              candidates=choice.record["candidates"])
     return Quantized(searched, choice)

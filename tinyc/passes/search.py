@@ -72,6 +72,7 @@ class SearchConfig:
     prune: bool = True  # stop candidates clearly behind the best after a fold (tinyc.passes.cv)
     portfolio: bool = True  # first candidates sized to the limits (tinyc.passes.portfolio)
     distill: bool = False  # candidates may train on a teacher's synthetic rows too (tinyc.models.distill)
+    qat: bool = True  # an MLP's integer form fine-tuned for its rounding when CV says so (passes.quantize)
 
 
 @dataclass

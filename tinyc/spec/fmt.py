@@ -194,7 +194,7 @@ class _Printer:
                                                      _Spanned(s.families_span))))
             if s.trials is not None:
                 entries.append((s.trials, lambda d3: self.leaf(f"trials {s.trials.value}", d3, s.trials)))
-            for key in ("grow", "prune", "portfolio", "distill"):
+            for key in ("grow", "prune", "portfolio", "distill", "qat"):
                 v = getattr(s, key)
                 if v is not None:
                     entries.append((v, lambda d3, v=v, key=key: self.leaf(f"{key} {'on' if v.value else 'off'}", d3, v)))

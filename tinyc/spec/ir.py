@@ -192,6 +192,7 @@ class Search(Node):
     prune: Located[bool] | None = None  # stop candidates clearly behind the best early (default on)
     portfolio: Located[bool] | None = None  # first candidates sized to the limits (default on)
     distill: Located[bool] | None = None  # candidates may learn from a teacher's synthetic rows (default off)
+    qat: Located[bool] | None = None  # fine-tune an MLP for its integer form when CV says so (default on)
 
 
 class Layout(str, Enum):

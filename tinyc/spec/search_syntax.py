@@ -19,6 +19,8 @@ SWITCHES = {
              "candidate clearly behind the best after a fold or two",
     "distill": "distill on lets the search also try training candidates on synthetic rows labelled by a "
                "large teacher model; distill off (the default) trains them on the data's rows alone",
+    "qat": "qat off quantizes an MLP as it was trained; qat on (the default) fine-tunes it for int8/int16 "
+           "rounding when cross-validation says its integer form then scores better",
     "portfolio": "portfolio off lets the sampler draw the first candidates at random; portfolio on (the "
                  "default) starts with candidates of each family sized to the targets' limits",
 }
@@ -59,7 +61,8 @@ class SearchStatements:
         return ("search", span_of_meta(meta),
                 Search(families=families, families_span=families_span, trials=once.get("trials"), configs=configs,
                        grow=once.get("grow"), prune=once.get("prune"),
-                       portfolio=once.get("portfolio"), distill=once.get("distill"), span=span_of_meta(meta)))
+                       portfolio=once.get("portfolio"), distill=once.get("distill"),
+                       qat=once.get("qat"), span=span_of_meta(meta)))
 
     @v_args(meta=True)
     def trials_stmt(self, meta, children):
