@@ -81,6 +81,7 @@ def tinyc(name: str, csv: Path, label: str, flash_kb: int, budget: float, trials
         minutes = max(s["elapsed_s"], 1e-9) / 60
         ds = prepared(spec, Path(tmp) / "split").full  # every feature, the build's split
         return {"holdout": rep["model"]["metrics"]["holdout"]["accuracy"], "flash": rep["targets"]["cortex-m4"]["flash"],
+                "cv": rep["model"]["validation_metric"],
                 "model": rep["model"]["description"], "evaluated": len(trained), "full": len(full),
                 "per_min": len(trained) / minutes, "stopped_by": s["stopped_by"], "grown": len(s.get("growth", [])),
                 "wall": wall, "split": (ds.X_train, ds.y_train, ds.X_holdout, ds.y_holdout)}

@@ -79,3 +79,16 @@ def test_a_search_with_pruning_trains_far_less_and_chooses_as_well():
     assert fits_on < 0.7 * fits_off, (fits_on, fits_off)  # measured: 0.5 of the model fits
     assert on.best_candidate.metric >= off.best_candidate.metric - 0.01
     assert on.best_candidate.full_fit and on.best_candidate.fits
+
+
+def test_the_first_rung_promotes_the_best_third_of_first_fold_scores():
+    from tinyc.passes.cv import promotion_cut
+
+    scores = [0.5, 0.6, 0.7, 0.8, 0.9, 0.91, 0.92, 0.93, 0.94]
+    assert promotion_cut(scores[:8], True) is None  # too few to rank
+    cut = promotion_cut(scores, True)
+    assert cut == 0.91 and sum(s >= cut for s in scores) == 4  # the best third (and ties) go on
+    assert promotion_cut([10 * s for s in scores], False) == 8.0  # rmse: the lowest third (4 of 9 go on)
+    bar = Bar(0.94, (0.92, 0.99, 0.85, 0.99, 0.95), True, cut)  # (a wide spread: the rung decides)
+    assert bar.behind([0.90]) and not bar.behind([0.91]) and not bar.behind([0.93])
+    assert not bar.behind([0.90, 0.97])  # the rung is the first fold only; later, the best's spread rules

@@ -2,10 +2,11 @@
 
 A candidate is scored fold by fold on the training rows (never the holdout). When the search
 has a best candidate already (the *bar*: its metric and its score on each fold), the folds are
-rungs of a successive-halving ladder: after each fold the candidate's mean score so far is
-compared with the bar's on the same folds, and a candidate clearly behind (by more than the
-bar's fold-to-fold spread allows, shrinking as folds accumulate) stops there: *pruned*, costed on
-the model of its last fold. Only a candidate whose cross-validated metric matches or beats the
+rungs of a successive-halving ladder: after the first fold, a candidate must rank among the
+best third of the first-fold scores seen so far to go on (eta = 3), and after each fold its mean
+score so far is compared with the bar's on the same folds: a candidate clearly behind (by more
+than the bar's fold-to-fold spread allows, shrinking as folds accumulate) stops there:
+*pruned*, costed on the model of its last fold. Only a candidate whose cross-validated metric matches or beats the
 bar is trained again on every training row (the model the search would hand over); the others
 are costed on their last fold's model. The bar is the search's best when a batch of candidates
 starts, so what is pruned depends on the seed and the data only, never on timing.
@@ -24,21 +25,38 @@ from ..models import FAMILY_REGISTRY, Cost, Model, Problem
 from ..spec.ir import Metric, Task
 
 PRUNE_SPREAD = 1.0  # how many of the bar's fold standard deviations (over sqrt(folds run)) behind is "clearly"
+PROMOTE = 1 / 3  # successive halving's first rung: the best third of first-fold scores go on (eta = 3)
+RUNG_HISTORY = 9  # first-fold scores needed before the rung ranks candidates
+
+
+def promotion_cut(first_scores: list[float], greater: bool) -> float | None:
+    """The first-fold score a candidate must reach to be promoted to the other folds: that of the
+    best third of the candidates scored so far (None until RUNG_HISTORY of them)."""
+    seen = [s for s in first_scores if math.isfinite(s)]
+    if len(seen) < RUNG_HISTORY:
+        return None
+    q = 1 - PROMOTE if greater else PROMOTE
+    return float(np.quantile(seen, q, method="lower" if greater else "higher"))
 
 
 @dataclass(frozen=True)
 class Bar:
-    """What a candidate must beat: the best candidate's cross-validated metric and fold scores."""
+    """What a candidate must beat: the best candidate's cross-validated metric and fold scores,
+    and the first rung's promotion cut (:func:`promotion_cut`)."""
 
     metric: float
     folds: tuple[float, ...]
     greater: bool
+    cut: float | None = None
 
     def behind(self, scores: list[float]) -> bool:
-        """Whether a candidate with these first fold scores is clearly behind (prune it)."""
+        """Whether a candidate with these first fold scores is clearly behind (prune it): below
+        the promotion cut after its first fold, or behind the best by more than its spread."""
         j = len(scores)
         if j >= len(self.folds) or not all(map(math.isfinite, scores + list(self.folds))):
             return False
+        if j == 1 and self.cut is not None and ((scores[0] < self.cut) if self.greater else (scores[0] > self.cut)):
+            return True
         gap = float(np.mean(scores)) - float(np.mean(self.folds[:j]))
         margin = PRUNE_SPREAD * float(np.std(self.folds)) / math.sqrt(j)
         return (gap < -margin - 1e-12) if self.greater else (gap > margin + 1e-12)
@@ -120,13 +138,16 @@ def _fold_score(metric: Metric, y, pred, s, n_classes: int) -> float:
 
 
 def evaluate(family: str, params: dict, X, y, problem: Problem, metric: Metric, folds: int, seed: int,
-             targets, quant: str, groups: np.ndarray | None = None, bar: Bar | None = None) -> Evaluation:
+             targets, quant: str, groups: np.ndarray | None = None, bar: Bar | None = None,
+             splits=None) -> Evaluation:
     """Cross-validate one candidate (pruned early when clearly behind ``bar``), train it on all
-    rows when it matches or beats ``bar`` (always without one), cost it per target."""
+    rows when it matches or beats ``bar`` (always without one), cost it per target. ``splits``:
+    the folds' row indices when the caller has them (else computed)."""
     fam = FAMILY_REGISTRY[family]
     t0 = time.perf_counter()
     y_true, y_pred, y_score, scores = [], [], [], []
-    splits = fold_indices(y, folds, seed, problem.task == Task.classification, groups)
+    if splits is None:
+        splits = fold_indices(y, folds, seed, problem.task == Task.classification, groups)
     m = None
     for tr, va in splits:
         m = fam.fit(params, X[tr], y[tr], problem, seed)
@@ -165,7 +186,7 @@ def init_worker(X, y, problem, metric, folds, seed, targets, quant, groups=None)
     quiet_child()
     threadpool_limits(1)  # one core per worker: the pool is the parallelism
     _W.update(X=X, y=y, problem=problem, metric=metric, folds=folds, seed=seed, targets=targets, quant=quant,
-              groups=groups)
+              groups=groups, splits=fold_indices(y, folds, seed, problem.task == Task.classification, groups))
 
 
 def evaluate_in_worker(family: str, params: dict, bar: Bar | None = None):
@@ -173,6 +194,6 @@ def evaluate_in_worker(family: str, params: dict, bar: Bar | None = None):
     w = _W
     try:
         return ("ok", evaluate(family, params, w["X"], w["y"], w["problem"], w["metric"], w["folds"], w["seed"],
-                               w["targets"], w["quant"], w["groups"], bar))
+                               w["targets"], w["quant"], w["groups"], bar, w["splits"]))
     except Exception as e:
         return ("failed", f"{type(e).__name__}: {e}")

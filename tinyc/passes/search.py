@@ -38,7 +38,7 @@ from ..errors import BuildError
 from ..metrics import GREATER_IS_BETTER, worst
 from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
 from ..spec.ir import Metric, Quantization, Task
-from .cv import Bar, evaluate_in_worker, fold_indices, init_worker
+from .cv import Bar, evaluate_in_worker, fold_indices, init_worker, promotion_cut
 
 DEFAULT_TRIALS = 100
 
@@ -218,7 +218,9 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                 break
             batch = []
             # what this batch's candidates must beat: the best when the batch starts (not timing)
-            bar = Bar(best[0].metric, tuple(best[0].fold_scores), GREATER_IS_BETTER[cfg.metric]) \
+            greater = GREATER_IS_BETTER[cfg.metric]
+            bar = Bar(best[0].metric, tuple(best[0].fold_scores), greater,
+                      promotion_cut([c.fold_scores[0] for c in board if c.fold_scores], greater)) \
                 if cfg.prune and best is not None and best[0].fold_scores else None
             for _ in range(min(BATCH, cfg.max_trials - len(board))):
                 trial = study.ask()
