@@ -23,7 +23,7 @@ def digits():
 def config(flash=4096, **kw):
     m4 = TargetBudget("cortex-m4", CortexM4Backend.caps, flash, 4096)
     return SearchConfig(**{**dict(metric=Metric.accuracy, budget_s=120.0, seed=0, quant="int8", families=ALL,
-                                  fixed={}, targets=(m4,), max_trials=12), **kw})
+                                  fixed={}, targets=(m4,), max_trials=12, portfolio=True), **kw})
 
 
 def portfolio(cfg, problem):

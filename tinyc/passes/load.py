@@ -107,7 +107,7 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
     families = tuple(f for f, spec in FAMILIES.items() if task in spec.tasks)
     fixed: dict[str, dict[str, tuple]] = {}
     max_trials = default_trials(s.budget.value)
-    switches = {"grow": True, "prune": True, "portfolio": True, "distill": False, "qat": True}
+    switches = {"grow": True, "prune": True, "portfolio": False, "distill": False, "qat": True}
     if s.search is not None:
         for key in switches:
             if getattr(s.search, key) is not None:

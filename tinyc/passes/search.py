@@ -70,7 +70,7 @@ class SearchConfig:
     keep_for: Callable[[Model], float] | None = None
     grow: bool = True  # grow the best candidates into the room the targets leave (tinyc.passes.grow)
     prune: bool = True  # stop candidates clearly behind the best after a fold (tinyc.passes.cv)
-    portfolio: bool = True  # first candidates sized to the limits (tinyc.passes.portfolio)
+    portfolio: bool = False  # first candidates sized to the limits (tinyc.passes.portfolio)
     distill: bool = False  # candidates may train on a teacher's synthetic rows too (tinyc.models.distill)
     qat: bool = True  # an MLP's integer form fine-tuned for its rounding when CV says so (passes.quantize)
 
