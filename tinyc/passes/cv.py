@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -78,7 +78,7 @@ class Evaluation:
     folds: int  # folds the candidate was scored on
     pruned: bool = False
     partial: float | None = None  # mean fold score when pruned
-    full_fit: bool = field(default=True)
+    full_fit: bool = True
 
 
 def quiet_child() -> None:

@@ -22,6 +22,7 @@ from ..spec.vocab import FAMILIES
 from .context import BuildContext, Prepared
 from .quantize import QuantizationFailed
 from .sample import search_sample
+from ..spec.vocab import SWITCHES
 from .search import SearchConfig, default_trials
 
 
@@ -107,11 +108,9 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
     families = tuple(f for f, spec in FAMILIES.items() if task in spec.tasks)
     fixed: dict[str, dict[str, tuple]] = {}
     max_trials = default_trials(s.budget.value)
-    switches = {"grow": True, "prune": True, "portfolio": False, "distill": False, "qat": True}
+    switches = {}  # the search's techniques the spec turns on or off (the rest: SearchConfig's defaults)
     if s.search is not None:
-        for key in switches:
-            if getattr(s.search, key) is not None:
-                switches[key] = getattr(s.search, key).value
+        switches = {key: getattr(s.search, key).value for key in SWITCHES if getattr(s.search, key) is not None}
         if s.search.families is not None:
             families = tuple(f.value for f in s.search.families)
         for cfg in s.search.configs:

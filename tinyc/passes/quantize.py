@@ -67,17 +67,13 @@ def fine_tuned(model: Model, mode: Quantization, ds, metric: Metric, seed: int) 
     """The MLP ``model`` fine-tuned for ``mode``'s rounding (tinyc.quant.qat) when cross-validation on
     the training rows says its integer form then scores better than the plain one (each fold
     fine-tuned on the other folds' rows); else None. With the record of the folds' scores."""
-    from sklearn.model_selection import KFold, StratifiedKFold
-
     from ..quant.qat import finetune
     from ..spec.ir import Task
+    from .cv import fold_indices
 
     X, y, k = ds.X_train, ds.y_train, ds.n_classes
-    classification = ds.task == Task.classification
-    split = (StratifiedKFold if classification and np.bincount(y).min() >= QAT_FOLDS else KFold)(
-        QAT_FOLDS, shuffle=True, random_state=seed)
     plain, tuned = [], []
-    for tr, va in split.split(X, y):
+    for tr, va in fold_indices(y, QAT_FOLDS, seed, ds.task == Task.classification):
         try:
             a = quantize(model, mode, X[tr])
             b = quantize(finetune(model, mode, X[tr], y[tr], seed), mode, X[tr])

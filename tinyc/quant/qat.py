@@ -45,8 +45,8 @@ def finetune(model, mode: str, X: np.ndarray, y: np.ndarray, seed: int, epochs: 
     Xq = np.broadcast_to(lo, (X.shape[1],)) + (codes(X.astype(np.float32), maps, mode) - qmin) * s_in
     Z = (Xq - mu) / sd
     col = np.where(s_in > 0, s_in / sd, 1.0)  # a first-layer weight's scale on the codes' grid
-    his = [max(float(np.max(_forward(Ws, bs, Z, act, None, col, qmax, qmin, mode)[1][i])), 1e-6)
-           for i in range(n - 1)] if act == "relu" else [None] * (n - 1)
+    pre = _forward(Ws, bs, Z, act, None, col, qmax, qmin, mode)[2]  # the float net's pre-activations
+    his = [max(float(np.max(z)), 1e-6) for z in pre] if act == "relu" else [None] * (n - 1)
     task = model.task
     k = Ws[-1].shape[0]
     if task == Task.classification:
@@ -62,7 +62,7 @@ def finetune(model, mode: str, X: np.ndarray, y: np.ndarray, seed: int, epochs: 
     t = 0
 
     def fake_loss(Ws, bs) -> float:
-        out = _forward(Ws, bs, Z, act, his, col, qmax, qmin, mode, keep=True)[0]
+        out = _forward(Ws, bs, Z, act, his, col, qmax, qmin, mode)[0]
         if task != Task.classification:
             return float(np.mean((out - target) ** 2))
         if k > 1:
@@ -76,7 +76,7 @@ def finetune(model, mode: str, X: np.ndarray, y: np.ndarray, seed: int, epochs: 
         order = rng.permutation(len(Z))
         for start in range(0, len(Z), BATCH):
             rows = order[start:start + BATCH]
-            out, hs, pre, used = _forward(Ws, bs, Z[rows], act, his, col, qmax, qmin, mode, keep=True)
+            out, hs, pre, used = _forward(Ws, bs, Z[rows], act, his, col, qmax, qmin, mode)
             if task == Task.classification:
                 d = (_softmax(out) if k > 1 else 1 / (1 + np.exp(-out))) - target[rows]
             else:
@@ -114,7 +114,7 @@ def _round_rows(W: np.ndarray, qmax: int, scale=None) -> np.ndarray:
     return Wq / scale[None, :] if scale is not None else Wq
 
 
-def _forward(Ws, bs, Z, act, his, col, qmax, qmin, mode, keep=False):
+def _forward(Ws, bs, Z, act, his, col, qmax, qmin, mode):
     """(output, layer inputs, pre-activations, the rounded weights used) of the fake-quantized net
     (``his`` None: the plain float net, for calibration)."""
     h, hs, pre, used = Z, [Z], [], []
@@ -124,7 +124,7 @@ def _forward(Ws, bs, Z, act, his, col, qmax, qmin, mode, keep=False):
         used.append(W)
         z = h @ W.T + bs[i]
         if i == n - 1:
-            return (z, hs, pre, used) if keep else (z, [p for p in pre])
+            return z, hs, pre, used
         pre.append(z)
         if act == "relu":
             h = np.maximum(z, 0.0)
@@ -137,7 +137,7 @@ def _forward(Ws, bs, Z, act, his, col, qmax, qmin, mode, keep=False):
                 step = tanh_scale(mode) if mode == "int8" else 1.0 / 32767
                 h = np.round(h / step) * step
         hs.append(h)
-    return h, pre
+    raise ValueError("a network has at least one layer")
 
 
 def _act_grad(z, h, act, hi):

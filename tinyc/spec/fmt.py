@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from .ir import DataSource, ParamValue, Quantity, Search, Spec, Target
 from .parser import parse
+from .vocab import SWITCHES
 
 INDENT = "  "
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
@@ -194,7 +195,7 @@ class _Printer:
                                                      _Spanned(s.families_span))))
             if s.trials is not None:
                 entries.append((s.trials, lambda d3: self.leaf(f"trials {s.trials.value}", d3, s.trials)))
-            for key in ("grow", "prune", "portfolio", "distill", "qat"):
+            for key in SWITCHES:
                 v = getattr(s, key)
                 if v is not None:
                     entries.append((v, lambda d3, v=v, key=key: self.leaf(f"{key} {'on' if v.value else 'off'}", d3, v)))

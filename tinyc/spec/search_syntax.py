@@ -9,21 +9,7 @@ from lark import v_args
 
 from .ir import FamilyConfig, Located, Param, ParamValue, Scalar, Search, Span
 from .syntax import span_of_meta, span_of_token, split_quantity
-
-
-# the search's techniques a spec turns on or off (grow, prune and qat on by default), with the hint a wrong value gets
-SWITCHES = {
-    "grow": "grow off keeps the search's best candidate as it is; grow on (the default) tries larger "
-            "versions of the best ones while they fit and cross-validate better",
-    "prune": "prune off cross-validates every candidate on every fold; prune on (the default) stops a "
-             "candidate clearly behind the best after a fold or two",
-    "distill": "distill on lets the search also try training candidates on synthetic rows labelled by a "
-               "large teacher model; distill off (the default) trains them on the data's rows alone",
-    "qat": "qat off quantizes an MLP as it was trained; qat on (the default) fine-tunes it for int8/int16 "
-           "rounding when cross-validation says its integer form then scores better",
-    "portfolio": "portfolio on starts with candidates of each family sized to the targets' limits; "
-                 "portfolio off (the default) lets the sampler draw the first candidates at random",
-}
+from .vocab import SWITCHES
 
 
 class SearchStatements:

@@ -223,7 +223,7 @@ def _token_error(err: UnexpectedToken, source: str) -> Diagnostic:
     return Diagnostic("E0101", f"unexpected {shown}", span_of_token(tok), hint=_expected_text(err.expected))
 
 
-SEARCH_STATEMENTS = ("families", "trials", "grow", "prune", "portfolio", "distill", "qat")
+SEARCH_STATEMENTS = ("families", "trials", *vocab.SWITCHES)
 
 
 def _misspelt_search_statement(source: str, pos: int) -> Diagnostic | None:
