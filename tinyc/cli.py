@@ -119,14 +119,14 @@ def cmd_build(args) -> int:
         r = load(args.spec)
     except SpecError as e:
         return _report_spec_error(e)
-    from . import progress
+    from . import STARTED, progress
     from .passes.pipeline import build
 
     out = Path(args.output) if args.output else Path("build") / r.spec.model.value
     sink = progress.make("json" if args.json else "quiet" if args.quiet else "live", r.spec.metric.value.value)
     try:  # a TinycError reaches main, which reports it once the progress display is closed
         result = build(r, Path(args.spec), out, on_event=sink, trials=args.trials, workers=args.workers,
-                       force=args.force)
+                       force=args.force, started=STARTED)
     finally:
         sink.close()
     for check in result.report.get("data_checks", []):

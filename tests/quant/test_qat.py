@@ -77,3 +77,23 @@ def test_the_quantization_pass_fine_tunes_only_when_cross_validation_says_so():
     kept = choose(tanh16, Quantization.int8, 1.0, ds, Metric.accuracy, qat=True, seed=0)
     rec = next(r for r in kept.record["candidates"] if r["mode"] == Quantization.int8)["qat"]
     assert not rec["applied"] and rec["cv_fine_tuned"] <= rec["cv_plain"] and kept.model is None
+
+
+def test_fine_tuning_that_would_end_after_the_budget_is_not_started():
+    """The quantization pass fine-tunes within the build's budget: past its deadline nothing is
+    fine-tuned (the record says why); with time left the same model is fine-tuned as without one."""
+    import time
+
+    Xtr, Xh, ytr, yh = segments()
+    ds = dataset(Xtr, Xh, ytr, yh)
+    problem = Problem(Task.classification, Xtr.shape[1], 7)
+    relu8 = FAMILY_REGISTRY["mlp"].fit({**RELU16, "hidden": 8}, ds.X_train, ytr, problem, 0)
+    late = choose(relu8, Quantization.int8, 1.0, ds, Metric.accuracy, qat=True, seed=0,
+                  deadline=time.monotonic() - 1)
+    rec = next(r for r in late.record["candidates"] if r["mode"] == Quantization.int8)["qat"]
+    assert not rec["applied"] and "ran out" in rec["note"] and late.model is None
+    timely = choose(relu8, Quantization.int8, 1.0, ds, Metric.accuracy, qat=True, seed=0,
+                    deadline=time.monotonic() + 600)
+    assert timely.model is not None and np.array_equal(
+        timely.model.arrays["W0"], choose(relu8, Quantization.int8, 1.0, ds, Metric.accuracy, qat=True,
+                                          seed=0).model.arrays["W0"])

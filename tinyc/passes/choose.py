@@ -35,6 +35,7 @@ def run(ctx: BuildContext, prep: Prepared) -> Searched:
         res = first_choice(e, cfg, ds.X_train, y, problem, ctx.seed)
     if budgeted.keep_for is not None:  # large data: the grown model's refit and evaluation must fit too
         deadline = min(deadline, budgeted.finish_by - budgeted.keep_for(res.best))
+    deadline -= qat_reserve(res, budgeted)
     res = grow(res, ds.X_train, y, problem, budgeted, deadline, ctx.progress, ds.groups_train)
     if prep.frontend is None:
         return Searched(prep, res, ds, (), ())
@@ -45,6 +46,18 @@ def run(ctx: BuildContext, prep: Prepared) -> Searched:
     unused = [f for b in blocks for f in b["features"]]
     res, ds, unsplit = drop_unsplit_features(res, ds)
     return Searched(prep, res, ds, tuple(unused + unsplit), tuple(blocks))
+
+
+def qat_reserve(res: SearchResult, cfg: SearchConfig) -> float:
+    """Seconds the search leaves for the quantization pass to fine-tune an MLP (tinyc.quant.qat):
+    the best candidate's time per fit (a proxy for an epoch budget of the same rows) for each of
+    QAT's folds and its final fit, at most a quarter of the search's time."""
+    from .quantize import QAT_FOLDS
+
+    if not cfg.qat or res.best.family != "mlp":
+        return 0.0
+    per_fit = res.best_candidate.seconds / (max(len(res.best_candidate.fold_scores), 1) + 1)
+    return min(per_fit * (QAT_FOLDS + 1), 0.25 * cfg.budget_s)
 
 
 def _budgeted(ctx: BuildContext, prep: Prepared) -> SearchConfig:

@@ -16,6 +16,7 @@ quantization cost.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -63,17 +64,24 @@ class Choice:
 QAT_FOLDS = 3
 
 
-def fine_tuned(model: Model, mode: Quantization, ds, metric: Metric, seed: int) -> tuple[Model | None, dict]:
+def fine_tuned(model: Model, mode: Quantization, ds, metric: Metric, seed: int,
+               deadline: float | None = None) -> tuple[Model | None, dict]:
     """The MLP ``model`` fine-tuned for ``mode``'s rounding (tinyc.quant.qat) when cross-validation on
     the training rows says its integer form then scores better than the plain one (each fold
-    fine-tuned on the other folds' rows); else None. With the record of the folds' scores."""
+    fine-tuned on the other folds' rows); else None. With the record of the folds' scores.
+    ``deadline`` (time.monotonic()): a fine-tuning step (a fold's, the final one) that would end
+    after it, at the pace of the longest so far, is not started and the model stays as it is."""
     from ..quant.qat import finetune
     from ..spec.ir import Task
     from .cv import fold_indices
 
     X, y, k = ds.X_train, ds.y_train, ds.n_classes
-    plain, tuned = [], []
+    plain, tuned, longest = [], [], 0.0
+    out_of_time = {"applied": False, "note": "the budget's time ran out before fine-tuning finished"}
     for tr, va in fold_indices(y, QAT_FOLDS, seed, ds.task == Task.classification):
+        if deadline is not None and time.monotonic() + longest > deadline:
+            return None, out_of_time
+        t0 = time.monotonic()
         try:
             a = quantize(model, mode, X[tr])
             b = quantize(finetune(model, mode, X[tr], y[tr], seed), mode, X[tr])
@@ -81,14 +89,17 @@ def fine_tuned(model: Model, mode: Quantization, ds, metric: Metric, seed: int) 
             return None, {"applied": False, "note": "a fold's fine-tuned model had no integer form"}
         plain.append(metric_of(a, X[va], y[va], metric, k))
         tuned.append(metric_of(b, X[va], y[va], metric, k))
+        longest = max(longest, (time.monotonic() - t0) * len(X) / max(len(tr), 1))
     gain = -loss(metric, float(np.mean(plain)), float(np.mean(tuned)))
     record = {"cv_plain": float(np.mean(plain)), "cv_fine_tuned": float(np.mean(tuned)), "folds": QAT_FOLDS,
               "applied": gain > 1e-9}
+    if record["applied"] and deadline is not None and time.monotonic() + longest > deadline:
+        return None, {**record, **out_of_time}
     return (finetune(model, mode, X, y, seed) if record["applied"] else None), record
 
 
 def choose(model: Model, requested: Quantization, tolerance: float, ds, metric: Metric, size_of=None,
-           qat: bool = False, seed: int = 0) -> Choice:
+           qat: bool = False, seed: int = 0, deadline: float | None = None) -> Choice:
     """Pick the mode for ``model`` (a float model trained on ``ds.X_train``). ``size_of(m)``
     gives the flash of a model form per target ({target: bytes}); with it, ``auto`` takes
     the form within tolerance whose largest flash over the targets is smallest (ties: the
@@ -117,7 +128,7 @@ def choose(model: Model, requested: Quantization, tolerance: float, ds, metric: 
         lost = loss(metric, ref_train, train)
         qat_record = None
         if qat and model.family == "mlp" and lost > 1e-9:
-            tuned, qat_record = fine_tuned(model, mode, ds, metric, seed)
+            tuned, qat_record = fine_tuned(model, mode, ds, metric, seed, deadline)
             if tuned is not None:
                 try:
                     q2 = quantize(tuned, mode, ds.X_train)
@@ -158,10 +169,19 @@ def run(ctx, searched):
     ds = searched.ds
     choice = choose(searched.result.best, ctx.spec.quantize.value, ctx.spec.quantize_tolerance.value, ds,
                     ctx.metric, size_of=flash_per_target(searched.prepared.config.targets, list(ds.feature_names)),
-                    qat=searched.prepared.config.qat, seed=ctx.seed)
+                    qat=searched.prepared.config.qat, seed=ctx.seed, deadline=finish_by(ctx, searched.prepared, searched.result.best))
     ctx.emit("quantize", requested=choice.record["requested"], chosen=choice.mode,
              candidates=choice.record["candidates"])
     return Quantized(searched, choice)
+
+
+def finish_by(ctx, prep, model) -> float:
+    """When the passes after quantization must start for the build to end in its budget (on
+    large data: the refit of ``model`` on every row and its evaluation)."""
+    from .sample import WRITE_SMALL, evaluation_seconds
+
+    after = evaluation_seconds(model, prep.full) if prep.sample else WRITE_SMALL
+    return ctx.started + prep.config.budget_s - after
 
 
 def flash_per_target(targets, names):
