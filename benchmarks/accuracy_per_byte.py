@@ -1,7 +1,8 @@
 """Accuracy per byte: tinyc at a few flash limits (one Cortex-M4 target) against the best
 unconstrained scikit-learn model on the same split and against emlearn's best model at the same
-flash; with --off, tinyc with one of its search techniques switched off (what each buys), and
-with --baseline, with all of them off (the search as it was before them).
+flash; with --off, tinyc with one of its search techniques switched off (what each buys), with
+--on, with one that is off by default switched on, and with --baseline, with all of them off (the
+search as it was before them).
 
 For each data set a spec is written with the limit, the budget and (optionally) a trial cap, and
 built by the pipeline exactly as `tinyc build` does; the holdout accuracy, the flash estimate of
@@ -17,7 +18,7 @@ training rows is shown with its holdout accuracy (chosen as tinyc chooses, never
 holdout). Writes benchmarks/ACCURACY.md.
 
     .venv/bin/python benchmarks/accuracy_per_byte.py [--budget S] [--trials N] [--limits 2,4,8]
-        [--sets wine,digits,...] [--off grow,prune,portfolio] [--baseline] [--no-emlearn]
+        [--sets wine,digits,...] [--off grow,prune] [--on select,portfolio,distill] [--baseline] [--no-emlearn]
 
 The issue's protocol is `budget 2m` without a trial cap on an idle machine; shorter runs are for
 development and say so in the table's heading.
@@ -51,26 +52,27 @@ SETS = {
 }
 
 
-SWITCHES = ("grow", "prune", "portfolio")
+SWITCHES = ("grow", "prune", "portfolio", "distill", "qat", "select")
+BASELINE = {k: "off" for k in SWITCHES}
 
 
 def spec_text(name: str, csv: Path, label: str, flash_kb: int, budget: float, trials: int | None,
-              off: tuple[str, ...] = ()) -> str:
+              switches: dict | None = None) -> str:
     search = [f"trials {trials}"] if trials else []
-    search += [f"{k} off" for k in off]
+    search += [f"{k} {v}" for k, v in (switches or {}).items()]
     block = f"search {{ {'; '.join(search)} }}\n" if search else ""
     return (f'model {name}\ndata "{csv}" {{ label {label}; holdout 20% }}\ntask classification\nmetric accuracy\n'
             f"budget {budget:g}s\nseed 0\ntarget cortex-m4 {{ flash {flash_kb}KB; ram 8KB }}\n{block}")
 
 
 def tinyc(name: str, csv: Path, label: str, flash_kb: int, budget: float, trials: int | None,
-          off: tuple[str, ...] = ()) -> dict:
+          switches: dict | None = None) -> dict:
     from tinyc.passes.pipeline import build
     from tinyc.spec import load
 
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / f"{name}.tml"
-        spec.write_text(spec_text(name, csv, label, flash_kb, budget, trials, off))
+        spec.write_text(spec_text(name, csv, label, flash_kb, budget, trials, switches))
         t0 = time.monotonic()
         result = build(load(spec), spec, Path(tmp) / "out")
         wall = time.monotonic() - t0
@@ -205,15 +207,17 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--off", default="", help="techniques to compare switched off, one build each: "
                                               + ",".join(SWITCHES))
+    ap.add_argument("--on", default="", help="techniques to compare switched on, one build each")
     ap.add_argument("--baseline", action="store_true", help="also build with every technique off")
     ap.add_argument("--no-emlearn", action="store_true")
     a = ap.parse_args(argv)
     limits = [int(v) for v in a.limits.split(",")]
-    offs = [(k,) for k in a.off.split(",") if k] + ([SWITCHES] if a.baseline else [])
+    offs = ([{k: "off"} for k in a.off.split(",") if k] + [{k: "on"} for k in a.on.split(",") if k]
+            + ([BASELINE] if a.baseline else []))
     head = ["data set", "flash limit", "tinyc model", "tinyc holdout", "flash used", "evaluated (full)", "per min",
             "stopped by"]
     for off in offs:
-        what = "all off" if off == SWITCHES else f"{off[0]} off"
+        what = "all off" if off == BASELINE else " ".join(f"{k} {v}" for k, v in off.items())
         head += [f"{what}: holdout", "flash", "evaluated (full)", "per min"]
     head += ["best unconstrained", "its holdout", "Δ points"]
     if not a.no_emlearn:

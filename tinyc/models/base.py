@@ -184,6 +184,9 @@ class Family:
     # importing any model code
     spec: ClassVar[object] = None
     onnx_form: ClassVar[bool] = False  # whether tinyc.onnx_export writes the float form
+    # the model's size grows with its inputs (weights per input): the search may have it read only
+    # the best-ranked columns (`search { select on }`, tinyc.passes.selection)
+    input_bound: ClassVar[bool] = False
     score_name: ClassVar[str] = "logit"  # what a classifier's score of a class is (the header says)
 
     def space(self, trial, problem: Problem, limits: Limits, fixed: dict) -> dict:

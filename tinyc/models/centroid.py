@@ -17,6 +17,7 @@ from .space import suggest
 @register
 class CentroidFamily(CentroidForm, Family):
     name = "centroid"
+    input_bound = True
     tasks = (Task.classification,)
     int_code_bytes = 590
     float_ops = frozenset({"mul", "sub"})

@@ -16,6 +16,7 @@ from .dense import fold_standardization, forward, layers_cost
 @register
 class LinearFamily(DenseForm, Family):
     name = "linear"
+    input_bound = True
     tasks = (Task.classification, Task.regression)
     int_code_bytes = 400
     float_ops = frozenset({"mul"})

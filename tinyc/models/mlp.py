@@ -57,6 +57,7 @@ def prune_dead_units(model: Model, lo: np.ndarray, hi: np.ndarray) -> list[int]:
 @register
 class MlpFamily(DenseForm, Family):
     name = "mlp"
+    input_bound = True
     tasks = (Task.classification, Task.regression)
     int_code_bytes = 665
     float_ops = frozenset({"mul"})

@@ -14,7 +14,7 @@ from ..models import FAMILY_REGISTRY, Problem
 from ..spec.ir import Task
 from .context import BuildContext, Prepared, Searched
 from .grow import grow
-from .sample import evaluation_seconds, link_allowance, search_budget, small_search_budget
+from .sample import WRITE_SMALL, evaluation_seconds, link_allowance, search_budget, small_search_budget
 from .search import NothingFits, SearchConfig, SearchResult, search
 
 
@@ -33,19 +33,33 @@ def run(ctx: BuildContext, prep: Prepared) -> Searched:
         res = search(ds.X_train, y, problem, share, ctx.progress, ds.groups_train)
     except NothingFits as e:
         res = first_choice(e, cfg, ds.X_train, y, problem, ctx.seed)
+    selected, unread = res.best_candidate.columns, ()
+    if selected is not None:  # feature selection: the chosen model reads only these columns
+        unread = tuple(n for j, n in enumerate(ds.feature_names) if j not in set(selected))
+        ds, problem = ds.select(selected), replace(problem, n_features=len(selected))
     if budgeted.keep_for is not None:  # large data: the grown model's refit and evaluation must fit too
-        deadline = min(deadline, budgeted.finish_by - budgeted.keep_for(res.best))
+        deadline = min(deadline, budgeted.finish_by - budgeted.keep_for(res.best, selected))
     deadline -= qat_reserve(res, budgeted)
     res = grow(res, ds.X_train, y, problem, budgeted, deadline, ctx.progress, ds.groups_train)
     if prep.frontend is None:
-        return Searched(prep, res, ds, (), ())
+        return Searched(prep, res, ds, unread, (), finish_by(ctx, prep, res, ds))
     from .frontend import drop_unsplit_features, prune_blocks
 
     res, ds, blocks = prune_blocks(res, ds, prep.frontend, cfg, ctx.metric, ctx.spec.quantize_tolerance.value,
                                    on_step=lambda st: ctx.emit("block", **st))
     unused = [f for b in blocks for f in b["features"]]
     res, ds, unsplit = drop_unsplit_features(res, ds)
-    return Searched(prep, res, ds, tuple(unused + unsplit), tuple(blocks))
+    return Searched(prep, res, ds, unread + tuple(unused + unsplit), tuple(blocks), finish_by(ctx, prep, res, ds))
+
+
+def finish_by(ctx: BuildContext, prep: Prepared, res: SearchResult, ds) -> float:
+    """When the quantization pass (its MLP fine-tuning) must be done for the build to end in its
+    budget: before the time to evaluate and write the output (on large data: to evaluate the
+    chosen model on every row, on ``ds``'s features)."""
+    end = ctx.started + prep.config.budget_s
+    if prep.sample is None:
+        return end - WRITE_SMALL
+    return end - evaluation_seconds(res.best, prep.every_row(ds))
 
 
 def qat_reserve(res: SearchResult, cfg: SearchConfig) -> float:
@@ -68,7 +82,8 @@ def _budgeted(ctx: BuildContext, prep: Prepared) -> SearchConfig:
     spent = time.monotonic() - ctx.started
     if prep.sample:
         out = replace(cfg, budget_s=search_budget(cfg.budget_s, spent, len(full.y_train) + len(full.y_holdout)),
-                      finish_by=ctx.started + cfg.budget_s, keep_for=lambda m: evaluation_seconds(m, full),
+                      finish_by=ctx.started + cfg.budget_s,
+                      keep_for=lambda m, columns=None: evaluation_seconds(m, full, columns),
                       distill=False)  # (a teacher's rows add little to 10,000 real ones, and cost a refit's time)
     else:
         out = replace(cfg, budget_s=small_search_budget(cfg.budget_s, spent))
@@ -83,7 +98,8 @@ def first_choice(e: NothingFits, cfg: SearchConfig, X, y, problem: Problem, seed
     cand = e.closest(cfg.targets)
     if cand is None:
         raise e
-    try:
+    cand = replace(cand, params={k: v for k, v in cand.params.items() if k != "inputs"}, columns=None)
+    try:  # (on every column: the ranking a narrower candidate read is the search's)
         model = FAMILY_REGISTRY[cand.family].fit(cand.params, X, y, problem, seed)
     except Exception:
         raise e from None

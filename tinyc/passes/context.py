@@ -110,6 +110,7 @@ class Searched:
     ds: Dataset  # the search's rows, on the features left after the front end's pruning
     unused: tuple[str, ...]  # features dropped with their front-end work, or never split on
     blocks_dropped: tuple[dict, ...]  # the front end's work dropped (report.json's signal section)
+    finish_by: float | None = None  # (time.monotonic) when the passes after the search must end
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ class Evaluation:
     pruned: bool = False
     partial: float | None = None  # mean fold score when pruned
     full_fit: bool = True
+    columns: list[int] | None = None  # the columns ``model`` reads (None: every one)
 
 
 def quiet_child() -> None:
@@ -139,20 +140,28 @@ def _fold_score(metric: Metric, y, pred, s, n_classes: int) -> float:
 
 def evaluate(family: str, params: dict, X, y, problem: Problem, metric: Metric, folds: int, seed: int,
              targets, quant: str, groups: np.ndarray | None = None, bar: Bar | None = None,
-             splits=None) -> Evaluation:
+             splits=None, rankings=None) -> Evaluation:
     """Cross-validate one candidate (pruned early when clearly behind ``bar``), train it on all
     rows when it matches or beats ``bar`` (always without one), cost it per target. ``splits``:
-    the folds' row indices when the caller has them (else computed)."""
+    the folds' row indices when the caller has them (else computed). With ``rankings``
+    (tinyc.passes.selection.Rankings) a candidate whose ``params`` have ``inputs`` reads only
+    that many of the best-ranked columns, ranked without the rows it is scored on."""
+    from .selection import columns, narrowed
+
     fam = FAMILY_REGISTRY[family]
     t0 = time.perf_counter()
     y_true, y_pred, y_score, scores = [], [], [], []
     if splits is None:
         splits = fold_indices(y, folds, seed, problem.task == Task.classification, groups)
+    if rankings is not None:
+        problem = narrowed(problem, params)
     m = None
-    for tr, va in splits:
-        m = fam.fit(params, X[tr], y[tr], problem, seed)
-        s = m.scores(X[va])
-        pred = m.predict(X[va])
+    for i, (tr, va) in enumerate(splits):
+        cols = None if rankings is None else columns(rankings.folds[i], params)
+        Xf = X if cols is None else X[:, cols]
+        m = fam.fit(params, Xf[tr], y[tr], problem, seed)
+        s = m.scores(Xf[va])
+        pred = m.predict(Xf[va])
         y_true.append(y[va])
         y_pred.append(pred)
         y_score.append(s)
@@ -163,9 +172,10 @@ def evaluate(family: str, params: dict, X, y, problem: Problem, metric: Metric, 
     value = score(metric, np.concatenate(y_true), np.concatenate(y_pred), np.concatenate(y_score),
                   problem.n_classes)
     if bar is None or bar.reached_by(value):
-        m = fam.fit(params, X, y, problem, seed)
+        cols = None if rankings is None else columns(rankings.full, params)
+        m = fam.fit(params, X if cols is None else X[:, cols], y, problem, seed)
         return Evaluation(value, scores, m, _costs(fam, m, targets, family, problem, quant),
-                          time.perf_counter() - t0, len(scores))
+                          time.perf_counter() - t0, len(scores), columns=cols)
     return Evaluation(value, scores, None, _costs(fam, m, targets, family, problem, quant),
                       time.perf_counter() - t0, len(scores), full_fit=False)
 
@@ -180,13 +190,13 @@ def _costs(fam, model: Model, targets, family: str, problem: Problem, quant: str
 _W: dict = {}
 
 
-def init_worker(X, y, problem, metric, folds, seed, targets, quant, groups=None):
+def init_worker(X, y, problem, metric, folds, seed, targets, quant, groups=None, rankings=None):
     from threadpoolctl import threadpool_limits
 
     quiet_child()
     threadpool_limits(1)  # one core per worker: the pool is the parallelism
     _W.update(X=X, y=y, problem=problem, metric=metric, folds=folds, seed=seed, targets=targets, quant=quant,
-              groups=groups, splits=fold_indices(y, folds, seed, problem.task == Task.classification, groups))
+              groups=groups, rankings=rankings, splits=fold_indices(y, folds, seed, problem.task == Task.classification, groups))
 
 
 def evaluate_in_worker(family: str, params: dict, bar: Bar | None = None):
@@ -194,6 +204,6 @@ def evaluate_in_worker(family: str, params: dict, bar: Bar | None = None):
     w = _W
     try:
         return ("ok", evaluate(family, params, w["X"], w["y"], w["problem"], w["metric"], w["folds"], w["seed"],
-                               w["targets"], w["quant"], w["groups"], bar, w["splits"]))
+                               w["targets"], w["quant"], w["groups"], bar, w["splits"], w["rankings"]))
     except Exception as e:
         return ("failed", f"{type(e).__name__}: {e}")

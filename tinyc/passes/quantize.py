@@ -169,19 +169,10 @@ def run(ctx, searched):
     ds = searched.ds
     choice = choose(searched.result.best, ctx.spec.quantize.value, ctx.spec.quantize_tolerance.value, ds,
                     ctx.metric, size_of=flash_per_target(searched.prepared.config.targets, list(ds.feature_names)),
-                    qat=searched.prepared.config.qat, seed=ctx.seed, deadline=finish_by(ctx, searched.prepared, searched.result.best))
+                    qat=searched.prepared.config.qat, seed=ctx.seed, deadline=searched.finish_by)
     ctx.emit("quantize", requested=choice.record["requested"], chosen=choice.mode,
              candidates=choice.record["candidates"])
     return Quantized(searched, choice)
-
-
-def finish_by(ctx, prep, model) -> float:
-    """When the passes after quantization must start for the build to end in its budget (on
-    large data: the refit of ``model`` on every row and its evaluation)."""
-    from .sample import WRITE_SMALL, evaluation_seconds
-
-    after = evaluation_seconds(model, prep.full) if prep.sample else WRITE_SMALL
-    return ctx.started + prep.config.budget_s - after
 
 
 def flash_per_target(targets, names):

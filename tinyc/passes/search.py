@@ -38,6 +38,7 @@ from ..errors import BuildError
 from ..metrics import GREATER_IS_BETTER, worst
 from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
 from ..spec.ir import Metric, Quantization, Task
+from . import selection
 from .cv import Bar, evaluate_in_worker, fold_indices, init_worker, promotion_cut
 
 DEFAULT_TRIALS = 100
@@ -64,7 +65,7 @@ class SearchConfig:
     max_trials: int = DEFAULT_TRIALS
     workers: int = 0  # 0: one per core
     # large data: the build must end by ``finish_by`` (time.monotonic), and the best model so far
-    # needs ``keep_for(model)`` seconds after the search (its final fit and evaluation): the
+    # needs ``keep_for(model, columns)`` seconds after the search (its final fit and evaluation): the
     # search ends early enough for the model it would hand over
     finish_by: float | None = None
     keep_for: Callable[[Model], float] | None = None
@@ -73,6 +74,7 @@ class SearchConfig:
     portfolio: bool = False  # first candidates sized to the limits (tinyc.passes.portfolio)
     distill: bool = False  # candidates may train on a teacher's synthetic rows too (tinyc.models.distill)
     qat: bool = True  # an MLP's integer form fine-tuned for its rounding when CV says so (passes.quantize)
+    select: bool = False  # input-bound candidates may read only their best-ranked columns (passes.selection)
 
 
 @dataclass
@@ -90,6 +92,7 @@ class Candidate:
     fold_scores: list[float] = field(default_factory=list)
     partial: float | None = None
     full_fit: bool = True  # costed on the model trained on every training row (else on a fold's)
+    columns: list[int] | None = None  # the columns its model reads (feature selection; None: every one)
 
     @property
     def flash(self) -> int:
@@ -138,14 +141,15 @@ class NothingFits(BuildError):
 # ---------------------------------------------------------------------------
 # Driver side
 
-def _pool(cfg: SearchConfig, X, y, problem, folds, groups=None):
+def _pool(cfg: SearchConfig, X, y, problem, folds, groups=None, rankings=None):
     # fork starts workers in milliseconds and shares the data copy-on-write; no thread
     # of ours runs at that point (the progress display starts after the pool)
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     workers = cfg.workers or max(1, min(os.cpu_count() or 1, 8))
     return ctx.Pool(workers, initializer=init_worker,
-                    initargs=(X, y, problem, cfg.metric, folds, cfg.seed, cfg.targets, cfg.quant, groups)), workers
+                    initargs=(X, y, problem, cfg.metric, folds, cfg.seed, cfg.targets, cfg.quant, groups,
+                              rankings)), workers
 
 
 def _limits(cfg: SearchConfig, task: Task) -> Limits:
@@ -204,7 +208,13 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
         for tr in [tr for tr, _ in splits] + [np.arange(len(y))]:
             distill.synthetic(X[tr], y[tr], problem.task, cfg.seed)
         emit({"event": "teacher", "seconds": round(time.monotonic() - t0, 3), "sets": len(splits) + 1})
-    pool, workers = _pool(cfg, X, y, problem, folds, groups)
+    rankings = None
+    if cfg.select and any(selection.applies(f, problem.n_features) for f in families):
+        t0 = time.monotonic()  # the columns ranked on each fold's training rows and on all, once
+        splits = fold_indices(y, folds, cfg.seed, problem.task == Task.classification, groups)
+        rankings = selection.rankings(X, y, splits, problem.task, cfg.seed)
+        emit({"event": "ranking", "seconds": round(time.monotonic() - t0, 3), "sets": len(splits) + 1})
+    pool, workers = _pool(cfg, X, y, problem, folds, groups, rankings)
     emit({"event": "start", "budget": cfg.budget_s, "workers": workers, "folds": folds, "families": families,
           "max_trials": cfg.max_trials})
     board: list[Candidate] = []
@@ -228,6 +238,9 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                 params = FAMILY_REGISTRY[family].space(trial, problem, limits, cfg.fixed.get(family, {}))
                 if cfg.distill:  # decided by cross-validation, like any hyperparameter
                     params["distill"] = trial.suggest_categorical("distill", [False, True])
+                if rankings is not None and selection.applies(family, problem.n_features) \
+                        and not params.get("distill"):  # (a teacher is trained on every column)
+                    params["inputs"] = selection.suggest(trial, problem.n_features)
                 cand = Candidate(trial.number, family, params, "pending")
                 estimates = too_big(family, params, problem, cfg)
                 if estimates is not None:
@@ -257,7 +270,7 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                                 best is None or _better(cfg.metric, cand, best[0])):
                             best = (cand, model)
                             if cfg.keep_for is not None:
-                                deadline = min(deadline, cfg.finish_by - cfg.keep_for(model))
+                                deadline = min(deadline, cfg.finish_by - cfg.keep_for(model, cand.columns))
                 cand.finished_at = time.monotonic() - start
                 board.append(cand)
                 _tell(study, trial, cand, cfg)
@@ -285,7 +298,7 @@ def _record(cand: Candidate, ev, cfg: SearchConfig) -> Model | None:
     """Fill ``cand`` from its evaluation (tinyc.passes.cv.Evaluation); the model trained on every
     row, when it was."""
     cand.metric, cand.costs, cand.seconds = ev.metric, ev.costs, ev.seconds
-    cand.fold_scores, cand.partial, cand.full_fit = ev.fold_scores, ev.partial, ev.full_fit
+    cand.fold_scores, cand.partial, cand.full_fit, cand.columns = ev.fold_scores, ev.partial, ev.full_fit, ev.columns
     cand.fits = fits_all(cand.costs, cfg.targets)
     if ev.pruned:
         cand.status = "pruned"
@@ -302,6 +315,7 @@ def _charged(t: TargetBudget, cost: Cost | None, family: str, task: Task, quant:
 def too_big(family: str, params: dict, problem: Problem, cfg: SearchConfig) -> dict[str, Cost] | None:
     """The estimates per target of a candidate whose size follows from its hyperparameters, when
     they show it cannot fit every target (so it need not be trained); else None."""
+    problem = selection.narrowed(problem, params)
     estimates = {t.name: _charged(t, FAMILY_REGISTRY[family].estimate(params, problem, t.caps, cfg.quant), family,
                                   problem.task, cfg.quant) for t in cfg.targets}
     known = all(e is not None for e in estimates.values())

@@ -193,6 +193,7 @@ class Search(Node):
     portfolio: Located[bool] | None = None  # first candidates sized to the limits (default off)
     distill: Located[bool] | None = None  # candidates may learn from a teacher's synthetic rows (default off)
     qat: Located[bool] | None = None  # fine-tune an MLP for its integer form when CV says so (default on)
+    select: Located[bool] | None = None  # input-bound candidates may read only the best columns (default off)
 
 
 class Layout(str, Enum):

@@ -48,7 +48,7 @@ class SearchStatements:
                 Search(families=families, families_span=families_span, trials=once.get("trials"), configs=configs,
                        grow=once.get("grow"), prune=once.get("prune"),
                        portfolio=once.get("portfolio"), distill=once.get("distill"),
-                       qat=once.get("qat"), span=span_of_meta(meta)))
+                       qat=once.get("qat"), select=once.get("select"), span=span_of_meta(meta)))
 
     @v_args(meta=True)
     def trials_stmt(self, meta, children):

@@ -201,4 +201,6 @@ SWITCHES = {
                "large teacher model; distill off (the default) trains them on the data's rows alone",
     "qat": "qat off quantizes an MLP as it was trained; qat on (the default) fine-tunes it for int8/int16 "
            "rounding when cross-validation says its integer form then scores better",
+    "select": "select on lets the search try MLP, linear and centroid candidates on only the best-ranked "
+              "columns (fewer inputs, fewer weights); select off (the default) gives every candidate every column",
 }
