@@ -57,22 +57,22 @@ BASELINE = {k: "off" for k in SWITCHES}
 
 
 def spec_text(name: str, csv: Path, label: str, flash_kb: int, budget: float, trials: int | None,
-              switches: dict | None = None) -> str:
+              switches: dict | None = None, seed: int = 0) -> str:
     search = [f"trials {trials}"] if trials else []
     search += [f"{k} {v}" for k, v in (switches or {}).items()]
     block = f"search {{ {'; '.join(search)} }}\n" if search else ""
     return (f'model {name}\ndata "{csv}" {{ label {label}; holdout 20% }}\ntask classification\nmetric accuracy\n'
-            f"budget {budget:g}s\nseed 0\ntarget cortex-m4 {{ flash {flash_kb}KB; ram 8KB }}\n{block}")
+            f"budget {budget:g}s\nseed {seed}\ntarget cortex-m4 {{ flash {flash_kb}KB; ram 8KB }}\n{block}")
 
 
 def tinyc(name: str, csv: Path, label: str, flash_kb: int, budget: float, trials: int | None,
-          switches: dict | None = None) -> dict:
+          switches: dict | None = None, seed: int = 0) -> dict:
     from tinyc.passes.pipeline import build
     from tinyc.spec import load
 
     with tempfile.TemporaryDirectory() as tmp:
         spec = Path(tmp) / f"{name}.tml"
-        spec.write_text(spec_text(name, csv, label, flash_kb, budget, trials, switches))
+        spec.write_text(spec_text(name, csv, label, flash_kb, budget, trials, switches, seed))
         t0 = time.monotonic()
         result = build(load(spec), spec, Path(tmp) / "out")
         wall = time.monotonic() - t0
@@ -199,6 +199,10 @@ def best_within(models, limit: int):
     return max(fitting, key=lambda m: (m[1], -m[3])) if fitting else None
 
 
+def mean(values) -> float:
+    return float(np.mean(values))
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--budget", type=float, default=120.0)
@@ -209,42 +213,71 @@ def main(argv: list[str]) -> int:
                                               + ",".join(SWITCHES))
     ap.add_argument("--on", default="", help="techniques to compare switched on, one build each")
     ap.add_argument("--baseline", action="store_true", help="also build with every technique off")
+    ap.add_argument("--repeats", type=int, default=1, help="splits (seeds 0..N-1): figures are means over them")
     ap.add_argument("--no-emlearn", action="store_true")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "ACCURACY.md"), help="the table's file")
     a = ap.parse_args(argv)
     limits = [int(v) for v in a.limits.split(",")]
+    seeds = list(range(a.repeats))
     offs = ([{k: "off"} for k in a.off.split(",") if k] + [{k: "on"} for k in a.on.split(",") if k]
             + ([BASELINE] if a.baseline else []))
-    head = ["data set", "flash limit", "tinyc model", "tinyc holdout", "flash used", "evaluated (full)", "per min",
-            "stopped by"]
+    head = ["data set", "flash limit", "tinyc model" + (" (seed 0)" if a.repeats > 1 else ""), "tinyc holdout",
+            "flash used", "evaluated (full)", "per min", "stopped by"]
     for off in offs:
         what = "all off" if off == BASELINE else " ".join(f"{k} {v}" for k, v in off.items())
         head += [f"{what}: holdout", "flash", "evaluated (full)", "per min"]
     head += ["best unconstrained", "its holdout", "Δ points"]
     if not a.no_emlearn:
-        head += ["emlearn best within the limit", "its holdout", "its flash"]
+        head += ["emlearn best within the limit", "its holdout", "its flash", "Δ points"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    summary: dict[int, list[tuple[float, float | None]]] = {kb: [] for kb in limits}
     for name in a.sets.split(","):
         csv, label = SETS[name]
-        models = None
+        models: dict[int, list] = {}
         for kb in limits:
-            on = tinyc(name, csv, label, kb, a.budget, a.trials)
-            row = [name, f"{kb} KB", on["model"], f"{on['holdout']:.4f}", str(on["flash"]),
-                   f"{on['evaluated']} ({on['full']})", f"{on['per_min']:.0f}", on["stopped_by"]]
+            runs = [tinyc(name, csv, label, kb, a.budget, a.trials, seed=s) for s in seeds]
+            on = runs[0]
+            row = [name, f"{kb} KB", on["model"], f"{mean([r['holdout'] for r in runs]):.4f}",
+                   f"{mean([r['flash'] for r in runs]):.0f}",
+                   f"{mean([r['evaluated'] for r in runs]):.0f} ({mean([r['full'] for r in runs]):.0f})",
+                   f"{mean([r['per_min'] for r in runs]):.0f}", "/".join(sorted({r["stopped_by"] for r in runs}))]
             for off in offs:
-                o = tinyc(name, csv, label, kb, a.budget, a.trials, off)
-                row += [f"{o['holdout']:.4f}", str(o["flash"]), f"{o['evaluated']} ({o['full']})", f"{o['per_min']:.0f}"]
-            best, acc = unconstrained(on["split"])
-            row += [best, f"{acc:.4f}", f"{100 * (on['holdout'] - acc):+.1f}"]
+                os_ = [tinyc(name, csv, label, kb, a.budget, a.trials, off, s) for s in seeds]
+                row += [f"{mean([o['holdout'] for o in os_]):.4f}", f"{mean([o['flash'] for o in os_]):.0f}",
+                        f"{mean([o['evaluated'] for o in os_]):.0f} ({mean([o['full'] for o in os_]):.0f})",
+                        f"{mean([o['per_min'] for o in os_]):.0f}"]
+            best = [unconstrained(r["split"]) for r in runs]
+            tinyc_acc, best_acc = mean([r["holdout"] for r in runs]), mean([b[1] for b in best])
+            row += ["/".join(sorted({b[0] for b in best})), f"{best_acc:.4f}", f"{100 * (tinyc_acc - best_acc):+.1f}"]
+            eml_acc = None
             if not a.no_emlearn:
-                models = models if models is not None else emlearn_models(on["split"])
-                eml = best_within(models, kb * 1024)
-                row += [eml[0], f"{eml[2]:.4f}", str(eml[3])] if eml else ["none fits", "—", "—"]
+                for s, r in zip(seeds, runs):
+                    models.setdefault(s, emlearn_models(r["split"]))
+                eml = [best_within(models[s], kb * 1024) for s in seeds]
+                if all(e is not None for e in eml):
+                    eml_acc = mean([e[2] for e in eml])
+                    row += ["/".join(sorted({e[0] for e in eml})), f"{eml_acc:.4f}", f"{mean([e[3] for e in eml]):.0f}",
+                            f"{100 * (tinyc_acc - eml_acc):+.1f}"]
+                else:
+                    row += ["none fits", "—", "—", "—"]
+            summary[kb].append((100 * (tinyc_acc - best_acc), None if eml_acc is None else 100 * (tinyc_acc - eml_acc)))
             lines.append("| " + " | ".join(row) + " |")
             print(lines[-1], flush=True)
     how = f"budget {a.budget:g} s" + (f", at most {a.trials} candidates" if a.trials else "")
-    out = ROOT / "benchmarks" / "ACCURACY.md"
-    out.write_text(f"# Accuracy per byte\n\nOne Cortex-M4 target per build, {how}, seed 0, holdout 20%; "
-                   f"`benchmarks/accuracy_per_byte.py {' '.join(argv)}`.\n\n" + "\n".join(lines) + "\n")
+    splits = f"seeds 0-{a.repeats - 1} (each its own holdout split and search; means over them)" \
+        if a.repeats > 1 else "seed 0"
+    notes = []
+    for kb, deltas in summary.items():
+        within = {pts: sum(d >= -pts for d, _ in deltas) for pts in (1, 3)}
+        vs = [e for _, e in deltas if e is not None]
+        notes.append(f"- {kb} KB: within 1 point of the best unconstrained model on {within[1]} of {len(deltas)} sets, "
+                     f"within 3 points on {within[3]}" + (f"; at or above emlearn's best within the limit on "
+                                                         f"{sum(e >= 0 for e in vs)} of {len(vs)}" if vs else ""))
+    out = Path(a.out)
+    out.write_text(f"# Accuracy per byte\n\nOne Cortex-M4 target per build, {how}, {splits}, holdout 20%; "
+                   f"`benchmarks/accuracy_per_byte.py {' '.join(argv)}`.\n\n" + "\n".join(lines) + "\n\n"
+                   + "\n".join(notes) + "\n")
+    print("\n".join(notes))
     print(f"wrote {out}")
     return 0
 

@@ -95,10 +95,15 @@ def test_a_build_with_select_reads_only_the_columns_cross_validation_chose(tmp_p
     with_inputs = [c for c in board if "inputs" in c["params"]]
     kept = report["fitting"]["features_kept"]
     if switch == "off":
-        assert not with_inputs and kept == 13
+        assert not with_inputs and kept == 13 and report["fitting"]["features_not_selected"] == []
         return
     assert len(with_inputs) == len(board) and {c["params"]["inputs"] for c in board} != {13}
     assert kept == report["model"]["params"]["inputs"]
+    left_out = report["fitting"]["features_not_selected"]
+    assert len(left_out) == 13 - kept and set(left_out) < set(wine(sklearn_data)[2])
+    source = "".join(f.read_text() for f in (tmp_path / "out" / "cortex-m4" / "src").glob("*.c"))
+    assert not any(f'"{name}"' in source for name in left_out)  # (the library names the inputs it reads)
+    assert "selection left out" in (tmp_path / "out" / "report.html").read_text()
     header = (tmp_path / "out" / "cortex-m4" / "src" / "m.h").read_text()
     assert f"#define M_N_FEATURES {kept}\n" in header
     v = subprocess.run([tinyc_exe(), "verify", "out"], cwd=tmp_path, capture_output=True, text=True)

@@ -42,14 +42,15 @@ def run(ctx: BuildContext, prep: Prepared) -> Searched:
     deadline -= qat_reserve(res, budgeted)
     res = grow(res, ds.X_train, y, problem, budgeted, deadline, ctx.progress, ds.groups_train)
     if prep.frontend is None:
-        return Searched(prep, res, ds, unread, (), finish_by(ctx, prep, res, ds))
+        return Searched(prep, res, ds, unread, (), finish_by(ctx, prep, res, ds), unread)
     from .frontend import drop_unsplit_features, prune_blocks
 
     res, ds, blocks = prune_blocks(res, ds, prep.frontend, cfg, ctx.metric, ctx.spec.quantize_tolerance.value,
                                    on_step=lambda st: ctx.emit("block", **st))
     unused = [f for b in blocks for f in b["features"]]
     res, ds, unsplit = drop_unsplit_features(res, ds)
-    return Searched(prep, res, ds, unread + tuple(unused + unsplit), tuple(blocks), finish_by(ctx, prep, res, ds))
+    return Searched(prep, res, ds, unread + tuple(unused + unsplit), tuple(blocks), finish_by(ctx, prep, res, ds),
+                    unread)
 
 
 def finish_by(ctx: BuildContext, prep: Prepared, res: SearchResult, ds) -> float:

@@ -111,6 +111,7 @@ class Searched:
     unused: tuple[str, ...]  # features dropped with their front-end work, or never split on
     blocks_dropped: tuple[dict, ...]  # the front end's work dropped (report.json's signal section)
     finish_by: float | None = None  # (time.monotonic) when the passes after the search must end
+    unselected: tuple[str, ...] = ()  # features the search's selection left out (also in ``unused``)
 
 
 @dataclass(frozen=True)

@@ -128,7 +128,8 @@ def run(ctx, formed):
     sections = {
         "quantization": formed.quantization,
         "fitting": {"steps": fit.steps, "first_choice_fit": not fit.steps and res.best_candidate.fits,
-                    "features_kept": len(fit.columns), "features_dropped": list(formed.dropped)},
+                    "features_kept": len(fit.columns), "features_dropped": list(formed.dropped),
+                    "features_not_selected": list(searched.unselected)},
         "search": {
             "budget_s": cfg.budget_s, "elapsed_s": round(res.elapsed, 3), "stopped_by": res.stopped_by,
             "max_trials": cfg.max_trials, "folds": res.folds, "families": list(cfg.families),

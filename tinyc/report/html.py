@@ -285,8 +285,12 @@ def _quantization_html(rep: dict) -> str:
                             f"{_n(st['metric_before'])} → {_n(st['metric_after'])}"] for st in steps], left=3))
     else:
         out.append("<p>The model fitted every target as chosen: no shrinking step was needed.</p>")
-    if fit.get("features_dropped"):
-        out.append(f"<p>Features dropped to fit: {_e(', '.join(fit['features_dropped']))}.</p>")
+    unselected = fit.get("features_not_selected") or []
+    if unselected:
+        out.append(f"<p>Features the search's selection left out (cross-validated): {_e(', '.join(unselected))}.</p>")
+    dropped = [f for f in fit.get("features_dropped") or [] if f not in unselected]
+    if dropped:
+        out.append(f"<p>Features dropped to fit: {_e(', '.join(dropped))}.</p>")
     return "".join(out)
 
 
