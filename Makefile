@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test data clean bench
+.PHONY: demo test test-slow data clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,13 @@ demo: data
 # The suite runs on every core (pytest-xdist, at most 4 workers); the few tests bounded by
 # wall-clock time (marked serial) run alone afterwards, so other tests' load cannot skew them.
 test: data
-	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile -m "not serial"
-	$(BIN)/python -m pytest -q -m serial
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile -m "not serial and not slow"
+	$(BIN)/python -m pytest -q -m "serial and not slow"
+
+# The long tests `make test` leaves out (marked slow): a calibration from scratch, the RISC-V signal
+# example, the pruning and distillation measurements
+test-slow: data
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist loadfile -m "slow and not serial"
 
 clean:
 	rm -rf build dist specs/data .pytest_cache

@@ -18,7 +18,7 @@ training rows is shown with its holdout accuracy (chosen as tinyc chooses, never
 holdout). Writes benchmarks/ACCURACY.md.
 
     .venv/bin/python benchmarks/accuracy_per_byte.py [--budget S] [--trials N] [--limits 2,4,8]
-        [--sets wine,digits,...] [--off grow,prune] [--on select,portfolio,distill] [--baseline] [--no-emlearn]
+        [--sets wine,digits,...] [--off grow,prune] [--on select,distill] [--baseline] [--no-emlearn]
 
 The issue's protocol is `budget 2m` without a trial cap on an idle machine; shorter runs are for
 development and say so in the table's heading.
@@ -52,7 +52,7 @@ SETS = {
 }
 
 
-SWITCHES = ("grow", "prune", "portfolio", "distill", "qat", "select")
+SWITCHES = ("grow", "prune", "distill", "qat", "select")
 BASELINE = {k: "off" for k in SWITCHES}
 
 

@@ -36,6 +36,7 @@ def test_a_core_with_a_profile_is_costed_from_it():
 
 
 @pytest.mark.skipif(emulator.available("riscv32imc") is not None, reason=str(emulator.available("riscv32imc")))
+@pytest.mark.slow  # (2 minutes: `make test-slow`; the RV32EC calibration test covers the command in `make test`)
 def test_calibrating_riscv32imc_reproduces_the_shipped_profile(tmp_path):
     out = tmp_path / "p.json"
     r = subprocess.run([tinyc_exe(), "calibrate", "riscv32imc", "--out", str(out)], capture_output=True, text=True)

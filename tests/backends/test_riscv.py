@@ -82,7 +82,8 @@ def test_riscv32ec_is_calibrated_like_the_other_cores(tmp_path):
 
 
 @pytest.mark.parametrize("folder,spec", [("specs", "wine.tml"), ("specs", "digits.tml"),
-                                         ("examples/basic_motions", "activity.tml")],
+                                         pytest.param("examples/basic_motions", "activity.tml",
+                                                      marks=pytest.mark.slow)],  # (45 s: a signal build)
                          ids=["wine", "digits", "activity"])
 def test_the_bundled_examples_build_for_riscv32imc_and_verify(folder, spec, tmp_path, sklearn_data):
     """The examples name riscv32imc among their targets: built from their folder (fewer trials than

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from tinyc.models import FAMILY_REGISTRY, Problem, distill
 from tinyc.passes.cv import evaluate
@@ -63,6 +64,7 @@ def test_the_teacher_is_trained_on_each_folds_training_rows_only(monkeypatch):
     assert ev.model is not None
 
 
+@pytest.mark.slow  # (20 s; distillation is off by default; `make test-slow`)
 def test_distillation_lifts_a_small_tree_on_real_data():
     """Digits (1797 rows, 10 classes), 5-fold cross-validation (850 synthetic rows a fold): a
     depth-6 tree 0.753 alone, 0.767 with the teacher's rows (an 8-wide MLP: 0.938 and 0.939)."""

@@ -2,6 +2,7 @@
 behind stops after a fold, only one that can win is trained on every row, and a search with
 pruning finds as good a model with much less training."""
 import numpy as np
+import pytest
 from sklearn import datasets
 from sklearn.model_selection import train_test_split
 
@@ -64,6 +65,7 @@ def test_lower_is_better_metrics_prune_the_other_way():
     assert bar.behind([15.0]) and not bar.behind([9.5]) and not bar.behind([15.0, 5.0, 5.0])
 
 
+@pytest.mark.slow  # (35 s: two 32-candidate searches; `make test-slow`)
 def test_a_search_with_pruning_trains_far_less_and_chooses_as_well():
     X, y, problem = digits()
     cfg = SearchConfig(metric=Metric.accuracy, budget_s=120.0, seed=0, quant="int8",

@@ -112,7 +112,7 @@ def test_the_holdout_rows_never_reach_the_search_the_growth_or_the_teacher(tmp_p
     monkeypatch.setattr(choose, "grow", lambda res, X, *a, **k: seen.append(("grow", X.copy())) or real_grow(res, X, *a, **k))
     spec = tmp_path / "s.tml"
     spec.write_text(f'model m\ndata "{sklearn_data / "wine.csv"}" {{ label cultivar; holdout 25% }}\n'
-                    "task classification\ntarget cortex-m4 { flash 4KB ram 2KB }\nsearch { trials 8; distill on; portfolio on }\n")
+                    "task classification\ntarget cortex-m4 { flash 4KB ram 2KB }\nsearch { trials 8; distill on }\n")
     result = build(load(spec), spec, tmp_path / "out")
     holdout = {r.tobytes() for r in np.asarray(result.dataset.X_holdout, dtype=np.float64)}
     assert [what for what, _ in seen] == ["search", "grow"]
@@ -126,7 +126,7 @@ def test_the_holdout_rows_never_reach_the_search_the_growth_or_the_teacher(tmp_p
         n = int.from_bytes(data[:8], "little")
         sets.append(data[8:8 + n])
         data = data[8 + n:]
-    assert sets, "the search tried distilled candidates (the portfolio's second starts)"
+    assert sets, "the search tried distilled candidates"
     for blob in sets:
         rows = {blob[i:i + width] for i in range(0, len(blob), width)}
         assert not rows & holdout and len(rows) < 178 - len(holdout) + 1

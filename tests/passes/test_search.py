@@ -96,7 +96,6 @@ def test_spec_restrictions_are_honoured():
 
 def test_same_seed_same_result_when_trials_bind():
     Xtr, Xte, ytr, _, prob = data(datasets.load_wine)
-    # (with the start portfolio on, its first ten would be the same for every seed)
     a = search(Xtr, ytr, prob, config(max_trials=14, seed=5))
     b = search(Xtr, ytr, prob, config(max_trials=14, seed=5))
     assert [(c.family, c.params, c.metric) for c in a.leaderboard] == \

@@ -237,12 +237,6 @@ class Family:
         beyond dropping features."""
         return iter(())
 
-    def starts(self, problem: Problem, limits: Limits, fixed: dict, fits) -> list[dict]:
-        """The search's first candidates of this family (tinyc.passes.portfolio): values of its
-        searched hyperparameters, sized to the limits (``fits(params)``: whether a candidate of
-        known shape fits every target before training). By default none: the sampler draws."""
-        return []
-
     def grow_steps(self, params: dict, problem: Problem, limits: Limits, fixed: dict):
         """(description, larger params) of each way the growth pass may enlarge a candidate, within
         the search space and what the spec's search block fixed or bounded (``fixed``)."""

@@ -26,9 +26,6 @@ class CentroidFamily(CentroidForm, Family):
         return {"kind": suggest(trial, fixed, self.name, "kind", "choice", None, None,
                                 choices=("nearest", "gaussian"))}
 
-    def starts(self, problem: Problem, limits, fixed: dict, fits) -> list[dict]:
-        return [{"kind": "gaussian"}]
-
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
         X, y = distill.rows(params, X, y, problem.task, seed)  # (the teacher's rows, when asked)
         k = problem.n_classes

@@ -33,15 +33,6 @@ class ForestFamily(VoteTreeFamily):
             "max_leaves": cap,
         }
 
-    def starts(self, problem: Problem, limits, fixed: dict, fits) -> list[dict]:
-        """As many trees as the flash holds at about 16 leaves each (the leaf cap fills the rest),
-        and half as many, deeper."""
-        per_leaf = treeutil.leaf_cap(limits.weight_budget(self), 1, problem.n_features, limits.quant,
-                                     leaf_payload_bytes(problem, limits.quant))
-        n = int(np.clip(per_leaf // 16, 2, upper(fixed, "n_estimators", 32) or 32))
-        return [{"n_estimators": n, "max_depth": 10, "max_features": 0.5},
-                {"n_estimators": max(2, n // 2), "max_depth": 12, "max_features": 0.7}]
-
     def grow_steps(self, params: dict, problem: Problem, limits, fixed: dict):
         """More trees (each with the leaves the flash then allows), or deeper ones."""
         n = grown(params["n_estimators"], upper(fixed, "n_estimators", 32))

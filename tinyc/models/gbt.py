@@ -37,15 +37,6 @@ class GbtFamily(TreeForm, Family):
             "max_leaves": cap,
         }
 
-    def starts(self, problem: Problem, limits, fixed: dict, fits) -> list[dict]:
-        """As many boosting stages as the flash holds at about 4 leaves a tree (depth 2), and a
-        third as many at depth 3."""
-        leaves = treeutil.leaf_cap(limits.weight_budget(self), problem.n_outputs, problem.n_features, limits.quant,
-                                   VALUE_BYTES[limits.quant])
-        n = int(np.clip(leaves // 4, 5, upper(fixed, "n_estimators", 120) or 120))
-        return [{"n_estimators": n, "max_depth": 2, "learning_rate": 0.1},
-                {"n_estimators": max(5, n // 3), "max_depth": 3, "learning_rate": 0.2}]
-
     def grow_steps(self, params: dict, problem: Problem, limits, fixed: dict):
         """More boosting stages (each tree with the leaves the flash then allows), or deeper trees."""
         n = grown(params["n_estimators"], upper(fixed, "n_estimators", 120))

@@ -27,9 +27,6 @@ class LinearFamily(DenseForm, Family):
     def space(self, trial, problem: Problem, limits, fixed: dict) -> dict:
         return {"c": suggest(trial, fixed, self.name, "c", "float", 1e-3, 1e3, log=True)}
 
-    def starts(self, problem: Problem, limits, fixed: dict, fits) -> list[dict]:
-        return [{"c": 1.0}]
-
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression, Ridge

@@ -9,7 +9,7 @@ from ..spec.ir import Task
 from . import distill
 from .base import Family, Model, Problem, register, standardize
 from .forms import DenseForm
-from .space import allowed, grown, suggest, upper
+from .space import grown, suggest, upper
 from .dense import fold_standardization, forward, layers_cost
 
 
@@ -72,22 +72,6 @@ class MlpFamily(DenseForm, Family):
             "activation": suggest(trial, fixed, self.name, "activation", "choice", None, None,
                                   choices=("relu", "tanh")),
         }
-
-    def starts(self, problem: Problem, limits, fixed: dict, fits) -> list[dict]:
-        """The widest one- and two-layer networks that fit every target."""
-        out = []
-        for layers, activation in ((1, "relu"), (2, "tanh")):
-            if not allowed(fixed, "layers", layers):
-                continue
-            hi = upper(fixed, "hidden", 64) or 64
-            widest = None
-            for hidden in range(int(hi), 1, -1):
-                if fits({"layers": layers, "hidden": hidden, "alpha": 1e-3, "activation": activation}):
-                    widest = hidden
-                    break
-            if widest is not None:
-                out.append({"layers": layers, "hidden": widest, "alpha": 1e-3, "activation": activation})
-        return out
 
     def grow_steps(self, params: dict, problem: Problem, limits, fixed: dict):
         hidden = grown(params["hidden"], upper(fixed, "hidden", 64))

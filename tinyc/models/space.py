@@ -24,18 +24,6 @@ def suggest(trial, fixed: dict, family: str, name: str, kind: str, low, high, lo
     return trial.suggest_categorical(key, list(choices))
 
 
-def allowed(fixed: dict, name: str, value) -> bool:
-    """Whether the spec's rule for ``name`` (if any) admits ``value``."""
-    rule = fixed.get(name)
-    if rule is None:
-        return True
-    if rule[0] == "fixed":
-        return value == rule[1]
-    if rule[0] == "choice":
-        return value in rule[1]
-    return rule[1] <= value <= rule[2]
-
-
 def upper(fixed: dict, name: str, high):
     """How large the growth pass may make a hyperparameter: the spec's bound, the search space's
     ``high`` when the spec says nothing, or None when the spec fixed it or listed its values."""

@@ -48,10 +48,6 @@ class TreeFamily(VoteTreeFamily):
         params["max_leaves"] = min(cap, fixed["max_leaves"][-1]) if "max_leaves" in fixed else cap
         return params
 
-    def starts(self, problem: Problem, limits, fixed: dict, fits) -> list[dict]:
-        """The deepest tree (its leaves capped by the flash) and a shallower, smoother one."""
-        return [{"max_depth": 12, "min_samples_leaf": 1}, {"max_depth": 6, "min_samples_leaf": 5}]
-
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
         from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 

@@ -135,7 +135,7 @@ def run(ctx, formed):
             "max_trials": cfg.max_trials, "folds": res.folds, "families": list(cfg.families),
             "leaderboard": [c.row() for c in res.leaderboard],
             "history": [{"elapsed": round(t, 4), "best": v} for t, v in res.history],
-            "grow": cfg.grow, "prune": cfg.prune, "portfolio": cfg.portfolio,
+            "grow": cfg.grow, "prune": cfg.prune,
             "distill": cfg.distill and prep.sample is None, "qat": cfg.qat, "select": cfg.select,
             "growth": res.growth,
             "sample": fitted.sample_record,

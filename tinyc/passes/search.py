@@ -71,7 +71,6 @@ class SearchConfig:
     keep_for: Callable[[Model], float] | None = None
     grow: bool = True  # grow the best candidates into the room the targets leave (tinyc.passes.grow)
     prune: bool = True  # stop candidates clearly behind the best after a fold (tinyc.passes.cv)
-    portfolio: bool = False  # first candidates sized to the limits (tinyc.passes.portfolio)
     distill: bool = False  # candidates may train on a teacher's synthetic rows too (tinyc.models.distill)
     qat: bool = True  # an MLP's integer form fine-tuned for its rounding when CV says so (passes.quantize)
     select: bool = False  # input-bound candidates may read only their best-ranked columns (passes.selection)
@@ -194,12 +193,6 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     direction = "maximize" if GREATER_IS_BETTER[cfg.metric] else "minimize"
     study = optuna.create_study(direction=direction, sampler=sampler)
     limits = _limits(cfg, problem.task)
-    if cfg.portfolio:
-        from .portfolio import starts
-
-        for params in starts(families, problem, limits, cfg.fixed,
-                             lambda family, p: too_big(family, p, problem, cfg) is None, cfg.distill):
-            study.enqueue_trial(params)
     if cfg.distill:  # the teachers' rows of every fold, once, before the workers fork (they inherit them)
         from ..models import distill
 

@@ -190,7 +190,6 @@ class Search(Node):
     configs: list[FamilyConfig] = field(default_factory=list)
     grow: Located[bool] | None = None  # grow the best candidates into the room left (default on)
     prune: Located[bool] | None = None  # stop candidates clearly behind the best early (default on)
-    portfolio: Located[bool] | None = None  # first candidates sized to the limits (default off)
     distill: Located[bool] | None = None  # candidates may learn from a teacher's synthetic rows (default off)
     qat: Located[bool] | None = None  # fine-tune an MLP for its integer form when CV says so (default on)
     select: Located[bool] | None = None  # input-bound candidates may read only the best columns (default off)

@@ -47,7 +47,7 @@ class SearchStatements:
         return ("search", span_of_meta(meta),
                 Search(families=families, families_span=families_span, trials=once.get("trials"), configs=configs,
                        grow=once.get("grow"), prune=once.get("prune"),
-                       portfolio=once.get("portfolio"), distill=once.get("distill"),
+                       distill=once.get("distill"),
                        qat=once.get("qat"), select=once.get("select"), span=span_of_meta(meta)))
 
     @v_args(meta=True)

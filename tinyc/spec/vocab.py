@@ -195,8 +195,6 @@ SWITCHES = {
             "versions of the best ones while they fit and cross-validate better",
     "prune": "prune off cross-validates every candidate on every fold; prune on (the default) stops a "
              "candidate clearly behind the best after a fold or two",
-    "portfolio": "portfolio on starts with candidates of each family sized to the targets' limits; "
-                 "portfolio off (the default) lets the sampler draw the first candidates at random",
     "distill": "distill on lets the search also try training candidates on synthetic rows labelled by a "
                "large teacher model; distill off (the default) trains them on the data's rows alone",
     "qat": "qat off quantizes an MLP as it was trained; qat on (the default) fine-tunes it for int8/int16 "
