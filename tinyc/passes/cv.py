@@ -196,7 +196,8 @@ def init_worker(X, y, problem, metric, folds, seed, targets, quant, groups=None,
     quiet_child()
     threadpool_limits(1)  # one core per worker: the pool is the parallelism
     _W.update(X=X, y=y, problem=problem, metric=metric, folds=folds, seed=seed, targets=targets, quant=quant,
-              groups=groups, rankings=rankings, splits=fold_indices(y, folds, seed, problem.task == Task.classification, groups))
+              groups=groups, rankings=rankings,
+              splits=fold_indices(y, folds, seed, problem.task == Task.classification, groups))
 
 
 def evaluate_in_worker(family: str, params: dict, bar: Bar | None = None):

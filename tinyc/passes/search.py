@@ -68,7 +68,7 @@ class SearchConfig:
     # needs ``keep_for(model, columns)`` seconds after the search (its final fit and evaluation): the
     # search ends early enough for the model it would hand over
     finish_by: float | None = None
-    keep_for: Callable[[Model], float] | None = None
+    keep_for: Callable[..., float] | None = None
     grow: bool = True  # grow the best candidates into the room the targets leave (tinyc.passes.grow)
     prune: bool = True  # stop candidates clearly behind the best after a fold (tinyc.passes.cv)
     distill: bool = False  # candidates may train on a teacher's synthetic rows too (tinyc.models.distill)
