@@ -233,10 +233,20 @@ def _misspelt_search_statement(source: str, pos: int) -> Diagnostic | None:
     if before is None:
         return None
     word = before.group(1)
-    if did_you_mean(word, SEARCH_STATEMENTS) is None:
+    if did_you_mean(word, SEARCH_STATEMENTS) is None and not _unknown_in_search(source, before.start(1), word):
         return None
     return Diagnostic("E0102", f"unknown statement '{word}'", _span_at(source, before.start(1), len(word)),
                       hint=suggestion(word, SEARCH_STATEMENTS, "search statements"))
+
+
+def _unknown_in_search(source: str, pos: int, word: str) -> bool:
+    """Whether ``word`` at ``pos`` stands directly in a search block and names no model family
+    (`search { portfolio on }`: a statement tinyc does not have, not a family block)."""
+    opened = [m.end() for m in re.finditer(r"\bsearch\s*\{", source[:pos])]
+    if not opened:
+        return False
+    inside = source[opened[-1]:pos]
+    return inside.count("{") == inside.count("}") and word not in vocab.FAMILIES
 
 
 def _syntax_diagnostic(err: UnexpectedInput, source: str) -> Diagnostic:
