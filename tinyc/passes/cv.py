@@ -190,14 +190,15 @@ def _costs(fam, model: Model, targets, family: str, problem: Problem, quant: str
 _W: dict = {}
 
 
-def init_worker(X, y, problem, metric, folds, seed, targets, quant, groups=None, rankings=None):
+def init_worker(X, y, problem, metric, folds, seed, targets, quant, groups, rankings, splits):
+    """A pool worker's start: the rows, the settings and the folds' row indices (computed once
+    by the search with :func:`fold_indices`), kept for every candidate it evaluates."""
     from threadpoolctl import threadpool_limits
 
     quiet_child()
     threadpool_limits(1)  # one core per worker: the pool is the parallelism
     _W.update(X=X, y=y, problem=problem, metric=metric, folds=folds, seed=seed, targets=targets, quant=quant,
-              groups=groups, rankings=rankings,
-              splits=fold_indices(y, folds, seed, problem.task == Task.classification, groups))
+              groups=groups, rankings=rankings, splits=splits)
 
 
 def evaluate_in_worker(family: str, params: dict, bar: Bar | None = None):

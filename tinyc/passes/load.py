@@ -18,11 +18,10 @@ from ..data.prepare import cv_folds, prepare
 from ..data.profile import profile
 from ..spec import Resolved
 from ..spec.ir import ParamValue, Task
-from ..spec.vocab import FAMILIES
+from ..spec.vocab import FAMILIES, SWITCHES
 from .context import BuildContext, Prepared
 from .quantize import QuantizationFailed
 from .sample import search_sample
-from ..spec.vocab import SWITCHES
 from .search import SearchConfig, default_trials
 
 

@@ -140,15 +140,17 @@ class NothingFits(BuildError):
 # ---------------------------------------------------------------------------
 # Driver side
 
-def _pool(cfg: SearchConfig, X, y, problem, folds, groups=None, rankings=None):
+def _pool(cfg: SearchConfig, X, y, problem, folds, groups=None, rankings=None, splits=None):
     # fork starts workers in milliseconds and shares the data copy-on-write; no thread
     # of ours runs at that point (the progress display starts after the pool)
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     workers = cfg.workers or max(1, min(os.cpu_count() or 1, 8))
+    if splits is None:
+        splits = fold_indices(y, folds, cfg.seed, problem.task == Task.classification, groups)
     return ctx.Pool(workers, initializer=init_worker,
                     initargs=(X, y, problem, cfg.metric, folds, cfg.seed, cfg.targets, cfg.quant, groups,
-                              rankings)), workers
+                              rankings, splits)), workers
 
 
 def _limits(cfg: SearchConfig, task: Task) -> Limits:
@@ -193,21 +195,21 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     direction = "maximize" if GREATER_IS_BETTER[cfg.metric] else "minimize"
     study = optuna.create_study(direction=direction, sampler=sampler)
     limits = _limits(cfg, problem.task)
+    # the folds' rows, once: the teachers, the rankings and every worker's cross-validation use them
+    splits = fold_indices(y, folds, cfg.seed, problem.task == Task.classification, groups)
     if cfg.distill:  # the teachers' rows of every fold, once, before the workers fork (they inherit them)
         from ..models import distill
 
         t0 = time.monotonic()
-        splits = fold_indices(y, folds, cfg.seed, problem.task == Task.classification, groups)
         for tr in [tr for tr, _ in splits] + [np.arange(len(y))]:
             distill.synthetic(X[tr], y[tr], problem.task, cfg.seed)
         emit({"event": "teacher", "seconds": round(time.monotonic() - t0, 3), "sets": len(splits) + 1})
     rankings = None
     if cfg.select and any(selection.applies(f, problem.n_features) for f in families):
         t0 = time.monotonic()  # the columns ranked on each fold's training rows and on all, once
-        splits = fold_indices(y, folds, cfg.seed, problem.task == Task.classification, groups)
         rankings = selection.rankings(X, y, splits, problem.task, cfg.seed)
         emit({"event": "ranking", "seconds": round(time.monotonic() - t0, 3), "sets": len(splits) + 1})
-    pool, workers = _pool(cfg, X, y, problem, folds, groups, rankings)
+    pool, workers = _pool(cfg, X, y, problem, folds, groups, rankings, splits)
     emit({"event": "start", "budget": cfg.budget_s, "workers": workers, "folds": folds, "families": families,
           "max_trials": cfg.max_trials})
     board: list[Candidate] = []
