@@ -178,3 +178,16 @@ def test_the_assembly_builds_at_every_optimisation_level(opt, tmp_path):
                             std, opt, "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", str(folder / "src" / "m.c"),
                             "-o", str(tmp_path / "m.o")], capture_output=True, text=True)
         assert r.returncode == 0, r.stderr
+
+
+def test_a_layer_too_wide_for_int32_partial_sums_keeps_the_compact_kernel():
+    from tinyc.codegen import c_quant
+    from tinyc.codegen.c_dense_q import exact
+
+    X, y = _digits()
+    model = _mlp(X, y, 8)
+    assert exact(model) and "_block(" in c_quant.dense(model, "m")[0]
+    wide = model.arrays["B0"].copy()
+    wide[0] = 2**31 - 1000  # |B| + 64 inputs * 128 * 383 passes 2^31
+    model.arrays["B0"] = wide
+    assert not exact(model) and "_block(" not in c_quant.dense(model, "m")[0]

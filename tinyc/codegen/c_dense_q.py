@@ -47,6 +47,15 @@ def blocked(W: np.ndarray) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, np.uint8)
 
 
+def exact(model) -> bool:
+    """Whether every partial sum of every layer stays inside int32 in this kernel's order: it starts
+    at ``B - 128 * sum x`` and adds ``u * x`` (u < 256, |x| <= 128), so ``|B| + n_in * 128 * 383``
+    must be below 2^31 (a layer of more than some 21,000 inputs may not be)."""
+    a = model.arrays
+    return all(int(np.abs(a[f"B{i}"].astype(np.int64)).max(initial=0)) + a[f"W{i}"].shape[1] * 128 * 383 < 2**31
+               for i in range(n_layers(model)))
+
+
 def guard(p: str) -> str:
     P = p.upper()
     return f"""/* Cores with the Arm DSP extension (Cortex-M4, Cortex-M33 built with it) take the dual

@@ -113,7 +113,10 @@ def emit(model, p: str) -> tuple[str, str, int]:
 def dense(model, p: str) -> tuple[str, str, int]:
     mode, n, a = model.qinfo["mode"], n_layers(model), model.arrays
     if mode == "int8" and model.qinfo.get("kernel") == "blocked":  # not chosen by any pass yet (issue notes)
-        return _dense_int8(model, p)
+        from .c_dense_q import exact
+
+        if exact(model):
+            return _dense_int8(model, p)
     qt, acct, mt, _ = _dense_types(mode)
     defs = [_simd_guard(p.upper()), floor_shift(p)]
     for i in range(n):
