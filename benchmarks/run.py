@@ -270,8 +270,10 @@ def main(budget: float) -> None:
     lines = table(rows)
     print("\n".join(lines))
     out = ROOT / "benchmarks" / "RESULTS.md"
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    kept = old[old.index("\n<!-- "):] if "\n<!-- " in old else ""  # sections other scripts write (dense_kernels.py)
     out.write_text("# Benchmark results\n\n" + "\n".join(lines) + "\n\n## Environment\n\n"
-                   + "\n".join(environment()) + "\n")
+                   + "\n".join(environment()) + "\n" + kept)
     print(f"wrote {out}")
 
 

@@ -37,6 +37,7 @@ def target_figures(targets, costs: dict) -> dict:
         reason = getattr(registry.get(t.name), "uncalibrated", None)
         out[t.name] = {**costs[t.name].as_dict(), "flash_limit": t.flash, "ram_limit": t.ram, "clock_hz": t.hz,
                        "latency_us": round(costs[t.name].cycles / t.hz * 1e6, 3), "estimated": True,
+                       **({"latency_limit_us": round(t.latency_s * 1e6, 3)} if t.latency_s is not None else {}),
                        **({"uncalibrated": reason} if reason else {})}
     return out
 
@@ -61,10 +62,12 @@ class TargetFigures(_Doc):
     ram_limit: int
     clock_hz: Any  # the clock latency figures use (a number, as written)
     latency_us: Any
+    latency_limit_us: Any = None  # the spec's latency (µs), a hard limit
     estimated: bool
     files: list[str] = []
     measured: dict = {}
     quantization: Optional[str] = None  # the form emitted there (classification, regression)
+    kernel: Optional[str] = None  # an int8 dense model's kernel there: "blocked" or "compact"
     uncalibrated: Optional[str] = None  # why the estimates are not fitted to this core
 
 

@@ -35,6 +35,7 @@ class TargetBudget:
     ram: int
     frontend: Any = None
     clock_hz: float | None = None  # the spec's clock (default: the core's typical clock), for latency
+    latency_s: float | None = None  # the spec's latency: the longest a prediction may take (None: no limit)
     # the core's code bytes are not calibrated: every estimate may link over the limit, so the
     # linked-size pass links the library whatever the estimate (where a toolchain is here)
     uncalibrated: bool = False
@@ -44,19 +45,30 @@ class TargetBudget:
         """The clock latency figures use: the spec's, else the core's typical clock."""
         return self.clock_hz or self.caps.clock_hz
 
+    def latency(self, cost: Cost) -> float:
+        """Seconds a prediction of ``cost`` takes at the clock (its estimated cycles)."""
+        return cost.cycles / self.hz
+
     def fits(self, cost: Cost) -> bool:
-        return cost.flash <= self.flash and cost.ram <= self.ram
+        return cost.flash <= self.flash and cost.ram <= self.ram and self.in_time(cost)
+
+    def in_time(self, cost: Cost) -> bool:
+        return self.latency_s is None or self.latency(cost) <= self.latency_s
 
     def excess(self, cost: Cost) -> float:
-        """How far over the tighter of the two limits ``cost`` is (<= 1 when it fits)."""
-        return max(cost.flash / self.flash, cost.ram / self.ram)
+        """How far over the tightest limit (flash, RAM, latency) ``cost`` is (<= 1 when it fits)."""
+        over = max(cost.flash / self.flash, cost.ram / self.ram)
+        return over if self.latency_s is None else max(over, self.latency(cost) / self.latency_s)
 
     def flash_share(self, cost: Cost) -> float:
         return cost.flash / self.flash
 
     def relative_excess(self, cost: Cost) -> dict[str, float]:
         """{"flash": .., "ram": ..}: how far over each limit, relative to it (<= 0 when within)."""
-        return {"flash": (cost.flash - self.flash) / self.flash, "ram": (cost.ram - self.ram) / self.ram}
+        out = {"flash": (cost.flash - self.flash) / self.flash, "ram": (cost.ram - self.ram) / self.ram}
+        if self.latency_s is not None:
+            out["latency"] = (self.latency(cost) - self.latency_s) / self.latency_s
+        return out
 
     def may_exceed(self, estimate: int) -> bool:
         """Whether a library estimated at ``estimate`` bytes of flash may link to more than the limit."""
@@ -64,7 +76,7 @@ class TargetBudget:
 
     def fits_with_margin(self, cost: Cost) -> bool:
         """Fits even if the flash estimate is as far off as the cost model can be."""
-        return not self.may_exceed(cost.flash) and cost.ram <= self.ram
+        return not self.may_exceed(cost.flash) and cost.ram <= self.ram and self.in_time(cost)
 
     def over_flash(self, linked: int | None) -> bool:
         """Whether a linked size (None: not measured) is over the flash limit."""
@@ -111,8 +123,10 @@ class TargetBudget:
     def describe(self, cost: Cost) -> str:
         """``<name> needs F B flash (limit L) and R B RAM (limit M)`` for a message."""
         beside = " with the signal front end" if self.frontend is not None else ""
+        timed = (f", {self.latency(cost) * 1e3:.3g} ms a prediction at {self.hz / 1e6:g} MHz (limit "
+                 f"{self.latency_s * 1e3:.3g} ms)" if self.latency_s is not None else "")
         return (f"{self.name} needs {cost.flash} B flash (limit {self.flash}) and {cost.ram} B RAM "
-                f"(limit {self.ram}){beside}")
+                f"(limit {self.ram}){timed}{beside}")
 
 
 def excess(costs: dict[str, Cost], targets) -> float:

@@ -28,6 +28,10 @@ def quantization_lines(rep: dict) -> list[str]:
     other = {t: m for t, m in (q.get("per_target") or {}).items() if m != q.get("effective")}
     if other:
         lines.append(f"         float32 on {', '.join(other)}: smaller on that core than {q['effective']}, and exact")
+    blocked = [t for t, k in (q.get("kernels") or {}).items() if k == "blocked"]
+    if blocked:
+        lines.append(f"kernel   blocked int8 kernel on {', '.join(blocked)}: fewer instructions, more code, and "
+                     f"within the limits")
     if (rep.get("model") or {}).get("constant"):
         lines.append(f"warning  {rep['model']['gap_explanation']}")
     fit = rep.get("fitting") or {}
@@ -76,7 +80,9 @@ def print_summary(result, out: Path) -> None:
                       ProgressBar(total=t["flash_limit"], completed=min(t["flash"], t["flash_limit"]), width=8),
                       f"{t['ram']}/{t['ram_limit']}",
                       ProgressBar(total=t["ram_limit"], completed=min(t["ram"], t["ram_limit"]), width=8),
-                      (f"~{us:.0f} µs" if us >= 10 else f"~{us:.2g} µs") + (" *" if t.get("uncalibrated") else ""))
+                      (f"~{us:.0f} µs" if us >= 10 else f"~{us:.2g} µs")
+                      + (f" / {t['latency_limit_us']:g}" if t.get("latency_limit_us") is not None else "")
+                      + (" *" if t.get("uncalibrated") else ""))
     console.print(table)
     for name, t in rep["targets"].items():
         if t.get("uncalibrated"):

@@ -204,4 +204,23 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
     if failed:
         raise VerifyError(f"parity broken on {', '.join(failed)}: the emulated C disagrees with the Python model "
                           f"(details in report.json under 'verify')")
+    slow = [line for t, r in results.items() if (line := late(t, r, report.targets[t]))]
+    if slow:
+        raise VerifyError("over the latency: " + "; ".join(slow))
     return results
+
+
+def late(target: str, r: TargetResult, figures) -> str | None:
+    """Why a target's counted instructions break its latency (at CYCLES_PER_INSTRUCTION cycles each,
+    an assumption: qemu counts instructions, not cycles), or None."""
+    from .models.costs import CYCLES_PER_INSTRUCTION
+
+    limit = getattr(figures, "latency_limit_us", None)
+    if limit is None:
+        return None
+    counted = r.instructions_per_window if r.instructions_per_window is not None else r.instructions
+    us = counted * CYCLES_PER_INSTRUCTION / figures.clock_hz * 1e6
+    if us <= limit:
+        return None
+    return (f"{target} counted {counted:.0f} instructions a prediction, {us:g} µs at {figures.clock_hz / 1e6:g} MHz "
+            f"({CYCLES_PER_INSTRUCTION} cycles an instruction), over its {limit:g} µs")

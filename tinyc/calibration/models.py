@@ -56,7 +56,16 @@ CORPUS = (
 CODE_ONLY = (
     ("diabetes", "mlp", {"layers": 1, "hidden": 10, "alpha": 1e-2, "activation": "tanh"}),
 )
-FORMS = (Quantization.float32, Quantization.int8, Quantization.int16)
+# counted in the blocked int8 dense kernel only (tinyc.codegen.c_dense_q): larger layers pin its
+# cost per multiply-accumulate
+BLOCKED_ONLY = (
+    ("digits", "mlp", {"layers": 1, "hidden": 30, "alpha": 1e-2, "activation": "relu"}),
+    ("digits", "mlp", {"layers": 2, "hidden": 12, "alpha": 1e-2, "activation": "relu"}),
+    ("cancer", "mlp", {"layers": 1, "hidden": 24, "alpha": 1e-2, "activation": "relu"}),
+    ("wine", "mlp", {"layers": 2, "hidden": 12, "alpha": 1e-2, "activation": "tanh"}),
+    ("diabetes", "mlp", {"layers": 1, "hidden": 20, "alpha": 1e-2, "activation": "relu"}),
+)
+FORMS = (Quantization.float32, Quantization.int8, Quantization.int16, "int8:blocked")
 ROWS = 8  # rows counted per model (the count is per prediction: (N rows - 0 rows) / N)
 
 
@@ -72,8 +81,11 @@ def _data(name: str):
     return X, d.target, task
 
 
-def corpus(seed: int = 0, entries=CORPUS):
-    """(label, model) of every corpus model in every form it has, and the rows it is counted on."""
+def corpus(seed: int = 0, entries=CORPUS, forms=FORMS):
+    """(label, model) of every corpus model in every form it has, and the rows it is counted on; an
+    int8 dense model also in the blocked kernel (form "int8:blocked") where the build would give it
+    that kernel (tinyc.codegen.c_dense_q.worthwhile)."""
+    from ..codegen.c_dense_q import worthwhile
     from ..models import FAMILY_REGISTRY, Problem
     from ..quant import NotQuantizable, quantize
 
@@ -82,12 +94,22 @@ def corpus(seed: int = 0, entries=CORPUS):
         k = len(np.unique(y)) if task == Task.classification else 0
         model = FAMILY_REGISTRY[family].fit(params, X, y if task == Task.classification else y.astype(np.float64),
                                             Problem(task, X.shape[1], k), seed)
-        for form in FORMS:
+        label = f"{ds}/{family}/{'-'.join(f'{v}' for v in params.values())}"
+        for form in forms:
+            if form == "int8:blocked":
+                if family not in ("linear", "mlp"):
+                    continue
+                m = quantize(model, Quantization.int8, X)
+                m.qinfo["kernel"] = "blocked"
+                if not worthwhile(m):
+                    continue
+                yield f"{label}/{form}", m, X[:ROWS]
+                continue
             try:
                 m = model if form == Quantization.float32 else quantize(model, form, X)
             except NotQuantizable:
                 continue
-            yield f"{ds}/{family}/{'-'.join(f'{v}' for v in params.values())}/{form}", m, X[:ROWS]
+            yield f"{label}/{form}", m, X[:ROWS]
 
 
 def units_of(model, caps) -> tuple[Quantization, dict]:
@@ -108,12 +130,14 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
 
     from .. import emulator, toolchain
     from ..models import FAMILY_REGISTRY
+    from ..models.base import code_params
     from ..models.costs import code_key
     from .fit import PROV, fit, fit_code
 
     by_form: dict[str, list] = {}
     by_code: dict[str, list] = {}  # code key: [(weights, linked flash)]
-    models = [(m, True) for m in corpus()] + [(m, False) for m in corpus(entries=CODE_ONLY)]
+    models = [(m, True) for m in corpus()] + [(m, True) for m in corpus(entries=BLOCKED_ONLY, forms=("int8:blocked",))] \
+        + [(m, False) for m in corpus(entries=CODE_ONLY)]
     for i, ((label, model, X), count) in enumerate(models):
         folder = tmp / f"m{i}"
         features = tuple(f"f{j}" for j in range(model.n_features))
@@ -125,7 +149,7 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
             by_form.setdefault(str(quant), []).append((units, counted))
         linked = toolchain.measure(folder, "m", backend).flash
         weights = FAMILY_REGISTRY[model.family].cost(model, backend.caps, model.quant).weights
-        by_code.setdefault(code_key(model.family, model.task, model.quant, model.params, model.classes), []).append(
+        by_code.setdefault(code_key(model.family, model.task, model.quant, code_params(model), model.classes), []).append(
             (weights, linked))
         on_line(f"{label:<48} {counted:>10.1f} instructions {linked:>7} B linked")
     tables, errors = {}, {}

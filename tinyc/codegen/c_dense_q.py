@@ -47,6 +47,13 @@ def blocked(W: np.ndarray) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, np.uint8)
 
 
+def worthwhile(model) -> bool:
+    """Whether the kernel can serve the model (:func:`exact`) and gains by it: some layer has a
+    whole block of four rows (a model of fewer outputs everywhere, such as a binary linear one,
+    would run the one-row loop only, no faster than the compact kernel)."""
+    return exact(model) and any(model.arrays[f"W{i}"].shape[0] >= BLOCK for i in range(n_layers(model)))
+
+
 def exact(model) -> bool:
     """Whether every partial sum of every layer stays inside int32 in this kernel's order: it starts
     at ``B - 128 * sum x`` and adds ``u * x`` (u < 256, |x| <= 128), so ``|B| + n_in * 128 * 383``

@@ -158,7 +158,7 @@ class Family:
         super().__init_subclass__(**kwargs)
         if "cost" in cls.__dict__:
             cls.cost = _calibrated(cls.__dict__["cost"], lambda a: (getattr(a["model"], "task", None),
-                                                                   getattr(a["model"], "params", None) or {},
+                                                                   code_params(a["model"]),
                                                                    getattr(a["model"], "classes", 0)))
         if "estimate" in cls.__dict__:
             cls.estimate = _calibrated(cls.__dict__["estimate"], lambda a: (a["problem"].task, a["params"],
@@ -295,6 +295,13 @@ class Family:
             if not self.compares_floats(task):
                 base -= table["cmp"]
         return base
+
+
+def code_params(model) -> dict:
+    """A model's hyperparameters and, for its code bytes, the kernel its integer form is emitted with."""
+    params = getattr(model, "params", None) or {}
+    kernel = (getattr(model, "qinfo", None) or {}).get("kernel")
+    return {**params, "kernel": kernel} if kernel else params
 
 
 def _calibrated(method, task_params):

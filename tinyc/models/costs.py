@@ -65,12 +65,31 @@ def input_map_bytes(model, n_codes: int) -> int:
 CYCLES_PER_INSTRUCTION = 1.25
 
 
-def instructions(caps, quant: Quantization, **units: float) -> int:
+def instructions(caps, quant: Quantization, form: str | None = None, **units: float) -> int:
     """Estimated instructions of one prediction: ``units`` counts the work (check, code, mac,
-    neuron, tanh, node, vote, add, class, term), the core's profile prices it per form."""
+    neuron, tanh, node, vote, add, class, term), the core's profile prices it per form (``form``: a
+    table of its own, e.g. the blocked int8 dense kernel's, instead of the numeric form's)."""
+    key = form or str(Quantization(quant))
     if _RECORDING is not None:
-        _RECORDING.append((Quantization(quant), dict(units)))
-    return count(profile.table(caps, "instructions", str(Quantization(quant))), **units)
+        _RECORDING.append((key, dict(units)))
+    return count(profile.table(caps, "instructions", key), **units)
+
+
+def record(form: str, units: dict) -> None:
+    """Note the units of work of a form whose table the core's profile lacks yet (what `tinyc
+    calibrate` fits it from)."""
+    if _RECORDING is not None:
+        _RECORDING.append((form, dict(units)))
+
+
+BLOCKED = "int8:blocked"  # the profile's table of the blocked int8 dense kernel (tinyc.codegen.c_dense_q)
+
+
+def has_blocked_kernel(caps) -> bool:
+    """Whether the core's own profile prices the blocked int8 dense kernel (a target calibrated
+    with it; not one that takes another core's tables as assumed, as the ISPU and the host do)."""
+    p = profile.of(caps)
+    return BLOCKED in p.get("instructions", {}) and "instructions" not in p.get("inherited", [])
 
 
 def count(per_unit: dict, **units: float) -> int:
@@ -117,10 +136,12 @@ def recorded():
 
 def code_key(family: str, task, quant, params: dict, classes: int = 0) -> str:
     """The profile's key of a model's code bytes: family, task, form (and tanh, whose float routine
-    is code of its own; and binary, whose single output takes less code than an argmax)."""
+    is code of its own; blocked, the int8 dense kernel of tinyc.codegen.c_dense_q; and binary,
+    whose single output takes less code than an argmax)."""
     tanh = ":tanh" if params.get("activation") == "tanh" else ""
+    blocked = ":blocked" if params.get("kernel") == "blocked" else ""
     binary = ":binary" if classes == 2 and getattr(task, "value", task) == "classification" else ""
-    return f"{family}:{getattr(task, 'value', task)}:{quant}{tanh}{binary}"
+    return f"{family}:{getattr(task, 'value', task)}:{quant}{tanh}{blocked}{binary}"
 
 
 def calibrated_code(cost, family, task, quant, params: dict, caps, classes: int = 0):

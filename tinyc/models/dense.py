@@ -8,8 +8,8 @@ import numpy as np
 from ..spec.ir import Quantization, Task
 from . import profile
 from .base import Cost
-from .costs import STACK_BYTES, VALUE_BYTES, cycles, effective_quant, input_bytes, input_map_bytes, \
-    instructions
+from .costs import BLOCKED, STACK_BYTES, VALUE_BYTES, cycles, effective_quant, has_blocked_kernel, input_bytes, \
+    input_map_bytes, instructions, record
 
 
 def fold_standardization(W: np.ndarray, b: np.ndarray, mu: np.ndarray, sd: np.ndarray):
@@ -94,5 +94,18 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
     ram = input_bytes(sizes[0], quant) + 2 * widest * act_bytes + STACK_BYTES
     work = {"check" if quant == Quantization.float32 else "code": sizes[0], "mac": macs, "neuron": sum(sizes[1:]),
             "tanh": sum(sizes[1:-1]) if activation == "tanh" else 0, "class": sizes[-1]}
-    n = instructions(caps, quant, **work)
+    if model is not None and (model.qinfo or {}).get("kernel") == "blocked":
+        # tinyc.codegen.c_dense_q: rows in blocks of four, the rows left over one at a time, each
+        # layer's inputs summed once; priced by the core's own table for it (else as the compact
+        # kernel, while calibration measures it)
+        tail = sum(n_out % 4 * n_in for n_in, n_out in zip(sizes[:-1], sizes[1:]))
+        blocked = {"code": sizes[0], "mac": macs - tail, "row": tail, "input": sum(sizes[:-1]),
+                   "neuron": work["neuron"], "tanh": work["tanh"], "class": sizes[-1]}
+        if has_blocked_kernel(caps):
+            n = instructions(caps, quant, form=BLOCKED, **blocked)
+        else:
+            n = instructions(caps, quant, **work)
+            record(BLOCKED, blocked)
+    else:
+        n = instructions(caps, quant, **work)
     return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=macs, cycles=cycles(n), instructions=n)

@@ -162,7 +162,8 @@ def output_readme(report: dict, name: str) -> str:
     m = report["model"]
     rows = "\n".join(
         f"| `{t}` | {c['flash']} / {c['flash_limit']} | {c['ram']} / {c['ram_limit']} | {c['ops']} | "
-        f"{c['latency_us']:g} µs at {c['clock_hz'] / 1e6:g} MHz |"
+        f"{c['latency_us']:g} µs at {c['clock_hz'] / 1e6:g} MHz"
+        + (f" (limit {c['latency_limit_us']:g} µs)" if c.get("latency_limit_us") is not None else "") + " |"
         for t, c in report["targets"].items())
     call = (f"int32_t cls;\nif ({name}_predict(x, &cls) == {P}_OK) {{\n"
             f"    printf(\"%s\\n\", {name}_class_label(cls));\n}}" if classification else

@@ -39,13 +39,46 @@ def run(ctx: BuildContext, fitted: Fitted) -> Formed:
     forms = {t.name: fit.model for t in targets}
     if ctx.spec.quantize.value == Quantization.auto:
         fit, forms = per_target(fit, targets, fe)
+    fit, forms, kernels = dense_kernels(fit, forms, targets, fe)
     signal = None
     if prep.signal is not None:
         signal = {**prep.signal, "blocks_dropped": list(searched.blocks_dropped),
                   "features_used": list(ds.feature_names),
                   "per_target": {t.name: fit.frontend_costs[t.name] for t in targets}}
     record["per_target"] = {t: m.quant for t, m in forms.items()}
+    if kernels:
+        record["kernels"] = kernels
     return Formed(fitted, fit, ds, tuple(dropped), forms, record, signal)
+
+
+def dense_kernels(fit: FitResult, forms: dict, targets, fe=None) -> tuple:
+    """The int8 dense kernel per target: the blocked one (tinyc.codegen.c_dense_q: a few
+    instructions per multiply-accumulate, more code) where the target's profile prices it, it is
+    estimated faster (a layer of fewer than four outputs gains nothing) and the model still fits
+    with the estimate's margin; else the compact one the model was sized with.
+    Returns the fit with those targets' costs, the forms, and {target: kernel} of an int8 dense model."""
+    from ..codegen.c_dense_q import worthwhile
+    from ..models.costs import has_blocked_kernel
+
+    kernels = {}
+    costs, fe_costs = dict(fit.costs), dict(fit.frontend_costs)
+    for t in targets:
+        m = forms[t.name]
+        fam = FAMILY_REGISTRY[m.family]
+        if m.quant != Quantization.int8 or fam.int_kind != "dense":
+            continue
+        kernels[t.name] = "compact"
+        blocked = replace(m, qinfo={**m.qinfo, "kernel": "blocked"})
+        if not (has_blocked_kernel(t.caps) and worthwhile(blocked)):
+            continue
+        c, f = {t.name: fam.cost(blocked, t.caps, blocked.quant)}, None
+        if fe is not None:
+            c, f = with_frontend_costs(c, fe, (t,), m.family, m.task, m.quant)
+        if c[t.name].instructions < costs[t.name].instructions and t.fits_with_margin(c[t.name]):
+            forms[t.name], costs[t.name], kernels[t.name] = blocked, c[t.name], "blocked"
+            if f is not None:
+                fe_costs[t.name] = f[t.name]
+    return replace(fit, costs=costs, frontend_costs=fe_costs), forms, kernels
 
 
 def with_frontend(fit: FitResult, fe, targets) -> FitResult:

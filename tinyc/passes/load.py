@@ -134,6 +134,7 @@ def _budget(t) -> TargetBudget:
     backend = target_registry.get(t.name.value)
     return TargetBudget(t.name.value, backend.caps, int(t.flash.value), int(t.ram.value),
                         clock_hz=t.clock.value if t.clock is not None else None,
+                        latency_s=t.latency.value if t.latency is not None else None,
                         uncalibrated=bool(backend.uncalibrated) and backend.toolchain is not None)
 
 

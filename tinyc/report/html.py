@@ -309,7 +309,8 @@ def _targets_section(rep: dict, name: str) -> str:
     for t, c in rep["targets"].items():
         measured = (c.get("measured") or {}).get("flash")
         v = verify.get(t)
-        form = f" ({_e(c['quantization'])})" if "quantization" in c else ""
+        form = f" ({_e(c['quantization'])}{_e(', ' + c['kernel'] + ' kernel') if 'kernel' in c else ''})" \
+            if "quantization" in c else ""
         if t == "host":  # a desktop or server: no memory limit to show, no clock to time against
             lines = [f"<h3>{_e(t)}{form}</h3>",
                      f"<p>{_e(c['flash'])} B of code and weights, {_e(c['ram'])} B of RAM (estimates); limits and "
@@ -324,6 +325,7 @@ def _targets_section(rep: dict, name: str) -> str:
                  f"<p>{_e(c['ops'])} operations, about {_e(c.get('instructions', '—'))} instructions per "
                  f"{_work(rep, t, c)}, {c['latency_us']:g} µs at "
                  f"{c['clock_hz'] / 1e6:g} MHz "
+                 + (f"(limit {c['latency_limit_us']:g} µs) " if c.get("latency_limit_us") is not None else "")
                  + (f"(estimated, uncalibrated: {_e(c['uncalibrated'])})" if c.get("uncalibrated") else "(estimate)")
                  + (f"; linked with {_e(c['measured'].get('tool', 'the cross compiler'))}: <b>{_e(measured)} B</b> flash"
                     if measured else "")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ..models.costs import CYCLES_PER_INSTRUCTION
+
 
 def md(text) -> str:
     """Escape a string for a Markdown table cell.
@@ -40,12 +42,16 @@ def render(rep: dict) -> str:
     for t, c in rep["targets"].items():
         linked = (c.get("measured") or {}).get("flash")
         v = verify.get(t, {})
-        lines.append(f"| {md(t)} | {md(c.get('quantization', m.get('quantization', '—')))} | {c['flash']} | "
+        form = c.get('quantization', m.get('quantization', '—')) + (f", {c['kernel']} kernel" if "kernel" in c else "")
+        lines.append(f"| {md(t)} | {md(form)} | {c['flash']} | "
                      f"{linked if linked is not None else '—'} | {c['ram']} | "
                      f"{c['flash_limit']} / {c['ram_limit']} | {c['ops']} | {c.get('instructions', '—')} | "
                      f"{round(v.get('instructions_per_window', v['instructions_per_inference'])) if v else '—'} |")
     lines += [f"\n{md(t)}: estimated (uncalibrated): {md(c['uncalibrated'])}."
               for t, c in rep["targets"].items() if c.get("uncalibrated")]
+    lines += [f"\n{md(t)}: a prediction takes about {c['latency_us']:g} µs at {c['clock_hz'] / 1e6:g} MHz (estimated "
+              f"instructions x {CYCLES_PER_INSTRUCTION} cycles), limit {c['latency_limit_us']:g} µs."
+              for t, c in rep["targets"].items() if c.get("latency_limit_us") is not None]
     if "confusion" in m:
         labels = m["confusion"]["labels"]
         lines += ["", "Confusion on the holdout (rows: true class, columns: predicted):", "",

@@ -65,7 +65,7 @@ CODES: dict[str, str] = {
     "bands, units, device, resample.\n"
     "Inside `data { }`: label, ignore, holdout, missing, normal, group.\n"
     "Inside `package { }`: version, author, maintainer, url.\n"
-    "Inside `target NAME { }`: flash, ram, clock.",
+    "Inside `target NAME { }`: flash, ram, clock, latency.",
     "E0103": "Unterminated string: a string starts with '\"' and must end with '\"' on the\nsame line.",
     "E0104": "Bad number: numbers are written as 42, 0.5 or 1e-3, optionally followed\n"
     "directly by a unit (30s, 32KB, 20%).",
@@ -73,10 +73,10 @@ CODES: dict[str, str] = {
     "statement is missing its value.",
     "E0106": "Unexpected character: this character cannot start any token of the spec\nlanguage.",
     "E0110": "Wrong or missing unit. Sizes take B, KB, KiB, MB or MiB (KB = KiB = 1024\n"
-    "bytes, as in MCU datasheets); times take ms, s, m or h; clocks take Hz, kHz,\n"
-    "MHz; a holdout share takes %. Sensor channels (`units`, `device`): m/s2, g, mg\n"
-    "(acceleration); rad/s, mrad/s, dps, mdps (angular rate); T, mT, uT, gauss, mgauss\n"
-    "(magnetic field).",
+    "bytes, as in MCU datasheets); times take ms, s, m or h; a latency takes us, ms\n"
+    "or s; clocks take Hz, kHz, MHz; a holdout share takes %. Sensor channels\n"
+    "(`units`, `device`): m/s2, g, mg (acceleration); rad/s, mrad/s, dps, mdps\n"
+    "(angular rate); T, mT, uT, gauss, mgauss (magnetic field).",
     "E0111": "Value out of range: the number is not allowed here (a budget must be\n"
     "positive, a holdout percentage must be between 0 and 100, a seed must be a\n"
     "non-negative integer below 2**32).",

@@ -138,7 +138,7 @@ class _Printer:
         self.statement(head, depth, d, inner)
 
     def target(self, t: Target, depth):
-        inner = [(q, f"{k} {_qty(q)}") for k in ("flash", "ram", "clock") if (q := getattr(t, k)) is not None]
+        inner = [(q, f"{k} {_qty(q)}") for k in ("flash", "ram", "clock", "latency") if (q := getattr(t, k)) is not None]
         self.statement(f"target {t.name.value}", depth, t, inner)
 
     def statement(self, head: str, depth: int, node, inner: list):

@@ -154,6 +154,8 @@ class Target(Node):
     flash: Quantity | None = None
     ram: Quantity | None = None
     clock: Quantity | None = None
+    # the longest a prediction may take on this target at its clock (seconds): a hard constraint
+    latency: Quantity | None = None
 
 
 @_node

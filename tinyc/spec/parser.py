@@ -255,6 +255,11 @@ class _Builder(SignalStatements, SearchStatements, Transformer):
         return ("clock", span_of_meta(meta), self._positive(children[0], vocab.CLOCK_UNITS, "clock", "MHz", "clock",
                                                             most=vocab.MOST["clock"]))
 
+    @v_args(meta=True)
+    def latency_stmt(self, meta, children):
+        return ("latency", span_of_meta(meta), self._positive(children[0], vocab.LATENCY_UNITS, "latency", "ms",
+                                                              "latency", most=vocab.MOST["latency"]))
+
     # -- assembling ----------------------------------------------------------
     def _duplicate(self, what: str, span: Span, first: Span | None):
         notes = [Note("first given here", first)] if first is not None else []

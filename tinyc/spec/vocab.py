@@ -38,6 +38,7 @@ DEFAULT_FALSE_ALARMS_PERCENT = 1.0
 TIME_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0}
 SIZE_UNITS = {"B": 1, "KB": 1024, "KiB": 1024, "MB": 1024**2, "MiB": 1024**2}
 CLOCK_UNITS = {"Hz": 1.0, "kHz": 1e3, "MHz": 1e6, "GHz": 1e9}
+LATENCY_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0}
 
 # Units of sensor channels (`units`, `device` in a signal block): quantity, and the value of one unit
 # in the quantity's SI unit (m/s², rad/s, T). Conversions go through the SI value.
@@ -56,7 +57,7 @@ DEVICE_TYPES: dict[str, int] = {"int16": 32768}
 # the largest value a spec may give (checked at `tinyc check`, the bound in the message): a month
 # of search, 4 GB of memory (a 32-bit address space), a 10 GHz clock, a 1 MHz sample rate, an
 # hour or a million samples in a window or hop
-MOST = {"budget": "720h", "size": "4096MB", "clock": "10GHz", "rate": "1MHz", "span": "1h"}
+MOST = {"budget": "720h", "size": "4096MB", "clock": "10GHz", "rate": "1MHz", "span": "1h", "latency": "10s"}
 MOST_SAMPLES = 1_000_000
 
 

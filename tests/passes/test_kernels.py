@@ -1,0 +1,86 @@
+"""The int8 dense kernel per target (tinyc.passes.forms.dense_kernels): the blocked kernel where the
+target's profile prices it and the model fits with it, the compact one the model was sized with
+otherwise; what a user's build emits, reports and verifies."""
+import json
+import subprocess
+
+import numpy as np
+from sklearn import datasets
+
+from tinyc.budget import TargetBudget
+from tinyc.models import FAMILY_REGISTRY, Problem
+from tinyc.passes.fit import FitResult
+from tinyc.passes.forms import dense_kernels
+from tinyc.quant import quantize
+from tinyc.spec.ir import Task
+from tinyc.targets import get
+
+
+def _fit_result(model, targets):
+    costs = {t.name: FAMILY_REGISTRY[model.family].cost(model, t.caps, model.quant) for t in targets}
+    return FitResult(model=model, float_model=model, costs=costs, steps=[], columns=list(range(model.n_features)),
+                     params=dict(model.params))
+
+
+def _digits_mlp():
+    d = datasets.load_digits()
+    X = d.data.astype(np.float32)
+    m = FAMILY_REGISTRY["mlp"].fit({"layers": 1, "hidden": 16, "alpha": 1e-2, "activation": "relu"}, X, d.target,
+                                   Problem(Task.classification, 64, 10), seed=0)
+    return quantize(m, "int8", X)
+
+
+def test_the_blocked_kernel_where_it_fits_the_compact_one_where_it_does_not():
+    model = _digits_mlp()
+    m4 = get("cortex-m4").caps
+    compact = FAMILY_REGISTRY["mlp"].cost(model, m4, model.quant)
+    roomy = TargetBudget("cortex-m4", m4, 64 * 1024, 8 * 1024)
+    tight = TargetBudget("cortex-m4", m4, compact.flash + 300, 8 * 1024)  # the compact code fits, not 400 B more
+    for budget, expected in ((roomy, "blocked"), (tight, "compact")):
+        fit = _fit_result(model, [budget])
+        fit2, forms, kernels = dense_kernels(fit, {budget.name: model}, [budget])
+        assert kernels == {"cortex-m4": expected}
+        assert forms["cortex-m4"].qinfo.get("kernel", "compact") == expected
+        blocked = fit2.costs["cortex-m4"]
+        if expected == "blocked":  # more code, far fewer instructions
+            assert blocked.code > compact.code and blocked.instructions < 0.8 * compact.instructions
+        else:
+            assert blocked == compact
+
+
+def test_a_target_whose_profile_does_not_price_the_blocked_kernel_keeps_the_compact_one():
+    model = _digits_mlp()
+    ispu = get("ispu").caps  # the M4's tables assumed, not calibrated on the ISPU
+    budget = TargetBudget("ispu", ispu, 64 * 1024, 8 * 1024)
+    _, forms, kernels = dense_kernels(_fit_result(model, [budget]), {"ispu": model}, [budget])
+    assert kernels == {"ispu": "compact"} and "kernel" not in forms["ispu"].qinfo
+
+
+def test_a_users_build_runs_the_blocked_kernel_and_says_so(tmp_path, sklearn_data):
+    """As a user builds: an int8 MLP on the M4 and the M0+ gets the blocked kernel (report.json,
+    report.md), its C has the four-row block, `tinyc verify` runs it against the golden model under
+    qemu and counts its instructions within the cost model's bound of the estimate."""
+    from conftest import tinyc_exe
+
+    spec = tmp_path / "s.tml"
+    spec.write_text(f'model m\ndata "{sklearn_data / "digits.csv"}" {{ label digit }}\ntask classification\n'
+                    "target cortex-m4 { flash 32KB ram 8KB }\ntarget cortex-m0plus { flash 32KB ram 8KB }\n"
+                    "quantize int8\nsearch { trials 4; families mlp }\n")
+    r = subprocess.run([tinyc_exe(), "build", "s.tml", "-o", "out"], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    for t in ("cortex-m4", "cortex-m0plus"):
+        assert report["targets"][t]["kernel"] == "blocked"
+        assert "m_block(" in (tmp_path / "out" / t / "src" / "m.c").read_text()
+    assert report["quantization"]["kernels"] == {"cortex-m4": "blocked", "cortex-m0plus": "blocked"}
+    assert "int8, blocked kernel" in (tmp_path / "out" / "report.md").read_text()
+    model_doc = json.loads((tmp_path / "out" / "artifacts" / "model.json").read_text())
+    assert "kernel" not in model_doc["qinfo"]  # one golden model whichever kernel runs it
+    v = subprocess.run([tinyc_exe(), "verify", "out"], cwd=tmp_path, capture_output=True, text=True)
+    assert v.returncode == 0, v.stdout + v.stderr
+    verified = json.loads((tmp_path / "out" / "report.json").read_text())["verify"]
+    for t in ("cortex-m4", "cortex-m0plus"):
+        assert verified[t]["parity"] is True
+        counted = verified[t]["instructions_per_inference"]
+        estimated = report["targets"][t]["instructions"]
+        assert abs(estimated - counted) <= 0.25 * counted, (t, estimated, counted)

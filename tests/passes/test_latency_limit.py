@@ -1,0 +1,69 @@
+"""`latency` in a target block: a hard limit on a prediction's time at the target's clock (estimated
+instructions x the cycles an instruction is assumed to take), held by the search and the fitting
+pass, reported per target, and checked by `tinyc verify` against the instructions qemu counts."""
+import json
+import subprocess
+
+import pytest
+
+from tinyc.budget import TargetBudget
+from tinyc.models.base import Cost
+from tinyc.targets import get
+
+
+def test_a_budget_with_a_latency_refuses_a_slow_cost():
+    caps = get("cortex-m0plus").caps
+    t = TargetBudget("cortex-m0plus", caps, 32 * 1024, 8 * 1024, clock_hz=16e6, latency_s=1e-3)
+    fast = Cost(flash=1000, weights=500, code=500, ram=100, ops=10, cycles=15_000, instructions=12_000)
+    slow = Cost(flash=1000, weights=500, code=500, ram=100, ops=10, cycles=20_000, instructions=16_000)
+    assert t.fits(fast) and not t.fits(slow)
+    assert t.excess(slow) == pytest.approx(20_000 / 16e6 / 1e-3)
+    assert t.relative_excess(slow)["latency"] == pytest.approx(0.25)
+    assert "1.25 ms a prediction at 16 MHz (limit 1 ms)" in t.describe(slow)
+    assert "latency" not in TargetBudget("cortex-m0plus", caps, 32 * 1024, 8 * 1024).relative_excess(slow)
+
+
+SPEC = ('model m\ndata "{data}" {{ label digit }}\ntask classification\nbudget 20s\n'
+        "target cortex-m0plus {{ flash 32KB; ram 8KB; clock 16MHz{latency} }}\n"
+        "quantize int8\nsearch {{ trials 12; families mlp, linear }}\n")
+
+
+def _build(tmp_path, data, latency: str):
+    from conftest import tinyc_exe
+
+    folder = tmp_path / (latency.strip("; ").replace(" ", "_") or "none")
+    folder.mkdir()
+    (folder / "s.tml").write_text(SPEC.format(data=data, latency=latency))
+    r = subprocess.run([tinyc_exe(), "build", "s.tml", "-o", "out"], cwd=folder, capture_output=True, text=True)
+    return folder, r
+
+
+def test_a_latency_gets_a_model_fast_enough_and_verify_holds_it(tmp_path, sklearn_data):
+    """Digits on a 16 MHz Cortex-M0+: the most accurate model (an MLP) takes several ms a
+    prediction; with `latency 1ms` the build ships one within it, reports the limit, and qemu's
+    count confirms it."""
+    from conftest import tinyc_exe
+
+    free, r = _build(tmp_path, sklearn_data / "digits.csv", "")
+    assert r.returncode == 0, r.stderr
+    unconstrained = json.loads((free / "out" / "report.json").read_text())["targets"]["cortex-m0plus"]
+    assert unconstrained["latency_us"] > 1000  # the limit below binds
+
+    timed, r = _build(tmp_path, sklearn_data / "digits.csv", "; latency 1ms")
+    assert r.returncode == 0, r.stderr
+    report = json.loads((timed / "out" / "report.json").read_text())
+    figures = report["targets"]["cortex-m0plus"]
+    assert figures["latency_limit_us"] == 1000 and figures["latency_us"] <= 1000
+    assert "limit 1000 µs" in (timed / "out" / "report.md").read_text()
+    v = subprocess.run([tinyc_exe(), "verify", "out"], cwd=timed, capture_output=True, text=True)
+    assert v.returncode == 0, v.stdout + v.stderr
+    counted = json.loads((timed / "out" / "report.json").read_text())["verify"]["cortex-m0plus"]
+    assert counted["instructions_per_inference"] * 1.25 / 16e6 <= 1e-3
+
+
+def test_a_latency_no_model_can_keep_fails_naming_the_fastest(tmp_path, sklearn_data):
+    folder, r = _build(tmp_path, sklearn_data / "digits.csv", "; latency 20us")
+    assert r.returncode != 0
+    assert "Traceback" not in r.stderr
+    assert "a prediction at 16 MHz (limit 0.02 ms)" in r.stderr, r.stderr
+    assert not (folder / "out" / "report.json").exists()  # no half-written output
