@@ -67,3 +67,21 @@ def test_a_latency_no_model_can_keep_fails_naming_the_fastest(tmp_path, sklearn_
     assert "Traceback" not in r.stderr
     assert "a prediction at 16 MHz (limit 0.02 ms)" in r.stderr, r.stderr
     assert not (folder / "out" / "report.json").exists()  # no half-written output
+
+
+def test_verify_holds_the_counted_instructions_to_the_latency():
+    """`tinyc verify`'s check: qemu's count (per window with a front end) x 1.25 cycles at the clock."""
+    from types import SimpleNamespace
+
+    from tinyc.verify import TargetResult, late
+
+    def result(insns, per_window=None):
+        return TargetResult("cortex-m0plus", "microbit", 10, 1000, 100, False, (), 0, insns, True, 0,
+                            instructions_per_window=per_window)
+
+    figures = SimpleNamespace(latency_limit_us=1000.0, clock_hz=16e6)
+    assert late("cortex-m0plus", result(12_800), figures) is None  # 12,800 x 1.25 / 16 MHz = 1000 µs
+    why = late("cortex-m0plus", result(12_900), figures)
+    assert why.startswith("cortex-m0plus counted 12900 instructions a prediction, 1007.81 µs at 16 MHz")
+    assert late("cortex-m0plus", result(100, per_window=20_000), figures) is not None  # the window counts
+    assert late("cortex-m0plus", result(10**9), SimpleNamespace(latency_limit_us=None, clock_hz=16e6)) is None
