@@ -166,9 +166,13 @@ def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed:
         st = new
     if st.excess(targets) > 1.0:
         parts = [t.describe(st.costs[t.name]) for t in targets]
+        late = [t.name for t in targets if not t.in_time(st.costs[t.name])]
+        in_memory = all(st.costs[t.name].flash <= t.flash and st.costs[t.name].ram <= t.ram for t in targets)
+        hint = (f"the latency of {', '.join(late)} is out of reach of the smallest model: raise it, or the clock"
+                if late and in_memory else None)
         raise DoesNotFit(f"no model fits every target: the smallest reached ({st.emitted.size_summary()}, "
                          f"{mode}, {len(st.columns)} features, after {len(steps)} shrinking steps) "
-                         + "; ".join(parts))
+                         + "; ".join(parts), hint=hint)
     return FitResult(st.emitted, st.model, st.params, st.columns, st.costs, steps)
 
 
