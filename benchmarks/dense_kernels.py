@@ -75,39 +75,25 @@ def count(model, X, target, kernel_only: bool) -> float:
 
 
 def emlearn_count(X, y, hidden, target) -> float:
-    """emlearn's float MLP of the same hidden layer, the whole prediction (standardizing included)."""
-    import os
-
-    import emlearn
+    """emlearn's float MLP of the same hidden layer, the whole prediction (standardizing included),
+    emitted and measured as benchmarks/run.py does its "mlp 16"."""
     from sklearn.neural_network import MLPClassifier
 
     import run
 
-    np.seterr(all="ignore")  # emlearn's import makes every floating-point warning an error
     mu, sd = X.mean(axis=0), X.std(axis=0)
     sd[sd == 0] = 1.0
     mlp = MLPClassifier(hidden_layer_sizes=(hidden,), max_iter=2000, random_state=0).fit((X - mu) / sd, y)
-    f = X.shape[1]
-    scale = (f"    static const float mu[] = {{{', '.join(f'{float(v)!r}f' for v in mu)}}};\n"
-             f"    static const float inv[] = {{{', '.join(f'{float(v)!r}f' for v in 1 / sd)}}};\n"
-             f"    float z[{f}];\n    int i;\n"
-             f"    for (i = 0; i < {f}; ++i) {{ z[i] = (x[i] - mu[i]) * inv[i]; }}\n")
-
-    def emit(tmp):  # as benchmarks/run.py emits its "mlp 16" baseline
-        cwd = os.getcwd()
-        os.chdir(tmp)  # emlearn compiles helper programs in ./tmp
-        try:
-            emlearn.convert(mlp, method="loadable").save(file=str(tmp / "eml_model.h"), name="eml_model")
-        finally:
-            os.chdir(cwd)
-        return [], [tmp, Path(emlearn.includedir)], '#include "eml_model.h"', \
-            scale + f"    return eml_net_predict(&eml_model, z, {f});"
     with tempfile.TemporaryDirectory() as tmp:
-        sources, includes, include, call = emit(Path(tmp))
+        sources, includes, include, call = run.emlearn_mlp(mlp, mu, sd)(Path(tmp))
         return run.measure("emlearn", target, X[:ROWS], sources, includes, include, call)["instructions"]
 
 
 def main() -> None:
+    import importlib
+
+    importlib.import_module("emlearn")
+    np.seterr(all="ignore")  # emlearn's import makes every floating-point warning an error
     header = ["| model | MACs | core | kernel, compact | kernel, blocked | predict, compact | predict, blocked | "
               "emlearn float MLP, predict |", "|---|---|---|---|---|---|---|---|"]
     lines = []

@@ -139,6 +139,29 @@ SHORT = {"cortex-m4": "M4", "cortex-m0plus": "M0+", "riscv32imc": "RV32IMC"}
 
 
 
+def emlearn_mlp(mlp, mu: np.ndarray, sd: np.ndarray):
+    """How to emit emlearn's C for a scikit-learn MLP trained on standardized features ``(x - mu) / sd``
+    (the standardizing is part of the call)."""
+    import emlearn
+
+    f = len(mu)
+    scale = (f"    static const float mu[] = {{{', '.join(f'{float(v)!r}f' for v in mu)}}};\n"
+             f"    static const float inv[] = {{{', '.join(f'{float(v)!r}f' for v in 1 / sd)}}};\n"
+             f"    float z[{f}];\n    int i;\n"
+             f"    for (i = 0; i < {f}; ++i) {{ z[i] = (x[i] - mu[i]) * inv[i]; }}\n")
+
+    def emit(tmp):
+        cwd = os.getcwd()
+        os.chdir(tmp)  # emlearn compiles helper programs in ./tmp
+        try:
+            emlearn.convert(mlp, method="loadable").save(file=str(tmp / "eml_model.h"), name="eml_model")
+        finally:
+            os.chdir(cwd)
+        return [], [tmp, Path(emlearn.includedir)], '#include "eml_model.h"', \
+            scale + f"    return eml_net_predict(&eml_model, z, {f});"
+    return emit
+
+
 def baselines(ds):
     """The fitted baseline models: (tool, model name, how to emit C)."""
     import emlearn
@@ -157,27 +180,12 @@ def baselines(ds):
     mlp = MLPClassifier(hidden_layer_sizes=(16,), max_iter=2000, random_state=0).fit((Xtr - mu) / sd, ytr)
     lr = LogisticRegression(max_iter=5000).fit((Xtr - mu) / sd, ytr)
 
-    scale = (f"    static const float mu[] = {{{', '.join(f'{float(v)!r}f' for v in mu)}}};\n"
-             f"    static const float inv[] = {{{', '.join(f'{float(v)!r}f' for v in 1 / sd)}}};\n"
-             f"    float z[{f}];\n    int i;\n"
-             f"    for (i = 0; i < {f}; ++i) {{ z[i] = (x[i] - mu[i]) * inv[i]; }}\n")
-
     def eml_tree(est):
         def emit(tmp):
             emlearn.convert(est, method="inline", dtype="float").save(file=str(tmp / "eml_model.h"), name="eml_model")
             return [], [tmp, Path(emlearn.includedir)], '#include "eml_model.h"', \
                 f"    return eml_model_predict(x, {f});"
         return emit
-
-    def eml_mlp(tmp):
-        cwd = os.getcwd()
-        os.chdir(tmp)  # emlearn compiles helper programs in ./tmp
-        try:
-            emlearn.convert(mlp, method="loadable").save(file=str(tmp / "eml_model.h"), name="eml_model")
-        finally:
-            os.chdir(cwd)
-        return [], [tmp, Path(emlearn.includedir)], '#include "eml_model.h"', \
-            scale + f"    return eml_net_predict(&eml_model, z, {f});"
 
     def m2c(est, scaled):
         def emit(tmp):
@@ -196,7 +204,7 @@ def baselines(ds):
         return emit
 
     return [("emlearn", "forest 10×d8", eml_tree(rf)), ("emlearn", "tree", eml_tree(dt)),
-            ("emlearn", "mlp 16", eml_mlp), ("m2cgen", "forest 10×d8", m2c(rf, False)),
+            ("emlearn", "mlp 16", emlearn_mlp(mlp, mu, sd)), ("m2cgen", "forest 10×d8", m2c(rf, False)),
             ("m2cgen", "logistic", m2c(lr, True))]
 
 

@@ -331,14 +331,20 @@ static void {p}_layer(const int8_t *in, const {p}_layer_t *L, {dst}int32_t *scor
 }}"""
 
 
-def layer_table(model, p: str) -> str:
+def layer_table(model, p: str, types=("uint8_t", "int32_t", "int16_t"), weights="(const uint8_t *){p}_W{i}",
+                comment="  /* blocked, plus 128 */") -> str:
+    """The table of a dense model's layers (their weights, biases, multipliers and shifts, and sizes):
+    one loop over it runs any depth (GCC would otherwise specialise an inlined copy of the kernel for
+    every layer). ``types``: the C types of weights, biases and multipliers; ``weights``: the
+    expression of layer ``i``'s weights (this kernel's words read as bytes, by default)."""
     n, a = n_layers(model), model.arrays
-    rows = ",\n    ".join(f"{{(const uint8_t *){p}_W{i}, {p}_B{i}, {p}_M{i}, {p}_S{i}, {a[f'W{i}'].shape[1]}, {a[f'W{i}'].shape[0]}}}"
-                          for i in range(n))
+    rows = ",\n    ".join(f"{{{weights.format(p=p, i=i)}, {p}_B{i}, {p}_M{i}, {p}_S{i}, {a[f'W{i}'].shape[1]}, "
+                          f"{a[f'W{i}'].shape[0]}}}" for i in range(n))
+    wt, bt, mt = types
     return f"""typedef struct {{
-    const uint8_t *W;  /* blocked, plus 128 */
-    const int32_t *B;
-    const int16_t *M;
+    const {wt} *W;{comment}
+    const {bt} *B;
+    const {mt} *M;
     const uint8_t *S;
     uint16_t n_in;
     uint16_t n_out;

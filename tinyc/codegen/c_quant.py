@@ -236,24 +236,11 @@ static {rt} {p}_neuron(const {qt} *in, uint16_t n_in, const {qt} *w, {acct} acc,
 
 
 def _layer_table(model, p: str, mode: str) -> str:
-    """One loop over a table of layers: the same code for any depth (GCC would otherwise
-    specialise an inlined copy of the kernel for every layer)."""
-    qt, acct, mt, _ = _dense_types(mode)
-    n, a = n_layers(model), model.arrays
-    rows = ",\n    ".join(f"{{{p}_W{i}, {p}_B{i}, {p}_M{i}, {p}_S{i}, {a[f'W{i}'].shape[1]}, {a[f'W{i}'].shape[0]}}}"
-                          for i in range(n))
-    return f"""typedef struct {{
-    const {qt} *W;
-    const {acct} *B;
-    const {mt} *M;
-    const uint8_t *S;
-    uint16_t n_in;
-    uint16_t n_out;
-}} {p}_layer_t;
+    """The compact kernel's table of layers (tinyc.codegen.c_dense_q.layer_table with its types)."""
+    from .c_dense_q import layer_table
 
-static const {p}_layer_t {p}_layers[{n}] = {{
-    {rows}
-}};"""
+    qt, acct, mt, _ = _dense_types(mode)
+    return layer_table(model, p, (qt, acct, mt), "{p}_W{i}", "")
 
 
 def _dense_body(p: str, mode: str, n: int, widest: int) -> str:
