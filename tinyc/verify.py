@@ -213,13 +213,13 @@ def verify(build: Path, on_line=print) -> dict[str, TargetResult]:
 def late(target: str, r: TargetResult, figures) -> str | None:
     """Why a target's counted instructions break its latency (at CYCLES_PER_INSTRUCTION cycles each,
     an assumption: qemu counts instructions, not cycles), or None."""
-    from .models.costs import CYCLES_PER_INSTRUCTION
+    from .models.costs import CYCLES_PER_INSTRUCTION, cycles
 
     limit = getattr(figures, "latency_limit_us", None)
     if limit is None:
         return None
     counted = r.instructions_per_window if r.instructions_per_window is not None else r.instructions
-    us = counted * CYCLES_PER_INSTRUCTION / figures.clock_hz * 1e6
+    us = cycles(counted) / figures.clock_hz * 1e6  # as the estimate turns instructions into time
     if us <= limit:
         return None
     return (f"{target} counted {counted:.0f} instructions a prediction, {us:g} µs at {figures.clock_hz / 1e6:g} MHz "

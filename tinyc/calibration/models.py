@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..models.costs import BLOCKED
 from ..spec.ir import Quantization, Task
 
 # the corpus: (data set, family, params); every family, two sizes where size changes the code path
@@ -65,7 +66,7 @@ BLOCKED_ONLY = (
     ("wine", "mlp", {"layers": 2, "hidden": 12, "alpha": 1e-2, "activation": "tanh"}),
     ("diabetes", "mlp", {"layers": 1, "hidden": 20, "alpha": 1e-2, "activation": "relu"}),
 )
-FORMS = (Quantization.float32, Quantization.int8, Quantization.int16, "int8:blocked")
+FORMS = (Quantization.float32, Quantization.int8, Quantization.int16, BLOCKED)
 ROWS = 8  # rows counted per model (the count is per prediction: (N rows - 0 rows) / N)
 
 
@@ -85,7 +86,7 @@ def corpus(seed: int = 0, entries=CORPUS, forms=FORMS):
     """(label, model) of every corpus model in every form it has, and the rows it is counted on; an
     int8 dense model also in the blocked kernel (form "int8:blocked") where the build would give it
     that kernel (tinyc.codegen.c_dense_q.worthwhile)."""
-    from ..codegen.c_dense_q import worthwhile
+    from ..codegen.c_dense_q import blocked_form, worthwhile
     from ..models import FAMILY_REGISTRY, Problem
     from ..quant import NotQuantizable, quantize
 
@@ -95,21 +96,20 @@ def corpus(seed: int = 0, entries=CORPUS, forms=FORMS):
         model = FAMILY_REGISTRY[family].fit(params, X, y if task == Task.classification else y.astype(np.float64),
                                             Problem(task, X.shape[1], k), seed)
         label = f"{ds}/{family}/{'-'.join(f'{v}' for v in params.values())}"
+        made: dict = {}  # numeric form: the model in it (None: it has none), each quantized once
         for form in forms:
-            if form == "int8:blocked":
-                if family not in ("linear", "mlp"):
-                    continue
-                m = quantize(model, Quantization.int8, X)
-                m.qinfo["kernel"] = "blocked"
-                if not worthwhile(m):
-                    continue
+            numeric = Quantization.int8 if form == BLOCKED else form
+            if numeric not in made:
+                try:
+                    made[numeric] = model if numeric == Quantization.float32 else quantize(model, numeric, X)
+                except NotQuantizable:
+                    made[numeric] = None
+            m = made[numeric]
+            if m is not None and form == BLOCKED:
+                m = blocked_form(m) if m.kernel else None
+                m = m if m is not None and worthwhile(m) else None
+            if m is not None:
                 yield f"{label}/{form}", m, X[:ROWS]
-                continue
-            try:
-                m = model if form == Quantization.float32 else quantize(model, form, X)
-            except NotQuantizable:
-                continue
-            yield f"{label}/{form}", m, X[:ROWS]
 
 
 def units_of(model, caps) -> tuple[Quantization, dict]:
@@ -136,7 +136,7 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
 
     by_form: dict[str, list] = {}
     by_code: dict[str, list] = {}  # code key: [(weights, linked flash)]
-    models = [(m, True) for m in corpus()] + [(m, True) for m in corpus(entries=BLOCKED_ONLY, forms=("int8:blocked",))] \
+    models = [(m, True) for m in corpus()] + [(m, True) for m in corpus(entries=BLOCKED_ONLY, forms=(BLOCKED,))] \
         + [(m, False) for m in corpus(entries=CODE_ONLY)]
     for i, ((label, model, X), count) in enumerate(models):
         folder = tmp / f"m{i}"

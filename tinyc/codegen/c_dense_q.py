@@ -44,7 +44,14 @@ def blocked(W: np.ndarray) -> np.ndarray:
         parts.append(rows[:, :whole].reshape(BLOCK, whole // GROUP, GROUP).transpose(1, 0, 2).ravel())
         parts.append(rows[:, whole:].T.ravel())
     parts.append(u[n_out // BLOCK * BLOCK:].ravel())
-    return np.concatenate(parts) if parts else np.zeros(0, np.uint8)
+    return np.concatenate(parts)
+
+
+def blocked_form(model):
+    """The integer model emitted with this kernel (the same golden model: only its C differs)."""
+    from dataclasses import replace
+
+    return replace(model, qinfo={**model.qinfo, "kernel": "blocked"})
 
 
 def worthwhile(model) -> bool:

@@ -112,7 +112,7 @@ def emit(model, p: str) -> tuple[str, str, int]:
 
 def dense(model, p: str) -> tuple[str, str, int]:
     mode, n, a = model.qinfo["mode"], n_layers(model), model.arrays
-    if mode == "int8" and model.qinfo.get("kernel") == "blocked":  # not chosen by any pass yet (issue notes)
+    if model.kernel == "blocked":  # the forms pass's choice (tinyc.passes.forms.dense_kernels)
         from .c_dense_q import exact
 
         if exact(model):

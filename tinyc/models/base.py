@@ -90,6 +90,14 @@ class Model:
     def quant(self) -> Quantization:
         return Quantization(self.qinfo["mode"]) if self.qinfo else Quantization.float32
 
+    @property
+    def kernel(self) -> str | None:
+        """The int8 dense kernel its library runs: "blocked" (tinyc.codegen.c_dense_q, where the
+        forms pass gives it) or "compact"; None for any other model."""
+        if self.quant != Quantization.int8 or FAMILY_REGISTRY[self.family].int_kind != "dense":
+            return None
+        return self.qinfo.get("kernel", "compact")
+
     def scores(self, X: np.ndarray) -> np.ndarray:
         """Raw outputs, shape (rows, outputs), float32, as the C computes them."""
         if self.qinfo:  # float entry point: codes, integer scores, (float)score * score_scale in float32

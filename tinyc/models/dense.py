@@ -94,7 +94,7 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
     ram = input_bytes(sizes[0], quant) + 2 * widest * act_bytes + STACK_BYTES
     work = {"check" if quant == Quantization.float32 else "code": sizes[0], "mac": macs, "neuron": sum(sizes[1:]),
             "tanh": sum(sizes[1:-1]) if activation == "tanh" else 0, "class": sizes[-1]}
-    if model is not None and (model.qinfo or {}).get("kernel") == "blocked":
+    if model is not None and model.kernel == "blocked":
         # tinyc.codegen.c_dense_q: rows in blocks of four, the rows left over one at a time, each
         # layer's inputs summed once; priced by the core's own table for it (else as the compact
         # kernel, while calibration measures it)

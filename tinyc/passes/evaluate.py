@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..metrics import score
-from ..models import FAMILY_REGISTRY, Model
+from ..models import Model
 from ..spec.ir import Task
 from ..spec.vocab import METRICS_FOR_TASK
 
@@ -156,18 +156,12 @@ def run(ctx, formed):
     docs = {q: model_json(m, ds) for q, m in {m.quant: m for m in (model, *formed.forms.values())}.items()}
     host = formed.forms.get("host", model)  # artifacts/predict's form, when the spec has a host target
     return Evaluated(prep, ds, model, formed.forms, fit.costs, docs, sections, formed.signal,
-                     {t: {"quantization": m.quant, **_kernel(m)} for t, m in formed.forms.items()},
+                     {t: {"quantization": m.quant, **({"kernel": m.kernel} if m.kernel else {})}
+                      for t, m in formed.forms.items()},
                      {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)},
                      golden=host, holdout_pred=holdout_pred if host is model else None, predict_form=host.quant,
                      float_model=fit.float_model if FAMILY_REGISTRY[model.family].onnx_form else None,
                      no_onnx=f"the {model.family} family has no ONNX form", search=res)
-
-
-def _kernel(model) -> dict:
-    """The int8 dense kernel a target's library runs (tinyc.passes.forms.dense_kernels), if any."""
-    if model.quant != "int8" or FAMILY_REGISTRY[model.family].int_kind != "dense":
-        return {}
-    return {"kernel": model.qinfo.get("kernel", "compact")}
 
 
 def is_constant(model, ds, seen: np.ndarray | None = None) -> bool:

@@ -15,7 +15,7 @@ from ..models import FAMILY_REGISTRY
 from ..spec.ir import Quantization
 from .context import BuildContext, Fitted, Formed
 from .fit import FitResult
-from .quantize import choose, per_target
+from .quantize import choose, offer, per_target
 
 
 def run(ctx: BuildContext, fitted: Fitted) -> Formed:
@@ -57,28 +57,15 @@ def dense_kernels(fit: FitResult, forms: dict, targets, fe=None) -> tuple:
     estimated faster (a layer of fewer than four outputs gains nothing) and the model still fits
     with the estimate's margin; else the compact one the model was sized with.
     Returns the fit with those targets' costs, the forms, and {target: kernel} of an int8 dense model."""
-    from ..codegen.c_dense_q import worthwhile
+    from ..codegen.c_dense_q import blocked_form, worthwhile
     from ..models.costs import has_blocked_kernel
 
-    kernels = {}
-    costs, fe_costs = dict(fit.costs), dict(fit.frontend_costs)
-    for t in targets:
-        m = forms[t.name]
-        fam = FAMILY_REGISTRY[m.family]
-        if m.quant != Quantization.int8 or fam.int_kind != "dense":
-            continue
-        kernels[t.name] = "compact"
-        blocked = replace(m, qinfo={**m.qinfo, "kernel": "blocked"})
-        if not (has_blocked_kernel(t.caps) and worthwhile(blocked)):
-            continue
-        c, f = {t.name: fam.cost(blocked, t.caps, blocked.quant)}, None
-        if fe is not None:
-            c, f = with_frontend_costs(c, fe, (t,), m.family, m.task, m.quant)
-        if c[t.name].instructions < costs[t.name].instructions and t.fits_with_margin(c[t.name]):
-            forms[t.name], costs[t.name], kernels[t.name] = blocked, c[t.name], "blocked"
-            if f is not None:
-                fe_costs[t.name] = f[t.name]
-    return replace(fit, costs=costs, frontend_costs=fe_costs), forms, kernels
+    def blocked(m, t):
+        b = blocked_form(m) if m.kernel and has_blocked_kernel(t.caps) else None
+        return b if b is not None and worthwhile(b) else None
+
+    fit = offer(fit, forms, targets, fe, blocked, lambda new, old: new.instructions < old.instructions)
+    return fit, forms, {t: m.kernel for t, m in forms.items() if m.kernel}
 
 
 def with_frontend(fit: FitResult, fe, targets) -> FitResult:

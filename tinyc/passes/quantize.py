@@ -196,18 +196,26 @@ def per_target(fit, targets, fe=None) -> tuple:
     forms = {t.name: fit.model for t in targets}
     if fit.model.quant == Quantization.float32:
         return fit, forms
-    fam = FAMILY_REGISTRY[fit.model.family]
     float_model = fit.float_model
     float_model.frontend = getattr(fit.model, "frontend", None)
+    return offer(fit, forms, targets, fe, lambda m, t: float_model, lambda new, old: new.flash < old.flash), forms
+
+
+def offer(fit, forms: dict, targets, fe, form_of, better):
+    """Each target takes ``form_of(its form, target)`` (another form of the model, or None) where
+    ``better(its cost, the current one)`` holds and it fits with the estimate's margin (costs with
+    the signal front end ``fe`` beside it, when there is one); ``forms`` is updated in place.
+    Returns the fit with those targets' costs."""
     costs, fe_costs = dict(fit.costs), dict(fit.frontend_costs)
     for t in targets:
-        c = {t.name: fam.cost(float_model, t.caps, Quantization.float32)}
-        f = None
+        m = form_of(forms[t.name], t)
+        if m is None:
+            continue
+        c, f = {t.name: FAMILY_REGISTRY[m.family].cost(m, t.caps, m.quant)}, None
         if fe is not None:
-            c, f = with_frontend_costs(c, fe, (t,), float_model.family, float_model.task, Quantization.float32)
-        c = c[t.name]
-        if c.flash < costs[t.name].flash and t.fits_with_margin(c):
-            forms[t.name], costs[t.name] = float_model, c
+            c, f = with_frontend_costs(c, fe, (t,), m.family, m.task, m.quant)
+        if better(c[t.name], costs[t.name]) and t.fits_with_margin(c[t.name]):
+            forms[t.name], costs[t.name] = m, c[t.name]
             if f is not None:
                 fe_costs[t.name] = f[t.name]
-    return replace(fit, costs=costs, frontend_costs=fe_costs), forms
+    return replace(fit, costs=costs, frontend_costs=fe_costs)
