@@ -32,6 +32,10 @@ def quantization_lines(rep: dict) -> list[str]:
     if blocked:
         lines.append(f"kernel   blocked int8 kernel on {', '.join(blocked)}: fewer instructions, more code, and "
                      f"within the limits")
+    branches = [t for t, k in (q.get("kernels") or {}).items() if k == "if-else"]
+    if branches:
+        lines.append(f"kernel   trees as if-else code on {', '.join(branches)}: fewer instructions, more code, and "
+                     f"within the limits")
     if (rep.get("model") or {}).get("constant"):
         lines.append(f"warning  {rep['model']['gap_explanation']}")
     fit = rep.get("fitting") or {}

@@ -1,5 +1,7 @@
 """Trained models of every family on real data, emitted once per session."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from sklearn import datasets
@@ -7,6 +9,7 @@ from sklearn.model_selection import train_test_split
 
 from tinyc.codegen.library import Provenance
 from tinyc.models import FAMILY_REGISTRY, Problem
+from tinyc.models.tree_cost import IF_ELSE
 from tinyc.quant import quantize
 from tinyc.spec.ir import Task
 
@@ -74,6 +77,13 @@ def _cases():
                                               (ds_name == "diabetes" and family == "mlp")):
                     out.append(Case(ds_name, f"{variant}_{mode}", quantize(model, mode, Xtr), Xte, yte, feats,
                                     classes))
+            # vote trees as code (tinyc.codegen.c_tree_branches), float32 and int8, where the data set
+            # adds a code path: two classes, and features the trees never read (digits)
+            if family in ("tree", "forest") and task == Task.classification and ds_name in ("cancer", "digits"):
+                for form in (model, quantize(model, "int8", Xtr)):
+                    suffix = "_int8" if form.qinfo else ""
+                    out.append(Case(ds_name, f"{variant}{suffix}_ifelse", replace(form, tree_kernel=IF_ELSE), Xte, yte,
+                                    feats, classes))
     return out
 
 

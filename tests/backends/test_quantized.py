@@ -187,7 +187,8 @@ def test_features_with_equal_ranges_share_one_stored_map(case, emitted):
     dense = dict(case.model.arrays, in_l=np.arange(n_codes, dtype=np.int32))  # no two maps equal
     unshared = FAMILY_REGISTRY[case.model.family].cost(
         type(case.model)(case.model.family, case.model.task, case.model.params, case.model.n_features,
-                         case.model.classes, dense, qinfo=case.model.qinfo), target("cortex-m4").caps, case.model.quant)
+                         case.model.classes, dense, qinfo=case.model.qinfo, tree_kernel=case.model.tree_kernel),
+        target("cortex-m4").caps, case.model.quant)
     assert unshared.flash - per_code.flash == saved
 
 

@@ -32,3 +32,23 @@ def fit_code(by_key: dict[str, list[tuple[int, int]]]) -> tuple[dict, dict]:
     table = {key: int(np.median([linked - weights for weights, linked in rows])) for key, rows in sorted(by_key.items())}
     rel = [abs(weights + table[key] - linked) / linked for key, rows in by_key.items() for weights, linked in rows]
     return table, {"median": round(float(np.median(rel)), 4), "worst": round(float(max(rel)), 4), "models": len(rel)}
+
+
+def fit_branches(rows: list[tuple[dict, int]]) -> tuple[dict, dict]:
+    """The if-else tree kernel's bytes (tinyc.codegen.c_tree_branches) beside the walk's code, from
+    (units, linked bytes beyond the input maps and the walk's code bytes) of each corpus model in one
+    numeric form: least squares of a fixed part (``base``, of either sign) and non-negative bytes per
+    unit (split, leaf, tree, checked feature). Returns (bytes per unit, the fit's relative errors on
+    the linked bytes)."""
+    from scipy.optimize import nnls
+
+    units = sorted({u for us, _, _ in rows for u in us if u != "base"})
+    A = np.array([[1.0, -1.0] + [us.get(u, 0.0) for u in units] for us, _, _ in rows])
+    b = np.array([float(beyond) for _, beyond, _ in rows])
+    linked = np.array([float(total) for _, _, total in rows])
+    weight = 1.0 / np.maximum(linked, 1.0)
+    coef, _ = nnls(A * weight[:, None], b * weight)
+    rates = {"base": round(float(coef[0] - coef[1]), 2), **{u: round(float(c), 2) for u, c in zip(units, coef[2:])}}
+    pred = A[:, 2:] @ np.array([rates[u] for u in units]) + rates["base"]
+    rel = np.abs(pred - b) / np.maximum(linked, 1.0)
+    return rates, {"median": round(float(np.median(rel)), 4), "worst": round(float(rel.max()), 4), "models": len(rows)}

@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from ..models.costs import BLOCKED
+from ..models.tree_cost import IF_ELSE
+from ..models.tree_cost import form as branch_form
 from ..spec.ir import Quantization, Task
 
 # the corpus: (data set, family, params); every family, two sizes where size changes the code path
@@ -66,7 +68,18 @@ BLOCKED_ONLY = (
     ("wine", "mlp", {"layers": 2, "hidden": 12, "alpha": 1e-2, "activation": "tanh"}),
     ("diabetes", "mlp", {"layers": 1, "hidden": 20, "alpha": 1e-2, "activation": "relu"}),
 )
-FORMS = (Quantization.float32, Quantization.int8, Quantization.int16, BLOCKED)
+# counted as if-else code only (tinyc.codegen.c_tree_branches): larger vote trees pin its bytes and
+# instructions per split, leaf, tree and feature checked
+BRANCHES_ONLY = (
+    ("digits", "forest", {"n_estimators": 8, "max_depth": 6, "max_features": 0.5, "max_leaves": 40}),
+    ("cancer", "forest", {"n_estimators": 20, "max_depth": 4, "max_features": 0.5, "max_leaves": 16}),
+    ("digits", "tree", {"max_depth": 10, "min_samples_leaf": 1, "max_leaves": 120}),
+    ("wine", "forest", {"n_estimators": 10, "max_depth": 8, "max_features": 0.3, "max_leaves": 30}),
+    ("digits", "forest", {"n_estimators": 16, "max_depth": 4, "max_features": 0.3, "max_leaves": 16}),
+)
+# every numeric form; the blocked int8 dense kernel; the trees as code in each numeric form
+BRANCH_FORMS = tuple(branch_form(q) for q in (Quantization.float32, Quantization.int8, Quantization.int16))
+FORMS = (Quantization.float32, Quantization.int8, Quantization.int16, BLOCKED, *BRANCH_FORMS)
 ROWS = 8  # rows counted per model (the count is per prediction: (N rows - 0 rows) / N)
 
 
@@ -85,9 +98,13 @@ def _data(name: str):
 def corpus(seed: int = 0, entries=CORPUS, forms=FORMS):
     """(label, model) of every corpus model in every form it has, and the rows it is counted on; an
     int8 dense model also in the blocked kernel (form "int8:blocked") where the build would give it
-    that kernel (tinyc.codegen.c_dense_q.worthwhile)."""
+    that kernel (tinyc.codegen.c_dense_q.worthwhile); a vote tree (classification tree or forest)
+    also as if-else code in each of its numeric forms ("float32:if-else", ...)."""
+    from dataclasses import replace
+
     from ..codegen.c_dense_q import blocked_form, worthwhile
     from ..models import FAMILY_REGISTRY, Problem
+    from ..models.treeutil import vote_payload
     from ..quant import NotQuantizable, quantize
 
     for ds, family, params in entries:
@@ -98,7 +115,8 @@ def corpus(seed: int = 0, entries=CORPUS, forms=FORMS):
         label = f"{ds}/{family}/{'-'.join(f'{v}' for v in params.values())}"
         made: dict = {}  # numeric form: the model in it (None: it has none), each quantized once
         for form in forms:
-            numeric = Quantization.int8 if form == BLOCKED else form
+            numeric, _, kernel = str(form).partition(":")
+            numeric = Quantization(numeric)
             if numeric not in made:
                 try:
                     made[numeric] = model if numeric == Quantization.float32 else quantize(model, numeric, X)
@@ -108,6 +126,8 @@ def corpus(seed: int = 0, entries=CORPUS, forms=FORMS):
             if m is not None and form == BLOCKED:
                 m = blocked_form(m) if m.kernel else None
                 m = m if m is not None and worthwhile(m) else None
+            elif m is not None and kernel == IF_ELSE:
+                m = replace(m, tree_kernel=IF_ELSE) if vote_payload(m) is not None else None
             if m is not None:
                 yield f"{label}/{form}", m, X[:ROWS]
 
@@ -132,11 +152,14 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
     from ..models import FAMILY_REGISTRY
     from ..models.base import code_params
     from ..models.costs import code_key
-    from .fit import PROV, fit, fit_code
+    from ..models.tree_cost import branch_bytes, branch_units
+    from .fit import PROV, fit, fit_branches, fit_code
 
     by_form: dict[str, list] = {}
     by_code: dict[str, list] = {}  # code key: [(weights, linked flash)]
+    by_branches: dict[str, list] = {}  # numeric form: [(code key, units, linked beyond the input maps, linked)]
     models = [(m, True) for m in corpus()] + [(m, True) for m in corpus(entries=BLOCKED_ONLY, forms=(BLOCKED,))] \
+        + [(m, True) for m in corpus(entries=BRANCHES_ONLY, forms=BRANCH_FORMS)] \
         + [(m, False) for m in corpus(entries=CODE_ONLY)]
     for i, ((label, model, X), count) in enumerate(models):
         folder = tmp / f"m{i}"
@@ -149,11 +172,21 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
             by_form.setdefault(str(quant), []).append((units, counted))
         linked = toolchain.measure(folder, "m", backend).flash
         weights = FAMILY_REGISTRY[model.family].cost(model, backend.caps, model.quant).weights
-        by_code.setdefault(code_key(model.family, model.task, model.quant, code_params(model), model.classes), []).append(
-            (weights, linked))
+        key = code_key(model.family, model.task, model.quant, code_params(model), model.classes)
+        if model.kernel == IF_ELSE:  # beside the walk's code: fitted per unit below
+            units = branch_units(model, model.quant)
+            inputs = weights - branch_bytes(backend.caps, model.quant, units)
+            by_branches.setdefault(str(model.quant), []).append((key, units, linked - inputs, linked))
+        else:
+            by_code.setdefault(key, []).append((weights, linked))
         on_line(f"{label:<48} {counted:>10.1f} instructions {linked:>7} B linked")
     tables, errors = {}, {}
     for form, rows in sorted(by_form.items()):
         tables[form], errors[form] = fit(rows)
     code, code_errors = fit_code(by_code)
-    return {"instructions": tables, "code_bytes": code, "code_bytes_error": code_errors}, errors
+    branches = {}
+    for quant, rows in sorted(by_branches.items()):  # the same models' walk is in the corpus: its code is fitted
+        branches[quant], errors[f"{quant}:{IF_ELSE}:bytes"] = fit_branches(
+            [(units, beyond - code[key], linked) for key, units, beyond, linked in rows])
+    return {"instructions": tables, "code_bytes": code, "code_bytes_error": code_errors,
+            "tree_branches": branches}, errors

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..quant.dense import TANH_STEP_SHIFT, n_layers, tanh_table
 from ..quant.fixedpoint import RANGES, SPLIT_SHIFT
-from ..quant.inputs import d_max, reads_every_feature, stored_maps
+from ..quant.inputs import d_max, stored_maps
 from .cgen import NON_FINITE_BITS, c_array, float_bits, int_type
 
 
@@ -31,8 +31,8 @@ def floor_shift(p: str) -> str:
 
 def emit_encoder(model, p: str) -> str:
     """``<p>_encode``: float features → codes with integer arithmetic only (see
-    :mod:`tinyc.quant.inputs`); 0 when a value it reads is NaN or infinite (a model that
-    reads only some features checks all of them before). The public
+    :mod:`tinyc.quant.inputs`); 0 when a value it reads is NaN or infinite (a tree model
+    reads only the features it splits on: the others do not change its result). The public
     ``<p>_quantize_input`` wraps it."""
     mode = model.qinfo["mode"]
     qmin, qmax = RANGES[mode]
@@ -53,8 +53,7 @@ def emit_encoder(model, p: str) -> str:
     if "in_cols" in a:  # only the features the trees split on are encoded
         defs.append(c_array(int_type(0, model.n_features - 1), f"{p}_input_column", a["in_cols"], per_line=16))
         source = f"x[{p}_input_column[k]]"
-    finite_check = ("" if not reads_every_feature(model) else  # else every feature was checked before
-                    f"        if ({NON_FINITE_BITS}) {{\n            return 0;  /* NaN or infinite */\n        }}\n")
+    finite_check = f"        if ({NON_FINITE_BITS}) {{\n            return 0;  /* NaN or infinite */\n        }}\n"
     dmax = d_max(mode)
     defs.append(f"""/* code = clamp({qmin} + ((min(v - l, {dmax}) * m) >> s)): v is x in units of 2^-e,
  * taken from the float's bits with shifts (no floating-point, no 64-bit arithmetic) */

@@ -14,41 +14,68 @@ Three layouts, whichever is smallest for the model (see
 
 Arrays use the narrowest integer types that hold their values. Integer models
 compare input codes with threshold codes and sum integer leaves. Float models
-store each threshold as the int32 key of its IEEE-754 bits (``key = bits`` for a
-positive float, ``-(bits & 0x7FFFFFFF)`` for a negative one, so that +0 and -0
-are both 0) and compare the key of the input with it: for finite values that is
-exactly the float comparison, with no floating-point instruction (a core without
-FPU calls no soft-float routine for it). Vote trees (classification tree and
-forest) count their votes in integers. The decisions are those of the golden
-model either way.
+store each threshold as the uint32 key of its IEEE-754 bits (``key = bits | 2^31``
+for a positive float, ``~bits`` for a negative one; a threshold of -0 is stored as
++0) and compare the key of the input with it: for finite values that is exactly
+the float comparison, with no floating-point instruction (a core without FPU calls
+no soft-float routine for it). The model's inputs are checked for NaN and infinity
+where it reads them: only the features its trees split on (:func:`read_check`).
+Vote trees (classification tree and forest) count their votes in integers. The
+decisions are those of the golden model either way.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..models import treeutil
-from .cgen import c_array, c_float, float_bits, int_type
+from .cgen import NON_FINITE_BITS, c_array, c_float, float_bits, int_type
 
 
 def float_keys(values) -> np.ndarray:
-    """The int32 keys of float32 ``values``: ordered as the floats, +0 and -0 equal.
+    """The uint32 keys of float32 ``values``, ordered as the floats (what :func:`key_source`
+    computes in C); -0 is keyed as +0, so a threshold of -0 splits as the float does.
 
     >>> float_keys([-2.0, -0.0, 0.0, 1e-45, 1.5]).tolist()
-    [-1073741824, 0, 0, 1, 1069547520]
+    [1073741823, 2147483648, 2147483648, 2147483649, 3217031168]
     """
-    u = np.asarray(values, dtype=np.float32).view(np.uint32).astype(np.int64)
-    return np.where(u >> 31 == 1, -(u & 0x7FFFFFFF), u).astype(np.int32)
+    f = np.asarray(values, dtype=np.float32)
+    u = np.where(f == 0, np.float32(0), f).view(np.uint32)
+    return np.where(u >> 31 == 1, ~u, u | np.uint32(0x80000000)).astype(np.uint32)
 
 
 def key_source(p: str) -> str:
-    """``<p>_key(v)``: the int32 key of a float, from its bits (see :func:`float_keys`)."""
-    return f"""static int32_t {p}_key(float v)
+    """``<p>_key(v)``: the uint32 key of a float, from its bits (see :func:`float_keys`; -0 gets
+    a key one below +0's, which orders it as the float compare does against every stored key)."""
+    return f"""static uint32_t {p}_key(float v)
 {{
     uint32_t u;
-    int32_t k;
-{float_bits("v", "    ")}    k = (int32_t)(u & 0x7FFFFFFFu);
-    return (u >> 31) ? -k : k;
+{float_bits("v", "    ")}    return u ^ ((0u - (u >> 31)) | 0x80000000u);
 }}"""
+
+
+def read_check(model, p: str) -> tuple[list[str], str | None]:
+    """(definitions, C condition) of the NaN/infinity check of a float tree model's inputs: only
+    the features its trees read (their column ids in flash) when they are fewer than all; None:
+    every feature, with the library's ``<p>_all_finite``."""
+    used = treeutil.read_features(model.arrays)
+    if len(used) >= model.n_features:
+        return [], None
+    if not len(used):  # a single leaf reads nothing
+        return [f"static int {p}_read_finite(const float *x)\n{{\n    (void)x;\n    return 1;\n}}"], \
+            f"{p}_read_finite(x)"
+    return [c_array(int_type(0, model.n_features - 1), f"{p}_read", used, per_line=16),
+            f"""/* whether every feature the trees read is finite (the others do not change the result) */
+static int {p}_read_finite(const float *x)
+{{
+    uint16_t i;
+    for (i = 0; i < {len(used)}u; ++i) {{
+        uint32_t u;
+{float_bits(f"x[{p}_read[i]]", "        ")}        if ({NON_FINITE_BITS}) {{
+            return 0;
+        }}
+    }}
+    return 1;
+}}"""], f"{p}_read_finite(x)"
 
 
 def integer_votes(model, integer: bool) -> bool:
@@ -182,9 +209,9 @@ def emit(model, p: str, integer: bool = False) -> tuple[str, str, int]:
     x_t, thr_t, tb, pad, leaf_t, lb = _kinds(model, integer)
     xs = "q" if integer else "x"
     keys = not integer
-    if keys:  # thresholds (and the heap layout's padding) as int32 keys, compared with the key of the input
+    if keys:  # thresholds (and the heap layout's padding) as uint32 keys, compared with the key of the input
         a = {**a, "threshold": float_keys(a["threshold"])}
-        thr_t, pad = "int32_t", float_keys([pad])[0]
+        thr_t, pad = "uint32_t", float_keys([pad])[0]
 
     def read(feature: str) -> str:
         return f"{p}_key({xs}[{feature}])" if keys else f"{xs}[{feature}]"

@@ -4,7 +4,6 @@ model's API (the input codes, their maps, scores_q, predict_q). tinyc.codegen.li
 them with the model's kernel into <model>.c and <model>.h."""
 from __future__ import annotations
 
-from ..quant.inputs import reads_every_feature
 from .cgen import c_comment, c_float
 
 
@@ -38,17 +37,20 @@ def _predict_value(p: str, body: list[str]) -> list[str]:
             "}", ""]
 
 
-def float_api_source(p: str, body: str, classification: bool, k_out: int, votes: bool = False) -> list[str]:
+def float_api_source(p: str, body: str, classification: bool, k_out: int, votes: bool = False,
+                     check: str | None = None) -> list[str]:
     """The entry points of a float32 model. ``votes``: the body counts integer votes
     (vote trees): a prediction takes the argmax of the counts, only the scores
-    entry points convert them to float."""
-    if votes:
-        return _vote_api_source(p, body, k_out)
+    entry points convert them to float. ``check``: the C condition that the inputs the model
+    reads are finite (by default every feature)."""
     P = p.upper()
+    check = check or f"{p}_all_finite(x, {P}_N_FEATURES)"
+    if votes:
+        return _vote_api_source(p, body, k_out, check)
     # the public entry points check their pointers, then call the unchecked static kernel
     src = [f"static {p}_status {p}_kernel(const float *x, float *scores, float *scratch)",
            "{",
-           f"    if (!{p}_all_finite(x, {P}_N_FEATURES)) {{",
+           f"    if (!{check}) {{",
            f"        return {P}_ERR_INPUT;",
            "    }",
            "    (void)scratch;",
@@ -86,12 +88,12 @@ def float_api_source(p: str, body: str, classification: bool, k_out: int, votes:
     return src
 
 
-def _vote_api_source(p: str, body: str, k_out: int) -> list[str]:
+def _vote_api_source(p: str, body: str, k_out: int, check: str) -> list[str]:
     """Entry points of a float32 vote tree (see :func:`float_api_source`)."""
     P = p.upper()
     return [f"static int {p}_votes(const float *x, int32_t *votes, float *scratch)",
             "{",
-            f"    if (!{p}_all_finite(x, {P}_N_FEATURES)) {{",
+            f"    if (!{check}) {{",
             "        return 0;",
             "    }",
             "    (void)scratch;",
@@ -184,10 +186,7 @@ def integer_api_header(model, p: str, features) -> list[str]:
 def integer_api_source(model, p: str, body: str, classification: bool, k_out: int) -> list[str]:
     """The entry points of an integer model: the float ones encode the input
     into the front of the scratch buffer and call the integer kernel."""
-    P = p.upper()
-    # the encoder checks what it reads; features it does not read are checked first
-    encode = (f"{p}_encode(x, q)" if reads_every_feature(model) else
-              f"{p}_all_finite(x, {P}_N_FEATURES) && {p}_encode(x, q)")
+    encode = f"{p}_encode(x, q)"  # it checks what it reads (trees read only the features they split on)
     src = [*_integer_kernel(p, body, encode), *_integer_scores(p), *_scores_with_static_scratch(p)]
     return src + (_integer_predict(p, encode, k_out) if classification else _integer_predict_value(p, encode))
 

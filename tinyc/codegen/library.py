@@ -22,9 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..models.base import FAMILY_REGISTRY
-from ..quant.inputs import reads_every_feature
+from ..models.forms import TreeForm
 from ..spec.ir import Task
-from . import c_quant, c_signal, c_trees
+from . import c_quant, c_signal, c_tree_branches, c_trees
 from .cgen import NON_FINITE_BITS, c_comment, c_string, float_bits
 from .entry_points import float_api_source, integer_api_header, integer_api_source
 
@@ -200,12 +200,21 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
             "    }",
             '    return "unknown status";',
             "}", ""]
-    if not quantized or not reads_every_feature(model) or frontend:  # an integer encoder checks what it reads
-        src += [all_finite_source(p), ""]
+    rest = []
     if quantized:
-        src += integer_api_source(model, p, body, classification, k_out)
+        rest += integer_api_source(model, p, body, classification, k_out)
     else:
-        src += float_api_source(p, body, classification, k_out, c_trees.integer_votes(model, False))
+        check_defs, check = [], None
+        if isinstance(FAMILY_REGISTRY[model.family], TreeForm):  # only the features the trees read
+            kernel = c_tree_branches if model.kernel == c_tree_branches.KERNEL else c_trees
+            check_defs, check = kernel.read_check(model, p)
+            check_defs = [d + "\n" for d in check_defs]
+        rest += check_defs + float_api_source(p, body, classification, k_out, c_trees.integer_votes(model, False),
+                                              check)
+    signal = c_signal.source(frontend, p, classification) if frontend else ""
+    if f"{p}_all_finite(" in "\n".join(rest) + signal:
+        src += [all_finite_source(p), ""]
+    src += rest
     if classification:
         src += [f"const char *{p}_class_label(int32_t class_index)",
                 "{",
@@ -215,7 +224,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
                 f"    return {p}_class_labels[class_index];",
                 "}", ""]
     if frontend:
-        src += ["", c_signal.source(frontend, p, classification)]
+        src += ["", signal]
     return CLibrary(f"{p}.h", "\n".join(header), f"{p}.c", "\n".join(src), scratch_bytes)
 
 

@@ -85,6 +85,9 @@ class Model:
     qinfo: dict[str, Any] | None = None
     # a signal front end (tinyc.signal.FrontEnd) computing the features from raw samples, or None
     frontend: Any = None
+    # a tree model's kernel where the forms pass gives it another than the walk over node arrays:
+    # "if-else" (tinyc.codegen.c_tree_branches); None otherwise
+    tree_kernel: str | None = None
 
     @property
     def quant(self) -> Quantization:
@@ -92,8 +95,12 @@ class Model:
 
     @property
     def kernel(self) -> str | None:
-        """The int8 dense kernel its library runs: "blocked" (tinyc.codegen.c_dense_q, where the
-        forms pass gives it) or "compact"; None for any other model."""
+        """The kernel its library runs where there is a choice: an int8 dense model's "blocked"
+        (tinyc.codegen.c_dense_q, where the forms pass gives it) or "compact"; a tree model's
+        "if-else" (tinyc.codegen.c_tree_branches, where the forms pass gives it); else None (a
+        tree model's walk over node arrays, and every other model's one kernel)."""
+        if self.tree_kernel:
+            return self.tree_kernel
         if self.quant != Quantization.int8 or FAMILY_REGISTRY[self.family].int_kind != "dense":
             return None
         return self.qinfo.get("kernel", "compact")
@@ -306,7 +313,8 @@ class Family:
 
 
 def code_params(model) -> dict:
-    """A model's hyperparameters and, for its code bytes, the kernel its integer form is emitted with."""
+    """A model's hyperparameters and, for its code bytes, the kernel its integer form is emitted with
+    (a tree model's if-else code is priced beside the walk's code: tinyc.models.tree_cost)."""
     params = getattr(model, "params", None) or {}
     kernel = (getattr(model, "qinfo", None) or {}).get("kernel")
     return {**params, "kernel": kernel} if kernel else params

@@ -28,15 +28,10 @@ def index_bytes(n: int) -> int:
 INPUT_MAP_BYTES = 8
 
 
-# an integer tree model that encodes only the features its splits use stores their column
-# ids and checks every feature for NaN/infinity in a loop of its own (the encoder checks
-# what it reads otherwise): measured, Thumb-1 and Thumb-2 alike within a few bytes
-FINITE_LOOP_BYTES = 24
-
-
 def column_index_bytes(n_features: int, n_used: int) -> int:
-    """What encoding only ``n_used`` of ``n_features`` features costs beyond their maps."""
-    return index_bytes(n_features) * n_used + FINITE_LOOP_BYTES
+    """What encoding only ``n_used`` of ``n_features`` features costs beyond their maps: their
+    column ids (the encoder checks for NaN/infinity what it reads, and only that)."""
+    return index_bytes(n_features) * n_used
 
 
 def input_map_bytes(model, n_codes: int) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from . import distill, treeutil
+from . import distill, tree_cost, treeutil
 from .base import Model, Problem, register
 from .space import grown, suggest, upper
 from .tree import VoteTreeFamily, leaf_payload_bytes
@@ -83,7 +83,7 @@ class ForestFamily(VoteTreeFamily):
 
     def cost(self, model: Model, caps, quant: str):
         scratch = 2 * model.classes if model.classes else 4  # vote counters or the sum
-        return treeutil.ensemble_cost(self, model, caps, quant, leaf_payload_bytes(model, quant), scratch=scratch)
+        return tree_cost.ensemble_cost(self, model, caps, quant, leaf_payload_bytes(model, quant), scratch=scratch)
 
     def describe(self, model: Model) -> str:
         return f"forest, {len(model.arrays['roots'])} trees, {len(model.arrays['leaf'])} leaves"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .treeutil import leaves_per_tree
+from .treeutil import leaves_per_tree, read_features
 
 SHRINK = 0.75  # each shrinking step keeps about three quarters of what it cuts
 
@@ -101,15 +101,16 @@ class TreeForm:
 
         return trees.scores_q(model, Q)
 
-    def c_kernel(self, model, prefix: str) -> tuple[str, str, int]:
-        from ..codegen import c_trees
+    def c_kernel(self, model, prefix: str, integer: bool = False) -> tuple[str, str, int]:
+        """The walk over node arrays (tinyc.codegen.c_trees), or the trees as code where the forms
+        pass gave the model that kernel (tinyc.codegen.c_tree_branches)."""
+        from ..codegen import c_tree_branches, c_trees
 
-        return c_trees.emit(model, prefix)
+        emit = c_tree_branches.emit if model.kernel == c_tree_branches.KERNEL else c_trees.emit
+        return emit(model, prefix, integer=integer)
 
     def c_kernel_q(self, model, prefix: str) -> tuple[str, str, int]:
-        from ..codegen import c_trees
-
-        return c_trees.emit(model, prefix, integer=True)
+        return self.c_kernel(model, prefix, integer=True)
 
     def onnx_graph(self, model, nodes: list, inits: list) -> None:
         from .. import onnx_export
@@ -142,3 +143,18 @@ class TreeForm:
         index[used] = np.arange(len(used), dtype=np.int32)
         arrays = {**model.arrays, "feature": index[model.arrays["feature"]].astype(np.int32)}
         return replace(model, arrays=arrays, n_features=len(used)), used
+
+
+def read_columns(model) -> np.ndarray:
+    """The features a model's library reads, and so checks for NaN and infinity: a tree model's
+    split features (an integer one's encoded columns, which may be every feature); every feature of
+    any other model."""
+    from .base import FAMILY_REGISTRY
+
+    if not isinstance(FAMILY_REGISTRY[model.family], TreeForm):
+        return np.arange(model.n_features)
+    if model.qinfo:
+        from ..quant.inputs import columns
+
+        return np.asarray(columns(model))
+    return read_features(model.arrays)

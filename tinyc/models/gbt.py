@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from . import distill, treeutil
+from . import distill, tree_cost, treeutil
 from .base import Family, Model, Problem, register
 from .costs import VALUE_BYTES
 from .forms import TreeForm
@@ -86,7 +86,7 @@ class GbtFamily(TreeForm, Family):
 
     def cost(self, model: Model, caps, quant: str):
         k = len(model.arrays["init"])
-        return treeutil.ensemble_cost(self, model, caps, quant, VALUE_BYTES[quant], scratch=4 * k,
+        return tree_cost.ensemble_cost(self, model, caps, quant, VALUE_BYTES[quant], scratch=4 * k,
                                       extra_ops=len(model.arrays["roots"]))
 
     def describe(self, model: Model) -> str:

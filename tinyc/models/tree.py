@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..spec.ir import Task
-from . import distill, treeutil
+from . import distill, tree_cost, treeutil
 from .base import Family, Model, Problem, register
 from .costs import VALUE_BYTES, index_bytes
 from .forms import SHRINK, TreeForm
@@ -76,7 +76,7 @@ class TreeFamily(VoteTreeFamily):
         return out
 
     def cost(self, model: Model, caps, quant: str):
-        return treeutil.ensemble_cost(self, model, caps, quant, leaf_payload_bytes(model, quant), scratch=0)
+        return tree_cost.ensemble_cost(self, model, caps, quant, leaf_payload_bytes(model, quant), scratch=0)
 
     def grow_steps(self, params: dict, problem: Problem, limits, fixed: dict):
         """A deeper tree, or smaller leaves (its leaf count stays capped by the flash)."""

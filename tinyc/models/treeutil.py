@@ -14,9 +14,8 @@ import math
 import numpy as np
 
 from ..spec.ir import Quantization
-from .base import FAMILY_REGISTRY, Cost
-from .costs import FINITE_LOOP_BYTES, STACK_BYTES, VALUE_BYTES, column_index_bytes, cycles, effective_quant, \
-    index_bytes, input_bytes, input_map_bytes, instructions
+from .base import FAMILY_REGISTRY
+from .costs import VALUE_BYTES, index_bytes
 
 
 def float32_floor(values: np.ndarray) -> np.ndarray:
@@ -55,12 +54,17 @@ def from_sklearn(tree, leaf_values: np.ndarray) -> dict[str, np.ndarray]:
         "right": np.array([ref(int(t.children_right[n])) for n in internal], dtype=np.int32),
         "leaf": leaf_values[leaves],
         "root": np.array([ref(0)], dtype=np.int32),
+        # the share of the training rows that reach each internal node (what a prediction's
+        # comparisons are expected to be: see expected_walk)
+        "cover": (t.weighted_n_node_samples[internal] / max(float(t.weighted_n_node_samples[0]), 1e-12)).astype(
+            np.float32),
     }
 
 
 def concat(trees: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     """One ensemble from several trees (indices rebased)."""
-    out = {k: [] for k in ("feature", "threshold", "left", "right", "leaf")}
+    keys = ("feature", "threshold", "left", "right", "leaf") + (("cover",) if all("cover" in t for t in trees) else ())
+    out = {k: [] for k in keys}
     roots = []
     n_int = n_leaf = 0
 
@@ -71,7 +75,7 @@ def concat(trees: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         roots.append(int(rebase(t["root"])[0]))
         out["left"].append(rebase(t["left"]))
         out["right"].append(rebase(t["right"]))
-        for k in ("feature", "threshold", "leaf"):
+        for k in ("feature", "threshold", "leaf") + (("cover",) if "cover" in out else ()):
             out[k].append(t[k])
         n_int += len(t["feature"])
         n_leaf += len(t["leaf"])
@@ -269,10 +273,13 @@ def choose_layout(n_features: int, arrays, threshold_bytes: int, leaf_bytes: int
 
 def to_heap(arrays: dict[str, np.ndarray], d: int, pad_threshold) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(feature, threshold) as (trees, 2**d - 1) arrays and, for each of the
-    (trees, 2**d) heap leaves, the index of the original leaf it stands for."""
+    (trees, 2**d) heap leaves, the index of the original leaf it stands for. A padding node
+    reads a feature the trees split on (so one whose value was checked finite: it then
+    always goes left)."""
     n_trees = len(arrays["roots"])
     ni, nl = 2**d - 1, 2**d
-    feature = np.zeros((n_trees, ni), dtype=np.int64)
+    pad_feature = int(arrays["feature"][0]) if len(arrays["feature"]) else 0
+    feature = np.full((n_trees, ni), pad_feature, dtype=np.int64)
     threshold = np.full((n_trees, ni), pad_threshold, dtype=arrays["threshold"].dtype)
     leaf = np.zeros((n_trees, nl), dtype=np.int64)
     for t, root in enumerate(arrays["roots"]):
@@ -306,49 +313,18 @@ def vote_payload(model) -> np.ndarray | None:
     return model.arrays["leaf"] if model.family in ("tree", "forest") and model.classes else None
 
 
-def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int, extra_ops: int = 0) -> Cost:
-    quant = effective_quant(family, quant)
-    a = model.arrays
-    threshold = 4 if quant == Quantization.float32 else VALUE_BYTES[quant]
-    sizes = layout_bytes(model.n_features, a, threshold, leaf_bytes, vote_payload(model))
-    weights = smallest_layout(sizes)[1]
-    extra_code = 0
-    if quant != Quantization.float32:  # the input map of the features the trees split on (and their column ids)
-        if model.qinfo:  # as quantized: codes for the columns in_cols, or for every feature
-            used = len(a["in_cols"]) if "in_cols" in a else model.n_features
-        else:  # as quant.trees will choose
-            used = max(len(np.unique(a["feature"])), 1)
-            if input_map_bytes(None, used) + column_index_bytes(model.n_features, used) >= \
-                    input_map_bytes(None, model.n_features):
-                used = model.n_features
-        weights += input_map_bytes(model, used)
-        if used < model.n_features:  # column ids in flash, the finite check in code
-            weights += column_index_bytes(model.n_features, used) - FINITE_LOOP_BYTES
-            extra_code = FINITE_LOOP_BYTES
-    code = family.code_size(caps, quant, model.task) + extra_code
-    ops = sizes["compares"]  # depth(a), from the walk layout_bytes already made
-    ram = input_bytes(model.n_features, quant) + scratch + STACK_BYTES
-    n_trees = len(a["roots"])
-    heap = smallest_layout(sizes)[0] == "heap"  # every walk goes down the full depth
-    work = {"node": n_trees * sizes["depth"] if heap else expected_walk(a),
-            "vote" if vote_payload(model) is not None else "add": n_trees,
-            "class": model.classes or 1}
-    if quant == Quantization.float32:
-        work["check"] = model.n_features
-    else:
-        work["code"] = used
-        if used < model.n_features:
-            work["check"] = model.n_features
-    n = instructions(caps, quant, **work)
-    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=ops + extra_ops, cycles=cycles(n),
-                instructions=n)
-
-
 def expected_walk(arrays: dict[str, np.ndarray]) -> float:
-    """Comparisons of a walk through every tree, each split taken either way with
-    probability 1/2 (the model alone does not say where the data goes): the sum over
-    leaves of depth * 2^-depth."""
+    """Comparisons of a walk through every tree: the share of the training rows that reach each
+    internal node, summed (``cover``, kept from scikit-learn's trees); without it, each split taken
+    either way with probability 1/2: the sum over leaves of depth * 2^-depth."""
+    if "cover" in arrays and len(arrays["cover"]) == len(arrays["feature"]):
+        return float(np.sum(arrays["cover"], dtype=np.float64))
     return sum(d * 0.5**d for depths in leaf_depths(arrays) for d in depths)
+
+
+def read_features(arrays: dict[str, np.ndarray]) -> np.ndarray:
+    """The features (or an integer model's input codes) the trees split on, ascending."""
+    return np.unique(np.asarray(arrays["feature"], dtype=np.int64))
 
 
 def sklearn_leaf_limit(max_leaves: int, max_depth: int, n_rows: int) -> int | None:

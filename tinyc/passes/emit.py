@@ -14,6 +14,16 @@ from ..codegen.library import Provenance
 from ..spec.ir import Task
 
 
+def _reads(report: dict) -> str:
+    """What the README adds when the model reads only some of its features (a tree model)."""
+    read = report["model"].get("features_read")
+    every = (report.get("fitting") or {}).get("features_kept")
+    if read is None or every is None or len(read) >= every:
+        return ""
+    return (f" (of the ones it reads: {len(read)} of the {every} features, `model.features_read` in "
+            f"report.json; a value the model does not read cannot change its result)")
+
+
 def _csv_number(v: float) -> str:
     return c_float(v)[:-1]  # the float32 value's shortest decimal form
 
@@ -170,7 +180,7 @@ def output_readme(report: dict, name: str) -> str:
             f"float y;\nif ({name}_predict_value(x, &y) == {P}_OK) {{\n    printf(\"%f\\n\", (double)y);\n}}")
     api = (f"Every symbol starts with `{name}_`; there is no heap, no recursion, weights are `const`\n"
            f"(flash), and `{name}_scores_r()` takes caller-supplied scratch for re-entrant use.\n"
-           f"NaN or infinite inputs return `{P}_ERR_INPUT`.")
+           f"NaN or infinite inputs return `{P}_ERR_INPUT`{_reads(report)}.")
     anomaly = report.get("anomaly")
     if anomaly:
         call = (f"int32_t anomaly;\nfloat score;\nif ({name}_is_anomaly(x, &anomaly, &score) == {P}_OK && anomaly) {{\n"

@@ -106,6 +106,7 @@ def run(ctx, formed):
     from ..data.checks import distrust
     from ..metrics import GREATER_IS_BETTER
     from ..models import FAMILY_REGISTRY
+    from ..models.forms import read_columns
     from .context import Evaluated
 
     fitted = formed.fitted
@@ -149,6 +150,8 @@ def run(ctx, formed):
             "metrics": {"train": scores["train"], "holdout": scores["holdout"]},
             "gap_explanation": gap,
             "constant": constant,
+            # what the library reads (and checks for NaN/infinity): a tree model only the features it splits on
+            "features_read": [ds.feature_names[j] for j in read_columns(model)],
             **{k: v for k, v in scores.items() if k not in ("train", "holdout")},
         },
     }

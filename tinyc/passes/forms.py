@@ -40,6 +40,8 @@ def run(ctx: BuildContext, fitted: Fitted) -> Formed:
     if ctx.spec.quantize.value == Quantization.auto:
         fit, forms = per_target(fit, targets, fe)
     fit, forms, kernels = dense_kernels(fit, forms, targets, fe)
+    fit, forms, branches = tree_kernels(fit, forms, targets, fe)
+    kernels.update(branches)
     signal = None
     if prep.signal is not None:
         signal = {**prep.signal, "blocks_dropped": list(searched.blocks_dropped),
@@ -66,6 +68,24 @@ def dense_kernels(fit: FitResult, forms: dict, targets, fe=None) -> tuple:
 
     fit = offer(fit, forms, targets, fe, blocked, lambda new, old: new.instructions < old.instructions)
     return fit, forms, {t: m.kernel for t, m in forms.items() if m.kernel}
+
+
+def tree_kernels(fit: FitResult, forms: dict, targets, fe=None) -> tuple:
+    """The kernel of a vote tree (a classification tree or forest) per target: the trees as code
+    (tinyc.codegen.c_tree_branches: a few instructions a split, more flash) where the target's
+    profile prices it, it is estimated faster and the model still fits with the estimate's margin;
+    else the walk over node arrays the model was sized with. Returns the fit with those targets'
+    costs, the forms, and {target: "if-else"}."""
+    from ..models.tree_cost import IF_ELSE, has_branches
+    from ..models.treeutil import vote_payload
+
+    def branches(m, t):
+        if vote_payload(m) is None or not has_branches(t.caps, m.quant):
+            return None
+        return replace(m, tree_kernel=IF_ELSE)
+
+    fit = offer(fit, forms, targets, fe, branches, lambda new, old: new.instructions < old.instructions)
+    return fit, forms, {t: m.kernel for t, m in forms.items() if m.kernel == IF_ELSE}
 
 
 def with_frontend(fit: FitResult, fe, targets) -> FitResult:

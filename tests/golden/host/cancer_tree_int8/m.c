@@ -89,6 +89,9 @@ static int m_encode(const float *x, m_input_t *q)
         } bits;
         bits.f = x[m_input_column[k]];
         u = bits.u;
+        if ((u & 0x7F800000u) == 0x7F800000u) {
+            return 0;  /* NaN or infinite */
+        }
         sh = (int32_t)((u >> 23) & 0xFFu);
         mag = u & 0x7FFFFFu;
         if (sh == 0) {
@@ -168,30 +171,12 @@ const char *m_status_str(m_status status)
     return "unknown status";
 }
 
-static int m_all_finite(const float *v, uint16_t n)
-{
-    uint16_t i;
-    for (i = 0; i < n; ++i) {
-        uint32_t u;
-        union {
-            float f;
-            uint32_t u;
-        } bits;
-        bits.f = v[i];
-        u = bits.u;
-        if ((u & 0x7F800000u) == 0x7F800000u) {
-            return 0;
-        }
-    }
-    return 1;
-}
-
 m_status m_quantize_input(const float *x, m_input_t *q)
 {
     if (x == 0 || q == 0) {
         return M_ERR_NULL;
     }
-    return m_all_finite(x, M_N_FEATURES) && m_encode(x, q) ? M_OK : M_ERR_INPUT;
+    return m_encode(x, q) ? M_OK : M_ERR_INPUT;
 }
 
 static void m_kernel(const m_input_t *q, int32_t *scores, m_input_t *scratch)
@@ -275,7 +260,7 @@ m_status m_predict(const float *x, int32_t *class_index)
     if (x == 0 || class_index == 0) {
         return M_ERR_NULL;
     }
-    if (!(m_all_finite(x, M_N_FEATURES) && m_encode(x, q))) {
+    if (!(m_encode(x, q))) {
         return M_ERR_INPUT;
     }
     m_decide(q, class_index, m_scratch + M_N_CODES);

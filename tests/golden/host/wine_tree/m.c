@@ -35,26 +35,24 @@ const m_info_t m_info = {
     M_FLASH_BYTES_ESTIMATE, M_RAM_BYTES_ESTIMATE
 };
 
-static int32_t m_key(float v)
+static uint32_t m_key(float v)
 {
     uint32_t u;
-    int32_t k;
     union {
         float f;
         uint32_t u;
     } bits;
     bits.f = v;
     u = bits.u;
-    k = (int32_t)(u & 0x7FFFFFFFu);
-    return (u >> 31) ? -k : k;
+    return u ^ ((0u - (u >> 31)) | 0x80000000u);
 }
 
 static const uint8_t m_feature[9] = {
     12, 11, 11, 10, 0, 1, 4, 6, 12
 };
 
-static const int32_t m_threshold[9] = {
-    1144832000, 1073972510, 1075922862, 1064849899, 1095557448, 1076153548, 1124204544, 1069379748, 1141161984
+static const uint32_t m_threshold[9] = {
+    3292315648, 3221456158, 3223406510, 3212333547, 3243041096, 3223637196, 3271688192, 3216863396, 3288645632
 };
 
 static const int8_t m_left[9] = {
@@ -91,16 +89,21 @@ const char *m_status_str(m_status status)
     return "unknown status";
 }
 
-static int m_all_finite(const float *v, uint16_t n)
+static const uint8_t m_read[7] = {
+    0, 1, 4, 6, 10, 11, 12
+};
+
+/* whether every feature the trees read is finite (the others do not change the result) */
+static int m_read_finite(const float *x)
 {
     uint16_t i;
-    for (i = 0; i < n; ++i) {
+    for (i = 0; i < 7u; ++i) {
         uint32_t u;
         union {
             float f;
             uint32_t u;
         } bits;
-        bits.f = v[i];
+        bits.f = x[m_read[i]];
         u = bits.u;
         if ((u & 0x7F800000u) == 0x7F800000u) {
             return 0;
@@ -111,7 +114,7 @@ static int m_all_finite(const float *v, uint16_t n)
 
 static int m_votes(const float *x, int32_t *votes, float *scratch)
 {
-    if (!m_all_finite(x, M_N_FEATURES)) {
+    if (!m_read_finite(x)) {
         return 0;
     }
     (void)scratch;

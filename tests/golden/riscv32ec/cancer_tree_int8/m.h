@@ -16,7 +16,7 @@ extern "C" {
 #define M_N_OUTPUTS 2
 /* bytes of scratch memory m_scores_r() needs */
 #define M_SCRATCH_SIZE 12
-#define M_FLASH_BYTES_ESTIMATE 721
+#define M_FLASH_BYTES_ESTIMATE 705
 #define M_RAM_BYTES_ESTIMATE 214
 #define M_MODEL_ID "testmodel"
 

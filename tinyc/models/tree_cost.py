@@ -1,0 +1,92 @@
+"""What a tree model costs on a core, in either of its kernels: the walk over node arrays
+(tinyc.codegen.c_trees, in the smallest of the layouts of tinyc.models.treeutil) or the trees as
+code (tinyc.codegen.c_tree_branches, "if-else"). The if-else code is priced beside the walk's code
+(the library's entry points and the rest, the profile's ``code_bytes``): a fixed part (``base``, what
+replacing the walk adds or saves) and bytes per split, per leaf (its class), per tree and per
+feature checked, at the rates the core's profile states (``tree_branches``, fitted by `tinyc
+calibrate`). The forms pass gives the if-else code to vote trees only (tinyc.passes.forms)."""
+from __future__ import annotations
+
+from ..spec.ir import Quantization
+from . import profile
+from .base import Cost
+from .costs import STACK_BYTES, VALUE_BYTES, column_index_bytes, cycles, effective_quant, index_bytes, \
+    input_bytes, input_map_bytes, instructions, record
+from .treeutil import expected_walk, layout_bytes, read_features, smallest_layout, vote_payload
+
+IF_ELSE = "if-else"
+# the bytes of the if-else code per split, leaf, tree and checked feature, for a core whose profile
+# has not measured them (a Cortex-M4's, roughly): only calibration costs such a model before it has
+BRANCH_BYTES_ASSUMED = {"base": -100.0, "node": 6.0, "leaf": 6.0, "tree": 8.0, "read": 8.0}
+
+
+def form(quant: Quantization) -> str:
+    """The profile's instruction table of the if-else kernel in a numeric form."""
+    return f"{Quantization(quant)}:{IF_ELSE}"
+
+
+def has_branches(caps, quant: Quantization) -> bool:
+    """Whether the core's own profile prices the if-else kernel in this form (not one that takes
+    another core's tables as assumed, as the ISPU and the host do)."""
+    p = profile.of(caps)
+    return form(quant) in p.get("instructions", {}) and "instructions" not in p.get("inherited", []) \
+        and str(Quantization(quant)) in p.get("tree_branches", {})
+
+
+def branch_units(model, quant: Quantization) -> dict:
+    """What the if-else code's bytes grow with: splits, leaves (a class each), trees and (float)
+    features checked; ``base`` is the fixed part."""
+    a = model.arrays
+    return {"base": 1, "node": len(a["feature"]), "leaf": len(a["leaf"]), "tree": len(a["roots"]),
+            "read": len(read_features(a)) if quant == Quantization.float32 else 0}
+
+
+def branch_bytes(caps, quant: Quantization, units: dict) -> int:
+    """The if-else code's bytes beyond the library's fixed code, by the core's per-unit figures."""
+    rates = profile.of(caps).get("tree_branches", {}).get(str(Quantization(quant)), BRANCH_BYTES_ASSUMED)
+    return int(round(sum(rates.get(k, 0.0) * v for k, v in units.items())))
+
+
+def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int, extra_ops: int = 0) -> Cost:
+    quant = effective_quant(family, quant)
+    a = model.arrays
+    threshold = 4 if quant == Quantization.float32 else VALUE_BYTES[quant]
+    sizes = layout_bytes(model.n_features, a, threshold, leaf_bytes, vote_payload(model))
+    branches = model.kernel == IF_ELSE
+    n_trees = len(a["roots"])
+    read = max(len(read_features(a)), 1)
+    inputs = 0
+    if quant != Quantization.float32:  # the input map of the features the trees split on (and their column ids)
+        if model.qinfo:  # as quantized: codes for the columns in_cols, or for every feature
+            used = len(a["in_cols"]) if "in_cols" in a else model.n_features
+        else:  # as quant.trees will choose
+            used = read
+            if input_map_bytes(None, used) + column_index_bytes(model.n_features, used) >= \
+                    input_map_bytes(None, model.n_features):
+                used = model.n_features
+        inputs = input_map_bytes(model, used)
+        if used < model.n_features:
+            inputs += column_index_bytes(model.n_features, used)
+        work = {"code": used}
+    else:  # the features the trees read are checked for NaN/infinity
+        work = {"check": read if read < model.n_features else model.n_features}
+        if read < model.n_features and not branches:  # their column ids
+            inputs = index_bytes(model.n_features) * read
+    code = family.code_size(caps, quant, model.task)
+    ram = input_bytes(model.n_features, quant) + scratch + STACK_BYTES
+    work.update({"vote" if vote_payload(model) is not None else "add": n_trees, "class": model.classes or 1})
+    if branches:
+        weights = inputs + branch_bytes(caps, quant, branch_units(model, quant))
+        work["node"] = expected_walk(a)
+        if has_branches(caps, quant):
+            n = instructions(caps, quant, form=form(quant), **work)
+        else:  # priced as the walk, while calibration measures it
+            n = instructions(caps, quant, **work)
+            record(form(quant), work)
+    else:
+        heap = smallest_layout(sizes)[0] == "heap"  # every walk goes down the full depth
+        work["node"] = n_trees * sizes["depth"] if heap else expected_walk(a)
+        weights = inputs + smallest_layout(sizes)[1]
+        n = instructions(caps, quant, **work)
+    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=sizes["compares"] + extra_ops,
+                cycles=cycles(n), instructions=n)
