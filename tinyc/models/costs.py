@@ -80,11 +80,16 @@ def record(form: str, units: dict) -> None:
 BLOCKED = "int8:blocked"  # the profile's table of the blocked int8 dense kernel (tinyc.codegen.c_dense_q)
 
 
-def has_blocked_kernel(caps) -> bool:
-    """Whether the core's own profile prices the blocked int8 dense kernel (a target calibrated
+def own_table(caps, form: str) -> bool:
+    """Whether the core's own profile has an instruction table for ``form`` (a target calibrated
     with it; not one that takes another core's tables as assumed, as the ISPU and the host do)."""
     p = profile.of(caps)
-    return BLOCKED in p.get("instructions", {}) and "instructions" not in p.get("inherited", [])
+    return form in p.get("instructions", {}) and "instructions" not in p.get("inherited", [])
+
+
+def has_blocked_kernel(caps) -> bool:
+    """Whether the core's own profile prices the blocked int8 dense kernel."""
+    return own_table(caps, BLOCKED)
 
 
 def count(per_unit: dict, **units: float) -> int:

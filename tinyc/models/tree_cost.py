@@ -11,7 +11,7 @@ from ..spec.ir import Quantization
 from . import profile
 from .base import Cost
 from .costs import STACK_BYTES, VALUE_BYTES, column_index_bytes, cycles, effective_quant, index_bytes, \
-    input_bytes, input_map_bytes, instructions, record
+    input_bytes, input_map_bytes, instructions, own_table, record
 from .treeutil import expected_walk, layout_bytes, read_features, smallest_layout, vote_payload
 
 IF_ELSE = "if-else"
@@ -28,9 +28,7 @@ def form(quant: Quantization) -> str:
 def has_branches(caps, quant: Quantization) -> bool:
     """Whether the core's own profile prices the if-else kernel in this form (not one that takes
     another core's tables as assumed, as the ISPU and the host do)."""
-    p = profile.of(caps)
-    return form(quant) in p.get("instructions", {}) and "instructions" not in p.get("inherited", []) \
-        and str(Quantization(quant)) in p.get("tree_branches", {})
+    return own_table(caps, form(quant)) and str(Quantization(quant)) in profile.of(caps).get("tree_branches", {})
 
 
 def branch_units(model, quant: Quantization) -> dict:
