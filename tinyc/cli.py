@@ -288,6 +288,17 @@ def cmd_calibrate(args) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args) -> int:
+    from . import diff
+
+    doc = diff.compare(diff.load(Path(args.old)), diff.load(Path(args.new)))
+    if args.json:
+        print(json.dumps(doc, indent=2, ensure_ascii=False))
+    else:
+        print((diff.markdown if args.markdown else diff.text)(doc, args.old, args.new))
+    return EXIT_BUILD if args.exit_code and doc["changed"] else EXIT_OK
+
+
 def cmd_explain(args) -> int:
     from .errors import CODES as BUILD_CODES
     from .spec.diagnostics import CODES as SPEC_CODES
@@ -341,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
 
     handlers = {"check": cmd_check, "fmt": cmd_fmt, "build": cmd_build, "verify": cmd_verify, "report": cmd_report,
                 "init": cmd_init, "targets": cmd_targets, "schema": cmd_schema, "explain": cmd_explain,
-                "calibrate": cmd_calibrate}
+                "calibrate": cmd_calibrate, "diff": cmd_diff}
     args = parser(handlers).parse_args(argv)
     _JSON = bool(getattr(args, "json", False))
     before = _handle_termination()

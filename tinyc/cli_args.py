@@ -44,6 +44,10 @@ COMMANDS = {
                   "per-unit instructions (non-negative least squares); prints each fit's error and writes the\n"
                   "profile (ship it as the backend's profiles/<target>.json; $TINYC_PROFILE_PATH tries one).",
                   "tinyc calibrate riscv32imc --out backends/profiles/riscv32imc.json"),
+    "diff": ("show what changed between two builds of a spec (for code review)",
+             "Compares two build folders (or their report.json): the model, the holdout metric, each target's\n"
+             "flash, RAM and latency against its limits, and the spec, data, seed and tinyc they came from.",
+             "tinyc diff build-main/wine build/wine\n  tinyc diff old/report.json new/report.json --markdown"),
     "explain": ("explain an error code", "The long explanation of an error code from a diagnostic.",
                 "tinyc explain E0201"),
 }
@@ -127,6 +131,14 @@ def parser(handlers: dict[str, Callable]) -> argparse.ArgumentParser:
     cal = command("calibrate")
     cal.add_argument("target", metavar="TARGET")
     cal.add_argument("-o", "--out", metavar="FILE", help="where to write the profile (default: <target>.json)")
+
+    d = command("diff")
+    d.add_argument("old", metavar="OLD_BUILD")
+    d.add_argument("new", metavar="NEW_BUILD")
+    form = d.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="the comparison as one JSON object")
+    form.add_argument("--markdown", action="store_true", help="a Markdown table (for a pull-request comment)")
+    d.add_argument("--exit-code", action="store_true", help="exit 1 when anything changed (as `git diff`)")
 
     e = command("explain")
     e.add_argument("code")
