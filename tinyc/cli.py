@@ -113,10 +113,15 @@ def cmd_fmt(args) -> int:
 
 
 def cmd_build(args) -> int:
+    from . import fleet
+
+    if fleet.is_many(args.specs):
+        return _build_many(args)
     from .spec import SpecError, load
 
+    spec = args.specs[0]
     try:
-        r = load(args.spec)
+        r = load(spec)
     except SpecError as e:
         return _report_spec_error(e)
     from . import STARTED, progress
@@ -125,7 +130,7 @@ def cmd_build(args) -> int:
     out = Path(args.output) if args.output else Path("build") / r.spec.model.value
     sink = progress.make("json" if args.json else "quiet" if args.quiet else "live", r.spec.metric.value.value)
     try:  # a TinycError reaches main, which reports it once the progress display is closed
-        result = build(r, Path(args.spec), out, on_event=sink, trials=args.trials, workers=args.workers,
+        result = build(r, Path(spec), out, on_event=sink, trials=args.trials, workers=args.workers,
                        force=args.force, started=STARTED)
     finally:
         sink.close()
@@ -150,6 +155,29 @@ def cmd_build(args) -> int:
 
         print_summary(result, out)
     return EXIT_OK
+
+
+def _build_many(args) -> int:
+    """`tinyc build DIR_OR_FILES… -o OUT` (tinyc.fleet): one line per spec; exit 1 when any failed,
+    naming each with its first error line."""
+    from . import fleet
+
+    out = Path(args.output) if args.output else Path("build")
+    passed = [*(["--trials", str(args.trials)] if args.trials else []), *(["--verify"] if args.verify else []),
+              *(["--force"] if args.force else [])]
+    quiet = args.quiet or args.json
+    jobs = fleet.build_all(args.specs, out, jobs=args.jobs, force=args.force, args=passed,
+                           on_line=(lambda line: None) if quiet else print)
+    failed = [j for j in jobs if j.status == "failed"]
+    for j in failed:
+        where = j.spec.as_posix()
+        print(j.error if j.error.startswith(where + ":") else f"{where}: {j.error}", file=sys.stderr)
+    _emit({"event": "built", "output": str(out), "index": str(out / "index.json"),
+           "specs": {j.spec.as_posix(): j.status for j in jobs}})
+    if not quiet:
+        print(f"{sum(j.status == 'built' for j in jobs)} built, {sum(j.status == 'skipped' for j in jobs)} unchanged, "
+              f"{len(failed)} failed: {out / 'index.html'}")
+    return EXIT_BUILD if failed else EXIT_OK
 
 
 def _run_verify(build: Path, quiet: bool = False) -> int:
@@ -217,7 +245,7 @@ def cmd_targets(args) -> int:
             caps = e.backend.caps.__dict__ if e.backend is not None else None
             rows.append({"name": name, "package": e.package, "version": e.version,
                          "description": getattr(e.backend, "description", None), "caps": caps, "error": e.error,
-                         **(_tools(e.backend) if e.backend is not None else {})})
+                         **(targets.tools(e.backend) if e.backend is not None else {})})
         print(json.dumps(rows, indent=2))
         return EXIT_OK
     width = max((len(n) for n in reg), default=6)
@@ -227,40 +255,12 @@ def cmd_targets(args) -> int:
             continue
         c = e.backend.caps
         fpu = {"none": "no FPU", "single": "FPU sp", "double": "FPU dp"}[c.fpu]
-        t = _tools(e.backend)
+        t = targets.tools(e.backend)
         tools = (f"toolchain {t['toolchain']}, emulator {t['emulator']}, profile {t['profile']}"
                  if name != "host" else "the host's cc")
         print(f"{name:<{width}}  {e.package} {e.version}  [{fpu}{', DSP' if c.dsp else ''}, "
               f"{c.clock_hz / 1e6:g} MHz]  {e.backend.description}\n{'':<{width}}  {tools}")
     return EXIT_OK
-
-
-def _tools(backend) -> dict:
-    """What ``tinyc targets`` says of a target's tools here: its toolchain and emulator found,
-    missing or none, and its cost profile (which file, the fit's median errors where calibrated,
-    what it takes from a base profile, and why it is not calibrated when it is not)."""
-    from .models import profile
-
-    def state(tool) -> str:
-        return "none" if tool is None else "found" if tool.available() else "missing"
-
-    try:
-        p = profile.of(backend.caps)
-    except profile.ProfileError as e:
-        return {"toolchain": state(backend.toolchain), "emulator": state(backend.emulator), "profile": f"BROKEN: {e}"}
-    errors = [f"{form} {e['median']:.1%}" for form, e in sorted(p.get("fit_error", {}).items())
-              if "median" in e and form in ("float32", "int8", "int16")]
-    prof = p["name"]
-    if errors:
-        code = f"; code bytes {p['code_bytes_error']['median']:.1%}" if "code_bytes_error" in p else ""
-        prof += f", calibrated (median error of instructions {', '.join(errors)}{code})"
-    if set(p["inherited"]) == set(profile.TABLES):
-        prof += f": the tables of {p['base']}"
-    elif p["inherited"]:
-        prof += f"; {', '.join(p['inherited'][:-1])} and {p['inherited'][-1]} from {p['base']}"
-    if backend.uncalibrated:
-        prof += f"; uncalibrated: {backend.uncalibrated}"
-    return {"toolchain": state(backend.toolchain), "emulator": state(backend.emulator), "profile": prof}
 
 
 def cmd_schema(args) -> int:

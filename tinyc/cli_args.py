@@ -19,7 +19,8 @@ COMMANDS = {
               "target, a report and a manifest into the output folder (only a new, empty or earlier tinyc\n"
               "build folder; see --force).",
               "tinyc build specs/wine.tml\n  tinyc build specs/wine.tml -o build/wine --verify\n"
-              "  tinyc build specs/wine.tml --json > progress.jsonl"),
+              "  tinyc build specs/wine.tml --json > progress.jsonl\n"
+              "  tinyc build specs/ -o build/      # every spec, in parallel, only what changed"),
     "verify": ("measure the Arm libraries of a build and run them under qemu against the Python model",
                "Links each Arm target's library with arm-none-eabi-gcc (flash, RAM, stack), runs the holdout\n"
                "rows under qemu and compares every prediction with the golden model, bit for bit.",
@@ -97,8 +98,12 @@ def parser(handlers: dict[str, Callable]) -> argparse.ArgumentParser:
     json_flag(f)
 
     b = command("build")
-    b.add_argument("spec", metavar="SPEC")
-    b.add_argument("-o", "--output", metavar="DIR", help="output folder (default: build/<model>)")
+    b.add_argument("specs", nargs="+", metavar="SPEC", help="a spec file; or a folder of specs, or several, each "
+                   "built into OUT/<model> (only those that changed), with OUT/index.html")
+    b.add_argument("-o", "--output", metavar="DIR", help="output folder (default: build/<model>; for many specs "
+                   "the folder that receives one per spec, default build/)")
+    b.add_argument("--jobs", type=int, default=0, metavar="N", help="for many specs: builds at once (default: one "
+                   "per core, the cores shared between them)")
     b.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     json_flag(b, "progress, result and errors as JSON lines on stdout")
     b.add_argument("--trials", type=int, metavar="N", help="most candidates to try (overrides the spec)")

@@ -4,7 +4,8 @@ entry-point group, built-in and third-party alike.
 A plugin that fails to import breaks only its own target: the failure is kept
 and reported when that target is used (and by ``tinyc targets``). Two
 distributions registering the same target name are refused with a clear
-message rather than one silently shadowing the other.
+message rather than one silently shadowing the other. ``tools`` says what a target has on this
+machine (toolchain, emulator, cost profile), for `tinyc targets`.
 """
 from __future__ import annotations
 
@@ -63,3 +64,31 @@ def get(name: str):
     if entry.backend is None:
         raise RuntimeError(entry.error)
     return entry.backend
+
+
+def tools(backend) -> dict:
+    """What ``tinyc targets`` says of a target's tools here: its toolchain and emulator found,
+    missing or none, and its cost profile (which file, the fit's median errors where calibrated,
+    what it takes from a base profile, and why it is not calibrated when it is not)."""
+    from .models import profile
+
+    def state(tool) -> str:
+        return "none" if tool is None else "found" if tool.available() else "missing"
+
+    try:
+        p = profile.of(backend.caps)
+    except profile.ProfileError as e:
+        return {"toolchain": state(backend.toolchain), "emulator": state(backend.emulator), "profile": f"BROKEN: {e}"}
+    errors = [f"{form} {e['median']:.1%}" for form, e in sorted(p.get("fit_error", {}).items())
+              if "median" in e and form in ("float32", "int8", "int16")]
+    prof = p["name"]
+    if errors:
+        code = f"; code bytes {p['code_bytes_error']['median']:.1%}" if "code_bytes_error" in p else ""
+        prof += f", calibrated (median error of instructions {', '.join(errors)}{code})"
+    if set(p["inherited"]) == set(profile.TABLES):
+        prof += f": the tables of {p['base']}"
+    elif p["inherited"]:
+        prof += f"; {', '.join(p['inherited'][:-1])} and {p['inherited'][-1]} from {p['base']}"
+    if backend.uncalibrated:
+        prof += f"; uncalibrated: {backend.uncalibrated}"
+    return {"toolchain": state(backend.toolchain), "emulator": state(backend.emulator), "profile": prof}
