@@ -131,7 +131,7 @@ def cmd_build(args) -> int:
     sink = progress.make("json" if args.json else "quiet" if args.quiet else "live", r.spec.metric.value.value)
     try:  # a TinycError reaches main, which reports it once the progress display is closed
         result = build(r, Path(spec), out, on_event=sink, trials=args.trials, workers=args.workers,
-                       force=args.force, started=STARTED)
+                       force=args.force, started=STARTED, storage=args.storage, study=args.study)
     finally:
         sink.close()
     for check in result.report.get("data_checks", []):
@@ -238,28 +238,7 @@ def cmd_init(args) -> int:
 def cmd_targets(args) -> int:
     from . import targets
 
-    reg = targets.registry()
-    if args.json:
-        rows = []
-        for name, e in sorted(reg.items()):
-            caps = e.backend.caps.__dict__ if e.backend is not None else None
-            rows.append({"name": name, "package": e.package, "version": e.version,
-                         "description": getattr(e.backend, "description", None), "caps": caps, "error": e.error,
-                         **(targets.tools(e.backend) if e.backend is not None else {})})
-        print(json.dumps(rows, indent=2))
-        return EXIT_OK
-    width = max((len(n) for n in reg), default=6)
-    for name, e in sorted(reg.items()):
-        if e.backend is None:
-            print(f"{name:<{width}}  BROKEN  {e.error}")
-            continue
-        c = e.backend.caps
-        fpu = {"none": "no FPU", "single": "FPU sp", "double": "FPU dp"}[c.fpu]
-        t = targets.tools(e.backend)
-        tools = (f"toolchain {t['toolchain']}, emulator {t['emulator']}, profile {t['profile']}"
-                 if name != "host" else "the host's cc")
-        print(f"{name:<{width}}  {e.package} {e.version}  [{fpu}{', DSP' if c.dsp else ''}, "
-              f"{c.clock_hz / 1e6:g} MHz]  {e.backend.description}\n{'':<{width}}  {tools}")
+    print(targets.listing(as_json=args.json))
     return EXIT_OK
 
 
@@ -285,6 +264,32 @@ def cmd_calibrate(args) -> int:
         print(f"{form:<21} {err['models']:>3} models  {what}: relative error median {err['median']:.1%}, "
               f"worst {err['worst']:.1%}")
     print(f"profile written to {out}")
+    return EXIT_OK
+
+
+def cmd_worker(args) -> int:
+    from .worker import run
+
+    ran = run(args.url, args.study, args.jobs, on_line=(lambda line: None) if args.json else
+              (lambda line: print(line, file=sys.stderr)))
+    _emit({"event": "worked", "study": args.study, "candidates": ran})
+    return EXIT_OK
+
+
+def cmd_study(args) -> int:
+    from .worker import study_rows
+
+    rows = study_rows(args.url)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    for r in rows:
+        left = "done" if r["seconds_left"] is None or r["seconds_left"] <= 0 else f"{r['seconds_left']:.0f}s left"
+        best = "-" if r["best"] is None else f"{r['best']:.4f}"
+        print(f"{r['study']}  {r['model']}  {r['trials']} trials ({r['complete']} complete, {r['running']} running)  "
+              f"best {best}  {r['workers']} processes  {left}")
+    if not rows:
+        print("no studies")
     return EXIT_OK
 
 
@@ -352,7 +357,8 @@ def main(argv: list[str] | None = None) -> int:
 
     handlers = {"check": cmd_check, "fmt": cmd_fmt, "build": cmd_build, "verify": cmd_verify, "report": cmd_report,
                 "init": cmd_init, "targets": cmd_targets, "schema": cmd_schema, "explain": cmd_explain,
-                "calibrate": cmd_calibrate, "diff": cmd_diff}
+                "calibrate": cmd_calibrate, "diff": cmd_diff,
+                "worker": cmd_worker, "study": cmd_study}
     args = parser(handlers).parse_args(argv)
     _JSON = bool(getattr(args, "json", False))
     before = _handle_termination()

@@ -45,6 +45,15 @@ COMMANDS = {
                   "per-unit instructions (non-negative least squares); prints each fit's error and writes the\n"
                   "profile (ship it as the backend's profiles/<target>.json; $TINYC_PROFILE_PATH tries one).",
                   "tinyc calibrate riscv32imc --out backends/profiles/riscv32imc.json"),
+    "worker": ("work for a search shared through a storage, on any machine",
+               "Joins the study a `tinyc build SPEC --storage URL` created: reads the same spec at the same path\n"
+               "(a checkout of the same project), checks that spec, data and tinyc match the study's, and\n"
+               "evaluates candidates until the study's deadline. Writes nothing but trials.",
+               "tinyc worker sqlite:////shared/tinyc.db --study wine-3f2a9c1e0b7d\n"
+               "  tinyc worker postgresql://tinyc@db/tinyc --study wine-3f2a9c1e0b7d --jobs 8"),
+    "study": ("list the studies in a storage",
+              "Each study's name, model, trials (complete, running), best value, processes and time left.",
+              "tinyc study ls sqlite:///tinyc.db"),
     "diff": ("show what changed between two builds of a spec (for code review)",
              "Compares two build folders (or their report.json): the model, the holdout metric, each target's\n"
              "flash, RAM and latency against its limits, and the spec, data, seed and tinyc they came from.",
@@ -111,6 +120,22 @@ def parser(handlers: dict[str, Callable]) -> argparse.ArgumentParser:
     b.add_argument("--verify", action="store_true", help="then run `tinyc verify` on the output")
     b.add_argument("--force", action="store_true", help="rebuild into a folder that holds an earlier tinyc build "
                    "and files tinyc did not write (they are kept)")
+    b.add_argument("--storage", metavar="URL", help="share the search with `tinyc worker` processes through this "
+                   "storage: sqlite:///FILE, postgresql://USER@HOST/DB or journal:FILE")
+    b.add_argument("--study", metavar="NAME", help="the shared study's name (default: the model's name and a hash "
+                   "of spec, data and tinyc version)")
+
+    w = command("worker")
+    w.add_argument("url", metavar="URL")
+    w.add_argument("--study", required=True, metavar="NAME")
+    w.add_argument("--jobs", type=int, default=0, metavar="N", help="candidates evaluated at once (default: one "
+                   "per core)")
+    json_flag(w)
+
+    st = command("study")
+    st.add_argument("action", choices=["ls"])
+    st.add_argument("url", metavar="URL")
+    json_flag(st)
 
     v = command("verify")
     v.add_argument("build", metavar="BUILD_DIR")

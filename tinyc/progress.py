@@ -75,6 +75,8 @@ class RichProgress:
                                f"(stopped by {event['stopped_by']})")
         elif event["event"] == "grow":
             self.console.print(grow_line(event, self.metric))
+        elif event["event"] == "study":
+            self.console.print(study_line(event))
 
     def close(self) -> None:
         if self.live is not None:
@@ -87,6 +89,13 @@ def budget_line(event: dict) -> str:
     return (f"budget: {event['budget']:.4g}s for the build: {event['loading']:.1f}s loading, "
             f"{event['search']:.1f}s search, the rest writing; linking adds up to "
             f"{event['link_allowance']:.1f}s")
+
+
+def study_line(event: dict) -> str:
+    """The shared study a build coordinates, and how workers join it."""
+    how = "resumed" if event["resumed"] else "created"
+    return (f"study {event['name']} {how} in {event['storage']} ({max(event['seconds_left'], 0):.0f}s left): "
+            f"more machines join with `tinyc worker {event['storage']} --study {event['name']}`")
 
 
 def grow_line(event: dict, metric: str) -> str:
@@ -124,6 +133,8 @@ class _Plain:
                   f"(stopped by {event['stopped_by']}){best}", file=sys.stderr)
         elif event["event"] == "grow":
             print(grow_line(event, self.metric), file=sys.stderr)
+        elif event["event"] == "study":
+            print(study_line(event), file=sys.stderr)
 
     def close(self) -> None:
         pass

@@ -92,3 +92,34 @@ def tools(backend) -> dict:
     if backend.uncalibrated:
         prof += f"; uncalibrated: {backend.uncalibrated}"
     return {"toolchain": state(backend.toolchain), "emulator": state(backend.emulator), "profile": prof}
+
+
+def listing(as_json: bool = False) -> str:
+    """`tinyc targets`: every installed target with its package, core, tools and profile (or why it
+    is broken); as JSON rows with ``as_json``."""
+    import json
+
+    reg = registry()
+    if as_json:
+        rows = []
+        for name, e in sorted(reg.items()):
+            caps = e.backend.caps.__dict__ if e.backend is not None else None
+            rows.append({"name": name, "package": e.package, "version": e.version,
+                         "description": getattr(e.backend, "description", None), "caps": caps, "error": e.error,
+                         **(tools(e.backend) if e.backend is not None else {})})
+        return json.dumps(rows, indent=2)
+    width = max((len(n) for n in reg), default=6)
+    lines = []
+    for name, e in sorted(reg.items()):
+        if e.backend is None:
+            lines.append(f"{name:<{width}}  BROKEN  {e.error}")
+            continue
+        c = e.backend.caps
+        fpu = {"none": "no FPU", "single": "FPU sp", "double": "FPU dp"}[c.fpu]
+        t = tools(e.backend)
+        where = (f"toolchain {t['toolchain']}, emulator {t['emulator']}, profile {t['profile']}"
+                 if name != "host" else "the host's cc")
+        lines.append(f"{name:<{width}}  {e.package} {e.version}  [{fpu}{', DSP' if c.dsp else ''}, "
+                     f"{c.clock_hz / 1e6:g} MHz]  {e.backend.description}\n{'':<{width}}  {where}")
+    return "\n".join(lines)
+

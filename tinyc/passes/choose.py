@@ -26,6 +26,10 @@ def run(ctx: BuildContext, prep: Prepared) -> Searched:
     problem = Problem(ctx.spec.task.value, len(ds.feature_names), ds.n_classes)
     y = ds.y_train if ctx.spec.task.value == Task.classification else ds.y_train.astype(np.float64)
     budgeted = _budgeted(ctx, prep)
+    if ctx.storage is not None:  # the search shared with workers through the storage
+        from .study import coordinate
+
+        budgeted = replace(budgeted, shared=coordinate(ctx, budgeted.budget_s))
     deadline = time.monotonic() + budgeted.budget_s
     # growing the best candidates gets a share of the time when the search would use it all
     share = replace(budgeted, budget_s=budgeted.budget_s * SEARCH_SHARE) if budgeted.grow else budgeted

@@ -48,6 +48,8 @@ class BuildContext:
     workers: int = 0  # 0: one per core
     started: float = field(default_factory=time.monotonic)
     folder: Path | None = None  # the staging folder, for the passes that write
+    storage: str | None = None  # --storage: the search shared through this storage (tinyc.passes.study)
+    study: str | None = None  # --study: its name (default: from the spec, data and tinyc version)
 
     @property
     def spec(self):

@@ -140,6 +140,7 @@ def run(ctx, formed):
             "distill": cfg.distill and prep.sample is None, "qat": cfg.qat, "select": cfg.select,
             "growth": res.growth,
             "sample": fitted.sample_record,
+            **({"study": res.study} if res.study else {}),
         },
         "model": {
             "family": model.family, "params": fit.params, "description": model.size_summary(),

@@ -23,7 +23,8 @@ from functools import cmp_to_key
 from ..budget import fits_all
 from ..models import FAMILY_REGISTRY, Problem
 from .cv import evaluate_in_worker
-from .search import Candidate, SearchConfig, SearchResult, _better, _limits, _pool, too_big
+from .candidates import better
+from .search import Candidate, SearchConfig, SearchResult, _limits, _pool, too_big
 
 SEEDS = 3  # leading families grown, each from its best fitting candidate
 MAX_STEPS = 6  # accepted steps per family
@@ -39,9 +40,9 @@ def _leaders(res: SearchResult, cfg: SearchConfig) -> list[Candidate]:
     best: dict[str, Candidate] = {}
     for c in sorted(res.leaderboard, key=lambda c: c.trial):
         if c.status == "ok" and c.fits and c.metric is not None and (
-                c.family not in best or _better(cfg.metric, c, best[c.family])):
+                c.family not in best or better(cfg.metric, c, best[c.family])):
             best[c.family] = c
-    order = cmp_to_key(lambda a, b: -1 if _better(cfg.metric, a, b) else 1 if _better(cfg.metric, b, a) else 0)
+    order = cmp_to_key(lambda a, b: -1 if better(cfg.metric, a, b) else 1 if better(cfg.metric, b, a) else 0)
     return sorted(best.values(), key=order)[:SEEDS]
 
 
@@ -71,7 +72,7 @@ def grow(res: SearchResult, X, y, problem: Problem, cfg: SearchConfig, deadline:
                              "from_flash": leader.flash})
                 emit({"event": "grow", "family": cand.family, "step": desc, "metric": cand.metric, "flash": cand.flash})
                 current = cand
-                if _better(cfg.metric, cand, best_cand):
+                if better(cfg.metric, cand, best_cand):
                     best_cand, best_model = cand, model
     finally:
         pool.terminate()
@@ -106,7 +107,7 @@ def _step(pool, current: Candidate, problem: Problem, limits, cfg: SearchConfig,
         model = ev.model
         cand = Candidate(current.trial, current.family, params, "grown", ev.metric, ev.costs,
                          fits_all(ev.costs, cfg.targets), ev.seconds, fold_scores=ev.fold_scores)
-        if cand.fits and _better(cfg.metric, cand, current) and abs(cand.metric - current.metric) > 1e-9 and (
-                chosen is None or _better(cfg.metric, cand, chosen[1])):
+        if cand.fits and better(cfg.metric, cand, current) and abs(cand.metric - current.metric) > 1e-9 and (
+                chosen is None or better(cfg.metric, cand, chosen[1])):
             chosen = (desc, cand, model)
     return chosen

@@ -57,16 +57,17 @@ class BuildResult:
 
 def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict], None] | None = None,
           trials: int | None = None, workers: int = 0, force: bool = False,
-          started: float | None = None) -> BuildResult:
+          started: float | None = None, storage: str | None = None, study: str | None = None) -> BuildResult:
     """Run the pipeline for a resolved spec and write ``out_dir`` atomically.
     Raises OutputError (before any work) when ``out_dir`` is not tinyc's to write (see
     tinyc.output.claim; ``force`` keeps user files in an earlier build's folder), DataError
     for unusable data and a BuildError (tinyc.errors) when no model fits. ``started``
     (time.monotonic()): when the budget's time began (the command line passes its process's
-    start, so that start-up counts; default: now)."""
+    start, so that start-up counts; default: now). ``storage``/``study``: the search is shared
+    with `tinyc worker` processes through this storage (tinyc.passes.study)."""
     plan = claim(out_dir, (spec_path, r.data_path, r.holdout_path), force)
     ctx = BuildContext(r, spec_path, plan, on_event or (lambda e: None), trials, workers,
-                       **({"started": started} if started is not None else {}))
+                       **({"started": started} if started is not None else {}), storage=storage, study=study)
     choosing, writing = passes(r.spec.task.value)
     stage = None
     for p in choosing:

@@ -23,119 +23,27 @@ all its trials rather than because time ran out.
 """
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import time
 import warnings
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
-from ..budget import TargetBudget, excess, fits_all
+from ..budget import TargetBudget, fits_all
 from ..data.prepare import cv_folds
-from ..errors import BuildError
 from ..metrics import GREATER_IS_BETTER, worst
 from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
-from ..spec.ir import Metric, Quantization, Task
+from ..spec.ir import Task
 from . import selection
+from . import study as shared_study
+from .candidates import BATCH, Candidate, NothingFits, SearchConfig, SearchResult, better, default_trials, propose
+
+# the search's values live in tinyc.passes.candidates; the passes import them from here
+__all__ = ["Candidate", "NothingFits", "SearchConfig", "SearchResult", "default_trials", "search", "too_big"]
 from .cv import Bar, evaluate_in_worker, fold_indices, init_worker, promotion_cut
-
-DEFAULT_TRIALS = 100
-
-
-def default_trials(budget_s: float) -> int:
-    """The trial cap when the spec gives none: 100 a minute of budget (at least 100), so a longer
-    budget is spent searching rather than left unused once a fixed count is reached."""
-    return max(DEFAULT_TRIALS, round(DEFAULT_TRIALS * budget_s / 60.0))
-# candidates proposed per round, whatever the number of cores, so that the
-# sequence the sampler sees (and so the result) is the same on every machine
-BATCH = 4
-
-
-@dataclass(frozen=True)
-class SearchConfig:
-    metric: Metric
-    budget_s: float
-    seed: int
-    quant: Quantization
-    families: tuple[str, ...]
-    fixed: dict[str, dict[str, tuple]]  # family -> param -> rule (see models.space.suggest)
-    targets: tuple[TargetBudget, ...]
-    max_trials: int = DEFAULT_TRIALS
-    workers: int = 0  # 0: one per core
-    # large data: the build must end by ``finish_by`` (time.monotonic), and the best model so far
-    # needs ``keep_for(model, columns)`` seconds after the search (its final fit and evaluation): the
-    # search ends early enough for the model it would hand over
-    finish_by: float | None = None
-    keep_for: Callable[..., float] | None = None
-    grow: bool = True  # grow the best candidates into the room the targets leave (tinyc.passes.grow)
-    prune: bool = True  # stop candidates clearly behind the best after a fold (tinyc.passes.cv)
-    distill: bool = False  # candidates may train on a teacher's synthetic rows too (tinyc.models.distill)
-    qat: bool = True  # an MLP's integer form fine-tuned for its rounding when CV says so (passes.quantize)
-    select: bool = False  # input-bound candidates may read only their best-ranked columns (passes.selection)
-
-
-@dataclass
-class Candidate:
-    trial: int
-    family: str
-    params: dict
-    status: str  # "ok", "pruned", "too big", "failed", "cut by budget"
-    metric: float | None = None  # cross-validated; None when pruned (``partial``: its mean fold score)
-    costs: dict[str, Cost] = field(default_factory=dict)
-    fits: bool = False
-    seconds: float = 0.0  # training time (folds + final fit)
-    finished_at: float = 0.0  # seconds since the search started
-    note: str = ""
-    fold_scores: list[float] = field(default_factory=list)
-    partial: float | None = None
-    full_fit: bool = True  # costed on the model trained on every training row (else on a fold's)
-    columns: list[int] | None = None  # the columns its model reads (feature selection; None: every one)
-
-    @property
-    def flash(self) -> int:
-        return max((c.flash for c in self.costs.values()), default=0)
-
-    def row(self) -> dict:
-        return {"trial": self.trial, "family": self.family, "params": self.params, "status": self.status,
-                "metric": self.metric, "fits": self.fits, "seconds": round(self.seconds, 4),
-                "finished_at": round(self.finished_at, 4), "note": self.note, "folds": len(self.fold_scores),
-                "partial": self.partial, "costed_on": "all rows" if self.full_fit else "one fold",
-                "costs": {t: c.as_dict() for t, c in sorted(self.costs.items())}}
-
-
-@dataclass
-class SearchResult:
-    best: Model
-    best_candidate: Candidate
-    leaderboard: list[Candidate]
-    history: list[tuple[float, float]]  # (seconds since start, best metric so far among fitting)
-    stopped_by: str  # "trials" or "budget"
-    elapsed: float
-    folds: int
-    growth: list[dict] = field(default_factory=list)  # the growth pass's accepted steps (tinyc.passes.grow)
-
-
-class NothingFits(BuildError):
-    """No candidate fits every target; the message names the smallest found.
-    ``board`` and the other fields let the pipeline hand the candidate closest
-    to fitting to the memory-fitting pass; it reaches the user only when no candidate could be
-    evaluated at all."""
-
-    code = "E0506"
-
-    def __init__(self, message: str, board=(), stopped_by: str = "trials", elapsed: float = 0.0, folds: int = 0):
-        super().__init__(message)
-        self.board, self.stopped_by, self.elapsed, self.folds = list(board), stopped_by, elapsed, folds
-
-    def closest(self, targets) -> Candidate | None:
-        """The costed candidate whose tightest budget is exceeded least."""
-        costed = [c for c in self.board if c.costs and c.status != "failed"]
-        if not costed:
-            return None
-        return min(costed, key=lambda c: (excess(c.costs, targets), c.trial))
-
 
 # ---------------------------------------------------------------------------
 # Driver side
@@ -189,11 +97,19 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     if groups is not None:  # every fold needs a group of its own
         folds = max(1, min(folds, len(np.unique(groups)))) if folds > 1 else 1
     families = [f for f in cfg.families if problem.task in FAMILY_REGISTRY[f].tasks]
+    shared = cfg.shared
+    # a worker of a shared search proposes its own candidates while the history is short
+    seed = cfg.seed if shared is None or shared.role != "worker" else (cfg.seed * 1_000_003 + os.getpid()) % 2 ** 31
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        sampler = optuna.samplers.TPESampler(seed=cfg.seed, multivariate=True, group=True, n_startup_trials=10)
+        sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True, n_startup_trials=10)
     direction = "maximize" if GREATER_IS_BETTER[cfg.metric] else "minimize"
-    study = optuna.create_study(direction=direction, sampler=sampler)
+    if shared is None:
+        study = optuna.create_study(direction=direction, sampler=sampler)
+    else:  # the study in the storage; the deadline is the study's, the same for every process
+        study, _ = shared_study.open_study(shared.url, shared.study, direction, sampler)
+        deadline = min(deadline, start + shared_study.seconds_left(shared))
+        grace = 0.0 if shared.role == "worker" else grace
     limits = _limits(cfg, problem.task)
     # the folds' rows, once: the teachers, the rankings and every worker's cross-validation use them
     splits = fold_indices(y, folds, cfg.seed, problem.task == Task.classification, groups)
@@ -216,77 +132,109 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     history: list[tuple[float, float]] = []
     best: tuple[Candidate, Model] | None = None
     stopped_by = "trials"
+    beat = shared_study.heartbeat(study) if shared is not None else contextlib.nullcontext()
     try:
-        while len(board) < cfg.max_trials:
-            if time.monotonic() >= deadline:
-                stopped_by = "budget"
-                break
-            batch = []
-            # what this batch's candidates must beat: the best when the batch starts (not timing)
-            greater = GREATER_IS_BETTER[cfg.metric]
-            bar = Bar(best[0].metric, tuple(best[0].fold_scores), greater,
-                      promotion_cut([c.fold_scores[0] for c in board if c.fold_scores], greater)) \
-                if cfg.prune and best is not None and best[0].fold_scores else None
-            for _ in range(min(BATCH, cfg.max_trials - len(board))):
-                trial = study.ask()
-                family = trial.suggest_categorical("family", families)
-                params = FAMILY_REGISTRY[family].space(trial, problem, limits, cfg.fixed.get(family, {}))
-                if cfg.distill:  # decided by cross-validation, like any hyperparameter
-                    params["distill"] = trial.suggest_categorical("distill", [False, True])
-                if rankings is not None and selection.applies(family, problem.n_features) \
-                        and not params.get("distill"):  # (a teacher is trained on every column)
-                    params["inputs"] = selection.suggest(trial, problem.n_features)
-                cand = Candidate(trial.number, family, params, "pending")
-                estimates = too_big(family, params, problem, cfg)
-                if estimates is not None:
-                    cand.status, cand.costs = "too big", estimates
-                    batch.append((trial, cand, None))
-                else:
-                    batch.append((trial, cand, pool.apply_async(evaluate_in_worker, (family, params, bar))))
-            cut = False
-            for trial, cand, job in batch:
-                if job is not None:
-                    remaining = deadline + (grace if best is None else 0.0) - time.monotonic()
-                    try:
-                        if remaining <= 0:
-                            raise multiprocessing.TimeoutError
-                        result = job.get(timeout=remaining)
-                    except multiprocessing.TimeoutError:
-                        cut = True
-                        cand.status = "cut by budget"
-                        board.append(cand)
-                        study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                        continue
-                    if result[0] == "failed":
-                        cand.status, cand.note = "failed", result[1]
-                    else:
-                        model = _record(cand, result[1], cfg)
-                        if cand.status == "ok" and model is not None and (
-                                best is None or _better(cfg.metric, cand, best[0])):
-                            best = (cand, model)
-                            if cfg.keep_for is not None:
-                                deadline = min(deadline, cfg.finish_by - cfg.keep_for(model, cand.columns))
-                cand.finished_at = time.monotonic() - start
-                board.append(cand)
-                _tell(study, trial, cand, cfg)
-                if best is not None:
-                    history.append((cand.finished_at, best[0].metric))
-                emit({"event": "trial", "trial": cand.trial, "family": cand.family, "status": cand.status,
-                      "metric": cand.metric, "flash": cand.flash if cand.costs else None,
-                      "best_metric": best[0].metric if best else None, "best_flash": best[0].flash if best else None,
-                      "elapsed": round(cand.finished_at, 3), "time_left": round(max(0.0, deadline - time.monotonic()), 3),
-                      "tried": len(board)})
-            if cut:
-                stopped_by = "budget"
-                break
+        with beat as hb:
+            while shared_study.tried(study, board, shared) < cfg.max_trials:
+                if time.monotonic() >= deadline:
+                    stopped_by = "budget"
+                    break
+                best_box = [best]
+                stopped_by, deadline = _batch(study, board, history, cfg, pool, problem, limits, families, rankings,
+                                              start, deadline, grace, hb, emit, best_box)
+                best = best_box[0]
+                if stopped_by == "budget":
+                    break
     finally:
         pool.terminate()
         pool.join()
     elapsed = time.monotonic() - start
+    if shared is not None and shared.role == "worker":
+        board = shared_study.stored(study)
+    elif shared is not None:  # the coordinator: every process's candidates, once the last are told
+        shared_study.settle(study)
+        board, best = shared_study.gather(study, board, best, cfg, X, y, problem, families, limits, rankings)
     emit({"event": "end", "elapsed": round(elapsed, 3), "stopped_by": stopped_by, "tried": len(board)})
+    if shared is not None and shared.role == "worker":
+        return board
     if best is None:
         raise NothingFits(_nothing_fits_message(board, cfg), board, stopped_by, elapsed, folds)
-    return SearchResult(best[1], best[0], board, history, stopped_by, elapsed, folds)
+    return SearchResult(best[1], best[0], board, history, stopped_by, elapsed, folds,
+                        study=shared_study.summary(shared, board) if shared is not None else None)
+
+
+def _batch(study, board, history, cfg: SearchConfig, pool, problem, limits, families, rankings, start, deadline,
+           grace, hb, emit, best_box) -> tuple[str, float]:
+    """One batch of candidates asked, evaluated in the pool and told: ("budget" when the deadline
+    cut it, else "trials"; the deadline, which the best model's remaining work may bring forward)."""
+    best, shared = best_box[0], cfg.shared
+    if shared is not None:  # the trials whose process died are failed and queued again
+        shared_study.fail_stale(study)
+    # what this batch's candidates must beat: the best when the batch starts (not timing)
+    greater = GREATER_IS_BETTER[cfg.metric]
+    known = board if shared is None else shared_study.stored(study)
+    leader = best[0] if best is not None else None
+    if shared is not None:
+        fitted = [c for c in known if c.status == "ok" and c.full_fit and c.fold_scores]
+        for c in fitted:
+            if leader is None or better(cfg.metric, c, leader):
+                leader = c
+    bar = Bar(leader.metric, tuple(leader.fold_scores), greater,
+              promotion_cut([c.fold_scores[0] for c in known if c.fold_scores], greater)) \
+        if cfg.prune and leader is not None and leader.fold_scores else None
+    batch = []
+    for _ in range(min(BATCH, cfg.max_trials - shared_study.tried(study, board, shared))):
+        trial = study.ask()
+        if shared is not None:
+            trial.set_user_attr("worker", shared_study.who())
+            hb.add(trial)
+        family, params = propose(trial, families, problem, limits, cfg, rankings)
+        cand = Candidate(trial.number, family, params, "pending")
+        estimates = too_big(family, params, problem, cfg)
+        if estimates is not None:
+            cand.status, cand.costs = "too big", estimates
+            batch.append((trial, cand, None))
+        else:
+            batch.append((trial, cand, pool.apply_async(evaluate_in_worker, (family, params, bar))))
+    cut = False
+    for trial, cand, job in batch:
+        if job is not None:
+            remaining = deadline + (grace if best is None else 0.0) - time.monotonic()
+            try:
+                if remaining <= 0:
+                    raise multiprocessing.TimeoutError
+                result = job.get(timeout=remaining)
+            except multiprocessing.TimeoutError:
+                cut = True
+                cand.status = "cut by budget"
+                board.append(cand)
+                _tell(study, trial, cand, cfg)
+                if hb is not None:
+                    hb.done(trial)
+                continue
+            if result[0] == "failed":
+                cand.status, cand.note = "failed", result[1]
+            else:
+                model = _record(cand, result[1], cfg)
+                if cand.status == "ok" and model is not None and (
+                        best is None or better(cfg.metric, cand, best[0])):
+                    best = (cand, model)
+                    if cfg.keep_for is not None:
+                        deadline = min(deadline, cfg.finish_by - cfg.keep_for(model, cand.columns))
+        cand.finished_at = time.monotonic() - start
+        board.append(cand)
+        _tell(study, trial, cand, cfg)
+        if hb is not None:
+            hb.done(trial)
+        if best is not None:
+            history.append((cand.finished_at, best[0].metric))
+        emit({"event": "trial", "trial": cand.trial, "family": cand.family, "status": cand.status,
+              "metric": cand.metric, "flash": cand.flash if cand.costs else None,
+              "best_metric": best[0].metric if best else None, "best_flash": best[0].flash if best else None,
+              "elapsed": round(cand.finished_at, 3), "time_left": round(max(0.0, deadline - time.monotonic()), 3),
+              "tried": len(board)})
+    best_box[0] = best
+    return ("budget" if cut else "trials"), deadline
 
 
 def _record(cand: Candidate, ev, cfg: SearchConfig) -> Model | None:
@@ -317,15 +265,11 @@ def too_big(family: str, params: dict, problem: Problem, cfg: SearchConfig) -> d
     return estimates if known and not fits_all(estimates, cfg.targets) else None
 
 
-def _better(metric: Metric, a: Candidate, b: Candidate) -> bool:
-    if abs(a.metric - b.metric) <= 1e-9:
-        return a.flash < b.flash
-    return (a.metric > b.metric) == GREATER_IS_BETTER[metric]
-
-
 def _tell(study, trial, cand: Candidate, cfg: SearchConfig) -> None:
     import optuna
 
+    if cfg.shared is not None:  # the candidate, for every process's leaderboard
+        trial.set_user_attr("candidate", {**cand.row(), "fold_scores": cand.fold_scores, "columns": cand.columns})
     if cand.status == "failed" or not cand.costs:
         study.tell(trial, state=optuna.trial.TrialState.FAIL)
         return
