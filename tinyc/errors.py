@@ -69,6 +69,9 @@ CODES = {
     "fewer channels, or raise the target's limits.",
     "E0506": "The search could not evaluate any candidate: every one failed or the budget ran out\n"
     "before one finished. The message lists why; give a larger budget, or check the data.",
+    "E0507": "The study storage of a shared search (--storage, `tinyc worker`, `tinyc study`) cannot be\n"
+    "used: unreachable, refused, wrong credentials, its driver missing (pip install 'tinyc[postgres]'),\n"
+    "no such study, or a study of another build. The message names the storage without its password.",
     "E0601": "The output folder is not tinyc's to write: it holds files tinyc did not write, is the\n"
     "spec's or the data's folder, the current folder or above it, or your home folder. tinyc\n"
     "writes only into a new or empty folder or an earlier build of its own (--force keeps\n"

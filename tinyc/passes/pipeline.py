@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..artifacts import as_json
+from ..errors import BuildError
 from ..output import atomic_dir, claim
 from ..spec import Resolved
 from ..spec.ir import Task
@@ -65,6 +66,8 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
     (time.monotonic()): when the budget's time began (the command line passes its process's
     start, so that start-up counts; default: now). ``storage``/``study``: the search is shared
     with `tinyc worker` processes through this storage (tinyc.passes.study)."""
+    if storage is not None and r.spec.task.value == Task.anomaly:
+        raise BuildError("--storage: task anomaly chooses its detector in one process; there is no search to share")
     plan = claim(out_dir, (spec_path, r.data_path, r.holdout_path), force)
     ctx = BuildContext(r, spec_path, plan, on_event or (lambda e: None), trials, workers,
                        **({"started": started} if started is not None else {}), storage=storage, study=study)
