@@ -154,7 +154,7 @@ def frontend_cost(fe, caps, family: str | None, task: Task = Task.classification
     fam = FAMILY_REGISTRY.get(family) if family and family != "*" else None
     detector = family if getattr(fam, "detector", False) else None  # an anomaly detector's family
     if family == "*":
-        parts = frozenset({"base", "mul"})
+        parts = frozenset({"base", "cmp", "mul", "sub", "div"})
     else:
         parts = fam.soft_float_parts(task, quant) if fam is not None and detector is None else frozenset()
     return {"flash": fe_cost.flash_bytes(fe, caps, parts, detector), "ram": fe_cost.ram_bytes(fe),

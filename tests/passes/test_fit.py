@@ -117,6 +117,6 @@ def test_beside_a_front_end_an_impossible_limit_names_the_declared_limit():
     fe, ds = _window_features()
     prob = Problem(Task.classification, len(ds.feature_names), 2)
     model = FAMILY_REGISTRY["linear"].fit({"c": 1.0}, ds.X_train, ds.y_train, prob, seed=0)
-    with pytest.raises(DoesNotFit, match=r"cortex-m0plus needs \d+ B flash \(limit 3000\) and \d+ B RAM "
+    with pytest.raises(DoesNotFit, match=r"cortex-m0plus needs \d+ B flash \(limit 1000\) and \d+ B RAM "
                                          r"\(limit 4096\) with the signal front end"):
-        fit_memory(model, {"c": 1.0}, "float32", ds, (m0plus(3000, fe),), Metric.accuracy, seed=0)
+        fit_memory(model, {"c": 1.0}, "float32", ds, (m0plus(1000, fe),), Metric.accuracy, seed=0)

@@ -47,13 +47,16 @@ def calibrate(target: str, on_line=print) -> dict:
         backend.caps = replace(backend.caps, profile=kept["base"])
         on_line(f"{target} has no profile yet: the figures calibration does not fit come from {kept['base']}")
     with tempfile.TemporaryDirectory() as tmp:
-        fitted, errors = models.calibrate(backend, target, Path(tmp), on_line)
-        frontend, device, fe_errors = signal.calibrate(backend, target, Path(tmp), on_line)
         model_code = dict(profile.of(backend.caps)["model_code"])
         if backend.caps.fpu == "none":  # the soft-float routines a model or front end may pull in
             model_code.update(routines.soft_float(backend, Path(tmp)))
             on_line(f"soft-float routines: {model_code['soft_float']}, an integer model's float value "
                     f"{model_code['int_value_soft']} B")
+            # the fits below take these routines' bytes off what they measure: this run's, not the
+            # profile file's (so that the result does not depend on the profile calibrated before)
+            backend.caps = replace(backend.caps, profile=_staged(Path(tmp), backend.caps, model_code))
+        fitted, errors = models.calibrate(backend, target, Path(tmp), on_line)
+        frontend, device, fe_errors = signal.calibrate(backend, target, Path(tmp), on_line)
         detector, det_errors = detectors.calibrate(backend, target, Path(tmp), on_line)
     version = subprocess.run([backend.toolchain.gcc, "--version"], capture_output=True, text=True).stdout
     return {**kept, **fitted, "target": target, "source": source(target, kept, backend.caps.fpu == "none"),
@@ -61,6 +64,18 @@ def calibrate(target: str, on_line=print) -> dict:
             "detector": detector, "fit_error": {**errors, **fe_errors, **det_errors},
             "toolchain": version.splitlines()[0] if version else "",
             "emulator": f"{backend.emulator.qemu} -M {backend.emulator.machine}"}
+
+
+def _staged(tmp: Path, caps, model_code: dict) -> str:
+    """A path to the target's profile as it is with ``model_code`` in place of its own (its base
+    resolved as before)."""
+    from ..models import profile
+
+    staged = {**profile.read(profile.name_of(caps)), "model_code": model_code}
+    path = tmp / "staged-profile" / f"{profile.name_of(caps)}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(staged), encoding="utf-8")
+    return str(path)
 
 
 def source(target: str, kept: dict, soft: bool) -> str:

@@ -34,12 +34,13 @@ def fit_code(by_key: dict[str, list[tuple[int, int]]]) -> tuple[dict, dict]:
     return table, {"median": round(float(np.median(rel)), 4), "worst": round(float(max(rel)), 4), "models": len(rel)}
 
 
-def fit_branches(rows: list[tuple[dict, int]]) -> tuple[dict, dict]:
-    """The if-else tree kernel's bytes (tinyc.codegen.c_tree_branches) beside the walk's code, from
-    (units, linked bytes beyond the input maps and the walk's code bytes) of each corpus model in one
-    numeric form: least squares of a fixed part (``base``, of either sign) and non-negative bytes per
-    unit (split, leaf, tree, checked feature). Returns (bytes per unit, the fit's relative errors on
-    the linked bytes)."""
+def fit_branches(rows: list[tuple[dict, int, int]]) -> tuple[dict, dict]:
+    """Code bytes from (units, the bytes they account for, the linked bytes) of each corpus entry:
+    least squares of a fixed part (``base``, of either sign) and non-negative bytes per unit. Used
+    for the if-else tree kernel (tinyc.codegen.c_tree_branches: split, leaf, tree, checked feature,
+    beside the input maps and the walk's code) and the signal front end's code (beside its tables
+    and the soft-float routines measured on their own). Returns (bytes per unit, the fit's relative
+    errors on the linked bytes)."""
     from scipy.optimize import nnls
 
     units = sorted({u for us, _, _ in rows for u in us if u != "base"})

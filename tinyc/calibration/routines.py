@@ -1,5 +1,5 @@
 """What `tinyc calibrate` measures of the routines a library pulls in beside its own code: on a core
-without FPU, the soft-float routines (add with compare, compare alone, multiply, subtract, and an
+without FPU, the soft-float routines (add with compare, compare alone, multiply, subtract, divide, and an
 integer model's float value: int32 to float and a multiply), each the linked size of a few C
 statements with the target's toolchain against none; and a device input's push_raw (converting
 counts; resampling), measured next to the signal corpus's first front end. They become the
@@ -23,6 +23,7 @@ STATEMENTS = {
     "base": "value = x[0] + x[1];\n    ready = x[0] < x[1];",
     "base+mul": "value = (x[0] + x[1]) * x[2];\n    ready = x[0] < x[1];",
     "base+sub": "value = (x[0] + x[1]) - x[2];\n    ready = x[0] < x[1];",
+    "base+mul+div": "value = (x[0] + x[1]) * x[2] / x[1];\n    ready = x[0] < x[1];",
     "value": "value = (float)(int32_t)tinyc_raw[0] * x[0];",
 }
 
@@ -38,7 +39,10 @@ def soft_float(backend, tmp: Path) -> dict:
     size = {part: toolchain.measure(folder, "m", backend, signal=code).flash for part, code in STATEMENTS.items()}
     return {"soft_float": {"base": size["base"], "cmp": size["cmp"],
                            "mul": max(size["base+mul"] - size["base"], 0),
-                           "sub": max(size["base+sub"] - size["base"], 0)},
+                           "sub": max(size["base+sub"] - size["base"], 0),
+                           # beside a multiply (which a float model or front end always links; on
+                           # Thumb-2 both share one object of libgcc)
+                           "div": max(size["base+mul+div"] - size["base+mul"], 0)},
             "int_value_soft": size["value"]}
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 from ..signal.cost import ram_bytes
 from ..signal.features import tables
 from ..signal.frontend import TIME, FrontEnd
-from . import c_device
+from . import c_device, c_fft, c_stats
 from .cgen import c_array, c_comment, c_float
 
 
@@ -165,7 +165,10 @@ def _push_sample(fe: FrontEnd, p: str, slots: dict, filters) -> str:
 {filtered}    {p}_started = 1;
 {stores}
 {chr(10).join(mags)}
-    {p}_head = (uint16_t)(({p}_head + 1u) % {P}_WINDOW);
+    {p}_head = (uint16_t)({p}_head + 1u);
+    if ({p}_head == {P}_WINDOW) {{ /* no division: a core without one would call a routine */
+        {p}_head = 0;
+    }}
     if ({p}_filled < {P}_WINDOW) {{
         {p}_filled = (uint16_t)({p}_filled + 1u);
         *ready = ({p}_filled == {P}_WINDOW) ? 1 : 0;
@@ -180,60 +183,12 @@ def _push_sample(fe: FrontEnd, p: str, slots: dict, filters) -> str:
 }}"""
 
 
-def _stats(p: str, n: int) -> str:
-    """``<p>_stats``: the time-domain statistics of a window (oldest sample first)."""
-    P = p.upper()
-    return f"""/* time-domain statistics of w (oldest first); d receives w - mean */
-static void {p}_stats(const float *w, float *st, float *d)
-{{
-    float s1 = 0.0f, s2 = 0.0f, mn = w[0], mx = w[0];
-    float mean, var, sd, m2 = 0.0f, m3 = 0.0f, m4 = 0.0f, cross = 0.0f, zero = 0.0f;
-    uint16_t i;
-    for (i = 0; i < {P}_WINDOW; ++i) {{
-        s1 += w[i];
-        s2 += w[i] * w[i];
-        if (w[i] < mn) {{
-            mn = w[i];
-        }}
-        if (w[i] > mx) {{
-            mx = w[i];
-        }}
-    }}
-    mean = s1 / {c_float(n)};
-    for (i = 0; i < {P}_WINDOW; ++i) {{
-        float dd;
-        d[i] = w[i] - mean;
-        dd = d[i] * d[i];
-        m2 += dd;
-        m3 += dd * d[i];
-        m4 += dd * dd;
-        if (i > 0u && ((d[i] < 0.0f) != (d[i - 1u] < 0.0f))) {{
-            cross += 1.0f;
-        }}
-        if (i > 0u && ((w[i] < 0.0f) != (w[i - 1u] < 0.0f))) {{
-            zero += 1.0f;
-        }}
-    }}
-    var = m2 / {c_float(n)};
-    sd = {p}_sqrt(var);
-    st[0] = mean;
-    st[1] = sd;
-    st[2] = mn;
-    st[3] = mx;
-    st[4] = {p}_sqrt(s2 / {c_float(n)});
-    st[5] = mx - mn;
-    st[6] = (var > 0.0f) ? (m3 / {c_float(n)}) / (var * sd) : 0.0f;
-    st[7] = (var > 0.0f) ? (m4 / {c_float(n)}) / (var * var) - 3.0f : 0.0f;
-    st[8] = cross;
-    st[9] = zero;
-}}"""
-
-
 def source(fe: FrontEnd, p: str, classification: bool, detector_learns: bool | None = None) -> str:
     spectral = fe.spectral_channels()
     slots = {c: i for i, c in enumerate(sorted(fe.needs()))}  # the ring buffer holds only the channels used
     filters = fe.filters()
-    parts = [f"/* ---- signal front end ({c_comment(fe.describe())}) ---- */", sqrt_source(p)]
+    roots = any(c >= len(fe.channels) for c in slots) or any({"m2", "square"} & set(g) for g in c_stats.variants(fe))
+    parts = [f"/* ---- signal front end ({c_comment(fe.describe())}) ---- */", *([sqrt_source(p)] if roots else [])]
     if spectral:
         tab = tables(fe)
         parts += [c_array("float", f"{p}_cos", tab["cos"], per_line=6),
@@ -241,7 +196,7 @@ def source(fe: FrontEnd, p: str, classification: bool, detector_learns: bool | N
                   "/* frequency (Hz) of spectrum bin k */\n" + c_array("float", f"{p}_freq", tab["freq"], per_line=6)]
     parts += [_filter_source(p, kind, b, a, zi, len(fe.channels)) for kind, b, a, zi in filters]
     parts.append(_state_source(fe, p, len(slots), bool(spectral)))
-    parts.append(_push_sample(fe, p, slots, filters) + "\n\n" + _stats(p, fe.window))
+    parts.append(_push_sample(fe, p, slots, filters) + "\n\n" + c_stats.source(fe, p))
     if spectral:
         parts.append(_spectrum_source(fe, p))
     parts.append(_window_features_source(fe, p, slots) + "\n\n" + _window_entries(p, classification, detector_learns))
@@ -281,17 +236,19 @@ void {p}_signal_reset(void)
 
 
 def _spectrum_source(fe: FrontEnd, p: str) -> str:
-    """The power spectrum by a direct DFT, then the bands, the centroid and the dominant frequency."""
+    """The power spectrum by a direct DFT or the FFT (tinyc.codegen.c_fft, its scratch the window
+    copy ``<p>_w``, free once the statistics are taken), then the bands, the centroid and the
+    dominant frequency."""
     P, n, k = p.upper(), fe.window, fe.n_bins
     bands = "\n".join(
         f"    e = 0.0f;\n    for (j = {lo - 1}; j < {hi - 1}; ++j) {{\n        e += {p}_power[j];\n    }}\n"
         f"    sp[{b}] = e * {c_float(1.0 / (n * n))};" for b, (lo, hi) in enumerate(fe.band_edges()))
-    return f"""/* power spectrum of d (bins 1..{k}) by a direct DFT; bands, centroid, dominant frequency */
-static void {p}_spectrum(const float *d, float *sp)
-{{
-    float total = 0.0f, num = 0.0f, e;
-    uint16_t j, i, best = 0;
-    for (j = 0; j < {k}u; ++j) {{
+    if fe.spectrum == "fft":
+        head, power = c_fft.source(n, p) + "\n\n", f"    {p}_fft_power(d, {p}_w, {p}_power);"
+        decl, how = "uint16_t j, best = 0;", "the FFT"
+    else:
+        head, decl, how = "", "uint16_t j, i, best = 0;", "a direct DFT"
+        power = f"""    for (j = 0; j < {k}u; ++j) {{
         float re = 0.0f, im = 0.0f;
         uint32_t idx = 0;
         for (i = 0; i < {P}_WINDOW; ++i) {{
@@ -303,7 +260,13 @@ static void {p}_spectrum(const float *d, float *sp)
             }}
         }}
         {p}_power[j] = re * re + im * im;
-    }}
+    }}"""
+    return f"""{head}/* power spectrum of d (bins 1..{k}) by {how}; bands, centroid, dominant frequency */
+static void {p}_spectrum(const float *d, float *sp)
+{{
+    float total = 0.0f, num = 0.0f, e;
+    {decl}
+{power}
     for (j = 0; j < {k}u; ++j) {{
         total += {p}_power[j];
         num += {p}_freq[j + 1u] * {p}_power[j];
@@ -326,13 +289,20 @@ def _window_features_source(fe: FrontEnd, p: str, slots: dict) -> str:
     spec_index = {f"band{b}": b for b in range(fe.bands)}
     spec_index.update({"centroid": fe.bands, "dominant": fe.bands + 1})
     outputs = fe.outputs()
+    stats = c_stats.variants(fe)
     blocks = []
     for c, feats in sorted(fe.needs().items()):
-        lines = [f"    /* {c_comment(fe.all_channels[c])} */",
+        lines = [f"    /* {c_comment(fe.all_channels[c])}: its window, oldest first (the ring index wraps with no division;"
+                 " a loop that only copied would become a call to memcpy) */",
+                 f"    j = {p}_head;",
                  f"    for (i = 0; i < {P}_WINDOW; ++i) {{",
-                 f"        {p}_w[i] = {p}_ring[{slots[c]}][({p}_head + i) % {P}_WINDOW];",
+                 f"        {p}_w[i] = {p}_ring[{slots[c]}][j];",
+                 "        j = (uint16_t)(j + 1u);",
+                 f"        if (j == {P}_WINDOW) {{",
+                 "            j = 0;",
+                 "        }",
                  "    }",
-                 f"    {p}_stats({p}_w, st, {p}_d);"]
+                 f"    {p}_stats{stats[fe.stat_groups(c)]}({p}_w, st, {p}_d);"]
         if c in spectral:
             lines.append(f"    {p}_spectrum({p}_d, sp);")
         for j, name in enumerate(outputs):
@@ -345,7 +315,7 @@ def _window_features_source(fe: FrontEnd, p: str, slots: dict) -> str:
     return f"""{p}_status {p}_window_features(float *features)
 {{
     float st[{len(TIME)}];{sp_decl}
-    uint16_t i;
+    uint16_t i, j;
     if (features == 0) {{
         return {P}_ERR_NULL;
     }}

@@ -22,7 +22,7 @@ import numpy as np
 from ..models import treeutil
 from ..models.tree_cost import IF_ELSE
 from .c_trees import integer_votes
-from .cgen import c_float, float_bits
+from .cgen import NON_FINITE_BITS, c_float, float_bits
 
 KERNEL = IF_ELSE
 
@@ -67,7 +67,7 @@ def read_check(model, p: str) -> tuple[list[str], str]:
     used = [int(j) for j in treeutil.read_features(model.arrays)]
     bits = "\n".join(f"""    {{
         uint32_t u;
-{float_bits(f"x[{j}]", "        ")}        if ((~u & 0x7F800000u) == 0u) {{
+{float_bits(f"x[{j}]", "        ")}        if ({NON_FINITE_BITS}) {{
             return 0;
         }}
     }}""" for j in used)

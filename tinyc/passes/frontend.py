@@ -46,6 +46,10 @@ def signal_dataset(r: Resolved):
                   lowpass_hz=sig.lowpass.value if sig.lowpass else None,
                   wide_columns=tuple(wide_columns(c, r.csv.columns) for c in channels) if wide else None,
                   device=device.from_spec(sig))
+    from .. import targets as target_registry
+    from ..signal.cost import choose_spectrum
+
+    fe = choose_spectrum(fe, [target_registry.get(t.name.value).caps for t in s.targets])
     label = s.data.label.value if s.data.label else None
     normal = tuple(x.value for x in s.data.normal) if s.data.normal else None
     time = sig.time.value if sig.time else None
@@ -137,7 +141,7 @@ def _signal_report(fe, channels, samples: int, recordings: dict, ds: Dataset) ->
     return {"description": fe.describe(), "channels": list(fe.channels),
             "magnitudes": {name: [channels[i] for i in idx] for name, idx in fe.magnitudes},
             "rate_hz": fe.rate_hz, "window": fe.window, "hop": fe.hop, "blocks": list(fe.blocks), "bands": fe.bands,
-            "samples": samples, "recordings": recordings,
+            "spectrum": fe.spectrum, "samples": samples, "recordings": recordings,
             "windows": {"train": len(ds.X_train), "holdout": len(ds.X_holdout)},
             "window_label": "the label of the window's last sample" if fe.wide_columns is None else "the row's label",
             "device": _device_report(fe), "units_notice": units_notice(fe)}

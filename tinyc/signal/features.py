@@ -9,7 +9,8 @@ Per channel, for a window ``w[0..N-1]`` (oldest first):
   ``skew = (m3/N) / (var*std)``, ``kurtosis = (m4/N) / (var*var) - 3`` (0 when var is 0);
   ``crossings``: how often ``d`` changes sign (mean crossings); ``zero_crossings``: how often
   ``w`` does;
-- spectrum of ``d`` by a direct DFT with float32 sine/cosine tables, bins k = 1..N/2:
+- spectrum of ``d`` by a direct DFT with float32 sine/cosine tables (or, where the front end
+  chose it, a mixed-radix FFT on the same tables: tinyc.signal.fft), bins k = 1..N/2:
   ``p_k = re^2 + im^2``; ``band_b = (sum of p_k over the band) / N^2``;
   ``centroid = sum f_k p_k / sum p_k`` (Hz, 0 for a flat window); ``dominant = f_k`` of the
   first largest ``p_k``.
@@ -140,14 +141,19 @@ def _stats(w: np.ndarray, n: int) -> dict[str, np.ndarray]:
 
 def _spectrum(d: np.ndarray, fe: FrontEnd, tab: dict) -> dict[str, np.ndarray]:
     n, k = fe.window, fe.n_bins
-    ks = np.arange(1, k + 1)
-    re = np.zeros((d.shape[0], k), dtype=F32)
-    im = np.zeros((d.shape[0], k), dtype=F32)
-    for i in range(n):  # bin by bin the same sequential sum over samples as the C's inner loop
-        idx = (ks * i) % n
-        re = re + d[:, i, None] * tab["cos"][idx][None, :]
-        im = im + d[:, i, None] * tab["sin"][idx][None, :]
-    p = (re * re + im * im).astype(F32)  # p[:, j] is bin j + 1
+    if fe.spectrum == "fft":
+        from .fft import power
+
+        p = power(d, tab["cos"], tab["sin"])
+    else:
+        ks = np.arange(1, k + 1)
+        re = np.zeros((d.shape[0], k), dtype=F32)
+        im = np.zeros((d.shape[0], k), dtype=F32)
+        for i in range(n):  # bin by bin the same sequential sum over samples as the C's inner loop
+            idx = (ks * i) % n
+            re = re + d[:, i, None] * tab["cos"][idx][None, :]
+            im = im + d[:, i, None] * tab["sin"][idx][None, :]
+        p = (re * re + im * im).astype(F32)  # p[:, j] is bin j + 1
     total = np.zeros(d.shape[0], dtype=F32)
     num = np.zeros(d.shape[0], dtype=F32)
     for j in range(k):

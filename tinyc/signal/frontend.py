@@ -15,6 +15,15 @@ TIME = ("mean", "std", "min", "max", "rms", "p2p", "skew", "kurtosis", "crossing
 SPECTRAL = ("bands", "centroid", "dominant")
 BLOCKS = TIME + SPECTRAL
 DEFAULT_BANDS = 8
+# what a window's statistics take, in groups of work (tinyc.codegen.c_stats computes only the groups
+# a channel's features need): the sum (the mean), the sum of squares, the extrema, zero crossings,
+# the deviations from the mean (stored: the spectrum transforms them), their squares' sum, their
+# third and fourth powers' sums, and mean crossings
+STAT_GROUPS = ("sum", "square", "extrema", "zero", "dev", "m2", "moments", "cross")
+NEEDS = {"mean": ("sum",), "std": ("sum", "dev", "m2"), "min": ("extrema",), "max": ("extrema",),
+         "rms": ("square",), "p2p": ("extrema",), "skew": ("sum", "dev", "m2", "moments"),
+         "kurtosis": ("sum", "dev", "m2", "moments"), "crossings": ("sum", "dev", "cross"),
+         "zero_crossings": ("zero",)}
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,9 @@ class FrontEnd:
     used: tuple[str, ...] | None = field(default=None)
     # how a device delivers the channels (`units`/`device` in the spec): push_raw converts them
     device: "DeviceInput | None" = None
+    # the power spectrum's kernel: "dft" (direct) or "fft" (mixed radix, tinyc.signal.fft: windows of
+    # 2^a 3^b 5^c samples), chosen by what it costs on the targets (tinyc.signal.cost.choose_spectrum)
+    spectrum: str = "dft"
 
     @property
     def all_channels(self) -> tuple[str, ...]:
@@ -82,6 +94,15 @@ class FrontEnd:
             c, f = self.split(name)
             out.setdefault(c, set()).add(f)
         return out
+
+    def stat_groups(self, c: int) -> tuple[str, ...]:
+        """The groups of statistics work channel ``c`` needs (STAT_GROUPS order): its time-domain
+        features' and, for a spectral channel, the deviations the spectrum transforms."""
+        feats = self.needs().get(c, set())
+        need = {g for f in feats if f in NEEDS for g in NEEDS[f]}
+        if c in self.spectral_channels():
+            need |= {"sum", "dev"}
+        return tuple(g for g in STAT_GROUPS if g in need)
 
     def spectral_channels(self) -> list[int]:
         return sorted(c for c, fs in self.needs().items() if fs & ({"centroid", "dominant"} |
