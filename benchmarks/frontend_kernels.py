@@ -1,5 +1,5 @@
-"""Instructions per window and flash of the signal front ends the examples ship, on the Cortex-M0+
-and the Cortex-M4, against the front end of an earlier commit in the same run.
+"""Instructions per window and flash of the signal front ends the examples ship, on the Cortex-M0+,
+the Cortex-M4 and RV32IMC, against the front end of an earlier commit in the same run.
 
 The front ends are those the bundled ECG200 beat (examples/ecg200/beats.tml) and activity
 (examples/basic_motions/activity.tml) builds chose (the features their models read, and the
@@ -34,7 +34,7 @@ from tinyc.signal.fft import radices  # noqa: E402
 from tinyc.verify import frontend_of  # noqa: E402
 
 EXAMPLES = {"ecg200 beat": "examples/ecg200/beats.tml", "activity": "examples/basic_motions/activity.tml"}
-TARGETS = {"cortex-m0plus": "M0+", "cortex-m4": "M4"}
+TARGETS = {"cortex-m0plus": "M0+", "cortex-m4": "M4", "riscv32imc": "RV32IMC"}
 SAVED = ROOT / "benchmarks" / "frontends"
 BASELINE = "c61b9e3"
 BEGIN, END = "<!-- front ends: benchmarks/frontend_kernels.py -->", "<!-- /front ends -->"
