@@ -1,5 +1,21 @@
-"""What the benchmark scripts share: the spec they build for a data set."""
+"""What the benchmark scripts share: the spec they build for a data set, and how each replaces its
+section of benchmarks/RESULTS.md."""
 from __future__ import annotations
+
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def replace_section(begin: str, end: str, section: str, results: Path = RESULTS) -> None:
+    """Put ``section`` (which starts with ``begin`` and ends with ``end``) in place of the one between
+    those markers in ``results``, or append it."""
+    text = results.read_text(encoding="utf-8")
+    if begin in text:
+        text = text[:text.index(begin)] + section + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    results.write_text(text, encoding="utf-8")
 
 
 def classification_spec(name: str, csv, label: str, budget: float, targets: dict[str, tuple[str, str]]) -> str:

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from common import replace_section  # noqa: E402
 from tinyc import emulator  # noqa: E402
 from tinyc.codegen.library import Provenance  # noqa: E402
 from tinyc.models import FAMILY_REGISTRY, Problem  # noqa: E402
@@ -118,13 +119,7 @@ def main() -> None:
                          "its requantization and activation, predict = with the input encoder), emlearn's float "
                          "MLP of the same hidden layer on the same data (predict, standardizing included).", "",
                          *header, *lines, END])
-    out = ROOT / "benchmarks" / "RESULTS.md"
-    text = out.read_text(encoding="utf-8")
-    if BEGIN in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    out.write_text(text, encoding="utf-8")
+    replace_section(BEGIN, END, section)
 
 
 if __name__ == "__main__":

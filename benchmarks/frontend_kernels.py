@@ -27,7 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from common import replace_section  # noqa: E402
 from tinyc import targets as registry  # noqa: E402
 from tinyc.calibration.signal import measure  # noqa: E402
 from tinyc.signal.fft import radices  # noqa: E402
@@ -115,13 +117,7 @@ def main(argv: list[str]) -> None:
         f"the tinyc of commit {rev} (every statistic, the direct DFT) in the same run.", "",
         "| example | core | window | features | as built | other spectrum | before | instr ratio | flash ratio |",
         "|---|---|---|---|---|---|---|---|---|", *rows, END])
-    results = ROOT / "benchmarks" / "RESULTS.md"
-    text = results.read_text(encoding="utf-8")
-    if BEGIN in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    results.write_text(text, encoding="utf-8")
+    replace_section(BEGIN, END, section)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import run  # noqa: E402
+from common import replace_section  # noqa: E402
 
 from tinyc.codegen.library import Provenance  # noqa: E402
 from tinyc.models import FAMILY_REGISTRY, Problem, treeutil  # noqa: E402
@@ -116,13 +117,7 @@ def main() -> None:
                          "emlearn's) and int8 (thresholds as input codes), and by emlearn's inline C (float). tinyc "
                          "checks the inputs the trees read for NaN and infinity; emlearn checks nothing.", "",
                          *header, *lines, END])
-    results = ROOT / "benchmarks" / "RESULTS.md"
-    text = results.read_text(encoding="utf-8")
-    if BEGIN in text:
-        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    results.write_text(text, encoding="utf-8")
+    replace_section(BEGIN, END, section)
 
 
 if __name__ == "__main__":

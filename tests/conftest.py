@@ -52,3 +52,20 @@ def build_spec(folder: Path, spec_text: str, *args: str):
                        text=True)
     assert r.returncode == 0, r.stderr
     return r, json.loads((folder / "out" / "report.json").read_text())
+
+
+def verify_within_a_quarter(cwd: Path, report: dict, targets, per: str) -> dict:
+    """`tinyc verify out` run in ``cwd`` as a user runs it: asserts it passes, each target's parity,
+    and that its counted instructions (``per``: "inference" or "window") are within a quarter of
+    the build report's estimate; returns report.json's verify section."""
+    import json
+
+    v = subprocess.run([tinyc_exe(), "verify", "out"], cwd=cwd, capture_output=True, text=True)
+    assert v.returncode == 0, v.stdout + v.stderr
+    verified = json.loads((cwd / "out" / "report.json").read_text())["verify"]
+    for t in targets:
+        assert verified[t]["parity"] is True
+        counted, estimated = verified[t][f"instructions_per_{per}"], report["targets"][t]["instructions"]
+        assert abs(estimated - counted) <= 0.25 * counted, (t, estimated, counted)
+    return verified
+

@@ -61,7 +61,7 @@ def test_a_users_build_runs_the_blocked_kernel_and_says_so(tmp_path, sklearn_dat
     """As a user builds: an int8 MLP on the M4 and the M0+ gets the blocked kernel (report.json,
     report.md), its C has the four-row block, `tinyc verify` runs it against the golden model under
     qemu and counts its instructions within the cost model's bound of the estimate."""
-    from conftest import tinyc_exe
+    from conftest import tinyc_exe, verify_within_a_quarter
 
     spec = tmp_path / "s.tml"
     spec.write_text(f'model m\ndata "{sklearn_data / "digits.csv"}" {{ label digit }}\ntask classification\n'
@@ -77,14 +77,7 @@ def test_a_users_build_runs_the_blocked_kernel_and_says_so(tmp_path, sklearn_dat
     assert "int8, blocked kernel" in (tmp_path / "out" / "report.md").read_text()
     model_doc = json.loads((tmp_path / "out" / "artifacts" / "model.json").read_text())
     assert "kernel" not in model_doc["qinfo"]  # one golden model whichever kernel runs it
-    v = subprocess.run([tinyc_exe(), "verify", "out"], cwd=tmp_path, capture_output=True, text=True)
-    assert v.returncode == 0, v.stdout + v.stderr
-    verified = json.loads((tmp_path / "out" / "report.json").read_text())["verify"]
-    for t in ("cortex-m4", "cortex-m0plus"):
-        assert verified[t]["parity"] is True
-        counted = verified[t]["instructions_per_inference"]
-        estimated = report["targets"][t]["instructions"]
-        assert abs(estimated - counted) <= 0.25 * counted, (t, estimated, counted)
+    verify_within_a_quarter(tmp_path, report, ("cortex-m4", "cortex-m0plus"), "inference")
 
 
 def _cancer_forest():
@@ -122,7 +115,7 @@ def test_a_users_build_runs_trees_as_code_and_says_so(tmp_path, sklearn_data):
     """As a user builds: a forest on the M4 and the M0+ with room to spare gets the if-else kernel
     (build output, report.json, report.md), `tinyc verify` runs it against the golden model under
     qemu and counts its instructions within the cost model's bound of the estimate."""
-    from conftest import tinyc_exe
+    from conftest import tinyc_exe, verify_within_a_quarter
 
     spec = tmp_path / "s.tml"
     spec.write_text(f'model m\ndata "{sklearn_data / "breast_cancer.csv"}" {{ label diagnosis }}\n'
@@ -137,11 +130,4 @@ def test_a_users_build_runs_trees_as_code_and_says_so(tmp_path, sklearn_data):
         assert report["targets"][t]["kernel"] == "if-else"
         assert "m_leaf(" not in (tmp_path / "out" / t / "src" / "m.c").read_text()
     assert "float32, if-else kernel" in (tmp_path / "out" / "report.md").read_text()
-    v = subprocess.run([tinyc_exe(), "verify", "out"], cwd=tmp_path, capture_output=True, text=True)
-    assert v.returncode == 0, v.stdout + v.stderr
-    verified = json.loads((tmp_path / "out" / "report.json").read_text())["verify"]
-    for t in ("cortex-m4", "cortex-m0plus"):
-        assert verified[t]["parity"] is True
-        counted = verified[t]["instructions_per_inference"]
-        estimated = report["targets"][t]["instructions"]
-        assert abs(estimated - counted) <= 0.25 * counted, (t, estimated, counted)
+    verify_within_a_quarter(tmp_path, report, ("cortex-m4", "cortex-m0plus"), "inference")

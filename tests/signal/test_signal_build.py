@@ -457,7 +457,7 @@ def test_a_beat_window_gets_the_fft_and_verifies(tmp_path):
     qemu with a window's instructions within the estimate's bound."""
     import subprocess
 
-    from conftest import tinyc_exe
+    from conftest import tinyc_exe, verify_within_a_quarter
 
     shutil.copy(ROOT / "examples" / "ecg200" / "data.csv", tmp_path / "data.csv")
     shutil.copy(ROOT / "examples" / "ecg200" / "beats.tml", tmp_path / "beats.tml")
@@ -470,11 +470,4 @@ def test_a_beat_window_gets_the_fft_and_verifies(tmp_path):
     for t in ("cortex-m0plus", "cortex-m4"):
         src = (tmp_path / "out" / t / "src" / "beats.c").read_text()
         assert ("beats_fft_power(" in src) == spectral
-    v = subprocess.run([tinyc_exe(), "verify", "out"], cwd=tmp_path, capture_output=True, text=True)
-    assert v.returncode == 0, v.stdout + v.stderr
-    verified = json.loads((tmp_path / "out" / "report.json").read_text())["verify"]
-    for t in ("cortex-m0plus", "cortex-m4"):
-        assert verified[t]["parity"] is True
-        counted = verified[t]["instructions_per_window"]
-        estimated = report["targets"][t]["instructions"]
-        assert abs(estimated - counted) <= 0.25 * counted, (t, estimated, counted)
+    verify_within_a_quarter(tmp_path, report, ("cortex-m0plus", "cortex-m4"), "window")
