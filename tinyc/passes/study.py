@@ -67,6 +67,7 @@ def storage(url: str):
     # study.optimize: tinyc records it itself around ask and tell (Heartbeat)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with Study.optimize")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # (tinyc says what it did with the study)
     try:
         if url.startswith("journal:"):
             from optuna.storages.journal import JournalFileBackend
