@@ -162,7 +162,9 @@ def run(ctx, formed):
     return Evaluated(prep, ds, model, formed.forms, fit.costs, docs, sections, formed.signal,
                      {t: {"quantization": m.quant, **({"kernel": m.kernel} if m.kernel else {})}
                       for t, m in formed.forms.items()},
-                     {"stopped_by": res.stopped_by, "trials": len(res.leaderboard)},
+                     {"stopped_by": res.stopped_by, "trials": len(res.leaderboard),
+                      "winner": {"trial": res.best_candidate.trial, "family": res.best_candidate.family,
+                                 "params": res.best_candidate.params, "seed": ctx.seed}},
                      golden=host, holdout_pred=holdout_pred if host is model else None, predict_form=host.quant,
                      float_model=fit.float_model if FAMILY_REGISTRY[model.family].onnx_form else None,
                      no_onnx=f"the {model.family} family has no ONNX form", search=res)
