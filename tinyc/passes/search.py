@@ -20,6 +20,11 @@ Trials run in synchronous batches of a fixed size (whatever the number of
 cores) and are told to the sampler in trial order, so the search is
 deterministic under the seed, on any machine, when it stops because it ran
 all its trials rather than because time ran out.
+
+With ``cfg.shared`` (tinyc.passes.study) the study lives in a storage that `tinyc worker`
+processes share: the deadline and the trial cap are the study's, the bar a batch must beat is the
+best candidate any process has told, and the coordinator's leaderboard is every finished trial in
+the storage (the winner trained again here when another process ran it).
 """
 from __future__ import annotations
 
@@ -40,10 +45,10 @@ from ..spec.ir import Task
 from . import selection
 from . import study as shared_study
 from .candidates import BATCH, Candidate, NothingFits, SearchConfig, SearchResult, better, default_trials, propose
+from .cv import Bar, evaluate_in_worker, fold_indices, init_worker, promotion_cut
 
 # the search's values live in tinyc.passes.candidates; the passes import them from here
 __all__ = ["Candidate", "NothingFits", "SearchConfig", "SearchResult", "default_trials", "search", "too_big"]
-from .cv import Bar, evaluate_in_worker, fold_indices, init_worker, promotion_cut
 
 # ---------------------------------------------------------------------------
 # Driver side
