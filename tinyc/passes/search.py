@@ -144,10 +144,8 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                 if time.monotonic() >= deadline:
                     stopped_by = "budget"
                     break
-                best_box = [best]
-                stopped_by, deadline = _batch(study, board, history, cfg, pool, problem, limits, families, rankings,
-                                              start, deadline, grace, hb, emit, best_box)
-                best = best_box[0]
+                stopped_by, deadline, best = _batch(study, board, history, cfg, pool, problem, limits, families,
+                                                    rankings, start, deadline, grace, hb, emit, best)
                 if stopped_by == "budget":
                     break
     finally:
@@ -169,10 +167,11 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
 
 
 def _batch(study, board, history, cfg: SearchConfig, pool, problem, limits, families, rankings, start, deadline,
-           grace, hb, emit, best_box) -> tuple[str, float]:
+           grace, hb, emit, best) -> tuple[str, float, tuple | None]:
     """One batch of candidates asked, evaluated in the pool and told: ("budget" when the deadline
-    cut it, else "trials"; the deadline, which the best model's remaining work may bring forward)."""
-    best, shared = best_box[0], cfg.shared
+    cut it, else "trials"; the deadline, which the best model's remaining work may bring forward;
+    the best (candidate, model) so far)."""
+    shared = cfg.shared
     if shared is not None:  # the trials whose process died are failed and queued again
         shared_study.fail_stale(study)
     # what this batch's candidates must beat: the best when the batch starts (not timing)
@@ -191,9 +190,10 @@ def _batch(study, board, history, cfg: SearchConfig, pool, problem, limits, fami
     for _ in range(min(BATCH, cfg.max_trials - shared_study.tried(study, board, shared))):
         trial = study.ask()
         if shared is not None:
-            trial.set_user_attr("worker", shared_study.who())
             hb.add(trial)
         family, params = propose(trial, families, problem, limits, cfg, rankings)
+        if shared is not None:  # (once its parameters are all in the storage)
+            trial.set_user_attr("worker", shared_study.who())
         cand = Candidate(trial.number, family, params, "pending")
         estimates = too_big(family, params, problem, cfg)
         if estimates is not None:
@@ -238,8 +238,7 @@ def _batch(study, board, history, cfg: SearchConfig, pool, problem, limits, fami
               "best_metric": best[0].metric if best else None, "best_flash": best[0].flash if best else None,
               "elapsed": round(cand.finished_at, 3), "time_left": round(max(0.0, deadline - time.monotonic()), 3),
               "tried": len(board)})
-    best_box[0] = best
-    return ("budget" if cut else "trials"), deadline
+    return ("budget" if cut else "trials"), deadline, best
 
 
 def _record(cand: Candidate, ev, cfg: SearchConfig) -> Model | None:

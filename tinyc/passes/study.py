@@ -80,8 +80,15 @@ def storage(url: str):
         retry = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None)  # (Optuna 5; before: the
         callback = {"heartbeat_stale_trial_callback": retry(max_retry=MAX_RETRY)} if retry else \
             {"failed_trial_callback": optuna.storages.RetryFailedTrialCallback(max_retry=MAX_RETRY)}  # same, named so)
-        return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, heartbeat_interval=HEARTBEAT_S,
-                                          grace_period=GRACE_S, **callback)
+        for attempt in range(5):  # processes started together may create the tables at once
+            try:
+                return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, heartbeat_interval=HEARTBEAT_S,
+                                                  grace_period=GRACE_S, **callback)
+            except Exception as e:
+                racing = any(m in str(e) for m in ("already exists", "UNIQUE constraint", "duplicate key"))
+                if not racing or attempt == 4:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
     except StorageError:
         raise
     except ImportError as e:  # (the database's driver)
