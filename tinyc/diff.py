@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 TARGET_FIGURES = (("flash", "B"), ("ram", "B"), ("latency_us", "µs"))
-LIMITS = (("flash_limit", "flash limit", "B"), ("ram_limit", "RAM limit", "B"), ("latency_limit_us", "latency limit", "µs"))
+LIMITS = (("flash_limit", "flash limit", "B"), ("ram_limit", "RAM limit", "B"),
+          ("latency_limit_us", "latency limit", "µs"))
 PROVENANCE = ("spec_sha256", "data_sha256", "seed", "model_id")
 
 
@@ -91,8 +92,8 @@ def text(doc: dict, old_name: str, new_name: str) -> str:
     name = doc["model_name"]["new"] or doc["model_name"]["old"]
     lines = [f"{name}: {old_name} -> {new_name}" + ("" if doc["changed"] else ": no change")]
     m = doc["model"]
-    lines.append(f"  model   {m['description']['old']}" + (f" -> {m['description']['new']}" if m["description"]["changed"]
-                                                          else ""))
+    changed = f" -> {m['description']['new']}" if m["description"]["changed"] else ""
+    lines.append(f"  model   {m['description']['old']}{changed}")
     if m["quantization"]["changed"]:
         lines.append(f"  form    {m['quantization']['old']} -> {m['quantization']['new']}")
     metric, h = doc["metric"]["name"], doc["metric"]["holdout"]

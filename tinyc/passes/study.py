@@ -77,9 +77,11 @@ def storage(url: str):
             raise StorageError(f"unknown storage '{redact(url)}'",
                                hint="use sqlite:///FILE, postgresql://USER@HOST/DB or journal:FILE")
         kwargs = {"connect_args": {"timeout": 30}} if url.startswith("sqlite:") else {"pool_pre_ping": True}
-        retry = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None)  # (Optuna 5; before: the
+        # a dead process's trial queued again: RetryHeartbeatStaleTrialCallback (Optuna 5), or the
+        # same callback under its Optuna 4 name
+        retry = getattr(optuna.storages, "RetryHeartbeatStaleTrialCallback", None)
         callback = {"heartbeat_stale_trial_callback": retry(max_retry=MAX_RETRY)} if retry else \
-            {"failed_trial_callback": optuna.storages.RetryFailedTrialCallback(max_retry=MAX_RETRY)}  # same, named so)
+            {"failed_trial_callback": optuna.storages.RetryFailedTrialCallback(max_retry=MAX_RETRY)}
         for attempt in range(5):  # processes started together may create the tables at once
             try:
                 return optuna.storages.RDBStorage(url, engine_kwargs=kwargs, heartbeat_interval=HEARTBEAT_S,
@@ -252,7 +254,8 @@ def gather(study, board, best, cfg: SearchConfig, X, y, problem, families, limit
     board = stored(study)
     leader = None
     for c in board:
-        if c.status == "ok" and c.full_fit and c.metric is not None and (leader is None or better(cfg.metric, c, leader)):
+        if c.status == "ok" and c.full_fit and c.metric is not None and \
+                (leader is None or better(cfg.metric, c, leader)):
             leader = c
     if leader is None:
         return board, None
