@@ -1,9 +1,13 @@
-"""What the benchmark scripts share: the spec they build for a data set, and how each replaces its
-section of benchmarks/RESULTS.md."""
+"""What the benchmark scripts share: the spec they build for a data set, the provenance of the
+libraries they emit, and how each replaces its section of benchmarks/RESULTS.md."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from tinyc.codegen.library import Provenance
+
+# what every library a benchmark emits says it came from (the scripts put the project on sys.path first)
+PROV = Provenance("bench", "bench.tml", "0" * 64, "0" * 64, "bench")
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 

@@ -25,14 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from common import replace_section  # noqa: E402
+from common import PROV, replace_section  # noqa: E402
 from tinyc import emulator  # noqa: E402
-from tinyc.codegen.library import Provenance  # noqa: E402
 from tinyc.models import FAMILY_REGISTRY, Problem  # noqa: E402
 from tinyc.quant import quantize  # noqa: E402
 from tinyc.spec.ir import Task  # noqa: E402
 
-PROV = Provenance("bench", "bench.tml", "0" * 64, "0" * 64, "bench")
 TARGETS = ("cortex-m4", "cortex-m0plus", "riscv32imc")
 SHORT = {"cortex-m4": "M4", "cortex-m0plus": "M0+", "riscv32imc": "RV32IMC"}
 ROWS = 16

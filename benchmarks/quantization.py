@@ -29,14 +29,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tinyc import toolchain  # noqa: E402
-from tinyc.codegen.library import Provenance  # noqa: E402
 from tinyc.data.prepare import prepare  # noqa: E402
 from tinyc.models import FAMILY_REGISTRY, Problem  # noqa: E402
 from tinyc.passes.load import load_data  # noqa: E402
 from tinyc.quant import quantize  # noqa: E402
 from tinyc.spec import load  # noqa: E402
 from tinyc.targets import get  # noqa: E402
-from tinyc_backends.arm import ARM_TOOLCHAIN
+from tinyc_backends.arm import ARM_TOOLCHAIN  # noqa: E402
+from common import PROV  # noqa: E402
 
 SPECS = ["specs/wine.tml", "specs/breast_cancer.tml", "specs/digits.tml", "examples/image_segments/segments.tml",
          "examples/basic_motions/features.tml"]
@@ -46,7 +46,6 @@ FAMILIES = {
     "gbt": {"n_estimators": 40, "max_depth": 3, "learning_rate": 0.2, "max_leaves": 10**6},
 }
 TARGETS = ("cortex-m0plus", "cortex-m4")
-PROV = Provenance("bench", "bench.tml", "0" * 64, "0" * 64, "bench")
 
 
 def dataset(spec_path: Path):

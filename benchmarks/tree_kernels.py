@@ -29,15 +29,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import run  # noqa: E402
-from common import replace_section  # noqa: E402
+from common import PROV, replace_section  # noqa: E402
 
-from tinyc.codegen.library import Provenance  # noqa: E402
 from tinyc.models import FAMILY_REGISTRY, Problem, treeutil  # noqa: E402
 from tinyc.models.tree_cost import IF_ELSE  # noqa: E402
 from tinyc.quant import quantize  # noqa: E402
 from tinyc.spec.ir import Task  # noqa: E402
 
-PROV = Provenance("bench", "bench.tml", "0" * 64, "0" * 64, "bench")
 ROWS = 32
 BEGIN, END = "<!-- tree kernels: benchmarks/tree_kernels.py -->", "<!-- /tree kernels -->"
 
