@@ -82,7 +82,7 @@ def claim_index(out: Path) -> None:
 
 def plan(specs: list[Path], out: Path, force: bool) -> list[Job]:
     """Each spec checked and named; the ones whose output is up to date marked skipped."""
-    from .passes.write import sha256_file
+    from .passes.study import identity
     from .spec import SpecError, load
 
     jobs, names = [], {}
@@ -107,13 +107,11 @@ def plan(specs: list[Path], out: Path, force: bool) -> list[Job]:
         manifest = tinyc_manifest(folder)
         if force or manifest is None or job.previous is None:
             continue
-        from . import __version__
-
-        holdout = (manifest.get("holdout") or {}).get("sha256")
-        same = (manifest.get("tinyc_version") == __version__ and manifest["spec"]["sha256"] == sha256_file(spec)
-                and Path(r.data_path).is_file() and manifest["data"]["sha256"] == sha256_file(r.data_path)
-                and holdout == (sha256_file(r.holdout_path) if r.holdout_path else None))
-        if same:
+        mine = identity(spec, r)  # what a shared study also holds every process to
+        built = {"tinyc_version": manifest.get("tinyc_version"), "spec_sha256": manifest["spec"]["sha256"],
+                 "data_sha256": manifest["data"]["sha256"],
+                 "holdout_sha256": (manifest.get("holdout") or {}).get("sha256")}
+        if built == mine:
             job.status = "skipped"
     return jobs
 

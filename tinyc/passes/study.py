@@ -284,12 +284,11 @@ def summary(shared: Shared, board: list) -> dict:
 def identity(spec_path, r) -> dict:
     """What every process of a shared search must agree on: tinyc's version, the spec's and the
     data's (and holdout's) sha256."""
-    import hashlib
-
     from .. import __version__
+    from .write import sha256_file
 
     def sha(path) -> str | None:
-        return hashlib.sha256(open(path, "rb").read()).hexdigest() if path is not None else None
+        return sha256_file(path) if path is not None else None
 
     return {"tinyc_version": __version__, "spec_sha256": sha(spec_path), "data_sha256": sha(r.data_path),
             "holdout_sha256": sha(r.holdout_path)}
