@@ -233,7 +233,7 @@ def test_build_json_progress_is_machine_readable(tmp_path):
     assert kinds[:2] == ["budget", "start"] and kinds.count("trial") == 4 and kinds[-1] == "built"
     # after the search: the quantization decision, then any shrinking steps
     assert kinds.index("end") < kinds.index("quantize") < len(kinds) - 1
-    assert set(kinds) <= {"budget", "start", "trial", "end", "quantize", "shrink", "built"}
+    assert set(kinds) <= {"budget", "start", "trial", "end", "grow", "quantize", "shrink", "built"}
     trial = next(e for e in events if e["event"] == "trial")
     assert {"family", "metric", "best_metric", "time_left", "tried"} <= set(trial)
     assert events[-1]["holdout"]["accuracy"] > 0.5

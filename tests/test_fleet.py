@@ -67,7 +67,9 @@ def test_a_folder_builds_every_good_spec_and_names_the_broken_one(project):
     assert wine["data_sha256"] == report["provenance"]["data_sha256"]
     winner = json.loads((root / "out" / "wine" / "manifest.json").read_text())["search"]["winner"]  # to rebuild it
     chosen = next(c for c in report["search"]["leaderboard"] if c["trial"] == report["model"]["chosen_trial"])
-    assert winner == {"trial": chosen["trial"], "family": "tree", "params": chosen["params"], "seed": 1}
+    assert winner == report["search"]["replay"]
+    assert (winner["trial"], winner["family"], winner["params"], winner["seed"]) == \
+        (chosen["trial"], "tree", chosen["params"], chosen["seed"])
     html = (root / "out" / "index.html").read_text()
     assert 'href="wine/report.html"' in html and "specs/broken.tml" in html and "<script" not in html
 

@@ -75,7 +75,7 @@ def kill_group(proc):
 def compiles(build: Path) -> None:
     src = build / "host" / "src" / "wine.c"
     r = subprocess.run(["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", str(src), "-o",
-                        str(build / "wine.o")], capture_output=True, text=True)
+                        str(build.parent / f"{build.name}.o")], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
 
 
@@ -120,6 +120,38 @@ def test_study_ls_lists_the_study_with_its_trials(shared_build):
     row = json.loads(r.stdout)[0]
     assert row["study"] == "s" and row["model"] == "wine" and row["trials"] == len(trials(url, "s"))
     assert row["workers"] >= 3
+
+
+def test_a_trial_is_rebuilt_without_searching_the_shipped_one_byte_for_byte(shared_build):
+    """`--from-trial URL#N`: the trial the coordinator shipped gives its libraries byte for byte;
+    another trial (run by whichever process) gives that trial's model, trained with its seed."""
+    from test_replay import same_libraries
+
+    from tinyc.passes.candidates import trial_seed
+
+    root, url, coord, *_ = shared_build
+    assert coord.returncode == 0
+    shipped = json.loads((root / "build" / "wine" / "manifest.json").read_text())["search"]["winner"]
+    r = subprocess.run([tinyc_exe(), "build", "wine.tml", "--from-trial", f"{url}#{shipped['trial']}", "--study", "s",
+                        "-o", "build/again", "-q"], cwd=root, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    same_libraries(root / "build" / "wine", root / "build" / "again")
+    again = json.loads((root / "build" / "again" / "report.json").read_text())
+    assert again["search"]["replay"] == shipped and again["search"]["rebuilt_from"].endswith(f"#{shipped['trial']} (study s)")
+    other = next(t for t in finished(trials(url, "s")) if t.state.name == "COMPLETE" and t.number != shipped["trial"]
+                 and t.user_attrs["candidate"]["status"] == "ok"
+                 and t.user_attrs["worker"]["pid"] != coord.pid)  # a worker's trial
+    r = subprocess.run([tinyc_exe(), "build", "wine.tml", "--from-trial", f"{url}#{other.number}", "--study", "s",
+                        "-o", "build/other", "-q"], cwd=root, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    recipe = json.loads((root / "build" / "other" / "report.json").read_text())["search"]["replay"]
+    assert (recipe["trial"], recipe["family"]) == (other.number, other.params["family"])
+    assert recipe["seed"] == trial_seed(1, other.number) == other.user_attrs["candidate"]["seed"]
+    for ref, says in ((f"{url}#100000", "has no trial 100000"), (url, "expected URL#N")):
+        r = subprocess.run([tinyc_exe(), "build", "wine.tml", "--from-trial", ref, "--study", "s", "-o", "build/x"],
+                           cwd=root, capture_output=True, text=True)
+        assert r.returncode == 1 and says in r.stderr and "E0508" in r.stderr, r.stderr
+        assert not (root / "build" / "x").exists()
 
 
 def test_a_worker_whose_data_differs_refuses_in_one_line(shared_build, tmp_path):

@@ -114,7 +114,11 @@ def cmd_fmt(args) -> int:
 
 def cmd_build(args) -> int:
     from . import fleet
+    from .passes.replay import ReplayError
 
+    rebuild = "--from-report" if args.from_report else "--from-trial" if args.from_trial else None
+    if rebuild and (fleet.is_many(args.specs) or args.storage):
+        raise ReplayError(f"{rebuild} rebuilds one spec's model without searching: give one spec, no --storage")
     if fleet.is_many(args.specs):
         return _build_many(args)
     from .spec import SpecError, load
@@ -127,11 +131,12 @@ def cmd_build(args) -> int:
     from . import STARTED, progress
     from .passes.pipeline import build
 
+    recipe = _recipe(args, r) if rebuild else None
     out = Path(args.output) if args.output else Path("build") / r.spec.model.value
     sink = progress.make("json" if args.json else "quiet" if args.quiet else "live", r.spec.metric.value.value)
     try:  # a TinycError reaches main, which reports it once the progress display is closed
         result = build(r, Path(spec), out, on_event=sink, trials=args.trials, workers=args.workers,
-                       force=args.force, started=STARTED, storage=args.storage, study=args.study)
+                       force=args.force, started=STARTED, storage=args.storage, study=args.study, recipe=recipe)
     finally:
         sink.close()
     for check in result.report.get("data_checks", []):
@@ -155,6 +160,16 @@ def cmd_build(args) -> int:
 
         print_summary(result, out)
     return EXIT_OK
+
+
+def _recipe(args, r):
+    """The model a `--from-report`/`--from-trial` build rebuilds; says when spec or tinyc differ."""
+    from .passes.replay import requested
+
+    recipe, notices = requested(args.from_report, args.from_trial, args.study, Path(args.specs[0]), r)
+    for notice in notices:
+        print(f"note: {notice}", file=sys.stderr)
+    return recipe
 
 
 def _build_many(args) -> int:
@@ -254,15 +269,12 @@ def cmd_schema(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from .calibration import calibrate, write
+    from .calibration import calibrate, error_lines, write
 
     profile = calibrate(args.target, on_line=lambda line: print(line, file=sys.stderr))
     out = Path(args.out) if args.out else Path(f"{profile['target']}.json")
     write(profile, out)
-    for form, err in [*profile["fit_error"].items(), ("code", profile["code_bytes_error"])]:
-        what = "flash" if form.endswith("code") else "instructions"
-        print(f"{form:<21} {err['models']:>3} models  {what}: relative error median {err['median']:.1%}, "
-              f"worst {err['worst']:.1%}")
+    print("\n".join(error_lines(profile)))
     print(f"profile written to {out}")
     return EXIT_OK
 
@@ -277,19 +289,13 @@ def cmd_worker(args) -> int:
 
 
 def cmd_study(args) -> int:
-    from .worker import study_rows
+    from .worker import study_lines, study_rows
 
     rows = study_rows(args.url)
     if args.json:
         print(json.dumps(rows, indent=2))
         return EXIT_OK
-    for r in rows:
-        left = "done" if r["seconds_left"] is None or r["seconds_left"] <= 0 else f"{r['seconds_left']:.0f}s left"
-        best = "-" if r["best"] is None else f"{r['best']:.4f}"
-        print(f"{r['study']}  {r['model']}  {r['trials']} trials ({r['complete']} complete, {r['running']} running)  "
-              f"best {best}  {r['workers']} processes  {left}")
-    if not rows:
-        print("no studies")
+    print("\n".join(study_lines(rows)))
     return EXIT_OK
 
 

@@ -20,7 +20,8 @@ COMMANDS = {
               "build folder; see --force).",
               "tinyc build specs/wine.tml\n  tinyc build specs/wine.tml -o build/wine --verify\n"
               "  tinyc build specs/wine.tml --json > progress.jsonl\n"
-              "  tinyc build specs/ -o build/      # every spec, in parallel, only what changed"),
+              "  tinyc build specs/ -o build/      # every spec, in parallel, only what changed\n"
+              "  tinyc build specs/wine.tml --from-report build/wine/report.json -o build/wine-again"),
     "verify": ("measure the Arm libraries of a build and run them under qemu against the Python model",
                "Links each Arm target's library with arm-none-eabi-gcc (flash, RAM, stack), runs the holdout\n"
                "rows under qemu and compares every prediction with the golden model, bit for bit.",
@@ -124,6 +125,11 @@ def parser(handlers: dict[str, Callable]) -> argparse.ArgumentParser:
                    "storage: sqlite:///FILE, postgresql://USER@HOST/DB or journal:FILE")
     b.add_argument("--study", metavar="NAME", help="the shared study's name (default: the model's name and a hash "
                    "of spec, data and tinyc version)")
+    rebuild = b.add_mutually_exclusive_group()
+    rebuild.add_argument("--from-report", metavar="REPORT", help="rebuild the model of an earlier build without "
+                         "searching (its report.json or folder): byte-identical C from the same spec and data")
+    rebuild.add_argument("--from-trial", metavar="URL#N", help="rebuild trial N of a shared study without "
+                         "searching (the study: --study, else this spec's)")
 
     w = command("worker")
     w.add_argument("url", metavar="URL")

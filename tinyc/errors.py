@@ -72,6 +72,10 @@ CODES = {
     "E0507": "The study storage of a shared search (--storage, `tinyc worker`, `tinyc study`) cannot be\n"
     "used: unreachable, refused, wrong credentials, its driver missing (pip install 'tinyc[postgres]'),\n"
     "no such study, or a study of another build. The message names the storage without its password.",
+    "E0508": "A model cannot be rebuilt without a search (tinyc build --from-report / --from-trial):\n"
+    "more than one spec or --storage given, the report has no recipe (an anomaly detector's, or from an older tinyc), its data file\n"
+    "differs from this one, its model reads features this spec does not give, or the study has\n"
+    "no such trial (or the trial failed).",
     "E0601": "The output folder is not tinyc's to write: it holds files tinyc did not write, is the\n"
     "spec's or the data's folder, the current folder or above it, or your home folder. tinyc\n"
     "writes only into a new or empty folder or an earlier build of its own (--force keeps\n"

@@ -46,6 +46,15 @@ def quantization_lines(rep: dict) -> list[str]:
     return lines
 
 
+def rebuilt_line(rep: dict) -> str | None:
+    """How a build made without a search (--from-report, --from-trial) got its model, or None."""
+    s = rep.get("search") or {}
+    if not s.get("rebuilt_from"):
+        return None
+    r = s["replay"]
+    return f"trial {r['trial']}'s {r['family']} from {s['rebuilt_from']}, with its hyperparameters and seed {r['seed']}"
+
+
 def print_summary(result, out: Path) -> None:
     """The end-of-build summary: chosen model, holdout metric, per-target flash/RAM bars, report path."""
     from rich.console import Console
@@ -58,6 +67,10 @@ def print_summary(result, out: Path) -> None:
     console = Console(highlight=False, soft_wrap=True)  # long paths stay on one line (logs, tests)
     console.print(f"built {rep['model_name']} → {out}/")
     console.print(f"  model    {m['description']}")
+    line = rebuilt_line(rep)
+    if line:
+        console.print(f"  rebuilt  {line} (no search)")
+
     def fmt(v):
         return "—" if v is None else f"{v:.4f}"
 

@@ -66,7 +66,7 @@ def run(url: str, name: str, jobs: int = 0, on_line=print, on_event=None, wait_s
     ctx = BuildContext(r, spec_file, None, on_event or (lambda e: None), workers=jobs)
     prep = load.run(ctx, None)
     ds = prep.ds
-    problem = Problem(r.spec.task.value, len(ds.feature_names), ds.n_classes)
+    problem = Problem(r.spec.task.value, len(ds.feature_names), ds.n_classes, r.spec.seed.value)
     y = ds.y_train if r.spec.task.value == Task.classification else ds.y_train.astype(np.float64)
     cfg = replace(prep.config, budget_s=kept["deadline"] - time.time(), grow=False,
                   shared=Shared(url, name, kept["deadline"], "worker"))
@@ -75,6 +75,17 @@ def run(url: str, name: str, jobs: int = 0, on_line=print, on_event=None, wait_s
     mine = [c for c in board if c.worker and c.worker.get("pid") == os.getpid()]
     on_line(f"study {name}: {len(mine)} candidates from this worker, {len(board)} in the study")
     return len(mine)
+
+
+def study_lines(rows: list[dict]) -> list[str]:
+    """`tinyc study ls URL`'s lines: a study per line."""
+    lines = []
+    for r in rows:
+        left = "done" if r["seconds_left"] is None or r["seconds_left"] <= 0 else f"{r['seconds_left']:.0f}s left"
+        best = "-" if r["best"] is None else f"{r['best']:.4f}"
+        lines.append(f"{r['study']}  {r['model']}  {r['trials']} trials ({r['complete']} complete, {r['running']} "
+                     f"running)  best {best}  {r['workers']} processes  {left}")
+    return lines or ["no studies"]
 
 
 def study_rows(url: str) -> list[dict]:

@@ -101,3 +101,13 @@ def current(backend) -> dict:
 def write(profile: dict, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(profile, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def error_lines(profile: dict) -> list[str]:
+    """Each fit's relative error, a line per form (what `tinyc calibrate` prints)."""
+    lines = []
+    for form, err in [*profile["fit_error"].items(), ("code", profile["code_bytes_error"])]:
+        what = "flash" if form.endswith("code") else "instructions"
+        lines.append(f"{form:<21} {err['models']:>3} models  {what}: relative error median {err['median']:.1%}, "
+                     f"worst {err['worst']:.1%}")
+    return lines

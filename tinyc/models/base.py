@@ -33,6 +33,7 @@ class Problem:
     task: Task
     n_features: int
     n_classes: int  # 0 for regression
+    seed: int = 0  # the build's seed: what every candidate shares (the distillation teacher's rows)
 
     @property
     def n_outputs(self) -> int:

@@ -27,7 +27,7 @@ class CentroidFamily(CentroidForm, Family):
                                 choices=("nearest", "gaussian"))}
 
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
-        X, y = distill.rows(params, X, y, problem.task, seed)  # (the teacher's rows, when asked)
+        X, y = distill.rows(params, X, y, problem.task, problem.seed)  # (the teacher's rows, when asked)
         k = problem.n_classes
         if params["kind"] == "nearest":
             _, sd = standardize(X)

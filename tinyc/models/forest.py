@@ -47,7 +47,7 @@ class ForestFamily(VoteTreeFamily):
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
         from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
-        X, y = distill.rows(params, X, y, problem.task, seed)  # (the teacher's rows, when asked)
+        X, y = distill.rows(params, X, y, problem.task, problem.seed)  # (the teacher's rows, when asked)
         if params["max_leaves"] < 2:
             raise ValueError("no forest of this size fits the flash budget")
         kw = dict(n_estimators=params["n_estimators"], max_depth=params["max_depth"],

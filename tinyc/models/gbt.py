@@ -51,7 +51,7 @@ class GbtFamily(TreeForm, Family):
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
         from sklearn.ensemble import GradientBoostingClassifier, GradientBoostingRegressor
 
-        X, y = distill.rows(params, X, y, problem.task, seed)  # (the teacher's rows, when asked)
+        X, y = distill.rows(params, X, y, problem.task, problem.seed)  # (the teacher's rows, when asked)
         if params["max_leaves"] < 2:
             raise ValueError("no boosted ensemble of this size fits the flash budget")
         kw = dict(n_estimators=params["n_estimators"], max_depth=params["max_depth"],

@@ -31,7 +31,7 @@ class LinearFamily(DenseForm, Family):
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.linear_model import LogisticRegression, Ridge
 
-        X, y = distill.rows(params, X, y, problem.task, seed)  # (the teacher's rows, when asked)
+        X, y = distill.rows(params, X, y, problem.task, problem.seed)  # (the teacher's rows, when asked)
         mu, sd = standardize(X)
         Z = (X - mu) / sd
         if problem.task == Task.classification:

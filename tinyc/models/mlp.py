@@ -90,7 +90,7 @@ class MlpFamily(DenseForm, Family):
         from sklearn.exceptions import ConvergenceWarning
         from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-        X, y = distill.rows(params, X, y, problem.task, seed)  # (the teacher's rows, when asked)
+        X, y = distill.rows(params, X, y, problem.task, problem.seed)  # (the teacher's rows, when asked)
         mu, sd = standardize(X)
         Z = (X - mu) / sd
         cls = MLPClassifier if problem.task == Task.classification else MLPRegressor

@@ -51,7 +51,7 @@ class TreeFamily(VoteTreeFamily):
     def fit(self, params, X, y, problem: Problem, seed: int) -> Model:
         from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-        X, y = distill.rows(params, X, y, problem.task, seed)  # (the teacher's rows, when asked)
+        X, y = distill.rows(params, X, y, problem.task, problem.seed)  # (the teacher's rows, when asked)
         if params["max_leaves"] < 2:
             raise ValueError("no tree fits the flash budget")
         kw = dict(max_depth=params["max_depth"], min_samples_leaf=params["min_samples_leaf"],

@@ -21,6 +21,22 @@ def default_trials(budget_s: float) -> int:
     """The trial cap when the spec gives none: 100 a minute of budget (at least 100), so a longer
     budget is spent searching rather than left unused once a fixed count is reached."""
     return max(DEFAULT_TRIALS, round(DEFAULT_TRIALS * budget_s / 60.0))
+
+
+def trial_seed(seed: int, trial: int) -> int:
+    """The seed trial ``trial``'s models train with: from the build's seed and the trial's number, so
+    a trial's model is the same whichever process runs it, and trials of equal hyperparameters
+    still differ. (The folds and the distillation teacher use the build's seed: every candidate
+    shares them.)
+
+    >>> trial_seed(1, 0) != trial_seed(1, 1) and trial_seed(1, 7) == trial_seed(1, 7)
+    True
+    """
+    import numpy as np
+
+    return int(np.random.SeedSequence([seed, trial]).generate_state(1)[0] % 2 ** 31)
+
+
 # candidates proposed per round, whatever the number of cores, so that the
 # sequence the sampler sees (and so the result) is the same on every machine
 BATCH = 4
@@ -67,6 +83,7 @@ class Candidate:
     full_fit: bool = True  # costed on the model trained on every training row (else on a fold's)
     columns: list[int] | None = None  # the columns its model reads (feature selection; None: every one)
     worker: dict | None = None  # in a shared study, the process that ran it ({"host", "pid"})
+    seed: int = 0  # its models' training seed (trial_seed; a grown candidate keeps its leader's)
 
     @property
     def flash(self) -> int:
@@ -76,7 +93,7 @@ class Candidate:
         return {"trial": self.trial, "family": self.family, "params": self.params, "status": self.status,
                 "metric": self.metric, "fits": self.fits, "seconds": round(self.seconds, 4),
                 "finished_at": round(self.finished_at, 4), "note": self.note, "folds": len(self.fold_scores),
-                "partial": self.partial, "costed_on": "all rows" if self.full_fit else "one fold",
+                "partial": self.partial, "costed_on": "all rows" if self.full_fit else "one fold", "seed": self.seed,
                 "costs": {t: c.as_dict() for t, c in sorted(self.costs.items())},
                 **({"worker": self.worker} if self.worker else {})}
 
@@ -86,7 +103,7 @@ class Candidate:
         return cls(row["trial"], row["family"], row["params"], row["status"], row["metric"],
                    {t: Cost(**c) for t, c in row["costs"].items()}, row["fits"], row["seconds"],
                    row["finished_at"], row["note"], list(row.get("fold_scores", [])), row["partial"],
-                   row["costed_on"] == "all rows", row.get("columns"))
+                   row["costed_on"] == "all rows", row.get("columns"), seed=row.get("seed", 0))
 
 
 @dataclass

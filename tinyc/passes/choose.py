@@ -23,8 +23,14 @@ SEARCH_SHARE = 0.8  # of the search's time when the growth pass follows
 
 def run(ctx: BuildContext, prep: Prepared) -> Searched:
     ds, cfg = prep.ds, prep.config
-    problem = Problem(ctx.spec.task.value, len(ds.feature_names), ds.n_classes)
+    problem = Problem(ctx.spec.task.value, len(ds.feature_names), ds.n_classes, ctx.seed)
     y = ds.y_train if ctx.spec.task.value == Task.classification else ds.y_train.astype(np.float64)
+    if ctx.recipe is not None:  # a rebuild (tinyc.passes.replay): the recipe's model, no search, no growth
+        from .replay import result
+
+        res = result(ctx.recipe, ds, y, problem, cfg, ds.groups_train)
+        ds, problem, read, unread = _selected(res, ds, problem)
+        return _front_end(ctx, prep, res, ds, read, unread, None)
     budgeted = _budgeted(ctx, prep)
     if ctx.storage is not None:  # the search shared with workers through the storage
         from .study import coordinate
@@ -36,25 +42,40 @@ def run(ctx: BuildContext, prep: Prepared) -> Searched:
     try:
         res = search(ds.X_train, y, problem, share, ctx.progress, ds.groups_train)
     except NothingFits as e:
-        res = first_choice(e, cfg, ds.X_train, y, problem, ctx.seed)
-    selected, unread = res.best_candidate.columns, ()
-    if selected is not None:  # feature selection: the chosen model reads only these columns
-        unread = tuple(n for j, n in enumerate(ds.feature_names) if j not in set(selected))
-        ds, problem = ds.select(selected), replace(problem, n_features=len(selected))
+        res = first_choice(e, cfg, ds.X_train, y, problem)
+    selected = res.best_candidate.columns
+    ds, problem, read, unread = _selected(res, ds, problem)
     if budgeted.keep_for is not None:  # large data: the grown model's refit and evaluation must fit too
         deadline = min(deadline, budgeted.finish_by - budgeted.keep_for(res.best, selected))
     deadline -= qat_reserve(res, budgeted)
     res = grow(res, ds.X_train, y, problem, budgeted, deadline, ctx.progress, ds.groups_train)
+    return _front_end(ctx, prep, res, ds, read, unread, finish_by)
+
+
+def _selected(res: SearchResult, ds, problem: Problem):
+    """The rows and problem on the columns the chosen candidate reads (feature selection), with
+    the names it reads (None: every feature) and those it leaves out."""
+    selected = res.best_candidate.columns
+    if selected is None:
+        return ds, problem, None, ()
+    unread = tuple(n for j, n in enumerate(ds.feature_names) if j not in set(selected))
+    read = tuple(ds.feature_names[j] for j in selected)
+    return ds.select(selected), replace(problem, n_features=len(selected)), read, unread
+
+
+def _front_end(ctx: BuildContext, prep: Prepared, res: SearchResult, ds, read, unread, finish) -> Searched:
+    """Beside a signal front end, its work that does not pay for itself pruned, and features no
+    tree splits on dropped. ``finish``: finish_by, or None (a rebuild: no clock)."""
     if prep.frontend is None:
-        return Searched(prep, res, ds, unread, (), finish_by(ctx, prep, res, ds), unread)
+        return Searched(prep, res, ds, unread, (), finish and finish(ctx, prep, res, ds), unread, read)
     from .frontend import drop_unsplit_features, prune_blocks
 
-    res, ds, blocks = prune_blocks(res, ds, prep.frontend, cfg, ctx.metric, ctx.spec.quantize_tolerance.value,
+    res, ds, blocks = prune_blocks(res, ds, prep.frontend, prep.config, ctx.metric, ctx.spec.quantize_tolerance.value,
                                    on_step=lambda st: ctx.emit("block", **st))
     unused = [f for b in blocks for f in b["features"]]
     res, ds, unsplit = drop_unsplit_features(res, ds)
-    return Searched(prep, res, ds, unread + tuple(unused + unsplit), tuple(blocks), finish_by(ctx, prep, res, ds),
-                    unread)
+    return Searched(prep, res, ds, unread + tuple(unused + unsplit), tuple(blocks),
+                    finish and finish(ctx, prep, res, ds), unread, read)
 
 
 def finish_by(ctx: BuildContext, prep: Prepared, res: SearchResult, ds) -> float:
@@ -97,7 +118,7 @@ def _budgeted(ctx: BuildContext, prep: Prepared) -> SearchConfig:
     return out
 
 
-def first_choice(e: NothingFits, cfg: SearchConfig, X, y, problem: Problem, seed: int) -> SearchResult:
+def first_choice(e: NothingFits, cfg: SearchConfig, X, y, problem: Problem) -> SearchResult:
     """When no candidate fits, the one closest to fitting, trained on all training rows,
     is handed to the memory-fitting pass."""
     cand = e.closest(cfg.targets)
@@ -105,7 +126,7 @@ def first_choice(e: NothingFits, cfg: SearchConfig, X, y, problem: Problem, seed
         raise e
     cand = replace(cand, params={k: v for k, v in cand.params.items() if k != "inputs"}, columns=None)
     try:  # (on every column: the ranking a narrower candidate read is the search's)
-        model = FAMILY_REGISTRY[cand.family].fit(cand.params, X, y, problem, seed)
+        model = FAMILY_REGISTRY[cand.family].fit(cand.params, X, y, problem, cand.seed)
     except Exception:
         raise e from None
     return SearchResult(model, cand, e.board, [], e.stopped_by, e.elapsed, e.folds)

@@ -50,6 +50,7 @@ class BuildContext:
     folder: Path | None = None  # the staging folder, for the passes that write
     storage: str | None = None  # --storage: the search shared through this storage (tinyc.passes.study)
     study: str | None = None  # --study: its name (default: from the spec, data and tinyc version)
+    recipe: Any = None  # --from-report/--from-trial: the model rebuilt without a search (tinyc.passes.replay)
 
     @property
     def spec(self):
@@ -114,6 +115,7 @@ class Searched:
     blocks_dropped: tuple[dict, ...]  # the front end's work dropped (report.json's signal section)
     finish_by: float | None = None  # (time.monotonic) when the passes after the search must end
     unselected: tuple[str, ...] = ()  # features the search's selection left out (also in ``unused``)
+    read: tuple[str, ...] | None = None  # the features its choice reads, in its order, when it selected some
 
 
 @dataclass(frozen=True)

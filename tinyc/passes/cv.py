@@ -140,12 +140,14 @@ def _fold_score(metric: Metric, y, pred, s, n_classes: int) -> float:
 
 def evaluate(family: str, params: dict, X, y, problem: Problem, metric: Metric, folds: int, seed: int,
              targets, quant: str, groups: np.ndarray | None = None, bar: Bar | None = None,
-             splits=None, rankings=None) -> Evaluation:
+             splits=None, rankings=None, model_seed: int | None = None) -> Evaluation:
     """Cross-validate one candidate (pruned early when clearly behind ``bar``), train it on all
     rows when it matches or beats ``bar`` (always without one), cost it per target. ``splits``:
     the folds' row indices when the caller has them (else computed). With ``rankings``
     (tinyc.passes.selection.Rankings) a candidate whose ``params`` have ``inputs`` reads only
-    that many of the best-ranked columns, ranked without the rows it is scored on."""
+    that many of the best-ranked columns, ranked without the rows it is scored on. ``seed`` draws
+    the folds; the models train with ``model_seed`` (the trial's, tinyc.passes.candidates.trial_seed;
+    default ``seed``)."""
     from .selection import columns, narrowed
 
     fam = FAMILY_REGISTRY[family]
@@ -155,7 +157,7 @@ def evaluate(family: str, params: dict, X, y, problem: Problem, metric: Metric, 
         splits = fold_indices(y, folds, seed, problem.task == Task.classification, groups)
     if rankings is not None:
         problem = narrowed(problem, params)
-    m = None
+    m, seed = None, seed if model_seed is None else model_seed
     for i, (tr, va) in enumerate(splits):
         cols = None if rankings is None else columns(rankings.folds[i], params)
         Xf = X if cols is None else X[:, cols]
@@ -201,11 +203,12 @@ def init_worker(X, y, problem, metric, folds, seed, targets, quant, groups, rank
               groups=groups, rankings=rankings, splits=splits)
 
 
-def evaluate_in_worker(family: str, params: dict, bar: Bar | None = None):
-    """("ok", Evaluation) or ("failed", reason): a candidate that cannot be trained is a result."""
+def evaluate_in_worker(family: str, params: dict, bar: Bar | None = None, seed: int | None = None):
+    """("ok", Evaluation) or ("failed", reason): a candidate that cannot be trained is a result.
+    ``seed``: its models' training seed (default: the build's)."""
     w = _W
     try:
         return ("ok", evaluate(family, params, w["X"], w["y"], w["problem"], w["metric"], w["folds"], w["seed"],
-                               w["targets"], w["quant"], w["groups"], bar, w["splits"], w["rankings"]))
+                               w["targets"], w["quant"], w["groups"], bar, w["splits"], w["rankings"], seed))
     except Exception as e:
         return ("failed", f"{type(e).__name__}: {e}")

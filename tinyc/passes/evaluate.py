@@ -108,6 +108,7 @@ def run(ctx, formed):
     from ..models import FAMILY_REGISTRY
     from ..models.forms import read_columns
     from .context import Evaluated
+    from .replay import of_build
 
     fitted = formed.fitted
     searched = fitted.quantized.searched
@@ -126,6 +127,7 @@ def run(ctx, formed):
     if ds.holdout_overlap:
         gap = f"{overlap_warning(ds)}; {gap}"
     gap = distrust(prep.checks) or gap  # a leaky-looking result is never praised
+    recipe = of_build(res.best_candidate, searched.read, fitted.quantized.choice.record, fitted.sample_record)
     sections = {
         "quantization": formed.quantization,
         "fitting": {"steps": fit.steps, "first_choice_fit": not fit.steps and res.best_candidate.fits,
@@ -141,6 +143,8 @@ def run(ctx, formed):
             "growth": res.growth,
             "sample": fitted.sample_record,
             **({"study": res.study} if res.study else {}),
+            "replay": recipe,  # what `tinyc build SPEC --from-report` rebuilds this model from
+            **({"rebuilt_from": ctx.recipe.source} if ctx.recipe is not None else {}),
         },
         "model": {
             "family": model.family, "params": fit.params, "description": model.size_summary(),
@@ -162,9 +166,7 @@ def run(ctx, formed):
     return Evaluated(prep, ds, model, formed.forms, fit.costs, docs, sections, formed.signal,
                      {t: {"quantization": m.quant, **({"kernel": m.kernel} if m.kernel else {})}
                       for t, m in formed.forms.items()},
-                     {"stopped_by": res.stopped_by, "trials": len(res.leaderboard),
-                      "winner": {"trial": res.best_candidate.trial, "family": res.best_candidate.family,
-                                 "params": res.best_candidate.params, "seed": ctx.seed}},
+                     {"stopped_by": res.stopped_by, "trials": len(res.leaderboard), "winner": recipe},
                      golden=host, holdout_pred=holdout_pred if host is model else None, predict_form=host.quant,
                      float_model=fit.float_model if FAMILY_REGISTRY[model.family].onnx_form else None,
                      no_onnx=f"the {model.family} family has no ONNX form", search=res)

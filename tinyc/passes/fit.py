@@ -80,16 +80,16 @@ def _state(family, params, columns, model, mode, ds, targets, metric) -> State:
                  metric_of(emitted, X, ds.y_train, metric, ds.n_classes))
 
 
-def _refit(st: State, params: dict, columns: list[int], ds, seed: int) -> Model:
-    prob = Problem(ds.task, len(columns), ds.n_classes)
+def _refit(st: State, params: dict, columns: list[int], ds, seed: int, build_seed: int) -> Model:
+    prob = Problem(ds.task, len(columns), ds.n_classes, build_seed)
     return FAMILY_REGISTRY[st.family].fit(params, ds.X_train[:, columns], ds.y_train, prob, seed)
 
 
-def _options(st: State, ds, metric, seed: int, fe=None):
+def _options(st: State, ds, metric, seed: int, build_seed: int, fe=None):
     """(description, params, columns) of each shrinking step that applies (``fe``: a signal
     front end on the targets, whose feature groups can go as a whole)."""
     p, cols = st.params, st.columns
-    prob = Problem(ds.task, len(cols), ds.n_classes)
+    prob = Problem(ds.task, len(cols), ds.n_classes, build_seed)
     for what, smaller in FAMILY_REGISTRY[st.family].shrink_steps(st.model, p, ds.X_train[:, cols], ds.y_train,
                                                                    prob, seed):
         yield what, smaller, cols
@@ -127,9 +127,12 @@ def _worst(st: State, targets):
 
 
 def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed: int,
-               on_step=None, columns: list[int] | None = None, first_step: int = 1) -> FitResult:
-    """Shrink ``model`` (float, trained with ``params`` on ``columns`` of ``ds``,
-    all by default) until its ``mode`` form fits every target. Raises :class:`DoesNotFit`."""
+               on_step=None, columns: list[int] | None = None, first_step: int = 1,
+               build_seed: int | None = None) -> FitResult:
+    """Shrink ``model`` (float, trained with ``params`` and ``seed`` on ``columns`` of ``ds``,
+    all by default) until its ``mode`` form fits every target; ``build_seed`` is the build's (the
+    distillation teacher's; default ``seed``). Raises :class:`DoesNotFit`."""
+    build_seed = seed if build_seed is None else build_seed
     from ..metrics import GREATER_IS_BETTER
 
     cols = list(range(len(ds.feature_names))) if columns is None else list(columns)
@@ -140,10 +143,10 @@ def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed:
     while st.excess(targets) > 1.0 and len(steps) < MAX_STEPS:
         worst = _worst(st, targets)
         best, best_key = None, None
-        for what, params2, cols in _options(st, ds, metric, seed, fe):
+        for what, params2, cols in _options(st, ds, metric, seed, build_seed, fe):
             try:
-                new = _state(st.family, params2, cols, _refit(st, params2, cols, ds, seed), mode, ds, targets,
-                             metric)
+                new = _state(st.family, params2, cols, _refit(st, params2, cols, ds, seed, build_seed), mode, ds,
+                             targets, metric)
             except Exception:  # a step the family cannot take (e.g. too few leaves to grow) is skipped
                 continue
             saved = (st.excess(targets) - new.excess(targets))
@@ -184,5 +187,6 @@ def run(ctx, quantized):
     searched = quantized.searched
     res = searched.result
     fit = fit_memory(quantized.choice.model or res.best, res.best_candidate.params, quantized.choice.mode, searched.ds,
-                     searched.prepared.config.targets, ctx.metric, ctx.seed, on_step=lambda st: ctx.emit("shrink", **st))
+                     searched.prepared.config.targets, ctx.metric, res.best_candidate.seed,
+                     on_step=lambda st: ctx.emit("shrink", **st), build_seed=ctx.seed)
     return Fitted(quantized, fit, None)

@@ -234,14 +234,15 @@ def prune_blocks(res: SearchResult, ds: Dataset, fe, cfg: SearchConfig, metric, 
     from .quantize import loss
     from .cv import evaluate
 
-    fam, params = res.best.family, res.best_candidate.params
+    fam, params, seed = res.best.family, res.best_candidate.params, res.best_candidate.seed
     task = ds.task
     y = ds.y_train if task == Task.classification else ds.y_train.astype(np.float64)
     names = list(ds.feature_names)
 
     def cv(cols):
-        problem = Problem(task, len(cols), ds.n_classes)
-        return evaluate(fam, params, ds.X_train[:, cols], y, problem, metric, 3, cfg.seed, (), cfg.quant).metric
+        problem = Problem(task, len(cols), ds.n_classes, cfg.seed)
+        return evaluate(fam, params, ds.X_train[:, cols], y, problem, metric, 3, cfg.seed, (), cfg.quant,
+                        model_seed=seed).metric
 
     def front(cols):
         return fe.with_used([names[j] for j in cols])
@@ -270,5 +271,5 @@ def prune_blocks(res: SearchResult, ds: Dataset, fe, cfg: SearchConfig, metric, 
     if not dropped:
         return res, ds, []
     slim = ds.select(keep)
-    model = FAMILY_REGISTRY[fam].fit(params, slim.X_train, y, Problem(task, len(keep), ds.n_classes), cfg.seed)
+    model = FAMILY_REGISTRY[fam].fit(params, slim.X_train, y, Problem(task, len(keep), ds.n_classes, cfg.seed), seed)
     return replace(res, best=model), slim, dropped

@@ -91,7 +91,7 @@ def _step(pool, current: Candidate, problem: Problem, limits, cfg: SearchConfig,
         if left[0] <= 0:
             break
         left[0] -= 1
-        jobs.append((desc, params, pool.apply_async(evaluate_in_worker, (current.family, params))))
+        jobs.append((desc, params, pool.apply_async(evaluate_in_worker, (current.family, params, None, current.seed))))
     chosen = None
     for desc, params, job in jobs:
         remaining = deadline - time.monotonic()
@@ -106,7 +106,7 @@ def _step(pool, current: Candidate, problem: Problem, limits, cfg: SearchConfig,
         ev = result[1]
         model = ev.model
         cand = Candidate(current.trial, current.family, params, "grown", ev.metric, ev.costs,
-                         fits_all(ev.costs, cfg.targets), ev.seconds, fold_scores=ev.fold_scores)
+                         fits_all(ev.costs, cfg.targets), ev.seconds, fold_scores=ev.fold_scores, seed=current.seed)
         if cand.fits and better(cfg.metric, cand, current) and abs(cand.metric - current.metric) > 1e-9 and (
                 chosen is None or better(cfg.metric, cand, chosen[1])):
             chosen = (desc, cand, model)

@@ -41,9 +41,10 @@ def run(ctx: BuildContext, fitted: Fitted) -> Fitted:
         targets = tuple(t.tightened(declared[t.name].estimate_within(fit.costs[t.name].flash, over[t.name]))
                         if t.name in over else t for t in targets)
         try:
-            more = fit_memory(fit.float_model, fit.params, mode, ds, targets, ctx.metric, ctx.seed,
+            more = fit_memory(fit.float_model, fit.params, mode, ds, targets, ctx.metric,
+                              searched.result.best_candidate.seed,
                               on_step=lambda st: ctx.emit("shrink", **st), columns=fit.columns,
-                              first_step=len(fit.steps) + 1)
+                              first_step=len(fit.steps) + 1, build_seed=ctx.seed)
         except DoesNotFit as e:
             name, linked = next(iter(over.items()))
             raise DoesNotFit(f"{name}: the linked library takes {linked} B of flash, over the {declared[name].flash} B "

@@ -58,19 +58,25 @@ class BuildResult:
 
 def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict], None] | None = None,
           trials: int | None = None, workers: int = 0, force: bool = False,
-          started: float | None = None, storage: str | None = None, study: str | None = None) -> BuildResult:
+          started: float | None = None, storage: str | None = None, study: str | None = None,
+          recipe=None) -> BuildResult:
     """Run the pipeline for a resolved spec and write ``out_dir`` atomically.
     Raises OutputError (before any work) when ``out_dir`` is not tinyc's to write (see
     tinyc.output.claim; ``force`` keeps user files in an earlier build's folder), DataError
     for unusable data and a BuildError (tinyc.errors) when no model fits. ``started``
     (time.monotonic()): when the budget's time began (the command line passes its process's
     start, so that start-up counts; default: now). ``storage``/``study``: the search is shared
-    with `tinyc worker` processes through this storage (tinyc.passes.study)."""
+    with `tinyc worker` processes through this storage (tinyc.passes.study). ``recipe``: the model
+    rebuilt without a search (tinyc.passes.replay.Recipe; its check() first)."""
     if storage is not None and r.spec.task.value == Task.anomaly:
         raise BuildError("--storage: task anomaly chooses its detector in one process; there is no search to share")
+    if recipe is not None and r.spec.task.value == Task.anomaly:
+        raise BuildError("task anomaly chooses its detector without trials: there is no model to rebuild from",
+                         hint="rebuild it with `tinyc build SPEC` (the same spec, data and seed)")
     plan = claim(out_dir, (spec_path, r.data_path, r.holdout_path), force)
     ctx = BuildContext(r, spec_path, plan, on_event or (lambda e: None), trials, workers,
-                       **({"started": started} if started is not None else {}), storage=storage, study=study)
+                       **({"started": started} if started is not None else {}), storage=storage, study=study,
+                       recipe=recipe)
     choosing, writing = passes(r.spec.task.value)
     stage = None
     for p in choosing:
@@ -80,4 +86,9 @@ def build(r: Resolved, spec_path: Path, out_dir: Path, on_event: Callable[[dict]
         staged = ctx.staging(folder)
         for p in writing:
             stage = p(staged, stage)
+    search = stage.report.search
+    if storage is not None and "study" in search:  # `--from-trial URL#N` of the trial it shipped rebuilds it
+        from .study import keep_recipe
+
+        keep_recipe(storage, search["study"]["name"], search["replay"])
     return BuildResult(out_dir, evaluated.ds, evaluated.search, as_json(stage.report), evaluated.model)

@@ -62,6 +62,8 @@ class Choice:
 
 
 QAT_FOLDS = 3
+# a fine-tuning the budget's clock stopped (a rebuild of that build skips it too: tinyc.passes.replay)
+OUT_OF_TIME = {"applied": False, "note": "the budget's time ran out before fine-tuning finished", "cut_by_budget": True}
 
 
 def fine_tuned(model: Model, mode: Quantization, ds, metric: Metric, seed: int,
@@ -77,7 +79,7 @@ def fine_tuned(model: Model, mode: Quantization, ds, metric: Metric, seed: int,
 
     X, y, k = ds.X_train, ds.y_train, ds.n_classes
     plain, tuned, longest = [], [], 0.0
-    out_of_time = {"applied": False, "note": "the budget's time ran out before fine-tuning finished"}
+    out_of_time = dict(OUT_OF_TIME)
     for tr, va in fold_indices(y, QAT_FOLDS, seed, ds.task == Task.classification):
         if deadline is not None and time.monotonic() + longest > deadline:
             return None, out_of_time
@@ -99,12 +101,13 @@ def fine_tuned(model: Model, mode: Quantization, ds, metric: Metric, seed: int,
 
 
 def choose(model: Model, requested: Quantization, tolerance: float, ds, metric: Metric, size_of=None,
-           qat: bool = False, seed: int = 0, deadline: float | None = None) -> Choice:
+           qat: bool = False, seed: int = 0, deadline: float | None = None, qat_cut=()) -> Choice:
     """Pick the mode for ``model`` (a float model trained on ``ds.X_train``). ``size_of(m)``
     gives the flash of a model form per target ({target: bytes}); with it, ``auto`` takes
     the form within tolerance whose largest flash over the targets is smallest (ties: the
     narrower integer form). With ``qat``, an MLP whose integer form loses on the training rows
-    is fine-tuned for it when cross-validation says that helps (:func:`fine_tuned`)."""
+    is fine-tuned for it when cross-validation says that helps (:func:`fine_tuned`); not for the
+    modes in ``qat_cut`` (a rebuild of a build whose clock stopped their fine-tuning)."""
     k = ds.n_classes
     ref_train = metric_of(model, ds.X_train, ds.y_train, metric, k)
     rows = [{"mode": Quantization.float32, "train": ref_train,
@@ -128,7 +131,8 @@ def choose(model: Model, requested: Quantization, tolerance: float, ds, metric: 
         lost = loss(metric, ref_train, train)
         qat_record = None
         if qat and model.family == "mlp" and lost > 1e-9:
-            tuned, qat_record = fine_tuned(model, mode, ds, metric, seed, deadline)
+            tuned, qat_record = (None, dict(OUT_OF_TIME)) if mode in qat_cut else \
+                fine_tuned(model, mode, ds, metric, seed, deadline)
             if tuned is not None:
                 try:
                     q2 = quantize(tuned, mode, ds.X_train)
@@ -167,9 +171,12 @@ def run(ctx, searched):
     from .context import Quantized
 
     ds = searched.ds
+    recipe = ctx.recipe  # a rebuild (tinyc.passes.replay): no clock, but the rebuilt build's cuts
     choice = choose(searched.result.best, ctx.spec.quantize.value, ctx.spec.quantize_tolerance.value, ds,
                     ctx.metric, size_of=flash_per_target(searched.prepared.config.targets, list(ds.feature_names)),
-                    qat=searched.prepared.config.qat, seed=ctx.seed, deadline=searched.finish_by)
+                    qat=searched.prepared.config.qat, seed=searched.result.best_candidate.seed,
+                    deadline=searched.finish_by if recipe is None else None,
+                    qat_cut=recipe.qat_cut if recipe is not None else ())
     ctx.emit("quantize", requested=choice.record["requested"], chosen=choice.mode,
              candidates=choice.record["candidates"])
     return Quantized(searched, choice)

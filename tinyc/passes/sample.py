@@ -121,17 +121,18 @@ def search_budget(budget_s: float, spent_s: float, rows: int) -> float:
 
 
 def refit_on_all_rows(fit: FitResult, full: Dataset, sampled: Dataset, mode: str, targets, metric, seed: int,
-                      deadline: float) -> tuple[FitResult, dict]:
-    """The chosen model (``fit``: params and columns decided on the training rows of ``sampled``)
-    trained again on every training row of ``full`` (the same features), in a child process
-    given the time to ``deadline`` (time.monotonic) less the output's; its integer form
-    calibrated on the sample. Keeps the sample's model when the fit does not finish in that
-    time or the refitted model no longer fits a target. Returns the fit and the report's record."""
+                      deadline: float, build_seed: int | None = None) -> tuple[FitResult, dict]:
+    """The chosen model (``fit``: params and columns decided on the training rows of ``sampled``,
+    trained with ``seed``) trained again on every training row of ``full`` (the same features), in
+    a child process given the time to ``deadline`` (time.monotonic; infinity: no limit) less the
+    output's; its integer form calibrated on the sample. Keeps the sample's model when the fit does
+    not finish in that time (the record's ``final_fit_cut``) or the refitted model no longer fits
+    a target. Returns the fit and the report's record. ``build_seed``: the distillation teacher's."""
     n_all, n_sample = len(full.y_train), len(sampled.y_train)
     record = {"search_rows": n_sample, "training_rows": n_all, "final_fit_rows": n_sample}
     family = fit.float_model.family
     t0 = time.monotonic()
-    problem = Problem(full.task, len(fit.columns), full.n_classes)
+    problem = Problem(full.task, len(fit.columns), full.n_classes, seed if build_seed is None else build_seed)
     every = list(fit.columns) == list(range(full.X_train.shape[1]))
     X = full.X_train if every else full.X_train[:, fit.columns]  # (no copy of a million rows when all are kept)
     model = fit_in_time(family, fit.params, X, full.y_train, problem, seed,
@@ -140,7 +141,7 @@ def refit_on_all_rows(fit: FitResult, full: Dataset, sampled: Dataset, mode: str
     if model is None:
         record["final_fit_note"] = (f"the fit on all {n_all} training rows did not finish in the budget; the model "
                                     f"is the one fitted on the {n_sample}-row sample (a larger budget refits it)")
-        return fit, record
+        return fit, {**record, "final_fit_cut": True}
     st = _state(family, fit.params, fit.columns, model, mode, sampled, targets, metric)
     if st.excess(targets) > 1.0:
         record["final_fit_note"] = "refitted on all rows the model no longer fitted a target; the sample's is kept"
@@ -161,7 +162,7 @@ def fit_in_time(family: str, params: dict, X: np.ndarray, y: np.ndarray, problem
     child.start()
     send.close()
     try:
-        return receive.recv() if receive.poll(seconds) else None
+        return receive.recv() if receive.poll(None if seconds == float("inf") else seconds) else None
     except EOFError:  # the child died (out of memory, a crash in the library)
         return None
     finally:
@@ -184,6 +185,9 @@ def run(ctx, fitted):
     prep, ds = searched.prepared, searched.ds
     if prep.sample is None:
         return fitted
+    deadline = ctx.started + prep.config.budget_s
+    if ctx.recipe is not None:  # a rebuild (tinyc.passes.replay): no clock, but the rebuilt build's cut
+        deadline = float("-inf") if ctx.recipe.final_fit_cut else float("inf")
     fit, record = refit_on_all_rows(fitted.fit, prep.every_row(ds), ds, fitted.quantized.choice.mode, prep.config.targets,
-                                    ctx.metric, ctx.seed, ctx.started + prep.config.budget_s)
+                                    ctx.metric, searched.result.best_candidate.seed, deadline, build_seed=ctx.seed)
     return replace(fitted, fit=fit, sample_record=record)

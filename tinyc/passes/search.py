@@ -44,7 +44,8 @@ from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
 from ..spec.ir import Task
 from . import selection
 from . import study as shared_study
-from .candidates import BATCH, Candidate, NothingFits, SearchConfig, SearchResult, better, default_trials, propose
+from .candidates import (BATCH, Candidate, NothingFits, SearchConfig, SearchResult, better, default_trials, propose,
+                         trial_seed)
 from .cv import Bar, evaluate_in_worker, fold_indices, init_worker, promotion_cut
 
 # the search's values live in tinyc.passes.candidates; the passes import them from here
@@ -86,6 +87,18 @@ def search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
         return _search(X, y, problem, cfg, on_event, groups)
 
 
+def layout(y: np.ndarray, problem: Problem, cfg: SearchConfig, groups: np.ndarray | None):
+    """What every candidate of a search shares: the number of folds, the rows' groups (None when
+    fewer than two), the families the task allows, and each fold's (train, validation) rows."""
+    folds = cv_folds(y, problem.task == Task.classification)
+    if groups is not None and len(np.unique(groups)) < 2:
+        groups = None  # a single group: nothing to keep apart
+    if groups is not None:  # every fold needs a group of its own
+        folds = max(1, min(folds, len(np.unique(groups)))) if folds > 1 else 1
+    families = [f for f in cfg.families if problem.task in FAMILY_REGISTRY[f].tasks]
+    return folds, groups, families, fold_indices(y, folds, cfg.seed, problem.task == Task.classification, groups)
+
+
 def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
             on_event: Callable[[dict], None] | None, groups: np.ndarray | None = None) -> SearchResult:
     import optuna
@@ -96,12 +109,8 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     # until a first model exists, waiting may use most of the allowed overrun (5% or 2 s)
     grace = 0.8 * max(0.05 * cfg.budget_s, 2.0)
     emit = on_event or (lambda e: None)
-    folds = cv_folds(y, problem.task == Task.classification)
-    if groups is not None and len(np.unique(groups)) < 2:
-        groups = None  # a single group: nothing to keep apart
-    if groups is not None:  # every fold needs a group of its own
-        folds = max(1, min(folds, len(np.unique(groups)))) if folds > 1 else 1
-    families = [f for f in cfg.families if problem.task in FAMILY_REGISTRY[f].tasks]
+    # the folds' rows, once: the teachers, the rankings and every worker's cross-validation use them
+    folds, groups, families, splits = layout(y, problem, cfg, groups)
     shared = cfg.shared
     # a worker of a shared search proposes its own candidates while the history is short
     seed = cfg.seed if shared is None or shared.role != "worker" else (cfg.seed * 1_000_003 + os.getpid()) % 2 ** 31
@@ -116,8 +125,6 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
         deadline = min(deadline, start + shared_study.seconds_left(shared))
         grace = 0.0 if shared.role == "worker" else grace
     limits = _limits(cfg, problem.task)
-    # the folds' rows, once: the teachers, the rankings and every worker's cross-validation use them
-    splits = fold_indices(y, folds, cfg.seed, problem.task == Task.classification, groups)
     if cfg.distill:  # the teachers' rows of every fold, once, before the workers fork (they inherit them)
         from ..models import distill
 
@@ -194,13 +201,13 @@ def _batch(study, board, history, cfg: SearchConfig, pool, problem, limits, fami
         family, params = propose(trial, families, problem, limits, cfg, rankings)
         if shared is not None:  # (once its parameters are all in the storage)
             trial.set_user_attr("worker", shared_study.who())
-        cand = Candidate(trial.number, family, params, "pending")
+        cand = Candidate(trial.number, family, params, "pending", seed=trial_seed(cfg.seed, trial.number))
         estimates = too_big(family, params, problem, cfg)
         if estimates is not None:
             cand.status, cand.costs = "too big", estimates
             batch.append((trial, cand, None))
         else:
-            batch.append((trial, cand, pool.apply_async(evaluate_in_worker, (family, params, bar))))
+            batch.append((trial, cand, pool.apply_async(evaluate_in_worker, (family, params, bar, cand.seed))))
     cut = False
     for trial, cand, job in batch:
         if job is not None:

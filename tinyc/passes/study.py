@@ -264,9 +264,16 @@ def gather(study, board, best, cfg: SearchConfig, X, y, problem, families, limit
     frozen = study.get_trials(deepcopy=False)[leader.trial]
     family, params = propose(optuna.trial.FixedTrial(frozen.params), families, problem, limits, cfg, rankings)
     cols = None if rankings is None else selection.columns(rankings.full, params)
-    model = FAMILY_REGISTRY[family].fit(params, X if cols is None else X[:, cols], y, problem, cfg.seed)
+    model = FAMILY_REGISTRY[family].fit(params, X if cols is None else X[:, cols], y, problem, leader.seed)
     leader.params, leader.columns = params, cols
     return board, (leader, model)
+
+
+def keep_recipe(url: str, name: str, recipe: dict) -> None:
+    """The coordinator's build, kept in its study (``build``): rebuilding the trial it shipped
+    (`--from-trial URL#N`, tinyc.passes.replay) reaches that build's model, grown as it was."""
+    study, _ = open_study(url, name, None, None)
+    study.set_user_attr("build", recipe)
 
 
 def summary(shared: Shared, board: list) -> dict:

@@ -123,6 +123,10 @@ def _cluster_order(matrix: list[list[float]]) -> list[int]:
 def _search_section(rep: dict) -> str:
     s = rep["search"]
     metric = rep["metric"]
+    if s.get("rebuilt_from"):  # --from-report / --from-trial: no search, no leaderboard
+        from ..summary import rebuilt_line
+
+        return f"<section id='search'><h2>Search</h2><p>None; rebuilt {_e(rebuilt_line(rep))}.</p></section>"
     board = s["leaderboard"]
     costed = [c for c in board if c["costs"] and c["metric"] is not None]
 
@@ -132,11 +136,7 @@ def _search_section(rep: dict) -> str:
     points = [(flash(c), c["metric"], f"#{c['trial']} {c['family']}: {metric} {c['metric']:.4f}, {flash(c)} B")
               for c in costed]
     greater = metric not in ("rmse", "mae")
-    front, best = [], None
-    for c in sorted(costed, key=flash):
-        if best is None or (c["metric"] > best if greater else c["metric"] < best):
-            best = c["metric"]
-            front.append((flash(c), c["metric"]))
+    front = svg.pareto([(flash(c), c["metric"]) for c in costed], greater)
     chosen = rep["model"].get("chosen_trial")
     chosen_pt = next(((flash(c), c["metric"]) for c in costed if c["trial"] == chosen), None)
     history = [(h["elapsed"], h["best"], f"{h['elapsed']:.1f}s: {h['best']:.4f}") for h in s["history"]]

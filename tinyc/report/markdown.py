@@ -70,15 +70,20 @@ def render(rep: dict) -> str:
                       f"held-out normal rows: {'—' if fa is None else f'{fa * 100:.2f}%'}. Learning: "
                       f"{md(a['learn'])} ({md(a['shipped'])})."]
     s = rep["search"]
-    lines += ["", f"Search: {len(s['leaderboard'])} candidates in {s['elapsed_s']:.1f} s of {s['budget_s']:g} s "
-              f"(stopped by {md(s['stopped_by'])}). Best five that fit:", "",
-              f"| # | family | {md(metric)} | flash |", "|---|---|---|---|"]
-    greater = metric not in ("rmse", "mae")
-    fit = sorted((c for c in s["leaderboard"] if c["fits"] and c["metric"] is not None),
-                 key=lambda c: (c["metric"] is None, -(c["metric"] or 0) if greater else (c["metric"] or 0)))
-    for c in fit[:5]:
-        lines.append(f"| {c['trial']} | {md(c['family'])} | {_num(c['metric'])} | "
-                     f"{max(t['flash'] for t in c['costs'].values())} |")
+    if s.get("rebuilt_from"):
+        from ..summary import rebuilt_line
+
+        lines += ["", f"Search: none; rebuilt {md(rebuilt_line(rep))}."]
+    else:
+        lines += ["", f"Search: {len(s['leaderboard'])} candidates in {s['elapsed_s']:.1f} s of {s['budget_s']:g} s "
+                  f"(stopped by {md(s['stopped_by'])}). Best five that fit:", "",
+                  f"| # | family | {md(metric)} | flash |", "|---|---|---|---|"]
+        greater = metric not in ("rmse", "mae")
+        fit = sorted((c for c in s["leaderboard"] if c["fits"] and c["metric"] is not None),
+                     key=lambda c: (c["metric"] is None, -(c["metric"] or 0) if greater else (c["metric"] or 0)))
+        for c in fit[:5]:
+            lines.append(f"| {c['trial']} | {md(c['family'])} | {_num(c['metric'])} | "
+                         f"{max(t['flash'] for t in c['costs'].values())} |")
     if s.get("growth"):
         lines += ["", "Grown into the room the targets leave (cross-validated, every step fitting):", "",
                   f"| family | step | {md(metric)} | flash |", "|---|---|---|---|"]

@@ -220,3 +220,13 @@ def budget_bar(used: int, limit: int, label: str) -> str:
             f'aria-label="{escape(label)}"><rect x="0" y="0" width="{w}" height="{h}" fill="#e5e7eb"/>'
             f'<rect x="0" y="0" width="{_f(w * frac)}" height="{h}" fill="{color}"/>'
             f'<text x="6" y="13" class="barlabel">{escape(label)}</text></svg>')
+
+
+def pareto(points: list[tuple[float, float]], greater: bool) -> list[tuple[float, float]]:
+    """The Pareto front of (cost, value) points: by cost, each better than every cheaper one."""
+    front, best = [], None
+    for x, v in sorted(points, key=lambda p: p[0]):
+        if best is None or (v > best if greater else v < best):
+            best = v
+            front.append((x, v))
+    return front
