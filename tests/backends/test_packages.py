@@ -268,9 +268,10 @@ ARDUINO_HARDWARE = Path("/usr/share/arduino/hardware")
                     reason="apt-get install --no-install-recommends arduino-builder arduino-core-avr")
 @pytest.mark.parametrize("kind", ["classification", "regression", "anomaly", "signal"])
 def test_the_arduino_builder_finds_compiles_and_links_the_library_and_its_example(kind, builds, tmp_path):
-    """Arduino's own build engine (Debian's arduino-builder with its AVR core, for an Uno): it
-    finds the library from the sketch's #include, compiles it and the example, and links them.
-    (Debian's AVR core needs DECIMAL_DIG defined for its own WString.cpp; no Arm core is packaged.)"""
+    """Arduino's own build engine (Debian's arduino-builder with its AVR core, for an Uno; the
+    signal model, whose spec allows 8 KB of RAM, for a Mega 2560, which has them): it finds the
+    library from the sketch's #include, compiles it and the example, and links them. (Debian's AVR
+    core needs DECIMAL_DIG defined for its own WString.cpp; no Arm core is packaged.)"""
     out = builds[kind]
     name = _name(out)
     lib = _arduino_layout(out / "cortex-m4", name, tmp_path / "sketchbook")
@@ -280,7 +281,7 @@ def test_the_arduino_builder_finds_compiles_and_links_the_library_and_its_exampl
     r = subprocess.run([ARDUINO_BUILDER, "-compile", "-hardware", str(ARDUINO_HARDWARE), "-hardware",
                         "/usr/share/arduino-builder", "-tools", "/usr/bin", "-libraries", str(tmp_path / "sketchbook" /
                                                                                               "libraries"),
-                        "-fqbn", "arduino:avr:uno", "-prefs", "compiler.cpp.extra_flags=-DDECIMAL_DIG=9",
+                        "-fqbn", "arduino:avr:mega:cpu=atmega2560" if kind == "signal" else "arduino:avr:uno", "-prefs", "compiler.cpp.extra_flags=-DDECIMAL_DIG=9",
                         "-build-path", str(tmp_path / "build"), str(sketch / f"{name}.ino")],
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr

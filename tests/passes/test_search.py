@@ -139,3 +139,25 @@ def test_search_ignores_a_global_numpy_raise_setting(monkeypatch):
     finally:
         np.seterr(**old)
     assert seen["under"] == "ignore" and seen["over"] == "ignore" and seen["invalid"] == "ignore"
+
+
+def test_a_shared_trial_failed_as_stale_by_another_process_is_not_an_error(tmp_path):
+    """On a shared storage another process may fail this one's running trial (its heartbeat late:
+    the machine overloaded); telling it then is refused by Optuna: the search notes it and goes on
+    (the retry of that trial, same parameters, is the study's)."""
+    import optuna
+
+    from tinyc.passes import study as shared
+    from tinyc.passes.candidates import Candidate
+    from tinyc.passes.search import _tell
+
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    st = optuna.create_study(study_name="s", storage=shared.storage(url), direction="maximize")
+    trial = st.ask({"family": optuna.distributions.CategoricalDistribution(["tree"])})
+    st._storage.set_trial_state_values(trial._trial_id, state=optuna.trial.TrialState.FAIL)  # the other process
+    shared.claim(trial)  # no error
+    cand = Candidate(trial.number, "tree", {}, "ok", 0.9, {}, True)
+    cfg = type("Cfg", (), {"shared": object(), "targets": (), "metric": None})()
+    _tell(st, trial, cand, cfg)
+    assert "failed by another process as stale" in cand.note
+    assert st.get_trials()[0].state == optuna.trial.TrialState.FAIL

@@ -200,7 +200,7 @@ def _batch(study, board, history, cfg: SearchConfig, pool, problem, limits, fami
             hb.add(trial)
         family, params = propose(trial, families, problem, limits, cfg, rankings)
         if shared is not None:  # (once its parameters are all in the storage)
-            trial.set_user_attr("worker", shared_study.who())
+            shared_study.claim(trial)
         cand = Candidate(trial.number, family, params, "pending", seed=trial_seed(cfg.seed, trial.number))
         estimates = too_big(family, params, problem, cfg)
         if estimates is not None:
@@ -279,21 +279,32 @@ def too_big(family: str, params: dict, problem: Problem, cfg: SearchConfig) -> d
 def _tell(study, trial, cand: Candidate, cfg: SearchConfig) -> None:
     import optuna
 
+    try:
+        _told(study, trial, cand, cfg)
+    except optuna.exceptions.UpdateFinishedTrialError:
+        # a shared study: another process took this one for dead (its heartbeat late: a machine
+        # overloaded or suspended) and failed the trial; its retry, same parameters, is the study's
+        cand.note = (cand.note + "; " if cand.note else "") + "failed by another process as stale, retried there"
+
+
+def _told(study, trial, cand: Candidate, cfg: SearchConfig) -> None:
+    import optuna
+
     if cfg.shared is not None:  # the candidate, for every process's leaderboard
         trial.set_user_attr("candidate", {**cand.row(), "fold_scores": cand.fold_scores, "columns": cand.columns})
     if cand.status == "failed" or not cand.costs:
-        study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        study.tell(trial, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
         return
     _set_constraints(trial, cand.costs, cfg)
     if cand.status == "pruned":  # the sampler ranks it by its last fold's running mean
         for step in range(1, len(cand.fold_scores) + 1):
             trial.report(float(np.mean(cand.fold_scores[:step])), step)
-        study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+        study.tell(trial, state=optuna.trial.TrialState.PRUNED, skip_if_finished=True)
         return
     value = cand.metric if cand.metric is not None else worst(cfg.metric)
     if not np.isfinite(value):
         value = -1e9 if GREATER_IS_BETTER[cfg.metric] else 1e9
-    study.tell(trial, value)
+    study.tell(trial, value, skip_if_finished=True)
 
 
 def _nothing_fits_message(board: list[Candidate], cfg: SearchConfig) -> str:

@@ -155,6 +155,16 @@ def who() -> dict:
     return {"host": socket.gethostname(), "pid": os.getpid()}
 
 
+def claim(trial) -> None:
+    """Record on ``trial`` the process running it (unless another already failed it as stale)."""
+    import optuna
+
+    try:
+        trial.set_user_attr("worker", who())
+    except optuna.exceptions.UpdateFinishedTrialError:
+        pass  # (its retry runs elsewhere; telling it will be refused the same way: search._tell)
+
+
 class Heartbeat:
     """Records a heartbeat for this process's running trials every HEARTBEAT_S (a thread), so that
     the others can tell a trial whose process died."""
