@@ -253,23 +253,25 @@ def unavailable(where: str) -> str | None:
 
 
 def run(where: str, folder: Path, name: str, X: np.ndarray, classification: bool, driver: str,
-        workdir: Path) -> RunResult:
-    """Run ``driver`` with the library on the host, or in a bare-metal image under qemu."""
+        workdir: Path, extra_flags: tuple[str, ...] = ()) -> RunResult:
+    """Run ``driver`` with the library on the host, or in a bare-metal image under qemu
+    (``extra_flags``: after tinyc's, e.g. a user's -std=gnu11 -O2 -ffp-contract=fast)."""
     if where == "host":
-        return run_host(folder, name, X, classification, driver=driver)
-    elf = build_image(folder, name, X, classification, where, workdir, driver=driver)
+        return run_host(folder, name, X, classification, driver=driver, extra_flags=extra_flags)
+    elf = build_image(folder, name, X, classification, where, workdir, driver=driver, extra_flags=extra_flags)
     return run_qemu(elf, where)
 
 
 def build_image(folder: Path, name: str, X: np.ndarray, classification: bool, target: str, out: Path,
-                driver: str | None = None, defines: tuple[str, ...] = ()) -> Path:
+                driver: str | None = None, defines: tuple[str, ...] = (), extra_flags: tuple[str, ...] = ()) -> Path:
     backend = _backend(target)
     link, startup_obj = board_files(out, target)
     (out / "main.c").write_text(driver or driver_source(name, X, classification))
     elf = out / "image.elf"
     tc = backend.toolchain
     cmd = [tc.gcc, *backend.cflags, *tc.compile_flags(link), *STRICT, *defines, *backend.emulator.driver_flags,
-           "-Os", "-ffunction-sections", "-fdata-sections", "-I", str(folder / "src"), str(startup_obj), str(folder / "src" / f"{name}.c"), str(out / "main.c"),
+           "-Os", *extra_flags, "-ffunction-sections", "-fdata-sections", "-I", str(folder / "src"), str(startup_obj),
+           str(folder / "src" / f"{name}.c"), str(out / "main.c"),
            *link, "-o", str(elf)]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
@@ -294,9 +296,10 @@ def run_qemu(elf: Path, target: str, timeout: float = 120.0, plugin: Path | None
     return parse_output(text)
 
 
-def run_emulated(folder: Path, name: str, X: np.ndarray, classification: bool, target: str) -> RunResult:
+def run_emulated(folder: Path, name: str, X: np.ndarray, classification: bool, target: str,
+                 extra_flags: tuple[str, ...] = ()) -> RunResult:
     with tempfile.TemporaryDirectory() as tmp:
-        elf = build_image(folder, name, X, classification, target, Path(tmp))
+        elf = build_image(folder, name, X, classification, target, Path(tmp), extra_flags=extra_flags)
         return run_qemu(elf, target)
 
 

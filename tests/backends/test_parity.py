@@ -1,6 +1,7 @@
 """The generated C computes what the Python model computes: on the host
 (gcc), and on emulated Cortex-M and RISC-V cores (their cross compilers + qemu), over at
 least 100 real rows per model, for every family."""
+import platform
 import shutil
 
 import numpy as np
@@ -88,3 +89,35 @@ def test_emulated_core_matches_host(case, target, emitted):
     assert len(emu.classes) == len(case.X) >= 100
     assert np.array_equal(emu.classes, host.classes)
     assert np.array_equal(emu.scores.view(np.uint32), host.scores.view(np.uint32))
+
+
+# the flags an Arduino or PlatformIO build passes (GNU C: GCC then fuses a*b+c into one multiply-add
+# where the core has one, unless the code forbids it), and a host build tuned for this machine
+ORDINARY = ("-std=gnu11", "-O2", "-ffp-contract=fast")
+NATIVE = ("-march=native",) if platform.machine() in ("x86_64", "AMD64", "aarch64", "arm64") else ()
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_host_c_is_bit_exact_under_ordinary_and_aggressive_flags(case, emitted):
+    if shutil.which("cc") is None:
+        pytest.skip("no host C compiler (cc)")
+    res = emulator.run_host(emitted[case.name], "m", case.X, case.classification, extra_flags=ORDINARY + NATIVE)
+    pred, scores = golden(case)
+    assert np.array_equal(res.scores.view(np.uint32), scores.astype(np.float32).view(np.uint32))
+    if case.classification:
+        assert np.array_equal(res.classes, pred)
+
+
+FUSING = [c for c in CASES if not c.model.qinfo or not c.classification]  # float arithmetic in the C
+
+
+@pytest.mark.parametrize("case", FUSING, ids=[c.name for c in FUSING])
+def test_cortex_m4_c_is_bit_exact_under_ordinary_flags(case, emitted):
+    """The M4's FPU has a fused multiply-add (vfma.f32): with -ffp-contract=fast GCC uses it
+    unless the library forbids it."""
+    why = emulator.available("cortex-m4")
+    if why:
+        pytest.skip(why)
+    res = emulator.run_emulated(emitted[case.name], "m", case.X, case.classification, "cortex-m4", ORDINARY)
+    pred, scores = golden(case)
+    assert np.array_equal(res.scores.view(np.uint32), scores.astype(np.float32).view(np.uint32))

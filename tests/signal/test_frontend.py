@@ -120,9 +120,13 @@ PARTIAL = ["acc_x_mean", "acc_y_max", "acc_z_rms", "gyr_x_std", "gyr_y_zero_cros
            "acc_p2p", "acc_crossings", "gyr_x_band2"]
 
 
-@pytest.mark.parametrize("where", ["host", "cortex-m4", "cortex-m0plus"])
+# "+gnu": compiled as Arduino and PlatformIO compile (GNU C, where GCC fuses a*b+c unless the
+# library forbids it; the host tuned for this machine's FMA)
+@pytest.mark.parametrize("where", ["host", "cortex-m4", "cortex-m0plus", "host+gnu", "cortex-m4+gnu"])
 @pytest.mark.parametrize("front", ["plain", "filtered", "fft-32", "fft-30-partial"])
 def test_emitted_front_end_computes_the_golden_features_bit_for_bit(front, where, tmp_path):
+    where, gnu = where.split("+")[0], where.endswith("+gnu")
+    extra = ("-std=gnu11", "-O2", "-ffp-contract=fast") + (("-march=native",) if where == "host" else ()) if gnu else ()
     why = emulator.unavailable(where)
     if why:
         pytest.skip(why)
@@ -153,7 +157,7 @@ def test_emitted_front_end_computes_the_golden_features_bit_for_bit(front, where
     driver = DRIVER.format(n=len(samples), rows=", ".join("{" + ", ".join(f"{float(v)!r}f" for v in r) + "}"
                                                           for r in samples),
                            n_rec=len(starts), starts=", ".join(str(int(s)) for s in starts))
-    res = emulator.run(where, tmp_path / "lib", "m", samples, True, driver, tmp_path / "img")
+    res = emulator.run(where, tmp_path / "lib", "m", samples, True, driver, tmp_path / "img", extra)
     assert len(res.classes) == len(Xu) > 30
     assert np.array_equal(res.scores.view(np.uint32), Xu.view(np.uint32))  # every feature, bit for bit
     assert np.array_equal(res.classes, model.predict(Xu))

@@ -25,7 +25,7 @@ from ..models.anomaly_cost import state_members
 from .c_anomaly_api import header as api_header
 from .c_anomaly_state import Names, restore_source, save_source, state_source, state_struct
 from .cgen import c_float, c_string
-from .library import all_finite_source, banner
+from .library import NO_FUSED_MULTIPLY_ADD, all_finite_source, banner
 
 MAGIC = 0x44414354  # "TCAD"
 
@@ -70,7 +70,7 @@ def generate(det, name: str, features, prov, learns: bool | None = None) -> tupl
     fields = ([(m, m in ("n", "threshold"), f"{4 * size}u") for m, _, size in members] if learns
               else [("thr", True, "4u")])
     names = ",\n".join(f"    {c_string(f)}" for f in features)
-    source = f"""{banner(prov, f"{p}.c: the {det.kind} anomaly detector '{p}'")}#include "{p}.h"
+    source = f"""{banner(prov, f"{p}.c: the {det.kind} anomaly detector '{p}'")}{NO_FUSED_MULTIPLY_ADD}#include "{p}.h"
 
 #include <float.h>
 #include <string.h>

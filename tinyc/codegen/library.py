@@ -55,6 +55,20 @@ def banner(prov: Provenance, what: str) -> str:
             f" * model {prov.model_id}. Do not edit: rebuild the spec instead. */\n").replace("…", "...")
 
 
+# Every a*b+c is rounded twice, as in the golden model, whatever the user's flags: GCC fuses it into
+# one multiply-add (where the core has one) under GNU C's default -ffp-contract=fast, as Arduino and
+# PlatformIO builds compile, and ignores the standard pragma, but honours its optimize pragma for the
+# functions after it (a .c file's only: in a header it would reach the user's code). Clang and
+# Arm's compiler take the standard one.
+NO_FUSED_MULTIPLY_ADD = """/* no fused multiply-add: the same roundings as tinyc's golden model under any flags */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize ("fp-contract=off")
+#else
+#pragma STDC FP_CONTRACT OFF
+#endif
+"""
+
+
 def all_finite_source(p: str) -> str:
     """``<p>_all_finite(v, n)``: whether no value is NaN or infinite, from the
     exponent bits (no floating-point compare: nothing from soft-float on a core
@@ -173,7 +187,7 @@ def generate(model, name: str, features, classes, prov: Provenance, flash: int, 
     header = _header(model, p, features, classes, prov, flash, ram, scratch_bytes)
 
     labels = classes if classification else []
-    src = [banner(prov, f"{p}.c: inference for the {model.family} model '{p}'"),
+    src = [banner(prov, f"{p}.c: inference for the {model.family} model '{p}'") + NO_FUSED_MULTIPLY_ADD,
            f'#include "{p}.h"', "", "#include <float.h>", "#include <string.h>"]
     src += ["",
             f"const char *const {p}_feature_names[{P}_N_FEATURES] = {{",
