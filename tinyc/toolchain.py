@@ -235,10 +235,11 @@ def compile_strict(folder: Path, name: str, backend) -> None:
             raise RuntimeError(f"{gcc} failed for {folder}:\n{r.stderr}")
 
 
-def stack_depth(folder: Path, name: str, backend) -> tuple[int, tuple[str, ...]]:
-    """Deepest stack of the prediction entry point, from GCC's call-graph and
-    stack-usage output (-fcallgraph-info=su). Returns (bytes, calls that leave the
-    library, e.g. tanhf, whose own stack is not included)."""
+def stack_depth(folder: Path, name: str, backend, entry: str | None = None) -> tuple[int, tuple[str, ...]]:
+    """Deepest stack of the prediction entry point (``entry``: another function of the library, e.g.
+    a detector's ``<name>_is_anomaly``), from GCC's call-graph and stack-usage output
+    (-fcallgraph-info=su). Returns (bytes, calls that leave the library, e.g. tanhf, whose own
+    stack is not included)."""
     folder = Path(folder).resolve()  # GCC runs in the temporary folder
     gcc = backend.toolchain.gcc
     with tempfile.TemporaryDirectory() as tmp:
@@ -256,7 +257,7 @@ def stack_depth(folder: Path, name: str, backend) -> tuple[int, tuple[str, ...]]
     calls: dict[str, list[str]] = {}
     for src, dst in re.findall(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"', text):
         calls.setdefault(src.split(":")[-1], []).append(dst.split(":")[-1])
-    entry = f"{name}_predict" if f"{name}_predict" in frames else f"{name}_predict_value"
+    entry = entry or (f"{name}_predict" if f"{name}_predict" in frames else f"{name}_predict_value")
     external: set[str] = set()
 
     def depth(fn: str) -> int:  # the generated code has no recursion: a plain walk terminates

@@ -237,6 +237,24 @@ def test_cost_estimate_is_within_ten_percent_of_the_linked_size(kind, k, learns,
 
 
 @pytest.mark.parametrize("kind, k, learns", KINDS)
+def test_ram_estimate_counts_the_inputs_the_state_and_the_deepest_stack(kind, k, learns, tmp_path):
+    """RAM as for every model: the caller's float features, the library's static RAM (linked) and
+    the deepest stack of a score (GCC's stack usage), within 10% or 64 B."""
+    from tinyc import targets, toolchain
+
+    if not ARM_TOOLCHAIN.available():
+        pytest.skip(ARM_TOOLCHAIN.install)
+    det, _, _ = _emitted_detector(kind, k, learns, tmp_path)
+    for core in ("cortex-m0plus", "cortex-m4"):
+        backend = targets.get(core)
+        m = toolchain.measure(tmp_path, "m", backend, anomaly=toolchain.anomaly_calls("m", learns))
+        stack, external = toolchain.stack_depth(tmp_path, "m", backend, "m_is_anomaly")
+        used = 4 * det.n_features + m.ram + stack
+        assert not external and abs(A.cost(det, backend.caps).ram - used) <= max(0.1 * used, 64), \
+            (core, A.cost(det, backend.caps).ram, m.ram, stack)
+
+
+@pytest.mark.parametrize("kind, k, learns", KINDS)
 def test_estimated_instructions_are_within_a_quarter_of_the_counted(kind, k, learns, tmp_path):
     """The report's latency estimate of a detector: its instructions per score as the cost
     model says, against what the linked code executes under qemu."""

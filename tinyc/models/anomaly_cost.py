@@ -75,12 +75,13 @@ def cost(det, caps):
     code = profile.table(caps, "detector", "code", "learn" if learns else "score", det.kind)
     weights = baseline_bytes(det)
     units = work(det)
-    ram = state_ram(det, learns) + STACK_BYTES
+    # as for every model: the caller's float features, the library's static state, the stack
+    ram = 4 * det.n_features + state_ram(det, learns) + STACK_BYTES
     if det.kind == "iforest":
         ops = treeutil.depth(det.trees)
     elif det.kind == "gaussian_full":
         ops = units["mac"]
-    else:  # 1/variance per feature, then the weighted distance to each centre
+    else:  # 1/variance per feature (on the stack), then the weighted distance to each centre
         ops = units["term"]
         ram += 4 * det.n_features
     n = count(profile.table(caps, "detector", "instructions"), **units)
