@@ -55,6 +55,17 @@ def rebuilt_line(rep: dict) -> str | None:
     return f"trial {r['trial']}'s {r['family']} from {s['rebuilt_from']}, with its hyperparameters and seed {r['seed']}"
 
 
+def preferred_line(rep: dict) -> str | None:
+    """Why the search took a cheaper candidate than its best (tinyc.passes.cheaper), or None."""
+    why = (rep.get("search") or {}).get("preferred")
+    if not why:
+        return None
+    return (f"trial {why['trial']} ({why['family']}, {why['instructions']} instructions, {why['flash']} B) over "
+            f"trial {why['over_trial']} ({why['over_family']}, {why['over_instructions']} instructions, "
+            f"{why['over_flash']} B): its cross-validated {rep['metric']} {why['metric']:.4f} is within one standard "
+            f"error ({why['noise']:.4f}) of {why['over_metric']:.4f}, which the folds cannot tell apart")
+
+
 def print_summary(result, out: Path) -> None:
     """The end-of-build summary: chosen model, holdout metric, per-target flash/RAM bars, report path."""
     from rich.console import Console
@@ -70,6 +81,9 @@ def print_summary(result, out: Path) -> None:
     line = rebuilt_line(rep)
     if line:
         console.print(f"  rebuilt  {line} (no search)")
+    line = preferred_line(rep)
+    if line:
+        console.print(f"  cheaper  {line}")
 
     def fmt(v):
         return "—" if v is None else f"{v:.4f}"

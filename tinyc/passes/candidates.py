@@ -117,6 +117,7 @@ class SearchResult:
     folds: int
     growth: list[dict] = field(default_factory=list)  # the growth pass's accepted steps (tinyc.passes.grow)
     study: dict | None = None  # a shared search: its storage, name and the processes that ran trials
+    preferred: dict | None = None  # a cheaper candidate taken over the best within its noise (passes.cheaper)
 
 
 class NothingFits(BuildError):

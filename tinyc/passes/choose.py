@@ -13,6 +13,7 @@ import numpy as np
 from ..models import FAMILY_REGISTRY, Problem
 from ..spec.ir import Task
 from .context import BuildContext, Prepared, Searched
+from .cheaper import prefer
 from .grow import grow
 from .sample import WRITE_SMALL, evaluation_seconds, link_allowance, search_budget, small_search_budget
 from .search import NothingFits, SearchConfig, SearchResult, search
@@ -43,12 +44,17 @@ def run(ctx: BuildContext, prep: Prepared) -> Searched:
         res = search(ds.X_train, y, problem, share, ctx.progress, ds.groups_train)
     except NothingFits as e:
         res = first_choice(e, cfg, ds.X_train, y, problem)
+    searched, every = ds, problem  # (the columns of the leaderboard's candidates are these rows')
     selected = res.best_candidate.columns
     ds, problem, read, unread = _selected(res, ds, problem)
     if budgeted.keep_for is not None:  # large data: the grown model's refit and evaluation must fit too
         deadline = min(deadline, budgeted.finish_by - budgeted.keep_for(res.best, selected))
     deadline -= qat_reserve(res, budgeted)
     res = grow(res, ds.X_train, y, problem, budgeted, deadline, ctx.progress, ds.groups_train)
+    cheapest = prefer(res, searched.X_train, y, every, cfg, ctx.progress)  # among ties, the fewest instructions
+    if cheapest is not res:
+        res = cheapest
+        ds, problem, read, unread = _selected(res, searched, every)
     return _front_end(ctx, prep, res, ds, read, unread, finish_by)
 
 

@@ -141,6 +141,7 @@ def run(ctx, formed):
             "grow": cfg.grow, "prune": cfg.prune,
             "distill": cfg.distill and prep.sample is None, "qat": cfg.qat, "select": cfg.select,
             "growth": res.growth,
+            "preferred": res.preferred,  # a cheaper candidate within the best's noise (tinyc.passes.cheaper)
             "sample": fitted.sample_record,
             **({"study": res.study} if res.study else {}),
             "replay": recipe,  # what `tinyc build SPEC --from-report` rebuilds this model from

@@ -4,9 +4,10 @@ on a laptop and printable. Every number comes from report.json; every string
 from the data is escaped."""
 from __future__ import annotations
 
-from html import escape
 
-from . import growth, svg
+from . import svg
+from .markup import _e, _n, _table
+from .search_html import section as _search_section
 
 CSS = """
 body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2937;margin:0;background:#f9fafb}
@@ -26,25 +27,6 @@ pre{background:#111827;color:#e5e7eb;padding:12px;border-radius:6px;overflow:aut
 """
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-
-
-def _e(v) -> str:
-    return escape(str(v), quote=True)
-
-
-def _n(v, digits: int = 4) -> str:
-    if v is None:
-        return "—"
-    if isinstance(v, float):
-        return f"{v:.{digits}f}"
-    return _e(v)
-
-
-def _table(head: list[str], rows: list[list], left: int = 1) -> str:
-    th = "".join(f'<th class="{"l" if i < left else ""}">{_e(h)}</th>' for i, h in enumerate(head))
-    body = "".join("<tr>" + "".join(f'<td class="{"l" if i < left else ""}">{c}</td>' for i, c in enumerate(r))
-                   + "</tr>" for r in rows)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _spec_section(rep: dict, spec_text: str, spec_json: dict) -> str:
@@ -118,53 +100,6 @@ def _cluster_order(matrix: list[list[float]]) -> list[int]:
     key = v[:, -1] * np.sign(v[:, -1].sum() or 1.0)
     second = v[:, -2] if m.shape[0] > 1 else np.zeros(m.shape[0])
     return [int(i) for i in np.lexsort((second, key))]
-
-
-def _search_section(rep: dict) -> str:
-    s = rep["search"]
-    metric = rep["metric"]
-    if s.get("rebuilt_from"):  # --from-report / --from-trial: no search, no leaderboard
-        from ..summary import rebuilt_line
-
-        return f"<section id='search'><h2>Search</h2><p>None; rebuilt {_e(rebuilt_line(rep))}.</p></section>"
-    board = s["leaderboard"]
-    costed = [c for c in board if c["costs"] and c["metric"] is not None]
-
-    def flash(c):
-        return max(t["flash"] for t in c["costs"].values())
-
-    points = [(flash(c), c["metric"], f"#{c['trial']} {c['family']}: {metric} {c['metric']:.4f}, {flash(c)} B")
-              for c in costed]
-    greater = metric not in ("rmse", "mae")
-    front = svg.pareto([(flash(c), c["metric"]) for c in costed], greater)
-    chosen = rep["model"].get("chosen_trial")
-    chosen_pt = next(((flash(c), c["metric"]) for c in costed if c["trial"] == chosen), None)
-    history = [(h["elapsed"], h["best"], f"{h['elapsed']:.1f}s: {h['best']:.4f}") for h in s["history"]]
-    per_family: dict[str, float] = {}
-    for c in board:
-        per_family[c["family"]] = per_family.get(c["family"], 0.0) + c["seconds"]
-    rows = []
-    for c in sorted(board, key=lambda c: (c["metric"] is None, -(c["metric"] or 0) if greater else (c["metric"] or 0))):
-        params = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(c["params"].items()))
-        costs = c["costs"]
-        rows.append([_e(c["trial"]), _e(c["family"]), _e(params), _n(c["metric"]),
-                     _e(max((t["flash"] for t in costs.values()), default="—")),
-                     _e(max((t["ram"] for t in costs.values()), default="—")),
-                     _e(max((t["ops"] for t in costs.values()), default="—")), f"{c['seconds']:.2f}",
-                     f"<span class='{'ok' if c['fits'] else 'bad'}'>{_e(c['status'])}</span>"])
-    return (f"<section id='search'><h2>Search</h2><p>{_e(len(board))} candidates in {s['elapsed_s']:.1f} s of a "
-            f"{s['budget_s']:g} s budget (stopped by {_e(s['stopped_by'])}; {s['folds']}-fold cross-validation on "
-            f"the training rows).</p><div class='grid'>"
-            f"<div><h3>{_e(metric)} against flash</h3>"
-            f"{svg.scatter(points, front, chosen_pt, 'flash (bytes, largest target)', metric, 'metric vs flash')}"
-            f"<p class='muted'>dashed: Pareto front; circled: chosen model</p></div>"
-            + (f"<div><h3>Best {_e(metric)} so far</h3>"
-               f"{svg.scatter(history, (), None, 'seconds', metric, 'best so far', line=True)}</div>"
-               if history else "")  # (the detector pass compares every detector at once: no curve)
-            + f"<div><h3>Time per family</h3>{svg.bars(list(per_family), list(per_family.values()), 'family', 'seconds', 'time per family')}</div>"
-            f"</div>{growth.section(s, metric)}<h3>Leaderboard</h3>"
-            f"{_table(['#', 'family', 'hyperparameters', metric, 'flash', 'RAM', 'ops', 's', 'status'], rows, 3)}"
-            f"</section>")
 
 
 def _model_section(rep: dict) -> str:

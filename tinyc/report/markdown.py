@@ -84,6 +84,10 @@ def render(rep: dict) -> str:
         for c in fit[:5]:
             lines.append(f"| {c['trial']} | {md(c['family'])} | {_num(c['metric'])} | "
                          f"{max(t['flash'] for t in c['costs'].values())} |")
+    if s.get("preferred"):
+        from ..summary import preferred_line
+
+        lines += ["", f"Fewer instructions at the same {md(metric)}: {md(preferred_line(rep))}."]
     if s.get("growth"):
         lines += ["", "Grown into the room the targets leave (cross-validated, every step fitting):", "",
                   f"| family | step | {md(metric)} | flash |", "|---|---|---|---|"]
