@@ -56,13 +56,18 @@ def banner(prov: Provenance, what: str) -> str:
 
 
 # Every a*b+c is rounded twice, as in the golden model, whatever the user's flags: GCC fuses it into
-# one multiply-add (where the core has one) under GNU C's default -ffp-contract=fast, as Arduino and
-# PlatformIO builds compile, and ignores the standard pragma, but honours its optimize pragma for the
-# functions after it (a .c file's only: in a header it would reach the user's code). Clang and
-# Arm's compiler take the standard one.
+# one multiply-add under GNU C's default -ffp-contract=fast, as Arduino and PlatformIO builds
+# compile, and ignores the standard pragma, but honours its optimize pragma for the functions after
+# it (a .c file's only: in a header it would reach the user's code). Only where the core has a fast
+# float multiply-add (__FP_FAST_FMAF: Cortex-M4/M33, RISC-V F, x86 with FMA), the only cores where
+# GCC can fuse: the optimize pragma changes more than contraction (on a Cortex-M0+ at -Os it broke a
+# forest's vote count, GCC 12), and GCC's manual keeps it for debugging. Clang, Arm's and other C99
+# compilers take the standard pragma.
 NO_FUSED_MULTIPLY_ADD = """/* no fused multiply-add: the same roundings as tinyc's golden model under any flags */
 #if defined(__GNUC__) && !defined(__clang__)
+#if defined(__FP_FAST_FMAF)
 #pragma GCC optimize ("fp-contract=off")
+#endif
 #else
 #pragma STDC FP_CONTRACT OFF
 #endif

@@ -3,7 +3,9 @@
  * model testmodel. Do not edit: rebuild the spec instead. */
 /* no fused multiply-add: the same roundings as tinyc's golden model under any flags */
 #if defined(__GNUC__) && !defined(__clang__)
+#if defined(__FP_FAST_FMAF)
 #pragma GCC optimize ("fp-contract=off")
+#endif
 #else
 #pragma STDC FP_CONTRACT OFF
 #endif
