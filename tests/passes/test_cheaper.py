@@ -48,3 +48,8 @@ def test_the_cheaper_of_two_tied_candidates_is_chosen_trained_again_and_explaine
                        fold_scores=narrow.fold_scores, seed=13)
     assert prefer(SearchResult(wide_model, wide, [wide, behind], [], "trials", 1.0, 5), X, y, problem,
                   CFG).best_candidate is wide
+    # a tie that saves less than a quarter of the instructions is no reason to give up the best metric
+    as_costly = Candidate(3, "mlp", narrow.params, "ok", narrow.metric, wide.costs, True,
+                          fold_scores=narrow.fold_scores, seed=13)
+    assert prefer(SearchResult(wide_model, wide, [wide, as_costly], [], "trials", 1.0, 5), X, y, problem,
+                  CFG).best_candidate is wide

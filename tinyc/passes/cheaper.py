@@ -7,7 +7,9 @@ instructions. After the search and the growth pass, every candidate that fits ev
 whose metric is within one standard error of the best's (the standard deviation of the best's
 fold scores over the square root of the number of folds) is a tie; among ties tinyc takes the one
 with the fewest instructions per inference (the largest over the targets), then the least flash,
-then the best metric. The report says which candidate it preferred over which, and why.
+then the best metric, when it saves a quarter of the best's instructions at least (a signal
+model's front end may dwarf the model: 0.4% fewer instructions is no reason to give up the best
+metric). The report says which candidate it preferred over which, and why.
 
 With a single validation split (tiny data) there is no spread to measure and nothing changes.
 """
@@ -24,6 +26,7 @@ from ..models import FAMILY_REGISTRY
 from .candidates import Candidate, SearchResult
 
 SPREAD = 1.0  # standard errors of the best's cross-validated metric that make a tie
+SAVING = 0.75  # a tie is preferred when it runs at most this share of the best's instructions
 
 
 def noise(best: Candidate) -> float:
@@ -63,8 +66,8 @@ def prefer(res: SearchResult, X, y, problem, cfg, emit=None) -> SearchResult:
     tied = ties(res, cfg)
     greater = GREATER_IS_BETTER[cfg.metric]
     for c in sorted(tied, key=lambda c: (instructions(c), c.flash, -c.metric if greater else c.metric, c.trial)):
-        if c is best or (instructions(c), c.flash) >= (instructions(best), best.flash):
-            return res  # the best is (one of) the cheapest
+        if c is best or instructions(c) > SAVING * instructions(best):
+            return res  # the best is (one of) the cheapest, or none saves enough
         fam = FAMILY_REGISTRY[c.family]
         cols = c.columns
         narrowed = problem if cols is None else replace(problem, n_features=len(cols))
