@@ -53,3 +53,15 @@ def test_the_cheaper_of_two_tied_candidates_is_chosen_trained_again_and_explaine
                           fold_scores=narrow.fold_scores, seed=13)
     assert prefer(SearchResult(wide_model, wide, [wide, as_costly], [], "trials", 1.0, 5), X, y, problem,
                   CFG).best_candidate is wide
+
+
+def test_a_candidate_reading_some_columns_is_trained_on_them_with_its_problem(cancer):
+    """candidates.trained (the coordinator's winner from another process, a rebuild, a cheaper tie):
+    the model's inputs are the columns it reads, not every column of the data."""
+    from tinyc.passes.candidates import trained
+
+    X, y = cancer
+    problem = Problem(Task.classification, X.shape[1], 2)
+    model = trained("mlp", {"hidden": 2, "layers": 1, "activation": "relu", "alpha": 1e-4}, X, y, problem, 13,
+                    [3, 7, 21])
+    assert model.n_features == 3 and model.predict(X[:, [3, 7, 21]]).shape == (len(y),)

@@ -4,7 +4,7 @@
 (propose) and which of two candidates is better (better)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 from ..budget import TargetBudget, excess
@@ -152,6 +152,15 @@ def propose(trial, families: list[str], problem: Problem, limits: Limits, cfg: S
             and not params.get("distill"):  # (a teacher is trained on every column)
         params["inputs"] = selection.suggest(trial, problem.n_features)
     return family, params
+
+
+def trained(family: str, params: dict, X, y, problem: Problem, seed: int, columns=None) -> Model:
+    """A candidate's model trained on the rows given, reading ``columns`` (None: every one), with
+    its seed: what the search costed it on (the coordinator's winner from another process, a
+    rebuild, a cheaper tie)."""
+    if columns is not None:
+        X, problem = X[:, columns], replace(problem, n_features=len(columns))
+    return FAMILY_REGISTRY[family].fit(params, X, y, problem, seed)
 
 
 def better(metric: Metric, a: Candidate, b: Candidate) -> bool:

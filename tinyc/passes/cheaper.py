@@ -20,10 +20,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..budget import fits_all
 from ..metrics import GREATER_IS_BETTER
-from ..models import FAMILY_REGISTRY
-from .candidates import Candidate, SearchResult
+from .candidates import Candidate, SearchResult, trained
 
 SPREAD = 1.0  # standard errors of the best's cross-validated metric that make a tie
 SAVING = 0.75  # a tie is preferred when it runs at most this share of the best's instructions
@@ -51,7 +49,7 @@ def ties(res: SearchResult, cfg) -> list[Candidate]:
     out = [best]
     for c in res.leaderboard:
         if c.trial == best.trial and c.params == best.params or c.status != "ok" or c.metric is None or \
-                not c.fits or not fits_all(c.costs, cfg.targets) or not (c.full_fit or "inputs" not in c.params):
+                not c.fits or not (c.full_fit or "inputs" not in c.params):
             continue
         behind = (best.metric - c.metric) if greater else (c.metric - best.metric)
         if behind <= margin + 1e-12:
@@ -68,11 +66,8 @@ def prefer(res: SearchResult, X, y, problem, cfg, emit=None) -> SearchResult:
     for c in sorted(tied, key=lambda c: (instructions(c), c.flash, -c.metric if greater else c.metric, c.trial)):
         if c is best or instructions(c) > SAVING * instructions(best):
             return res  # the best is (one of) the cheapest, or none saves enough
-        fam = FAMILY_REGISTRY[c.family]
-        cols = c.columns
-        narrowed = problem if cols is None else replace(problem, n_features=len(cols))
         try:
-            model = fam.fit(c.params, X if cols is None else X[:, cols], y, narrowed, c.seed)
+            model = trained(c.family, c.params, X, y, problem, c.seed, c.columns)
         except Exception:  # (it trained once; a failure now only means keeping the best)
             continue
         why = {"trial": c.trial, "family": c.family, "metric": c.metric, "instructions": instructions(c),

@@ -175,7 +175,7 @@ def run(ctx, searched):
     choice = choose(searched.result.best, ctx.spec.quantize.value, ctx.spec.quantize_tolerance.value, ds,
                     ctx.metric, size_of=flash_per_target(searched.prepared.config.targets, list(ds.feature_names)),
                     qat=searched.prepared.config.qat, seed=searched.result.best_candidate.seed,
-                    deadline=searched.finish_by if recipe is None else None,
+                    deadline=searched.finish_by,  # (None in a rebuild)
                     qat_cut=recipe.qat_cut if recipe is not None else ())
     ctx.emit("quantize", requested=choice.record["requested"], chosen=choice.mode,
              candidates=choice.record["candidates"])

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..errors import TinycError
 from ..spec.ir import Task
-from .candidates import Candidate, SearchResult, propose, trial_seed
+from .candidates import Candidate, SearchResult, propose, trained, trial_seed
 
 
 class ReplayError(TinycError):
@@ -184,8 +184,7 @@ def result(recipe: Recipe, ds, y, problem, cfg, groups=None) -> SearchResult:
         raise ReplayError(f"cannot rebuild from {recipe.source}: no {family} family for task "
                           f"{problem.task.value} here")
     narrowed = problem if cols is None else replace(problem, n_features=len(cols))
-    X = ds.X_train if cols is None else ds.X_train[:, cols]
-    model = FAMILY_REGISTRY[family].fit(params, X, y, narrowed, recipe.seed)
+    model = trained(family, params, ds.X_train, y, problem, recipe.seed, cols)
     costs = _costs(FAMILY_REGISTRY[family], model, cfg.targets, family, narrowed, cfg.quant)
     cand = Candidate(recipe.trial, family, params, "ok", recipe.metric, costs, fits_all(costs, cfg.targets),
                      time.monotonic() - t0, columns=cols, seed=recipe.seed,

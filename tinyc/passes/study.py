@@ -25,9 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..errors import TinycError
-from ..models import FAMILY_REGISTRY
 from . import selection
-from .candidates import Candidate, SearchConfig, better, propose
+from .candidates import Candidate, SearchConfig, better, propose, trained
 
 HEARTBEAT_S = 2  # a running trial's process records a heartbeat this often
 GRACE_S = 8  # a trial whose heartbeat is older than this is failed (and retried)
@@ -274,7 +273,7 @@ def gather(study, board, best, cfg: SearchConfig, X, y, problem, families, limit
     frozen = study.get_trials(deepcopy=False)[leader.trial]
     family, params = propose(optuna.trial.FixedTrial(frozen.params), families, problem, limits, cfg, rankings)
     cols = None if rankings is None else selection.columns(rankings.full, params)
-    model = FAMILY_REGISTRY[family].fit(params, X if cols is None else X[:, cols], y, problem, leader.seed)
+    model = trained(family, params, X, y, problem, leader.seed, cols)
     leader.params, leader.columns = params, cols
     return board, (leader, model)
 
