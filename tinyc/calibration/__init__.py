@@ -80,7 +80,7 @@ def _staged(tmp: Path, caps, model_code: dict) -> str:
 
 def source(target: str, kept: dict, soft: bool) -> str:
     """What the calibrated profile says of where its figures come from."""
-    said = f"`tinyc calibrate {target}`: instructions, code_bytes, tree_branches, frontend, device, detector"
+    said = f"`tinyc calibrate {target}`: instructions, code_bytes, tree_branches, stack, frontend, device, detector"
     said += " and model_code's soft-float figures; the rest of model_code" if soft else "; model_code"
     said += (" (a float kernel per family, entry points, tanh, what integer kernels take from libgcc: the "
              "figures for what code_bytes does not list)")

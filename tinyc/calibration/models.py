@@ -5,7 +5,9 @@ units of work for each model (the ``work`` a family's cost reports: features che
 multiply-accumulates, neurons, tree nodes, votes, centroid terms, classes) are related to those
 counts by non-negative least squares, one table per numeric form: instructions = call + sum(per-
 unit instructions x units). Each library is also linked, and what its image holds beyond the
-model's weights is the code bytes of its family, task and form (the median over the corpus)."""
+model's weights is the code bytes of its family, task and form (the median over the corpus), and
+its prediction's deepest stack (GCC's stack usage) is the ``stack`` of its family, task and form
+(the largest over the corpus)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -143,9 +145,16 @@ def units_of(model, caps) -> tuple[Quantization, dict]:
     return quant, units
 
 
+def measured():
+    """(corpus entry, whether its instructions are counted) of every model calibration measures."""
+    return [(m, True) for m in corpus()] + [(m, True) for m in corpus(entries=BLOCKED_ONLY, forms=(BLOCKED,))] \
+        + [(m, True) for m in corpus(entries=BRANCHES_ONLY, forms=BRANCH_FORMS)] \
+        + [(m, False) for m in corpus(entries=CODE_ONLY)]
+
+
 def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
-    """The profile's ``instructions`` and ``code_bytes`` sections and their fit errors, from the
-    corpus measured on ``target``."""
+    """The profile's ``instructions``, ``code_bytes``, ``tree_branches`` and ``stack`` sections and
+    their fit errors, from the corpus measured on ``target``."""
     from tinyc_backends.base import EmitRequest
 
     from .. import emulator, toolchain
@@ -158,10 +167,8 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
     by_form: dict[str, list] = {}
     by_code: dict[str, list] = {}  # code key: [(weights, linked flash)]
     by_branches: dict[str, list] = {}  # numeric form: [(code key, units, linked beyond the input maps, linked)]
-    models = [(m, True) for m in corpus()] + [(m, True) for m in corpus(entries=BLOCKED_ONLY, forms=(BLOCKED,))] \
-        + [(m, True) for m in corpus(entries=BRANCHES_ONLY, forms=BRANCH_FORMS)] \
-        + [(m, False) for m in corpus(entries=CODE_ONLY)]
-    for i, ((label, model, X), count) in enumerate(models):
+    stack: dict[str, int] = {}  # code key: the deepest stack of its corpus models
+    for i, ((label, model, X), count) in enumerate(measured()):
         folder = tmp / f"m{i}"
         features = tuple(f"f{j}" for j in range(model.n_features))
         classes = tuple(f"c{j}" for j in range(model.classes))
@@ -173,6 +180,7 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
         linked = toolchain.measure(folder, "m", backend).flash
         weights = FAMILY_REGISTRY[model.family].cost(model, backend.caps, model.quant).weights
         key = code_key(model.family, model.task, model.quant, code_params(model), model.classes)
+        stack[key] = max(stack.get(key, 0), toolchain.stack_depth(folder, "m", backend)[0])
         if model.kernel == IF_ELSE:  # beside the walk's code: fitted per unit below
             units = branch_units(model, model.quant)
             inputs = weights - branch_bytes(backend.caps, model.quant, units)
@@ -189,4 +197,5 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
         branches[quant], errors[f"{quant}:{IF_ELSE}:bytes"] = fit_branches(
             [(units, beyond - code[key], linked) for key, units, beyond, linked in rows])
     return {"instructions": tables, "code_bytes": code, "code_bytes_error": code_errors,
-            "tree_branches": branches}, errors
+            "tree_branches": branches,
+            "stack": dict(sorted(stack.items()))}, errors

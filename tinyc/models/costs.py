@@ -12,7 +12,9 @@ from . import profile
 # smallest candidate, int8; the quantize pass may choose wider and the
 # memory-fitting pass then guarantees the fit).
 VALUE_BYTES = {"float32": 4, "int16": 2, "int8": 1, "auto": 1}
-STACK_BYTES = 64  # call frame of the predict function and its callees
+# the deepest stack of the predict function and its callees where the core's profile has no
+# ``stack`` figure for the model's family, task and form (calibrated_code)
+STACK_BYTES = 64
 
 
 def index_bytes(n: int) -> int:
@@ -145,17 +147,24 @@ def code_key(family: str, task, quant, params: dict, classes: int = 0) -> str:
 
 
 def calibrated_code(cost, family, task, quant, params: dict, caps, classes: int = 0):
-    """``cost`` with its code bytes from the core's profile, when the profile has them for this
-    family, task, form (and binary classifier, where it tells them apart); else ``cost`` as the
-    profile's code-size model gives it."""
-    table = profile.of(caps).get("code_bytes")
-    if not table or task is None or quant is None:
+    """``cost`` with its code bytes and its stack from the core's profile, when the profile has them
+    for this family, task, form (and binary classifier, where it tells them apart); else ``cost`` as
+    the profile's code-size model and STACK_BYTES give it."""
+    p = profile.of(caps)
+    if task is None or quant is None:
         return cost
     form = effective_quant(family, Quantization(quant))
-    code = table.get(code_key(family.name, task, form, params, classes),
-                     table.get(code_key(family.name, task, form, params)))
-    if code is None:
-        return cost
+    keys = (code_key(family.name, task, form, params, classes), code_key(family.name, task, form, params))
     from dataclasses import replace
 
-    return replace(cost, code=code, flash=cost.weights + code)
+    code = _first(p.get("code_bytes"), keys)
+    if code is not None:
+        cost = replace(cost, code=code, flash=cost.weights + code)
+    stack = _first(p.get("stack"), keys)
+    if stack is not None:
+        cost = replace(cost, ram=cost.ram - STACK_BYTES + stack)
+    return cost
+
+
+def _first(table: dict | None, keys):
+    return next((table[k] for k in keys if table and k in table), None)

@@ -9,6 +9,9 @@ backend names its profile in ``Caps.profile``. Sections:
   model's prediction (tinyc.models.costs.instructions);
 - ``code_bytes``: code bytes per family:task:form[:tanh][:binary], fitted from linked images (calibrated
   targets; tinyc.models.costs.calibrated_code);
+- ``stack``: the deepest stack of a model's prediction (its entry point and callees, GCC's
+  stack usage) per family:task:form[:tanh][:blocked][:binary], the largest over the calibration
+  corpus (tinyc.models.costs.calibrated_code; STACK_BYTES where it has none);
 - ``model_code``: the built-in code-size model (Family.code_size): a float kernel's bytes per
   family, the classifier's entry point, the soft-float routines a core without FPU links, tanh;
 - ``frontend``: the signal front end's code bytes and instructions per unit (tinyc.signal.cost);
@@ -28,7 +31,7 @@ from pathlib import Path
 
 from ..errors import TinycError
 
-TABLES = ("instructions", "code_bytes", "model_code", "frontend", "device", "detector")
+TABLES = ("instructions", "code_bytes", "stack", "model_code", "frontend", "device", "detector")
 # the profile a core gets when its backend names none (a plugin that declares new Caps)
 DEFAULT = {"none": "cortex-m3", "single": "cortex-m4", "double": "cortex-m4"}
 

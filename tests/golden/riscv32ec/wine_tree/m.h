@@ -17,7 +17,7 @@ extern "C" {
 /* bytes of scratch memory m_scores_r() needs */
 #define M_SCRATCH_SIZE 4
 #define M_FLASH_BYTES_ESTIMATE 346
-#define M_RAM_BYTES_ESTIMATE 116
+#define M_RAM_BYTES_ESTIMATE 104
 #define M_MODEL_ID "testmodel"
 
 typedef enum {
