@@ -90,6 +90,7 @@ class Report(_Doc):
     signal: Optional[dict] = None
     anomaly: Optional[dict] = None
     verify: Optional[dict] = None
+    figures: list[dict] = []  # how each figure is obtained and its bound (tinyc.report.figures)
 
 
 class FileRef(_Doc):

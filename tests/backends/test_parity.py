@@ -9,6 +9,7 @@ import pytest
 
 from model_cases import CASES, emitted  # noqa: F401  (emitted is a fixture)
 from tinyc import emulator, toolchain
+from tinyc.models.costs import IF_ELSE_BOUND, RAM, RAM_BYTES
 from tinyc.targets import get
 from tinyc_backends.arm import ARM_TOOLCHAIN
 
@@ -57,7 +58,10 @@ def test_arm_builds_are_clean_and_cost_estimate_holds(case, target, tmp_path):
     # (GCC's stack usage of the prediction and its callees)
     stack, external = toolchain.stack_depth(tmp_path, "m", backend)
     ram = 4 * case.model.n_features + measured.ram + stack
-    assert not external and abs(cost.ram - ram) <= max(0.10 * ram, 64), (cost.ram, measured.ram, stack, external)
+    # (the bounds the reports state: trees as if-else code may be estimated up to 55% over)
+    slack = max(RAM * ram, RAM_BYTES)
+    over = max(IF_ELSE_BOUND * ram, slack) if case.model.kernel == "if-else" else slack
+    assert not external and -slack <= cost.ram - ram <= over, (cost.ram, measured.ram, stack, external)
     # without FPU a float model needs soft-float, except a vote tree (its thresholds compared as
     # integer keys, its votes counted in integers); an integer model's prediction does not
     # (integer encoder and kernel), except a regressor's float value (int32 to float, scale)

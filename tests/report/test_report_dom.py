@@ -117,3 +117,21 @@ document.body.setAttribute('data-overlaps', overlaps);
     overlaps = re.search(r'data-overlaps="(\d+)"', r.stdout)
     assert labels and overlaps, r.stderr[-2000:]
     assert int(labels.group(1)) >= 2 and int(overlaps.group(1)) == 0
+
+
+def test_each_figure_says_how_it_was_obtained_and_its_bound(report):
+    task, out = report
+    rep = json.loads((out / "report.json").read_text())
+    by = {f["figure"]: f for f in rep["figures"]}
+    what = "window" if task == "signal" else "prediction"
+    assert by["flash (estimate)"]["bound"].startswith("within 10% or 256 B of the linked image")
+    assert by["RAM (estimate)"]["bound"].startswith("within 10% or 64 B")
+    assert by[f"instructions per {what} (estimate)"]["bound"].startswith("within 25% of qemu's count")
+    assert by["flash (linked)"]["obtained"].startswith("linked")
+    assert by[f"instructions per {what} (qemu)"]["obtained"].startswith("counted by `tinyc verify` under qemu")
+    assert by["latency (µs)"]["bound"].startswith("none stated")
+    md = (out / "report.md").read_text()
+    html = (out / "report.html").read_text()
+    for f in rep["figures"]:  # every one in both reports, with its bound
+        assert f"| {f['figure']} |" in md.replace("\\", "") and f["bound"].replace("`", "") in md.replace("\\", "")
+        assert f"<td>{f['figure']}</td>" in html

@@ -9,19 +9,23 @@ from ..codegen.library import Provenance
 PROV = Provenance("calibrate", "corpus", "0" * 64, "0" * 64, "calibrate")
 
 
-def fit(rows: list[tuple[dict, float]]) -> tuple[dict, dict]:
+def fit(rows: list[tuple[dict, float]], fixed: dict | None = None) -> tuple[dict, dict]:
     """Per-unit instructions (``call`` the intercept) by non-negative least squares on relative error
     (each row divided by its count, so a small model weighs as much as a large one), and the fit's
-    relative errors (median and worst, over the rows)."""
+    relative errors (median and worst, over the rows). ``fixed``: units whose price is known already
+    (code another table has measured), taken off the counts before the fit."""
     from scipy.optimize import nnls
 
-    keys = sorted({k for units, _ in rows for k in units})
+    fixed = fixed or {}
+    keys = sorted({k for units, _ in rows for k in units} - set(fixed))
     A = np.array([[1.0] + [units.get(k, 0.0) for k in keys] for units, _ in rows])
     b = np.array([count for _, count in rows])
+    known = np.array([sum(p * units.get(k, 0.0) for k, p in fixed.items()) for units, _ in rows])
     weight = 1.0 / np.maximum(b, 1.0)
-    coef, _ = nnls(A * weight[:, None], b * weight)
+    coef, _ = nnls(A * weight[:, None], (b - known) * weight)
     table = {"call": round(float(coef[0]), 2), **{k: round(float(c), 2) for k, c in zip(keys, coef[1:])}}
-    pred = A @ np.array([table["call"]] + [table[k] for k in keys])
+    pred = A @ np.array([table["call"]] + [table[k] for k in keys]) + known
+    table = dict(sorted({**table, **fixed}.items()))
     rel = np.abs(pred - b) / np.maximum(b, 1.0)
     return table, {"median": round(float(np.median(rel)), 4), "worst": round(float(rel.max()), 4), "models": len(rows)}
 

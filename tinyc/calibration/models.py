@@ -6,8 +6,8 @@ multiply-accumulates, neurons, tree nodes, votes, centroid terms, classes) are r
 counts by non-negative least squares, one table per numeric form: instructions = call + sum(per-
 unit instructions x units). Each library is also linked, and what its image holds beyond the
 model's weights is the code bytes of its family, task and form (the median over the corpus), and
-its prediction's deepest stack (GCC's stack usage) is the ``stack`` of its family, task and form
-(the largest over the corpus)."""
+its prediction's deepest stack (GCC's stack usage) less the scores it keeps there is the ``stack``
+frame of its family, task and form (the largest over the corpus)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -54,6 +54,13 @@ CORPUS = (
     ("wine", "mlp", {"layers": 2, "hidden": 6, "alpha": 1e-2, "activation": "relu"}),
     ("digits", "centroid", {"kind": "nearest"}),
     ("wine", "centroid", {"kind": "gaussian"}),
+    # many classes (synthetic: 20 features, 16 classes), where a classifier's per-class work shows
+    ("c20x16", "linear", {"c": 1.0}),
+    ("c20x16", "tree", {"max_depth": 7, "min_samples_leaf": 2, "max_leaves": 48}),
+    ("c20x16", "forest", {"n_estimators": 6, "max_depth": 5, "max_features": 0.5, "max_leaves": 24}),
+    ("c20x16", "gbt", {"n_estimators": 3, "max_depth": 2, "learning_rate": 0.3, "max_leaves": 4}),
+    ("c20x16", "mlp", {"layers": 1, "hidden": 12, "alpha": 1e-2, "activation": "relu"}),
+    ("c20x16", "centroid", {"kind": "nearest"}),
 )
 # linked for their code bytes only: a float tanh's instructions depend on its inputs (it returns at
 # once for |x| >= 9), which a regressor on unscaled data reaches often; one such model in the
@@ -78,6 +85,7 @@ BRANCHES_ONLY = (
     ("digits", "tree", {"max_depth": 10, "min_samples_leaf": 1, "max_leaves": 120}),
     ("wine", "forest", {"n_estimators": 10, "max_depth": 8, "max_features": 0.3, "max_leaves": 30}),
     ("digits", "forest", {"n_estimators": 16, "max_depth": 4, "max_features": 0.3, "max_leaves": 16}),
+    ("c20x16", "forest", {"n_estimators": 12, "max_depth": 6, "max_features": 0.5, "max_leaves": 40}),
 )
 # every numeric form; the blocked int8 dense kernel; the trees as code in each numeric form
 BRANCH_FORMS = tuple(branch_form(q) for q in (Quantization.float32, Quantization.int8, Quantization.int16))
@@ -86,8 +94,11 @@ ROWS = 8  # rows counted per model (the count is per prediction: (N rows - 0 row
 
 
 def _data(name: str):
+    """X, y, task of a data set scikit-learn ships, or of a synthetic shape (synthetic)."""
     from sklearn import datasets
 
+    if name[0] in "cr" and name[1].isdigit():
+        return synthetic(name)
     loader, task = {"wine": (datasets.load_wine, Task.classification),
                     "digits": (datasets.load_digits, Task.classification),
                     "cancer": (datasets.load_breast_cancer, Task.classification),
@@ -95,6 +106,24 @@ def _data(name: str):
     d = loader()
     X = d.data.astype(np.float32)
     return X, d.target, task
+
+
+def synthetic(shape: str, seed: int = 0):
+    """Seeded synthetic data of ``shape`` ("c<features>x<classes>" or "r<features>"): X, y, task."""
+    from sklearn.datasets import make_classification, make_regression
+
+    if shape.startswith("r"):
+        d = int(shape[1:])
+        X, y = make_regression(n_samples=400, n_features=d, n_informative=max(2, d // 3), noise=5.0, random_state=seed)
+        return X.astype(np.float32), y, Task.regression
+    d, k = (int(v) for v in shape[1:].split("x"))
+    redundant = min(2, d // 3)
+    X, y = make_classification(n_samples=max(400, 30 * k), n_features=d, n_redundant=redundant,
+                               n_informative=max(3, min(d - redundant, 2 * k, 20)), n_classes=k,
+                               n_clusters_per_class=1, random_state=seed)
+    # features of unequal ranges and offsets, as sensors give them
+    X = X * np.geomspace(0.01, 100.0, d) + np.linspace(-50.0, 50.0, d)
+    return X.astype(np.float32), y, Task.classification
 
 
 def corpus(seed: int = 0, entries=CORPUS, forms=FORMS):
@@ -145,6 +174,14 @@ def units_of(model, caps) -> tuple[Quantization, dict]:
     return quant, units
 
 
+def frame(folder: Path, cost, backend) -> int:
+    """The fixed stack frame of a library's prediction: GCC's deepest stack less the arrays its cost
+    says the prediction keeps on the stack (``cost.stack``: its scores, 4 B an output)."""
+    from .. import toolchain
+
+    return toolchain.stack_depth(folder, "m", backend)[0] - cost.stack
+
+
 def measured():
     """(corpus entry, whether its instructions are counted) of every model calibration measures."""
     return [(m, True) for m in corpus()] + [(m, True) for m in corpus(entries=BLOCKED_ONLY, forms=(BLOCKED,))] \
@@ -160,14 +197,14 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
     from .. import emulator, toolchain
     from ..models import FAMILY_REGISTRY
     from ..models.base import code_params
-    from ..models.costs import code_key
+    from ..models.costs import code_key, stack_key
     from ..models.tree_cost import branch_bytes, branch_units
     from .fit import PROV, fit, fit_branches, fit_code
 
     by_form: dict[str, list] = {}
     by_code: dict[str, list] = {}  # code key: [(weights, linked flash)]
     by_branches: dict[str, list] = {}  # numeric form: [(code key, units, linked beyond the input maps, linked)]
-    stack: dict[str, int] = {}  # code key: the deepest stack of its corpus models
+    stack: dict[str, int] = {}  # code key: the largest stack frame of its corpus models
     for i, ((label, model, X), count) in enumerate(measured()):
         folder = tmp / f"m{i}"
         features = tuple(f"f{j}" for j in range(model.n_features))
@@ -178,9 +215,11 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
             quant, units = units_of(model, backend.caps)
             by_form.setdefault(str(quant), []).append((units, counted))
         linked = toolchain.measure(folder, "m", backend).flash
-        weights = FAMILY_REGISTRY[model.family].cost(model, backend.caps, model.quant).weights
+        cost = FAMILY_REGISTRY[model.family].cost(model, backend.caps, model.quant)
+        weights = cost.weights
         key = code_key(model.family, model.task, model.quant, code_params(model), model.classes)
-        stack[key] = max(stack.get(key, 0), toolchain.stack_depth(folder, "m", backend)[0])
+        framed = stack_key(model.family, model.task, model.quant, code_params(model), model.classes)
+        stack[framed] = max(stack.get(framed, 0), frame(folder, cost, backend))
         if model.kernel == IF_ELSE:  # beside the walk's code: fitted per unit below
             units = branch_units(model, model.quant)
             inputs = weights - branch_bytes(backend.caps, model.quant, units)
@@ -190,7 +229,9 @@ def calibrate(backend, target: str, tmp: Path, on_line=print) -> dict:
         on_line(f"{label:<48} {counted:>10.1f} instructions {linked:>7} B linked")
     tables, errors = {}, {}
     for form, rows in sorted(by_form.items()):
-        tables[form], errors[form] = fit(rows)
+        # the blocked int8 kernel takes its inputs from the compact kernel's encoder: its price
+        same = {"code": tables["int8"]["code"]} if form == BLOCKED and "int8" in tables else None
+        tables[form], errors[form] = fit(rows, fixed=same)
     code, code_errors = fit_code(by_code)
     branches = {}
     for quant, rows in sorted(by_branches.items()):  # the same models' walk is in the corpus: its code is fitted

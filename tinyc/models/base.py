@@ -65,6 +65,9 @@ class Cost:
     ops: int  # multiply-accumulates, comparisons or distance terms per inference
     cycles: int  # estimated cycles per inference on the core
     instructions: int = 0  # estimated instructions per inference (what `tinyc verify` counts)
+    # of ``ram``: the arrays the prediction keeps on its stack (scores, votes), beside its fixed frame
+    # (tinyc.models.costs.ram_bytes); not serialized, ``ram`` says the whole
+    stack: int = 0
 
     def as_dict(self) -> dict:
         return {"flash": self.flash, "weights": self.weights, "code": self.code, "ram": self.ram,
@@ -315,10 +318,12 @@ class Family:
 
 def code_params(model) -> dict:
     """A model's hyperparameters and, for its code bytes, the kernel its integer form is emitted with
-    (a tree model's if-else code is priced beside the walk's code: tinyc.models.tree_cost)."""
+    (a tree model's if-else code is priced beside the walk's code: tinyc.models.tree_cost, but has a
+    stack frame of its own)."""
     params = getattr(model, "params", None) or {}
     kernel = (getattr(model, "qinfo", None) or {}).get("kernel")
-    return {**params, "kernel": kernel} if kernel else params
+    trees = getattr(model, "tree_kernel", None)  # its stack frame is the if-else code's (costs.stack_key)
+    return {**params, **({"kernel": kernel} if kernel else {}), **({"tree_kernel": trees} if trees else {})}
 
 
 def _calibrated(method, task_params):

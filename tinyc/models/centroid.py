@@ -9,7 +9,7 @@ import numpy as np
 from ..spec.ir import Quantization, Task
 from . import distill
 from .base import Cost, Family, Model, Problem, register, standardize
-from .costs import STACK_BYTES, VALUE_BYTES, cycles, effective_quant, input_bytes, input_map_bytes, instructions
+from .costs import VALUE_BYTES, cycles, effective_quant, input_map_bytes, instructions, ram_bytes
 from .forms import CentroidForm
 from .space import suggest
 
@@ -71,10 +71,12 @@ class CentroidFamily(CentroidForm, Family):
             weights = k * d * vb + (d if shared else k * d) * 2 + k * (4 + 3) + input_map_bytes(model, d)
         code = self.code_size(caps, quant)
         ops = 2 * k * d
-        ram = input_bytes(d, quant) + 4 * k + STACK_BYTES
+        # static: the codes of the inputs (integer) and a one-element scratch; on the stack: the scores
+        element = 4 if quant == Quantization.float32 else vb
+        ram = ram_bytes(d, (0 if quant == Quantization.float32 else vb * d) + element, 4 * k)
         work = {"check" if quant == Quantization.float32 else "code": d, "term": k * d, "class": k}
         n = instructions(caps, quant, **work)
-        return Cost(weights + code, weights, code, ram, ops, cycles(n), n)
+        return Cost(weights + code, weights, code, ram, ops, cycles(n), n, stack=4 * k)
 
     def estimate(self, params, problem: Problem, caps, quant: str):
         return self._cost(problem.n_classes, problem.n_features, params["kind"] == "nearest", caps, quant)

@@ -50,16 +50,26 @@ def input_map_bytes(model, n_codes: int) -> int:
 # Instructions one prediction executes (the `_predict` call, as `tinyc verify` counts them under
 # qemu) are a target's profile's (tinyc.models.profile) per-unit instructions times the units of
 # work, per numeric form; int16 shares int8's encoder and tree walk. Units: check = a feature
-# tested for NaN/inf, code = a feature encoded (integer models), mac = a weight, neuron = an output
-# of a layer (bias, requantization, activation), tanh = a tanh neuron, node = a comparison on the
-# expected path, vote / add = a tree's vote or its leaf value added, class = an output, term = a
-# centroid's class x feature term. A float tanh neuron (tinyc's own tanh) depends on its input
+# tested for NaN/inf, code = a feature encoded (integer models), mac = a weight of a single layer,
+# net_mac = a weight of a network with hidden layers, neuron = an output of a layer (bias,
+# requantization, activation), tanh = a tanh neuron, node = a comparison on the expected path,
+# vote / add = a tree's vote or its leaf value added, class = an output, tally = a vote tree's
+# class, term = a centroid's class x feature term. A float tanh neuron (tinyc's own tanh) depends on its input
 # (|x| >= 9 returns at once): the mean over the tanh cases.
 
 # Cycles per instruction, for the latency estimate: loads, stores and taken branches take
 # two cycles on these cores, most other instructions one (an assumption; qemu counts
 # instructions, not cycles, so only the instruction count is checked against the real code)
 CYCLES_PER_INSTRUCTION = 1.25
+
+# the bounds the estimates are held to, as the held-out corpus shows them (tinyc.calibration.heldout,
+# benchmarks/ESTIMATES.md; the reports' ``figures``): flash within 10% or 256 B of the linked image,
+# trees as if-else code within 55% (GCC lays out each split's code its own way; the build links them
+# and holds the limit to the linked size); RAM within 10% or 64 B of the linked static RAM + GCC's
+# stack usage + the inputs, if-else trees up to 55% over (their stack frame varies the same way);
+# instructions within 25% of qemu's count for most models, 35% for every one
+FLASH, FLASH_BYTES, RAM, RAM_BYTES, INSTRUCTIONS = 0.10, 256, 0.10, 64, 0.25
+IF_ELSE_BOUND, INSTRUCTIONS_WORST = 0.55, 0.35
 
 
 def instructions(caps, quant: Quantization, form: str | None = None, **units: float) -> int:
@@ -113,6 +123,14 @@ def effective_quant(family, quant: Quantization) -> Quantization:
     return Quantization.int8 if quant == Quantization.auto else Quantization(quant)
 
 
+def ram_bytes(n_features: int, static: int, stack: int) -> int:
+    """RAM of one prediction: the caller's float features, the library's static buffers (``static``:
+    an integer model's codes of its inputs, a network's hidden layers), the arrays the prediction
+    keeps on its stack (``stack``: scores, votes) and the stack's fixed frame (STACK_BYTES, which a
+    core's profile replaces with the measured one: calibrated_code)."""
+    return 4 * n_features + static + stack + STACK_BYTES
+
+
 def input_bytes(n_features: int, quant: Quantization) -> int:
     """The feature vector the caller passes (float API: 4 bytes each) plus its
     quantized copy in integer modes."""
@@ -146,10 +164,16 @@ def code_key(family: str, task, quant, params: dict, classes: int = 0) -> str:
     return f"{family}:{getattr(task, 'value', task)}:{quant}{tanh}{blocked}{binary}"
 
 
+def stack_key(family: str, task, quant, params: dict, classes: int = 0) -> str:
+    """The profile's key of a model's stack frame: its code key, and whether its trees are if-else
+    code (whose frame GCC lays out per model, unlike the walk's)."""
+    return code_key(family, task, quant, params, classes) + (":if-else" if params.get("tree_kernel") else "")
+
+
 def calibrated_code(cost, family, task, quant, params: dict, caps, classes: int = 0):
-    """``cost`` with its code bytes and its stack from the core's profile, when the profile has them
-    for this family, task, form (and binary classifier, where it tells them apart); else ``cost`` as
-    the profile's code-size model and STACK_BYTES give it."""
+    """``cost`` with its code bytes and its stack frame from the core's profile, when the profile has
+    them for this family, task, form (and binary classifier, where it tells them apart); else ``cost``
+    as the profile's code-size model and STACK_BYTES give it."""
     p = profile.of(caps)
     if task is None or quant is None:
         return cost
@@ -160,9 +184,10 @@ def calibrated_code(cost, family, task, quant, params: dict, caps, classes: int 
     code = _first(p.get("code_bytes"), keys)
     if code is not None:
         cost = replace(cost, code=code, flash=cost.weights + code)
-    stack = _first(p.get("stack"), keys)
-    if stack is not None:
-        cost = replace(cost, ram=cost.ram - STACK_BYTES + stack)
+    frame = _first(p.get("stack"), (stack_key(family.name, task, form, params, classes),
+                                     stack_key(family.name, task, form, params)))
+    if frame is not None:
+        cost = replace(cost, ram=cost.ram - STACK_BYTES + frame)
     return cost
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from ..spec.ir import Quantization, Task
 from . import profile
 from .base import Cost
-from .costs import BLOCKED, STACK_BYTES, VALUE_BYTES, cycles, effective_quant, has_blocked_kernel, input_bytes, \
+from .costs import BLOCKED, VALUE_BYTES, cycles, effective_quant, has_blocked_kernel, ram_bytes, \
     input_map_bytes, instructions, record
 
 
@@ -89,10 +89,17 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
             weights += 257 * 2  # the interpolated tanh table
     elif activation == "tanh" and len(sizes) > 2:
         code += profile.table(caps, "model_code", "tanh")
-    widest = max(sizes[1:]) if len(sizes) > 1 else 1
+    # static: the codes of the inputs (integer) and two buffers of the widest hidden layer (one
+    # element where there is none); on the stack: the scores
+    hidden = 2 * max(sizes[1:-1]) if len(sizes) > 2 else 1
     act_bytes = 4 if quant == Quantization.float32 else vb
-    ram = input_bytes(sizes[0], quant) + 2 * widest * act_bytes + STACK_BYTES
-    work = {"check" if quant == Quantization.float32 else "code": sizes[0], "mac": macs, "neuron": sum(sizes[1:]),
+    codes = 0 if quant == Quantization.float32 else vb * sizes[0]
+    stack = 4 * sizes[-1]
+    ram = ram_bytes(sizes[0], codes + hidden * act_bytes, stack)
+    # a network's weights ("net_mac") apart from a single layer's ("mac"): its kernel keeps more values
+    # live and, on some cores, its inner loop spills registers a single layer's does not
+    work = {"check" if quant == Quantization.float32 else "code": sizes[0],
+            "net_mac" if len(sizes) > 2 else "mac": macs, "neuron": sum(sizes[1:]),
             "tanh": sum(sizes[1:-1]) if activation == "tanh" else 0, "class": sizes[-1]}
     if model is not None and model.kernel == "blocked":
         # tinyc.codegen.c_dense_q: rows in blocks of four, the rows left over one at a time, each
@@ -108,4 +115,5 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
             record(BLOCKED, blocked)
     else:
         n = instructions(caps, quant, **work)
-    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=macs, cycles=cycles(n), instructions=n)
+    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=macs, cycles=cycles(n), instructions=n,
+                stack=stack)

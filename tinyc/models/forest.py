@@ -82,8 +82,7 @@ class ForestFamily(VoteTreeFamily):
         return out
 
     def cost(self, model: Model, caps, quant: str):
-        scratch = 2 * model.classes if model.classes else 4  # vote counters or the sum
-        return tree_cost.ensemble_cost(self, model, caps, quant, leaf_payload_bytes(model, quant), scratch=scratch)
+        return tree_cost.ensemble_cost(self, model, caps, quant, leaf_payload_bytes(model, quant))
 
     def describe(self, model: Model) -> str:
         return f"forest, {len(model.arrays['roots'])} trees, {len(model.arrays['leaf'])} leaves"

@@ -85,9 +85,7 @@ class GbtFamily(TreeForm, Family):
         return out
 
     def cost(self, model: Model, caps, quant: str):
-        k = len(model.arrays["init"])
-        return tree_cost.ensemble_cost(self, model, caps, quant, VALUE_BYTES[quant], scratch=4 * k,
-                                      extra_ops=len(model.arrays["roots"]))
+        return tree_cost.ensemble_cost(self, model, caps, quant, VALUE_BYTES[quant], extra_ops=len(model.arrays["roots"]))
 
     def describe(self, model: Model) -> str:
         return f"gbt, {len(model.arrays['roots'])} trees, {len(model.arrays['leaf'])} leaves"

@@ -76,7 +76,7 @@ class TreeFamily(VoteTreeFamily):
         return out
 
     def cost(self, model: Model, caps, quant: str):
-        return tree_cost.ensemble_cost(self, model, caps, quant, leaf_payload_bytes(model, quant), scratch=0)
+        return tree_cost.ensemble_cost(self, model, caps, quant, leaf_payload_bytes(model, quant))
 
     def grow_steps(self, params: dict, problem: Problem, limits, fixed: dict):
         """A deeper tree, or smaller leaves (its leaf count stays capped by the flash)."""

@@ -10,8 +10,8 @@ from __future__ import annotations
 from ..spec.ir import Quantization
 from . import profile
 from .base import Cost
-from .costs import STACK_BYTES, VALUE_BYTES, column_index_bytes, cycles, effective_quant, index_bytes, \
-    input_bytes, input_map_bytes, instructions, own_table, record
+from .costs import VALUE_BYTES, column_index_bytes, cycles, effective_quant, index_bytes, input_map_bytes, \
+    ram_bytes, instructions, own_table, record
 from .treeutil import expected_walk, layout_bytes, read_features, smallest_layout, vote_payload
 
 IF_ELSE = "if-else"
@@ -45,7 +45,7 @@ def branch_bytes(caps, quant: Quantization, units: dict) -> int:
     return int(round(sum(rates.get(k, 0.0) * v for k, v in units.items())))
 
 
-def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int, extra_ops: int = 0) -> Cost:
+def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, extra_ops: int = 0) -> Cost:
     quant = effective_quant(family, quant)
     a = model.arrays
     threshold = 4 if quant == Quantization.float32 else VALUE_BYTES[quant]
@@ -71,8 +71,15 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int
         if read < model.n_features and not branches:  # their column ids
             inputs = index_bytes(model.n_features) * read
     code = family.code_size(caps, quant, model.task)
-    ram = input_bytes(model.n_features, quant) + scratch + STACK_BYTES
-    work.update({"vote" if vote_payload(model) is not None else "add": n_trees, "class": model.classes or 1})
+    # static: the codes of the features read (integer) and a one-element scratch; on the stack: the
+    # scores (or votes) of each output
+    element = 4 if quant == Quantization.float32 else VALUE_BYTES[quant]
+    codes = work.get("code", 0) * element
+    stack = 4 * (model.classes or 1)
+    ram = ram_bytes(model.n_features, codes + element, stack)
+    # a vote tree's classes are tallies (zeroed, counted, compared as integers), a sum's are scores
+    voted = vote_payload(model) is not None
+    work.update({"vote": n_trees, "tally": model.classes} if voted else {"add": n_trees, "class": model.classes or 1})
     if branches:
         weights = inputs + branch_bytes(caps, quant, branch_units(model, quant))
         work["node"] = expected_walk(a)
@@ -86,5 +93,5 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, scratch: int
         work["node"] = n_trees * sizes["depth"] if heap else expected_walk(a)
         weights = inputs + smallest_layout(sizes)[1]
         n = instructions(caps, quant, **work)
-    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=sizes["compares"] + extra_ops,
+    return Cost(flash=weights + code, weights=weights, code=code, ram=ram, ops=sizes["compares"] + extra_ops, stack=stack,
                 cycles=cycles(n), instructions=n)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import __version__
 from ..artifacts import REPORT_SCHEMA_VERSION, Report, target_figures
+from ..report import figures as how
 from .context import BuildContext, Packaged, Reported
 
 
@@ -32,4 +33,6 @@ def run(ctx: BuildContext, pk: Packaged) -> Reported:
     }
     if ev.signal is not None:
         report["signal"] = ev.signal
+    report["figures"] = how.figures(report["task"], ev.signal is not None,
+                                    any(t.get("uncalibrated") for t in targets.values()))
     return Reported(pk, Report.model_validate(report))

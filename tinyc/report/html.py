@@ -299,6 +299,11 @@ def _targets_section(rep: dict, name: str) -> str:
         snippet += (f"\n/* learning on the device: {name}_learn(x) (or {name}_learn_window()) on normal data; "
                     f"{name}_save(buf, {P}_STATE_SIZE) to keep what it learned, {name}_restore after a reset */")
     notice = (rep.get("signal") or {}).get("units_notice")
+    if rep.get("figures"):
+        rows = "".join(f"<tr><td>{_e(f['figure'])}</td><td>{_e(f['obtained'])}</td><td>{_e(f['bound'])}</td></tr>"
+                       for f in rep["figures"])
+        out.append(f"<h3>How each figure is obtained</h3><table id='figures'><tr><th>figure</th><th>obtained</th>"
+                   f"<th>bound</th></tr>{rows}</table>")
     out.append(f"<h3>Integration</h3>{f'<p>{_e(notice)}</p>' if notice else ''}"
                f"<pre>#include \"{_e(name)}.h\"\n\n{_e(snippet)}</pre></section>")
     return "".join(out)

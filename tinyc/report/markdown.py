@@ -52,6 +52,9 @@ def render(rep: dict) -> str:
     lines += [f"\n{md(t)}: a prediction takes about {c['latency_us']:g} µs at {c['clock_hz'] / 1e6:g} MHz (estimated "
               f"instructions x {CYCLES_PER_INSTRUCTION} cycles), limit {c['latency_limit_us']:g} µs."
               for t, c in rep["targets"].items() if c.get("latency_limit_us") is not None]
+    if rep.get("figures"):
+        lines += ["", "How each figure is obtained:", "", "| figure | obtained | bound |", "|---|---|---|"]
+        lines += [f"| {md(f['figure'])} | {md(f['obtained'])} | {md(f['bound'])} |" for f in rep["figures"]]
     if "confusion" in m:
         labels = m["confusion"]["labels"]
         lines += ["", "Confusion on the holdout (rows: true class, columns: predicted):", "",

@@ -17,7 +17,7 @@ extern "C" {
 /* bytes of scratch memory m_scores_r() needs */
 #define M_SCRATCH_SIZE 12
 #define M_FLASH_BYTES_ESTIMATE 511
-#define M_RAM_BYTES_ESTIMATE 214
+#define M_RAM_BYTES_ESTIMATE 196
 #define M_MODEL_ID "testmodel"
 
 typedef enum {
