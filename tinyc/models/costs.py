@@ -54,8 +54,8 @@ def input_map_bytes(model, n_codes: int) -> int:
 # net_mac = a weight of a network with hidden layers, neuron = an output of a layer (bias,
 # requantization, activation), tanh = a tanh neuron, node = a comparison on the expected path,
 # vote / add = a tree's vote or its leaf value added, class = an output, tally = a vote tree's
-# class, term = a centroid's class x feature term. A float tanh neuron (tinyc's own tanh) depends on its input
-# (|x| >= 9 returns at once): the mean over the tanh cases.
+# class, term = a centroid's class x feature term. A float tanh neuron (tinyc's own tanh) depends
+# on its input (|x| >= 9 returns at once): the mean over the tanh cases.
 
 # Cycles per instruction, for the latency estimate: loads, stores and taken branches take
 # two cycles on these cores, most other instructions one (an assumption; qemu counts
