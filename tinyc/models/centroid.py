@@ -72,8 +72,7 @@ class CentroidFamily(CentroidForm, Family):
         code = self.code_size(caps, quant)
         ops = 2 * k * d
         # static: the codes of the inputs (integer) and a one-element scratch; on the stack: the scores
-        element = 4 if quant == Quantization.float32 else vb
-        ram = ram_bytes(d, (0 if quant == Quantization.float32 else vb * d) + element, 4 * k)
+        ram = ram_bytes(d, (0 if quant == Quantization.float32 else vb * d) + vb, 4 * k)
         work = {"check" if quant == Quantization.float32 else "code": d, "term": k * d, "class": k}
         n = instructions(caps, quant, **work)
         return Cost(weights + code, weights, code, ram, ops, cycles(n), n, stack=4 * k)

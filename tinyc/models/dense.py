@@ -92,7 +92,7 @@ def layers_cost(family, sizes: list[int], caps, quant: str, activation: str = "r
     # static: the codes of the inputs (integer) and two buffers of the widest hidden layer (one
     # element where there is none); on the stack: the scores
     hidden = 2 * max(sizes[1:-1]) if len(sizes) > 2 else 1
-    act_bytes = 4 if quant == Quantization.float32 else vb
+    act_bytes = vb  # a float, or an integer activation
     codes = 0 if quant == Quantization.float32 else vb * sizes[0]
     stack = 4 * sizes[-1]
     ram = ram_bytes(sizes[0], codes + hidden * act_bytes, stack)

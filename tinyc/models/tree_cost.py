@@ -73,7 +73,7 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, extra_ops: i
     code = family.code_size(caps, quant, model.task)
     # static: the codes of the features read (integer) and a one-element scratch; on the stack: the
     # scores (or votes) of each output
-    element = 4 if quant == Quantization.float32 else VALUE_BYTES[quant]
+    element = VALUE_BYTES[quant]  # a float, or an integer code
     codes = work.get("code", 0) * element
     stack = 4 * (model.classes or 1)
     ram = ram_bytes(model.n_features, codes + element, stack)
