@@ -108,6 +108,9 @@ class EmitRequest:
     time_column: str | None = None
     # the spec's package block (version, author, maintainer, url) for the library manifests
     package: dict | None = None
+    # a target that reads its sensor itself: the spec's declared source of each input
+    # (tinyc.spec.resolve_inputs.declared: feature → ("register", register, unit) or ("supply", unit))
+    inputs: dict | None = None
 
 
 class Backend:
@@ -126,6 +129,9 @@ class Backend:
     # the cost profile (tinyc.models.profile): a name under profiles/ or a JSON file's path; by
     # default profiles/<name>.json when it exists, else the profile of the backend subclassed
     profile: ClassVar[str | None] = None
+    # the raw-data registers a target that reads its sensor itself can map an input from (name →
+    # quantity: "acceleration", "angular rate"); empty when the caller hands the model its inputs
+    input_registers: ClassVar[dict[str, str]] = {}
     # compiler flags selecting the core (what the CMake/Make glue passes)
     cflags: ClassVar[tuple[str, ...]] = ()
     compiler: ClassVar[str] = "cc"
@@ -195,3 +201,8 @@ class Backend:
     def extra_files(self, req: EmitRequest, lib) -> dict[str, str]:
         """Files of this backend beyond the library and its packages (they win over both)."""
         return {}
+
+    def input_sources(self, req: EmitRequest) -> list[dict] | None:
+        """A target that reads its sensor itself: where each model input comes from on the device
+        (report.json's ``inputs``); None when the caller hands the model its inputs."""
+        return None

@@ -18,9 +18,12 @@ counts to the training data's units. A spec that does not declare them, asks
 for a full scale or rate the sensor does not have, or a channel it does not
 measure, is refused at ``tinyc check`` (E0209).
 
-A tabular model's features whose names identify a sensor axis (``acc_x``,
-``ax``, ``gyr_z``, ``gz``…) are read from the raw-data registers and scaled to
-g and dps; any other feature is asked from ``tinyc_user_feature(i)``.
+A tabular model's inputs come from where the spec's target block says: ``read``
+maps a feature to a raw-data register (its counts at the fixed ±8 g / ±2000 dps
+set-up, converted to the data's unit); ``supply`` and every input declared
+neither way are asked from the integrator's ``tinyc_user_feature(i)``, and the
+build says which (``inputs strict`` makes an undeclared one an error). No
+input is ever mapped from a column's name.
 
 ``-DTINYC_ISPU_HOST`` compiles the same project on a desktop against a
 register array instead of the sensor's address space, which is how the tests
@@ -28,101 +31,9 @@ feed it real sensor samples.
 """
 from __future__ import annotations
 
-import re
-
 from .base import Backend, Caps, EmitRequest
-
-ACC_FS_G = 8  # conf.txt full scales of a tabular model; the raw→unit scales below must match them
-GYR_FS_DPS = 2000
-ACC_SCALE = 0.000244  # g per LSB at ±8 g
-GYR_SCALE = 0.070  # dps per LSB at ±2000 dps
-
-# what the sensor can do (LSM6DSO16IS / ISM330IS datasheets): output data rates and full scales
-ODRS_HZ = (12.5, 26.0, 52.0, 104.0, 208.0, 416.0, 833.0, 1667.0, 3333.0, 6667.0)
-RATE_TOLERANCE = 0.02  # a declared rate within 2% of an ODR runs at that ODR
-FULL_SCALES = {"acceleration": ("g", 9.80665, (2, 4, 8, 16)),
-               "angular rate": ("dps", 3.141592653589793 / 180.0, (125, 250, 500, 1000, 2000))}
-REGISTER = {"acceleration": "ARAW", "angular rate": "GRAW"}
-
-# feature name → raw-data register (case-insensitive full match)
-AXIS_PATTERNS = [
-    (r"(acc|accel|accelerometer|a)[_ ]?([xyz])(_.*)?", "ARAW", ACC_SCALE),
-    (r"(gyr|gyro|gyroscope|g)[_ ]?([xyz])(_.*)?", "GRAW", GYR_SCALE),
-]
-
-REGISTERS = """/* ISPU register addresses (LSM6DSO16IS / ISM330IS datasheet, ISPU control registers) */
-#define TINYC_ISPU_CTRL_BASE 0x6800u
-#define TINYC_ISPU_GLB_CALL_EN (TINYC_ISPU_CTRL_BASE + 0x00u)
-#define TINYC_ISPU_STATUS (TINYC_ISPU_CTRL_BASE + 0x04u)
-#define TINYC_ISPU_DOUT(n) (TINYC_ISPU_CTRL_BASE + 0x10u + 2u * (n))
-#define TINYC_ISPU_INT1_CTRL (TINYC_ISPU_CTRL_BASE + 0x50u)
-#define TINYC_ISPU_INT2_CTRL (TINYC_ISPU_CTRL_BASE + 0x54u)
-#define TINYC_ISPU_INT_STATUS (TINYC_ISPU_CTRL_BASE + 0x58u)
-#define TINYC_ISPU_INT_PIN (TINYC_ISPU_CTRL_BASE + 0x5Cu)
-#define TINYC_ISPU_ALGO (TINYC_ISPU_CTRL_BASE + 0x70u)
-#define TINYC_ISPU_ARAW_X (TINYC_ISPU_CTRL_BASE + 0x80u)
-#define TINYC_ISPU_ARAW_Y (TINYC_ISPU_CTRL_BASE + 0x84u)
-#define TINYC_ISPU_ARAW_Z (TINYC_ISPU_CTRL_BASE + 0x88u)
-#define TINYC_ISPU_GRAW_X (TINYC_ISPU_CTRL_BASE + 0x8Cu)
-#define TINYC_ISPU_GRAW_Y (TINYC_ISPU_CTRL_BASE + 0x90u)
-#define TINYC_ISPU_GRAW_Z (TINYC_ISPU_CTRL_BASE + 0x94u)
-#define TINYC_ISPU_CALL_EN (TINYC_ISPU_CTRL_BASE + 0xB8u)
-#define TINYC_ISPU_REG_SPACE 0x100u
-
-#ifdef TINYC_ISPU_HOST
-/* desktop build: the registers are an array the test driver fills and reads */
-extern volatile uint32_t tinyc_ispu_regs[TINYC_ISPU_REG_SPACE / 4u];
-#define TINYC_REG(type, addr) \
-    (*(volatile type *)(volatile void *)((volatile uint8_t *)tinyc_ispu_regs + ((addr) - TINYC_ISPU_CTRL_BASE)))
-#define TINYC_SIGNAL
-#else
-#define TINYC_REG(type, addr) (*(volatile type *)(addr))
-#define TINYC_SIGNAL __attribute__((signal))
-extern volatile uint8_t STOP_CLOCK; /* provided by ST's ISPU linker script */
-#endif
-"""
-
-
-def nearest_odr(rate_hz: float) -> float | None:
-    """The sensor's output data rate within RATE_TOLERANCE of ``rate_hz``, or None."""
-    best = min(ODRS_HZ, key=lambda o: abs(o - rate_hz))
-    return best if abs(best / rate_hz - 1) <= RATE_TOLERANCE else None
-
-
-def channel_registers(fe) -> list[str]:
-    """The raw-data register of each channel of a signal model: its quantity's register, the axis
-    of its place in its `device` statement."""
-    dev = fe.device
-    return [f"{REGISTER[dev.quantity(c)]}_{'XYZ'[dev.axes[c]]}" for c in range(len(fe.channels))]
-
-
-def sensor_setup(req: EmitRequest) -> tuple[float, int, int]:
-    """(output data rate in Hz, accelerometer full scale in g, gyroscope full scale in dps) of the
-    sensor: a signal model's from its declared device (checked at resolve), a tabular model's the
-    fixed set-up its register scales assume."""
-    fe = getattr(req.model, "frontend", None)
-    if fe is None or fe.device is None:
-        return 26.0, ACC_FS_G, GYR_FS_DPS
-    dev = fe.device
-    fs = {"acceleration": ACC_FS_G, "angular rate": GYR_FS_DPS}
-    for c in range(len(fe.channels)):
-        _, si, allowed = FULL_SCALES[dev.quantity(c)]
-        value = dev.full_scale_si(c) / si
-        fs[dev.quantity(c)] = min(allowed, key=lambda a: abs(a - value))
-    return nearest_odr(dev.device_rate_hz or fe.rate_hz), fs["acceleration"], fs["angular rate"]
-
-
-def sensor_source(feature: str) -> tuple[str, float] | None:
-    """The raw-data register and scale of a feature named after a sensor axis.
-
-    >>> sensor_source("acc_x"), sensor_source("gz"), sensor_source("alcohol")
-    (('ARAW_X', 0.000244), ('GRAW_Z', 0.07), None)
-    """
-    for pattern, reg, scale in AXIS_PATTERNS:
-        m = re.fullmatch(pattern, feature.strip(), flags=re.IGNORECASE)
-        if m:
-            return f"{reg}_{m.group(2).upper()}", scale
-    return None
+from .ispu_sensor import (INPUT_REGISTERS, REGISTERS, c_float, channel_registers, check_signal, inputs_readme,
+                          register_scale, sensor_setup)
 
 
 class IspuBackend(Backend):
@@ -134,47 +45,14 @@ class IspuBackend(Backend):
                 max_flash=32 * 1024, max_ram=8 * 1024, arch="ispu")
     compiler = "reisc-gcc"
     cflags = ("-mcpu=reiscl", "-mfp32-format=ieee")
+    input_registers = INPUT_REGISTERS
     uncalibrated = ("costed with the Cortex-M4's tables at the ISPU's clock: the ISPU's toolchain and an "
                     "emulator are not available here to measure it")
 
     # -- what the sensor can read (checked when a spec is resolved) --------
     def check_signal(self, sig) -> list[tuple[str, object, str]]:
         """(message, span, hint) of each way the signal block asks what the sensor cannot do."""
-        from tinyc.spec import units as spec_units
-        from tinyc.spec.vocab import SENSOR_UNITS
-
-        if not sig.device:
-            return [("the ISPU reads the sensor's registers itself, but the signal block does not say how the "
-                     "sensor delivers its channels", sig.span,
-                     "declare it, e.g. units acc_x, acc_y, acc_z: m/s2 and device acc_x, acc_y, acc_z: int16 "
-                     "full_scale 8g")]
-        out = []
-        per_quantity: dict[str, list[str]] = {}
-        for d in sig.device:
-            quantity = SENSOR_UNITS.get(d.unit.value, (None,))[0]
-            if quantity not in FULL_SCALES:
-                out.append((f"the sensor measures acceleration and angular rate, not {quantity or d.unit.value}",
-                            d.unit.span, "declare only accelerometer and gyroscope channels for target ispu"))
-                continue
-            per_quantity.setdefault(quantity, []).extend(loc.value for loc in d.channels)
-            unit, si, allowed = FULL_SCALES[quantity]
-            fs = spec_units.scale(d, unit) * 32768  # the ± range of an int16 reading, in g or dps
-            if not any(abs(fs / a - 1) <= 0.005 for a in allowed):
-                out.append((f"the sensor's {quantity} full scales are ±{', ±'.join(map(str, allowed))} {unit}; "
-                            f"this reading is ±{fs:.4g} {unit}", d.amount.span,
-                            f"e.g. full_scale {next((a for a in allowed if a >= fs), allowed[-1])}{unit}"))
-        for quantity, chans in per_quantity.items():
-            if len(chans) > 3:
-                out.append((f"the sensor has three {quantity} axes; the device statements give {len(chans)} channels",
-                            sig.device[0].span, "one channel per axis, X, Y, Z in the order written"))
-        rate = sig.resample_from or sig.rate
-        if rate is not None and nearest_odr(rate.value) is None:
-            above = next((o for o in ODRS_HZ if o >= rate.value), ODRS_HZ[-1])
-            out.append((f"the sensor samples at {', '.join(f'{o:g}' for o in ODRS_HZ)} Hz, none within "
-                        f"{RATE_TOLERANCE:.0%} of {rate.text}", rate.span,
-                        f"run the sensor at {above:g} Hz and let the library resample: resample from {above:g}Hz"
-                        if sig.resample_from is None else f"e.g. resample from {above:g}Hz"))
-        return out
+        return check_signal(sig)
 
     def extra_files(self, req: EmitRequest, lib) -> dict[str, str]:
         return {
@@ -185,6 +63,23 @@ class IspuBackend(Backend):
             "make/Makefile": self._makefile(req),
             "README.md": self._readme(req),
         }
+
+    def input_sources(self, req: EmitRequest) -> list[dict] | None:
+        """Where each input of a tabular model comes from: a `read` register (its counts × scale, in
+        the declared unit) or the integrator's tinyc_user_feature(i) (`supply`, or undeclared)."""
+        if getattr(req.model, "frontend", None) is not None:
+            return None
+        declared = req.inputs or {}
+        out = []
+        for i, f in enumerate(req.features):
+            d = declared.get(f)
+            if d is not None and d[0] == "register":
+                out.append({"index": i, "feature": f, "source": "register", "register": d[1], "unit": d[2],
+                            "scale": register_scale(d[1], d[2]), "declared": True})
+            else:
+                out.append({"index": i, "feature": f, "source": "integrator", "unit": d[1] if d else None,
+                            "declared": d is not None})
+        return out
 
     # -------------------------------------------------------------------
     def _registers_header(self) -> str:
@@ -235,14 +130,16 @@ class IspuBackend(Backend):
         if fe is not None:  # the channels as the spec declares them: raw counts into push_raw
             for i, (reg, f) in enumerate(zip(channel_registers(fe), fe.channels)):
                 reads.append(f"    raw[{i}] = TINYC_REG(int16_t, TINYC_ISPU_{reg}); /* {c_comment(f)} */")
-        for i, f in enumerate(req.features if fe is None else ()):
-            src = sensor_source(f)
-            if src is None:
-                reads.append(f"    x[{i}] = tinyc_user_feature({i}u); /* {c_comment(f)} */")
-                user = True
+        for src in (self.input_sources(req) if fe is None else ()):
+            i, f = src["index"], c_comment(src["feature"])
+            if src["source"] == "register":
+                reads.append(f"    x[{i}] = (float)TINYC_REG(int16_t, TINYC_ISPU_{src['register']}) * "
+                             f"{c_float(src['scale'])}; /* {f}, in {c_comment(src['unit'])} */")
             else:
-                reg, scale = src
-                reads.append(f"    x[{i}] = (float)TINYC_REG(int16_t, TINYC_ISPU_{reg}) * {scale!r}f; /* {c_comment(f)} */")
+                reads.append(f"    x[{i}] = tinyc_user_feature({i}u); /* {f}: your code"
+                             + (f", in {c_comment(src['unit'])}" if src["unit"] else "")
+                             + ("" if src["declared"] else ", not declared in the spec") + " */")
+                user = True
         learns = req.model.task.value == "anomaly" and req.model.learns_on_device
         # a detector that learns on the device first learns TINYC_LEARN normal windows (samples)
         learn_first = (f"""#if TINYC_LEARN > 0
@@ -306,8 +203,10 @@ static uint32_t tinyc_learned = 0;
 #endif
 
 """ if learns else "")
-        user_decl = ("/* Features that are not a sensor axis: provide this function (e.g. from your own\n"
-                     " * feature computation). Index i is the feature's position in m_feature_names. */\n"
+        user_decl = ("/* Inputs the sensor does not compute: your code provides this function. It returns\n"
+                     f" * input i ({p}_feature_names[i]) for the current sample, computed exactly as the\n"
+                     " * training data's column was (same definition, same units): the model sees whatever\n"
+                     " * it returns. The spec declares each with `supply` (or `read` to take a raw register). */\n"
                      "float tinyc_user_feature(uint16_t i);\n\n") if user else ""
         return f"""/* main.c: ISPU algorithm running the tinyc model '{p}' on every sensor sample.
  * generated by tinyc {req.provenance.tinyc_version} from {c_comment(req.provenance.spec_file)}. */
@@ -425,12 +324,7 @@ clean:
                       f"units):{resample}\n\n| # | channel | register | reading | conversion |\n|---|---|---|---|---|\n"
                       + "\n".join(rows))
         else:
-            sources = []
-            for i, f in enumerate(req.features):
-                src = sensor_source(f)
-                sources.append(f"| {i} | `{f}` | " + (f"`{src[0]}` × {src[1]}" if src else "`tinyc_user_feature()`")
-                               + " |")
-            inputs = "Feature sources:\n\n| # | feature | source |\n|---|---|---|\n" + "\n".join(sources)
+            inputs = inputs_readme(self.input_sources(req))
         outs = "\n".join(f"| `DOUT_{w:02d}` | {n} | {t} | {d} |" for n, t, w, d in self._outputs(req))
         return f"""# ISPU project for the tinyc model '{req.name}'
 
@@ -446,3 +340,4 @@ Outputs (also in `meta.txt`):
 
 {inputs}
 """
+

@@ -69,6 +69,8 @@ class TargetFigures(_Doc):
     quantization: Optional[str] = None  # the form emitted there (classification, regression)
     kernel: Optional[str] = None  # an int8 dense model's kernel there: "blocked" or "compact"
     uncalibrated: Optional[str] = None  # why the estimates are not fitted to this core
+    # a target that reads its sensor itself: where each input comes from (a register, or the integrator)
+    inputs: Optional[list[dict]] = None
 
 
 class Report(_Doc):

@@ -66,6 +66,24 @@ def preferred_line(rep: dict) -> str | None:
             f"error ({why['noise']:.4f}) of {why['over_metric']:.4f}, which the folds cannot tell apart")
 
 
+def inputs_line(name: str, target: dict) -> str | None:
+    """Where a target that reads its sensor itself takes the model's inputs from, or None."""
+    sources = target.get("inputs")
+    if not sources:
+        return None
+    read = [f"{s['feature']} ← {s['register']}" for s in sources if s["source"] == "register"]
+    owed = [s for s in sources if s["source"] == "integrator"]
+    undeclared = [s["feature"] for s in owed if not s["declared"]]
+    parts = []
+    if read:
+        parts.append(f"{len(read)} read from the sensor's registers ({', '.join(read)})")
+    if owed:
+        parts.append(f"{len(owed)} supplied by your code through tinyc_user_feature(i) ("
+                     + ", ".join(s["feature"] for s in owed[:12]) + (", …" if len(owed) > 12 else "") + ")"
+                     + (f", {len(undeclared)} of them not declared in the spec" if undeclared else ""))
+    return f"{name} inputs: " + "; ".join(parts)
+
+
 def print_summary(result, out: Path) -> None:
     """The end-of-build summary: chosen model, holdout metric, per-target flash/RAM bars, report path."""
     from rich.console import Console
@@ -118,6 +136,8 @@ def print_summary(result, out: Path) -> None:
     for name, t in rep["targets"].items():
         if t.get("uncalibrated"):
             console.print(f"  * {name}: estimates uncalibrated ({t['uncalibrated']})")
+        if inputs_line(name, t):
+            console.print(f"  {inputs_line(name, t)}")
     console.print(f"  report   {out}/report.html  (summary: {out}/report.md)")
     if rep.get("artifacts", {}).get("predict"):
         console.print(f"  try it   {out}/artifacts/predict --csv {out}/artifacts/holdout.csv")

@@ -14,9 +14,13 @@ from tinyc.codegen.library import Provenance
 from tinyc.models import FAMILY_REGISTRY, Problem
 from tinyc.spec.ir import Task
 from tinyc_backends.base import EmitRequest
-from tinyc_backends.ispu import ACC_SCALE, GYR_SCALE, IspuBackend
+from tinyc_backends.ispu import IspuBackend
+from tinyc_backends.ispu_sensor import ACC_SCALE, GYR_SCALE
 
 AXES = ("acc_x", "acc_y", "acc_z", "gyr_x", "gyr_y", "gyr_z")
+# the spec's `read acc_x, acc_y, acc_z: ARAW_X, ARAW_Y, ARAW_Z g` and `read gyr_x, ...: GRAW_X, ... dps`
+READ = {a: ("register", f"{'A' if a.startswith('acc') else 'G'}RAW_{a[-1].upper()}", "g" if a.startswith("acc") else "dps")
+        for a in AXES}
 G, RAD2DEG = 9.80665, 57.29577951308232
 
 
@@ -66,7 +70,8 @@ def test_ispu_project_on_real_imu_samples(family, params, quant, tmp_path):
         from tinyc.quant import quantize
 
         model = quantize(model, quant, X[train])
-    req = EmitRequest(model, "m", AXES, tuple(labels), Provenance("t", "imu.tml", "0" * 64, "0" * 64, "id"), 0, 0)
+    req = EmitRequest(model, "m", AXES, tuple(labels), Provenance("t", "imu.tml", "0" * 64, "0" * 64, "id"), 0, 0,
+                      inputs=READ)
     files = IspuBackend().emit(req, tmp_path)
     names = {f.relative_to(tmp_path).as_posix() for f in files}
     assert {"src/main.c", "src/m.c", "src/m.h", "conf.txt", "meta.txt", "make/Makefile"} <= names
@@ -104,7 +109,7 @@ def test_ispu_anomaly_detector_flags_other_activities(tmp_path):
     det = A.fit("gaussian", X[normal[::2]])
     det.threshold = A.threshold_for_false_alarms(det, X[normal[::2]], 0.02)
     req = EmitRequest(det, "m", AXES, ("normal", "anomaly"), Provenance("t", "imu.tml", "0" * 64, "0" * 64, "id"),
-                      0, 0)
+                      0, 0, inputs=READ)
     IspuBackend().emit(req, tmp_path)
     assert "output anomaly int16 DOUT_00" in (tmp_path / "meta.txt").read_text()
     test = np.r_[normal[1::2][:100], np.flatnonzero(y != labels.index("standing"))[::40][:100]]
@@ -116,3 +121,24 @@ def test_ispu_anomaly_detector_flags_other_activities(tmp_path):
     assert np.array_equal(bits.view(np.float32), det.scores(X[test]))  # bit for bit
     assert np.array_equal(flag, det.predict(X[test]))
     assert flag[100:].mean() > flag[:100].mean() + 0.2  # other activities are flagged far more often
+
+
+def test_an_input_named_after_an_axis_is_not_read_from_a_register_unless_the_spec_says_so(tmp_path):
+    """Features named acc_x … gyr_z with no `read` statement: main.c asks the integrator's
+    tinyc_user_feature(i) for every one and reads no raw-data register; the README says each is
+    supplied by the integrator and not declared."""
+    raw, scale, y, labels = imu_samples()
+    X = raw.astype(np.float32) * scale
+    model = FAMILY_REGISTRY["tree"].fit({"max_depth": 3, "max_leaves": 8, "min_samples_leaf": 5}, X[:500].astype(np.float64), y[:500],
+                                        Problem(Task.classification, 6, len(labels)), seed=0)
+    req = EmitRequest(model, "m", AXES, tuple(labels), Provenance("t", "imu.tml", "0" * 64, "0" * 64, "id"), 0, 0)
+    IspuBackend().emit(req, tmp_path)
+    main = (tmp_path / "src" / "main.c").read_text()
+    assert "TINYC_REG(int16_t, TINYC_ISPU_ARAW" not in main and "TINYC_REG(int16_t, TINYC_ISPU_GRAW" not in main
+    for i, a in enumerate(AXES):
+        assert f"x[{i}] = tinyc_user_feature({i}u); /* {a}: your code, not declared in the spec */" in main
+    readme = (tmp_path / "README.md").read_text()
+    assert "**Your code supplies 6 of 6 inputs**" in readme
+    assert f"| 0 | `acc_x` | your code: `tinyc_user_feature(0)`, in the training data's unit (**not declared" in readme
+    sources = IspuBackend().input_sources(req)
+    assert [s["source"] for s in sources] == ["integrator"] * 6 and not any(s["declared"] for s in sources)

@@ -65,10 +65,12 @@ def write_predictions(model, ds, path: Path, pred: np.ndarray | None = None) -> 
 
 
 def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path, per_target: dict | None = None,
-             columns: tuple[str | None, str | None] = (None, None), package: dict | None = None) -> dict:
+             columns: tuple[str | None, str | None] = (None, None), package: dict | None = None,
+             inputs: dict | None = None) -> dict:
     """Emit every target into ``out/<target>/`` (``per_target``: {target: (model, provenance)}
     where a target gets another form of the model; ``columns``: the data's label and time
-    columns; ``package``: the spec's package block); returns per-target notes for the report."""
+    columns; ``package``: the spec's package block; ``inputs``: {target: its declared input
+    sources}, for targets that read their sensor); returns per-target notes for the report."""
     from tinyc_backends.base import EmitRequest
 
     notes = {}
@@ -77,11 +79,31 @@ def emit_all(model, ds, name: str, prov: Provenance, costs: dict, out: Path, per
         m, pv = (per_target or {}).get(target_name, (model, prov))
         req = EmitRequest(model=m, name=name, features=tuple(ds.feature_names), classes=tuple(ds.classes),
                           provenance=pv, flash=cost.flash, ram=cost.ram, example=example_row(m, ds),
-                          label_column=columns[0], time_column=columns[1], package=package)
+                          label_column=columns[0], time_column=columns[1], package=package,
+                          inputs=(inputs or {}).get(target_name))
         files = backend.emit(req, out / target_name)
         notes[target_name] = {"files": sorted(str(f.relative_to(out)) for f in files),
                               "measured": _measure(backend, req, out / target_name)}
+        sources = backend.input_sources(req)
+        if sources is not None:
+            notes[target_name]["inputs"] = sources
     return notes
+
+
+def input_notes(targets: dict) -> list[str]:
+    """What a build says of a target that reads its sensor itself when the integrator's code must
+    supply inputs the spec does not declare."""
+    out = []
+    for name, t in targets.items():
+        owed = [s["feature"] for s in t.get("inputs") or () if s["source"] == "integrator" and not s["declared"]]
+        if owed:
+            shown = ", ".join(owed[:8]) + (f" and {len(owed) - 8} more" if len(owed) > 8 else "")
+            out.append(f"target {name}: the sensor does not compute {len(owed)} of the model's inputs and the spec "
+                       f"does not say where they come from ({shown}); {name}/src/main.c asks your code for them "
+                       f"(tinyc_user_feature). Declare them in the target block: supply <inputs>: <unit> (your "
+                       f"code computes them) or read <input>: ARAW_X g (a raw register), or add a signal block so "
+                       f"the sensor computes the features; `inputs strict` makes this an error")
+    return out
 
 
 def package_notes(costs: dict, package: dict | None) -> list[str]:

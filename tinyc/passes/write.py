@@ -22,8 +22,9 @@ from ..output import write_json, written_files
 from ..spec.ir import IR_VERSION, Quantization, to_json
 from ..errors import BuildError
 from .context import BuildContext, Emitted, Evaluated, Packaged, Reported
-from .emit import (LICENSE_TEXT, build_predict_tool, emit_all, output_readme, package_notes, write_holdout,
-                   write_predictions)
+from ..spec.resolve_inputs import declared
+from .emit import (LICENSE_TEXT, build_predict_tool, emit_all, input_notes, output_readme, package_notes,
+                   write_holdout, write_predictions)
 
 
 def emit(ctx: BuildContext, ev: Evaluated) -> Emitted:
@@ -36,8 +37,9 @@ def emit(ctx: BuildContext, ev: Evaluated) -> Emitted:
     notes = package_notes(ev.costs, package)
     prov = provs[ev.model.quant]
     emitted = emit_all(ev.model, ev.ds, ctx.name, prov, ev.costs, ctx.folder,
-                       {t: (m, provs[m.quant]) for t, m in ev.forms.items()}, _columns(s), package)
-    return Emitted(ev, provs, spec_sha, data_sha, emitted, tuple(notes))
+                       {t: (m, provs[m.quant]) for t, m in ev.forms.items()}, _columns(s), package,
+                       {t.name.value: declared(t) for t in s.targets})
+    return Emitted(ev, provs, spec_sha, data_sha, emitted, tuple(input_notes(emitted) + notes))
 
 
 def artifacts(ctx: BuildContext, em: Emitted) -> Packaged:

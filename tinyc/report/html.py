@@ -5,6 +5,7 @@ from the data is escaped."""
 from __future__ import annotations
 
 
+from ..summary import inputs_line
 from . import svg
 from .markup import _e, _n, _table
 from .search_html import section as _search_section
@@ -270,6 +271,8 @@ def _targets_section(rep: dict, name: str) -> str:
                        else "")
                     + f", stack {_e(v.get('stack', '—'))} B, parity {'ok' if v['parity'] else 'FAILED'}"
                     if v else "") + ".</p>"]
+        if inputs_line(t, c):
+            lines.append(f"<p class='inputs'>{_e(inputs_line(t, c))}.</p>")
         out.extend(lines)
     call = (f"int32_t cls;\nif ({name}_predict(x, &cls) == {name.upper()}_OK) {{\n"
             f"    /* {name}_class_label(cls) */\n}}" if rep["task"] == "classification" else
@@ -305,7 +308,8 @@ def _targets_section(rep: dict, name: str) -> str:
         out.append(f"<h3>How each figure is obtained</h3><table id='figures'><tr><th>figure</th><th>obtained</th>"
                    f"<th>bound</th></tr>{rows}</table>")
     out.append(f"<h3>Integration</h3>{f'<p>{_e(notice)}</p>' if notice else ''}"
-               f"<pre>#include \"{_e(name)}.h\"\n\n{_e(snippet)}</pre></section>")
+               f"<pre>#include \"{_e(name)}.h\"\n\n{_e(snippet)}</pre>"
+               + "".join(f"<p class='note'>{_e(n)}.</p>" for n in rep.get("notes") or ()) + "</section>")
     return "".join(out)
 
 

@@ -52,6 +52,10 @@ def render(rep: dict) -> str:
     lines += [f"\n{md(t)}: a prediction takes about {c['latency_us']:g} µs at {c['clock_hz'] / 1e6:g} MHz (estimated "
               f"instructions x {CYCLES_PER_INSTRUCTION} cycles), limit {c['latency_limit_us']:g} µs."
               for t, c in rep["targets"].items() if c.get("latency_limit_us") is not None]
+    from ..summary import inputs_line
+
+    lines += [f"\n{md(inputs_line(t, c))}." for t, c in rep["targets"].items() if inputs_line(t, c)]
+    lines += [f"\nNote: {md(n)}." for n in rep.get("notes") or ()]
     if rep.get("figures"):
         lines += ["", "How each figure is obtained:", "", "| figure | obtained | bound |", "|---|---|---|"]
         lines += [f"| {md(f['figure'])} | {md(f['obtained'])} | {md(f['bound'])} |" for f in rep["figures"]]

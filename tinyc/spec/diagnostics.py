@@ -65,7 +65,8 @@ CODES: dict[str, str] = {
     "bands, units, device, resample.\n"
     "Inside `data { }`: label, ignore, holdout, missing, normal, group.\n"
     "Inside `package { }`: version, author, maintainer, url.\n"
-    "Inside `target NAME { }`: flash, ram, clock, latency.",
+    "Inside `target NAME { }`: flash, ram, clock, latency; for a target that reads its\n"
+    "sensor itself (the ISPU): read, supply, inputs.",
     "E0103": "Unterminated string: a string starts with '\"' and must end with '\"' on the\nsame line.",
     "E0104": "Bad number: numbers are written as 42, 0.5 or 1e-3, optionally followed\n"
     "directly by a unit (30s, 32KB, 20%).",
@@ -99,7 +100,9 @@ CODES: dict[str, str] = {
     "whose low end is above its high end, or a value of the wrong type.",
     "E0207": "Statement does not fit the task: `false_alarms`, `learn` and the data block's\n"
     "`normal` configure an anomaly detector and apply to `task anomaly` only; the data\n"
-    "block's `group` is for feature tables (with a signal block, the group goes in it).",
+    "block's `group` is for feature tables (with a signal block, the group goes in it);\n"
+    "a target's `read`, `supply` and `inputs` are for a target that reads its sensor itself,\n"
+    "with a feature table (with a signal block, the sensor computes every input).",
     "E0208": "Units do not fit: a device delivers a channel in a unit of another quantity\n"
     "than the training data's (e.g. dps, an angular rate, for a channel the data holds\n"
     "in m/s2, an acceleration), a device reading is given for a channel whose training\n"
@@ -108,6 +111,11 @@ CODES: dict[str, str] = {
     "itself (the ISPU) needs `units` and `device` statements for every channel, full\n"
     "scales and a sample rate the sensor has (or `resample from` one it has), and\n"
     "channels it measures (acceleration, angular rate).",
+    "E0210": "An input's source is not declared: with `inputs strict`, each input of a\n"
+    "feature-table model on a target that reads its sensor itself (the ISPU) is either a\n"
+    "raw-data register's reading (`read acc_x: ARAW_X g`) or computed by the integrator's\n"
+    "code (`supply ax_mean: g`). tinyc never guesses a source from a column's name; without\n"
+    "`inputs strict` an undeclared input is supplied by the integrator, and the build says so.",
     "E0301": "Data file not found: the path is relative to the directory of the spec file.",
     "E0302": "Column not found: a column named in the spec is not in the CSV header.",
     "E0303": "Data file cannot be used: it is empty, has no header, or has a column\n"

@@ -139,6 +139,15 @@ class _Printer:
 
     def target(self, t: Target, depth):
         inner = [(q, f"{k} {_qty(q)}") for k in ("flash", "ram", "clock", "latency") if (q := getattr(t, k)) is not None]
+        for r in t.reads:
+            inner.append((r, "read " + ", ".join(_name(f.value) for f in r.features) + ": "
+                          + ", ".join(x.value for x in r.registers) + (f" {r.unit.value}" if r.unit else "")))
+        for u in t.supplies:
+            unit = "" if u.unit is None else f": {u.unit.value}" if re.fullmatch(r"[A-Za-z][A-Za-z0-9/^]*", u.unit.value) \
+                else f': "{u.unit.value}"'
+            inner.append((u, "supply " + ", ".join(_name(f.value) for f in u.features) + unit))
+        if t.inputs is not None:
+            inner.append((t.inputs, f"inputs {t.inputs.value}"))
         self.statement(f"target {t.name.value}", depth, t, inner)
 
     def statement(self, head: str, depth: int, node, inner: list):

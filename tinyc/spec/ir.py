@@ -149,6 +149,25 @@ class DataSource(Node):
 
 
 @_node
+class InputRead(Node):
+    """``read acc_x, acc_z: ARAW_X, ARAW_Z g``: features that are a sensor's raw-data register's
+    reading, in the training data's ``unit`` (a target that reads its sensor converts the counts)."""
+
+    features: list[Located[str]]
+    registers: list[Located[str]]
+    unit: Located[str] | None = None
+
+
+@_node
+class InputSupply(Node):
+    """``supply ax_mean, ax_std: g``: features the integrator's code computes and hands to the
+    model (a documented hook), in ``unit``."""
+
+    features: list[Located[str]]
+    unit: Located[str] | None = None
+
+
+@_node
 class Target(Node):
     name: Located[str]
     flash: Quantity | None = None
@@ -156,6 +175,11 @@ class Target(Node):
     clock: Quantity | None = None
     # the longest a prediction may take on this target at its clock (seconds): a hard constraint
     latency: Quantity | None = None
+    # a target that reads its sensor itself, with a feature table: where each input comes from,
+    # and whether an input declared neither way stops the build ("strict") or is a notice
+    reads: list[InputRead] = field(default_factory=list)
+    supplies: list[InputSupply] = field(default_factory=list)
+    inputs: Located[str] | None = None
 
 
 @_node

@@ -21,6 +21,7 @@ from . import vocab
 from .diagnostics import Diagnostic, Note, SpecError, sort_key, suggestion
 from .search_syntax import SearchStatements
 from .signal_syntax import SignalStatements
+from .target_syntax import TargetStatements
 from .syntax import parse_tree, span_of_meta, span_of_token, split_quantity, value_stmt
 from .ir import (
     DataSource, Holdout, Learn, Located, Metric, MissingPolicy, Package, Quantity, Quantization, Span, Spec, Target,
@@ -37,7 +38,7 @@ def _canonical_unit(unit: str, units: dict) -> str | None:
     return lowered.get(unit.lower())
 
 
-class _Builder(SignalStatements, SearchStatements, Transformer):
+class _Builder(SignalStatements, SearchStatements, TargetStatements, Transformer):
     """Builds IR nodes. Value errors are collected in ``self.diags``; the node
     concerned is then left out so that building can go on."""
 
@@ -226,39 +227,6 @@ class _Builder(SignalStatements, SearchStatements, Transformer):
     author_stmt = value_stmt("author")
     maintainer_stmt = value_stmt("maintainer")
     url_stmt = value_stmt("url")
-
-    # -- targets -------------------------------------------------------------
-    @v_args(meta=True)
-    def target_stmt(self, meta, children):
-        name = children[0]
-        body = children[1] if len(children) > 1 else []
-        fields = self._collect(body, f"target {name.value}")
-        return ("target", span_of_meta(meta), Target(name=name, span=span_of_meta(meta), **fields))
-
-    def target_body(self, children):
-        return children
-
-    def _size(self, meta, children, key):
-        return (key, span_of_meta(meta), self._positive(children[0], vocab.SIZE_UNITS, "size", "KB", key,
-                                                        most=vocab.MOST["size"]))
-
-    @v_args(meta=True)
-    def flash_stmt(self, meta, children):
-        return self._size(meta, children, "flash")
-
-    @v_args(meta=True)
-    def ram_stmt(self, meta, children):
-        return self._size(meta, children, "ram")
-
-    @v_args(meta=True)
-    def clock_stmt(self, meta, children):
-        return ("clock", span_of_meta(meta), self._positive(children[0], vocab.CLOCK_UNITS, "clock", "MHz", "clock",
-                                                            most=vocab.MOST["clock"]))
-
-    @v_args(meta=True)
-    def latency_stmt(self, meta, children):
-        return ("latency", span_of_meta(meta), self._positive(children[0], vocab.LATENCY_UNITS, "latency", "ms",
-                                                              "latency", most=vocab.MOST["latency"]))
 
     # -- assembling ----------------------------------------------------------
     def _duplicate(self, what: str, span: Span, first: Span | None):

@@ -20,6 +20,7 @@ from . import vocab
 from .columns import column_hint
 from .diagnostics import Diagnostic, Note, SpecError, did_you_mean, sort_key, suggestion
 from .ir import DataSource, Holdout, Learn, Located, Metric, MissingPolicy, Quantity, Quantization, Spec, Target, Task
+from .resolve_inputs import InputChecks
 from .resolve_search import SearchChecks
 from .resolve_signal import SignalChecks
 
@@ -50,7 +51,7 @@ def _default_size(n: int) -> Quantity:
     return Quantity(text=text, value=float(n), unit=text.lstrip("0123456789."))
 
 
-class _Checker(SignalChecks, SearchChecks):
+class _Checker(SignalChecks, SearchChecks, InputChecks):
     def __init__(self, spec: Spec, spec_dir: Path, invalid: set[str]):
         self.spec = spec
         self.spec_dir = spec_dir
@@ -262,6 +263,7 @@ class _Checker(SignalChecks, SearchChecks):
         data, data_path, holdout_path, fmt = self.data()
         signal = self.signal(fmt)
         self.target_signal(tgts, signal)
+        self.target_inputs(tgts, signal, fmt)
         self.package()
         self.search()
         if self.diags:

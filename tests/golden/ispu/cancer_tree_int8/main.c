@@ -5,8 +5,10 @@
 #include "tinyc_ispu.h"
 #include "m.h"
 
-/* Features that are not a sensor axis: provide this function (e.g. from your own
- * feature computation). Index i is the feature's position in m_feature_names. */
+/* Inputs the sensor does not compute: your code provides this function. It returns
+ * input i (m_feature_names[i]) for the current sample, computed exactly as the
+ * training data's column was (same definition, same units): the model sees whatever
+ * it returns. The spec declares each with `supply` (or `read` to take a raw register). */
 float tinyc_user_feature(uint16_t i);
 
 static volatile uint32_t tinyc_int_status;
@@ -22,36 +24,36 @@ void TINYC_SIGNAL algo_00_init(void)
 void TINYC_SIGNAL algo_00(void)
 {
     float x[M_N_FEATURES];
-    x[0] = tinyc_user_feature(0u); /* f0 */
-    x[1] = tinyc_user_feature(1u); /* f1 */
-    x[2] = tinyc_user_feature(2u); /* f2 */
-    x[3] = tinyc_user_feature(3u); /* f3 */
-    x[4] = tinyc_user_feature(4u); /* f4 */
-    x[5] = tinyc_user_feature(5u); /* f5 */
-    x[6] = tinyc_user_feature(6u); /* f6 */
-    x[7] = tinyc_user_feature(7u); /* f7 */
-    x[8] = tinyc_user_feature(8u); /* f8 */
-    x[9] = tinyc_user_feature(9u); /* f9 */
-    x[10] = tinyc_user_feature(10u); /* f10 */
-    x[11] = tinyc_user_feature(11u); /* f11 */
-    x[12] = tinyc_user_feature(12u); /* f12 */
-    x[13] = tinyc_user_feature(13u); /* f13 */
-    x[14] = tinyc_user_feature(14u); /* f14 */
-    x[15] = tinyc_user_feature(15u); /* f15 */
-    x[16] = tinyc_user_feature(16u); /* f16 */
-    x[17] = tinyc_user_feature(17u); /* f17 */
-    x[18] = tinyc_user_feature(18u); /* f18 */
-    x[19] = tinyc_user_feature(19u); /* f19 */
-    x[20] = tinyc_user_feature(20u); /* f20 */
-    x[21] = tinyc_user_feature(21u); /* f21 */
-    x[22] = tinyc_user_feature(22u); /* f22 */
-    x[23] = tinyc_user_feature(23u); /* f23 */
-    x[24] = tinyc_user_feature(24u); /* f24 */
-    x[25] = tinyc_user_feature(25u); /* f25 */
-    x[26] = tinyc_user_feature(26u); /* f26 */
-    x[27] = tinyc_user_feature(27u); /* f27 */
-    x[28] = tinyc_user_feature(28u); /* f28 */
-    x[29] = tinyc_user_feature(29u); /* f29 */
+    x[0] = tinyc_user_feature(0u); /* f0: your code, not declared in the spec */
+    x[1] = tinyc_user_feature(1u); /* f1: your code, not declared in the spec */
+    x[2] = tinyc_user_feature(2u); /* f2: your code, not declared in the spec */
+    x[3] = tinyc_user_feature(3u); /* f3: your code, not declared in the spec */
+    x[4] = tinyc_user_feature(4u); /* f4: your code, not declared in the spec */
+    x[5] = tinyc_user_feature(5u); /* f5: your code, not declared in the spec */
+    x[6] = tinyc_user_feature(6u); /* f6: your code, not declared in the spec */
+    x[7] = tinyc_user_feature(7u); /* f7: your code, not declared in the spec */
+    x[8] = tinyc_user_feature(8u); /* f8: your code, not declared in the spec */
+    x[9] = tinyc_user_feature(9u); /* f9: your code, not declared in the spec */
+    x[10] = tinyc_user_feature(10u); /* f10: your code, not declared in the spec */
+    x[11] = tinyc_user_feature(11u); /* f11: your code, not declared in the spec */
+    x[12] = tinyc_user_feature(12u); /* f12: your code, not declared in the spec */
+    x[13] = tinyc_user_feature(13u); /* f13: your code, not declared in the spec */
+    x[14] = tinyc_user_feature(14u); /* f14: your code, not declared in the spec */
+    x[15] = tinyc_user_feature(15u); /* f15: your code, not declared in the spec */
+    x[16] = tinyc_user_feature(16u); /* f16: your code, not declared in the spec */
+    x[17] = tinyc_user_feature(17u); /* f17: your code, not declared in the spec */
+    x[18] = tinyc_user_feature(18u); /* f18: your code, not declared in the spec */
+    x[19] = tinyc_user_feature(19u); /* f19: your code, not declared in the spec */
+    x[20] = tinyc_user_feature(20u); /* f20: your code, not declared in the spec */
+    x[21] = tinyc_user_feature(21u); /* f21: your code, not declared in the spec */
+    x[22] = tinyc_user_feature(22u); /* f22: your code, not declared in the spec */
+    x[23] = tinyc_user_feature(23u); /* f23: your code, not declared in the spec */
+    x[24] = tinyc_user_feature(24u); /* f24: your code, not declared in the spec */
+    x[25] = tinyc_user_feature(25u); /* f25: your code, not declared in the spec */
+    x[26] = tinyc_user_feature(26u); /* f26: your code, not declared in the spec */
+    x[27] = tinyc_user_feature(27u); /* f27: your code, not declared in the spec */
+    x[28] = tinyc_user_feature(28u); /* f28: your code, not declared in the spec */
+    x[29] = tinyc_user_feature(29u); /* f29: your code, not declared in the spec */
     {
         float s[M_N_OUTPUTS];
         int32_t cls = -1;

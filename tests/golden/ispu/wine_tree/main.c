@@ -5,8 +5,10 @@
 #include "tinyc_ispu.h"
 #include "m.h"
 
-/* Features that are not a sensor axis: provide this function (e.g. from your own
- * feature computation). Index i is the feature's position in m_feature_names. */
+/* Inputs the sensor does not compute: your code provides this function. It returns
+ * input i (m_feature_names[i]) for the current sample, computed exactly as the
+ * training data's column was (same definition, same units): the model sees whatever
+ * it returns. The spec declares each with `supply` (or `read` to take a raw register). */
 float tinyc_user_feature(uint16_t i);
 
 static volatile uint32_t tinyc_int_status;
@@ -22,19 +24,19 @@ void TINYC_SIGNAL algo_00_init(void)
 void TINYC_SIGNAL algo_00(void)
 {
     float x[M_N_FEATURES];
-    x[0] = tinyc_user_feature(0u); /* f0 */
-    x[1] = tinyc_user_feature(1u); /* f1 */
-    x[2] = tinyc_user_feature(2u); /* f2 */
-    x[3] = tinyc_user_feature(3u); /* f3 */
-    x[4] = tinyc_user_feature(4u); /* f4 */
-    x[5] = tinyc_user_feature(5u); /* f5 */
-    x[6] = tinyc_user_feature(6u); /* f6 */
-    x[7] = tinyc_user_feature(7u); /* f7 */
-    x[8] = tinyc_user_feature(8u); /* f8 */
-    x[9] = tinyc_user_feature(9u); /* f9 */
-    x[10] = tinyc_user_feature(10u); /* f10 */
-    x[11] = tinyc_user_feature(11u); /* f11 */
-    x[12] = tinyc_user_feature(12u); /* f12 */
+    x[0] = tinyc_user_feature(0u); /* f0: your code, not declared in the spec */
+    x[1] = tinyc_user_feature(1u); /* f1: your code, not declared in the spec */
+    x[2] = tinyc_user_feature(2u); /* f2: your code, not declared in the spec */
+    x[3] = tinyc_user_feature(3u); /* f3: your code, not declared in the spec */
+    x[4] = tinyc_user_feature(4u); /* f4: your code, not declared in the spec */
+    x[5] = tinyc_user_feature(5u); /* f5: your code, not declared in the spec */
+    x[6] = tinyc_user_feature(6u); /* f6: your code, not declared in the spec */
+    x[7] = tinyc_user_feature(7u); /* f7: your code, not declared in the spec */
+    x[8] = tinyc_user_feature(8u); /* f8: your code, not declared in the spec */
+    x[9] = tinyc_user_feature(9u); /* f9: your code, not declared in the spec */
+    x[10] = tinyc_user_feature(10u); /* f10: your code, not declared in the spec */
+    x[11] = tinyc_user_feature(11u); /* f11: your code, not declared in the spec */
+    x[12] = tinyc_user_feature(12u); /* f12: your code, not declared in the spec */
     {
         float s[M_N_OUTPUTS];
         int32_t cls = -1;
