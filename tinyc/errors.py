@@ -76,6 +76,12 @@ CODES = {
     "more than one spec or --storage given, the report has no recipe (an anomaly detector's, or from an older tinyc), its data file\n"
     "differs from this one, its model reads features this spec does not give, or the study has\n"
     "no such trial (or the trial failed).",
+    "E0509": "The model is not clearly better than the trivial baseline (the training rows' majority\n"
+    "class, their mean, or a random anomaly score) on the same holdout: it takes less than a fifth\n"
+    "of the room between the baseline and a perfect score, or leads it by less than two standard\n"
+    "errors of its cross-validated metric (tinyc.quality). The message names the binding limit\n"
+    "(flash, RAM, the signal window's RAM) and what the search reached beyond it, or says whether\n"
+    "the model is too small to learn or overfits. `allow weak` in the spec ships it anyway.",
     "E0601": "The output folder is not tinyc's to write: it holds files tinyc did not write, is the\n"
     "spec's or the data's folder, the current folder or above it, or your home folder. tinyc\n"
     "writes only into a new or empty folder or an earlier build of its own (--force keeps\n"

@@ -72,7 +72,7 @@ class RichProgress:
         elif event["event"] == "end":
             self.close()
             self.console.print(f"search: {event['tried']} candidates in {event['elapsed']:.1f}s "
-                               f"(stopped by {event['stopped_by']})")
+                               f"(stopped by {event.get('rule') or event['stopped_by']})")
         elif event["event"] == "grow":
             self.console.print(grow_line(event, self.metric))
         elif event["event"] == "study":
@@ -130,7 +130,9 @@ class _Plain:
             best = f", best {self.metric} {self.best[0]:.4f} at {self.best[1]} B flash" if self.best and \
                 self.best[0] is not None else ""
             print(f"search: {event['tried']} candidates in {event['elapsed']:.1f}s "
-                  f"(stopped by {event['stopped_by']}){best}", file=sys.stderr)
+                  f"(stopped by {event.get('rule') or event['stopped_by']}){best}", file=sys.stderr)
+        elif event["event"] == "go_on":
+            print(f"search: going on to {event['max_trials']} trials: {event['why']}", file=sys.stderr)
         elif event["event"] == "grow":
             print(grow_line(event, self.metric), file=sys.stderr)
         elif event["event"] == "study":

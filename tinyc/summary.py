@@ -66,6 +66,17 @@ def preferred_line(rep: dict) -> str | None:
             f"error ({why['noise']:.4f}) of {why['over_metric']:.4f}, which the folds cannot tell apart")
 
 
+def baseline_line(rep: dict) -> str | None:
+    """The trivial baseline beside the model's metric, and whether the model clears the floor."""
+    b = (rep.get("model") or {}).get("baseline")
+    if not b:
+        return None
+    metric = rep["metric"]
+    verdict = (f"the model takes {b['gain']:.0%} of the room between it and a perfect score"
+               + (" — NOT clearly better (shipped because the spec says `allow weak`)" if b["weak"] else ""))
+    return f"baseline {metric} {b['holdout'][metric]:.4f} on the holdout ({b['kind']}); {verdict}"
+
+
 def inputs_line(name: str, target: dict) -> str | None:
     """Where a target that reads its sensor itself takes the model's inputs from, or None."""
     sources = target.get("inputs")
@@ -108,6 +119,8 @@ def print_summary(result, out: Path) -> None:
 
     console.print(f"  {metric:<8} train {fmt(m['metrics']['train'][metric])}  holdout "
                   f"{fmt(m['metrics']['holdout'][metric])}  ({m['gap_explanation']})")
+    if baseline_line(rep):
+        console.print(f"  {baseline_line(rep)}")
     a = rep.get("anomaly")
     if a:
         fa = a["false_alarm_rate_holdout"]

@@ -10,10 +10,12 @@ import numpy as np
 
 from ..budget import with_frontend_costs
 from ..models import anomaly as A
-from ..spec.ir import Quantization
+from .. import quality
+from ..spec.ir import Quantization, Task
 from .context import BuildContext, Evaluated, Prepared
 from .detect import FOLDS, Detection, detect
 from .evaluate import explain_gap
+from . import floor
 
 
 def run(ctx: BuildContext, prep: Prepared) -> Evaluated:
@@ -34,6 +36,14 @@ def run(ctx: BuildContext, prep: Prepared) -> Evaluated:
            "classes": list(ds.classes), "detector": det.to_json(), "evaluated": ev.to_json(),
            **({"frontend": asdict(det.frontend)} if det.frontend is not None else {})}
     sections = anomaly_sections(found, costs, ds, prep.declared, s.quantize.value, learn.value, rate, metric)
+    hold_m = sections["model"]["metrics"]["holdout"][metric]
+    if hold_m is not None:  # labelled anomalies on the holdout: the detector against a random score
+        base = quality.baseline(Task.anomaly, (ctx.metric,), ds, ctx.seed,
+                                flag_share=rate if rate is not None else float(np.mean(ev.predict(ds.X_train) > 0)))
+        train_m = sections["model"]["metrics"]["train"][metric]
+        sections["model"]["baseline"] = floor.section(ctx.metric, hold_m, hold_m if train_m is None else train_m,
+                                                      base, 0.0, s.allow is not None)
+        floor.check(ctx.metric, sections["model"], [], prep.declared.targets)
     return Evaluated(prep, ds, det, {t.name: det for t in prep.declared.targets}, costs, {det.quant: doc},
                      sections, signal, {t.name: {} for t in prep.declared.targets},
                      {"stopped_by": found.stopped_by, "trials": len(found.trials)},

@@ -64,6 +64,9 @@ class SearchConfig:
     qat: bool = True  # an MLP's integer form fine-tuned for its rounding when CV says so (passes.quantize)
     select: bool = False  # input-bound candidates may read only their best-ranked columns (passes.selection)
     shared: object = None  # a search shared through a storage (tinyc.passes.study.Shared), or None
+    # the trial cap is the budget's default (not the spec's `trials` or --trials): when it stops the
+    # search with most of the budget left and the best is weak, the search goes on (tinyc.quality)
+    default_cap: bool = False
 
 
 @dataclass
@@ -118,6 +121,7 @@ class SearchResult:
     growth: list[dict] = field(default_factory=list)  # the growth pass's accepted steps (tinyc.passes.grow)
     study: dict | None = None  # a shared search: its storage, name and the processes that ran trials
     preferred: dict | None = None  # a cheaper candidate taken over the best within its noise (passes.cheaper)
+    stop_rule: str | None = None  # which rule ended the search, in words (passes.search.stop_rule)
 
 
 class NothingFits(BuildError):

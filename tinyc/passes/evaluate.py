@@ -109,6 +109,7 @@ def run(ctx, formed):
     from ..models.forms import read_columns
     from .context import Evaluated
     from .replay import of_build
+    from . import floor
 
     fitted = formed.fitted
     searched = fitted.quantized.searched
@@ -124,6 +125,10 @@ def run(ctx, formed):
         what = "class" if ds.task == Task.classification else "value"
         gap = (f"the model predicts the same {what} for every row (a constant): the limits leave no room for a "
                f"useful model of these features; raise the flash/RAM limits, or give it more training rows")
+    base = baseline_section(ctx, ds, model.task, metric, hold_m, train_m, res)
+    if base["weak"] and not constant:
+        gap = f"not clearly better than the trivial baseline ({base['kind']}): " + floor.diagnosis(
+            metric, base, res.leaderboard, cfg.targets, getattr(model, "frontend", None))
     if ds.holdout_overlap:
         gap = f"{overlap_warning(ds)}; {gap}"
     gap = distrust(prep.checks) or gap  # a leaky-looking result is never praised
@@ -135,6 +140,7 @@ def run(ctx, formed):
                     "features_not_selected": list(searched.unselected)},
         "search": {
             "budget_s": cfg.budget_s, "elapsed_s": round(res.elapsed, 3), "stopped_by": res.stopped_by,
+            **({"stop_rule": res.stop_rule} if res.stop_rule else {}),
             "max_trials": cfg.max_trials, "folds": res.folds, "families": list(cfg.families),
             "leaderboard": [c.row() for c in res.leaderboard],
             "history": [{"elapsed": round(t, 4), "best": v} for t, v in res.history],
@@ -156,6 +162,7 @@ def run(ctx, formed):
             "metrics": {"train": scores["train"], "holdout": scores["holdout"]},
             "gap_explanation": gap,
             "constant": constant,
+            "baseline": base,  # the trivial baseline on the same holdout, and the quality floor (tinyc.quality)
             # what the library reads (and checks for NaN/infinity): a tree model only the features it splits on
             "features_read": [ds.feature_names[j] for j in read_columns(model)],
             **{k: v for k, v in scores.items() if k not in ("train", "holdout")},
@@ -171,6 +178,17 @@ def run(ctx, formed):
                      golden=host, holdout_pred=holdout_pred if host is model else None, predict_form=host.quant,
                      float_model=fit.float_model if FAMILY_REGISTRY[model.family].onnx_form else None,
                      no_onnx=f"the {model.family} family has no ONNX form", search=res)
+
+
+def baseline_section(ctx, ds, task, metric, holdout: float, train: float, res) -> dict:
+    """The trivial baseline on the holdout beside the model's metric, the floor and the verdict."""
+    from .. import quality
+    from .cheaper import noise
+    from . import floor
+
+    base = quality.baseline(task, METRICS_FOR_TASK[task], ds, ctx.seed)
+    return floor.section(metric, holdout, train, base, noise(res.best_candidate),
+                         ctx.spec.allow is not None)
 
 
 def is_constant(model, ds, seen: np.ndarray | None = None) -> bool:

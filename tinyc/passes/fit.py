@@ -128,10 +128,11 @@ def _worst(st: State, targets):
 
 def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed: int,
                on_step=None, columns: list[int] | None = None, first_step: int = 1,
-               build_seed: int | None = None) -> FitResult:
+               build_seed: int | None = None, floor: float | None = None) -> FitResult:
     """Shrink ``model`` (float, trained with ``params`` and ``seed`` on ``columns`` of ``ds``,
     all by default) until its ``mode`` form fits every target; ``build_seed`` is the build's (the
-    distillation teacher's; default ``seed``). Raises :class:`DoesNotFit`."""
+    distillation teacher's; default ``seed``). ``floor``: the training-rows metric no step may
+    fall to (tinyc.quality: no better than the trivial baseline). Raises :class:`DoesNotFit`."""
     build_seed = seed if build_seed is None else build_seed
     from ..metrics import GREATER_IS_BETTER
 
@@ -140,6 +141,9 @@ def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed:
     steps: list[dict] = []
     sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
     fe = shared_frontend(targets)
+    below = None  # the best step the floor refused: (what, its metric)
+    if floor is not None and sign * (st.metric - floor) <= 0:  # weak already: the floor pass says so
+        floor = None
     while st.excess(targets) > 1.0 and len(steps) < MAX_STEPS:
         worst = _worst(st, targets)
         best, best_key = None, None
@@ -151,6 +155,10 @@ def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed:
                 continue
             saved = (st.excess(targets) - new.excess(targets))
             if saved <= 0:
+                continue
+            if floor is not None and sign * (new.metric - floor) <= 0:
+                if below is None or sign * (new.metric - below[1]) > 0:
+                    below = (what, new.metric)
                 continue
             lost = max(sign * (st.metric - new.metric), 0.0)
             key = ((lost + 1e-6) / saved, what)
@@ -173,6 +181,15 @@ def fit_memory(model: Model, params: dict, mode: str, ds, targets, metric, seed:
         in_memory = all(st.costs[t.name].flash <= t.flash and st.costs[t.name].ram <= t.ram for t in targets)
         hint = (f"the latency of {', '.join(late)} is out of reach of the smallest model: raise it, or the clock"
                 if late and in_memory else None)
+        if below is not None:
+            raise DoesNotFit(f"no model fits every target and stays clearly better than the trivial baseline: "
+                             f"shrinking further ({below[0]}) would leave training {metric.value} {below[1]:.4f}, "
+                             f"at or under the quality floor {floor:.4f}; the smallest model above it "
+                             f"({st.emitted.size_summary()}, {mode}, {len(st.columns)} features, training "
+                             f"{metric.value} {st.metric:.4f}, after {len(steps)} shrinking steps) "
+                             + "; ".join(parts),
+                             hint=hint or "raise the flash/RAM limits, or write `allow weak` in the spec to let the "
+                                          "fitting pass shrink the model below the floor")
         raise DoesNotFit(f"no model fits every target: the smallest reached ({st.emitted.size_summary()}, "
                          f"{mode}, {len(st.columns)} features, after {len(steps)} shrinking steps) "
                          + "; ".join(parts), hint=hint)
@@ -186,7 +203,15 @@ def run(ctx, quantized):
 
     searched = quantized.searched
     res = searched.result
-    fit = fit_memory(quantized.choice.model or res.best, res.best_candidate.params, quantized.choice.mode, searched.ds,
+    ds = searched.ds
+    floor = None
+    if ctx.spec.allow is None:  # the training rows' floor: a shrink step may not fall to the baseline's
+        from .. import quality
+        from ..metrics import score
+
+        pred, scores, _ = quality.predictions(ds.task, ds.y_train, len(ds.y_train), ds.n_classes, ctx.seed)
+        floor = quality.floor(ctx.metric, score(ctx.metric, ds.y_train, pred, scores, ds.n_classes))
+    fit = fit_memory(quantized.choice.model or res.best, res.best_candidate.params, quantized.choice.mode, ds,
                      searched.prepared.config.targets, ctx.metric, res.best_candidate.seed,
-                     on_step=lambda st: ctx.emit("shrink", **st), build_seed=ctx.seed)
+                     on_step=lambda st: ctx.emit("shrink", **st), build_seed=ctx.seed, floor=floor)
     return Fitted(quantized, fit, None)

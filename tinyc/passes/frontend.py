@@ -102,8 +102,9 @@ def _wide_rows(fe, wt, ds: Dataset, label: str | None, whole: bool):
     a holdout file's rows, or the data's rows whose features are the holdout's."""
     if whole:
         idx = np.arange(len(wt.X))
-    else:  # prepare shuffled the rows: find each holdout row by its features (a row's, exactly)
-        where = {row.tobytes(): i for i, row in enumerate(wt.X.astype(np.float32))}
+    else:  # prepare shuffled the rows: find each holdout row by the features it kept (a row's, exactly)
+        kept = [fe.feature_names().index(f) for f in ds.feature_names]  # without the constant ones it dropped
+        where = {row.tobytes(): i for i, row in enumerate(wt.X[:, kept].astype(np.float32))}
         idx = np.array([where[row.tobytes()] for row in ds.X_holdout.astype(np.float32)], dtype=np.int64)
     columns = (*(c for group in fe.wide_columns for c in group), *((label,) if label else ()))
     rows = [(*(str(wt.samples[i, k, c]) for c, group in enumerate(fe.wide_columns) for k in range(len(group))),

@@ -125,7 +125,8 @@ def search_config(r: Resolved, trials: int | None = None, workers: int = 0) -> S
     budgets = tuple(_budget(t) for t in s.targets)
     return SearchConfig(metric=s.metric.value, budget_s=s.budget.value, seed=s.seed.value,
                         quant=quant, families=families, fixed=fixed, targets=budgets,
-                        max_trials=trials or max_trials, workers=workers, **switches)
+                        max_trials=trials or max_trials, workers=workers, **switches,
+                        default_cap=not trials and (s.search is None or s.search.trials is None))
 
 
 def _budget(t) -> TargetBudget:

@@ -17,7 +17,7 @@ from ..errors import BuildError
 from ..output import atomic_dir, claim
 from ..spec import Resolved
 from ..spec.ir import Task
-from . import anomaly, choose, evaluate, fit, forms, linked, load, quantize, report, sample, write
+from . import anomaly, choose, evaluate, fit, floor, forms, linked, load, quantize, report, sample, write
 from .context import BuildContext, Pass
 
 CHOOSE_MODEL = (
@@ -28,6 +28,7 @@ CHOOSE_MODEL = (
     Pass("linked", linked.run),  # ... and its linked size, where the estimate comes close
     Pass("forms", forms.run),  # the form per target, with the front end computing its features
     Pass("evaluate", evaluate.run),  # scored on the training rows and the holdout
+    Pass("floor", floor.run),  # clearly better than the trivial baseline, or the spec allows it
 )
 CHOOSE_DETECTOR = (
     Pass("detect", anomaly.run),  # detectors costed, ranked, calibrated and evaluated

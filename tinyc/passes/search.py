@@ -33,13 +33,14 @@ import multiprocessing
 import os
 import time
 import warnings
+from dataclasses import replace
 from typing import Callable
 
 import numpy as np
 
 from ..budget import TargetBudget, fits_all
 from ..data.prepare import cv_folds
-from ..metrics import GREATER_IS_BETTER, worst
+from ..metrics import GREATER_IS_BETTER, score, worst
 from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
 from ..spec.ir import Task
 from . import selection
@@ -144,17 +145,25 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     history: list[tuple[float, float]] = []
     best: tuple[Candidate, Model] | None = None
     stopped_by = "trials"
+    cap, went_on = cfg.max_trials, False
     beat = shared_study.heartbeat(study) if shared is not None else contextlib.nullcontext()
     try:
         with beat as hb:
-            while shared_study.tried(study, board, shared) < cfg.max_trials:
-                if time.monotonic() >= deadline:
-                    stopped_by = "budget"
+            while True:
+                while shared_study.tried(study, board, shared) < cap:
+                    if time.monotonic() >= deadline:
+                        stopped_by = "budget"
+                        break
+                    stopped_by, deadline, best = _batch(replace(cfg, max_trials=cap), study, board, history, pool,
+                                                        problem, limits, families, rankings, start, deadline, grace,
+                                                        hb, emit, best)
+                    if stopped_by == "budget":
+                        break
+                if stopped_by == "budget" or not _go_on(cfg, best, y, problem, start, deadline):
                     break
-                stopped_by, deadline, best = _batch(study, board, history, cfg, pool, problem, limits, families,
-                                                    rankings, start, deadline, grace, hb, emit, best)
-                if stopped_by == "budget":
-                    break
+                cap, went_on = cap + cfg.max_trials, True
+                emit({"event": "go_on", "max_trials": cap,
+                      "why": "the best so far is not clearly better than the trivial baseline"})
     finally:
         pool.terminate()
         pool.join()
@@ -164,16 +173,44 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
     elif shared is not None:  # the coordinator: every process's candidates, once the last are told
         shared_study.settle(study)
         board, best = shared_study.gather(study, board, best, cfg, X, y, problem, families, limits, rankings)
-    emit({"event": "end", "elapsed": round(elapsed, 3), "stopped_by": stopped_by, "tried": len(board)})
+    rule = stop_rule(stopped_by, cfg, cap, went_on)
+    emit({"event": "end", "elapsed": round(elapsed, 3), "stopped_by": stopped_by, "tried": len(board), "rule": rule})
     if shared is not None and shared.role == "worker":
         return board
     if best is None:
         raise NothingFits(_nothing_fits_message(board, cfg), board, stopped_by, elapsed, folds)
     return SearchResult(best[1], best[0], board, history, stopped_by, elapsed, folds,
-                        study=shared_study.summary(shared, board) if shared is not None else None)
+                        study=shared_study.summary(shared, board) if shared is not None else None, stop_rule=rule)
 
 
-def _batch(study, board, history, cfg: SearchConfig, pool, problem, limits, families, rankings, start, deadline,
+def _go_on(cfg: SearchConfig, best, y, problem, start: float, deadline: float) -> bool:
+    """Whether the default trial cap, reached with most of the budget left, gives way: when the best
+    fitting candidate so far is not clearly better than the trivial baseline (tinyc.quality)."""
+    from .. import quality
+    from .cheaper import noise
+
+    if not cfg.default_cap or cfg.shared is not None or deadline - time.monotonic() < 0.5 * cfg.budget_s:
+        return False
+    if best is None:
+        return True
+    pred, scores, _ = quality.predictions(problem.task, y, len(y), problem.n_classes, cfg.seed)
+    base = score(cfg.metric, y, pred, scores, problem.n_classes)
+    return quality.is_weak(cfg.metric, best[0].metric, base, noise(best[0]))
+
+
+def stop_rule(stopped_by: str, cfg: SearchConfig, cap: int, went_on: bool) -> str:
+    """Which rule ended the search, as the report says it ("stopped by ...")."""
+    raised = (f"the {cfg.max_trials}-trial default, raised while its best was not clearly better than the trivial "
+              f"baseline")
+    if stopped_by == "budget":
+        return f"its {cfg.budget_s:.3g} s budget" + (f" ({raised})" if went_on else "")
+    if went_on:
+        return f"the {cap}-trial cap ({raised}, until one was or half the budget was spent)"
+    return (f"the {cap}-trial cap " + ("(the default for this budget: 100 a minute, at least 100)" if cfg.default_cap
+                                       else "(the spec's `trials` or --trials)"))
+
+
+def _batch(cfg: SearchConfig, study, board, history, pool, problem, limits, families, rankings, start, deadline,
            grace, hb, emit, best) -> tuple[str, float, tuple | None]:
     """One batch of candidates asked, evaluated in the pool and told: ("budget" when the deadline
     cut it, else "trials"; the deadline, which the best model's remaining work may bring forward;

@@ -5,7 +5,7 @@ from the data is escaped."""
 from __future__ import annotations
 
 
-from ..summary import inputs_line
+from ..summary import baseline_line, inputs_line
 from . import svg
 from .markup import _e, _n, _table
 from .search_html import section as _search_section
@@ -106,9 +106,12 @@ def _cluster_order(matrix: list[list[float]]) -> list[int]:
 def _model_section(rep: dict) -> str:
     m = rep["model"]
     metrics = m["metrics"]
-    rows = [[_e(k), _n(metrics["train"][k]), _n(metrics["holdout"][k])] for k in metrics["train"]]
+    base = (m.get("baseline") or {}).get("holdout") or {}
+    rows = [[_e(k), _n(metrics["train"][k]), _n(metrics["holdout"][k]), _n(base.get(k))] for k in metrics["train"]]
     parts = [f"<section id='model'><h2>Model</h2><p><b>{_e(m['description'])}</b></p>",
-             _table(["metric", "training", "holdout"], rows), f"<p class='muted'>{_e(m['gap_explanation'])}</p>"]
+             _table(["metric", "training", "holdout", "baseline (holdout)"], rows),
+             f"<p id='baseline'>{_e(baseline_line(rep)[0].upper() + baseline_line(rep)[1:])}.</p>"
+             if baseline_line(rep) else "", f"<p class='muted'>{_e(m['gap_explanation'])}</p>"]
     if "confusion" in m:
         labels = m["confusion"]["labels"]
         cm = m["confusion"]["holdout"]

@@ -28,14 +28,20 @@ def render(rep: dict) -> str:
     lines = [f"# {md(rep['model_name'])}: {md(m['description'])}", "",
              f"{md(rep['task'])}, tinyc {md(rep['tinyc_version'])}; data: {d['rows']} rows × {d['columns']} columns "
              f"({d['train_rows']} training, {d['holdout_rows']} holdout)", "",
-             "| metric | training | holdout |", "|---|---|---|"]
+             "| metric | training | holdout | baseline (holdout) |", "|---|---|---|---|"]
+    base = (m.get("baseline") or {}).get("holdout") or {}
     for k in m["metrics"]["train"]:
         bold = "**" if k == metric else ""
-        lines.append(f"| {bold}{md(k)}{bold} | {_num(m['metrics']['train'][k])} | {_num(m['metrics']['holdout'][k])} |")
+        lines.append(f"| {bold}{md(k)}{bold} | {_num(m['metrics']['train'][k])} | {_num(m['metrics']['holdout'][k])} "
+                     f"| {_num(base.get(k))} |")
     checks = rep.get("data_checks") or []
     if checks:
         lines += ["", "**Data checks**:", ""]
         lines += [f"- {md(c['message'])}" for c in checks]
+    from ..summary import baseline_line
+
+    if baseline_line(rep):
+        lines += ["", md(baseline_line(rep)[0].upper() + baseline_line(rep)[1:]) + "."]
     lines += ["", md(m["gap_explanation"]), "", "| target | form | flash est. | flash linked | RAM est. | "
               "limit flash / RAM | ops | instr. est. | instr. (qemu) |", "|---|---|---|---|---|---|---|---|---|"]
     verify = rep.get("verify", {})
@@ -83,7 +89,7 @@ def render(rep: dict) -> str:
         lines += ["", f"Search: none; rebuilt {md(rebuilt_line(rep))}."]
     else:
         lines += ["", f"Search: {len(s['leaderboard'])} candidates in {s['elapsed_s']:.1f} s of {s['budget_s']:g} s "
-                  f"(stopped by {md(s['stopped_by'])}). Best five that fit:", "",
+                  f"(stopped by {md(s.get('stop_rule') or s['stopped_by'])}). Best five that fit:", "",
                   f"| # | family | {md(metric)} | flash |", "|---|---|---|---|"]
         greater = metric not in ("rmse", "mae")
         fit = sorted((c for c in s["leaderboard"] if c["fits"] and c["metric"] is not None),

@@ -29,7 +29,7 @@ def section(rep: dict) -> str:
                      *(_e(_most(c, key) if c["costs"] else "—") for key in ("flash", "ram", "instructions")),
                      f"{c['seconds']:.2f}", f"<span class='{'ok' if c['fits'] else 'bad'}'>{_e(c['status'])}</span>"])
     return (f"<section id='search'><h2>Search</h2><p>{_e(len(board))} candidates in {s['elapsed_s']:.1f} s of a "
-            f"{s['budget_s']:g} s budget (stopped by {_e(s['stopped_by'])}; {s['folds']}-fold cross-validation on "
+            f"{s['budget_s']:g} s budget (stopped by {_e(s.get('stop_rule') or s['stopped_by'])}; {s['folds']}-fold cross-validation on "
             f"the training rows).</p><div class='grid'>"
             + _against(costed, "flash", "flash (bytes, largest target)", metric, greater, chosen)
             + _against(costed, "instructions", "instructions per inference (largest target)", metric, greater, chosen)

@@ -60,7 +60,7 @@ CODES: dict[str, str] = {
     "    task classification\n    budget 30s\n    target cortex-m4 { flash 32KB ram 8KB }",
     "E0102": "Unknown statement: the word at the start of a statement is not a keyword\n"
     "allowed there. Top-level keywords: model, data, task, metric, budget, seed,\n"
-    "quantize, target, search, signal, false_alarms, learn, package. Inside `signal { }`:\n"
+    "quantize, target, search, signal, false_alarms, learn, allow, package. Inside `signal { }`:\n"
     "channels, group, time, rate, window, hop, highpass, lowpass, magnitude, features,\n"
     "bands, units, device, resample.\n"
     "Inside `data { }`: label, ignore, holdout, missing, normal, group.\n"

@@ -88,7 +88,7 @@ class _Printer:
     def spec(self, spec: Spec):
         self.tolerance = spec.quantize_tolerance
         stmts = []
-        for key in ("model", "task", "metric", "budget", "seed", "quantize", "false_alarms", "learn"):
+        for key in ("model", "task", "metric", "budget", "seed", "quantize", "false_alarms", "learn", "allow"):
             node = getattr(spec, key)
             if node is not None:
                 stmts.append((node, lambda d, k=key, n=node: self.simple(k, n, d)))

@@ -311,6 +311,8 @@ class Spec(Node):
     # task anomaly only: the false-alarm rate the threshold is set for, and where it learns
     false_alarms: Quantity | None = None
     learn: Located[Learn] | None = None
+    # "weak": ship a model that is not clearly better than the trivial baseline (tinyc.quality)
+    allow: Located[str] | None = None
     signal: Signal | None = None
     package: Package | None = None
 

@@ -152,6 +152,15 @@ class _Builder(SignalStatements, SearchStatements, TargetStatements, Transformer
         return ("false_alarms", span_of_meta(meta), q)
 
     @v_args(meta=True)
+    def allow_stmt(self, meta, children):
+        loc = children[0]
+        if loc.value != "weak":
+            self.error("E0112", f"allow '{loc.value}' is not a choice here", loc.span,
+                       hint="allow weak: ship a model that is not clearly better than the trivial baseline")
+            return ("allow", span_of_meta(meta), None)
+        return ("allow", span_of_meta(meta), loc)
+
+    @v_args(meta=True)
     def learn_stmt(self, meta, children):
         return ("learn", span_of_meta(meta), self._enum(children[0], Learn, "learning mode"))
 

@@ -21,7 +21,7 @@ from .ir import Span
 
 MAX_RECOVERIES = 20
 _TOP_KEYWORDS = {"model", "data", "task", "metric", "budget", "seed", "quantize", "target", "search",
-                 "false_alarms", "learn", "signal", "package"}
+                 "false_alarms", "learn", "signal", "package", "allow"}
 
 
 @functools.lru_cache(maxsize=1)
