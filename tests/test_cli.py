@@ -226,7 +226,7 @@ def test_build_json_progress_is_machine_readable(tmp_path):
     # each pass of the pipeline says when it ends and how long it took, in the pipeline's order
     passes = [e for e in events if e["event"] == "pass"]
     assert [e["name"] for e in passes] == ["load", "search", "quantize", "fit", "refit", "linked", "forms",
-                                           "evaluate", "emit", "check-linked", "artifacts", "report", "write"]
+                                           "evaluate", "floor", "emit", "check-linked", "artifacts", "report", "write"]
     assert all(e["seconds"] >= 0 for e in passes)
     events = [e for e in events if e["event"] != "pass"]
     kinds = [e["event"] for e in events]

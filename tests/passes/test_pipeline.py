@@ -209,18 +209,27 @@ def test_a_constant_model_is_flagged(tmp_path, sklearn_data):
     """A tree that cannot split (here: at least 100 of the 142 training rows per leaf; a tiny
     flash limit or a handful of rows does the same) predicts one class for every row: the build
     says so plainly, in the report and the output, instead of explaining the holdout score as
-    overfitting."""
+    overfitting. Being no better than the trivial baseline, it fails the build (tinyc.passes.floor),
+    and ships only when the spec allows it."""
+    from tinyc.passes.floor import WeakModel
     from tinyc.summary import quantization_lines
 
     spec = tmp_path / "s.tml"
-    spec.write_text(f'model m\ndata "{sklearn_data / "wine.csv"}" {{ label cultivar; holdout 20% }}\n'
-                    f"task classification\nquantize float32\n"
-                    f"search {{ families tree; trials 2; tree {{ min_samples_leaf 100 }} }}\ntarget cortex-m4\n")
+    text = (f'model m\ndata "{sklearn_data / "wine.csv"}" {{ label cultivar; holdout 20% }}\n'
+            f"task classification\nquantize float32\n"
+            f"search {{ families tree; trials 2; tree {{ min_samples_leaf 100 }} }}\ntarget cortex-m4\n")
+    spec.write_text(text)
+    with pytest.raises(WeakModel, match="is not clearly better than the trivial baseline's 0.3333 .the majority "
+                                        "class 'cultivar_2' for every row.: the model takes 0% of the room"):
+        build(load(spec), spec, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    spec.write_text(text + "allow weak\n")
     rep = build(load(spec), spec, tmp_path / "out").report
     m = rep["model"]
-    assert m["description"] == "tree, 1 leaves" and m["constant"]
-    assert "predicts the same class for every row" in m["gap_explanation"]
-    assert any(line.startswith("warning  the model predicts the same class") for line in quantization_lines(rep))
+    assert m["description"] == "tree, 1 leaves" and m["constant"] and m["baseline"]["weak"]
+    assert "predicting the same for every row: too small to learn" in m["gap_explanation"]
+    assert any(line.startswith("warning  not clearly better than the trivial baseline") and
+               "predicting the same for every row" in line for line in quantization_lines(rep))
 
 
 def test_onnx_artifact_is_the_float_model(wine_build):

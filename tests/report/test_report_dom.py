@@ -135,3 +135,23 @@ def test_each_figure_says_how_it_was_obtained_and_its_bound(report):
     for f in rep["figures"]:  # every one in both reports, with its bound
         assert f"| {f['figure']} |" in md.replace("\\", "") and f["bound"].replace("`", "") in md.replace("\\", "")
         assert f"<td>{f['figure']}</td>" in html
+
+
+def test_the_trivial_baseline_stands_beside_the_metric_in_every_report(report):
+    """report.json, report.md and report.html give the baseline's holdout metric next to the
+    model's, what the baseline predicts, and the share of the room above it the model takes."""
+    task, out = report
+    rep = json.loads((out / "report.json").read_text())
+    metric, base = rep["metric"], rep["model"]["baseline"]
+    value = base["holdout"][metric]
+    assert 0.0 <= value <= 1.0 if metric != "rmse" else value > 0
+    kind = {"classification": "the majority class", "regression": "the training rows' mean",
+            "anomaly": "a random score", "signal": "the majority class"}[task]
+    assert base["kind"].startswith(kind) and not base["weak"] and base["gain"] >= 0.2
+    line = f"aseline {metric} {value:.4f} on the holdout ("
+    md_text = (out / "report.md").read_text()
+    assert line.replace("_", "\\_") in md_text and "| baseline (holdout) |" in md_text
+    html = (out / "report.html").read_text()
+    assert line in html and "<th class=\"\">baseline (holdout)</th>" in html
+    if task != "anomaly":  # every metric of the task has its baseline column
+        assert set(base["holdout"]) == set(rep["model"]["metrics"]["holdout"])

@@ -126,9 +126,10 @@ def run(ctx, formed):
         gap = (f"the model predicts the same {what} for every row (a constant): the limits leave no room for a "
                f"useful model of these features; raise the flash/RAM limits, or give it more training rows")
     base = baseline_section(ctx, ds, model.task, metric, hold_m, train_m, res)
-    if base["weak"] and not constant:
-        gap = f"not clearly better than the trivial baseline ({base['kind']}): " + floor.diagnosis(
-            metric, base, res.leaderboard, cfg.targets, getattr(model, "frontend", None))
+    if base["weak"]:  # what held it back, rather than the gap (or the constant's guess at the limits)
+        gap = (f"not clearly better than the trivial baseline ({base['kind']})"
+               + (", predicting the same for every row" if constant else "") + ": " + floor.diagnosis(
+                   metric, base, res.leaderboard, cfg.targets, getattr(model, "frontend", None)))
     if ds.holdout_overlap:
         gap = f"{overlap_warning(ds)}; {gap}"
     gap = distrust(prep.checks) or gap  # a leaky-looking result is never praised

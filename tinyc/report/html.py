@@ -311,8 +311,7 @@ def _targets_section(rep: dict, name: str) -> str:
         out.append(f"<h3>How each figure is obtained</h3><table id='figures'><tr><th>figure</th><th>obtained</th>"
                    f"<th>bound</th></tr>{rows}</table>")
     out.append(f"<h3>Integration</h3>{f'<p>{_e(notice)}</p>' if notice else ''}"
-               f"<pre>#include \"{_e(name)}.h\"\n\n{_e(snippet)}</pre>"
-               + "".join(f"<p class='note'>{_e(n)}.</p>" for n in rep.get("notes") or ()) + "</section>")
+               f"<pre>#include \"{_e(name)}.h\"\n\n{_e(snippet)}</pre></section>")
     return "".join(out)
 
 

@@ -61,7 +61,6 @@ def render(rep: dict) -> str:
     from ..summary import inputs_line
 
     lines += [f"\n{md(inputs_line(t, c))}." for t, c in rep["targets"].items() if inputs_line(t, c)]
-    lines += [f"\nNote: {md(n)}." for n in rep.get("notes") or ()]
     if rep.get("figures"):
         lines += ["", "How each figure is obtained:", "", "| figure | obtained | bound |", "|---|---|---|"]
         lines += [f"| {md(f['figure'])} | {md(f['obtained'])} | {md(f['bound'])} |" for f in rep["figures"]]
