@@ -471,3 +471,21 @@ def test_a_beat_window_gets_the_fft_and_verifies(tmp_path):
         src = (tmp_path / "out" / t / "src" / "beats.c").read_text()
         assert ("beats_fft_power(" in src) == spectral
     verify_within_a_quarter(tmp_path, report, ("cortex-m0plus", "cortex-m4"), "window")
+
+
+def test_a_wide_layout_whose_window_features_include_a_constant_one_builds(tmp_path, sklearn_data):
+    """The digits' 8 pixel rows as 8 channels of one wide window: some window features are the
+    same for every image (the data preparation drops them); the holdout's raw rows are still found
+    (this was an internal error) and the library's push path predicts them as the model does."""
+    shutil.copy(sklearn_data / "digits.csv", tmp_path / "digits.csv")
+    spec = tmp_path / "d.tml"
+    spec.write_text('model digits\ndata "digits.csv" { label digit }\nsignal {\n'
+                    "  channels px_0, px_1, px_2, px_3, px_4, px_5, px_6, px_7\n  layout wide\n  rate 8Hz\n}\n"
+                    "task classification\nmetric accuracy\nseed 0\nsearch { families tree; trials 3 }\n"
+                    "target cortex-m4 { flash 16KB ram 4KB }\n")
+    result = build(load(spec), spec, tmp_path / "out")
+    dropped = result.report["data"]["dropped_constant"]
+    assert dropped  # the case: window features constant over every image
+    assert result.report["model"]["metrics"]["holdout"]["accuracy"] > 0.5
+    raw = (tmp_path / "out" / "artifacts" / "holdout.csv").read_text().splitlines()
+    assert raw[0].startswith("px_0_0,px_0_1,") and len(raw) - 1 == len(result.dataset.y_holdout)
