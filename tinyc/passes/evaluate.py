@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import quality
 from ..metrics import score
 from ..models import Model
 from ..spec.ir import Task
 from ..spec.vocab import METRICS_FOR_TASK
+from . import floor
 
 
 TRAIN_ROWS = 10_000  # training rows the training metrics are computed on (a seeded sample above)
@@ -109,7 +111,6 @@ def run(ctx, formed):
     from ..models.forms import read_columns
     from .context import Evaluated
     from .replay import of_build
-    from . import floor
 
     fitted = formed.fitted
     searched = fitted.quantized.searched
@@ -183,9 +184,7 @@ def run(ctx, formed):
 
 def baseline_section(ctx, ds, task, metric, holdout: float, train: float, res) -> dict:
     """The trivial baseline on the holdout beside the model's metric, the floor and the verdict."""
-    from .. import quality
     from .cheaper import noise
-    from . import floor
 
     base = quality.baseline(task, METRICS_FOR_TASK[task], ds, ctx.seed)
     return floor.section(metric, holdout, train, base, noise(res.best_candidate),
