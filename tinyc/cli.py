@@ -64,12 +64,18 @@ def cmd_check(args) -> int:
             continue
         s = r.spec
         targets = [t.name.value for t in s.targets]
+        from .spec.resolve_inputs import notices
+
+        notes = notices(r)
         if _JSON:
             _emit({"event": "ok", "file": str(path), "model": s.model.value, "task": s.task.value.value,
-                   "data": s.data.path.value, "metric": s.metric.value.value, "targets": targets})
+                   "data": s.data.path.value, "metric": s.metric.value.value, "targets": targets,
+                   **({"notes": notes} if notes else {})})
         elif not args.quiet:
             print(f"{path}: ok — model {s.model.value}, {s.task.value.value} on '{s.data.path.value}', "
                   f"metric {s.metric.value.value}, targets {', '.join(targets)}")
+            for note in notes:
+                print(f"{path}: note: {note}", file=sys.stderr)
     return status
 
 

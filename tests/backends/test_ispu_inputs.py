@@ -92,3 +92,14 @@ int main(void)
     got = ispu_host.run(out / "ispu", "motion", driver)
     assert len(got) == len(rows) >= 100
     assert got == expected
+
+
+def test_check_names_the_undeclared_inputs_before_any_build(tmp_path):
+    shutil.copy(ROOT / "tests" / "fixtures" / "imu_window_stats.csv", tmp_path / "stats.csv")
+    (tmp_path / "motion.tml").write_text(SPEC.format(target=" { supply acc_x_mean, acc_x_std: m/s2 }"))
+    r = subprocess.run([tinyc_exe(), "check", "motion.tml"], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("motion.tml: ok")
+    assert ("motion.tml: note: target ispu: 6 of the model's inputs are declared neither by `read` nor by `supply` "
+            "(acc_y_mean, acc_z_mean, acc_mag_mean, acc_mag_std, gyr_z_max, gyr_mag_mean)") in r.stderr
+    r = subprocess.run([tinyc_exe(), "check", "--json", "motion.tml"], cwd=tmp_path, capture_output=True, text=True)
+    assert json.loads(r.stdout)["notes"][0].startswith("target ispu: 6 of the model's inputs")

@@ -48,6 +48,26 @@ def undeclared(t: Target, features) -> list[str]:
     return [f for f in features if f not in known]
 
 
+def notices(resolved) -> list[str]:
+    """What `tinyc check` says of a resolved spec's sensor-reading targets whose feature-table inputs
+    are not all declared (the build says the same, for the features the model keeps)."""
+    s, fmt = resolved.spec, resolved.csv
+    if s.signal is not None or fmt is None or s.data is None:
+        return []
+    d = s.data
+    used = {d.label.value if d.label else None, d.group.value if d.group else None, *(x.value for x in d.ignore)}
+    features = [c for c in fmt.columns if c not in used]
+    out = []
+    for t in s.targets:
+        missing = undeclared(t, features) if sensor_registers(t.name.value) else []
+        if missing:
+            shown = ", ".join(missing[:LISTED]) + (f" and {len(missing) - LISTED} more" if len(missing) > LISTED else "")
+            out.append(f"target {t.name.value}: {len(missing)} of the model's inputs are declared neither by `read` nor "
+                       f"by `supply` ({shown}); a build asks your code for them (tinyc_user_feature in its main.c): "
+                       f"declare them in the target block, or write `inputs strict` to make this an error")
+    return out
+
+
 class InputChecks:
     """Mixed into the checker (tinyc.spec.resolve): it provides ``spec`` and ``error``."""
 
