@@ -54,6 +54,7 @@ def _fail(kind: str, error, status: int = EXIT_BUILD) -> int:
 # ---------------------------------------------------------------------------
 def cmd_check(args) -> int:
     from .spec import SpecError, load
+    from .spec.resolve_inputs import notices
 
     status = EXIT_OK
     for path in args.specs:
@@ -62,20 +63,14 @@ def cmd_check(args) -> int:
         except SpecError as e:
             status = _report_spec_error(e)
             continue
-        s = r.spec
-        targets = [t.name.value for t in s.targets]
-        from .spec.resolve_inputs import notices
-
-        notes = notices(r)
+        s, notes, targets = r.spec, notices(r), [t.name.value for t in r.spec.targets]
         if _JSON:
             _emit({"event": "ok", "file": str(path), "model": s.model.value, "task": s.task.value.value,
-                   "data": s.data.path.value, "metric": s.metric.value.value, "targets": targets,
-                   **({"notes": notes} if notes else {})})
+                   "data": s.data.path.value, "metric": s.metric.value.value, "targets": targets, "notes": notes})
         elif not args.quiet:
             print(f"{path}: ok — model {s.model.value}, {s.task.value.value} on '{s.data.path.value}', "
                   f"metric {s.metric.value.value}, targets {', '.join(targets)}")
-            for note in notes:
-                print(f"{path}: note: {note}", file=sys.stderr)
+            print("".join(f"{path}: note: {n}\n" for n in notes), end="", file=sys.stderr)
     return status
 
 
