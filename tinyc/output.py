@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import TinycError
+from .spec.diagnostics import listing
 
 # what a build writes at its top level besides one folder per target (legacy manifests list no files)
 TOP_LEVEL = frozenset({"manifest.json", "report.json", "report.html", "report.md", "README.md", "LICENSE",
@@ -54,9 +55,7 @@ def _is_within(path: Path, folder: Path) -> bool:
 
 
 def _listing(names, limit: int = 5) -> str:
-    names = sorted(names)
-    more = f" and {len(names) - limit} more" if len(names) > limit else ""
-    return ", ".join(names[:limit]) + more
+    return listing(sorted(names), limit)
 
 
 def tinyc_manifest(folder: Path) -> dict | None:

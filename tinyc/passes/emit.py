@@ -11,7 +11,9 @@ import numpy as np
 from .. import targets as target_registry
 from ..codegen.cgen import c_float
 from ..codegen.library import Provenance
+from ..spec.diagnostics import listing
 from ..spec.ir import Task
+from ..spec.resolve_inputs import LISTED
 
 
 def _reads(report: dict) -> str:
@@ -97,9 +99,8 @@ def input_notes(targets: dict) -> list[str]:
     for name, t in targets.items():
         owed = [s["feature"] for s in t.get("inputs") or () if s["source"] == "integrator" and not s["declared"]]
         if owed:
-            shown = ", ".join(owed[:8]) + (f" and {len(owed) - 8} more" if len(owed) > 8 else "")
             out.append(f"target {name}: the sensor does not compute {len(owed)} of the model's inputs and the spec "
-                       f"does not say where they come from ({shown}); {name}/src/main.c asks your code for them "
+                       f"does not say where they come from ({listing(owed, LISTED)}); {name}/src/main.c asks your code for them "
                        f"(tinyc_user_feature). Declare them in the target block: supply <inputs>: <unit> (your "
                        f"code computes them) or read <input>: ARAW_X g (a raw register), or add a signal block so "
                        f"the sensor computes the features; `inputs strict` makes this an error")

@@ -147,6 +147,15 @@ def _short(name: str) -> str:
     return name if len(name) <= NAME_CHARS else name[:NAME_CHARS - 1] + "…"
 
 
+def listing(names: Sequence[str], most: int = LISTED) -> str:
+    """``names`` joined with commas, at most ``most`` of them, then how many more.
+
+    >>> listing(["a", "b", "c"], 2), listing(["a"], 2)
+    ('a, b and 1 more', 'a')
+    """
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
 def suggestion(word: str, choices: Sequence[str], what: str = "") -> str:
     """A help line: did-you-mean when something is close, else the valid list (bounded: at
     most LISTED names, each at most NAME_CHARS characters).
@@ -155,11 +164,10 @@ def suggestion(word: str, choices: Sequence[str], what: str = "") -> str:
     'c21, c22, c23 and 76 more'
     """
     best = did_you_mean(word, choices)
-    listing = ", ".join(_short(c) for c in choices[:LISTED]) + (
-        f" and {len(choices) - LISTED} more" if len(choices) > LISTED else "")
+    shown = listing([_short(c) for c in choices])
     if best is not None:
-        return f"did you mean '{best}'?" + (f" ({what}: {listing})" if what and len(choices) <= 16 else "")
-    return f"expected one of: {listing}" if not what else f"{what}: {listing}"
+        return f"did you mean '{best}'?" + (f" ({what}: {shown})" if what and len(choices) <= 16 else "")
+    return f"expected one of: {shown}" if not what else f"{what}: {shown}"
 
 
 # ---------------------------------------------------------------------------

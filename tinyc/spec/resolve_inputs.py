@@ -15,7 +15,7 @@ from .. import targets as target_registry
 from ..data.header import CsvFormat
 from . import vocab
 from .columns import column_hint
-from .diagnostics import Note, suggestion
+from .diagnostics import Note, listing, suggestion
 from .ir import Signal, Target
 
 LISTED = 8  # undeclared inputs an error names at most
@@ -61,9 +61,8 @@ def notices(resolved) -> list[str]:
     for t in s.targets:
         missing = undeclared(t, features) if sensor_registers(t.name.value) else []
         if missing:
-            shown = ", ".join(missing[:LISTED]) + (f" and {len(missing) - LISTED} more" if len(missing) > LISTED else "")
             out.append(f"target {t.name.value}: {len(missing)} of the model's inputs are declared neither by `read` nor "
-                       f"by `supply` ({shown}); a build asks your code for them (tinyc_user_feature in its main.c): "
+                       f"by `supply` ({listing(missing, LISTED)}); a build asks your code for them (tinyc_user_feature in its main.c): "
                        f"declare them in the target block, or write `inputs strict` to make this an error")
     return out
 
@@ -98,7 +97,7 @@ class InputChecks:
                     and (missing := undeclared(t, features))):
                 self.error("E0210", f"target {t.name.value} reads its sensor itself, and {len(missing)} of the "
                                     f"model's inputs {'is' if len(missing) == 1 else 'are'} declared neither by 'read' nor by 'supply': "
-                           + ", ".join(missing[:LISTED]) + ("…" if len(missing) > LISTED else ""),
+                           + listing(missing, LISTED),
                            t.inputs.span,
                            hint=f"say where each comes from: read {missing[0]}: ARAW_X g (a raw-data register, in the "
                                 f"data's unit), supply {', '.join(missing[:2])}: <unit> (your code computes them), or a "
