@@ -39,6 +39,12 @@ def predictions(task: Task, y_train: np.ndarray, n_rows: int, n_classes: int, se
     return s, s[:, None], None
 
 
+def score_on(task: Task, metric: Metric, y: np.ndarray, n_classes: int, seed: int = 0) -> float:
+    """The baseline fitted on ``y`` and scored on the same rows (the training rows' floor)."""
+    pred, scores, _ = predictions(task, y, len(y), n_classes, seed)
+    return score(metric, y, pred, scores, n_classes)
+
+
 def baseline(task: Task, metrics, ds, seed: int = 0, flag_share: float | None = None) -> dict:
     """The baseline on ``ds``'s holdout, every metric of ``metrics``: {"kind": what it predicts,
     "holdout": {metric: value}}. ``flag_share``: the share of rows a random detector flags."""

@@ -126,11 +126,11 @@ def test_the_default_trial_cap_gives_way_while_the_best_is_weak_and_most_of_the_
     problem = SimpleNamespace(task=Task.classification, n_classes=2)
     weak, good = SimpleNamespace(metric=0.72, fold_scores=[]), SimpleNamespace(metric=0.9, fold_scores=[])
     now = time.monotonic()
-    assert search._go_on(_cfg(), (weak, None), y, problem, now, now + 50)
-    assert search._go_on(_cfg(), None, y, problem, now, now + 50)  # nothing fits yet
-    assert not search._go_on(_cfg(), (good, None), y, problem, now, now + 50)
-    assert not search._go_on(_cfg(), (weak, None), y, problem, now, now + 20)  # less than half the budget left
-    assert not search._go_on(_cfg(default_cap=False), (weak, None), y, problem, now, now + 50)  # the spec's trials
+    assert search._go_on(_cfg(), (weak, None), y, problem, now + 50)
+    assert search._go_on(_cfg(), None, y, problem, now + 50)  # nothing fits yet
+    assert not search._go_on(_cfg(), (good, None), y, problem, now + 50)
+    assert not search._go_on(_cfg(), (weak, None), y, problem, now + 20)  # less than half the budget left
+    assert not search._go_on(_cfg(default_cap=False), (weak, None), y, problem, now + 50)  # the spec's trials
     assert search.stop_rule("trials", _cfg(), 100, False) == \
         "the 100-trial cap (the default for this budget: 100 a minute, at least 100)"
     assert "raised while its best was not clearly better than the trivial baseline" in \

@@ -207,10 +207,8 @@ def run(ctx, quantized):
     floor = None
     if ctx.spec.allow is None:  # the training rows' floor: a shrink step may not fall to the baseline's
         from .. import quality
-        from ..metrics import score
 
-        pred, scores, _ = quality.predictions(ds.task, ds.y_train, len(ds.y_train), ds.n_classes, ctx.seed)
-        floor = quality.floor(ctx.metric, score(ctx.metric, ds.y_train, pred, scores, ds.n_classes))
+        floor = quality.floor(ctx.metric, quality.score_on(ds.task, ctx.metric, ds.y_train, ds.n_classes, ctx.seed))
     fit = fit_memory(quantized.choice.model or res.best, res.best_candidate.params, quantized.choice.mode, ds,
                      searched.prepared.config.targets, ctx.metric, res.best_candidate.seed,
                      on_step=lambda st: ctx.emit("shrink", **st), build_seed=ctx.seed, floor=floor)

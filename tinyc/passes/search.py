@@ -40,7 +40,7 @@ import numpy as np
 
 from ..budget import TargetBudget, fits_all
 from ..data.prepare import cv_folds
-from ..metrics import GREATER_IS_BETTER, score, worst
+from ..metrics import GREATER_IS_BETTER, worst
 from ..models import FAMILY_REGISTRY, Cost, Limits, Model, Problem
 from ..spec.ir import Task
 from . import selection
@@ -159,7 +159,7 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                                                         hb, emit, best)
                     if stopped_by == "budget":
                         break
-                if stopped_by == "budget" or not _go_on(cfg, best, y, problem, start, deadline):
+                if stopped_by == "budget" or not _go_on(cfg, best, y, problem, deadline):
                     break
                 cap, went_on = cap + cfg.max_trials, True
                 emit({"event": "go_on", "max_trials": cap,
@@ -183,7 +183,7 @@ def _search(X: np.ndarray, y: np.ndarray, problem: Problem, cfg: SearchConfig,
                         study=shared_study.summary(shared, board) if shared is not None else None, stop_rule=rule)
 
 
-def _go_on(cfg: SearchConfig, best, y, problem, start: float, deadline: float) -> bool:
+def _go_on(cfg: SearchConfig, best, y, problem, deadline: float) -> bool:
     """Whether the default trial cap, reached with most of the budget left, gives way: when the best
     fitting candidate so far is not clearly better than the trivial baseline (tinyc.quality)."""
     from .. import quality
@@ -193,8 +193,7 @@ def _go_on(cfg: SearchConfig, best, y, problem, start: float, deadline: float) -
         return False
     if best is None:
         return True
-    pred, scores, _ = quality.predictions(problem.task, y, len(y), problem.n_classes, cfg.seed)
-    base = score(cfg.metric, y, pred, scores, problem.n_classes)
+    base = quality.score_on(problem.task, cfg.metric, y, problem.n_classes, cfg.seed)
     return quality.is_weak(cfg.metric, best[0].metric, base, noise(best[0]))
 
 
