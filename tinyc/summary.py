@@ -77,6 +77,12 @@ def baseline_line(rep: dict) -> str | None:
     return f"baseline {metric} {b['holdout'][metric]:.4f} on the holdout ({b['kind']}); {verdict}"
 
 
+def baseline_sentence(rep: dict) -> str | None:
+    """baseline_line as a sentence of the reports ("Baseline accuracy 0.1003 … score.")."""
+    line = baseline_line(rep)
+    return None if line is None else f"{line[:1].upper()}{line[1:]}."
+
+
 def inputs_line(name: str, target: dict) -> str | None:
     """Where a target that reads its sensor itself takes the model's inputs from, or None."""
     sources = target.get("inputs")
@@ -119,8 +125,8 @@ def print_summary(result, out: Path) -> None:
 
     console.print(f"  {metric:<8} train {fmt(m['metrics']['train'][metric])}  holdout "
                   f"{fmt(m['metrics']['holdout'][metric])}  ({m['gap_explanation']})")
-    if baseline_line(rep):
-        console.print(f"  {baseline_line(rep)}")
+    if line := baseline_line(rep):
+        console.print(f"  {line}")
     a = rep.get("anomaly")
     if a:
         fa = a["false_alarm_rate_holdout"]
@@ -149,8 +155,8 @@ def print_summary(result, out: Path) -> None:
     for name, t in rep["targets"].items():
         if t.get("uncalibrated"):
             console.print(f"  * {name}: estimates uncalibrated ({t['uncalibrated']})")
-        if inputs_line(name, t):
-            console.print(f"  {inputs_line(name, t)}")
+        if line := inputs_line(name, t):
+            console.print(f"  {line}")
     console.print(f"  report   {out}/report.html  (summary: {out}/report.md)")
     if rep.get("artifacts", {}).get("predict"):
         console.print(f"  try it   {out}/artifacts/predict --csv {out}/artifacts/holdout.csv")

@@ -5,7 +5,7 @@ from the data is escaped."""
 from __future__ import annotations
 
 
-from ..summary import baseline_line, inputs_line
+from ..summary import baseline_sentence, inputs_line
 from . import svg
 from .markup import _e, _n, _table
 from .search_html import section as _search_section
@@ -110,8 +110,8 @@ def _model_section(rep: dict) -> str:
     rows = [[_e(k), _n(metrics["train"][k]), _n(metrics["holdout"][k]), _n(base.get(k))] for k in metrics["train"]]
     parts = [f"<section id='model'><h2>Model</h2><p><b>{_e(m['description'])}</b></p>",
              _table(["metric", "training", "holdout", "baseline (holdout)"], rows),
-             f"<p id='baseline'>{_e(baseline_line(rep)[0].upper() + baseline_line(rep)[1:])}.</p>"
-             if baseline_line(rep) else "", f"<p class='muted'>{_e(m['gap_explanation'])}</p>"]
+             f"<p id='baseline'>{_e(sentence)}</p>" if (sentence := baseline_sentence(rep)) else "",
+             f"<p class='muted'>{_e(m['gap_explanation'])}</p>"]
     if "confusion" in m:
         labels = m["confusion"]["labels"]
         cm = m["confusion"]["holdout"]
@@ -274,8 +274,8 @@ def _targets_section(rep: dict, name: str) -> str:
                        else "")
                     + f", stack {_e(v.get('stack', '—'))} B, parity {'ok' if v['parity'] else 'FAILED'}"
                     if v else "") + ".</p>"]
-        if inputs_line(t, c):
-            lines.append(f"<p class='inputs'>{_e(inputs_line(t, c))}.</p>")
+        if line := inputs_line(t, c):
+            lines.append(f"<p class='inputs'>{_e(line)}.</p>")
         out.extend(lines)
     call = (f"int32_t cls;\nif ({name}_predict(x, &cls) == {name.upper()}_OK) {{\n"
             f"    /* {name}_class_label(cls) */\n}}" if rep["task"] == "classification" else

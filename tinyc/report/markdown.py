@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..models.costs import CYCLES_PER_INSTRUCTION
+from ..summary import baseline_sentence, inputs_line
 
 
 def md(text) -> str:
@@ -38,10 +39,8 @@ def render(rep: dict) -> str:
     if checks:
         lines += ["", "**Data checks**:", ""]
         lines += [f"- {md(c['message'])}" for c in checks]
-    from ..summary import baseline_line
-
-    if baseline_line(rep):
-        lines += ["", md(baseline_line(rep)[0].upper() + baseline_line(rep)[1:]) + "."]
+    if sentence := baseline_sentence(rep):
+        lines += ["", md(sentence)]
     lines += ["", md(m["gap_explanation"]), "", "| target | form | flash est. | flash linked | RAM est. | "
               "limit flash / RAM | ops | instr. est. | instr. (qemu) |", "|---|---|---|---|---|---|---|---|---|"]
     verify = rep.get("verify", {})
@@ -58,9 +57,7 @@ def render(rep: dict) -> str:
     lines += [f"\n{md(t)}: a prediction takes about {c['latency_us']:g} µs at {c['clock_hz'] / 1e6:g} MHz (estimated "
               f"instructions x {CYCLES_PER_INSTRUCTION} cycles), limit {c['latency_limit_us']:g} µs."
               for t, c in rep["targets"].items() if c.get("latency_limit_us") is not None]
-    from ..summary import inputs_line
-
-    lines += [f"\n{md(inputs_line(t, c))}." for t, c in rep["targets"].items() if inputs_line(t, c)]
+    lines += [f"\n{md(line)}." for t, c in rep["targets"].items() if (line := inputs_line(t, c))]
     if rep.get("figures"):
         lines += ["", "How each figure is obtained:", "", "| figure | obtained | bound |", "|---|---|---|"]
         lines += [f"| {md(f['figure'])} | {md(f['obtained'])} | {md(f['bound'])} |" for f in rep["figures"]]
