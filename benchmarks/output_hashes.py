@@ -33,7 +33,11 @@ def specs() -> list[Path]:
 def versions() -> dict[str, str]:
     from importlib.metadata import version
 
-    return {p: version(p) for p in ("numpy", "scikit-learn", "scipy", "optuna", "onnx")}
+    import numpy  # noqa: F401  (OpenBLAS loaded, so its kernels can be named)
+
+    from tinyc.blas import kernel
+
+    return {**{p: version(p) for p in ("numpy", "scikit-learn", "scipy", "optuna", "onnx")}, "openblas": kernel()}
 
 
 def _untimed(obj):

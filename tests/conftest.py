@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+import tinyc  # noqa: F401  (first, before numpy: it pins OpenBLAS's kernels, tinyc.blas)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,6 +1,10 @@
 """tinyc: a compiler for tiny machine-learning models."""
 import time
 
+from . import blas
+
+blas.pin()  # before anything imports numpy: the same model on every x86-64 machine (tinyc.blas)
+
 # when the process imported tinyc (its first step): a build's budget counts from here, so the
 # interpreter's start-up and the imports of numpy and scikit-learn are part of the time it promises
 STARTED = time.monotonic()
