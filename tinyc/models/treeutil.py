@@ -16,6 +16,7 @@ import numpy as np
 from ..spec.ir import Quantization
 from .base import FAMILY_REGISTRY
 from .costs import VALUE_BYTES, index_bytes
+from .tree_prune import prune
 
 
 def float32_floor(values: np.ndarray) -> np.ndarray:
@@ -62,7 +63,8 @@ def from_sklearn(tree, leaf_values: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def concat(trees: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """One ensemble from several trees (indices rebased)."""
+    """One ensemble from several trees (indices rebased), each without the splits that cannot change
+    its prediction (tree_prune)."""
     keys = ("feature", "threshold", "left", "right", "leaf") + (("cover",) if all("cover" in t for t in trees) else ())
     out = {k: [] for k in keys}
     roots = []
@@ -72,6 +74,7 @@ def concat(trees: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         return np.where(c >= 0, c + n_int, c - n_leaf).astype(np.int32)
 
     for t in trees:
+        t = prune(t)
         roots.append(int(rebase(t["root"])[0]))
         out["left"].append(rebase(t["left"]))
         out["right"].append(rebase(t["right"]))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..models import treeutil
+from ..models.tree_prune import prune
 from .fixedpoint import RANGES, check_range, round_half_away
 from ..models.costs import column_index_bytes
 from .inputs import codes, fit_map, map_bytes, maps_of, take
@@ -75,6 +76,8 @@ def quantize(model, mode: str, X: np.ndarray):
         else:  # mean of the trees' leaves
             check_range(np.array([n_trees * qmax]), INT32_MAX, "forest sums")
             qinfo["score_scale"] = float(np.float32(s / n_trees))
+    # thresholds that share a code can settle a later split, and leaves that round alike end one
+    arrays = prune(arrays, integer=True)
     return Model(model.family, model.task, dict(model.params), model.n_features, model.classes, arrays,
                  qinfo=qinfo)
 
