@@ -3,9 +3,11 @@
 code (tinyc.codegen.c_tree_branches, "if-else"). The if-else code is priced beside the walk's code
 (the library's entry points and the rest, the profile's ``code_bytes``): a fixed part (``base``, what
 replacing the walk adds or saves) and bytes per split, per leaf (its class), per tree and per
-feature checked, at the rates the core's profile states (``tree_branches``, fitted by `tinyc
+feature checked (and per split reading an input beyond the short loads' reach), at the rates the core's profile states (``tree_branches``, fitted by `tinyc
 calibrate`). The forms pass gives the if-else code to vote trees only (tinyc.passes.forms)."""
 from __future__ import annotations
+
+import numpy as np
 
 from ..spec.ir import Quantization
 from . import profile
@@ -15,6 +17,8 @@ from .costs import VALUE_BYTES, column_index_bytes, cycles, effective_quant, ind
 from .treeutil import expected_walk, layout_bytes, read_features, smallest_layout, vote_payload
 
 IF_ELSE = "if-else"
+FAR = 32  # elements a short load reaches (16-bit Thumb: 5-bit offset; RISC-V C: 5 bits of words)
+FARTHER_BYTES = 256  # bytes an 8-bit immediate offset reaches
 # the bytes of the if-else code per split, leaf, tree and checked feature, for a core whose profile
 # has not measured them (a Cortex-M4's, roughly): only calibration costs such a model before it has
 BRANCH_BYTES_ASSUMED = {"base": -100.0, "node": 6.0, "leaf": 6.0, "tree": 8.0, "read": 8.0}
@@ -32,11 +36,17 @@ def has_branches(caps, quant: Quantization) -> bool:
 
 
 def branch_units(model, quant: Quantization) -> dict:
-    """What the if-else code's bytes grow with: splits, leaves (a class each), trees and (float)
-    features checked; ``base`` is the fixed part."""
+    """What the if-else code's bytes grow with: splits, leaves (a class each), trees, (float)
+    features checked, and the splits whose input lies beyond the reach of the short loads: ``far``
+    (element 32 on: past a 16-bit Thumb load's or a compressed RISC-V load's offset) and
+    ``farther`` (byte 256 on: past an 8-bit immediate, so the offset itself is a literal on the
+    M0+); ``base`` is the fixed part."""
     a = model.arrays
-    return {"base": 1, "node": len(a["feature"]), "leaf": len(a["leaf"]), "tree": len(a["roots"]),
-            "read": len(read_features(a)) if quant == Quantization.float32 else 0}
+    element = 4 if quant == Quantization.float32 else VALUE_BYTES[quant]
+    feature = np.asarray(a["feature"], dtype=np.int64)
+    return {"base": 1, "node": len(feature), "leaf": len(a["leaf"]), "tree": len(a["roots"]),
+            "read": len(read_features(a)) if quant == Quantization.float32 else 0,
+            "far": int(np.sum(feature >= FAR)), "farther": int(np.sum(feature * element >= FARTHER_BYTES))}
 
 
 def branch_bytes(caps, quant: Quantization, units: dict) -> int:

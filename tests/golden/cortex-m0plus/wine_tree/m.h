@@ -16,7 +16,7 @@ extern "C" {
 #define M_N_OUTPUTS 3
 /* bytes of scratch memory m_scores_r() needs */
 #define M_SCRATCH_SIZE 4
-#define M_FLASH_BYTES_ESTIMATE 287
+#define M_FLASH_BYTES_ESTIMATE 279
 #define M_RAM_BYTES_ESTIMATE 120
 #define M_MODEL_ID "testmodel"
 

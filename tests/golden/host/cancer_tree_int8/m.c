@@ -59,25 +59,25 @@ const m_info_t m_info = {
     M_FLASH_BYTES_ESTIMATE, M_RAM_BYTES_ESTIMATE
 };
 
-const int8_t m_input_e[11] = {
-    21, 12, 18, 24, 24, 19, 24, 20, 18, 15, 19
+const int8_t m_input_e[9] = {
+    21, 12, 24, 19, 24, 20, 18, 15, 19
 };
 
-const int32_t m_input_l[11] = {
-    23121100, 64594, 24911544, 1499464, 25836912, 25677004, 241927, 27519876,
-    26434600, 30467686, 58196
+const int32_t m_input_l[9] = {
+    23121100, 64594, 1499464, 25677004, 241927, 27519876, 26434600, 30467686,
+    58196
 };
 
-const uint16_t m_input_m[11] = {
-    46077, 48707, 42765, 63500, 41234, 41491, 63500, 38712, 40301, 34967, 58728
+const uint16_t m_input_m[9] = {
+    46077, 48707, 63500, 41491, 63500, 38712, 40301, 34967, 58728
 };
 
-const uint8_t m_input_s[11] = {
-    22, 22, 22, 22, 22, 22, 22, 22, 22, 22, 22
+const uint8_t m_input_s[9] = {
+    22, 22, 22, 22, 22, 22, 22, 22, 22
 };
 
-static const uint8_t m_input_column[11] = {
-    0, 1, 2, 6, 12, 13, 15, 21, 22, 23, 27
+static const uint8_t m_input_column[9] = {
+    0, 1, 6, 13, 15, 21, 22, 23, 27
 };
 
 /* code = clamp(-128 + ((min(v - l, 65535) * m) >> s)): v is x in units of 2^-e,
@@ -134,23 +134,20 @@ static int m_encode(const float *x, m_input_t *q)
     return 1;
 }
 
-static const uint8_t m_feature[13] = {
-    10, 9, 0, 10, 1, 3, 5, 1, 8, 2, 6, 7, 4
+static const uint8_t m_feature[11] = {
+    8, 7, 0, 8, 1, 2, 3, 1, 6, 4, 5
 };
 
-static const int8_t m_threshold[13] = {
-    125, -128, -128, -128, -128, -128, -128, 125, -128, -128, -128, -128,
-    -128
+static const int8_t m_threshold[11] = {
+    125, -128, -128, -128, -128, -128, -128, 125, -128, -128, -128
 };
 
-static const int8_t m_left[13] = {
-    1, 3, -2, 6, -2, 11, -2, -2, -2, -1, -1, -2,
-    -1
+static const int8_t m_left[11] = {
+    1, 3, -2, 6, -2, 10, -2, -2, -2, -1, -2
 };
 
-static const int8_t m_right[13] = {
-    2, 4, 5, 7, -1, 12, 10, 8, 9, -1, -2, -1,
-    -1
+static const int8_t m_right[11] = {
+    2, 4, 5, 7, -1, -1, 9, 8, -1, -2, -1
 };
 
 static const int8_t m_roots[1] = {
@@ -165,7 +162,7 @@ static int32_t m_leaf(int32_t node, const int8_t *q)
     return -node - 1;
 }
 
-static m_input_t m_scratch[12];
+static m_input_t m_scratch[10];
 
 const char *m_status_str(m_status status)
 {

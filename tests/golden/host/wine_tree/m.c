@@ -55,20 +55,20 @@ static uint32_t m_key(float v)
     return u ^ ((0u - (u >> 31)) | 0x80000000u);
 }
 
-static const uint8_t m_feature[9] = {
-    12, 11, 11, 10, 0, 1, 4, 6, 12
+static const uint8_t m_feature[8] = {
+    12, 11, 11, 10, 0, 1, 6, 12
 };
 
-static const uint32_t m_threshold[9] = {
-    3292315648, 3221456158, 3223406510, 3212333547, 3243041096, 3223637196, 3271688192, 3216863396, 3288645632
+static const uint32_t m_threshold[8] = {
+    3292315648, 3221456158, 3223406510, 3212333547, 3243041096, 3223637196, 3216863396, 3288645632
 };
 
-static const int8_t m_left[9] = {
-    1, 3, 5, 7, -2, -2, -1, -3, -2
+static const int8_t m_left[8] = {
+    1, 3, 5, 6, -2, -2, -3, -2
 };
 
-static const int8_t m_right[9] = {
-    2, 4, 6, -2, 8, -3, -1, -2, -1
+static const int8_t m_right[8] = {
+    2, 4, -1, -2, 7, -3, -2, -1
 };
 
 static const int8_t m_roots[1] = {
@@ -97,15 +97,15 @@ const char *m_status_str(m_status status)
     return "unknown status";
 }
 
-static const uint8_t m_read[7] = {
-    0, 1, 4, 6, 10, 11, 12
+static const uint8_t m_read[6] = {
+    0, 1, 6, 10, 11, 12
 };
 
 /* whether every feature the trees read is finite (the others do not change the result) */
 static int m_read_finite(const float *x)
 {
     uint16_t i;
-    for (i = 0; i < 7u; ++i) {
+    for (i = 0; i < 6u; ++i) {
         uint32_t u;
         union {
             float f;

@@ -15,9 +15,9 @@ extern "C" {
 #define M_N_CLASSES 2
 #define M_N_OUTPUTS 2
 /* bytes of scratch memory m_scores_r() needs */
-#define M_SCRATCH_SIZE 12
-#define M_FLASH_BYTES_ESTIMATE 657
-#define M_RAM_BYTES_ESTIMATE 180
+#define M_SCRATCH_SIZE 10
+#define M_FLASH_BYTES_ESTIMATE 635
+#define M_RAM_BYTES_ESTIMATE 178
 #define M_MODEL_ID "testmodel"
 
 typedef enum {
@@ -58,28 +58,26 @@ m_status m_scores_r(const float *x, float *scores, void *scratch);
  * int16 data mapped the same way) call the *_q entry points. The codes (lo, step):
  *   q[0] = f0 (x[0]): lo 11.025, step 4.34056e-05
  *   q[1] = f1 (x[1]): lo 15.77002, step 0.02102367
- *   q[2] = f2 (x[2]): lo 95.03, step 0.0003741377
- *   q[3] = f6 (x[6]): lo 0.08937502, step 3.937008e-06
- *   q[4] = f12 (x[12]): lo 1.54, step 6.062958e-06
- *   q[5] = f13 (x[13]): lo 48.975, step 0.0001928129
- *   q[6] = f15 (x[15]): lo 0.01441997, step 3.937008e-06
- *   q[7] = f21 (x[21]): lo 26.245, step 0.0001033271
- *   q[8] = f22 (x[22]): lo 100.84, step 0.0003970125
- *   q[9] = f23 (x[23]): lo 929.8, step 0.003660594
- *   q[10] = f27 (x[27]): lo 0.1110001, step 0.0001362212
+ *   q[2] = f6 (x[6]): lo 0.08937502, step 3.937008e-06
+ *   q[3] = f13 (x[13]): lo 48.975, step 0.0001928129
+ *   q[4] = f15 (x[15]): lo 0.01441997, step 3.937008e-06
+ *   q[5] = f21 (x[21]): lo 26.245, step 0.0001033271
+ *   q[6] = f22 (x[22]): lo 100.84, step 0.0003970125
+ *   q[7] = f23 (x[23]): lo 929.8, step 0.003660594
+ *   q[8] = f27 (x[27]): lo 0.1110001, step 0.0001362212
  */
 typedef int8_t m_input_t;
 /* entries of a code vector q[] (only the features the model uses) */
-#define M_N_CODES 11
+#define M_N_CODES 9
 #define M_INPUT_MIN (-128)
 #define M_INPUT_MAX (127)
 /* a float score (or regression value) is an int32 score times this */
 #define M_SCORE_SCALE 1.0f
 /* the maps (per code): v = x * 2^e (truncated), code = -128 + ((min(v - l, 65535) * m) >> s), clamped to the code range (a value below l gets -128) */
-extern const int8_t m_input_e[11];
-extern const int32_t m_input_l[11];
-extern const uint16_t m_input_m[11];
-extern const uint8_t m_input_s[11];
+extern const int8_t m_input_e[9];
+extern const int32_t m_input_l[9];
+extern const uint16_t m_input_m[9];
+extern const uint8_t m_input_s[9];
 /* the codes of a float feature vector (ERR_INPUT for NaN or infinite) */
 m_status m_quantize_input(const float *x, m_input_t *q);
 /* int32 scores from codes; the float scores are these times M_SCORE_SCALE */
