@@ -67,6 +67,18 @@ def wait_for_running(url, name, pid, timeout=60.0):
     raise AssertionError(f"process {pid} ran no trial within {timeout} s")
 
 
+def stopped_mid_trial(url, name, proc):
+    """A trial ``proc`` is running, with ``proc`` and its pool stopped (SIGSTOP) in the middle of it:
+    a trial seen RUNNING may end before a kill lands, so the state is read again once stopped (and
+    the worker let go on to its next trial if this one had ended)."""
+    while True:
+        t = wait_for_running(url, name, proc.pid)
+        os.killpg(proc.pid, signal.SIGSTOP)
+        if trials(url, name)[t.number].state.name == "RUNNING":
+            return t
+        os.killpg(proc.pid, signal.SIGCONT)
+
+
 def kill_group(proc):
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
@@ -227,7 +239,7 @@ def test_a_killed_workers_trial_is_run_again_with_the_same_parameters(storage, t
     victim = start(root, "worker", storage, "--study", name, "--jobs", "1")
     helper = start(root, "worker", storage, "--study", name, "--jobs", "1")
     t0 = time.monotonic()
-    lost = wait_for_running(storage, name, victim.pid)
+    lost = stopped_mid_trial(storage, name, victim)
     kill_group(victim)  # the worker and its pool, mid-trial
     out, err = coord.communicate(timeout=240)
     helper.communicate(timeout=120)

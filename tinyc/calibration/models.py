@@ -61,6 +61,9 @@ CORPUS = (
     ("c20x16", "gbt", {"n_estimators": 3, "max_depth": 2, "learning_rate": 0.3, "max_leaves": 4}),
     ("c20x16", "mlp", {"layers": 1, "hidden": 12, "alpha": 1e-2, "activation": "relu"}),
     ("c20x16", "centroid", {"kind": "nearest"}),
+    # more classes than a vote tree's walk zeroes one by one (costs.UNROLLED_ZEROS: memset)
+    ("c16x20", "tree", {"max_depth": 7, "min_samples_leaf": 2, "max_leaves": 48}),
+    ("c16x20", "forest", {"n_estimators": 4, "max_depth": 5, "max_features": 0.5, "max_leaves": 24}),
 )
 # linked for their code bytes only: a float tanh's instructions depend on its inputs (it returns at
 # once for |x| >= 9), which a regressor on unscaled data reaches often; one such model in the

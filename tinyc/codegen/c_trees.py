@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..models import treeutil
+from ..models.costs import UNROLLED_ZEROS  # up to this many counters are zeroed by one store each
 from .cgen import NON_FINITE_BITS, c_array, c_float, float_bits, int_type
 
 
@@ -102,9 +103,6 @@ def tree_arrays(a: dict, p: str, threshold_type: str, child_t: str | None = None
         c_array(child_t, f"{p}_right", a["right"], per_line=12),
         c_array(roots_t or child_t, f"{p}_roots", a["roots"], per_line=12),
     ]
-
-
-UNROLLED_ZEROS = 16  # up to this many counters are zeroed by one store each
 
 
 def zero_counters(out: str, n: int) -> str:

@@ -68,6 +68,10 @@ CYCLES_PER_INSTRUCTION = 1.25
 # and holds the limit to the linked size); RAM within 10% or 64 B of the linked static RAM + GCC's
 # stack usage + the inputs, if-else trees up to 55% over (their stack frame varies the same way);
 # instructions within 25% of qemu's count for most models, 35% for every one
+# a vote tree's walk zeroes up to this many counters one store each, more in a loop, which GCC makes
+# a call to the C library's memset (tinyc.codegen.c_trees.zero_counters): code of its own, and a cost
+# per counter (picolibc's memset on RISC-V goes byte by byte)
+UNROLLED_ZEROS = 16
 FLASH, FLASH_BYTES, RAM, RAM_BYTES, INSTRUCTIONS = 0.10, 256, 0.10, 64, 0.25
 IF_ELSE_BOUND, INSTRUCTIONS_WORST = 0.55, 0.35
 
@@ -157,11 +161,14 @@ def recorded():
 def code_key(family: str, task, quant, params: dict, classes: int = 0) -> str:
     """The profile's key of a model's code bytes: family, task, form (and tanh, whose float routine
     is code of its own; blocked, the int8 dense kernel of tinyc.codegen.c_dense_q; and binary,
-    whose single output takes less code than an argmax)."""
+    whose single output takes less code than an argmax; memset, a vote tree's walk whose counters
+    are zeroed by the C library's memset)."""
     tanh = ":tanh" if params.get("activation") == "tanh" else ""
     blocked = ":blocked" if params.get("kernel") == "blocked" else ""
     binary = ":binary" if classes == 2 and getattr(task, "value", task) == "classification" else ""
-    return f"{family}:{getattr(task, 'value', task)}:{quant}{tanh}{blocked}{binary}"
+    memset = ":memset" if family in ("tree", "forest") and classes > UNROLLED_ZEROS and \
+        getattr(task, "value", task) == "classification" and not params.get("tree_kernel") else ""
+    return f"{family}:{getattr(task, 'value', task)}:{quant}{tanh}{blocked}{binary}{memset}"
 
 
 def stack_key(family: str, task, quant, params: dict, classes: int = 0) -> str:

@@ -12,8 +12,8 @@ import numpy as np
 from ..spec.ir import Quantization
 from . import profile
 from .base import Cost
-from .costs import VALUE_BYTES, column_index_bytes, cycles, effective_quant, index_bytes, input_map_bytes, \
-    ram_bytes, instructions, own_table, record
+from .costs import UNROLLED_ZEROS, VALUE_BYTES, column_index_bytes, cycles, effective_quant, index_bytes, \
+    input_map_bytes, ram_bytes, instructions, own_table, record
 from .treeutil import expected_walk, layout_bytes, read_features, smallest_layout, vote_payload
 
 IF_ELSE = "if-else"
@@ -90,6 +90,8 @@ def ensemble_cost(family, model, caps, quant: str, leaf_bytes: int, extra_ops: i
     # a vote tree's classes are tallies (zeroed, counted, compared as integers), a sum's are scores
     voted = vote_payload(model) is not None
     work.update({"vote": n_trees, "tally": model.classes} if voted else {"add": n_trees, "class": model.classes or 1})
+    if voted and not branches and model.classes > UNROLLED_ZEROS:  # the walk zeroes them in a loop: memset
+        work["zeroed"] = model.classes
     if branches:
         weights = inputs + branch_bytes(caps, quant, branch_units(model, quant))
         work["node"] = expected_walk(a)
