@@ -2,9 +2,11 @@
 (tinyc.codegen.c_trees, in the smallest of the layouts of tinyc.models.treeutil) or the trees as
 code (tinyc.codegen.c_tree_branches, "if-else"). The if-else code is priced beside the walk's code
 (the library's entry points and the rest, the profile's ``code_bytes``): a fixed part (``base``, what
-replacing the walk adds or saves) and bytes per split, per leaf (its class), per tree and per
-feature checked (and per split reading an input beyond the short loads' reach), at the rates the core's profile states (``tree_branches``, fitted by `tinyc
-calibrate`). The forms pass gives the if-else code to vote trees only (tinyc.passes.forms)."""
+replacing the walk adds or saves) and bytes per split, per leaf (its class), per tree, per feature
+checked and per split reading an input beyond the short loads' reach, at the rates the core's
+profile states (``tree_branches``, fitted by `tinyc calibrate`). The forms pass gives the if-else
+code to vote trees only (tinyc.passes.forms). A vote tree's walk with more classes than
+costs.UNROLLED_ZEROS zeroes its counters through memset, priced per counter (``zeroed``)."""
 from __future__ import annotations
 
 import numpy as np
