@@ -67,16 +67,17 @@ def wait_for_running(url, name, pid, timeout=60.0):
     raise AssertionError(f"process {pid} ran no trial within {timeout} s")
 
 
-def stopped_mid_trial(url, name, proc):
-    """A trial ``proc`` is running, with ``proc`` and its pool stopped (SIGSTOP) in the middle of it:
-    a trial seen RUNNING may end before a kill lands, so the state is read again once stopped (and
-    the worker let go on to its next trial if this one had ended)."""
-    while True:
-        t = wait_for_running(url, name, proc.pid)
-        os.killpg(proc.pid, signal.SIGSTOP)
+def killed_mid_trial(root, url, name):
+    """A worker started and killed (with its pool) while it runs a trial, and that trial: a trial seen
+    RUNNING may end before the kill lands, so its state is read again once the worker is dead (still
+    RUNNING: it died in it) and, where it had ended, a new worker is started and killed."""
+    for _ in range(5):
+        victim = start(root, "worker", url, "--study", name, "--jobs", "1")
+        t = wait_for_running(url, name, victim.pid)
+        kill_group(victim)
         if trials(url, name)[t.number].state.name == "RUNNING":
-            return t
-        os.killpg(proc.pid, signal.SIGCONT)
+            return victim, t
+    raise AssertionError("every trial seen running ended before its worker was killed")
 
 
 def kill_group(proc):
@@ -236,11 +237,9 @@ def test_a_killed_workers_trial_is_run_again_with_the_same_parameters(storage, t
     name = f"kill-{time.time_ns()}"
     coord = start(root, "build", "wine.tml", "-o", "build/wine", "--storage", storage, "--study", name,
                   "--workers", "1")
-    victim = start(root, "worker", storage, "--study", name, "--jobs", "1")
     helper = start(root, "worker", storage, "--study", name, "--jobs", "1")
     t0 = time.monotonic()
-    lost = stopped_mid_trial(storage, name, victim)
-    kill_group(victim)  # the worker and its pool, mid-trial
+    victim, lost = killed_mid_trial(root, storage, name)  # the worker and its pool, mid-trial
     out, err = coord.communicate(timeout=240)
     helper.communicate(timeout=120)
     assert coord.returncode == 0, err
