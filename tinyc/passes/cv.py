@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,15 +83,42 @@ class Evaluation:
     columns: list[int] | None = None  # the columns ``model`` reads (None: every one)
 
 
+STOPS = ("SIGTERM", "SIGHUP")  # what the parent stops its children with
+
+
+@contextmanager
+def stops_held():
+    """Around a fork of children that call :func:`quiet_child`: SIGTERM and SIGHUP held back (in
+    the forking thread, whose mask a child inherits) until the child has its own handlers. A stop
+    that reached a child first would meet the parent's handler, or be caught by it and then dropped
+    when quiet_child replaced it, and the child would wait for work forever (seen: a build hung in
+    Pool.terminate, joining a worker it had signalled)."""
+    import signal
+
+    held = {getattr(signal, s) for s in STOPS if hasattr(signal, s)}
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def quiet_child() -> None:
     """In a process the build forks to train models (a pool worker, the final fit): the parent
     handles Ctrl-C, SIGTERM and SIGHUP and stops its children (with SIGTERM), so a child ignores
-    the terminal's SIGINT and dies quietly on SIGTERM/SIGHUP, no traceback; no library warnings."""
+    the terminal's SIGINT and dies quietly on SIGTERM/SIGHUP, no traceback; no library warnings.
+    A stop held back since the fork (:func:`stops_held`) is taken now, by the default action."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for s in (signal.SIGTERM, signal.SIGHUP):
+    stops = {getattr(signal, s) for s in STOPS if hasattr(signal, s)}
+    for s in stops:
         signal.signal(s, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
     warnings.simplefilter("ignore")
 
 

@@ -26,7 +26,7 @@ from ..data.prepare import Dataset
 from ..models import FAMILY_REGISTRY, Problem
 from ..spec.ir import Task
 from .fit import FitResult, _state
-from .cv import quiet_child
+from .cv import quiet_child, stops_held
 
 SEARCH_ROWS = 10_000  # (models.mlp.EPOCH_ROWS keeps an MLP's final fit as long as one on this many)
 
@@ -159,7 +159,8 @@ def fit_in_time(family: str, params: dict, X: np.ndarray, y: np.ndarray, problem
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     receive, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_fit_child, args=(send, family, params, X, y, problem, seed), daemon=True)
-    child.start()
+    with stops_held():  # until the child has its own handlers (cv.quiet_child)
+        child.start()
     send.close()
     try:
         return receive.recv() if receive.poll(None if seconds == float("inf") else seconds) else None

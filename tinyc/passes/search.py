@@ -47,7 +47,7 @@ from . import selection
 from . import study as shared_study
 from .candidates import (BATCH, Candidate, NothingFits, SearchConfig, SearchResult, better, default_trials, propose,
                          trial_seed)
-from .cv import Bar, evaluate_in_worker, fold_indices, init_worker, promotion_cut
+from .cv import Bar, evaluate_in_worker, fold_indices, init_worker, promotion_cut, stops_held
 
 # the search's values live in tinyc.passes.candidates; the passes import them from here
 __all__ = ["Candidate", "NothingFits", "SearchConfig", "SearchResult", "default_trials", "search", "too_big"]
@@ -63,9 +63,11 @@ def _pool(cfg: SearchConfig, X, y, problem, folds, groups=None, rankings=None, s
     workers = cfg.workers or max(1, min(os.cpu_count() or 1, 8))
     if splits is None:
         splits = fold_indices(y, folds, cfg.seed, problem.task == Task.classification, groups)
-    return ctx.Pool(workers, initializer=init_worker,
-                    initargs=(X, y, problem, cfg.metric, folds, cfg.seed, cfg.targets, cfg.quant, groups,
-                              rankings, splits)), workers
+    with stops_held():  # until each worker has its own handlers (cv.quiet_child)
+        pool = ctx.Pool(workers, initializer=init_worker,
+                        initargs=(X, y, problem, cfg.metric, folds, cfg.seed, cfg.targets, cfg.quant, groups,
+                                  rankings, splits))
+    return pool, workers
 
 
 def _limits(cfg: SearchConfig, task: Task) -> Limits:
