@@ -57,26 +57,30 @@ def wait_for_running(url, name, pid, timeout=60.0):
     """A trial that process ``pid`` is running (polled in the storage)."""
     until = time.monotonic() + timeout
     while time.monotonic() < until:
+        from sqlalchemy.exc import SQLAlchemyError
+
         try:
             for t in trials(url, name):
                 if t.state.name == "RUNNING" and (t.user_attrs.get("worker") or {}).get("pid") == pid:
                     return t
         except KeyError:  # the study is not created yet
             pass
+        except SQLAlchemyError:  # its tables are being created by the processes just started
+            pass
         time.sleep(0.2)
     raise AssertionError(f"process {pid} ran no trial within {timeout} s")
 
 
-def killed_mid_trial(root, url, name):
-    """A worker started and killed (with its pool) while it runs a trial, and that trial: a trial seen
+def killed_mid_trial(root, url, name, victim):
+    """``victim`` (a worker) killed with its pool while it runs a trial, and that trial: a trial seen
     RUNNING may end before the kill lands, so its state is read again once the worker is dead (still
-    RUNNING: it died in it) and, where it had ended, a new worker is started and killed."""
+    RUNNING: it died in it) and, where it had ended, another worker is started and killed."""
     for _ in range(5):
-        victim = start(root, "worker", url, "--study", name, "--jobs", "1")
         t = wait_for_running(url, name, victim.pid)
         kill_group(victim)
         if trials(url, name)[t.number].state.name == "RUNNING":
             return victim, t
+        victim = start(root, "worker", url, "--study", name, "--jobs", "1")
     raise AssertionError("every trial seen running ended before its worker was killed")
 
 
@@ -237,9 +241,10 @@ def test_a_killed_workers_trial_is_run_again_with_the_same_parameters(storage, t
     name = f"kill-{time.time_ns()}"
     coord = start(root, "build", "wine.tml", "-o", "build/wine", "--storage", storage, "--study", name,
                   "--workers", "1")
+    victim = start(root, "worker", storage, "--study", name, "--jobs", "1")
     helper = start(root, "worker", storage, "--study", name, "--jobs", "1")
     t0 = time.monotonic()
-    victim, lost = killed_mid_trial(root, storage, name)  # the worker and its pool, mid-trial
+    victim, lost = killed_mid_trial(root, storage, name, victim)  # the worker and its pool, mid-trial
     out, err = coord.communicate(timeout=240)
     helper.communicate(timeout=120)
     assert coord.returncode == 0, err
