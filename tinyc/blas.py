@@ -12,7 +12,6 @@ is left as it is."""
 from __future__ import annotations
 
 import os
-import platform
 import sys
 
 CORE = "Haswell"  # OpenBLAS's AVX2 + FMA kernels
@@ -35,7 +34,7 @@ def pin() -> bool:
     the processor runs them (x86-64 Linux); whether the setting was made."""
     if "numpy" in sys.modules or "OPENBLAS_CORETYPE" in os.environ:
         return False
-    if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64") or not _has_avx2():
+    if not sys.platform.startswith("linux") or os.uname().machine != "x86_64" or not _has_avx2():
         return False
     os.environ["OPENBLAS_CORETYPE"] = CORE
     return True

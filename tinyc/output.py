@@ -154,11 +154,13 @@ def remove_stale(final: Path) -> list[Path]:
 
 
 @contextmanager
-def _signals_blocked():
+def signals_blocked(signals=_SWAP_SIGNALS):
+    """``signals`` held back in the calling thread (and in what it forks) for the body; those that
+    arrive meanwhile are delivered after it."""
     if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover (not on POSIX)
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _SWAP_SIGNALS)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
     try:
         yield
     finally:
@@ -189,7 +191,7 @@ def atomic_dir(plan: OutputPlan | Path):
                 os.symlink(os.readlink(src), dst)
             else:
                 shutil.copy2(src, dst)
-        with _signals_blocked():
+        with signals_blocked():
             old = None
             if final.exists():
                 old = final.parent / f".{final.name}.old-{os.getpid()}"

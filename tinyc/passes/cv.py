@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 import time
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,27 +82,22 @@ class Evaluation:
     columns: list[int] | None = None  # the columns ``model`` reads (None: every one)
 
 
-STOPS = ("SIGTERM", "SIGHUP")  # what the parent stops its children with
+def _stops() -> set:
+    """The signals the parent stops its children with (SIGTERM, and SIGHUP where there is one)."""
+    import signal
+
+    return {getattr(signal, s) for s in ("SIGTERM", "SIGHUP") if hasattr(signal, s)}
 
 
-@contextmanager
 def stops_held():
     """Around a fork of children that call :func:`quiet_child`: SIGTERM and SIGHUP held back (in
     the forking thread, whose mask a child inherits) until the child has its own handlers. A stop
     that reached a child first would meet the parent's handler, or be caught by it and then dropped
     when quiet_child replaced it, and the child would wait for work forever (seen: a build hung in
     Pool.terminate, joining a worker it had signalled)."""
-    import signal
+    from ..output import signals_blocked
 
-    held = {getattr(signal, s) for s in STOPS if hasattr(signal, s)}
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    return signals_blocked(_stops())
 
 
 def quiet_child() -> None:
@@ -114,7 +108,7 @@ def quiet_child() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    stops = {getattr(signal, s) for s in STOPS if hasattr(signal, s)}
+    stops = _stops()
     for s in stops:
         signal.signal(s, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
